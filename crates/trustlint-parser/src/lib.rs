@@ -1,0 +1,14 @@
+//! trustlint-parser: everything between bytes and the typed model. It owns the source
+//! map and spans, spanned JSON and YAML loading with limits against hostile input, and
+//! the typed, spanned models of IAM policies and GitLab CI files.
+
+pub mod json;
+pub mod limits;
+pub mod problem;
+pub mod source;
+pub mod tree;
+
+pub use limits::Limits;
+pub use problem::{Problem, ProblemKind};
+pub use source::{FileId, LineCol, SourceFile, SourceMap, Span};
+pub use tree::{Entry, Node, Value};

@@ -1,0 +1,1 @@
+//! Analyses shared by rules: IAM pattern reasoning and the GitLab `sub` claim grammar.
