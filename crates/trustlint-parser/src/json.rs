@@ -40,15 +40,14 @@ pub fn parse_json(file: FileId, text: &str, limits: &Limits) -> Result<Node, Pro
         allow_non_finite_numbers: false,
         allow_extended_string_escapes: false,
     };
-    let parsed = jsonc_parser::parse_to_ast(body, &CollectOptions::default(), &strict).map_err(
-        |error| {
+    let parsed =
+        jsonc_parser::parse_to_ast(body, &CollectOptions::default(), &strict).map_err(|error| {
             let range = error.range();
             Problem::parse(
                 Span::new(file, range.start + shift, range.end + shift),
                 format!("invalid JSON: {}", error.kind()),
             )
-        },
-    )?;
+        })?;
     let Some(value) = parsed.value else {
         return Err(Problem::parse(
             Span::new(file, 0, text.len()),

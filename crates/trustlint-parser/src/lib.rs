@@ -2,11 +2,16 @@
 //! map and spans, spanned JSON and YAML loading with limits against hostile input, and
 //! the typed, spanned models of IAM policies and GitLab CI files.
 
+pub mod iam;
+pub mod input;
 pub mod json;
 pub mod limits;
 pub mod problem;
 pub mod source;
+pub mod spanned;
+pub mod suggest;
 pub mod tree;
+pub mod yaml;
 
 pub use limits::Limits;
 pub use problem::{Problem, ProblemKind};

@@ -181,6 +181,14 @@ impl SourceMap {
         id
     }
 
+    /// Adds a file built elsewhere; it gets the next id whatever id it had.
+    pub fn push(&mut self, mut file: SourceFile) -> FileId {
+        let id = self.next_id();
+        file.id = id;
+        self.files.push(file);
+        id
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }

@@ -1,4 +1,18 @@
 //! trustlint-rules: the `Rule` trait, the registry of rules keyed by stable code, one
-//! module per rule, and the analyses rules share.
+//! module per rule grouped by domain, the engine that runs them, and the analyses rules
+//! share.
 
 pub mod analysis;
+pub mod engine;
+pub mod finding;
+mod input;
+pub mod meta;
+pub mod registry;
+pub mod rule;
+pub mod settings;
+mod trust;
+
+pub use finding::{Edit, Finding, Fix, Related, Severity};
+pub use meta::RuleMeta;
+pub use rule::{Context, Rule};
+pub use settings::{RoleBinding, Settings};

@@ -1,1 +1,75 @@
-fn main() {}
+//! The `trustlint` binary: parses the command line, runs the command, and maps the
+//! outcome to the exit status of CONTRACT.md (0 clean, 1 findings, 2 the run failed).
+
+mod check;
+mod cli;
+mod config;
+mod discover;
+mod filter;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use trustlint_rules::meta;
+
+use crate::cli::{Cli, Command, ListFormat};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => match check::run(&args) {
+            Ok(false) => ExitCode::SUCCESS,
+            Ok(true) => ExitCode::from(1),
+            Err(message) => failed(&message),
+        },
+        Command::Rules { format } => {
+            print_rules(format);
+            ExitCode::SUCCESS
+        }
+        Command::Explain { code } => match meta::by_code(&code) {
+            Some(rule) => {
+                println!("{}", rule.body().trim_end());
+                ExitCode::SUCCESS
+            }
+            None => failed(&match config::check_code(&code) {
+                Err(message) => message,
+                Ok(()) => format!("unknown rule code `{code}`"),
+            }),
+        },
+    }
+}
+
+fn failed(message: &str) -> ExitCode {
+    eprintln!("trustlint: error: {message}");
+    ExitCode::from(2)
+}
+
+fn print_rules(format: ListFormat) {
+    match format {
+        ListFormat::Human => {
+            for rule in meta::ALL {
+                println!(
+                    "{}  {:<34} {:<8} {}",
+                    rule.code, rule.name, rule.severity, rule.summary
+                );
+            }
+        }
+        ListFormat::Json => {
+            let rules: Vec<_> = meta::ALL
+                .iter()
+                .map(|rule| {
+                    serde_json::json!({
+                        "code": rule.code,
+                        "name": rule.name,
+                        "severity": rule.severity.as_str(),
+                        "domain": rule.domain,
+                        "summary": rule.summary,
+                    })
+                })
+                .collect();
+            let text = serde_json::to_string_pretty(&rules).unwrap_or_default();
+            println!("{text}");
+        }
+    }
+}

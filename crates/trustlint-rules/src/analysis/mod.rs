@@ -1,1 +1,6 @@
 //! Analyses shared by rules: IAM pattern reasoning and the GitLab `sub` claim grammar.
+
+pub mod automaton;
+pub mod glob;
+pub mod sub_claim;
+pub mod sub_questions;

@@ -1,0 +1,166 @@
+//! Input kinds and loading one file into its typed document: kind detection from the
+//! file name and content (CONTRACT.md "What is detected"), then the right loader, with
+//! every problem collected instead of thrown.
+
+use std::path::Path;
+
+use crate::iam::{load_policy, PolicyDocument};
+use crate::json::parse_json;
+use crate::limits::Limits;
+use crate::problem::Problem;
+use crate::source::{FileId, SourceFile, SourceMap};
+use crate::tree::Node;
+use crate::yaml::parse_yaml;
+
+/// The kinds of input trustlint reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InputKind {
+    GitlabCi,
+    IamPolicy,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::GitlabCi => "gitlab-ci",
+            InputKind::IamPolicy => "iam-policy",
+        }
+    }
+}
+
+/// What a file turned out to hold.
+#[derive(Debug)]
+pub enum Content {
+    /// A GitLab CI configuration as a spanned tree.
+    GitlabCi(Node),
+    /// An IAM policy document (trust or permissions).
+    IamPolicy(PolicyDocument),
+    /// The file could not be parsed; its problems say why.
+    Unparsed,
+}
+
+/// One loaded input file.
+#[derive(Debug)]
+pub struct Document {
+    pub file: FileId,
+    pub kind: InputKind,
+    pub content: Content,
+    /// Parse and validation problems, in the order found.
+    pub problems: Vec<Problem>,
+}
+
+/// How a file reached the run: named on the command line (or forced with `--kind`), or
+/// found while walking a folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Discovery {
+    Named,
+    Walked,
+}
+
+/// Whether a file name alone makes a file GitLab CI (`.gitlab-ci.yml`, `*.gitlab-ci.yml`,
+/// `*.gitlab-ci.yaml`).
+pub fn is_gitlab_ci_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    name == ".gitlab-ci.yml"
+        || name.ends_with(".gitlab-ci.yml")
+        || name.ends_with(".gitlab-ci.yaml")
+}
+
+/// Whether a walked file is worth reading at all (cheap, by name).
+pub fn is_candidate_name(path: &Path) -> bool {
+    is_gitlab_ci_name(path) || path.extension().is_some_and(|ext| ext == "json")
+}
+
+/// Loads a file. `kind` forces the kind (from `--kind` or the config's `ci-files`);
+/// otherwise it is detected. `None`: the file is none of trustlint's kinds (and, for a
+/// walked file that does not parse, shows no sign of being one), so it is skipped.
+pub fn load(
+    file: &SourceFile,
+    kind: Option<InputKind>,
+    discovery: Discovery,
+    limits: &Limits,
+) -> Option<Document> {
+    let kind = kind.or_else(|| is_gitlab_ci_name(&file.path).then_some(InputKind::GitlabCi));
+    match kind {
+        Some(InputKind::GitlabCi) => Some(match parse_yaml(file.id, &file.text, limits) {
+            Ok(root) => Document {
+                file: file.id,
+                kind: InputKind::GitlabCi,
+                content: Content::GitlabCi(root),
+                problems: Vec::new(),
+            },
+            Err(problem) => unparsed(file.id, InputKind::GitlabCi, problem),
+        }),
+        Some(InputKind::IamPolicy) => Some(match parse_json(file.id, &file.text, limits) {
+            Ok(root) => policy_document(file.id, &root),
+            Err(problem) => unparsed(file.id, InputKind::IamPolicy, problem),
+        }),
+        None if file.path.extension().is_some_and(|ext| ext == "json") => {
+            match parse_json(file.id, &file.text, limits) {
+                Ok(root) => root
+                    .get("Statement")
+                    .is_some()
+                    .then(|| policy_document(file.id, &root)),
+                Err(problem) => (discovery == Discovery::Named || looks_like_iam(&file.text))
+                    .then(|| unparsed(file.id, InputKind::IamPolicy, problem)),
+            }
+        }
+        None => None,
+    }
+}
+
+fn policy_document(file: FileId, root: &Node) -> Document {
+    let mut problems = Vec::new();
+    let content = load_policy(root, &mut problems).map_or(Content::Unparsed, Content::IamPolicy);
+    Document {
+        file,
+        kind: InputKind::IamPolicy,
+        content,
+        problems,
+    }
+}
+
+/// A file that could not even be read as text (too large, unreadable, not UTF-8): kept
+/// with its problem when it is named, forced, or by its name or content one of ours.
+pub fn unreadable(
+    file: &SourceFile,
+    kind: Option<InputKind>,
+    discovery: Discovery,
+    problem: Problem,
+) -> Option<Document> {
+    let kind = kind.or_else(|| is_gitlab_ci_name(&file.path).then_some(InputKind::GitlabCi));
+    let claimed = kind.is_some() || discovery == Discovery::Named || looks_like_iam(&file.text);
+    claimed.then(|| unparsed(file.id, kind.unwrap_or(InputKind::IamPolicy), problem))
+}
+
+fn unparsed(file: FileId, kind: InputKind, problem: Problem) -> Document {
+    Document {
+        file,
+        kind,
+        content: Content::Unparsed,
+        problems: vec![problem],
+    }
+}
+
+/// Raw-text signs that a file which fails to parse was meant to be an IAM input
+/// (CONTRACT.md: such files get `TL001`, other broken files in a folder are skipped).
+fn looks_like_iam(text: &str) -> bool {
+    [
+        "\"Statement\"",
+        "AWSTemplateFormatVersion",
+        "RoleDetailList",
+        "\"Role\"",
+    ]
+    .iter()
+    .any(|sign| text.contains(sign))
+}
+
+/// Every input of one run: the files and what each holds, in file-id order.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    pub sources: SourceMap,
+    pub documents: Vec<Document>,
+}

@@ -1,0 +1,80 @@
+//! "Did you mean …?" suggestions for misspelled keys, keywords and operators: a
+//! case-insensitive match first, then the closest candidate by edit distance.
+
+/// The candidate `word` most likely misspells: one equal to it ignoring ASCII case, else
+/// the nearest by Levenshtein distance (case-insensitive) when that distance is at most 2
+/// or at most a third of the word's length, and shorter than the word itself. Ties go to
+/// the earlier candidate. `None` when nothing is close enough.
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if let Some(exact) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
+        return Some(exact);
+    }
+    let word_lower: Vec<char> = word.to_lowercase().chars().collect();
+    let length = word_lower.len();
+    let limit = (length / 3).max(2);
+    let mut best: Option<(usize, &'a str)> = None;
+    for &candidate in candidates {
+        let candidate_lower: Vec<char> = candidate.to_lowercase().chars().collect();
+        let distance = levenshtein(&word_lower, &candidate_lower);
+        if distance > limit || distance >= length {
+            continue;
+        }
+        if best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
+}
+
+/// The Levenshtein edit distance (insertions, deletions, substitutions) of two strings.
+pub fn levenshtein(a: &[char], b: &[char]) -> usize {
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            let deletion = previous[j + 1] + 1;
+            let insertion = current[j] + 1;
+            current[j + 1] = substitution.min(deletion).min(insertion);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: &[&str] = &["Version", "Id", "Statement"];
+
+    #[test]
+    fn case_insensitive_match_wins() {
+        assert_eq!(did_you_mean("statement", KEYS), Some("Statement"));
+        assert_eq!(did_you_mean("ID", KEYS), Some("Id"));
+    }
+
+    #[test]
+    fn close_misspellings() {
+        assert_eq!(did_you_mean("Statment", KEYS), Some("Statement"));
+        assert_eq!(did_you_mean("Verison", KEYS), Some("Version"));
+        assert_eq!(did_you_mean("Statements", KEYS), Some("Statement"));
+    }
+
+    #[test]
+    fn far_words_get_nothing() {
+        assert_eq!(did_you_mean("Foo", KEYS), None);
+        assert_eq!(did_you_mean("x", KEYS), None);
+        assert_eq!(did_you_mean("", KEYS), None);
+        assert_eq!(did_you_mean("Resource", KEYS), None);
+    }
+
+    #[test]
+    fn distance() {
+        let chars = |s: &str| s.chars().collect::<Vec<_>>();
+        assert_eq!(levenshtein(&chars("kitten"), &chars("sitting")), 3);
+        assert_eq!(levenshtein(&chars(""), &chars("abc")), 3);
+        assert_eq!(levenshtein(&chars("abc"), &chars("abc")), 0);
+    }
+}

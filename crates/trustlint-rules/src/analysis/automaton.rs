@@ -1,0 +1,992 @@
+//! Exact finite automata over claim strings: the alphabet partition, regular expressions
+//! over character classes ([`Expr`]), minimal complete DFAs ([`Dfa`]) and the boolean
+//! algebra, decision procedures and witnesses the pattern questions need.
+//!
+//! An [`Alphabet`] is the sorted set of characters that occur in the languages involved;
+//! every other character falls into one class, "other", whose members all behave
+//! identically, so the automata are exact over the whole of Unicode. Binary operations
+//! first refine both operands to the union of their alphabets.
+//!
+//! Bounds: a DFA has at most [`MAX_STATES`] states and at most [`MAX_TABLE_ENTRIES`]
+//! transitions (states × alphabet width); a construction that would exceed them returns
+//! [`AutomatonError::TooComplex`] instead of running on. Every constructed DFA is
+//! minimised (Moore refinement, O(n² · width) worst case) and numbered canonically, so
+//! equal languages over equal alphabets give equal values.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::fmt;
+
+/// The most states a DFA may have.
+pub const MAX_STATES: usize = 20_000;
+/// The most transition-table entries (states × alphabet width) a DFA may have.
+pub const MAX_TABLE_ENTRIES: usize = 4_000_000;
+
+/// Characters tried first, in order, to render the "other" class in witnesses.
+const OTHER_REPRESENTATIVES: [char; 8] = ['x', 'y', 'z', 'q', 'w', 'k', 'v', 'j'];
+
+/// Why an automaton could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AutomatonError {
+    /// The construction needed more than [`MAX_STATES`] states or [`MAX_TABLE_ENTRIES`]
+    /// transitions.
+    TooComplex {
+        /// States reached when the construction stopped.
+        states: usize,
+    },
+}
+
+impl fmt::Display for AutomatonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AutomatonError::TooComplex { states } => write!(
+                f,
+                "the patterns are too complex to analyse exactly (stopped at {states} automaton states)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AutomatonError {}
+
+/// The characters an automaton distinguishes, plus one "other" class for all the rest.
+/// Symbol `i < chars().len()` is `chars()[i]`; symbol `chars().len()` is "other".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Alphabet {
+    chars: Vec<char>,
+}
+
+impl Alphabet {
+    /// The alphabet distinguishing exactly `chars`.
+    pub fn new(chars: impl IntoIterator<Item = char>) -> Alphabet {
+        let set: BTreeSet<char> = chars.into_iter().collect();
+        Alphabet {
+            chars: set.into_iter().collect(),
+        }
+    }
+
+    /// The distinguished characters, sorted.
+    pub fn chars(&self) -> &[char] {
+        &self.chars
+    }
+
+    /// The number of symbols: distinguished characters plus "other".
+    pub fn width(&self) -> usize {
+        self.chars.len() + 1
+    }
+
+    /// The symbol of the "other" class.
+    pub fn other_symbol(&self) -> usize {
+        self.chars.len()
+    }
+
+    /// The symbol of character `c`.
+    pub fn symbol_of(&self, c: char) -> usize {
+        self.chars.binary_search(&c).unwrap_or(self.chars.len())
+    }
+
+    /// The alphabet distinguishing the characters of both.
+    pub fn union(&self, other: &Alphabet) -> Alphabet {
+        Alphabet::new(self.chars.iter().chain(other.chars.iter()).copied())
+    }
+
+    /// The concrete character that stands for "other" in witnesses: `x` unless the
+    /// alphabet distinguishes it, then `y`, `z`, …, then the first printable character
+    /// the alphabet doesn't distinguish.
+    pub fn other_representative(&self) -> char {
+        OTHER_REPRESENTATIVES
+            .iter()
+            .copied()
+            .chain((0x21..=u32::from(char::MAX)).filter_map(char::from_u32))
+            .find(|c| self.chars.binary_search(c).is_err())
+            .unwrap_or('\u{FFFD}')
+    }
+
+    /// Symbols in witness order: "other" first, then the characters in ascending order.
+    fn witness_order(&self) -> impl Iterator<Item = usize> {
+        std::iter::once(self.other_symbol()).chain(0..self.chars.len())
+    }
+}
+
+/// A set of characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CharClass {
+    /// Every character.
+    Any,
+    /// Exactly these characters.
+    OneOf(BTreeSet<char>),
+    /// Every character except these.
+    NoneOf(BTreeSet<char>),
+}
+
+impl CharClass {
+    /// The class of the single character `c`.
+    pub fn char(c: char) -> CharClass {
+        CharClass::OneOf(BTreeSet::from([c]))
+    }
+
+    /// The class of the given characters.
+    pub fn one_of(chars: impl IntoIterator<Item = char>) -> CharClass {
+        CharClass::OneOf(chars.into_iter().collect())
+    }
+
+    /// Every character except the given ones.
+    pub fn none_of(chars: impl IntoIterator<Item = char>) -> CharClass {
+        CharClass::NoneOf(chars.into_iter().collect())
+    }
+
+    /// Is `c` in the class?
+    pub fn contains(&self, c: char) -> bool {
+        match self {
+            CharClass::Any => true,
+            CharClass::OneOf(set) => set.contains(&c),
+            CharClass::NoneOf(set) => !set.contains(&c),
+        }
+    }
+
+    fn mentioned(&self) -> impl Iterator<Item = char> + '_ {
+        match self {
+            CharClass::Any => None,
+            CharClass::OneOf(set) | CharClass::NoneOf(set) => Some(set.iter().copied()),
+        }
+        .into_iter()
+        .flatten()
+    }
+
+    /// Membership of each symbol of `alphabet`, which must distinguish every character
+    /// the class mentions.
+    fn symbols(&self, alphabet: &Alphabet) -> Vec<bool> {
+        let other = !matches!(self, CharClass::OneOf(_));
+        (0..alphabet.width())
+            .map(|s| alphabet.chars.get(s).map_or(other, |&c| self.contains(c)))
+            .collect()
+    }
+}
+
+/// A regular expression over character classes, the way languages are described before
+/// they become a [`Dfa`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    /// The empty language (no string at all).
+    Nothing,
+    /// The language holding only the empty string.
+    Empty,
+    /// One character of the class.
+    Class(CharClass),
+    /// Concatenation (an empty list is [`Expr::Empty`]).
+    Seq(Vec<Expr>),
+    /// Union (an empty list is [`Expr::Nothing`]).
+    Alt(Vec<Expr>),
+    /// Zero or more repetitions.
+    Star(Box<Expr>),
+    /// The language of an automaton.
+    Automaton(Box<Dfa>),
+}
+
+impl Expr {
+    /// Exactly the string `text`.
+    pub fn literal(text: &str) -> Expr {
+        Expr::Seq(
+            text.chars()
+                .map(|c| Expr::Class(CharClass::char(c)))
+                .collect(),
+        )
+    }
+
+    /// Any single character.
+    pub fn any_char() -> Expr {
+        Expr::Class(CharClass::Any)
+    }
+
+    /// Any string.
+    pub fn any_string() -> Expr {
+        Expr::Star(Box::new(Expr::any_char()))
+    }
+
+    /// Any run (possibly empty) of characters of `class`.
+    pub fn run_of(class: CharClass) -> Expr {
+        Expr::Star(Box::new(Expr::Class(class)))
+    }
+
+    /// One or more repetitions of `expr`.
+    pub fn plus(expr: Expr) -> Expr {
+        Expr::Seq(vec![expr.clone(), Expr::Star(Box::new(expr))])
+    }
+
+    /// Exactly one of the given strings.
+    pub fn one_of_strings(texts: &[&str]) -> Expr {
+        Expr::Alt(texts.iter().map(|t| Expr::literal(t)).collect())
+    }
+
+    fn collect_chars(&self, out: &mut BTreeSet<char>) {
+        match self {
+            Expr::Nothing | Expr::Empty => {}
+            Expr::Class(class) => out.extend(class.mentioned()),
+            Expr::Seq(parts) | Expr::Alt(parts) => {
+                for part in parts {
+                    part.collect_chars(out);
+                }
+            }
+            Expr::Star(inner) => inner.collect_chars(out),
+            Expr::Automaton(dfa) => out.extend(dfa.alphabet.chars.iter().copied()),
+        }
+    }
+}
+
+/// A complete, minimal deterministic finite automaton. State 0 is the start state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dfa {
+    alphabet: Alphabet,
+    /// `next[q * width + symbol]`
+    next: Vec<usize>,
+    accepting: Vec<bool>,
+}
+
+impl Dfa {
+    /// The automaton of `expr` over the characters `expr` mentions.
+    pub fn from_expr(expr: &Expr) -> Result<Dfa, AutomatonError> {
+        Dfa::from_expr_over(expr, &Alphabet::default())
+    }
+
+    /// The automaton of `expr` over `alphabet` extended with the characters `expr` mentions.
+    pub fn from_expr_over(expr: &Expr, alphabet: &Alphabet) -> Result<Dfa, AutomatonError> {
+        let mut chars: BTreeSet<char> = alphabet.chars.iter().copied().collect();
+        expr.collect_chars(&mut chars);
+        let mut nfa = Nfa::new(Alphabet::new(chars));
+        let (start, end) = nfa.build(expr);
+        nfa.determinize(start, end)
+    }
+
+    /// The empty language.
+    pub fn nothing() -> Dfa {
+        Dfa {
+            alphabet: Alphabet::default(),
+            next: vec![0],
+            accepting: vec![false],
+        }
+    }
+
+    /// The language of all strings.
+    pub fn everything() -> Dfa {
+        Dfa {
+            alphabet: Alphabet::default(),
+            next: vec![0],
+            accepting: vec![true],
+        }
+    }
+
+    /// The language holding only `text`.
+    pub fn literal(text: &str) -> Result<Dfa, AutomatonError> {
+        Dfa::from_expr(&Expr::literal(text))
+    }
+
+    /// The alphabet the automaton reads.
+    pub fn alphabet(&self) -> &Alphabet {
+        &self.alphabet
+    }
+
+    /// The number of states (including the dead state, if any).
+    pub fn state_count(&self) -> usize {
+        self.accepting.len()
+    }
+
+    fn width(&self) -> usize {
+        self.alphabet.width()
+    }
+
+    fn step(&self, state: usize, symbol: usize) -> usize {
+        self.next
+            .get(state * self.width() + symbol)
+            .copied()
+            .unwrap_or(state)
+    }
+
+    fn is_accepting(&self, state: usize) -> bool {
+        self.accepting.get(state).copied().unwrap_or(false)
+    }
+
+    /// Is `text` in the language?
+    pub fn contains(&self, text: &str) -> bool {
+        let end = text
+            .chars()
+            .fold(0, |q, c| self.step(q, self.alphabet.symbol_of(c)));
+        self.is_accepting(end)
+    }
+
+    /// The same language over `alphabet` extended with this automaton's characters.
+    pub fn over_alphabet(&self, alphabet: &Alphabet) -> Dfa {
+        let alphabet = self.alphabet.union(alphabet);
+        if alphabet == self.alphabet {
+            return self.clone();
+        }
+        let old_symbols: Vec<usize> = (0..alphabet.width())
+            .map(|s| {
+                alphabet
+                    .chars
+                    .get(s)
+                    .map_or(self.alphabet.other_symbol(), |&c| {
+                        self.alphabet.symbol_of(c)
+                    })
+            })
+            .collect();
+        let next = (0..self.state_count())
+            .flat_map(|q| old_symbols.iter().map(move |&s| (q, s)))
+            .map(|(q, s)| self.step(q, s))
+            .collect();
+        Dfa {
+            alphabet,
+            next,
+            accepting: self.accepting.clone(),
+        }
+    }
+
+    /// The strings not in the language.
+    pub fn complement(&self) -> Dfa {
+        Dfa {
+            alphabet: self.alphabet.clone(),
+            next: self.next.clone(),
+            accepting: self.accepting.iter().map(|a| !a).collect(),
+        }
+        .minimized()
+    }
+
+    /// The strings in both languages.
+    pub fn intersection(&self, other: &Dfa) -> Result<Dfa, AutomatonError> {
+        self.product(other, |a, b| a && b)
+    }
+
+    /// The strings in either language.
+    pub fn union(&self, other: &Dfa) -> Result<Dfa, AutomatonError> {
+        self.product(other, |a, b| a || b)
+    }
+
+    /// The strings in this language but not in `other`.
+    pub fn difference(&self, other: &Dfa) -> Result<Dfa, AutomatonError> {
+        self.product(other, |a, b| a && !b)
+    }
+
+    /// The strings of this language followed by a string of `other`.
+    pub fn concat(&self, other: &Dfa) -> Result<Dfa, AutomatonError> {
+        Dfa::from_expr(&Expr::Seq(vec![
+            Expr::Automaton(Box::new(self.clone())),
+            Expr::Automaton(Box::new(other.clone())),
+        ]))
+    }
+
+    /// Is the language empty?
+    pub fn is_empty(&self) -> bool {
+        self.witness().is_none()
+    }
+
+    /// Does the language hold every string?
+    pub fn is_universal(&self) -> bool {
+        self.complement().is_empty()
+    }
+
+    /// Is every string of this language in `other`?
+    pub fn is_subset_of(&self, other: &Dfa) -> Result<bool, AutomatonError> {
+        Ok(self.difference(other)?.is_empty())
+    }
+
+    /// Do both automata accept the same strings?
+    pub fn is_equivalent(&self, other: &Dfa) -> Result<bool, AutomatonError> {
+        Ok(self.is_subset_of(other)? && other.is_subset_of(self)?)
+    }
+
+    /// The shortest string of the language, and among those the smallest in symbol
+    /// order ("other" first, rendered by [`Alphabet::other_representative`], then the
+    /// characters ascending); `None` when the language is empty.
+    pub fn witness(&self) -> Option<String> {
+        let representative = self.alphabet.other_representative();
+        let render = |symbol: usize| {
+            self.alphabet
+                .chars
+                .get(symbol)
+                .copied()
+                .unwrap_or(representative)
+        };
+        if self.is_accepting(0) {
+            return Some(String::new());
+        }
+        let mut parent: Vec<Option<(usize, usize)>> = vec![None; self.state_count()];
+        let mut seen = vec![false; self.state_count()];
+        if let Some(first) = seen.first_mut() {
+            *first = true;
+        }
+        let mut queue = VecDeque::from([0]);
+        while let Some(q) = queue.pop_front() {
+            for symbol in self.alphabet.witness_order() {
+                let t = self.step(q, symbol);
+                if seen.get(t).copied().unwrap_or(true) {
+                    continue;
+                }
+                if let Some(slot) = seen.get_mut(t) {
+                    *slot = true;
+                }
+                if let Some(slot) = parent.get_mut(t) {
+                    *slot = Some((q, symbol));
+                }
+                if self.is_accepting(t) {
+                    let mut out = Vec::new();
+                    let mut cur = t;
+                    while let Some(Some((prev, sym))) = parent.get(cur) {
+                        out.push(render(*sym));
+                        cur = *prev;
+                    }
+                    return Some(out.into_iter().rev().collect());
+                }
+                queue.push_back(t);
+            }
+        }
+        None
+    }
+
+    /// The values of one field when strings are split at `separator`: the set of `v`
+    /// such that some string of the language, split at every `separator`, has `v` as its
+    /// field number `index` (0-based). Exact (an existential projection).
+    pub fn field_values(&self, separator: char, index: usize) -> Result<Dfa, AutomatonError> {
+        let dfa = self.over_alphabet(&Alphabet::new([separator]));
+        let sep = dfa.alphabet.symbol_of(separator);
+        let width = dfa.width();
+        // States reached right after the `index`-th separator.
+        let mut current: BTreeSet<usize> = BTreeSet::from([0]);
+        for _ in 0..index {
+            let closure = dfa.reach(current.iter().copied(), |s| s != sep);
+            current = closure.into_iter().map(|q| dfa.step(q, sep)).collect();
+        }
+        // A state ends a field value when the string can end there or go on after a
+        // separator.
+        let live = dfa.live_states();
+        let ends_field: Vec<bool> = (0..dfa.state_count())
+            .map(|q| dfa.is_accepting(q) || live.get(dfa.step(q, sep)).copied().unwrap_or(false))
+            .collect();
+        let mut sets: Vec<BTreeSet<usize>> = vec![current.clone()];
+        let mut ids: HashMap<BTreeSet<usize>, usize> = HashMap::from([(current, 0)]);
+        let mut next = Vec::new();
+        let mut accepting = Vec::new();
+        let mut i = 0;
+        while let Some(set) = sets.get(i).cloned() {
+            accepting.push(
+                set.iter()
+                    .any(|&q| ends_field.get(q).copied().unwrap_or(false)),
+            );
+            for symbol in 0..width {
+                let target: BTreeSet<usize> = if symbol == sep {
+                    BTreeSet::new()
+                } else {
+                    set.iter().map(|&q| dfa.step(q, symbol)).collect()
+                };
+                let id = match ids.get(&target) {
+                    Some(&id) => id,
+                    None => {
+                        let id = sets.len();
+                        check_size(id + 1, width)?;
+                        ids.insert(target.clone(), id);
+                        sets.push(target);
+                        id
+                    }
+                };
+                next.push(id);
+            }
+            i += 1;
+        }
+        Ok(Dfa {
+            alphabet: dfa.alphabet.clone(),
+            next,
+            accepting,
+        }
+        .minimized())
+    }
+
+    /// The strings `s` that have a field number `index` (0-based, fields split at
+    /// `separator`) and that, with that field replaced by `original`, are in this
+    /// language. Exact; the replaced field may hold any text without `separator`.
+    pub fn with_field_replaced(
+        &self,
+        separator: char,
+        index: usize,
+        original: &str,
+    ) -> Result<Dfa, AutomatonError> {
+        let dfa = self.over_alphabet(&Alphabet::new([separator]));
+        let sep = dfa.alphabet.symbol_of(separator);
+        let width = dfa.width();
+        let feed = |q: usize| {
+            original
+                .chars()
+                .fold(q, |q, c| dfa.step(q, dfa.alphabet.symbol_of(c)))
+        };
+        // (state of this automaton, fields begun so far, capped at index + 1)
+        let mut keys = vec![(0, 0)];
+        let mut ids: HashMap<(usize, usize), usize> = HashMap::from([((0, 0), 0)]);
+        let mut next = Vec::new();
+        let mut accepting = Vec::new();
+        let mut i = 0;
+        while let Some(&(q, field)) = keys.get(i) {
+            accepting.push(match field.cmp(&index) {
+                std::cmp::Ordering::Less => false,
+                std::cmp::Ordering::Equal => dfa.is_accepting(feed(q)),
+                std::cmp::Ordering::Greater => dfa.is_accepting(q),
+            });
+            for symbol in 0..width {
+                let target = if field == index {
+                    if symbol == sep {
+                        (dfa.step(feed(q), sep), field + 1)
+                    } else {
+                        (q, field)
+                    }
+                } else {
+                    let bump = usize::from(symbol == sep && field < index);
+                    (dfa.step(q, symbol), field + bump)
+                };
+                let id = match ids.get(&target) {
+                    Some(&id) => id,
+                    None => {
+                        let id = keys.len();
+                        check_size(id + 1, width)?;
+                        ids.insert(target, id);
+                        keys.push(target);
+                        id
+                    }
+                };
+                next.push(id);
+            }
+            i += 1;
+        }
+        Ok(Dfa {
+            alphabet: dfa.alphabet.clone(),
+            next,
+            accepting,
+        }
+        .minimized())
+    }
+
+    /// States reachable from `from` through symbols satisfying `allowed` (including `from`).
+    fn reach(
+        &self,
+        from: impl IntoIterator<Item = usize>,
+        allowed: impl Fn(usize) -> bool,
+    ) -> BTreeSet<usize> {
+        let mut seen: BTreeSet<usize> = from.into_iter().collect();
+        let mut stack: Vec<usize> = seen.iter().copied().collect();
+        while let Some(q) = stack.pop() {
+            for symbol in (0..self.width()).filter(|&s| allowed(s)) {
+                let t = self.step(q, symbol);
+                if seen.insert(t) {
+                    stack.push(t);
+                }
+            }
+        }
+        seen
+    }
+
+    /// For each state, whether an accepting state is reachable from it.
+    fn live_states(&self) -> Vec<bool> {
+        let n = self.state_count();
+        let mut reverse: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for q in 0..n {
+            for symbol in 0..self.width() {
+                if let Some(list) = reverse.get_mut(self.step(q, symbol)) {
+                    list.push(q);
+                }
+            }
+        }
+        let mut live = self.accepting.clone();
+        let mut stack: Vec<usize> = (0..n).filter(|&q| self.is_accepting(q)).collect();
+        while let Some(q) = stack.pop() {
+            for &p in reverse.get(q).map_or(&[][..], Vec::as_slice) {
+                if let Some(flag) = live.get_mut(p) {
+                    if !*flag {
+                        *flag = true;
+                        stack.push(p);
+                    }
+                }
+            }
+        }
+        live
+    }
+
+    fn product(
+        &self,
+        other: &Dfa,
+        accept: impl Fn(bool, bool) -> bool,
+    ) -> Result<Dfa, AutomatonError> {
+        let alphabet = self.alphabet.union(&other.alphabet);
+        let a = self.over_alphabet(&alphabet);
+        let b = other.over_alphabet(&alphabet);
+        let width = alphabet.width();
+        let mut pairs = vec![(0, 0)];
+        let mut ids: HashMap<(usize, usize), usize> = HashMap::from([((0, 0), 0)]);
+        let mut next = Vec::new();
+        let mut accepting = Vec::new();
+        let mut i = 0;
+        while let Some(&(p, q)) = pairs.get(i) {
+            accepting.push(accept(a.is_accepting(p), b.is_accepting(q)));
+            for symbol in 0..width {
+                let target = (a.step(p, symbol), b.step(q, symbol));
+                let id = match ids.get(&target) {
+                    Some(&id) => id,
+                    None => {
+                        let id = pairs.len();
+                        check_size(id + 1, width)?;
+                        ids.insert(target, id);
+                        pairs.push(target);
+                        id
+                    }
+                };
+                next.push(id);
+            }
+            i += 1;
+        }
+        Ok(Dfa {
+            alphabet,
+            next,
+            accepting,
+        }
+        .minimized())
+    }
+
+    /// Moore partition refinement, then canonical numbering in breadth-first order from
+    /// the start state (which also drops unreachable states).
+    fn minimized(&self) -> Dfa {
+        let n = self.state_count();
+        let width = self.width();
+        let mut class: Vec<usize> = self.accepting.iter().map(|&a| usize::from(a)).collect();
+        let mut count = class.iter().copied().collect::<BTreeSet<_>>().len();
+        loop {
+            let mut ids: HashMap<Vec<usize>, usize> = HashMap::new();
+            let mut refined = Vec::with_capacity(n);
+            for q in 0..n {
+                let own = class.get(q).copied().unwrap_or(0);
+                let signature: Vec<usize> = std::iter::once(own)
+                    .chain((0..width).map(|s| class.get(self.step(q, s)).copied().unwrap_or(0)))
+                    .collect();
+                let fresh = ids.len();
+                refined.push(*ids.entry(signature).or_insert(fresh));
+            }
+            class = refined;
+            if ids.len() == count {
+                break;
+            }
+            count = ids.len();
+        }
+        let mut representative: Vec<Option<usize>> = vec![None; count];
+        for (q, &c) in class.iter().enumerate() {
+            if let Some(slot @ None) = representative.get_mut(c) {
+                *slot = Some(q);
+            }
+        }
+        let class_of = |q: usize| class.get(q).copied().unwrap_or(0);
+        let mut number: Vec<Option<usize>> = vec![None; count];
+        let mut order = vec![class_of(0)];
+        if let Some(slot) = number.get_mut(class_of(0)) {
+            *slot = Some(0);
+        }
+        let mut next = Vec::new();
+        let mut accepting = Vec::new();
+        let mut i = 0;
+        while let Some(&c) = order.get(i) {
+            let rep = representative.get(c).copied().flatten().unwrap_or(0);
+            accepting.push(self.is_accepting(rep));
+            for symbol in 0..width {
+                let target = class_of(self.step(rep, symbol));
+                let id = match number.get(target).copied().flatten() {
+                    Some(id) => id,
+                    None => {
+                        let id = order.len();
+                        if let Some(slot) = number.get_mut(target) {
+                            *slot = Some(id);
+                        }
+                        order.push(target);
+                        id
+                    }
+                };
+                next.push(id);
+            }
+            i += 1;
+        }
+        Dfa {
+            alphabet: self.alphabet.clone(),
+            next,
+            accepting,
+        }
+    }
+}
+
+fn check_size(states: usize, width: usize) -> Result<(), AutomatonError> {
+    if states > MAX_STATES || states.saturating_mul(width) > MAX_TABLE_ENTRIES {
+        Err(AutomatonError::TooComplex { states })
+    } else {
+        Ok(())
+    }
+}
+
+/// A Thompson NFA with epsilon moves; transitions carry a class index.
+struct Nfa {
+    alphabet: Alphabet,
+    epsilon: Vec<Vec<usize>>,
+    edges: Vec<Vec<(usize, usize)>>,
+    /// Symbol membership of each class index.
+    classes: Vec<Vec<bool>>,
+    class_ids: HashMap<CharClass, usize>,
+}
+
+impl Nfa {
+    fn new(alphabet: Alphabet) -> Nfa {
+        Nfa {
+            alphabet,
+            epsilon: Vec::new(),
+            edges: Vec::new(),
+            classes: Vec::new(),
+            class_ids: HashMap::new(),
+        }
+    }
+
+    fn state(&mut self) -> usize {
+        self.epsilon.push(Vec::new());
+        self.edges.push(Vec::new());
+        self.epsilon.len() - 1
+    }
+
+    fn class_id(&mut self, class: &CharClass) -> usize {
+        if let Some(&id) = self.class_ids.get(class) {
+            return id;
+        }
+        let id = self.classes.len();
+        self.classes.push(class.symbols(&self.alphabet));
+        self.class_ids.insert(class.clone(), id);
+        id
+    }
+
+    fn epsilon_edge(&mut self, from: usize, to: usize) {
+        if let Some(list) = self.epsilon.get_mut(from) {
+            list.push(to);
+        }
+    }
+
+    fn class_edge(&mut self, from: usize, class: usize, to: usize) {
+        if let Some(list) = self.edges.get_mut(from) {
+            list.push((class, to));
+        }
+    }
+
+    /// Adds the fragment of `expr`; returns its (entry, exit) states.
+    fn build(&mut self, expr: &Expr) -> (usize, usize) {
+        let entry = self.state();
+        let exit = self.state();
+        match expr {
+            Expr::Nothing => {}
+            Expr::Empty => self.epsilon_edge(entry, exit),
+            Expr::Class(class) => {
+                let id = self.class_id(class);
+                self.class_edge(entry, id, exit);
+            }
+            Expr::Seq(parts) => {
+                let mut at = entry;
+                for part in parts {
+                    let (s, e) = self.build(part);
+                    self.epsilon_edge(at, s);
+                    at = e;
+                }
+                self.epsilon_edge(at, exit);
+            }
+            Expr::Alt(parts) => {
+                for part in parts {
+                    let (s, e) = self.build(part);
+                    self.epsilon_edge(entry, s);
+                    self.epsilon_edge(e, exit);
+                }
+            }
+            Expr::Star(inner) => {
+                let (s, e) = self.build(inner);
+                self.epsilon_edge(entry, s);
+                self.epsilon_edge(entry, exit);
+                self.epsilon_edge(e, s);
+                self.epsilon_edge(e, exit);
+            }
+            Expr::Automaton(dfa) => {
+                let symbol_classes: Vec<usize> = (0..dfa.width())
+                    .map(|s| {
+                        let class = match dfa.alphabet.chars.get(s) {
+                            Some(&c) => CharClass::char(c),
+                            None => CharClass::none_of(dfa.alphabet.chars.iter().copied()),
+                        };
+                        self.class_id(&class)
+                    })
+                    .collect();
+                let base: Vec<usize> = (0..dfa.state_count()).map(|_| self.state()).collect();
+                let at = |q: usize| base.get(q).copied().unwrap_or(exit);
+                self.epsilon_edge(entry, at(0));
+                for q in 0..dfa.state_count() {
+                    for (symbol, &class) in symbol_classes.iter().enumerate() {
+                        self.class_edge(at(q), class, at(dfa.step(q, symbol)));
+                    }
+                    if dfa.is_accepting(q) {
+                        self.epsilon_edge(at(q), exit);
+                    }
+                }
+            }
+        }
+        (entry, exit)
+    }
+
+    fn closure(&self, states: impl IntoIterator<Item = usize>) -> Vec<usize> {
+        let mut seen: BTreeSet<usize> = BTreeSet::new();
+        let mut stack: Vec<usize> = states.into_iter().collect();
+        while let Some(q) = stack.pop() {
+            if seen.insert(q) {
+                stack.extend(self.epsilon.get(q).map_or(&[][..], Vec::as_slice));
+            }
+        }
+        seen.into_iter().collect()
+    }
+
+    /// Subset construction.
+    fn determinize(&self, start: usize, accept: usize) -> Result<Dfa, AutomatonError> {
+        let width = self.alphabet.width();
+        let first = self.closure([start]);
+        let mut sets = vec![first.clone()];
+        let mut ids: HashMap<Vec<usize>, usize> = HashMap::from([(first, 0)]);
+        let mut next = Vec::new();
+        let mut accepting = Vec::new();
+        let mut i = 0;
+        while let Some(set) = sets.get(i).cloned() {
+            accepting.push(set.binary_search(&accept).is_ok());
+            let mut targets: Vec<Vec<usize>> = vec![Vec::new(); width];
+            for &q in &set {
+                for &(class, to) in self.edges.get(q).map_or(&[][..], Vec::as_slice) {
+                    let members = self.classes.get(class).map_or(&[][..], Vec::as_slice);
+                    for (symbol, _) in members.iter().enumerate().filter(|(_, &m)| m) {
+                        if let Some(list) = targets.get_mut(symbol) {
+                            list.push(to);
+                        }
+                    }
+                }
+            }
+            for target in targets {
+                let target = self.closure(target);
+                let id = match ids.get(&target) {
+                    Some(&id) => id,
+                    None => {
+                        let id = sets.len();
+                        check_size(id + 1, width)?;
+                        ids.insert(target.clone(), id);
+                        sets.push(target);
+                        id
+                    }
+                };
+                next.push(id);
+            }
+            i += 1;
+        }
+        Ok(Dfa {
+            alphabet: self.alphabet.clone(),
+            next,
+            accepting,
+        }
+        .minimized())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dfa(expr: &Expr) -> Dfa {
+        Dfa::from_expr(expr).unwrap()
+    }
+
+    #[test]
+    fn literal_and_any() {
+        let abc = Dfa::literal("abc").unwrap();
+        assert!(abc.contains("abc"));
+        assert!(!abc.contains("ab"));
+        assert!(!abc.contains("abcd"));
+        assert!(!abc.contains("abx"));
+        assert_eq!(abc.witness().as_deref(), Some("abc"));
+        assert!(Dfa::everything().is_universal());
+        assert!(Dfa::nothing().is_empty());
+        assert_eq!(Dfa::everything().witness().as_deref(), Some(""));
+    }
+
+    #[test]
+    fn classes_and_other() {
+        let no_colon = dfa(&Expr::plus(Expr::Class(CharClass::none_of([':']))));
+        assert!(no_colon.contains("abc/é"));
+        assert!(!no_colon.contains("a:b"));
+        assert!(!no_colon.contains(""));
+        assert_eq!(no_colon.witness().as_deref(), Some("x"));
+        let x_free = dfa(&Expr::Seq(vec![
+            Expr::literal("x"),
+            Expr::Class(CharClass::none_of(['x'])),
+        ]));
+        assert_eq!(x_free.witness().as_deref(), Some("xy"));
+    }
+
+    #[test]
+    fn boolean_algebra() {
+        let a_star = dfa(&Expr::Seq(vec![Expr::literal("a"), Expr::any_string()]));
+        let star_b = dfa(&Expr::Seq(vec![Expr::any_string(), Expr::literal("b")]));
+        let both = a_star.intersection(&star_b).unwrap();
+        assert!(both.contains("ab"));
+        assert!(both.contains("a::b"));
+        assert!(!both.contains("a"));
+        assert_eq!(both.witness().as_deref(), Some("ab"));
+        let either = a_star.union(&star_b).unwrap();
+        assert!(either.contains("a") && either.contains("b") && !either.contains("x"));
+        let diff = a_star.difference(&star_b).unwrap();
+        assert!(diff.contains("a") && !diff.contains("ab"));
+        assert!(both.is_subset_of(&a_star).unwrap());
+        assert!(!a_star.is_subset_of(&both).unwrap());
+        let again = a_star.complement().complement();
+        assert_eq!(again, a_star);
+        assert!(a_star.is_equivalent(&again).unwrap());
+        let cat = Dfa::literal("a").unwrap().concat(&star_b).unwrap();
+        assert!(cat.contains("ab") && cat.contains("axb") && !cat.contains("b"));
+    }
+
+    #[test]
+    fn minimal_canonical_form() {
+        let one = dfa(&Expr::Alt(vec![Expr::literal("ab"), Expr::literal("ab")]));
+        let two = Dfa::literal("ab").unwrap();
+        assert_eq!(one, two);
+        // start, after a, after ab, dead
+        assert_eq!(two.state_count(), 4);
+    }
+
+    #[test]
+    fn field_projection() {
+        let lang = dfa(&Expr::Alt(vec![
+            Expr::literal("p:acme/x:r:main"),
+            Expr::literal("p:other/y:r:dev"),
+        ]));
+        let second = lang.field_values(':', 1).unwrap();
+        assert!(second.contains("acme/x") && second.contains("other/y"));
+        assert!(!second.contains("acme") && !second.contains("main"));
+        let last = lang.field_values(':', 3).unwrap();
+        assert!(last.contains("main") && last.contains("dev") && !last.contains("r"));
+        assert!(lang.field_values(':', 4).unwrap().is_empty());
+    }
+
+    #[test]
+    fn field_replacement() {
+        let lang = Dfa::literal("p:a:t:tag:r:main").unwrap();
+        let replaced = lang.with_field_replaced(':', 3, "tag").unwrap();
+        assert!(replaced.contains("p:a:t:branch:r:main"));
+        assert!(replaced.contains("p:a:t::r:main"));
+        assert!(!replaced.contains("p:b:t:branch:r:main"));
+        assert!(!replaced.contains("p:a:t:branch:r:dev"));
+        let last = Dfa::literal("a:b")
+            .unwrap()
+            .with_field_replaced(':', 1, "b")
+            .unwrap();
+        assert!(last.contains("a:zz") && !last.contains("a") && !last.contains("a:b:c"));
+    }
+
+    #[test]
+    fn too_complex_is_reported() {
+        // "the 15th character from the end is `a`" needs 2^15 states.
+        let mut parts = vec![Expr::any_string(), Expr::literal("a")];
+        parts.extend((0..14).map(|_| Expr::any_char()));
+        let result = Dfa::from_expr(&Expr::Seq(parts));
+        assert!(matches!(result, Err(AutomatonError::TooComplex { .. })));
+    }
+}

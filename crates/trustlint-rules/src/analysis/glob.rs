@@ -1,0 +1,420 @@
+//! IAM string condition values: parsing a `StringLike` pattern or a `StringEquals` value
+//! into atoms (`*`, `?`, literal characters, policy variables), direct matching of a value
+//! against it, and the character case folding that the `…IgnoreCase` operators use.
+//!
+//! Semantics (IAM user guide, "Condition operators" and "Policy variables"):
+//! - in `StringLike`, `*` matches any run of characters (possibly empty, `:` and `/`
+//!   included) and `?` exactly one character; every other character is literal (IAM has
+//!   no escape syntax);
+//! - in `StringEquals`, `*` and `?` are literal;
+//! - in policies with `"Version": "2012-10-17"` ([`VariableSyntax::Substituted`]),
+//!   `${*}`, `${?}` and `${$}` stand for a literal `*`, `?` and `$`, and any other
+//!   `${…}` is a policy variable whose value comes from the request. Variables can't be
+//!   resolved offline: they are kept as [`Atom::Variable`] and matching approximates them
+//!   as chosen by [`VariableApprox`]; callers should report such checks as partial;
+//! - without that version ([`VariableSyntax::Literal`]) `${…}` is plain text.
+//!
+//! Case-insensitive comparison folds each character on its own with
+//! [`fold_case`] (its lowercase form when that is a single character); this is a
+//! documented approximation of AWS's `…IgnoreCase`, which documents no folding rules.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+use super::automaton::{CharClass, Expr};
+
+/// Which kind of operator a value belongs to: it decides whether `*`/`?` are wildcards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operator {
+    /// `StringLike`/`StringNotLike`: `*` and `?` are wildcards.
+    Like,
+    /// `StringEquals`/`StringNotEquals` (and `…IgnoreCase`): `*` and `?` are literal.
+    Equals,
+}
+
+/// Whether `${…}` is policy-variable syntax (policy `Version` `2012-10-17`) or plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VariableSyntax {
+    /// `Version: 2012-10-17`: `${*}`, `${?}`, `${$}` are escapes, other `${…}` are variables.
+    Substituted,
+    /// `Version: 2008-10-17` or no version: `${…}` is literal text.
+    Literal,
+}
+
+/// Case sensitivity of a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Case {
+    /// Characters must be equal.
+    Sensitive,
+    /// Characters are compared after [`fold_case`].
+    Insensitive,
+}
+
+/// How an unresolved policy variable is treated when a pattern is matched offline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VariableApprox {
+    /// A variable may stand for any string (widens what the pattern matches).
+    AnyString,
+    /// A value containing a variable matches nothing (narrows what the pattern matches).
+    NoMatch,
+}
+
+/// One element of a parsed pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Atom {
+    /// A literal character.
+    Char(char),
+    /// `?` in a `StringLike` pattern: exactly one character.
+    AnyOne,
+    /// `*` in a `StringLike` pattern: any run of characters, possibly empty.
+    AnyRun,
+    /// A policy variable `${name}` (the text between the braces), not resolvable offline.
+    Variable(String),
+}
+
+/// A parsed IAM string condition value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Pattern {
+    source: String,
+    atoms: Vec<Atom>,
+}
+
+impl Pattern {
+    /// Parses `text` as a value of an operator of kind `operator` under `syntax`.
+    pub fn parse(text: &str, operator: Operator, syntax: VariableSyntax) -> Pattern {
+        let chars: Vec<char> = text.chars().collect();
+        let mut atoms = Vec::with_capacity(chars.len());
+        let mut i = 0;
+        while let Some(&c) = chars.get(i) {
+            if c == '$' && syntax == VariableSyntax::Substituted && chars.get(i + 1) == Some(&'{') {
+                let close = chars
+                    .iter()
+                    .skip(i + 2)
+                    .position(|&d| d == '}')
+                    .map(|p| p + i + 2);
+                if let Some(close) = close {
+                    let name: String = chars.get(i + 2..close).unwrap_or(&[]).iter().collect();
+                    atoms.push(match name.as_str() {
+                        "*" => Atom::Char('*'),
+                        "?" => Atom::Char('?'),
+                        "$" => Atom::Char('$'),
+                        _ => Atom::Variable(name),
+                    });
+                    i = close + 1;
+                    continue;
+                }
+            }
+            atoms.push(match (operator, c) {
+                (Operator::Like, '*') => Atom::AnyRun,
+                (Operator::Like, '?') => Atom::AnyOne,
+                _ => Atom::Char(c),
+            });
+            i += 1;
+        }
+        Pattern {
+            source: text.to_owned(),
+            atoms,
+        }
+    }
+
+    /// A `StringLike` pattern in a `2012-10-17` policy.
+    pub fn like(text: &str) -> Pattern {
+        Pattern::parse(text, Operator::Like, VariableSyntax::Substituted)
+    }
+
+    /// A `StringEquals` value in a `2012-10-17` policy.
+    pub fn equals(text: &str) -> Pattern {
+        Pattern::parse(text, Operator::Equals, VariableSyntax::Substituted)
+    }
+
+    /// The text the pattern was parsed from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The parsed atoms, in order.
+    pub fn atoms(&self) -> &[Atom] {
+        &self.atoms
+    }
+
+    /// True when the pattern contains `*` or `?` wildcards.
+    pub fn has_wildcards(&self) -> bool {
+        self.atoms
+            .iter()
+            .any(|a| matches!(a, Atom::AnyOne | Atom::AnyRun))
+    }
+
+    /// True when the pattern contains a policy variable (not matchable offline).
+    pub fn has_variables(&self) -> bool {
+        self.atoms.iter().any(|a| matches!(a, Atom::Variable(_)))
+    }
+
+    /// The names of the policy variables in the pattern, in order.
+    pub fn variables(&self) -> Vec<&str> {
+        self.atoms
+            .iter()
+            .filter_map(|a| match a {
+                Atom::Variable(name) => Some(name.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The single string the pattern matches when it has no wildcard and no variable
+    /// (escapes resolved), else `None`.
+    pub fn literal_text(&self) -> Option<String> {
+        self.atoms
+            .iter()
+            .map(|a| match a {
+                Atom::Char(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The literal characters before the first wildcard or variable.
+    pub fn literal_prefix(&self) -> String {
+        self.atoms
+            .iter()
+            .map_while(|a| match a {
+                Atom::Char(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Does `value` match, case-sensitively, with variables as [`VariableApprox::AnyString`]?
+    pub fn matches(&self, value: &str) -> bool {
+        self.matches_with(value, Case::Sensitive, VariableApprox::AnyString)
+    }
+
+    /// Direct matching: does `value` match the pattern?
+    ///
+    /// Runs in O(|pattern| · |value|) time in the worst case (the classic greedy
+    /// two-pointer wildcard algorithm, which backtracks only to the last `*`) and
+    /// O(|value|) extra space; exact for variable-free patterns.
+    pub fn matches_with(&self, value: &str, case: Case, approx: VariableApprox) -> bool {
+        let mut ops = Vec::with_capacity(self.atoms.len());
+        for atom in &self.atoms {
+            ops.push(match atom {
+                Atom::Char(c) => MatchOp::Char(*c),
+                Atom::AnyOne => MatchOp::One,
+                Atom::AnyRun => MatchOp::Run,
+                Atom::Variable(_) => match approx {
+                    VariableApprox::AnyString => MatchOp::Run,
+                    VariableApprox::NoMatch => return false,
+                },
+            });
+        }
+        let value: Vec<char> = value.chars().collect();
+        wildcard_match(&ops, &value, case)
+    }
+
+    /// The language of the pattern as an automaton expression.
+    pub fn to_expr(&self, case: Case, approx: VariableApprox) -> Expr {
+        let mut parts = Vec::with_capacity(self.atoms.len());
+        for atom in &self.atoms {
+            parts.push(match atom {
+                Atom::Char(c) => Expr::Class(match case {
+                    Case::Sensitive => CharClass::char(*c),
+                    Case::Insensitive => CharClass::one_of(case_variants(*c)),
+                }),
+                Atom::AnyOne => Expr::any_char(),
+                Atom::AnyRun => Expr::any_string(),
+                Atom::Variable(_) => match approx {
+                    VariableApprox::AnyString => Expr::any_string(),
+                    VariableApprox::NoMatch => return Expr::Nothing,
+                },
+            });
+        }
+        Expr::Seq(parts)
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+/// Does `value` match the `StringLike` pattern `pattern` (policy version `2012-10-17`,
+/// case-sensitive, policy variables as any string)?
+pub fn matches(pattern: &str, value: &str) -> bool {
+    Pattern::like(pattern).matches(value)
+}
+
+/// [`matches`] with characters compared after [`fold_case`].
+pub fn matches_ignore_case(pattern: &str, value: &str) -> bool {
+    Pattern::like(pattern).matches_with(value, Case::Insensitive, VariableApprox::AnyString)
+}
+
+/// The case folding used by case-insensitive comparison: the lowercase form of `c` when
+/// it is a single character, else `c` itself.
+pub fn fold_case(c: char) -> char {
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
+    }
+}
+
+/// Every character that [`fold_case`]s to the same character as `c` (including `c`).
+pub fn case_variants(c: char) -> Vec<char> {
+    let folded = fold_case(c);
+    let mut out: Vec<char> = fold_preimages().get(&folded).cloned().unwrap_or_default();
+    if fold_case(folded) == folded {
+        out.push(folded);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// For each folded character, the characters other than itself that fold to it.
+fn fold_preimages() -> &'static HashMap<char, Vec<char>> {
+    static TABLE: OnceLock<HashMap<char, Vec<char>>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table: HashMap<char, Vec<char>> = HashMap::new();
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let folded = fold_case(c);
+            if folded != c {
+                table.entry(folded).or_default().push(c);
+            }
+        }
+        table
+    })
+}
+
+/// A pattern element for direct matching, after variables were approximated.
+#[derive(Clone, Copy)]
+enum MatchOp {
+    Char(char),
+    One,
+    Run,
+}
+
+fn chars_equal(a: char, b: char, case: Case) -> bool {
+    a == b || (case == Case::Insensitive && fold_case(a) == fold_case(b))
+}
+
+/// Greedy wildcard matching with backtracking to the most recent `*` only.
+fn wildcard_match(ops: &[MatchOp], value: &[char], case: Case) -> bool {
+    let mut p = 0;
+    let mut v = 0;
+    // (index of the last `*` seen, value position it currently absorbs up to)
+    let mut star: Option<(usize, usize)> = None;
+    while let Some(&c) = value.get(v) {
+        match ops.get(p) {
+            Some(MatchOp::Run) => {
+                star = Some((p, v));
+                p += 1;
+                continue;
+            }
+            Some(MatchOp::One) => {
+                p += 1;
+                v += 1;
+                continue;
+            }
+            Some(MatchOp::Char(expected)) if chars_equal(*expected, c, case) => {
+                p += 1;
+                v += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match star {
+            Some((star_p, star_v)) => {
+                p = star_p + 1;
+                v = star_v + 1;
+                star = Some((star_p, star_v + 1));
+            }
+            None => return false,
+        }
+    }
+    ops.get(p..)
+        .unwrap_or(&[])
+        .iter()
+        .all(|op| matches!(op, MatchOp::Run))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn star_crosses_colons_and_slashes() {
+        assert!(matches(
+            "project_path:acme*",
+            "project_path:acmeevil/x:ref_type:branch:ref:main"
+        ));
+        assert!(matches("*", ""));
+        assert!(matches("a*b*c", "abc"));
+        assert!(matches("a*b*c", "a:/b//c"));
+        assert!(!matches("a*b*c", "a:/b//"));
+        assert!(matches("a?c", "a:c"));
+        assert!(!matches("a?c", "ac"));
+        assert!(!matches("", "a"));
+        assert!(matches("", ""));
+        assert!(matches("**?", "x"));
+        assert!(!matches("**?", ""));
+    }
+
+    #[test]
+    fn equals_values_are_literal() {
+        let p = Pattern::equals("project_path:acme/*");
+        assert!(!p.has_wildcards());
+        assert!(p.matches("project_path:acme/*"));
+        assert!(!p.matches("project_path:acme/x"));
+        assert_eq!(p.literal_text().as_deref(), Some("project_path:acme/*"));
+    }
+
+    #[test]
+    fn policy_variable_escapes() {
+        let p = Pattern::like("a${*}b${?}${$}");
+        assert_eq!(p.literal_text().as_deref(), Some("a*b?$"));
+        assert!(p.matches("a*b?$"));
+        assert!(!p.matches("axb?$"));
+        let legacy = Pattern::parse("a${*}", Operator::Like, VariableSyntax::Literal);
+        assert!(legacy.matches("a${xyz}"));
+        assert!(!legacy.has_variables());
+        let unterminated = Pattern::like("a${b");
+        assert_eq!(unterminated.literal_text().as_deref(), Some("a${b"));
+    }
+
+    #[test]
+    fn policy_variables_are_exposed_and_approximated() {
+        let p = Pattern::like("project_path:${aws:username}/x");
+        assert!(p.has_variables());
+        assert_eq!(p.variables(), vec!["aws:username"]);
+        assert_eq!(p.literal_prefix(), "project_path:");
+        assert!(p.matches("project_path:anything/at/all/x"));
+        assert!(!p.matches_with("project_path:a/x", Case::Sensitive, VariableApprox::NoMatch));
+    }
+
+    #[test]
+    fn case_insensitive_matching() {
+        assert!(matches_ignore_case(
+            "Project_Path:ACME*",
+            "project_path:acme/x"
+        ));
+        assert!(!matches("Project_Path:ACME*", "project_path:acme/x"));
+        assert!(Pattern::equals("ABC").matches_with(
+            "abc",
+            Case::Insensitive,
+            VariableApprox::NoMatch
+        ));
+        // Kelvin sign folds to `k`.
+        assert!(matches_ignore_case("k", "\u{212A}"));
+        assert!(case_variants('k').contains(&'\u{212A}'));
+        assert!(case_variants('K').contains(&'k'));
+        assert_eq!(case_variants(':'), vec![':']);
+    }
+
+    #[test]
+    fn long_inputs_stay_fast() {
+        let pattern = "*a".repeat(50) + "b";
+        let value = "a".repeat(5000);
+        assert!(!matches(&pattern, &value));
+    }
+}

@@ -1,0 +1,911 @@
+//! The questions trust-policy rules ask about the `sub` values a policy admits, answered
+//! exactly with automata: build a [`SubLanguage`] from condition clauses through a
+//! [`SubGrammar`], combine languages across statements, then ask (no effective
+//! restriction? a project outside a namespace? every branch? unmatchable? which of
+//! these concrete subs?). Also: which namespace a pattern names and whether it can
+//! reach beyond it, and why a pattern no GitLab token can satisfy is unmatchable.
+//!
+//! Every language here is already intersected with the `sub` values GitLab can produce
+//! for the configured components, so "all" means "every GitLab sub".
+//!
+//! Policy variables (`${aws:username}`) can't be resolved offline: a clause holding one
+//! is approximated towards the requested [`Bound`] and the result reports
+//! [`SubLanguage::is_exact`] `false`. Everything else is exact.
+
+use std::sync::Arc;
+
+use super::automaton::{AutomatonError, Dfa, Expr};
+use super::glob::{Case, Operator, Pattern, VariableApprox, VariableSyntax};
+use super::sub_claim::{
+    all_subs, constrain, in_namespace_expr, parse_sub, value_run, Component, RefType,
+    SubComponents, SubError,
+};
+
+/// A string condition operator on `:sub` (the `IfExists`/set-operator prefixes are the
+/// condition evaluator's business: `sub` is always present and single-valued).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SubOperator {
+    /// `StringEquals`
+    Equals,
+    /// `StringNotEquals`
+    NotEquals,
+    /// `StringEqualsIgnoreCase`
+    EqualsIgnoreCase,
+    /// `StringNotEqualsIgnoreCase`
+    NotEqualsIgnoreCase,
+    /// `StringLike`
+    Like,
+    /// `StringNotLike`
+    NotLike,
+}
+
+impl SubOperator {
+    /// Is this a negated operator (values are NOR-ed)?
+    pub fn is_negated(self) -> bool {
+        matches!(
+            self,
+            SubOperator::NotEquals | SubOperator::NotEqualsIgnoreCase | SubOperator::NotLike
+        )
+    }
+
+    /// Whether `*`/`?` are wildcards for this operator.
+    pub fn pattern_operator(self) -> Operator {
+        match self {
+            SubOperator::Like | SubOperator::NotLike => Operator::Like,
+            _ => Operator::Equals,
+        }
+    }
+
+    /// The case sensitivity of this operator.
+    pub fn case(self) -> Case {
+        match self {
+            SubOperator::EqualsIgnoreCase | SubOperator::NotEqualsIgnoreCase => Case::Insensitive,
+            _ => Case::Sensitive,
+        }
+    }
+}
+
+/// One operator's condition on `:sub` with its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubClause {
+    /// The operator.
+    pub operator: SubOperator,
+    /// Its values (a single value is a list of one).
+    pub values: Vec<String>,
+}
+
+impl SubClause {
+    /// A clause from an operator and values.
+    pub fn new<S: AsRef<str>>(operator: SubOperator, values: &[S]) -> SubClause {
+        SubClause {
+            operator,
+            values: values.iter().map(|v| v.as_ref().to_owned()).collect(),
+        }
+    }
+}
+
+/// Which way to approximate values holding policy variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Bound {
+    /// Over-approximate: the language holds every sub that may match.
+    Upper,
+    /// Under-approximate: the language holds only subs that surely match.
+    Lower,
+}
+
+/// The GitLab `sub` grammar for one set of components, shared by the languages built
+/// from it.
+#[derive(Debug, Clone)]
+pub struct SubGrammar(Arc<GrammarInner>);
+
+#[derive(Debug)]
+struct GrammarInner {
+    components: SubComponents,
+    all: Dfa,
+    /// Subs on branches, then subs on branch `main`: preferred sources of examples.
+    branches: Dfa,
+    main_branch: Dfa,
+    syntax: VariableSyntax,
+}
+
+/// A set of GitLab `sub` values.
+#[derive(Debug, Clone)]
+pub struct SubLanguage {
+    grammar: SubGrammar,
+    dfa: Dfa,
+    exact: bool,
+}
+
+/// Which namespace a pattern names, and whether it can reach beyond it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceReport {
+    /// The namespace the pattern names: its literal `project_path` value when that is
+    /// complete, else the literal part up to its last `/` (or the whole literal part
+    /// when it has no `/`, as in `project_path:acme*`); `None` when the pattern fixes no
+    /// literal start of the project path (`*`, `project_path:*`).
+    pub namespace: Option<String>,
+    /// The pattern's project path is fully literal (it names one project).
+    pub exact_project: bool,
+    /// A sub the pattern matches whose project is outside `namespace` (with `namespace`
+    /// `None`: any sub it matches); `None` when there is none.
+    pub outside_example: Option<String>,
+}
+
+/// Why a pattern matches no `sub` GitLab can produce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmatchable {
+    /// A string the pattern matches that comes closest to a GitLab sub.
+    pub example: String,
+    /// What is wrong with it as a `sub`.
+    pub reason: SubError,
+}
+
+impl SubGrammar {
+    /// The grammar of subs with `components`, for a `2012-10-17` policy.
+    pub fn new(components: SubComponents) -> Result<SubGrammar, AutomatonError> {
+        let all = all_subs(&components)?;
+        let branch = (Component::RefType, Expr::literal(RefType::Branch.name()));
+        let branches = constrain(&all, &components, std::slice::from_ref(&branch))?;
+        let main_branch = constrain(
+            &all,
+            &components,
+            &[branch, (Component::Ref, Expr::literal("main"))],
+        )?;
+        Ok(SubGrammar(Arc::new(GrammarInner {
+            components,
+            all,
+            branches,
+            main_branch,
+            syntax: VariableSyntax::Substituted,
+        })))
+    }
+
+    /// The same grammar for a policy whose `Version` gives `syntax` to `${…}`.
+    pub fn with_variable_syntax(&self, syntax: VariableSyntax) -> SubGrammar {
+        SubGrammar(Arc::new(GrammarInner {
+            components: self.0.components.clone(),
+            all: self.0.all.clone(),
+            branches: self.0.branches.clone(),
+            main_branch: self.0.main_branch.clone(),
+            syntax,
+        }))
+    }
+
+    /// The configured components.
+    pub fn components(&self) -> &SubComponents {
+        &self.0.components
+    }
+
+    /// Every GitLab sub: a condition with no effective restriction.
+    pub fn all(&self) -> SubLanguage {
+        self.language(self.0.all.clone(), true)
+    }
+
+    /// No sub at all.
+    pub fn none(&self) -> SubLanguage {
+        self.language(Dfa::nothing(), true)
+    }
+
+    /// The GitLab subs in `dfa`'s language.
+    pub fn from_dfa(&self, dfa: &Dfa) -> Result<SubLanguage, AutomatonError> {
+        Ok(self.language(self.0.all.intersection(dfa)?, true))
+    }
+
+    /// The subs of project `project` on refs of `ref_type` (any ref type when `None`).
+    pub fn project(
+        &self,
+        project: &str,
+        ref_type: Option<RefType>,
+    ) -> Result<SubLanguage, AutomatonError> {
+        let mut constraints = vec![(Component::ProjectPath, Expr::literal(project))];
+        constraints.extend(ref_type.map(|t| (Component::RefType, Expr::literal(t.name()))));
+        self.constrained(&constraints)
+    }
+
+    /// The subs of refs of `ref_type` (all subs when the claim has no `ref_type`).
+    pub fn ref_type(&self, ref_type: RefType) -> Result<SubLanguage, AutomatonError> {
+        self.constrained(&[(Component::RefType, Expr::literal(ref_type.name()))])
+    }
+
+    /// The subs of projects outside `namespace`.
+    pub fn outside_namespace(&self, namespace: &str) -> Result<SubLanguage, AutomatonError> {
+        let inside = self.constrained(&[(
+            Component::ProjectPath,
+            in_namespace_expr(namespace, Case::Sensitive),
+        )])?;
+        self.all().difference(&inside)
+    }
+
+    /// The subs satisfying one condition operator with its values: any value for a
+    /// positive operator, none of them for a negated one (NOR).
+    pub fn clause<S: AsRef<str>>(
+        &self,
+        operator: SubOperator,
+        values: &[S],
+        bound: Bound,
+    ) -> Result<SubLanguage, AutomatonError> {
+        // The values' union, approximated so the clause's result follows `bound`.
+        let widen_values = (bound == Bound::Upper) != operator.is_negated();
+        let approx = if widen_values {
+            VariableApprox::AnyString
+        } else {
+            VariableApprox::NoMatch
+        };
+        let mut union = Dfa::nothing();
+        let mut exact = true;
+        for value in values {
+            let pattern =
+                Pattern::parse(value.as_ref(), operator.pattern_operator(), self.0.syntax);
+            exact &= !pattern.has_variables();
+            let dfa = Dfa::from_expr(&pattern.to_expr(operator.case(), approx))?;
+            union = union.union(&dfa)?;
+        }
+        let dfa = if operator.is_negated() {
+            self.0.all.difference(&union)?
+        } else {
+            self.0.all.intersection(&union)?
+        };
+        Ok(self.language(dfa, exact))
+    }
+
+    /// The subs satisfying every clause (one statement's `:sub` conditions, AND-ed);
+    /// all subs when there is none.
+    pub fn statement(
+        &self,
+        clauses: &[SubClause],
+        bound: Bound,
+    ) -> Result<SubLanguage, AutomatonError> {
+        let mut result = self.all();
+        for clause in clauses {
+            result =
+                result.intersection(&self.clause(clause.operator, &clause.values, bound)?)?;
+        }
+        Ok(result)
+    }
+
+    /// Which namespace `pattern` names and whether it can match a sub of a project
+    /// outside it (policy variables widen the pattern).
+    pub fn named_namespace(
+        &self,
+        pattern: &Pattern,
+        case: Case,
+    ) -> Result<NamespaceReport, AutomatonError> {
+        let (namespace, exact_project) = self.literal_project(pattern);
+        let matched = self.0.all.intersection(&Dfa::from_expr(
+            &pattern.to_expr(case, VariableApprox::AnyString),
+        )?)?;
+        let outside = match &namespace {
+            Some(ns) => {
+                let inside =
+                    self.constrained(&[(Component::ProjectPath, in_namespace_expr(ns, case))])?;
+                matched.difference(&inside.dfa)?
+            }
+            None => matched,
+        };
+        let outside_example = self.language(outside, true).example()?;
+        Ok(NamespaceReport {
+            namespace,
+            exact_project,
+            outside_example,
+        })
+    }
+
+    /// Why `pattern` matches no GitLab sub, or `None` when it matches one (policy
+    /// variables widen the pattern, so only surely unmatchable patterns are reported).
+    pub fn diagnose_unmatchable(
+        &self,
+        pattern: &Pattern,
+        case: Case,
+    ) -> Result<Option<Unmatchable>, AutomatonError> {
+        let matched = Dfa::from_expr(&pattern.to_expr(case, VariableApprox::AnyString))?;
+        if !matched.intersection(&self.0.all)?.is_empty() {
+            return Ok(None);
+        }
+        let components = self.components().as_slice();
+        let relaxed = |loose: &dyn Fn(Component) -> bool| -> Result<Dfa, AutomatonError> {
+            let parts = components.iter().enumerate().flat_map(|(i, &c)| {
+                let separator = if i == 0 { "" } else { ":" };
+                let value = if loose(c) {
+                    Ok(value_run())
+                } else {
+                    c.value_language().map(|d| Expr::Automaton(Box::new(d)))
+                };
+                [Ok(Expr::literal(&format!("{separator}{c}:"))), value]
+            });
+            Dfa::from_expr(&Expr::Seq(parts.collect::<Result<Vec<_>, _>>()?))
+        };
+        let mut candidates = Vec::new();
+        for &component in components {
+            candidates.push(relaxed(&|c| c == component)?);
+        }
+        candidates.push(relaxed(&|_| true)?);
+        let any_name = Expr::Alt(
+            Component::ALL
+                .iter()
+                .map(|c| Expr::literal(c.name()))
+                .collect(),
+        );
+        let pair = Expr::Seq(vec![any_name, Expr::literal(":"), value_run()]);
+        candidates.push(Dfa::from_expr(&Expr::Seq(vec![
+            pair.clone(),
+            Expr::Star(Box::new(Expr::Seq(vec![Expr::literal(":"), pair]))),
+        ]))?);
+        candidates.push(Dfa::everything());
+        for candidate in candidates {
+            if let Some(example) = matched.intersection(&candidate)?.witness() {
+                if let Err(reason) = parse_sub(&example, self.components()) {
+                    return Ok(Some(Unmatchable { example, reason }));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The namespace a pattern's literal start names, and whether its project path is
+    /// fully literal.
+    fn literal_project(&self, pattern: &Pattern) -> (Option<String>, bool) {
+        let Some(field) = self.components().value_field(Component::ProjectPath) else {
+            return (None, false);
+        };
+        let fully_literal = pattern.literal_text().is_some();
+        let prefix = pattern.literal_prefix();
+        let fields: Vec<&str> = prefix.split(':').collect();
+        // The names (and values) before the project path must be literal and in order.
+        let names_fit = self
+            .components()
+            .as_slice()
+            .iter()
+            .take(field / 2 + 1)
+            .enumerate()
+            .all(|(i, c)| fields.get(2 * i) == Some(&c.name()) && fields.len() > 2 * i + 1);
+        let Some(value) = fields.get(field).filter(|_| names_fit) else {
+            return (None, false);
+        };
+        if fields.len() > field + 1 || fully_literal {
+            return (Some((*value).to_owned()), true);
+        }
+        let named = match value.rfind('/') {
+            Some(slash) => value.get(..slash).unwrap_or(value),
+            None => value,
+        };
+        if named.is_empty() {
+            (None, false)
+        } else {
+            (Some(named.to_owned()), false)
+        }
+    }
+
+    /// The subs whose values satisfy `constraints` (see [`constrain`]).
+    fn constrained(
+        &self,
+        constraints: &[(Component, Expr)],
+    ) -> Result<SubLanguage, AutomatonError> {
+        let dfa = constrain(&self.0.all, self.components(), constraints)?;
+        Ok(self.language(dfa, true))
+    }
+
+    fn language(&self, dfa: Dfa, exact: bool) -> SubLanguage {
+        SubLanguage {
+            grammar: self.clone(),
+            dfa,
+            exact,
+        }
+    }
+}
+
+impl SubLanguage {
+    /// The automaton of the language.
+    pub fn dfa(&self) -> &Dfa {
+        &self.dfa
+    }
+
+    /// False when a policy variable was approximated somewhere in the language.
+    pub fn is_exact(&self) -> bool {
+        self.exact
+    }
+
+    /// The subs in either language (e.g. several `Allow` statements).
+    pub fn union(&self, other: &SubLanguage) -> Result<SubLanguage, AutomatonError> {
+        Ok(self.derived(self.dfa.union(&other.dfa)?, other))
+    }
+
+    /// The subs in both languages (e.g. several clauses of one statement).
+    pub fn intersection(&self, other: &SubLanguage) -> Result<SubLanguage, AutomatonError> {
+        Ok(self.derived(self.dfa.intersection(&other.dfa)?, other))
+    }
+
+    /// The subs in this language but not in `other` (e.g. `Allow` minus `Deny`; build the
+    /// `Deny` side with the opposite [`Bound`]).
+    pub fn difference(&self, other: &SubLanguage) -> Result<SubLanguage, AutomatonError> {
+        Ok(self.derived(self.dfa.difference(&other.dfa)?, other))
+    }
+
+    /// No sub at all (an unmatchable condition: AccessDenied for every token).
+    pub fn is_empty(&self) -> bool {
+        self.dfa.is_empty()
+    }
+
+    /// Every GitLab sub: no effective restriction.
+    pub fn is_all(&self) -> Result<bool, AutomatonError> {
+        self.grammar.0.all.is_subset_of(&self.dfa)
+    }
+
+    /// Is `sub` in the language?
+    pub fn contains(&self, sub: &str) -> bool {
+        self.dfa.contains(sub)
+    }
+
+    /// The subs of `subs` that are in the language, in order.
+    pub fn filter_matching<'a, S: AsRef<str>>(&self, subs: &'a [S]) -> Vec<&'a S> {
+        subs.iter().filter(|s| self.contains(s.as_ref())).collect()
+    }
+
+    /// The shortest, then smallest, sub of the language.
+    pub fn witness(&self) -> Option<String> {
+        self.dfa.witness()
+    }
+
+    /// A readable sub of the language for messages: preferably on branch `main`, else
+    /// on a branch, else any (each the shortest, then smallest).
+    pub fn example(&self) -> Result<Option<String>, AutomatonError> {
+        let preferences = [&self.grammar.0.main_branch, &self.grammar.0.branches];
+        for preferred in preferences {
+            if let Some(found) = self.dfa.intersection(preferred)?.witness() {
+                return Ok(Some(found));
+            }
+        }
+        Ok(self.witness())
+    }
+
+    /// A sub of the language whose project is outside `namespace`, if any.
+    pub fn outside_namespace_example(
+        &self,
+        namespace: &str,
+    ) -> Result<Option<String>, AutomatonError> {
+        self.intersection(&self.grammar.outside_namespace(namespace)?)?
+            .example()
+    }
+
+    /// A sub of `project` on a ref of `ref_type` that the language lacks; `None` when
+    /// the language holds every such ref.
+    pub fn missing_ref_of(
+        &self,
+        project: &str,
+        ref_type: RefType,
+    ) -> Result<Option<String>, AutomatonError> {
+        Ok(self
+            .grammar
+            .project(project, Some(ref_type))?
+            .difference(self)?
+            .witness())
+    }
+
+    /// Does the language hold the sub of every ref of `ref_type` of `project`?
+    pub fn accepts_every_ref_of(
+        &self,
+        project: &str,
+        ref_type: RefType,
+    ) -> Result<bool, AutomatonError> {
+        Ok(self.missing_ref_of(project, ref_type)?.is_none())
+    }
+
+    /// A project path every ref of `ref_type` of which is in the language (the question
+    /// of TL104, over all projects at once); `None` when there is none.
+    pub fn project_with_every_ref(
+        &self,
+        ref_type: RefType,
+    ) -> Result<Option<String>, AutomatonError> {
+        let Some(field) = self
+            .grammar
+            .components()
+            .value_field(Component::ProjectPath)
+        else {
+            return Ok(None);
+        };
+        let missing = self.grammar.ref_type(ref_type)?.difference(self)?;
+        let lacking = missing.dfa.field_values(':', field)?;
+        let paths = Component::ProjectPath.value_language()?;
+        Ok(paths.difference(&lacking)?.witness())
+    }
+
+    /// A pair of subs of the language for the same project and ref name, one on a branch
+    /// and one on a tag (the ref name is fixed but its type is not, TL117); `None` when
+    /// no branch and same-named tag are both admitted. Requires `ref_type` and `ref`
+    /// among the components.
+    pub fn same_name_branch_and_tag(&self) -> Result<Option<(String, String)>, AutomatonError> {
+        let components = self.grammar.components();
+        let Some(field) = components.value_field(Component::RefType) else {
+            return Ok(None);
+        };
+        if !components.contains(Component::Ref) {
+            return Ok(None);
+        }
+        let tag_as_branch = self
+            .dfa
+            .with_field_replaced(':', field, RefType::Tag.name())?;
+        let both = self
+            .grammar
+            .ref_type(RefType::Branch)?
+            .dfa
+            .intersection(&self.dfa)?
+            .intersection(&tag_as_branch)?;
+        let Some(branch) = self.derived(both, self).example()? else {
+            return Ok(None);
+        };
+        let tag = branch
+            .split(':')
+            .enumerate()
+            .map(|(i, part)| {
+                if i == field {
+                    RefType::Tag.name()
+                } else {
+                    part
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(":");
+        Ok(Some((branch, tag)))
+    }
+
+    fn derived(&self, dfa: Dfa, other: &SubLanguage) -> SubLanguage {
+        SubLanguage {
+            grammar: self.grammar.clone(),
+            dfa,
+            exact: self.exact && other.exact,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grammar() -> SubGrammar {
+        SubGrammar::new(SubComponents::default()).unwrap()
+    }
+
+    fn like(patterns: &[&str]) -> SubLanguage {
+        grammar()
+            .clause(SubOperator::Like, patterns, Bound::Upper)
+            .unwrap()
+    }
+
+    const MAIN: &str = "project_path:acme/infra:ref_type:branch:ref:main";
+
+    #[test]
+    fn exact_value_restricts() {
+        let lang = grammar()
+            .clause(SubOperator::Equals, &[MAIN], Bound::Upper)
+            .unwrap();
+        assert!(lang.is_exact());
+        assert!(!lang.is_all().unwrap());
+        assert!(lang.contains(MAIN));
+        assert_eq!(lang.witness().as_deref(), Some(MAIN));
+        assert_eq!(lang.outside_namespace_example("acme").unwrap(), None);
+        assert!(!lang
+            .accepts_every_ref_of("acme/infra", RefType::Branch)
+            .unwrap());
+        assert_eq!(lang.project_with_every_ref(RefType::Branch).unwrap(), None);
+        assert_eq!(lang.same_name_branch_and_tag().unwrap(), None);
+    }
+
+    #[test]
+    fn star_is_no_restriction() {
+        let lang = like(&["*"]);
+        assert!(lang.is_all().unwrap());
+        assert!(like(&["project_path:*"]).is_all().unwrap());
+        assert!(!like(&["project_path:*:ref_type:branch:ref:*"])
+            .is_all()
+            .unwrap());
+        assert!(grammar()
+            .statement(&[], Bound::Upper)
+            .unwrap()
+            .is_all()
+            .unwrap());
+    }
+
+    #[test]
+    fn foreign_namespace() {
+        let lang = like(&["project_path:acme*"]);
+        assert_eq!(
+            lang.outside_namespace_example("acme").unwrap().as_deref(),
+            Some("project_path:acmex/x:ref_type:branch:ref:main")
+        );
+        let inside = like(&["project_path:acme/*:ref_type:branch:ref:main"]);
+        assert_eq!(inside.outside_namespace_example("acme").unwrap(), None);
+        let any_project = like(&["project_path:*:ref_type:branch:ref:main"]);
+        assert_eq!(
+            any_project
+                .outside_namespace_example("acme")
+                .unwrap()
+                .as_deref(),
+            Some("project_path:x/x:ref_type:branch:ref:main")
+        );
+    }
+
+    #[test]
+    fn every_branch_and_tag() {
+        let all_branches = like(&["project_path:acme/infra:ref_type:branch:ref:*"]);
+        assert!(all_branches
+            .accepts_every_ref_of("acme/infra", RefType::Branch)
+            .unwrap());
+        assert!(!all_branches
+            .accepts_every_ref_of("acme/infra", RefType::Tag)
+            .unwrap());
+        assert_eq!(
+            all_branches
+                .project_with_every_ref(RefType::Branch)
+                .unwrap()
+                .as_deref(),
+            Some("acme/infra")
+        );
+        let any_type = like(&["project_path:acme/infra:ref_type:*:ref:*"]);
+        assert!(any_type
+            .accepts_every_ref_of("acme/infra", RefType::Tag)
+            .unwrap());
+        let main_only = like(&[MAIN]);
+        assert_eq!(
+            main_only
+                .missing_ref_of("acme/infra", RefType::Branch)
+                .unwrap()
+                .as_deref(),
+            Some("project_path:acme/infra:ref_type:branch:ref:x")
+        );
+        let group = like(&["project_path:acme/*:ref_type:branch:ref:*"]);
+        assert_eq!(
+            group
+                .project_with_every_ref(RefType::Branch)
+                .unwrap()
+                .as_deref(),
+            Some("acme/x")
+        );
+    }
+
+    #[test]
+    fn deny_carve_outs() {
+        let g = grammar();
+        let allow = like(&["project_path:acme/infra:ref_type:branch:ref:*"]);
+        let deny = g
+            .clause(
+                SubOperator::Like,
+                &["project_path:acme/infra:ref_type:branch:ref:feature/*"],
+                Bound::Lower,
+            )
+            .unwrap();
+        let effective = allow.difference(&deny).unwrap();
+        assert!(effective.contains(MAIN));
+        assert!(!effective.contains("project_path:acme/infra:ref_type:branch:ref:feature/x"));
+        assert!(!effective
+            .accepts_every_ref_of("acme/infra", RefType::Branch)
+            .unwrap());
+        // StringNotLike in the same statement: NOR of the values.
+        let statement = g
+            .statement(
+                &[
+                    SubClause::new(SubOperator::Like, &["project_path:acme/*"]),
+                    SubClause::new(
+                        SubOperator::NotLike,
+                        &["*:ref_type:tag:*", "project_path:acme/legacy:*"],
+                    ),
+                ],
+                Bound::Upper,
+            )
+            .unwrap();
+        let subs = [
+            MAIN,
+            "project_path:acme/infra:ref_type:tag:ref:v1",
+            "project_path:acme/legacy:ref_type:branch:ref:main",
+            "project_path:other/x:ref_type:branch:ref:main",
+        ];
+        assert_eq!(statement.filter_matching(&subs), vec![&MAIN]);
+        // Only negated operators: everything else is admitted.
+        let deny_only = g
+            .clause(SubOperator::NotEquals, &[MAIN], Bound::Upper)
+            .unwrap();
+        assert!(deny_only.contains("project_path:evil/x:ref_type:branch:ref:main"));
+    }
+
+    #[test]
+    fn unmatchable_patterns() {
+        let g = grammar();
+        let mr = like(&["project_path:acme/infra:ref_type:mr:ref:*"]);
+        assert!(mr.is_empty());
+        let diagnosis = g
+            .diagnose_unmatchable(
+                &Pattern::like("project_path:acme/infra:ref_type:mr:ref:*"),
+                Case::Sensitive,
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            diagnosis.reason,
+            SubError::InvalidRefType { value: "mr".into() }
+        );
+        assert_eq!(
+            diagnosis.example,
+            "project_path:acme/infra:ref_type:mr:ref:x"
+        );
+        let no_prefix = g
+            .diagnose_unmatchable(&Pattern::equals("acme/infra:main"), Case::Sensitive)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            no_prefix.reason,
+            SubError::MissingPrefix {
+                expected: Component::ProjectPath
+            }
+        );
+        let order = g
+            .diagnose_unmatchable(
+                &Pattern::like("project_path:acme/infra:ref:main:ref_type:branch"),
+                Case::Sensitive,
+            )
+            .unwrap()
+            .unwrap();
+        assert!(matches!(order.reason, SubError::OutOfOrder { .. }));
+        let ok = g
+            .diagnose_unmatchable(&Pattern::like("project_path:acme/*"), Case::Sensitive)
+            .unwrap();
+        assert_eq!(ok, None);
+    }
+
+    #[test]
+    fn named_namespaces() {
+        let g = grammar();
+        let report = |p: &str| {
+            g.named_namespace(&Pattern::like(p), Case::Sensitive)
+                .unwrap()
+        };
+        let r = report("project_path:mygroup/*");
+        assert_eq!(r.namespace.as_deref(), Some("mygroup"));
+        assert!(!r.exact_project);
+        assert_eq!(r.outside_example, None);
+        let r = report("project_path:mygroup*");
+        assert_eq!(r.namespace.as_deref(), Some("mygroup"));
+        assert_eq!(
+            r.outside_example.as_deref(),
+            Some("project_path:mygroupx/x:ref_type:branch:ref:main")
+        );
+        let r = report(MAIN);
+        assert_eq!(r.namespace.as_deref(), Some("acme/infra"));
+        assert!(r.exact_project);
+        assert_eq!(r.outside_example, None);
+        let r = report("project_path:acme/infra:ref_type:*:ref:main");
+        assert_eq!(r.namespace.as_deref(), Some("acme/infra"));
+        assert!(r.exact_project);
+        let r = report("project_path:acme/inf*");
+        assert_eq!(r.namespace.as_deref(), Some("acme"));
+        assert_eq!(r.outside_example, None);
+        let r = report("project_path:*:ref_type:branch:ref:main");
+        assert_eq!(r.namespace, None);
+        assert!(r.outside_example.is_some());
+        let r = report("*:ref_type:branch:ref:main");
+        assert_eq!(r.namespace, None);
+        assert!(r.outside_example.is_some());
+        let r = report("*");
+        assert_eq!(r.namespace, None);
+        let insensitive = g
+            .named_namespace(
+                &Pattern::equals("project_path:ACME/infra:ref_type:branch:ref:main"),
+                Case::Insensitive,
+            )
+            .unwrap();
+        assert_eq!(insensitive.namespace.as_deref(), Some("ACME/infra"));
+        assert_eq!(insensitive.outside_example, None);
+    }
+
+    #[test]
+    fn ref_type_unpinned() {
+        let lang = like(&["project_path:acme/infra:ref_type:*:ref:main"]);
+        assert_eq!(
+            lang.same_name_branch_and_tag().unwrap(),
+            Some((
+                MAIN.to_owned(),
+                "project_path:acme/infra:ref_type:tag:ref:main".to_owned()
+            ))
+        );
+        let pinned = like(&[
+            "project_path:acme/infra:ref_type:branch:ref:main",
+            "project_path:acme/infra:ref_type:tag:ref:v*",
+        ]);
+        assert_eq!(pinned.same_name_branch_and_tag().unwrap(), None);
+    }
+
+    #[test]
+    fn other_component_orders() {
+        let components = SubComponents::from_names(&["project_path", "ref"]).unwrap();
+        let g = SubGrammar::new(components).unwrap();
+        let lang = g
+            .clause(
+                SubOperator::Like,
+                &["project_path:acme/infra:ref:main"],
+                Bound::Upper,
+            )
+            .unwrap();
+        // Without ref_type, a tag named main is the same sub.
+        assert!(!lang
+            .accepts_every_ref_of("acme/infra", RefType::Tag)
+            .unwrap());
+        assert!(!lang.is_empty());
+        let default_form = g.clause(SubOperator::Like, &[MAIN], Bound::Upper).unwrap();
+        assert!(default_form.is_empty());
+        let whole_project = g
+            .clause(
+                SubOperator::Like,
+                &["project_path:acme/infra"],
+                Bound::Upper,
+            )
+            .unwrap();
+        assert!(whole_project.is_empty());
+        let reordered = SubComponents::from_names(&["project_path", "ref", "ref_type"]).unwrap();
+        let g = SubGrammar::new(reordered).unwrap();
+        let lang = g
+            .clause(
+                SubOperator::Like,
+                &["project_path:acme/infra:ref:*:ref_type:branch"],
+                Bound::Upper,
+            )
+            .unwrap();
+        assert!(lang
+            .accepts_every_ref_of("acme/infra", RefType::Branch)
+            .unwrap());
+        assert_eq!(
+            lang.project_with_every_ref(RefType::Branch)
+                .unwrap()
+                .as_deref(),
+            Some("acme/infra")
+        );
+        let no_ref = SubComponents::from_names(&["project_path", "ref_type"]).unwrap();
+        let g = SubGrammar::new(no_ref).unwrap();
+        let lang = g
+            .clause(
+                SubOperator::Equals,
+                &["project_path:acme/infra:ref_type:branch"],
+                Bound::Upper,
+            )
+            .unwrap();
+        assert!(lang
+            .accepts_every_ref_of("acme/infra", RefType::Branch)
+            .unwrap());
+    }
+
+    #[test]
+    fn policy_variables_follow_the_bound() {
+        let g = grammar();
+        let values = ["project_path:${aws:username}/*"];
+        let upper = g.clause(SubOperator::Like, &values, Bound::Upper).unwrap();
+        let lower = g.clause(SubOperator::Like, &values, Bound::Lower).unwrap();
+        assert!(!upper.is_exact() && !lower.is_exact());
+        assert!(upper.contains(MAIN));
+        assert!(lower.is_empty());
+        let not_upper = g
+            .clause(SubOperator::NotLike, &values, Bound::Upper)
+            .unwrap();
+        assert!(not_upper.is_all().unwrap());
+        let legacy = g.with_variable_syntax(VariableSyntax::Literal);
+        let literal = legacy
+            .clause(
+                SubOperator::Like,
+                &["project_path:${group}/*"],
+                Bound::Lower,
+            )
+            .unwrap();
+        assert!(literal.is_exact());
+        assert!(literal.contains("project_path:${group}/x:ref_type:tag:ref:v1"));
+        assert!(!literal.contains(MAIN));
+    }
+
+    #[test]
+    fn ignore_case_equals() {
+        let g = grammar();
+        let lang = g
+            .clause(
+                SubOperator::EqualsIgnoreCase,
+                &["PROJECT_PATH:Acme/Infra:REF_TYPE:BRANCH:REF:MAIN"],
+                Bound::Upper,
+            )
+            .unwrap();
+        assert!(lang.contains(MAIN));
+        assert!(lang.contains("project_path:ACME/INFRA:ref_type:branch:ref:Main"));
+    }
+}

@@ -1,0 +1,43 @@
+//! The registry: every rule, keyed by its stable code. Adding a rule means adding it here
+//! (and its `rules/<CODE>.md` and fixtures); nothing else changes.
+
+use crate::input::{InvalidPolicy, ParseError};
+use crate::rule::Rule;
+use crate::trust::OidcTrustMissingSub;
+
+static RULES: &[&dyn Rule] = &[&ParseError, &InvalidPolicy, &OidcTrustMissingSub];
+
+/// Every rule, sorted by code.
+pub fn all() -> &'static [&'static dyn Rule] {
+    RULES
+}
+
+/// The rule with this code (case-insensitive).
+pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|rule| rule.meta().code.eq_ignore_ascii_case(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta;
+
+    #[test]
+    fn every_rule_has_metadata_and_every_metadata_a_rule() {
+        let rule_codes: Vec<_> = all().iter().map(|r| r.meta().code).collect();
+        let meta_codes: Vec<_> = meta::ALL.iter().map(|m| m.code).collect();
+        assert_eq!(
+            rule_codes, meta_codes,
+            "rules and rules/*.md must match, sorted"
+        );
+    }
+
+    #[test]
+    fn lookup() {
+        assert!(by_code("tl001").is_some());
+        assert!(by_code("TL000").is_none());
+    }
+}

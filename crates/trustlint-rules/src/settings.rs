@@ -1,0 +1,66 @@
+//! Facts about the user's GitLab and AWS setup that rules depend on, filled from the
+//! configuration file, flags and environment by the CLI.
+
+/// The settings rules read. `Default` is gitlab.com with GitLab's defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// The GitLab host, e.g. `gitlab.com` or `gitlab.example.com`.
+    pub gitlab_host: String,
+    /// The project the pipelines run in (`group/project`), when known.
+    pub gitlab_project: Option<String>,
+    /// `$CI_DEFAULT_BRANCH`.
+    pub default_branch: String,
+    /// Protected ref patterns; by default the default branch only.
+    pub protected_refs: Vec<String>,
+    /// The ID tokens' `iss`; by default `https://{gitlab_host}`.
+    pub issuer: Option<String>,
+    /// The project's `ci_id_token_sub_claim_components`.
+    pub sub_claim: Vec<String>,
+    /// The `aud` values pipelines request.
+    pub audiences: Vec<String>,
+    /// Roles tied to their policy files by the configuration (`[[roles]]`).
+    pub roles: Vec<RoleBinding>,
+}
+
+/// A role ARN and the files holding its policies, paths relative to the current folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleBinding {
+    pub arn: String,
+    pub trust: Option<std::path::PathBuf>,
+    pub permissions: Vec<std::path::PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            gitlab_host: "gitlab.com".to_string(),
+            gitlab_project: None,
+            default_branch: "main".to_string(),
+            protected_refs: Vec::new(),
+            issuer: None,
+            sub_claim: ["project_path", "ref_type", "ref"]
+                .map(String::from)
+                .to_vec(),
+            audiences: Vec::new(),
+            roles: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// The issuer URL tokens carry.
+    pub fn issuer(&self) -> String {
+        self.issuer
+            .clone()
+            .unwrap_or_else(|| format!("https://{}", self.gitlab_host))
+    }
+
+    /// The protected ref patterns, defaulting to the default branch.
+    pub fn protected_refs(&self) -> Vec<String> {
+        if self.protected_refs.is_empty() {
+            vec![self.default_branch.clone()]
+        } else {
+            self.protected_refs.clone()
+        }
+    }
+}

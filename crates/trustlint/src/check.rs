@@ -1,0 +1,186 @@
+//! `trustlint check`: configuration → discovery → parallel loading → rules → filters →
+//! report → exit status.
+
+use std::fs;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use trustlint_parser::input::{self, Document, InputKind, Workspace};
+use trustlint_parser::{FileId, Limits, Problem, SourceFile, Span};
+use trustlint_report::{Format, HumanStyle, Report};
+use trustlint_rules::{engine, registry, Context, Finding, Rule, Severity};
+
+use crate::cli::{CheckArgs, FailOn, KindArg, OutputFormat};
+use crate::config::{self, Config};
+use crate::discover::{self, CiFiles};
+use crate::filter::Filter;
+use crate::settings;
+
+/// Runs a check; `Ok(true)` when findings at or above `--fail-on` remain.
+pub fn run(args: &CheckArgs) -> Result<bool, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
+    let config = match config::find(args.config.as_deref(), &cwd)? {
+        Some(path) => config::load(&path)?,
+        None => Config::default(),
+    };
+    for code in args.select.iter().chain(&args.ignore) {
+        config::check_code(code)?;
+    }
+    let settings = settings::resolve(args, &config);
+    let threads = args.jobs.unwrap_or(0);
+    if threads > 0 {
+        // Fails only when a pool already exists, which is harmless.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global();
+    }
+    let ci_files = CiFiles::new(&config.gitlab.ci_files, &config.base_dir)?;
+    let forced = args.kind.map(|kind| match kind {
+        KindArg::GitlabCi => InputKind::GitlabCi,
+        KindArg::IamPolicy => InputKind::IamPolicy,
+    });
+    let candidates = discover::discover(&args.paths, forced, &ci_files, threads)?;
+    let workspace = load_all(&candidates);
+    let filter = Filter::new(args, &config)?;
+    let rules: Vec<&dyn Rule> = registry::all()
+        .iter()
+        .copied()
+        .filter(|rule| filter.rule_enabled(rule.meta().code))
+        .collect();
+    let cx = Context {
+        workspace: &workspace,
+        settings: &settings,
+    };
+    let findings: Vec<Finding> = filter.apply(engine::run(&rules, &cx), &workspace.sources);
+    let report = Report {
+        findings: &findings,
+        sources: &workspace.sources,
+        files_checked: workspace.documents.len(),
+    };
+    write_report(args, &report)?;
+    Ok(fails(args.fail_on, &findings))
+}
+
+/// Reads and loads every candidate in parallel; file ids follow the sorted paths so the
+/// output order is deterministic. Skipped files keep their id with an empty text.
+fn load_all(candidates: &[discover::Candidate]) -> Workspace {
+    let limits = Limits::default();
+    let loaded: Vec<(SourceFile, Option<Document>)> = candidates
+        .par_iter()
+        .enumerate()
+        .map(|(index, candidate)| {
+            let id = FileId(u32::try_from(index).unwrap_or(u32::MAX));
+            load_one(id, candidate, &limits)
+        })
+        .collect();
+    let mut workspace = Workspace::default();
+    for (file, document) in loaded {
+        match document {
+            Some(document) => {
+                workspace.documents.push(document);
+                workspace.sources.push(file);
+            }
+            None => {
+                workspace
+                    .sources
+                    .push(SourceFile::new(file.id, file.path, ""));
+            }
+        }
+    }
+    workspace
+}
+
+fn load_one(
+    id: FileId,
+    candidate: &discover::Candidate,
+    limits: &Limits,
+) -> (SourceFile, Option<Document>) {
+    let path = display_path(&candidate.path);
+    let (text, problem) = match read_limited(&candidate.path, limits.max_file_bytes) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(error) => {
+                let at = error.utf8_error().valid_up_to();
+                let problem = Problem::parse(Span::new(id, at, at + 1), "file is not valid UTF-8");
+                (
+                    String::from_utf8_lossy(error.as_bytes()).into_owned(),
+                    Some(problem),
+                )
+            }
+        },
+        Err(reason) => (
+            String::new(),
+            Some(Problem::parse(Span::new(id, 0, 0), reason)),
+        ),
+    };
+    let file = SourceFile::new(id, path, text);
+    let document = match problem {
+        Some(problem) => input::unreadable(&file, candidate.kind, candidate.discovery, problem),
+        None => input::load(&file, candidate.kind, candidate.discovery, limits),
+    };
+    (file, document)
+}
+
+/// Reads a file, refusing files over `max` bytes before reading them.
+fn read_limited(path: &Path, max: usize) -> Result<Vec<u8>, String> {
+    let size = fs::metadata(path)
+        .map_err(|e| format!("cannot read file: {e}"))?
+        .len();
+    if size > max as u64 {
+        return Err(format!(
+            "file is {size} bytes, over the limit of {max} bytes"
+        ));
+    }
+    fs::read(path).map_err(|e| format!("cannot read file: {e}"))
+}
+
+/// The path as reports print it: relative to the current folder when below it.
+fn display_path(path: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    match path.strip_prefix(&cwd) {
+        Ok(relative) => relative.to_path_buf(),
+        Err(_) => path.strip_prefix("./").unwrap_or(path).to_path_buf(),
+    }
+}
+
+fn write_report(args: &CheckArgs, report: &Report<'_>) -> Result<(), String> {
+    let format = match args.format {
+        OutputFormat::Human => Format::Human,
+        OutputFormat::Json => Format::Json,
+    };
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let style = HumanStyle {
+        color: to_terminal
+            && !args.no_color
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        quiet: args.quiet,
+    };
+    let result = match &args.output {
+        Some(path) => {
+            let mut buffer = Vec::new();
+            trustlint_report::write(report, format, style, &mut buffer)
+                .and_then(|()| fs::write(path, buffer))
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            trustlint_report::write(report, format, style, &mut out)
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("cannot write the report: {e}"))
+        }
+    };
+    result
+}
+
+fn fails(fail_on: FailOn, findings: &[Finding]) -> bool {
+    let threshold = match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Note => Severity::Note,
+        FailOn::Never => return false,
+    };
+    findings.iter().any(|f| f.severity >= threshold)
+}

@@ -1,0 +1,100 @@
+//! The command line as CONTRACT.md specifies it (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "trustlint",
+    version,
+    about = "Offline linter for GitLab CI/CD OIDC pipelines and the AWS IAM roles they assume"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check files or folders (default: the current folder)
+    Check(CheckArgs),
+    /// List every rule: code, name, severity, summary
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Print a rule's full documentation
+    Explain {
+        /// A rule code such as TL101
+        code: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files or folders to check; kinds are detected
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Configuration file (default: trustlint.toml or .trustlint.toml, searched upward)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Force the kind of the files named
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Exit 1 when a finding at or above this severity remains
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Only these rule codes (comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "CODE,...")]
+    pub select: Vec<String>,
+    /// Skip these rule codes (comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "CODE,...")]
+    pub ignore: Vec<String>,
+    /// The GitLab host that issues the ID tokens (default: $CI_SERVER_HOST, else gitlab.com)
+    #[arg(long, value_name = "HOST")]
+    pub gitlab_host: Option<String>,
+    /// The project the pipelines run in (default: $CI_PROJECT_PATH)
+    #[arg(long, value_name = "GROUP/PROJECT")]
+    pub gitlab_project: Option<String>,
+    /// No colours (also NO_COLOR)
+    #[arg(long)]
+    pub no_color: bool,
+    /// Human output: one line per finding
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Worker threads (default: one per core)
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    GitlabCi,
+    IamPolicy,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}

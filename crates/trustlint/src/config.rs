@@ -1,0 +1,281 @@
+//! `trustlint.toml`: finding it (upward from the current folder, or `--config`), checking
+//! every key against CONTRACT.md with "did you mean" hints, and parsing it into a typed
+//! configuration.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use trustlint_parser::suggest::did_you_mean;
+
+pub const FILE_NAMES: [&str; 2] = ["trustlint.toml", ".trustlint.toml"];
+
+/// The whole configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub gitlab: GitlabConfig,
+    #[serde(default)]
+    pub aws: AwsConfig,
+    #[serde(default)]
+    pub rules: RulesConfig,
+    #[serde(default)]
+    pub roles: Vec<RoleConfig>,
+    #[serde(default)]
+    pub ignore: Vec<IgnoreConfig>,
+    /// The folder holding the configuration file; relative paths in it start there.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct GitlabConfig {
+    pub host: Option<String>,
+    pub project: Option<String>,
+    pub default_branch: Option<String>,
+    #[serde(default)]
+    pub protected_refs: Vec<String>,
+    pub issuer: Option<String>,
+    pub sub_claim: Option<Vec<String>>,
+    #[serde(default)]
+    pub ci_files: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsConfig {
+    #[serde(default)]
+    pub audiences: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesConfig {
+    #[serde(default)]
+    pub select: Vec<String>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+}
+
+/// Ties a role ARN to its policy files when that can't be inferred.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleConfig {
+    pub arn: String,
+    pub trust: Option<PathBuf>,
+    #[serde(default)]
+    pub permissions: Vec<PathBuf>,
+}
+
+/// `[[ignore]] path = "glob", codes = [...]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IgnoreConfig {
+    pub path: String,
+    #[serde(default)]
+    pub codes: Vec<String>,
+}
+
+/// The keys each table allows, for "did you mean" on unknown keys.
+const SCHEMA: &[(&str, &[&str])] = &[
+    ("", &["gitlab", "aws", "rules", "roles", "ignore"]),
+    (
+        "gitlab",
+        &[
+            "host",
+            "project",
+            "default-branch",
+            "protected-refs",
+            "issuer",
+            "sub-claim",
+            "ci-files",
+        ],
+    ),
+    ("aws", &["audiences"]),
+    ("rules", &["select", "ignore", "severity"]),
+    ("roles", &["arn", "trust", "permissions"]),
+    ("ignore", &["path", "codes"]),
+];
+
+/// Finds the configuration: `explicit` if given, else the first `trustlint.toml` or
+/// `.trustlint.toml` in `start` or a parent folder. `Ok(None)`: there is none.
+pub fn find(explicit: Option<&Path>, start: &Path) -> Result<Option<PathBuf>, String> {
+    if let Some(path) = explicit {
+        return if path.is_file() {
+            Ok(Some(path.to_path_buf()))
+        } else {
+            Err(format!("config file {} does not exist", path.display()))
+        };
+    }
+    for dir in start.ancestors() {
+        for name in FILE_NAMES {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Ok(Some(candidate));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Reads and validates a configuration file.
+pub fn load(path: &Path) -> Result<Config, String> {
+    let text = fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+    let mut config = parse(&text).map_err(|e| format!("invalid config {}: {e}", path.display()))?;
+    config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(config)
+}
+
+/// Parses configuration text.
+pub fn parse(text: &str) -> Result<Config, String> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    check_keys("", &table)?;
+    let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+    for code in config
+        .rules
+        .select
+        .iter()
+        .chain(&config.rules.ignore)
+        .chain(config.rules.severity.keys())
+        .chain(config.ignore.iter().flat_map(|i| &i.codes))
+    {
+        check_code(code)?;
+    }
+    for (code, severity) in &config.rules.severity {
+        if trustlint_rules::Severity::parse(severity).is_none() {
+            return Err(format!(
+                "[rules] severity of {code}: `{severity}` is not one of error, warning, note"
+            ));
+        }
+    }
+    Ok(config)
+}
+
+/// An error unless `code` names a rule.
+pub fn check_code(code: &str) -> Result<(), String> {
+    if trustlint_rules::meta::by_code(code).is_some() {
+        return Ok(());
+    }
+    let codes: Vec<&str> = trustlint_rules::meta::ALL.iter().map(|m| m.code).collect();
+    Err(match did_you_mean(code, &codes) {
+        Some(near) => format!("unknown rule code `{code}` (did you mean `{near}`?)"),
+        None => format!("unknown rule code `{code}` (`trustlint rules` lists them)"),
+    })
+}
+
+fn check_keys(table_name: &str, table: &toml::Table) -> Result<(), String> {
+    let allowed = SCHEMA
+        .iter()
+        .find(|(name, _)| *name == table_name)
+        .map_or(&[][..], |(_, keys)| *keys);
+    for (key, value) in table {
+        if !allowed.contains(&key.as_str()) {
+            let place = if table_name.is_empty() {
+                "at the top level".to_string()
+            } else {
+                format!("in [{table_name}]")
+            };
+            let hint = did_you_mean(key, allowed)
+                .map(|near| format!(" (did you mean `{near}`?)"))
+                .unwrap_or_default();
+            return Err(format!("unknown key `{key}` {place}{hint}"));
+        }
+        if !table_name.is_empty() {
+            continue;
+        }
+        match value {
+            toml::Value::Table(inner) if key != "rules" => check_keys(key, inner)?,
+            toml::Value::Table(inner) => check_rules_table(inner)?,
+            toml::Value::Array(items) => {
+                for item in items {
+                    if let toml::Value::Table(inner) = item {
+                        check_keys(key, inner)?;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `[rules]` holds `severity`, a table keyed by rule codes, so it is checked apart.
+fn check_rules_table(table: &toml::Table) -> Result<(), String> {
+    let mut without_severity = table.clone();
+    without_severity.remove("severity");
+    check_keys("rules", &without_severity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_contract_example_parses() {
+        let config = parse(
+            r#"
+[gitlab]
+host = "gitlab.com"
+project = "mygroup/myproject"
+default-branch = "main"
+protected-refs = ["main", "release/*"]
+issuer = "https://gitlab.com"
+sub-claim = ["project_path", "ref_type", "ref"]
+ci-files = ["ci/pipeline.yml"]
+
+[aws]
+audiences = ["https://gitlab.com"]
+
+[rules]
+ignore = ["TL101"]
+severity = { TL101 = "warning" }
+
+[[roles]]
+arn = "arn:aws:iam::123456789012:role/deploy"
+trust = "iam/deploy-trust.json"
+permissions = ["iam/deploy-permissions.json"]
+
+[[ignore]]
+path = "legacy/**"
+codes = ["TL002"]
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.gitlab.host.as_deref(), Some("gitlab.com"));
+        assert_eq!(config.gitlab.protected_refs.len(), 2);
+        assert_eq!(config.roles.len(), 1);
+        assert_eq!(
+            config.rules.severity.get("TL101").map(String::as_str),
+            Some("warning")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_get_a_suggestion() {
+        let error = parse("[gitlab]\nhots = \"x\"\n").unwrap_err();
+        assert_eq!(
+            error,
+            "unknown key `hots` in [gitlab] (did you mean `host`?)"
+        );
+        let error = parse("[gitlab]\ndefault_branch = \"x\"\n").unwrap_err();
+        assert!(error.contains("did you mean `default-branch`"), "{error}");
+        let error = parse("[[roles]]\narn = \"a\"\ntrsut = \"x\"\n").unwrap_err();
+        assert!(error.contains("did you mean `trust`"), "{error}");
+        let error = parse("[rule]\n").unwrap_err();
+        assert!(error.contains("did you mean `rules`"), "{error}");
+    }
+
+    #[test]
+    fn wrong_types_and_codes_are_errors() {
+        assert!(parse("[gitlab]\nhost = 3\n").is_err());
+        assert!(parse("[rules]\nignore = [\"TL999\"]\n").is_err());
+        assert!(parse("[rules]\nseverity = { TL101 = \"fatal\" }\n").is_err());
+        assert!(parse("not toml at all =").is_err());
+    }
+}

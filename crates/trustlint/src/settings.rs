@@ -1,0 +1,53 @@
+//! Resolves the rules' settings from flags, the configuration and, when running inside
+//! GitLab CI, its predefined variables: flag > config > environment > default.
+
+use std::env;
+
+use trustlint_rules::{RoleBinding, Settings};
+
+use crate::cli::CheckArgs;
+use crate::config::Config;
+
+fn env_var(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+pub fn resolve(args: &CheckArgs, config: &Config) -> Settings {
+    let defaults = Settings::default();
+    let gitlab = &config.gitlab;
+    Settings {
+        gitlab_host: args
+            .gitlab_host
+            .clone()
+            .or_else(|| gitlab.host.clone())
+            .or_else(|| env_var("CI_SERVER_HOST"))
+            .unwrap_or(defaults.gitlab_host),
+        gitlab_project: args
+            .gitlab_project
+            .clone()
+            .or_else(|| gitlab.project.clone())
+            .or_else(|| env_var("CI_PROJECT_PATH")),
+        default_branch: gitlab
+            .default_branch
+            .clone()
+            .or_else(|| env_var("CI_DEFAULT_BRANCH"))
+            .unwrap_or(defaults.default_branch),
+        protected_refs: gitlab.protected_refs.clone(),
+        issuer: gitlab.issuer.clone(),
+        sub_claim: gitlab.sub_claim.clone().unwrap_or(defaults.sub_claim),
+        audiences: config.aws.audiences.clone(),
+        roles: config
+            .roles
+            .iter()
+            .map(|role| RoleBinding {
+                arn: role.arn.clone(),
+                trust: role.trust.as_ref().map(|path| config.base_dir.join(path)),
+                permissions: role
+                    .permissions
+                    .iter()
+                    .map(|path| config.base_dir.join(path))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
