@@ -1,24 +1,49 @@
 //! The `Rule` trait every rule implements, and the `Context` rules read: the loaded
 //! workspace and the settings from the configuration.
 
+use std::sync::OnceLock;
+
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::{Document, Workspace};
 use trustlint_parser::SourceFile;
 
+use crate::analysis::sub_claim::SubComponents;
+use crate::analysis::sub_questions::SubGrammar;
 use crate::finding::Finding;
 use crate::meta::RuleMeta;
 use crate::settings::Settings;
 
-/// What a rule may read while checking.
+/// What a rule may read while checking, and analyses built once per run.
 #[derive(Debug)]
 pub struct Context<'a> {
     pub workspace: &'a Workspace,
     pub settings: &'a Settings,
+    sub_grammar: OnceLock<Option<SubGrammar>>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    pub fn new(workspace: &'a Workspace, settings: &'a Settings) -> Self {
+        Context {
+            workspace,
+            settings,
+            sub_grammar: OnceLock::new(),
+        }
+    }
+
     pub fn source(&self, document: &Document) -> Option<&SourceFile> {
         self.workspace.sources.get(document.file)
+    }
+
+    /// The language of GitLab `sub` claims for the configured `sub-claim` components,
+    /// built on first use. `None` when the components are invalid (the CLI refuses
+    /// such a configuration) or the automaton would be too large.
+    pub fn sub_grammar(&self) -> Option<&SubGrammar> {
+        self.sub_grammar
+            .get_or_init(|| {
+                let components = SubComponents::from_names(&self.settings.sub_claim).ok()?;
+                SubGrammar::new(components).ok()
+            })
+            .as_ref()
     }
 }
 

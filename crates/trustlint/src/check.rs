@@ -49,10 +49,7 @@ pub fn run(args: &CheckArgs) -> Result<bool, String> {
         .copied()
         .filter(|rule| filter.rule_enabled(rule.meta().code))
         .collect();
-    let cx = Context {
-        workspace: &workspace,
-        settings: &settings,
-    };
+    let cx = Context::new(&workspace, &settings);
     let findings: Vec<Finding> = filter.apply(engine::run(&rules, &cx), &workspace.sources);
     let report = Report {
         findings: &findings,

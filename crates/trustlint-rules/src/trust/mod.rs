@@ -5,10 +5,13 @@ mod tl101_oidc_trust_missing_sub;
 
 pub use tl101_oidc_trust_missing_sub::OidcTrustMissingSub;
 
-use trustlint_parser::iam::{Condition, OidcProviderArn, PolicyDocument, Principal, Statement};
+use trustlint_parser::iam::{
+    BaseOperator, Condition, OidcProviderArn, PolicyDocument, Principal, SetQualifier, Statement,
+};
 use trustlint_parser::spanned::Spanned;
 
-use crate::analysis::glob::matches_ignore_case;
+use crate::analysis::glob::{matches_ignore_case, VariableSyntax};
+use crate::analysis::sub_questions::{Bound, SubClause, SubGrammar, SubLanguage, SubOperator};
 
 /// The action an OIDC token assumes a role with.
 pub const ASSUME_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
@@ -103,7 +106,6 @@ pub fn requires_foreign_claim(condition: &Condition, provider: &OidcProviderArn)
 /// (DOMAIN.md: positive operators are false; negated ones, `…IfExists` and
 /// `ForAllValues:` are true; `Null` is false only when it requires presence).
 pub fn false_when_absent(condition: &Condition) -> bool {
-    use trustlint_parser::iam::{BaseOperator, SetQualifier};
     let operator = &condition.operator.value;
     if operator.base == BaseOperator::Null {
         return condition
@@ -115,4 +117,82 @@ pub fn false_when_absent(condition: &Condition) -> bool {
         return false;
     }
     operator.qualifier == Some(SetQualifier::ForAnyValue) || !operator.is_negated()
+}
+
+/// The `sub` languages of a policy's conditions, exact to IAM's semantics for a claim
+/// that every token carries as one value (so `IfExists` and the set qualifiers change
+/// nothing).
+#[derive(Debug)]
+pub struct SubReasoner {
+    grammar: SubGrammar,
+}
+
+impl SubReasoner {
+    /// A reasoner for one policy: `${…}` are policy variables only in `2012-10-17`.
+    pub fn new(grammar: &SubGrammar, policy: &PolicyDocument) -> SubReasoner {
+        let syntax = if policy.supports_policy_variables() {
+            VariableSyntax::Substituted
+        } else {
+            VariableSyntax::Literal
+        };
+        SubReasoner {
+            grammar: grammar.with_variable_syntax(syntax),
+        }
+    }
+
+    /// The subs a statement's conditions on `key` admit; `None` when a condition on the
+    /// key uses an operator that is not a string comparison (not modelled) or the
+    /// language is too complex.
+    pub fn admitted(&self, statement: &Statement, key: &str, bound: Bound) -> Option<SubLanguage> {
+        let mut clauses = Vec::new();
+        for condition in statement.conditions.iter().filter(|c| c.key_is(key)) {
+            match sub_operator(condition) {
+                Some(operator) => {
+                    let values: Vec<&str> = condition.value_texts().collect();
+                    clauses.push(SubClause::new(operator, &values));
+                }
+                None if condition.operator.value.base == BaseOperator::Null => {
+                    // `Null: true` demands the claim be absent: no token qualifies.
+                    if condition
+                        .value_texts()
+                        .any(|v| v.eq_ignore_ascii_case("true"))
+                    {
+                        return Some(self.grammar.none());
+                    }
+                }
+                None => return None,
+            }
+        }
+        self.grammar.statement(&clauses, bound).ok()
+    }
+
+    /// The subs an `Allow` for `grant` admits once every `Deny` for the same provider and
+    /// action whose conditions are all on `sub` has taken its share. `None`: not exact.
+    pub fn effective(&self, policy: &PolicyDocument, grant: &OidcGrant<'_>) -> Option<SubLanguage> {
+        let key = grant.provider.condition_key("sub");
+        let mut admitted = self.admitted(grant.statement, &key, Bound::Upper)?;
+        for deny in policy.statements.iter().filter(|s| {
+            s.is_deny()
+                && covers_web_identity(s)
+                && applies_to_provider(s, &grant.provider)
+                && s.conditions.iter().all(|c| c.key_is(&key))
+        }) {
+            let denied = self.admitted(deny, &key, Bound::Lower)?;
+            admitted = admitted.difference(&denied).ok()?;
+        }
+        Some(admitted)
+    }
+}
+
+/// The string operator of a condition on `sub`, if it is one.
+fn sub_operator(condition: &Condition) -> Option<SubOperator> {
+    Some(match condition.operator.value.base {
+        BaseOperator::StringEquals => SubOperator::Equals,
+        BaseOperator::StringNotEquals => SubOperator::NotEquals,
+        BaseOperator::StringEqualsIgnoreCase => SubOperator::EqualsIgnoreCase,
+        BaseOperator::StringNotEqualsIgnoreCase => SubOperator::NotEqualsIgnoreCase,
+        BaseOperator::StringLike => SubOperator::Like,
+        BaseOperator::StringNotLike => SubOperator::NotLike,
+        _ => return None,
+    })
 }

@@ -1,12 +1,10 @@
 //! TL101 oidc-trust-missing-sub: an `Allow` for an OIDC provider whose tokens it admits
 //! without any effective restriction on the `sub` claim.
 
-use trustlint_parser::iam::{BaseOperator, Condition, PolicyDocument};
+use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::{
-    applies_to_provider, covers_web_identity, oidc_grants, requires_foreign_claim, OidcGrant,
-};
+use super::{oidc_grants, requires_foreign_claim, OidcGrant, SubReasoner};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -27,69 +25,40 @@ impl Rule for OidcTrustMissingSub {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
+        let Some(grammar) = cx.sub_grammar() else {
+            return;
+        };
+        let reasoner = SubReasoner::new(grammar, policy);
         for grant in oidc_grants(policy) {
-            let admits_nobody = grant
-                .statement
-                .conditions
-                .iter()
-                .any(|c| requires_foreign_claim(c, &grant.provider));
-            // With part of the Condition block rejected (TL002), absence proves nothing.
+            // With part of the Condition block rejected (TL002), absence proves nothing;
+            // a statement no token of this provider can satisfy is TL106's.
             if grant.statement.conditions_incomplete
-                || admits_nobody
-                || restricts_sub(&grant)
-                || denied_outside_some_subs(policy, &grant)
+                || grant
+                    .statement
+                    .conditions
+                    .iter()
+                    .any(|c| requires_foreign_claim(c, &grant.provider))
             {
                 continue;
             }
-            out.push(finding(self.meta(), &grant, cx.settings));
+            let Some(admitted) = reasoner.effective(policy, &grant) else {
+                continue;
+            };
+            // Only an exact answer fires: policy variables widen the language.
+            if admitted.is_exact() && admitted.is_all().unwrap_or(false) {
+                out.push(finding(self.meta(), &grant, cx.settings));
+            }
         }
-    }
-}
-
-/// Whether some condition on the provider's `sub` can be false for a token: anything but
-/// `Null` (tokens always carry `sub`) and `StringLike` patterns made only of `*`.
-fn restricts_sub(grant: &OidcGrant<'_>) -> bool {
-    grant
-        .conditions_on("sub")
-        .any(|condition| !accepts_every_sub(condition))
-}
-
-/// Whether a `Deny` for the same provider and action rejects every `sub` outside a list
-/// (`StringNotEquals`/`StringNotLike` on `sub` as its only conditions): a carve-out that
-/// restricts `sub` as well as an `Allow` condition would.
-fn denied_outside_some_subs(policy: &PolicyDocument, grant: &OidcGrant<'_>) -> bool {
-    let key = grant.provider.condition_key("sub");
-    policy.statements.iter().any(|statement| {
-        statement.is_deny()
-            && covers_web_identity(statement)
-            && applies_to_provider(statement, &grant.provider)
-            && !statement.conditions.is_empty()
-            && statement
-                .conditions
-                .iter()
-                .all(|c| c.key_is(&key) && c.operator.value.is_negated())
-    })
-}
-
-fn accepts_every_sub(condition: &Condition) -> bool {
-    let operator = &condition.operator.value;
-    match operator.base {
-        BaseOperator::Null => true,
-        BaseOperator::StringLike => condition
-            .values
-            .iter()
-            .any(|v| !v.value.is_empty() && v.value.chars().all(|c| c == '*')),
-        _ => false,
     }
 }
 
 fn finding(rule: &'static RuleMeta, grant: &OidcGrant<'_>, settings: &Settings) -> Finding {
     let host = grant.provider.condition_key_prefix();
     let key = grant.provider.condition_key("sub");
-    let universal = grant.conditions_on("sub").next();
-    let message = match universal {
+    let written = grant.conditions_on("sub").next();
+    let message = match written {
         Some(condition) => format!(
-            "this statement trusts OIDC tokens from `{host}`, but its only condition on `{key}` ({}) accepts every token: any project on {host} can assume the role",
+            "this statement trusts OIDC tokens from `{host}`, but its conditions on `{key}` ({}) accept every token: any project on {host} can assume the role",
             condition.operator.value
         ),
         None => format!(
@@ -110,8 +79,8 @@ fn finding(rule: &'static RuleMeta, grant: &OidcGrant<'_>, settings: &Settings) 
             grant.principal.span,
             format!("tokens of `{host}` are trusted here"),
         );
-    if let Some(condition) = universal {
-        finding = finding.with_related(condition.key.span, "this condition accepts every `sub`");
+    for condition in grant.conditions_on("sub") {
+        finding = finding.with_related(condition.key.span, "this condition admits every `sub`");
     }
     finding
 }
