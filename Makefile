@@ -11,9 +11,11 @@ run: build
 build:
 	$(CARGO) build --release --locked -p trustlint
 
-## Everything CI checks: formatting, clippy with -D warnings, every test.
+## Everything CI checks: formatting, clippy with -D warnings, every test, and Microsoft's
+## SARIF validator on the SARIF of the demo and of every fixture (needs `npm ci --prefix tools`).
 test: lint
 	$(CARGO) test --workspace --locked
+	tools/validate-sarif.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -26,9 +28,19 @@ fmt:
 snapshots:
 	$(CARGO) insta review
 
-## Benchmarks (criterion).
-bench:
+## Benchmarks: criterion micro benchmarks, then the whole-process comparison on a
+## generated corpus (bench/compare.py; BENCH_FILES=3000 sets the 1x corpus size).
+BENCH_FILES ?= 3000
+bench: build
 	$(CARGO) bench --workspace --locked
+	python3 bench/compare.py --files $(BENCH_FILES)
 
+## Fuzz every target for FUZZ_SECONDS each (default 60; see fuzz/run.sh).
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
+
+## Regenerate docs/rules/ from rules/ (a test checks they are up to date), then the API docs.
 docs:
+	TRUSTLINT_WRITE_DOCS=1 $(CARGO) test --locked -p trustlint --test docs
 	$(CARGO) doc --workspace --no-deps

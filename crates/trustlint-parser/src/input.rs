@@ -4,19 +4,26 @@
 
 use std::path::Path;
 
+use crate::gitlab::{self, IncludeReader, NoIncludes, Pipeline};
+use crate::iac;
+use crate::iam::role::IamResources;
 use crate::iam::{load_policy, PolicyDocument};
 use crate::json::parse_json;
 use crate::limits::Limits;
 use crate::problem::Problem;
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::tree::Node;
-use crate::yaml::parse_yaml;
 
 /// The kinds of input trustlint reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum InputKind {
     GitlabCi,
     IamPolicy,
+    CloudFormation,
+    Terraform,
+    /// `aws iam get-role`, `get-role-policy`, `get-policy-version` or
+    /// `get-account-authorization-details` output.
+    AwsExport,
 }
 
 impl InputKind {
@@ -24,6 +31,9 @@ impl InputKind {
         match self {
             InputKind::GitlabCi => "gitlab-ci",
             InputKind::IamPolicy => "iam-policy",
+            InputKind::CloudFormation => "cloudformation",
+            InputKind::Terraform => "terraform",
+            InputKind::AwsExport => "aws-export",
         }
     }
 }
@@ -31,10 +41,13 @@ impl InputKind {
 /// What a file turned out to hold.
 #[derive(Debug)]
 pub enum Content {
-    /// A GitLab CI configuration as a spanned tree.
-    GitlabCi(Node),
+    /// A GitLab CI configuration, resolved and typed (includes read, when the load had
+    /// an [`IncludeReader`]).
+    GitlabCi(Box<Pipeline>),
     /// An IAM policy document (trust or permissions).
     IamPolicy(PolicyDocument),
+    /// Roles, policies and OIDC providers (CloudFormation, Terraform, `aws iam` exports).
+    Iam(Box<IamResources>),
     /// The file could not be parsed; its problems say why.
     Unparsed,
 }
@@ -71,44 +84,77 @@ pub fn is_gitlab_ci_name(path: &Path) -> bool {
 
 /// Whether a walked file is worth reading at all (cheap, by name).
 pub fn is_candidate_name(path: &Path) -> bool {
-    is_gitlab_ci_name(path) || path.extension().is_some_and(|ext| ext == "json")
+    is_gitlab_ci_name(path)
+        || path.extension().is_some_and(|ext| ext == "json")
+        || iac::is_yaml_name(path)
+        || iac::is_terraform_name(path)
 }
 
 /// Loads a file. `kind` forces the kind (from `--kind` or the config's `ci-files`);
 /// otherwise it is detected. `None`: the file is none of trustlint's kinds (and, for a
 /// walked file that does not parse, shows no sign of being one), so it is skipped.
+/// Local `include:`s of GitLab CI files are not read (see [`load_with`]).
 pub fn load(
     file: &SourceFile,
     kind: Option<InputKind>,
     discovery: Discovery,
     limits: &Limits,
 ) -> Option<Document> {
+    load_with(file, kind, discovery, limits, &NoIncludes)
+}
+
+/// [`load`], reading the local `include:`s of GitLab CI files through `includes` (e.g.
+/// [`gitlab::LocalFiles::rooted`] at the scanned root; the files it read must then be
+/// added to the run's source map with [`gitlab::LocalFiles::into_sources`]).
+pub fn load_with(
+    file: &SourceFile,
+    kind: Option<InputKind>,
+    discovery: Discovery,
+    limits: &Limits,
+    includes: &dyn IncludeReader,
+) -> Option<Document> {
+    let standalone = file.path.file_name().is_some_and(|n| n == ".gitlab-ci.yml");
     let kind = kind.or_else(|| is_gitlab_ci_name(&file.path).then_some(InputKind::GitlabCi));
     match kind {
-        Some(InputKind::GitlabCi) => Some(match parse_yaml(file.id, &file.text, limits) {
-            Ok(root) => Document {
-                file: file.id,
-                kind: InputKind::GitlabCi,
-                content: Content::GitlabCi(root),
-                problems: Vec::new(),
+        Some(InputKind::GitlabCi) => Some(
+            match gitlab::load_file(file.id, &file.text, includes, limits, standalone) {
+                Ok((pipeline, problems)) => Document {
+                    file: file.id,
+                    kind: InputKind::GitlabCi,
+                    content: Content::GitlabCi(Box::new(pipeline)),
+                    problems,
+                },
+                Err(problem) => unparsed(file.id, InputKind::GitlabCi, problem),
             },
-            Err(problem) => unparsed(file.id, InputKind::GitlabCi, problem),
-        }),
+        ),
+        Some(kind @ (InputKind::CloudFormation | InputKind::Terraform | InputKind::AwsExport)) => {
+            Some(iac::load_as(file, kind, limits))
+        }
         Some(InputKind::IamPolicy) => Some(match parse_json(file.id, &file.text, limits) {
+            Ok(root) if root.get("Statement").is_none() => match iac::json_kind(&root) {
+                Some(kind) => iac::json_document(file, kind, &root, limits),
+                None => policy_document(file.id, &root),
+            },
             Ok(root) => policy_document(file.id, &root),
             Err(problem) => unparsed(file.id, InputKind::IamPolicy, problem),
         }),
         None if file.path.extension().is_some_and(|ext| ext == "json") => {
             match parse_json(file.id, &file.text, limits) {
-                Ok(root) => root
-                    .get("Statement")
-                    .is_some()
-                    .then(|| policy_document(file.id, &root)),
-                Err(problem) => (discovery == Discovery::Named || looks_like_iam(&file.text))
-                    .then(|| unparsed(file.id, InputKind::IamPolicy, problem)),
+                Ok(root) if root.get("Statement").is_some() => {
+                    Some(policy_document(file.id, &root))
+                }
+                Ok(root) => {
+                    iac::json_kind(&root).map(|kind| iac::json_document(file, kind, &root, limits))
+                }
+                Err(problem) => {
+                    (discovery == Discovery::Named || looks_like_iam(&file.text)).then(|| {
+                        let kind = iac::kind_from_text(&file.text).unwrap_or(InputKind::IamPolicy);
+                        unparsed(file.id, kind, problem)
+                    })
+                }
             }
         }
-        None => None,
+        None => iac::load_by_name(file, discovery, limits),
     }
 }
 
@@ -131,7 +177,9 @@ pub fn unreadable(
     discovery: Discovery,
     problem: Problem,
 ) -> Option<Document> {
-    let kind = kind.or_else(|| is_gitlab_ci_name(&file.path).then_some(InputKind::GitlabCi));
+    let kind = kind
+        .or_else(|| is_gitlab_ci_name(&file.path).then_some(InputKind::GitlabCi))
+        .or_else(|| iac::is_terraform_name(&file.path).then_some(InputKind::Terraform));
     let claimed = kind.is_some() || discovery == Discovery::Named || looks_like_iam(&file.text);
     claimed.then(|| unparsed(file.id, kind.unwrap_or(InputKind::IamPolicy), problem))
 }
@@ -153,6 +201,7 @@ fn looks_like_iam(text: &str) -> bool {
         "AWSTemplateFormatVersion",
         "RoleDetailList",
         "\"Role\"",
+        "resource \"aws_iam",
     ]
     .iter()
     .any(|sign| text.contains(sign))

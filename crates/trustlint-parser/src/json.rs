@@ -18,16 +18,7 @@ pub fn parse_json(file: FileId, text: &str, limits: &Limits) -> Result<Node, Pro
         Some(rest) => (rest, BOM.len()),
         None => (text, 0),
     };
-    if text.len() > limits.max_file_bytes {
-        return Err(Problem::parse(
-            Span::new(file, 0, 0),
-            format!(
-                "file is {} bytes, over the limit of {} bytes",
-                text.len(),
-                limits.max_file_bytes
-            ),
-        ));
-    }
+    limits.check_size(file, text.len())?;
     let strict = ParseOptions {
         allow_comments: false,
         allow_loose_object_property_names: false,

@@ -2,6 +2,11 @@
 //! map and spans, spanned JSON and YAML loading with limits against hostile input, and
 //! the typed, spanned models of IAM policies and GitLab CI files.
 
+pub mod aws_export;
+pub mod cloudformation;
+pub mod embedded;
+pub mod gitlab;
+pub mod iac;
 pub mod iam;
 pub mod input;
 pub mod json;
@@ -10,6 +15,7 @@ pub mod problem;
 pub mod source;
 pub mod spanned;
 pub mod suggest;
+pub mod terraform;
 pub mod tree;
 pub mod yaml;
 

@@ -1,6 +1,9 @@
 //! Limits that keep hostile input from exhausting time, memory or stack. Hitting one is
 //! a [`crate::problem::ProblemKind::Parse`] problem at the place it happened.
 
+use crate::problem::Problem;
+use crate::source::{FileId, Span};
+
 /// Per-file limits applied by every loader.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -22,5 +25,21 @@ impl Default for Limits {
             max_aliases: 10_000,
             max_nodes: 2_000_000,
         }
+    }
+}
+
+impl Limits {
+    /// A problem at the start of the file when `len` bytes is over the size limit.
+    pub fn check_size(&self, file: FileId, len: usize) -> Result<(), Problem> {
+        if len > self.max_file_bytes {
+            return Err(Problem::parse(
+                Span::new(file, 0, 0),
+                format!(
+                    "file is {len} bytes, over the limit of {} bytes",
+                    self.max_file_bytes
+                ),
+            ));
+        }
+        Ok(())
     }
 }

@@ -11,6 +11,10 @@ pub enum ProblemKind {
     Parse,
     /// An IAM policy AWS would reject.
     InvalidPolicy,
+    /// A GitLab CI configuration GitLab would reject.
+    InvalidCiConfig,
+    /// A GitLab CI `include:` that can't be resolved offline, so what it adds is unchecked.
+    UnresolvedInclude,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +38,24 @@ impl Problem {
     pub fn invalid_policy(span: Span, message: impl Into<String>) -> Self {
         Problem {
             kind: ProblemKind::InvalidPolicy,
+            span,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn invalid_ci_config(span: Span, message: impl Into<String>) -> Self {
+        Problem {
+            kind: ProblemKind::InvalidCiConfig,
+            span,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn unresolved_include(span: Span, message: impl Into<String>) -> Self {
+        Problem {
+            kind: ProblemKind::UnresolvedInclude,
             span,
             message: message.into(),
             help: None,

@@ -1,20 +1,34 @@
-//! trustlint-report: turns findings into output formats (human, json). It never decides
-//! what is a finding or how severe it is; it only renders.
+//! trustlint-report: turns findings into output formats (human, json, sarif, GitLab code
+//! quality, GitLab SAST), with the fingerprints baselines and the GitLab widgets track
+//! findings by, and the masking of secret values every format goes through. It never
+//! decides what is a finding or how severe it is; it only renders.
 
+mod codequality;
+mod fingerprint;
+mod gitlab_sast;
 mod human;
 mod json;
 mod location;
+mod mask;
+mod rule_docs;
+mod sarif;
 
 use std::io::{self, Write};
+use std::time::SystemTime;
 
 use trustlint_parser::SourceMap;
 use trustlint_rules::{Finding, Severity};
+
+pub use rule_docs::{help_uri, rule_page};
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    CodeQuality,
+    GitlabSast,
 }
 
 /// How human output looks.
@@ -26,12 +40,13 @@ pub struct HumanStyle {
 }
 
 /// Everything a reporter needs: the findings (already filtered and sorted), the files
-/// they point into, and how many files were checked.
+/// they point into, how many files were checked, and when the run started.
 #[derive(Debug)]
 pub struct Report<'a> {
     pub findings: &'a [Finding],
     pub sources: &'a SourceMap,
     pub files_checked: usize,
+    pub started: SystemTime,
 }
 
 impl Report<'_> {
@@ -44,15 +59,32 @@ impl Report<'_> {
     }
 }
 
-/// Writes the report in `format`.
+/// Writes the report in `format`. Secret spans of the findings are masked in every file
+/// before any format reads it.
 pub fn write(
     report: &Report<'_>,
     format: Format,
     style: HumanStyle,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let masked = mask::MaskedSources::new(report.findings, report.sources);
+    let report = Report {
+        sources: masked.sources(),
+        ..*report
+    };
     match format {
-        Format::Human => human::write(report, style, out),
-        Format::Json => json::write(report, out),
+        Format::Human => human::write(&report, style, out),
+        Format::Json => json::write(&report, out),
+        Format::Sarif => sarif::write(&report, out),
+        Format::CodeQuality => codequality::write(&report, out),
+        Format::GitlabSast => gitlab_sast::write(&report, out),
     }
+}
+
+/// The fingerprint of each finding, in order: stable across edits elsewhere in the file
+/// (see `fingerprint.rs`); what baselines, SARIF `partialFingerprints` and the GitLab
+/// reports use.
+pub fn fingerprints(report: &Report<'_>) -> Vec<String> {
+    let masked = mask::MaskedSources::new(report.findings, report.sources);
+    fingerprint::fingerprints(report.findings, masked.sources())
 }

@@ -17,8 +17,17 @@ pub fn run(rules: &[&dyn Rule], cx: &Context<'_>) -> Vec<Finding> {
             let mut out = Vec::new();
             for rule in rules {
                 rule.check_document(cx, document, &mut out);
-                if let Content::IamPolicy(policy) = &document.content {
-                    rule.check_policy(cx, document, policy, &mut out);
+                match &document.content {
+                    Content::IamPolicy(policy) => rule.check_policy(cx, document, policy, &mut out),
+                    Content::Iam(resources) => {
+                        for role in &resources.roles {
+                            rule.check_role(cx, document, role, &mut out);
+                        }
+                        for policy in resources.documents() {
+                            rule.check_policy(cx, document, policy, &mut out);
+                        }
+                    }
+                    Content::GitlabCi(_) | Content::Unparsed => {}
                 }
             }
             out

@@ -69,6 +69,9 @@ pub struct Finding {
     pub primary: Span,
     pub related: Vec<Related>,
     pub fix: Option<Fix>,
+    /// Spans holding secret values (keys, tokens): every report masks them, in messages'
+    /// snippets and fingerprints alike, so a secret never leaves the input file.
+    pub secrets: Vec<Span>,
 }
 
 impl Finding {
@@ -82,6 +85,7 @@ impl Finding {
             primary,
             related: Vec::new(),
             fix: None,
+            secrets: Vec::new(),
         }
     }
 
@@ -95,6 +99,12 @@ impl Finding {
             span,
             message: message.into(),
         });
+        self
+    }
+
+    /// Marks `span` as a secret value that no report may print.
+    pub fn with_secret(mut self, span: Span) -> Self {
+        self.secrets.push(span);
         self
     }
 

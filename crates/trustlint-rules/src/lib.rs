@@ -7,6 +7,7 @@ pub mod engine;
 pub mod finding;
 mod input;
 pub mod meta;
+mod permissions;
 pub mod registry;
 pub mod rule;
 pub mod settings;

@@ -1,11 +1,55 @@
 //! The registry: every rule, keyed by its stable code. Adding a rule means adding it here
 //! (and its `rules/<CODE>.md` and fixtures); nothing else changes.
 
-use crate::input::{InvalidPolicy, ParseError};
+use crate::input::{
+    InvalidCiConfig, InvalidPolicy, ParseError, UnresolvedInclude, UnusedSuppression,
+};
+use crate::permissions::{
+    AdminAccess, AllowWithNot, BroadManagedPolicy, PassRoleAny, PrivilegeEscalation,
+    RedundantPermission, ResourceMismatch, SensitiveReadAny, ServiceWildcardAction, UnknownAction,
+    WildcardResource,
+};
 use crate::rule::Rule;
-use crate::trust::OidcTrustMissingSub;
+use crate::trust::{
+    ConditionKeyProviderMismatch, IfExistsOnClaim, OidcSubAnyRef, OidcSubForeignNamespace,
+    OidcTrustMissingAud, OidcTrustMissingSub, RefTypeUnpinned, RoleSpansEnvironments,
+    SetOperatorOnClaim, SubDenyListOnly, SubUnmatchable, TrustActionMismatch, TrustAnyPrincipal,
+    TrustNotPrincipal, WildcardOperatorMismatch,
+};
 
-static RULES: &[&dyn Rule] = &[&ParseError, &InvalidPolicy, &OidcTrustMissingSub];
+static RULES: &[&dyn Rule] = &[
+    &ParseError,
+    &InvalidPolicy,
+    &InvalidCiConfig,
+    &UnresolvedInclude,
+    &UnusedSuppression,
+    &OidcTrustMissingSub,
+    &OidcTrustMissingAud,
+    &OidcSubForeignNamespace,
+    &OidcSubAnyRef,
+    &WildcardOperatorMismatch,
+    &ConditionKeyProviderMismatch,
+    &IfExistsOnClaim,
+    &SetOperatorOnClaim,
+    &TrustActionMismatch,
+    &TrustAnyPrincipal,
+    &TrustNotPrincipal,
+    &SubDenyListOnly,
+    &RoleSpansEnvironments,
+    &SubUnmatchable,
+    &RefTypeUnpinned,
+    &AdminAccess,
+    &ServiceWildcardAction,
+    &WildcardResource,
+    &AllowWithNot,
+    &PrivilegeEscalation,
+    &PassRoleAny,
+    &UnknownAction,
+    &RedundantPermission,
+    &SensitiveReadAny,
+    &BroadManagedPolicy,
+    &ResourceMismatch,
+];
 
 /// Every rule, sorted by code.
 pub fn all() -> &'static [&'static dyn Rule] {

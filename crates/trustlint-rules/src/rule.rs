@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use trustlint_parser::iam::PolicyDocument;
+use trustlint_parser::iam::{PolicyDocument, Role};
 use trustlint_parser::input::{Document, Workspace};
 use trustlint_parser::SourceFile;
 
@@ -48,7 +48,8 @@ impl<'a> Context<'a> {
 }
 
 /// One rule. Implement the hooks it needs; the engine calls `check_document` for every
-/// document, `check_policy` for every IAM policy, and `check_workspace` once per run.
+/// document, `check_policy` for every IAM policy (also those inside roles and IaC files),
+/// `check_role` for every role, and `check_workspace` once per run.
 pub trait Rule: Send + Sync {
     /// The rule's metadata, e.g. `&meta::TL101`.
     fn meta(&self) -> &'static RuleMeta;
@@ -60,6 +61,18 @@ pub trait Rule: Send + Sync {
         _cx: &Context<'_>,
         _document: &Document,
         _policy: &PolicyDocument,
+        _out: &mut Vec<Finding>,
+    ) {
+    }
+
+    /// Called for every role of a CloudFormation, Terraform or export document (its
+    /// policies also reach [`Rule::check_policy`]); the document's `Content::Iam` holds
+    /// the file's other policies and OIDC providers.
+    fn check_role(
+        &self,
+        _cx: &Context<'_>,
+        _document: &Document,
+        _role: &Role,
         _out: &mut Vec<Finding>,
     ) {
     }

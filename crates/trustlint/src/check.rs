@@ -1,11 +1,13 @@
-//! `trustlint check`: configuration → discovery → parallel loading → rules → filters →
-//! report → exit status.
+//! `trustlint check`: configuration → discovery → parallel loading → rules → inline
+//! suppressions → filters → baseline → report → exit status.
 
 use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use rayon::prelude::*;
+use trustlint_parser::gitlab::{IncludeReader, LocalFiles};
 use trustlint_parser::input::{self, Document, InputKind, Workspace};
 use trustlint_parser::{FileId, Limits, Problem, SourceFile, Span};
 use trustlint_report::{Format, HumanStyle, Report};
@@ -16,9 +18,11 @@ use crate::config::{self, Config};
 use crate::discover::{self, CiFiles};
 use crate::filter::Filter;
 use crate::settings;
+use crate::{baseline, suppress};
 
 /// Runs a check; `Ok(true)` when findings at or above `--fail-on` remain.
 pub fn run(args: &CheckArgs) -> Result<bool, String> {
+    let started = SystemTime::now();
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
     let config = match config::find(args.config.as_deref(), &cwd)? {
@@ -40,9 +44,11 @@ pub fn run(args: &CheckArgs) -> Result<bool, String> {
     let forced = args.kind.map(|kind| match kind {
         KindArg::GitlabCi => InputKind::GitlabCi,
         KindArg::IamPolicy => InputKind::IamPolicy,
+        KindArg::Cloudformation => InputKind::CloudFormation,
+        KindArg::Terraform => InputKind::Terraform,
     });
     let candidates = discover::discover(&args.paths, forced, &ci_files, threads)?;
-    let workspace = load_all(&candidates);
+    let workspace = load_all(&candidates, &args.paths);
     let filter = Filter::new(args, &config)?;
     let rules: Vec<&dyn Rule> = registry::all()
         .iter()
@@ -50,26 +56,64 @@ pub fn run(args: &CheckArgs) -> Result<bool, String> {
         .filter(|rule| filter.rule_enabled(rule.meta().code))
         .collect();
     let cx = Context::new(&workspace, &settings);
-    let findings: Vec<Finding> = filter.apply(engine::run(&rules, &cx), &workspace.sources);
-    let report = Report {
+    let findings = suppress::apply(engine::run(&rules, &cx), &workspace, &|code| {
+        filter.rule_enabled(code)
+    });
+    let findings: Vec<Finding> = filter.apply(findings, &workspace.sources);
+    let mut report = Report {
         findings: &findings,
         sources: &workspace.sources,
         files_checked: workspace.documents.len(),
+        started,
     };
+    let new_findings = apply_baseline(args, &report)?;
+    if let Some(new_findings) = &new_findings {
+        report.findings = new_findings;
+    }
     write_report(args, &report)?;
-    Ok(fails(args.fail_on, &findings))
+    Ok(args.write_baseline.is_none() && fails(args.fail_on, report.findings))
+}
+
+/// Writes the baseline (`--write-baseline`) and, with `--baseline`, returns the findings
+/// it does not hold.
+fn apply_baseline(args: &CheckArgs, report: &Report<'_>) -> Result<Option<Vec<Finding>>, String> {
+    if args.write_baseline.is_none() && args.baseline.is_none() {
+        return Ok(None);
+    }
+    let prints = trustlint_report::fingerprints(report);
+    if let Some(path) = &args.write_baseline {
+        baseline::write(path, report.findings, &prints, report.sources)?;
+    }
+    let Some(path) = &args.baseline else {
+        return Ok(None);
+    };
+    let known = baseline::load(path)?;
+    Ok(Some(
+        report
+            .findings
+            .iter()
+            .zip(&prints)
+            .filter(|(_, print)| !known.contains(*print))
+            .map(|(finding, _)| finding.clone())
+            .collect(),
+    ))
 }
 
 /// Reads and loads every candidate in parallel; file ids follow the sorted paths so the
 /// output order is deterministic. Skipped files keep their id with an empty text.
-fn load_all(candidates: &[discover::Candidate]) -> Workspace {
+/// Files reached by local GitLab CI `include:`s are read inside the scanned path they were
+/// found under and get the ids after the candidates'.
+fn load_all(candidates: &[discover::Candidate], scanned: &[PathBuf]) -> Workspace {
     let limits = Limits::default();
+    let first_included = FileId(u32::try_from(candidates.len()).unwrap_or(u32::MAX));
+    let included = LocalFiles::new(first_included, limits.max_file_bytes);
     let loaded: Vec<(SourceFile, Option<Document>)> = candidates
         .par_iter()
         .enumerate()
         .map(|(index, candidate)| {
             let id = FileId(u32::try_from(index).unwrap_or(u32::MAX));
-            load_one(id, candidate, &limits)
+            let root = display_path(&scan_root(scanned, &candidate.path));
+            load_one(id, candidate, &limits, &included.rooted(&root))
         })
         .collect();
     let mut workspace = Workspace::default();
@@ -86,13 +130,28 @@ fn load_all(candidates: &[discover::Candidate]) -> Workspace {
             }
         }
     }
+    for file in included.into_sources() {
+        workspace.sources.push(file);
+    }
     workspace
+}
+
+/// The scanned path a candidate was found under (the folder named on the command line,
+/// or a named file's folder): local includes are resolved inside it only.
+fn scan_root(scanned: &[PathBuf], path: &Path) -> PathBuf {
+    scanned
+        .iter()
+        .filter(|root| root.is_dir() && path.starts_with(root))
+        .max_by_key(|root| root.components().count())
+        .cloned()
+        .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default())
 }
 
 fn load_one(
     id: FileId,
     candidate: &discover::Candidate,
     limits: &Limits,
+    includes: &dyn IncludeReader,
 ) -> (SourceFile, Option<Document>) {
     let path = display_path(&candidate.path);
     let (text, problem) = match read_limited(&candidate.path, limits.max_file_bytes) {
@@ -115,7 +174,7 @@ fn load_one(
     let file = SourceFile::new(id, path, text);
     let document = match problem {
         Some(problem) => input::unreadable(&file, candidate.kind, candidate.discovery, problem),
-        None => input::load(&file, candidate.kind, candidate.discovery, limits),
+        None => input::load_with(&file, candidate.kind, candidate.discovery, limits, includes),
     };
     (file, document)
 }
@@ -146,6 +205,9 @@ fn write_report(args: &CheckArgs, report: &Report<'_>) -> Result<(), String> {
     let format = match args.format {
         OutputFormat::Human => Format::Human,
         OutputFormat::Json => Format::Json,
+        OutputFormat::Sarif => Format::Sarif,
+        OutputFormat::Codequality => Format::CodeQuality,
+        OutputFormat::GitlabSast => Format::GitlabSast,
     };
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let style = HumanStyle {

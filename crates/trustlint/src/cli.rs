@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check files or folders (default: the current folder)
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule: code, name, severity, summary
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
@@ -59,9 +59,15 @@ pub struct CheckArgs {
     /// The GitLab host that issues the ID tokens (default: $CI_SERVER_HOST, else gitlab.com)
     #[arg(long, value_name = "HOST")]
     pub gitlab_host: Option<String>,
-    /// The project the pipelines run in (default: $CI_PROJECT_PATH)
+    /// The project the pipelines run in (default: $CI_PROJECT_PATH, else the git remote)
     #[arg(long, value_name = "GROUP/PROJECT")]
     pub gitlab_project: Option<String>,
+    /// Report only findings whose fingerprint is not in FILE (written by --write-baseline)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write every current finding's fingerprint to FILE, then exit 0
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// No colours (also NO_COLOR)
     #[arg(long)]
     pub no_color: bool,
@@ -77,6 +83,9 @@ pub struct CheckArgs {
 pub enum OutputFormat {
     Human,
     Json,
+    Sarif,
+    Codequality,
+    GitlabSast,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -89,6 +98,8 @@ pub enum ListFormat {
 pub enum KindArg {
     GitlabCi,
     IamPolicy,
+    Cloudformation,
+    Terraform,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -1,12 +1,15 @@
 //! The `trustlint` binary: parses the command line, runs the command, and maps the
 //! outcome to the exit status of CONTRACT.md (0 clean, 1 findings, 2 the run failed).
 
+mod baseline;
 mod check;
 mod cli;
 mod config;
 mod discover;
 mod filter;
+mod git_remote;
 mod settings;
+mod suppress;
 
 use std::process::ExitCode;
 

@@ -1,5 +1,6 @@
 //! Resolves the rules' settings from flags, the configuration and, when running inside
-//! GitLab CI, its predefined variables: flag > config > environment > default.
+//! GitLab CI, its predefined variables: flag > config > environment > default (the
+//! project also from the git remote of the first checked path, last).
 
 use std::env;
 
@@ -7,6 +8,7 @@ use trustlint_rules::{RoleBinding, Settings};
 
 use crate::cli::CheckArgs;
 use crate::config::Config;
+use crate::git_remote;
 
 fn env_var(name: &str) -> Option<String> {
     env::var(name).ok().filter(|v| !v.is_empty())
@@ -15,18 +17,24 @@ fn env_var(name: &str) -> Option<String> {
 pub fn resolve(args: &CheckArgs, config: &Config) -> Settings {
     let defaults = Settings::default();
     let gitlab = &config.gitlab;
+    let gitlab_host = args
+        .gitlab_host
+        .clone()
+        .or_else(|| gitlab.host.clone())
+        .or_else(|| env_var("CI_SERVER_HOST"))
+        .unwrap_or(defaults.gitlab_host);
+    let gitlab_project = args
+        .gitlab_project
+        .clone()
+        .or_else(|| gitlab.project.clone())
+        .or_else(|| env_var("CI_PROJECT_PATH"))
+        .or_else(|| {
+            let root = args.paths.first()?;
+            git_remote::project(root, &gitlab_host)
+        });
     Settings {
-        gitlab_host: args
-            .gitlab_host
-            .clone()
-            .or_else(|| gitlab.host.clone())
-            .or_else(|| env_var("CI_SERVER_HOST"))
-            .unwrap_or(defaults.gitlab_host),
-        gitlab_project: args
-            .gitlab_project
-            .clone()
-            .or_else(|| gitlab.project.clone())
-            .or_else(|| env_var("CI_PROJECT_PATH")),
+        gitlab_host,
+        gitlab_project,
         default_branch: gitlab
             .default_branch
             .clone()

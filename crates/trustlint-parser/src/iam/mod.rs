@@ -19,6 +19,7 @@ pub mod operator;
 pub mod placeholder;
 pub mod policy;
 pub mod principal;
+pub mod role;
 pub mod statement;
 
 pub use arn::OidcProviderArn;
@@ -27,4 +28,5 @@ pub use load::load_policy;
 pub use operator::{BaseOperator, ConditionOperator, OperatorError, OperatorFamily, SetQualifier};
 pub use policy::PolicyDocument;
 pub use principal::{Principal, PrincipalEntry, PrincipalKind};
+pub use role::{IamResources, NamedPolicy, OidcProvider, Role, Tag};
 pub use statement::{ActionBlock, Block, Effect, PrincipalBlock, ResourceBlock, Statement};

@@ -6,7 +6,9 @@
 //! reach beyond it, and why a pattern no GitLab token can satisfy is unmatchable.
 //!
 //! Every language here is already intersected with the `sub` values GitLab can produce
-//! for the configured components, so "all" means "every GitLab sub".
+//! for the configured components, so "all" means "every GitLab sub" — or, for a grammar
+//! built with [`SubGrammar::generic`] (providers other than GitLab), every string of
+//! that provider's universe.
 //!
 //! Policy variables (`${aws:username}`) can't be resolved offline: a clause holding one
 //! is approximated towards the requested [`Bound`] and the result reports
@@ -105,6 +107,8 @@ struct GrammarInner {
     /// Subs on branches, then subs on branch `main`: preferred sources of examples.
     branches: Dfa,
     main_branch: Dfa,
+    /// Subs on tags (with `branches`, the answers of [`SubGrammar::ref_type`], built once).
+    tags: Dfa,
     syntax: VariableSyntax,
 }
 
@@ -151,22 +155,48 @@ impl SubGrammar {
             &components,
             &[branch, (Component::Ref, Expr::literal("main"))],
         )?;
+        let tag = (Component::RefType, Expr::literal(RefType::Tag.name()));
+        let tags = constrain(&all, &components, &[tag])?;
         Ok(SubGrammar(Arc::new(GrammarInner {
             components,
             all,
             branches,
             main_branch,
+            tags,
             syntax: VariableSyntax::Substituted,
         })))
     }
 
+    /// The language of `sub` values of a provider whose format is not GitLab's: every
+    /// string of `universe` is a sub some project of that provider can carry (all
+    /// strings for an unknown provider, `repo:` followed by anything for GitHub).
+    ///
+    /// Only the generic questions are meaningful on its languages (set operations,
+    /// [`SubLanguage::is_all`], [`SubLanguage::is_empty`], [`SubLanguage::contains`],
+    /// [`SubLanguage::example`]); the GitLab ones (namespaces, refs, ref types) are not
+    /// to be asked of it.
+    pub fn generic(universe: Dfa) -> SubGrammar {
+        SubGrammar(Arc::new(GrammarInner {
+            components: SubComponents::default(),
+            branches: universe.clone(),
+            main_branch: universe.clone(),
+            tags: universe.clone(),
+            all: universe,
+            syntax: VariableSyntax::Substituted,
+        }))
+    }
+
     /// The same grammar for a policy whose `Version` gives `syntax` to `${…}`.
     pub fn with_variable_syntax(&self, syntax: VariableSyntax) -> SubGrammar {
+        if self.0.syntax == syntax {
+            return self.clone();
+        }
         SubGrammar(Arc::new(GrammarInner {
             components: self.0.components.clone(),
             all: self.0.all.clone(),
             branches: self.0.branches.clone(),
             main_branch: self.0.main_branch.clone(),
+            tags: self.0.tags.clone(),
             syntax,
         }))
     }
@@ -204,7 +234,23 @@ impl SubGrammar {
 
     /// The subs of refs of `ref_type` (all subs when the claim has no `ref_type`).
     pub fn ref_type(&self, ref_type: RefType) -> Result<SubLanguage, AutomatonError> {
-        self.constrained(&[(Component::RefType, Expr::literal(ref_type.name()))])
+        let dfa = match ref_type {
+            RefType::Branch => &self.0.branches,
+            RefType::Tag => &self.0.tags,
+        };
+        Ok(self.language(dfa.clone(), true))
+    }
+
+    /// The subs whose `ref` value is in `refs` (an expression over ref names, without
+    /// `:`) and, when given, whose ref type is `ref_type`.
+    pub fn refs(
+        &self,
+        refs: Expr,
+        ref_type: Option<RefType>,
+    ) -> Result<SubLanguage, AutomatonError> {
+        let mut constraints = vec![(Component::Ref, refs)];
+        constraints.extend(ref_type.map(|t| (Component::RefType, Expr::literal(t.name()))));
+        self.constrained(&constraints)
     }
 
     /// The subs of projects outside `namespace`.
@@ -893,6 +939,23 @@ mod tests {
         assert!(literal.is_exact());
         assert!(literal.contains("project_path:${group}/x:ref_type:tag:ref:v1"));
         assert!(!literal.contains(MAIN));
+    }
+
+    #[test]
+    fn generic_universe() {
+        let universe =
+            Dfa::from_expr(&Expr::Seq(vec![Expr::literal("repo:"), Expr::any_string()])).unwrap();
+        let g = SubGrammar::generic(universe);
+        let clause = |op, values: &[&str]| g.clause(op, values, Bound::Upper).unwrap();
+        assert!(clause(SubOperator::Like, &["*"]).is_all().unwrap());
+        assert!(clause(SubOperator::Like, &["repo:*"]).is_all().unwrap());
+        assert!(!clause(SubOperator::Like, &["repo:acme/*"])
+            .is_all()
+            .unwrap());
+        assert!(!clause(SubOperator::NotEquals, &["repo:evil/x"])
+            .is_all()
+            .unwrap());
+        assert!(clause(SubOperator::Like, &["project_path:*"]).is_empty());
     }
 
     #[test]

@@ -2,9 +2,15 @@
 
 mod tl001_parse_error;
 mod tl002_invalid_policy;
+mod tl003_invalid_ci_config;
+mod tl004_unresolved_include;
+mod tl005_unused_suppression;
 
 pub use tl001_parse_error::ParseError;
 pub use tl002_invalid_policy::InvalidPolicy;
+pub use tl003_invalid_ci_config::InvalidCiConfig;
+pub use tl004_unresolved_include::UnresolvedInclude;
+pub use tl005_unused_suppression::UnusedSuppression;
 
 use trustlint_parser::input::Document;
 use trustlint_parser::ProblemKind;

@@ -1,17 +1,66 @@
 //! Trust-policy rules (TL1xx) and what they share: finding the statements that let an
-//! OIDC provider's tokens assume the role.
+//! OIDC provider's tokens assume the role ([`oidc_grants`]), the `sub` (and `aud`)
+//! languages they admit after `Deny` carve-outs ([`SubReasoner`]), and the per-grant
+//! analysis the `sub` rules read ([`GrantAnalysis`]), which also fixes their precedence
+//! so one root cause is reported once:
+//!
+//! TL106 (no token can satisfy the statement) > TL101 (every token can) > TL112 (only
+//! exclusions restrict `sub`) > TL104 (every branch or tag of some project) > TL117 (a
+//! ref name without its type) > TL115 (protected and unprotected refs mixed); TL103
+//! (foreign namespace) and TL116 (unmatchable value) are skipped when TL106 or TL101
+//! fires. TL117 and TL115 judge the role as a whole (the union of its `Allow`
+//! statements for one provider, [`GitlabRole`]); the others judge each statement.
 
+mod fixes;
+mod provider;
 mod tl101_oidc_trust_missing_sub;
+mod tl102_oidc_trust_missing_aud;
+mod tl103_oidc_sub_foreign_namespace;
+mod tl104_oidc_sub_any_ref;
+mod tl105_wildcard_operator_mismatch;
+mod tl106_condition_key_provider_mismatch;
+mod tl107_if_exists_on_claim;
+mod tl108_set_operator_on_claim;
+mod tl109_trust_action_mismatch;
+mod tl110_trust_any_principal;
+mod tl111_trust_not_principal;
+mod tl112_sub_deny_list_only;
+mod tl115_role_spans_environments;
+mod tl116_sub_unmatchable;
+mod tl117_ref_type_unpinned;
 
+pub use provider::ProviderKind;
 pub use tl101_oidc_trust_missing_sub::OidcTrustMissingSub;
+pub use tl102_oidc_trust_missing_aud::OidcTrustMissingAud;
+pub use tl103_oidc_sub_foreign_namespace::OidcSubForeignNamespace;
+pub use tl104_oidc_sub_any_ref::OidcSubAnyRef;
+pub use tl105_wildcard_operator_mismatch::WildcardOperatorMismatch;
+pub use tl106_condition_key_provider_mismatch::ConditionKeyProviderMismatch;
+pub use tl107_if_exists_on_claim::IfExistsOnClaim;
+pub use tl108_set_operator_on_claim::SetOperatorOnClaim;
+pub use tl109_trust_action_mismatch::TrustActionMismatch;
+pub use tl110_trust_any_principal::TrustAnyPrincipal;
+pub use tl111_trust_not_principal::TrustNotPrincipal;
+pub use tl112_sub_deny_list_only::SubDenyListOnly;
+pub use tl115_role_spans_environments::RoleSpansEnvironments;
+pub use tl116_sub_unmatchable::SubUnmatchable;
+pub use tl117_ref_type_unpinned::RefTypeUnpinned;
 
+use std::cell::RefCell;
+use std::sync::{Arc, OnceLock};
+
+use trustlint_parser::iam::placeholder::{has_interpolation, is_placeholder};
 use trustlint_parser::iam::{
-    BaseOperator, Condition, OidcProviderArn, PolicyDocument, Principal, SetQualifier, Statement,
+    BaseOperator, Condition, OidcProviderArn, PolicyDocument, Principal, Statement,
 };
 use trustlint_parser::spanned::Spanned;
 
-use crate::analysis::glob::{matches_ignore_case, VariableSyntax};
+use crate::analysis::condition_eval::false_when_absent;
+use crate::analysis::glob::{matches_ignore_case, Pattern, VariableSyntax};
+use crate::analysis::sub_claim::{Component, RefType};
 use crate::analysis::sub_questions::{Bound, SubClause, SubGrammar, SubLanguage, SubOperator};
+use crate::rule::Context;
+use crate::settings::Settings;
 
 /// The action an OIDC token assumes a role with.
 pub const ASSUME_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
@@ -23,9 +72,27 @@ pub struct OidcGrant<'a> {
     /// The `Federated` value naming the provider.
     pub principal: &'a Spanned<String>,
     pub provider: OidcProviderArn,
+    pub kind: ProviderKind,
+    /// True when `principal` is a placeholder (`${aws_iam_openid_connect_provider.x.arn}`)
+    /// and the provider was read from the statement's condition keys (`HOST:sub`).
+    pub inferred: bool,
 }
 
 impl OidcGrant<'_> {
+    /// The related-span message for the `Federated` value: which provider is trusted
+    /// (and, for a placeholder, that it was inferred from the condition keys).
+    pub fn trusted_here(&self) -> String {
+        let host = self.provider.condition_key_prefix();
+        if self.inferred {
+            format!(
+                "`{}` is a placeholder; the condition keys say it is the OIDC provider `{host}`",
+                self.principal.value
+            )
+        } else {
+            format!("tokens of `{host}` are trusted here")
+        }
+    }
+
     /// The conditions on this provider's `claim` key (e.g. `sub`), ignoring key case.
     pub fn conditions_on(&self, claim: &str) -> impl Iterator<Item = &Condition> {
         let key = self.provider.condition_key(claim);
@@ -37,24 +104,112 @@ impl OidcGrant<'_> {
 }
 
 /// Every (Allow statement, OIDC provider) pair whose actions include
-/// `sts:AssumeRoleWithWebIdentity`.
-pub fn oidc_grants(policy: &PolicyDocument) -> Vec<OidcGrant<'_>> {
-    policy
+/// `sts:AssumeRoleWithWebIdentity`. A `Federated` placeholder counts as the provider its
+/// condition keys name, when they name exactly one.
+pub fn oidc_grants<'a>(policy: &'a PolicyDocument, settings: &Settings) -> Vec<OidcGrant<'a>> {
+    let mut grants = Vec::new();
+    for statement in policy
         .statements
         .iter()
         .filter(|statement| statement.is_allow() && covers_web_identity(statement))
-        .flat_map(|statement| {
-            statement
-                .principal()
-                .into_iter()
-                .flat_map(|principal| principal.oidc_providers())
-                .map(move |(principal, provider)| OidcGrant {
-                    statement,
-                    principal,
-                    provider,
+    {
+        let Some(principal) = statement.principal() else {
+            continue;
+        };
+        for value in principal.federated() {
+            let (provider, inferred) = match OidcProviderArn::parse(&value.value) {
+                Some(provider) => (provider, false),
+                None if is_placeholder(&value.value) => match provider_from_keys(statement) {
+                    Some(provider) => (provider, true),
+                    None => continue,
+                },
+                None => continue,
+            };
+            grants.push(OidcGrant {
+                statement,
+                principal: value,
+                kind: ProviderKind::of(&provider, settings),
+                provider,
+                inferred,
+            });
+        }
+    }
+    grants
+}
+
+/// The one OIDC provider whose claim keys (`HOST[/PATH]:sub|aud|amr`) a statement's
+/// conditions use, when there is exactly one and it is written out.
+fn provider_from_keys(statement: &Statement) -> Option<OidcProviderArn> {
+    let mut prefixes = statement
+        .conditions
+        .iter()
+        .filter_map(oidc_claim_prefix)
+        .filter(|prefix| !has_interpolation(prefix));
+    let first = prefixes.next()?;
+    if prefixes.any(|other| !other.eq_ignore_ascii_case(first)) {
+        return None;
+    }
+    Some(OidcProviderArn {
+        partition: "aws".to_owned(),
+        account: "${account}".to_owned(),
+        provider: first.to_owned(),
+    })
+}
+
+/// Every condition on an OIDC `sub` or `aud` key (of any provider, placeholders such as
+/// `${aws_iam_openid_connect_provider.x.url}:sub` included) in the `Allow` statements
+/// that let a `Federated` OIDC provider (or a placeholder standing for one) assume the
+/// role with web identity.
+pub fn claim_conditions(policy: &PolicyDocument) -> Vec<(&Statement, &Condition)> {
+    policy
+        .statements
+        .iter()
+        .filter(|statement| {
+            statement.is_allow()
+                && covers_web_identity(statement)
+                && statement.principal().is_some_and(|principal| {
+                    principal.federated().any(|value| {
+                        OidcProviderArn::parse(&value.value).is_some()
+                            || is_placeholder(&value.value)
+                    })
                 })
         })
+        .flat_map(|statement| {
+            statement
+                .conditions
+                .iter()
+                .filter(|c| is_sub_or_aud(c))
+                .map(move |c| (statement, c))
+        })
         .collect()
+}
+
+/// Whether a condition is on an OIDC provider's `sub` or `aud` key.
+pub fn is_sub_or_aud(condition: &Condition) -> bool {
+    oidc_claim_prefix(condition).is_some()
+        && condition.key_prefix_and_name().is_some_and(|(_, claim)| {
+            claim.eq_ignore_ascii_case("sub") || claim.eq_ignore_ascii_case("aud")
+        })
+}
+
+/// Whether every condition of the operator block written at `condition`'s operator is
+/// on an OIDC `sub`/`aud` key, so rewriting the operator changes nothing else.
+pub fn block_is_claims_only(statement: &Statement, condition: &Condition) -> bool {
+    statement
+        .conditions
+        .iter()
+        .filter(|c| c.operator.span == condition.operator.span)
+        .all(is_sub_or_aud)
+}
+
+/// The provider prefix of a condition key on an OIDC claim (`gitlab.com` of
+/// `gitlab.com:sub`); `None` for other keys (`aws:SourceIp`).
+pub fn oidc_claim_prefix(condition: &Condition) -> Option<&str> {
+    let (prefix, claim) = condition.key_prefix_and_name()?;
+    let is_oidc_claim = ["sub", "aud", "amr"]
+        .iter()
+        .any(|c| claim.eq_ignore_ascii_case(c));
+    (is_oidc_claim && prefix.contains('.')).then_some(prefix)
 }
 
 /// Whether `Action`/`NotAction` covers `sts:AssumeRoleWithWebIdentity` (IAM action
@@ -88,41 +243,34 @@ pub fn applies_to_provider(statement: &Statement, provider: &OidcProviderArn) ->
 
 /// Whether a condition can never hold for a token of `provider` because it requires a
 /// key that only another OIDC provider's tokens carry (`other.host:sub`): such a
-/// statement admits nobody from `provider` (TL106 reports it).
-pub fn requires_foreign_claim(condition: &Condition, provider: &OidcProviderArn) -> bool {
-    let Some((prefix, claim)) = condition.key_prefix_and_name() else {
+/// statement admits nobody from `provider` (TL106 reports it). Keys with a placeholder
+/// prefix (`${var.url}:sub`) are symbolic: never foreign.
+pub fn requires_foreign_claim(
+    condition: &Condition,
+    provider: &OidcProviderArn,
+    syntax: VariableSyntax,
+) -> bool {
+    let Some(prefix) = oidc_claim_prefix(condition) else {
         return false;
     };
-    let is_oidc_claim = ["sub", "aud", "amr"]
-        .iter()
-        .any(|c| claim.eq_ignore_ascii_case(c));
-    let foreign = is_oidc_claim
+    !has_interpolation(prefix)
         && !prefix.eq_ignore_ascii_case(provider.condition_key_prefix())
-        && prefix.contains('.');
-    foreign && false_when_absent(condition)
+        && false_when_absent(condition, syntax)
 }
 
-/// Whether a condition evaluates to false when its key is absent from the request
-/// (DOMAIN.md: positive operators are false; negated ones, `…IfExists` and
-/// `ForAllValues:` are true; `Null` is false only when it requires presence).
-pub fn false_when_absent(condition: &Condition) -> bool {
-    let operator = &condition.operator.value;
-    if operator.base == BaseOperator::Null {
-        return condition
-            .values
-            .iter()
-            .all(|v| v.value.eq_ignore_ascii_case("false"));
+/// How `${…}` reads in `policy`: policy variables only under `2012-10-17`.
+pub fn variable_syntax(policy: &PolicyDocument) -> VariableSyntax {
+    if policy.supports_policy_variables() {
+        VariableSyntax::Substituted
+    } else {
+        VariableSyntax::Literal
     }
-    if operator.if_exists || operator.qualifier == Some(SetQualifier::ForAllValues) {
-        return false;
-    }
-    operator.qualifier == Some(SetQualifier::ForAnyValue) || !operator.is_negated()
 }
 
 /// The `sub` languages of a policy's conditions, exact to IAM's semantics for a claim
 /// that every token carries as one value (so `IfExists` and the set qualifiers change
 /// nothing).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SubReasoner {
     grammar: SubGrammar,
 }
@@ -130,14 +278,14 @@ pub struct SubReasoner {
 impl SubReasoner {
     /// A reasoner for one policy: `${…}` are policy variables only in `2012-10-17`.
     pub fn new(grammar: &SubGrammar, policy: &PolicyDocument) -> SubReasoner {
-        let syntax = if policy.supports_policy_variables() {
-            VariableSyntax::Substituted
-        } else {
-            VariableSyntax::Literal
-        };
         SubReasoner {
-            grammar: grammar.with_variable_syntax(syntax),
+            grammar: grammar.with_variable_syntax(variable_syntax(policy)),
         }
+    }
+
+    /// The grammar the languages are built from.
+    pub fn grammar(&self) -> &SubGrammar {
+        &self.grammar
     }
 
     /// The subs a statement's conditions on `key` admit; `None` when a condition on the
@@ -166,17 +314,18 @@ impl SubReasoner {
         self.grammar.statement(&clauses, bound).ok()
     }
 
-    /// The subs an `Allow` for `grant` admits once every `Deny` for the same provider and
-    /// action whose conditions are all on `sub` has taken its share. `None`: not exact.
-    pub fn effective(&self, policy: &PolicyDocument, grant: &OidcGrant<'_>) -> Option<SubLanguage> {
-        let key = grant.provider.condition_key("sub");
+    /// The values of `claim` (`sub`, `aud`) an `Allow` for `grant` admits once every
+    /// `Deny` for the same provider and action whose conditions are all on that claim has
+    /// taken its share. `None`: not exact.
+    pub fn effective(
+        &self,
+        policy: &PolicyDocument,
+        grant: &OidcGrant<'_>,
+        claim: &str,
+    ) -> Option<SubLanguage> {
+        let key = grant.provider.condition_key(claim);
         let mut admitted = self.admitted(grant.statement, &key, Bound::Upper)?;
-        for deny in policy.statements.iter().filter(|s| {
-            s.is_deny()
-                && covers_web_identity(s)
-                && applies_to_provider(s, &grant.provider)
-                && s.conditions.iter().all(|c| c.key_is(&key))
-        }) {
+        for deny in carve_outs(policy, grant, &key) {
             let denied = self.admitted(deny, &key, Bound::Lower)?;
             admitted = admitted.difference(&denied).ok()?;
         }
@@ -184,8 +333,308 @@ impl SubReasoner {
     }
 }
 
+/// The `Deny` statements for the same provider and action whose conditions are all on
+/// `key`: the carve-outs [`SubReasoner::effective`] subtracts exactly.
+pub fn carve_outs<'a>(
+    policy: &'a PolicyDocument,
+    grant: &OidcGrant<'_>,
+    key: &str,
+) -> Vec<&'a Statement> {
+    policy
+        .statements
+        .iter()
+        .filter(|s| {
+            s.is_deny()
+                && covers_web_identity(s)
+                && applies_to_provider(s, &grant.provider)
+                && s.conditions.iter().all(|c| c.key_is(key))
+        })
+        .collect()
+}
+
+/// One grant and what the `sub` rules conclude about it, in their precedence order
+/// (module documentation).
+#[derive(Debug)]
+pub struct GrantAnalysis<'a> {
+    pub grant: OidcGrant<'a>,
+    /// The reasoner for this provider's `sub` language (`None`: no grammar available).
+    pub reasoner: Option<SubReasoner>,
+    /// The subs the grant admits after `Deny` carve-outs, when the statement can be
+    /// judged at all (no rejected condition, no foreign claim) and its `sub` conditions
+    /// are all string comparisons.
+    pub subs: Option<SubLanguage>,
+    /// True when the statement requires another provider's claim (TL106's case).
+    pub foreign: bool,
+    /// True when a `Deny` carve-out on `sub` uses a negated operator: it denies every
+    /// sub but the listed ones, an allow-list written as a `Deny`.
+    pub deny_allow_list: bool,
+    memo: Arc<Memo>,
+}
+
+/// Answers computed on first use and shared by every rule asking about the same grant.
+#[derive(Debug, Default)]
+struct Memo {
+    every_token: OnceLock<bool>,
+    every_ref: OnceLock<Option<(String, RefType)>>,
+}
+
+/// What [`analyze_grants`] computes for one grant that does not borrow the policy.
+#[derive(Debug, Clone)]
+struct GrantFacts {
+    reasoner: Option<SubReasoner>,
+    subs: Option<SubLanguage>,
+    foreign: bool,
+    deny_allow_list: bool,
+    memo: Arc<Memo>,
+}
+
+/// The policy (and settings) last analysed on this thread and its grants' facts: the
+/// engine runs every rule on one document in turn on the same thread, so the TL1xx rules
+/// share one analysis. The entry is used only for an equal policy and equal settings.
+type LastAnalysis = Option<(PolicyDocument, Settings, Vec<GrantFacts>)>;
+
+thread_local! {
+    static LAST_ANALYSIS: RefCell<LastAnalysis> = const { RefCell::new(None) };
+}
+
+/// The analysis of every OIDC grant of `policy`.
+pub fn analyze_grants<'a>(cx: &Context<'_>, policy: &'a PolicyDocument) -> Vec<GrantAnalysis<'a>> {
+    let grants = oidc_grants(policy, cx.settings);
+    let cached = LAST_ANALYSIS.with(|last| {
+        last.borrow()
+            .as_ref()
+            .filter(|(p, settings, _)| p == policy && settings == cx.settings)
+            .map(|(_, _, facts)| facts.clone())
+    });
+    let facts = cached.unwrap_or_else(|| {
+        let facts: Vec<GrantFacts> = grants.iter().map(|g| grant_facts(cx, policy, g)).collect();
+        LAST_ANALYSIS.with(|last| {
+            *last.borrow_mut() = Some((policy.clone(), cx.settings.clone(), facts.clone()));
+        });
+        facts
+    });
+    grants
+        .into_iter()
+        .zip(facts)
+        .map(|(grant, facts)| GrantAnalysis {
+            grant,
+            reasoner: facts.reasoner,
+            subs: facts.subs,
+            foreign: facts.foreign,
+            deny_allow_list: facts.deny_allow_list,
+            memo: facts.memo,
+        })
+        .collect()
+}
+
+fn grant_facts(cx: &Context<'_>, policy: &PolicyDocument, grant: &OidcGrant<'_>) -> GrantFacts {
+    let syntax = variable_syntax(policy);
+    let foreign = grant
+        .statement
+        .conditions
+        .iter()
+        .any(|c| requires_foreign_claim(c, &grant.provider, syntax));
+    let reasoner =
+        provider::sub_grammar(cx, grant.kind).map(|grammar| SubReasoner::new(&grammar, policy));
+    let subs = match &reasoner {
+        Some(reasoner) if !foreign && !grant.statement.conditions_incomplete => {
+            reasoner.effective(policy, grant, "sub")
+        }
+        _ => None,
+    };
+    let deny_allow_list = carve_outs(policy, grant, &grant.provider.condition_key("sub"))
+        .iter()
+        .flat_map(|deny| &deny.conditions)
+        .any(|c| sub_operator(c).is_some_and(SubOperator::is_negated));
+    GrantFacts {
+        reasoner,
+        subs,
+        foreign,
+        deny_allow_list,
+        memo: Arc::default(),
+    }
+}
+
+impl GrantAnalysis<'_> {
+    /// The admitted subs when they are known exactly (no policy variable approximated).
+    pub fn exact_subs(&self) -> Option<&SubLanguage> {
+        self.subs.as_ref().filter(|subs| subs.is_exact())
+    }
+
+    /// The exact admitted subs of a GitLab provider.
+    pub fn gitlab_subs(&self) -> Option<&SubLanguage> {
+        self.exact_subs().filter(|_| self.grant.kind.is_gitlab())
+    }
+
+    /// TL101: every token of the provider satisfies the statement.
+    pub fn admits_every_token(&self) -> bool {
+        *self.memo.every_token.get_or_init(|| {
+            self.exact_subs()
+                .is_some_and(|subs| subs.is_all().unwrap_or(false))
+        })
+    }
+
+    /// TL112: no positive string condition on `sub` in the `Allow` (only `StringNot…`
+    /// exclusions, or `Deny` carve-outs with positive operators), yet some but not every
+    /// token is admitted.
+    pub fn deny_list_only(&self) -> bool {
+        if self.admits_every_token() {
+            return false;
+        }
+        let Some(subs) = self.exact_subs() else {
+            return false;
+        };
+        let positive = self
+            .sub_conditions()
+            .any(|c| sub_operator(c).is_some_and(|op| !op.is_negated()));
+        !positive && !self.deny_allow_list && !subs.is_empty()
+    }
+
+    /// TL104: a project every branch (or else every tag) of which is admitted, unless
+    /// TL101 or TL112 fires.
+    pub fn every_ref(&self) -> Option<(String, RefType)> {
+        self.memo
+            .every_ref
+            .get_or_init(|| {
+                if self.admits_every_token() || self.deny_list_only() {
+                    return None;
+                }
+                let subs = self.gitlab_subs()?;
+                [RefType::Branch, RefType::Tag]
+                    .into_iter()
+                    .find_map(|ref_type| {
+                        subs.project_with_every_ref(ref_type)
+                            .ok()
+                            .flatten()
+                            .map(|project| (project, ref_type))
+                    })
+            })
+            .clone()
+    }
+
+    /// The conditions on this provider's `sub`.
+    pub fn sub_conditions(&self) -> impl Iterator<Item = &Condition> {
+        self.grant.conditions_on("sub")
+    }
+
+    /// The values of positive string conditions on `sub` (`StringEquals`, `StringLike`,
+    /// `…IgnoreCase`, with any qualifier), each with its operator and the language of
+    /// that value alone; values holding placeholders or policy variables are left out.
+    pub fn positive_sub_values(&self) -> Vec<SubValue<'_>> {
+        let Some(reasoner) = &self.reasoner else {
+            return Vec::new();
+        };
+        let grammar = reasoner.grammar();
+        let mut out = Vec::new();
+        for condition in self.sub_conditions() {
+            let Some(operator) = sub_operator(condition).filter(|op| !op.is_negated()) else {
+                continue;
+            };
+            for value in &condition.values {
+                if has_interpolation(&value.value) || is_placeholder(&value.value) {
+                    continue;
+                }
+                let Ok(language) = grammar.clause(operator, &[value.value.as_str()], Bound::Upper)
+                else {
+                    continue;
+                };
+                out.push(SubValue {
+                    value,
+                    operator,
+                    language,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The grants of one GitLab provider in one policy: what the role as a whole admits
+/// from that provider (the union over its `Allow` statements) decides TL115 and TL117.
+#[derive(Debug)]
+pub struct GitlabRole<'r, 'a> {
+    pub grants: Vec<&'r GrantAnalysis<'a>>,
+    /// The union of the grants' exact admitted subs (grants not known exactly add
+    /// nothing, so whatever this holds is surely admitted).
+    pub subs: SubLanguage,
+}
+
+/// The analyses grouped by GitLab provider, in order of first appearance; `None` for
+/// a provider whose grants already fire TL101, TL112 or TL104 (the stronger finding).
+pub fn gitlab_roles<'r, 'a>(analyses: &'r [GrantAnalysis<'a>]) -> Vec<GitlabRole<'r, 'a>> {
+    let mut groups: Vec<Vec<&'r GrantAnalysis<'a>>> = Vec::new();
+    for analysis in analyses.iter().filter(|a| a.grant.kind.is_gitlab()) {
+        let provider = &analysis.grant.provider.provider;
+        match groups.iter_mut().find(|g| {
+            g.first()
+                .is_some_and(|first| first.grant.provider.provider.eq_ignore_ascii_case(provider))
+        }) {
+            Some(group) => group.push(analysis),
+            None => groups.push(vec![analysis]),
+        }
+    }
+    groups
+        .into_iter()
+        .filter(|group| {
+            !group
+                .iter()
+                .any(|a| a.admits_every_token() || a.deny_list_only() || a.every_ref().is_some())
+        })
+        .filter_map(|grants| {
+            let mut languages = grants.iter().filter_map(|a| a.gitlab_subs());
+            let mut subs = languages.next()?.clone();
+            for language in languages {
+                subs = subs.union(language).ok()?;
+            }
+            Some(GitlabRole { grants, subs })
+        })
+        .collect()
+}
+
+impl GitlabRole<'_, '_> {
+    /// TL117: an admitted branch sub and the sub of a same-named tag that is admitted
+    /// too (the same string when the claim has no `ref_type`).
+    pub fn unpinned_ref_type(&self) -> Option<(String, String)> {
+        let components = self
+            .grants
+            .first()?
+            .reasoner
+            .as_ref()?
+            .grammar()
+            .components();
+        if components.contains(Component::Ref) && !components.contains(Component::RefType) {
+            let example = self.subs.example().ok().flatten()?;
+            return Some((example.clone(), example));
+        }
+        self.subs.same_name_branch_and_tag().ok().flatten()
+    }
+
+    /// The values of every grant's positive `sub` conditions, with their grant.
+    pub fn values(&self) -> Vec<(&GrantAnalysis<'_>, SubValue<'_>)> {
+        self.grants
+            .iter()
+            .flat_map(|a| a.positive_sub_values().into_iter().map(move |v| (*a, v)))
+            .collect()
+    }
+}
+
+/// One value of a positive `sub` condition and the subs it alone matches.
+#[derive(Debug)]
+pub struct SubValue<'a> {
+    pub value: &'a Spanned<String>,
+    pub operator: SubOperator,
+    pub language: SubLanguage,
+}
+
+impl SubValue<'_> {
+    /// The pattern as the `sub` grammar reads it.
+    pub fn pattern(&self, syntax: VariableSyntax) -> Pattern {
+        Pattern::parse(&self.value.value, self.operator.pattern_operator(), syntax)
+    }
+}
+
 /// The string operator of a condition on `sub`, if it is one.
-fn sub_operator(condition: &Condition) -> Option<SubOperator> {
+pub fn sub_operator(condition: &Condition) -> Option<SubOperator> {
     Some(match condition.operator.value.base {
         BaseOperator::StringEquals => SubOperator::Equals,
         BaseOperator::StringNotEquals => SubOperator::NotEquals,

@@ -4,7 +4,7 @@
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::{oidc_grants, requires_foreign_claim, OidcGrant, SubReasoner};
+use super::{analyze_grants, OidcGrant};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -25,28 +25,12 @@ impl Rule for OidcTrustMissingSub {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(grammar) = cx.sub_grammar() else {
-            return;
-        };
-        let reasoner = SubReasoner::new(grammar, policy);
-        for grant in oidc_grants(policy) {
-            // With part of the Condition block rejected (TL002), absence proves nothing;
-            // a statement no token of this provider can satisfy is TL106's.
-            if grant.statement.conditions_incomplete
-                || grant
-                    .statement
-                    .conditions
-                    .iter()
-                    .any(|c| requires_foreign_claim(c, &grant.provider))
-            {
-                continue;
-            }
-            let Some(admitted) = reasoner.effective(policy, &grant) else {
-                continue;
-            };
-            // Only an exact answer fires: policy variables widen the language.
-            if admitted.is_exact() && admitted.is_all().unwrap_or(false) {
-                out.push(finding(self.meta(), &grant, cx.settings));
+        // With part of the Condition block rejected (TL002), absence proves nothing; a
+        // statement no token of this provider can satisfy is TL106's; only an exact
+        // answer fires (policy variables widen the language).
+        for analysis in analyze_grants(cx, policy) {
+            if analysis.admits_every_token() {
+                out.push(finding(self.meta(), &analysis.grant, cx.settings));
             }
         }
     }
@@ -65,20 +49,13 @@ fn finding(rule: &'static RuleMeta, grant: &OidcGrant<'_>, settings: &Settings) 
             "this statement trusts OIDC tokens from `{host}` but never checks `{key}`: any project on {host} can assume the role"
         ),
     };
-    let project = settings
-        .gitlab_project
-        .as_deref()
-        .unwrap_or("mygroup/myproject");
     let help = format!(
-        "add a StringEquals condition on `{key}`, e.g. \"project_path:{project}:ref_type:branch:ref:{}\"",
-        settings.default_branch
+        "add a StringEquals condition on `{key}`, e.g. \"{}\"",
+        grant.kind.example_sub(settings)
     );
     let mut finding = Finding::new(rule, grant.statement.span, message)
         .with_help(help)
-        .with_related(
-            grant.principal.span,
-            format!("tokens of `{host}` are trusted here"),
-        );
+        .with_related(grant.principal.span, grant.trusted_here());
     for condition in grant.conditions_on("sub") {
         finding = finding.with_related(condition.key.span, "this condition admits every `sub`");
     }

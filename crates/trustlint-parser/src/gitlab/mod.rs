@@ -1,0 +1,265 @@
+//! The GitLab CI model: a `.gitlab-ci.yml` read the way GitLab reads it. [`load`] takes
+//! the spanned YAML tree of the main file, merges local includes (through an
+//! [`IncludeReader`] confined to the scanned root), resolves `extends`, `!reference`,
+//! `default:` and global variables in GitLab's order, validates keywords, types, stages,
+//! `needs` and `dependencies` against GitLab's keyword reference, and returns the typed
+//! [`Pipeline`] with every problem found (`InvalidCiConfig` for what GitLab rejects,
+//! `UnresolvedInclude` for includes that are not fetched).
+
+mod files;
+mod header;
+mod include;
+mod keywords;
+mod model;
+mod resolve;
+mod value;
+
+pub use files::{IncludeReader, IncludedText, LocalFiles, NoIncludes, ReadError, RootedFiles};
+pub use include::{Include, IncludeKind};
+pub use model::{
+    Environment, Filter, IdToken, Job, Need, Pipeline, RuleClause, Secret, Trigger, Variable,
+    Workflow, DEFAULT_STAGES,
+};
+pub use value::{Field, Kind, Text, Val, Via};
+
+use std::collections::HashSet;
+
+use crate::limits::Limits;
+use crate::problem::Problem;
+use crate::source::FileId;
+use crate::suggest::did_you_mean;
+use crate::tree::Node;
+
+/// Parses and loads a CI file (header document included): `Err` when it is not YAML.
+pub fn load_file(
+    file: FileId,
+    text: &str,
+    reader: &dyn IncludeReader,
+    limits: &Limits,
+    standalone: bool,
+) -> Result<(Pipeline, Vec<Problem>), Problem> {
+    let documents = header::parse(file, text, limits)?;
+    let (pipeline, mut problems) = load(&documents.config, reader, limits, standalone);
+    if let Some(spec) = &documents.spec {
+        keywords::check_spec(&Val::from_node(spec), &mut problems);
+    }
+    Ok((pipeline, problems))
+}
+
+/// Loads a pipeline from the spanned tree of its main file. `standalone`: the file is a
+/// project's CI configuration on its own (named `.gitlab-ci.yml`), not only a fragment
+/// for other files to include. Checks that need the whole
+/// configuration (undefined `extends` targets, `!reference`s, stages, `needs`,
+/// `dependencies`, jobs without `script`) run only when every include was read and the
+/// file is standalone or declares its own `stages:`; a fragment such as
+/// `.gitlab/ci/build.gitlab-ci.yml` leans on definitions in the files that include it.
+pub fn load(
+    root: &Node,
+    reader: &dyn IncludeReader,
+    limits: &Limits,
+    standalone: bool,
+) -> (Pipeline, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let config = Val::from_node(root);
+    if !matches!(config.kind, Kind::Map(_) | Kind::Null) {
+        problems.push(Problem::invalid_ci_config(
+            config.span,
+            format!(
+                "a CI configuration must be a map of keywords and jobs, found {}",
+                config.type_name()
+            ),
+        ));
+    }
+    let (mut config, expanded) = include::expand(config, reader, limits, &mut problems);
+    let complete = !expanded.incomplete
+        && (standalone || config.get("stages").is_some() || config.get("types").is_some());
+    let mut budget = resolve::Budget::new(limits.max_nodes);
+    if let Kind::Map(fields) = &mut config.kind {
+        resolve::extends(fields, complete, &mut budget, &mut problems);
+        resolve::references(fields, complete, &mut budget, &mut problems);
+    }
+    let fields = config.as_map().unwrap_or_default();
+    for field in fields
+        .iter()
+        .filter(|f| keywords::is_global_keyword(&f.key.value))
+    {
+        keywords::check_global(&field.key.value, &field.value, &mut problems);
+    }
+    let stages = stages(config.get("stages").or_else(|| config.get("types")));
+    let inheritance = resolve::Inheritance::new(fields);
+    let mut jobs = Vec::new();
+    for field in fields {
+        let name = &field.key.value;
+        if keywords::is_global_keyword(name) || name.starts_with('.') {
+            continue;
+        }
+        if field.value.as_map().is_none() {
+            problems.push(Problem::invalid_ci_config(
+                field.value.span,
+                format!("job `{name}` must be a map of job keywords, found {}: GitLab rejects the configuration", field.value.type_name()),
+            ));
+            continue;
+        }
+        keywords::check(&field.value, &keywords::JOB, name, &mut problems);
+        let job = model::job(
+            field.key.clone(),
+            inheritance.apply(field.value.clone(), &mut budget),
+        );
+        if complete
+            && ["script", "run", "trigger"]
+                .iter()
+                .all(|k| job.get(k).is_none())
+        {
+            problems.push(
+                Problem::invalid_ci_config(
+                    job.name.span,
+                    format!("job `{name}` has no `script`, `run` or `trigger`: GitLab rejects the configuration"),
+                )
+                .with_help("add a `script:` (or hide the job as a template by starting its name with `.`)"),
+            );
+        }
+        jobs.push(job);
+    }
+    let pipeline = Pipeline {
+        includes: expanded.includes,
+        incomplete: expanded.incomplete,
+        variables: config
+            .get("variables")
+            .map(model::variables)
+            .unwrap_or_default(),
+        workflow: config.get("workflow").map(|w| Workflow {
+            name: w.get("name").and_then(Text::of),
+            rules: w.get("rules").map(model::rules).unwrap_or_default(),
+        }),
+        stages,
+        jobs,
+        config,
+    };
+    if complete {
+        check_references(&pipeline, &mut problems);
+    }
+    if budget.exhausted() {
+        problems.push(Problem::parse(
+            crate::source::Span::new(root.span.file, 0, 0),
+            format!(
+                "`extends`, `!reference` and `default:` expand this configuration to more than {} values: the rest is not resolved or checked",
+                limits.max_nodes
+            ),
+        ));
+    }
+    (pipeline, dedupe(problems))
+}
+
+/// The effective stages: `.pre`, the listed ones, `.post`; GitLab's defaults when unset.
+fn stages(listed: Option<&Val>) -> Vec<Text> {
+    let default = |name: &str, at: &Val| Text {
+        value: name.to_string(),
+        span: at.span,
+        via: Vec::new(),
+    };
+    match listed {
+        Some(list) if list.as_seq().is_some() => {
+            let mut stages = value::texts(list);
+            if !stages.iter().any(|s| s.value == ".pre") {
+                stages.insert(0, default(".pre", list));
+            }
+            if !stages.iter().any(|s| s.value == ".post") {
+                stages.push(default(".post", list));
+            }
+            stages
+        }
+        _ => {
+            let at = Val::null(crate::source::Span::default());
+            DEFAULT_STAGES.iter().map(|s| default(s, &at)).collect()
+        }
+    }
+}
+
+/// Stages, `needs` and `dependencies` that name nothing (only when every include was read).
+fn check_references(pipeline: &Pipeline, problems: &mut Vec<Problem>) {
+    let stage_names: Vec<&str> = pipeline.stages.iter().map(|s| s.value.as_str()).collect();
+    let job_names: Vec<&str> = pipeline
+        .jobs
+        .iter()
+        .map(|j| j.name.value.as_str())
+        .collect();
+    for job in &pipeline.jobs {
+        let stage = job.stage.as_str();
+        if !stage_names.contains(&stage) && !stage.contains('$') {
+            let mut problem = Problem::invalid_ci_config(
+                job.stage.span,
+                format!("job `{}` is in stage `{stage}`, which `stages:` does not define: GitLab rejects the configuration", job.name.value),
+            );
+            problem = match did_you_mean(stage, &stage_names) {
+                Some(hint) => problem.with_help(format!("did you mean `{hint}`?")),
+                None => problem.with_help(format!(
+                    "add `{stage}` to `stages:` or use one of: {}",
+                    stage_names.join(", ")
+                )),
+            };
+            problems.push(problem);
+        }
+        let needed = job
+            .needs
+            .iter()
+            .filter(|n| !n.optional && !n.external)
+            .map(|n| (&n.job, "needs"));
+        let depended = job.dependencies.iter().map(|d| (d, "dependencies"));
+        let stage_index = |name: &str| stage_names.iter().position(|s| *s == name);
+        for (target, keyword) in needed.chain(depended) {
+            if target.value.contains('$') {
+                continue;
+            }
+            if let Some(other) = pipeline.job(parallel_base(target.as_str())) {
+                let (mine, theirs) = (stage_index(stage), stage_index(other.stage.as_str()));
+                if let (Some(mine), Some(theirs)) = (mine, theirs) {
+                    if theirs > mine {
+                        problems.push(Problem::invalid_ci_config(
+                            target.span,
+                            format!(
+                                "job `{}` (stage `{stage}`) lists `{}` in `{keyword}`, but that job runs in the later stage `{}`: GitLab rejects the configuration",
+                                job.name.value, target.value, other.stage.value
+                            ),
+                        ));
+                    }
+                }
+                continue;
+            }
+            let mut problem = Problem::invalid_ci_config(
+                target.span,
+                format!("job `{}` lists `{}` in `{keyword}`, but no such job is in the pipeline: GitLab rejects the configuration", job.name.value, target.value),
+            );
+            if let Some(hint) = did_you_mean(&target.value, &job_names) {
+                problem = problem.with_help(format!("did you mean `{hint}`?"));
+            }
+            problems.push(problem);
+        }
+    }
+}
+
+/// The job a name of one of its parallel instances stands for: `build 1/3` and
+/// `build: [a, b]` are instances of `build`.
+fn parallel_base(name: &str) -> &str {
+    if let Some((base, _)) = name.split_once(": [") {
+        return base;
+    }
+    match name.rsplit_once(' ') {
+        Some((base, index))
+            if index
+                .split_once('/')
+                .is_some_and(|(i, n)| i.parse::<u32>().is_ok() && n.parse::<u32>().is_ok()) =>
+        {
+            base
+        }
+        _ => name,
+    }
+}
+
+/// Problems found again through another job (a value inherited by several jobs) once.
+fn dedupe(problems: Vec<Problem>) -> Vec<Problem> {
+    let mut seen = HashSet::new();
+    problems
+        .into_iter()
+        .filter(|p| seen.insert((p.kind, p.span)))
+        .collect()
+}

@@ -1,0 +1,370 @@
+//! The typed, resolved model of a GitLab CI pipeline: global keywords and every visible
+//! job as GitLab runs it (after includes, `extends`, `!reference`, `default:` and global
+//! variables), with typed access to the keywords the identity rules read. Every typed
+//! value is a [`Text`] or [`Val`]: its span is where it is written, its `via` how it got
+//! to the job. Keywords without a typed field stay readable through [`Job::config`].
+
+use crate::gitlab::include::Include;
+use crate::gitlab::value::{texts, Kind, Text, Val, Via};
+use crate::source::Span;
+use crate::spanned::Spanned;
+
+/// GitLab's stages when `stages:` is not set.
+pub const DEFAULT_STAGES: &[&str] = &[".pre", "build", "test", "deploy", ".post"];
+
+/// A whole pipeline configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pipeline {
+    /// The configuration after includes and `extends` and `!reference` resolution (hidden
+    /// jobs and global keywords included), before `default:` inheritance.
+    pub config: Val,
+    /// Every `include:` entry met, in the main file and in included files.
+    pub includes: Vec<Include>,
+    /// Whether some include could not be read: jobs or definitions may be missing.
+    pub incomplete: bool,
+    /// The stages in order (GitLab's defaults when `stages:` is absent; `.pre` and
+    /// `.post` always present).
+    pub stages: Vec<Text>,
+    /// Global variables.
+    pub variables: Vec<Variable>,
+    pub workflow: Option<Workflow>,
+    /// The visible jobs, in configuration order.
+    pub jobs: Vec<Job>,
+}
+
+impl Pipeline {
+    pub fn job(&self, name: &str) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.name.value == name)
+    }
+}
+
+/// `workflow:`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workflow {
+    pub name: Option<Text>,
+    pub rules: Vec<RuleClause>,
+}
+
+/// One effective job.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    /// The job name where it is written.
+    pub name: Spanned<String>,
+    /// The whole effective configuration (a map).
+    pub config: Val,
+    /// The stage (`stage:`, else the deprecated `type:`, else `test` spanning the job name).
+    pub stage: Text,
+    pub extends: Vec<Text>,
+    pub script: Vec<Text>,
+    pub before_script: Vec<Text>,
+    pub after_script: Vec<Text>,
+    pub id_tokens: Vec<IdToken>,
+    pub secrets: Vec<Secret>,
+    /// Job variables, global ones included (marked [`Via::Global`]) unless `inherit:`
+    /// excludes them; the job's own win.
+    pub variables: Vec<Variable>,
+    pub rules: Vec<RuleClause>,
+    pub only: Option<Filter>,
+    pub except: Option<Filter>,
+    pub environment: Option<Environment>,
+    pub needs: Vec<Need>,
+    pub dependencies: Vec<Text>,
+    pub image: Option<Text>,
+    pub trigger: Option<Trigger>,
+    pub when: Option<Text>,
+    pub tags: Vec<Text>,
+    pub artifacts: Option<Val>,
+    pub cache: Option<Val>,
+    pub services: Vec<Text>,
+}
+
+impl Job {
+    /// The effective value of any keyword.
+    pub fn get(&self, keyword: &str) -> Option<&Val> {
+        self.config.get(keyword)
+    }
+}
+
+/// An `id_tokens:` entry: GitLab mints an OIDC token with these audiences into the
+/// variable `name`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdToken {
+    pub name: Spanned<String>,
+    /// How the token definition reached the job.
+    pub via: Vec<Via>,
+    /// Each audience where it is written (`aud: x` or `aud: [x, y]`).
+    pub aud: Vec<Text>,
+}
+
+/// A `secrets:` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Secret {
+    pub name: Spanned<String>,
+    pub via: Vec<Via>,
+    /// `vault`, `gcp_secret_manager`, `azure_key_vault`, … (the first provider key).
+    pub provider: Option<Spanned<String>>,
+    /// The provider's configuration (`vault: path@engine` or its map).
+    pub source: Option<Val>,
+    /// `token: $ID_TOKEN` — the ID token used to authenticate.
+    pub token: Option<Text>,
+    pub file: Option<bool>,
+}
+
+/// A variable (`NAME: value` or `NAME: {value, description, expand, options}`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variable {
+    pub name: Spanned<String>,
+    pub via: Vec<Via>,
+    pub value: Option<Text>,
+    pub description: Option<Text>,
+    pub expand: Option<bool>,
+    pub options: Vec<Text>,
+}
+
+/// One entry of `rules:` (job or workflow).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleClause {
+    pub span: Span,
+    pub via: Vec<Via>,
+    pub condition: Option<Text>,
+    pub changes: Option<Val>,
+    pub exists: Option<Val>,
+    pub when: Option<Text>,
+    pub allow_failure: Option<Val>,
+    pub variables: Vec<Variable>,
+}
+
+/// `only:` or `except:` (the list form is `refs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filter {
+    pub span: Span,
+    pub refs: Vec<Text>,
+    pub variables: Vec<Text>,
+    pub changes: Vec<Text>,
+    /// `kubernetes: active`.
+    pub kubernetes: Option<Text>,
+}
+
+/// `environment:`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Environment {
+    pub span: Span,
+    pub name: Option<Text>,
+    pub url: Option<Text>,
+    pub action: Option<Text>,
+    pub deployment_tier: Option<Text>,
+}
+
+/// One `needs:` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Need {
+    pub job: Text,
+    pub optional: bool,
+    /// `project:` or `pipeline:`: a job of another pipeline.
+    pub external: bool,
+}
+
+/// `trigger:`: a downstream pipeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trigger {
+    pub span: Span,
+    pub project: Option<Text>,
+    pub branch: Option<Text>,
+    pub include: Option<Val>,
+    pub strategy: Option<Text>,
+}
+
+/// Builds the typed job from its effective configuration.
+pub fn job(name: Spanned<String>, config: Val) -> Job {
+    let text = |key: &str| config.get(key).and_then(Text::of);
+    let list = |key: &str| config.get(key).map(texts).unwrap_or_default();
+    let stage = text("stage")
+        .or_else(|| text("type"))
+        .unwrap_or_else(|| Text {
+            value: "test".to_string(),
+            span: name.span,
+            via: Vec::new(),
+        });
+    Job {
+        stage,
+        extends: list("extends"),
+        script: list("script"),
+        before_script: list("before_script"),
+        after_script: list("after_script"),
+        id_tokens: config.get("id_tokens").map(id_tokens).unwrap_or_default(),
+        secrets: config.get("secrets").map(secrets).unwrap_or_default(),
+        variables: config.get("variables").map(variables).unwrap_or_default(),
+        rules: config.get("rules").map(rules).unwrap_or_default(),
+        only: config.get("only").map(filter),
+        except: config.get("except").map(filter),
+        environment: config.get("environment").map(environment),
+        needs: config.get("needs").map(needs).unwrap_or_default(),
+        dependencies: list("dependencies"),
+        image: config
+            .get("image")
+            .and_then(|image| Text::of(image).or_else(|| image.get("name").and_then(Text::of))),
+        trigger: config.get("trigger").map(trigger),
+        when: text("when"),
+        tags: list("tags"),
+        artifacts: config.get("artifacts").cloned(),
+        cache: config.get("cache").cloned(),
+        services: config
+            .get("services")
+            .and_then(Val::as_seq)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|s| Text::of(s).or_else(|| s.get("name").and_then(Text::of)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        name,
+        config,
+    }
+}
+
+fn id_tokens(value: &Val) -> Vec<IdToken> {
+    value
+        .as_map()
+        .unwrap_or_default()
+        .iter()
+        .map(|field| IdToken {
+            name: field.key.clone(),
+            via: field.value.via.clone(),
+            aud: field.value.get("aud").map(texts).unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn secrets(value: &Val) -> Vec<Secret> {
+    const PROVIDERS: &[&str] = &[
+        "vault",
+        "gcp_secret_manager",
+        "azure_key_vault",
+        "akeyless",
+        "aws_secrets_manager",
+        "gitlab_secrets_manager",
+    ];
+    value
+        .as_map()
+        .unwrap_or_default()
+        .iter()
+        .map(|field| {
+            let provider = field
+                .value
+                .as_map()
+                .unwrap_or_default()
+                .iter()
+                .find(|f| PROVIDERS.contains(&f.key.value.as_str()));
+            Secret {
+                name: field.key.clone(),
+                via: field.value.via.clone(),
+                provider: provider.map(|p| p.key.clone()),
+                source: provider.map(|p| p.value.clone()),
+                token: field.value.get("token").and_then(Text::of),
+                file: field.value.get("file").and_then(Val::as_bool),
+            }
+        })
+        .collect()
+}
+
+/// The variables of a `variables:` map.
+pub fn variables(value: &Val) -> Vec<Variable> {
+    value
+        .as_map()
+        .unwrap_or_default()
+        .iter()
+        .map(|field| {
+            let v = &field.value;
+            let detailed = matches!(v.kind, Kind::Map(_));
+            Variable {
+                name: field.key.clone(),
+                via: v.via.clone(),
+                value: if detailed {
+                    v.get("value").and_then(Text::of)
+                } else {
+                    Text::of(v)
+                },
+                description: v.get("description").and_then(Text::of),
+                expand: v.get("expand").and_then(Val::as_bool),
+                options: v.get("options").map(texts).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// The clauses of a `rules:` list.
+pub fn rules(value: &Val) -> Vec<RuleClause> {
+    value
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .filter(|rule| rule.as_map().is_some())
+        .map(|rule| RuleClause {
+            span: rule.span,
+            via: rule.via.clone(),
+            condition: rule.get("if").and_then(Text::of),
+            changes: rule.get("changes").cloned(),
+            exists: rule.get("exists").cloned(),
+            when: rule.get("when").and_then(Text::of),
+            allow_failure: rule.get("allow_failure").cloned(),
+            variables: rule.get("variables").map(variables).unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn filter(value: &Val) -> Filter {
+    let list = |key: &str| value.get(key).map(texts).unwrap_or_default();
+    Filter {
+        span: value.span,
+        refs: match value.kind {
+            Kind::Map(_) => list("refs"),
+            _ => texts(value),
+        },
+        variables: list("variables"),
+        changes: list("changes"),
+        kubernetes: value.get("kubernetes").and_then(Text::of),
+    }
+}
+
+fn environment(value: &Val) -> Environment {
+    let text = |key: &str| value.get(key).and_then(Text::of);
+    Environment {
+        span: value.span,
+        name: Text::of(value).or_else(|| text("name")),
+        url: text("url"),
+        action: text("action"),
+        deployment_tier: text("deployment_tier"),
+    }
+}
+
+fn needs(value: &Val) -> Vec<Need> {
+    value
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|need| match Text::of(need) {
+            Some(job) => Some(Need {
+                job,
+                optional: false,
+                external: false,
+            }),
+            None => Some(Need {
+                job: need.get("job").and_then(Text::of)?,
+                optional: need.get("optional").and_then(Val::as_bool).unwrap_or(false),
+                external: need.get("project").is_some() || need.get("pipeline").is_some(),
+            }),
+        })
+        .collect()
+}
+
+fn trigger(value: &Val) -> Trigger {
+    let text = |key: &str| value.get(key).and_then(Text::of);
+    Trigger {
+        span: value.span,
+        project: Text::of(value).or_else(|| text("project")),
+        branch: text("branch"),
+        include: value.get("include").cloned(),
+        strategy: text("strategy"),
+    }
+}

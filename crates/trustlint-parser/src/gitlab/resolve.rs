@@ -1,0 +1,470 @@
+//! GitLab's resolution of a merged configuration, in GitLab's order: `extends` (after
+//! includes), then `!reference` tags, then the inheritance of `default:` keywords and
+//! global `variables:` into each job (governed by `inherit:`). Every copied value gets
+//! the [`Via`] step that brought it, so the effective job still points at the line where
+//! each value is written.
+
+use std::collections::HashMap;
+
+use crate::gitlab::keywords::{is_global_keyword, DEFAULT_KEYWORDS, LEGACY_GLOBAL_DEFAULTS};
+use crate::gitlab::value::{Field, Kind, Val, Via};
+use crate::problem::Problem;
+use crate::spanned::Spanned;
+
+/// GitLab's `Config::Extendable::Entry::MAX_NESTING_LEVELS`: a job may sit at most this
+/// many `extends` levels below the job that uses it.
+const MAX_EXTENDS_DEPTH: usize = 11;
+/// GitLab's `Config::Yaml::Tags::Reference` limit on references inside referenced values.
+const MAX_REFERENCE_DEPTH: usize = 10;
+/// Keywords whose nested lists GitLab flattens (a `!reference` to a list inside a list).
+const FLATTENED: &[&str] = &[
+    "script",
+    "before_script",
+    "after_script",
+    "rules",
+    "cache",
+    "needs",
+    "dependencies",
+    "tags",
+    "services",
+];
+
+/// How many values resolution may copy (through `extends`, `!reference`, `default:` and
+/// global variables), so a small file can't expand into an unbounded configuration.
+#[derive(Debug)]
+pub struct Budget {
+    left: usize,
+    exhausted: bool,
+}
+
+impl Budget {
+    pub fn new(max_values: usize) -> Self {
+        Budget {
+            left: max_values,
+            exhausted: false,
+        }
+    }
+
+    /// Charges a copy of `value`; `false` once the budget is spent (nothing is copied then).
+    fn charge(&mut self, value: &Val) -> bool {
+        let size = value.size();
+        if self.exhausted || size > self.left {
+            self.exhausted = true;
+            return false;
+        }
+        self.left -= size;
+        true
+    }
+
+    pub fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+}
+
+/// Resolves `extends` for every top-level map that has it. `complete`: whether every
+/// include was read, so a missing `extends` target is really undefined.
+pub fn extends(
+    root: &mut [Field],
+    complete: bool,
+    budget: &mut Budget,
+    problems: &mut Vec<Problem>,
+) {
+    let originals: HashMap<String, Val> = root
+        .iter()
+        .map(|f| (f.key.value.clone(), f.value.clone()))
+        .collect();
+    let mut resolver = Extends {
+        originals: &originals,
+        resolved: HashMap::new(),
+        complete,
+        budget,
+        problems,
+    };
+    for field in root.iter_mut() {
+        if is_global_keyword(&field.key.value) || field.value.get("extends").is_none() {
+            continue;
+        }
+        let mut stack = Vec::new();
+        if let Some((value, _)) = resolver.resolve(&field.key.value, &mut stack) {
+            field.value = value;
+        }
+    }
+}
+
+struct Extends<'a> {
+    originals: &'a HashMap<String, Val>,
+    /// Each resolved job and how many `extends` levels lie below it.
+    resolved: HashMap<String, Option<(Val, usize)>>,
+    complete: bool,
+    budget: &'a mut Budget,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Extends<'_> {
+    /// The job `name` with everything it extends merged under it, and its number of
+    /// `extends` levels; `None` when it is not defined.
+    fn resolve(&mut self, name: &str, stack: &mut Vec<String>) -> Option<(Val, usize)> {
+        if let Some(done) = self.resolved.get(name) {
+            if let Some((value, _)) = done {
+                if !self.budget.charge(value) {
+                    return None;
+                }
+            }
+            return done.clone();
+        }
+        let own = self.originals.get(name)?.clone();
+        let Some(extends) = own.get("extends") else {
+            return Some((own, 0));
+        };
+        let extends_span = extends.span;
+        let parents: Vec<Spanned<String>> = match &extends.kind {
+            Kind::String(s) => vec![Spanned::new(s.clone(), extends.span)],
+            Kind::Seq(items) if items.iter().all(|i| i.as_str().is_some()) => items
+                .iter()
+                .map(|i| Spanned::new(i.as_str().unwrap_or_default().to_string(), i.span))
+                .collect(),
+            _ => {
+                // Reported by the keyword check ("a string or a list of strings").
+                return Some((own, 0));
+            }
+        };
+        stack.push(name.to_string());
+        let mut base: Option<Val> = None;
+        let mut levels = 1;
+        for parent in &parents {
+            let Some((value, below)) = self.parent(parent, stack.as_slice()) else {
+                continue;
+            };
+            levels = levels.max(below + 1);
+            let step = Via::Extends {
+                job: parent.value.clone(),
+                at: extends_span,
+            };
+            let value = value.through(&step);
+            base = Some(match base {
+                Some(base) => base.deep_merge(value),
+                None => value,
+            });
+        }
+        stack.pop();
+        if levels > MAX_EXTENDS_DEPTH {
+            self.problems.push(Problem::invalid_ci_config(
+                extends_span,
+                format!(
+                    "`{name}`: `extends` nested {levels} levels deep: GitLab allows {MAX_EXTENDS_DEPTH} and rejects the configuration"
+                ),
+            ));
+        }
+        let merged = match base {
+            Some(base) => base.deep_merge(own),
+            None => own,
+        };
+        if !self.budget.charge(&merged) {
+            return None;
+        }
+        self.resolved
+            .insert(name.to_string(), Some((merged.clone(), levels)));
+        Some((merged, levels))
+    }
+
+    fn parent(&mut self, parent: &Spanned<String>, stack: &[String]) -> Option<(Val, usize)> {
+        let job = stack.last().cloned().unwrap_or_default();
+        if stack.contains(&parent.value) {
+            self.problems.push(
+                Problem::invalid_ci_config(
+                    parent.span,
+                    format!(
+                        "`{job}`: circular dependency in `extends`: `{}` extends itself through {}",
+                        parent.value,
+                        stack.join(" → ")
+                    ),
+                )
+                .with_help("remove one `extends` of the cycle"),
+            );
+            return None;
+        }
+        match self.originals.get(&parent.value) {
+            None => {
+                if self.complete {
+                    let known: Vec<&str> = self.originals.keys().map(String::as_str).collect();
+                    let mut problem = Problem::invalid_ci_config(
+                        parent.span,
+                        format!("`{job}` extends `{}`, which is not defined: GitLab rejects the configuration", parent.value),
+                    );
+                    if let Some(hint) = crate::suggest::did_you_mean(&parent.value, &sorted(known))
+                    {
+                        problem = problem.with_help(format!("did you mean `{hint}`?"));
+                    }
+                    self.problems.push(problem);
+                }
+                None
+            }
+            Some(value) if value.as_map().is_none() => {
+                self.problems.push(Problem::invalid_ci_config(
+                    parent.span,
+                    format!(
+                        "`{job}` extends `{}`, which is {}, not a job or map",
+                        parent.value,
+                        value.type_name()
+                    ),
+                ));
+                None
+            }
+            Some(_) => {
+                let mut inner = stack.to_vec();
+                self.resolve(&parent.value, &mut inner)
+            }
+        }
+    }
+}
+
+fn sorted(mut names: Vec<&str>) -> Vec<&str> {
+    names.sort_unstable();
+    names
+}
+
+/// Replaces every `!reference` in the configuration by the value it names, and flattens
+/// the nested lists it leaves in `script`-like keywords and `rules`.
+pub fn references(
+    root: &mut [Field],
+    complete: bool,
+    budget: &mut Budget,
+    problems: &mut Vec<Problem>,
+) {
+    let lookup: Vec<Field> = root.to_vec();
+    let mut cx = References {
+        root: &lookup,
+        complete,
+        budget,
+        problems,
+    };
+    for field in root.iter_mut() {
+        cx.replace(&mut field.value, 0);
+        if field.key.value == "stages" {
+            flatten(&mut field.value);
+        }
+        if let Kind::Map(fields) = &mut field.value.kind {
+            flatten_in(fields);
+            if let Some(rules) = fields.iter_mut().find(|f| f.key.value == "workflow") {
+                if let Kind::Map(workflow) = &mut rules.value.kind {
+                    flatten_in(workflow);
+                }
+            }
+        }
+    }
+}
+
+fn flatten_in(fields: &mut [Field]) {
+    for field in fields
+        .iter_mut()
+        .filter(|f| FLATTENED.contains(&f.key.value.as_str()))
+    {
+        flatten(&mut field.value);
+    }
+}
+
+/// Flattens nested lists in a list (GitLab: `script`, `rules`, `stages`, …).
+fn flatten(value: &mut Val) {
+    if let Kind::Seq(items) = &mut value.kind {
+        let mut flat = Vec::with_capacity(items.len());
+        flatten_into(std::mem::take(items), &mut flat);
+        *items = flat;
+    }
+}
+
+fn flatten_into(items: Vec<Val>, out: &mut Vec<Val>) {
+    for item in items {
+        match item.kind {
+            Kind::Seq(inner) => flatten_into(inner, out),
+            _ => out.push(item),
+        }
+    }
+}
+
+/// What `!reference` replacement reads and reports into.
+struct References<'a> {
+    root: &'a [Field],
+    complete: bool,
+    budget: &'a mut Budget,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl References<'_> {
+    fn replace(&mut self, value: &mut Val, depth: usize) {
+        match &mut value.kind {
+            Kind::Seq(items) => items.iter_mut().for_each(|item| self.replace(item, depth)),
+            Kind::Map(fields) => fields
+                .iter_mut()
+                .for_each(|f| self.replace(&mut f.value, depth)),
+            Kind::Reference(path) => {
+                let at = value.span;
+                let shown = format!(
+                    "!reference [{}]",
+                    path.iter()
+                        .map(|p| p.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                if depth >= MAX_REFERENCE_DEPTH {
+                    self.problems.push(Problem::invalid_ci_config(
+                        at,
+                        format!("{shown}: too many nested references (GitLab allows {MAX_REFERENCE_DEPTH})"),
+                    ));
+                    *value = Val::null(at);
+                    return;
+                }
+                match lookup(self.root, path) {
+                    Some(found) if self.budget.charge(found) => {
+                        // The reference's own chain (it may sit in a referenced value) goes on top.
+                        let mut found = value
+                            .via
+                            .iter()
+                            .rev()
+                            .fold(found.clone().through(&Via::Reference { at }), |v, step| {
+                                v.through(step)
+                            });
+                        self.replace(&mut found, depth + 1);
+                        *value = found;
+                    }
+                    Some(_) => *value = Val::null(at),
+                    None => {
+                        if self.complete || path.is_empty() {
+                            self.problems.push(
+                                Problem::invalid_ci_config(
+                                    at,
+                                    format!("{shown} could not be found: GitLab rejects the configuration"),
+                                )
+                                .with_help("name an existing job or keyword and the keys below it"),
+                            );
+                        }
+                        *value = Val::null(at);
+                    }
+                }
+            }
+            Kind::Null | Kind::Bool(_) | Kind::Number(_) | Kind::String(_) => {}
+        }
+    }
+}
+
+fn lookup<'a>(root: &'a [Field], path: &[Spanned<String>]) -> Option<&'a Val> {
+    let (first, rest) = path.split_first()?;
+    let mut current = &root.iter().find(|f| f.key.value == first.value)?.value;
+    for key in rest {
+        current = current.get(&key.value)?;
+    }
+    Some(current)
+}
+
+/// What a job inherits: the `default:` keywords (and legacy global ones) it doesn't set,
+/// and the global variables it doesn't override, as `inherit:` allows.
+#[derive(Debug, Default)]
+pub struct Inheritance<'a> {
+    /// Each inheritable keyword with its value and the span of its key.
+    pub defaults: Vec<&'a Field>,
+    pub variables: Option<&'a Field>,
+}
+
+impl<'a> Inheritance<'a> {
+    pub fn new(root: &'a [Field]) -> Self {
+        let default = root
+            .iter()
+            .find(|f| f.key.value == "default")
+            .and_then(|f| f.value.as_map());
+        let mut defaults: Vec<&Field> = default
+            .map(|fields| {
+                fields
+                    .iter()
+                    .filter(|f| DEFAULT_KEYWORDS.contains(&f.key.value.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for field in root
+            .iter()
+            .filter(|f| LEGACY_GLOBAL_DEFAULTS.contains(&f.key.value.as_str()))
+        {
+            if !defaults.iter().any(|d| d.key.value == field.key.value) {
+                defaults.push(field);
+            }
+        }
+        Inheritance {
+            defaults,
+            variables: root.iter().find(|f| f.key.value == "variables"),
+        }
+    }
+
+    /// The job's configuration with what it inherits.
+    pub fn apply(&self, job: Val, budget: &mut Budget) -> Val {
+        let inherit = job.get("inherit").cloned();
+        let allowed =
+            |section: &str, keyword: &str| match inherit.as_ref().and_then(|i| i.get(section)) {
+                None => true,
+                Some(value) => match &value.kind {
+                    Kind::Bool(b) => *b,
+                    Kind::Seq(items) => items.iter().any(|i| i.as_str() == Some(keyword)),
+                    _ => true,
+                },
+            };
+        let mut extra = Vec::new();
+        for default in &self.defaults {
+            let keyword = default.key.value.as_str();
+            if job.get(keyword).is_none()
+                && allowed("default", keyword)
+                && budget.charge(&default.value)
+            {
+                extra.push(Field {
+                    key: default.key.clone(),
+                    value: default.value.clone().through(&Via::Default {
+                        at: default.key.span,
+                    }),
+                });
+            }
+        }
+        let mut job = job;
+        if let Some(globals) = self.variables.filter(|g| g.value.as_map().is_some()) {
+            let step = Via::Global {
+                at: globals.key.span,
+            };
+            let inherited: Vec<Field> = globals
+                .value
+                .as_map()
+                .unwrap_or_default()
+                .iter()
+                .filter(|v| allowed("variables", &v.key.value) && budget.charge(&v.value))
+                .map(|v| Field {
+                    key: v.key.clone(),
+                    value: v.value.clone().through(&step),
+                })
+                .collect();
+            if !inherited.is_empty() {
+                let base = Val {
+                    span: globals.value.span,
+                    via: vec![step],
+                    kind: Kind::Map(inherited),
+                };
+                set_variables(&mut job, base);
+            }
+        }
+        if let Kind::Map(fields) = &mut job.kind {
+            fields.extend(extra);
+        }
+        job
+    }
+}
+
+/// Puts `globals` under the job's own `variables` (the job's win).
+fn set_variables(job: &mut Val, globals: Val) {
+    let Kind::Map(fields) = &mut job.kind else {
+        return;
+    };
+    match fields.iter_mut().find(|f| f.key.value == "variables") {
+        Some(own) if own.value.as_map().is_some() => {
+            let mine = std::mem::replace(&mut own.value, Val::null(globals.span));
+            own.value = globals.deep_merge(mine);
+        }
+        Some(_) => {}
+        None => fields.push(Field {
+            key: Spanned::new("variables".to_string(), globals.span),
+            value: globals,
+        }),
+    }
+}

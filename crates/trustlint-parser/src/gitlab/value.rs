@@ -1,0 +1,276 @@
+//! The resolved value tree of a GitLab CI configuration: like [`Node`], every value keeps
+//! the span where it is written, and it also keeps the chain ([`Via`]) through which it
+//! reached the place where it is used (YAML alias or merge key, `include:`, `extends:`,
+//! `!reference`, `default:`, global `variables:`). Maps hold each key once (GitLab reads
+//! YAML into a hash: the last duplicate wins); unresolved `!reference` tags stay
+//! [`Kind::Reference`] until resolution replaces them.
+
+use std::collections::HashMap;
+
+use crate::source::Span;
+use crate::spanned::Spanned;
+use crate::tree::{Node, Value};
+
+/// One step of the way a value travelled from where it is written to where it is used,
+/// nearest to the use first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// A YAML alias (`*name`) or `<<:` merge key at `at`.
+    Alias { at: Span },
+    /// The file `path` was included by the `include:` entry at `at`.
+    Include { path: String, at: Span },
+    /// Inherited from job `job` through the `extends:` value at `at`.
+    Extends { job: String, at: Span },
+    /// Copied by the `!reference` tag at `at`.
+    Reference { at: Span },
+    /// Inherited from the `default:` section (or a legacy global keyword) at `at`.
+    Default { at: Span },
+    /// Inherited from the global `variables:` section at `at`.
+    Global { at: Span },
+}
+
+/// A resolved value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Val {
+    /// Where the value is written.
+    pub span: Span,
+    /// How it got to where it is used (nearest first); empty when written in place.
+    pub via: Vec<Via>,
+    pub kind: Kind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind {
+    Null,
+    Bool(bool),
+    /// A number as written.
+    Number(String),
+    String(String),
+    Seq(Vec<Val>),
+    Map(Vec<Field>),
+    /// An unresolved `!reference [job, key, …]`; the path items as written.
+    Reference(Vec<Spanned<String>>),
+}
+
+/// One `key: value` entry of a resolved map.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub key: Spanned<String>,
+    pub value: Val,
+}
+
+impl Val {
+    /// Converts a spanned tree, turning `!reference` tags into [`Kind::Reference`], alias
+    /// and merge sites into [`Via::Alias`] (on the aliased value and everything inside
+    /// it), and keeping the last of duplicate keys.
+    pub fn from_node(node: &Node) -> Val {
+        Val::convert(node, &[])
+    }
+
+    fn convert(node: &Node, inherited: &[Via]) -> Val {
+        let mut via = inherited.to_vec();
+        if let Some(at) = node.used_at {
+            let step = Via::Alias { at };
+            if !via.contains(&step) {
+                via.insert(0, step);
+            }
+        }
+        let kind = match &node.value {
+            Value::Seq(items) if node.tag.as_deref() == Some("!reference") => Kind::Reference(
+                items
+                    .iter()
+                    .map(|item| Spanned::new(item.scalar_text().unwrap_or_default(), item.span))
+                    .collect(),
+            ),
+            Value::Null => Kind::Null,
+            Value::Bool(b) => Kind::Bool(*b),
+            Value::Number(n) => Kind::Number(n.clone()),
+            Value::String(s) => Kind::String(s.clone()),
+            Value::Seq(items) => Kind::Seq(items.iter().map(|i| Val::convert(i, &via)).collect()),
+            Value::Map(entries) => {
+                let mut fields: Vec<Field> = Vec::with_capacity(entries.len());
+                let mut index: HashMap<String, usize> = HashMap::with_capacity(entries.len());
+                for entry in entries {
+                    let field = Field {
+                        key: Spanned::new(
+                            entry.key.scalar_text().unwrap_or_default(),
+                            entry.key.span,
+                        ),
+                        value: Val::convert(&entry.value, &via),
+                    };
+                    match index.get(&field.key.value).and_then(|&i| fields.get_mut(i)) {
+                        Some(existing) => *existing = field,
+                        None => {
+                            index.insert(field.key.value.clone(), fields.len());
+                            fields.push(field);
+                        }
+                    }
+                }
+                Kind::Map(fields)
+            }
+        };
+        Val {
+            span: node.span,
+            via,
+            kind,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[Field]> {
+        match &self.kind {
+            Kind::Map(fields) => Some(fields),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Val]> {
+        match &self.kind {
+            Kind::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.kind {
+            Kind::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` in a map.
+    pub fn get(&self, key: &str) -> Option<&Val> {
+        self.field(key).map(|f| &f.value)
+    }
+
+    /// The entry of `key` in a map.
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.as_map()?.iter().find(|f| f.key.value == key)
+    }
+
+    /// A scalar as the text GitLab sees (`true`, `12`, text); `None` for null, containers
+    /// and references.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.kind {
+            Kind::String(s) | Kind::Number(s) => Some(s.clone()),
+            Kind::Bool(b) => Some(b.to_string()),
+            Kind::Null | Kind::Seq(_) | Kind::Map(_) | Kind::Reference(_) => None,
+        }
+    }
+
+    /// A word for the value's type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::Null => "null",
+            Kind::Bool(_) => "a boolean",
+            Kind::Number(_) => "a number",
+            Kind::String(_) => "a string",
+            Kind::Seq(_) => "a list",
+            Kind::Map(_) => "a map",
+            Kind::Reference(_) => "a !reference",
+        }
+    }
+
+    /// The number of values in the tree (this one included).
+    pub fn size(&self) -> usize {
+        1 + match &self.kind {
+            Kind::Seq(items) => items.iter().map(Val::size).sum(),
+            Kind::Map(fields) => fields.iter().map(|f| f.value.size()).sum(),
+            Kind::Null | Kind::Bool(_) | Kind::Number(_) | Kind::String(_) | Kind::Reference(_) => {
+                0
+            }
+        }
+    }
+
+    /// The same value reached one step further away: `step` goes in front of every chain
+    /// in the tree.
+    pub fn through(mut self, step: &Via) -> Val {
+        self.prepend(step);
+        self
+    }
+
+    fn prepend(&mut self, step: &Via) {
+        self.via.insert(0, step.clone());
+        match &mut self.kind {
+            Kind::Seq(items) => items.iter_mut().for_each(|item| item.prepend(step)),
+            Kind::Map(fields) => fields.iter_mut().for_each(|f| f.value.prepend(step)),
+            Kind::Null | Kind::Bool(_) | Kind::Number(_) | Kind::String(_) | Kind::Reference(_) => {
+            }
+        }
+    }
+
+    /// GitLab's `Hash#deep_merge`: `over` wins; where both hold a map under the same key
+    /// the maps are merged recursively; anything else (lists included) is replaced.
+    pub fn deep_merge(self, over: Val) -> Val {
+        match (self.kind, over.kind) {
+            (Kind::Map(mut base), Kind::Map(over_fields)) => {
+                for field in over_fields {
+                    match base.iter_mut().find(|f| f.key.value == field.key.value) {
+                        Some(existing) => {
+                            let old =
+                                std::mem::replace(&mut existing.value, Val::null(field.value.span));
+                            existing.value = old.deep_merge(field.value);
+                            existing.key = field.key;
+                        }
+                        None => base.push(field),
+                    }
+                }
+                Val {
+                    span: over.span,
+                    via: over.via,
+                    kind: Kind::Map(base),
+                }
+            }
+            (_, kind) => Val {
+                span: over.span,
+                via: over.via,
+                kind,
+            },
+        }
+    }
+
+    pub(crate) fn null(span: Span) -> Val {
+        Val {
+            span,
+            via: Vec::new(),
+            kind: Kind::Null,
+        }
+    }
+}
+
+/// A scalar of the model as text, with where it is written and how it arrived.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+    pub via: Vec<Via>,
+}
+
+impl Text {
+    /// The scalar `val` as text; `None` for null, containers and references.
+    pub fn of(val: &Val) -> Option<Text> {
+        Some(Text {
+            value: val.scalar_text()?,
+            span: val.span,
+            via: val.via.clone(),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+}
+
+/// The texts of a scalar or of a list of scalars (non-scalars skipped).
+pub fn texts(val: &Val) -> Vec<Text> {
+    match &val.kind {
+        Kind::Seq(items) => items.iter().filter_map(Text::of).collect(),
+        _ => Text::of(val).into_iter().collect(),
+    }
+}

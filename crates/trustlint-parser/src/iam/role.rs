@@ -1,0 +1,98 @@
+//! The typed, spanned model of IAM roles, named policies and OIDC providers, as read
+//! from infrastructure-as-code and account exports (CloudFormation, Terraform, `aws iam`
+//! output): [`IamResources`] holds what one file declares.
+
+use crate::iam::policy::PolicyDocument;
+use crate::source::Span;
+use crate::spanned::Spanned;
+
+/// A policy with its name or ARN when the input gives them: a role's inline policy, a
+/// customer managed policy, or a `get-policy-version` document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedPolicy {
+    pub name: Option<Spanned<String>>,
+    pub arn: Option<Spanned<String>>,
+    pub document: PolicyDocument,
+}
+
+/// One IAM role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Role {
+    /// The span of the whole declaration (resource block, resource map, export object).
+    pub span: Span,
+    /// The role name (`RoleName`, `name`), else the declaration's logical name.
+    pub name: Spanned<String>,
+    /// The role's ARN, when the input states it (exports) or it can be derived.
+    pub arn: Option<Spanned<String>>,
+    /// The trust policy (`AssumeRolePolicyDocument`, `assume_role_policy`), when it
+    /// could be read.
+    pub trust: Option<PolicyDocument>,
+    /// Inline permission policies, including standalone policies attached only to this
+    /// role (`AWS::IAM::Policy`, `aws_iam_role_policy`).
+    pub inline_policies: Vec<NamedPolicy>,
+    /// Attached managed policies, as ARNs (symbolic `${…}` text when not resolvable).
+    pub managed_policy_arns: Vec<Spanned<String>>,
+    /// `MaxSessionDuration` in seconds, as written.
+    pub max_session_duration: Option<Spanned<String>>,
+    pub tags: Vec<Tag>,
+}
+
+/// One `Key`/`Value` tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tag {
+    pub key: Spanned<String>,
+    pub value: Spanned<String>,
+}
+
+/// An IAM OIDC identity provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OidcProvider {
+    pub span: Span,
+    /// The declaration's logical name (CloudFormation resource, Terraform label), if any.
+    pub logical_name: Option<String>,
+    pub arn: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+    pub client_ids: Vec<Spanned<String>>,
+    pub thumbprints: Vec<Spanned<String>>,
+}
+
+/// Everything IAM one input file declares.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IamResources {
+    pub roles: Vec<Role>,
+    /// Policies not tied to exactly one role: managed policies, exported policy versions.
+    pub policies: Vec<NamedPolicy>,
+    pub providers: Vec<OidcProvider>,
+}
+
+impl Role {
+    /// The trust policy and every inline policy document.
+    pub fn documents(&self) -> impl Iterator<Item = &PolicyDocument> {
+        self.trust
+            .iter()
+            .chain(self.inline_policies.iter().map(|p| &p.document))
+    }
+}
+
+impl IamResources {
+    /// Every policy document of the file: role trust and inline policies, then the
+    /// standalone policies.
+    pub fn documents(&self) -> impl Iterator<Item = &PolicyDocument> {
+        self.roles
+            .iter()
+            .flat_map(Role::documents)
+            .chain(self.policies.iter().map(|p| &p.document))
+    }
+
+    /// The policy of this file with this ARN (an attached managed policy resolved from
+    /// the same account export).
+    pub fn managed_policy(&self, arn: &str) -> Option<&NamedPolicy> {
+        self.policies
+            .iter()
+            .find(|p| p.arn.as_ref().is_some_and(|a| a.value == arn))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.roles.is_empty() && self.policies.is_empty() && self.providers.is_empty()
+    }
+}

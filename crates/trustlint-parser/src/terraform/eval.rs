@@ -1,0 +1,353 @@
+//! A small evaluator for the Terraform expressions IAM configurations use, working on
+//! the hcl-edit syntax tree so every value keeps its span: literals, string templates and
+//! heredocs, `var.x` defaults and `local.x` of the same file, references to OIDC
+//! providers and roles, and `format`, `replace`, `trimprefix`, `trimsuffix`, `lower`.
+//! Whatever can't be evaluated offline is rendered as `${…}` text (its source), which the
+//! rules treat as a placeholder.
+
+use std::collections::HashMap;
+
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::structure::{Block, Body};
+use hcl_edit::template::{Element, Template};
+use hcl_edit::Span as _;
+
+use crate::embedded::OffsetMap;
+use crate::source::{FileId, Span};
+use crate::tree::{Entry, Node, Value};
+
+/// Deepest chain of references followed (`local.a` → `var.b` → …).
+const MAX_DEPTH: usize = 16;
+
+/// What a reference stands for.
+#[derive(Debug)]
+pub enum Resolved<'a> {
+    /// Another expression of the file (a variable default, a local value).
+    Expr(&'a Expression),
+    /// A value computed from the file (a provider ARN, a role name).
+    Text(String),
+    /// `data.aws_iam_policy_document.NAME.json`.
+    PolicyDocument(&'a str, &'a Block),
+}
+
+/// The named declarations of one file that references resolve to.
+#[derive(Debug)]
+pub struct Env<'a> {
+    pub file: FileId,
+    pub text: &'a str,
+    variables: HashMap<&'a str, &'a Expression>,
+    locals: HashMap<&'a str, &'a Expression>,
+    /// `resource` and `data` blocks by type and name.
+    resources: HashMap<(&'a str, &'a str), &'a Block>,
+    data: HashMap<(&'a str, &'a str), &'a Block>,
+}
+
+/// The two labels of a `resource "TYPE" "NAME"` or `data "TYPE" "NAME"` block.
+pub fn labels(block: &Block) -> Option<(&str, &str)> {
+    match block.labels.as_slice() {
+        [kind, name] => Some((kind.as_str(), name.as_str())),
+        _ => None,
+    }
+}
+
+impl<'a> Env<'a> {
+    pub fn new(file: FileId, text: &'a str, body: &'a Body) -> Self {
+        let mut env = Env {
+            file,
+            text,
+            variables: HashMap::new(),
+            locals: HashMap::new(),
+            resources: HashMap::new(),
+            data: HashMap::new(),
+        };
+        for block in body.blocks() {
+            match block.ident.as_str() {
+                "variable" => {
+                    if let (Some(name), Some(default)) =
+                        (block.labels.first(), block.body.get_attribute("default"))
+                    {
+                        env.variables.insert(name.as_str(), &default.value);
+                    }
+                }
+                "locals" => {
+                    for attribute in block.body.attributes() {
+                        env.locals.insert(attribute.key.as_str(), &attribute.value);
+                    }
+                }
+                "resource" => {
+                    if let Some(key) = labels(block) {
+                        env.resources.insert(key, block);
+                    }
+                }
+                "data" => {
+                    if let Some(key) = labels(block) {
+                        env.data.insert(key, block);
+                    }
+                }
+                _ => {}
+            }
+        }
+        env
+    }
+
+    /// The file span of an hcl-edit span (the whole file when unknown).
+    pub fn span(&self, range: Option<std::ops::Range<usize>>) -> Span {
+        match range {
+            Some(range) => Span::new(self.file, range.start, range.end),
+            None => Span::new(self.file, 0, 0),
+        }
+    }
+
+    pub fn resource(&self, kind: &str, name: &str) -> Option<&'a Block> {
+        self.resources.get(&(kind, name)).copied()
+    }
+
+    /// The expression's source text as a placeholder: `${var.x}`.
+    fn symbol(&self, expr: &Expression) -> String {
+        let source = expr
+            .span()
+            .and_then(|range| self.text.get(range))
+            .unwrap_or("?")
+            .trim();
+        let source = source
+            .strip_prefix("${")
+            .and_then(|s| s.strip_suffix('}'))
+            .unwrap_or(source);
+        format!("${{{source}}}")
+    }
+
+    /// The reference path of a traversal (`var.x`, `aws_iam_role.r[0].name`), indexes
+    /// and splats skipped.
+    fn path(expr: &'a Expression) -> Option<Vec<&'a str>> {
+        let traversal = match expr {
+            Expression::Traversal(traversal) => traversal,
+            Expression::Variable(name) => return Some(vec![name.as_str()]),
+            _ => return None,
+        };
+        let Expression::Variable(root) = &traversal.expr else {
+            return None;
+        };
+        let mut path = vec![root.as_str()];
+        for operator in &traversal.operators {
+            if let TraversalOperator::GetAttr(name) = operator.value() {
+                path.push(name.as_str());
+            }
+        }
+        Some(path)
+    }
+
+    /// What a reference expression stands for, when the file determines it.
+    pub fn resolve(&self, expr: &'a Expression, depth: usize) -> Option<Resolved<'a>> {
+        let path = Self::path(expr)?;
+        match path.as_slice() {
+            ["var", name] => self.variables.get(name).map(|e| Resolved::Expr(e)),
+            ["local", name] => self.locals.get(name).map(|e| Resolved::Expr(e)),
+            ["data", "aws_iam_policy_document", name, "json" | "minified_json"] => self
+                .data
+                .get_key_value(&("aws_iam_policy_document", name))
+                .map(|((_, name), block)| Resolved::PolicyDocument(name, block)),
+            ["aws_iam_openid_connect_provider", name, "arn" | "id"] => {
+                let block = self.resource("aws_iam_openid_connect_provider", name)?;
+                self.provider_arn(block, depth + 1).map(Resolved::Text)
+            }
+            ["aws_iam_openid_connect_provider", name, "url"] => {
+                let block = self.resource("aws_iam_openid_connect_provider", name)?;
+                let url = block.body.get_attribute("url")?;
+                Some(Resolved::Expr(&url.value))
+            }
+            ["aws_iam_role", name, "name" | "id"] => {
+                let block = self.resource("aws_iam_role", name)?;
+                match block.body.get_attribute("name") {
+                    Some(attribute) => Some(Resolved::Expr(&attribute.value)),
+                    None => Some(Resolved::Text((*name).to_string())),
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The ARN of an `aws_iam_openid_connect_provider` block, from its `url` (account
+    /// and partition stay placeholders).
+    pub fn provider_arn(&self, block: &'a Block, depth: usize) -> Option<String> {
+        let url = self.render(&block.body.get_attribute("url")?.value, depth)?;
+        let host = url.trim_start_matches("https://");
+        Some(format!(
+            "arn:${{partition}}:iam::${{account_id}}:oidc-provider/{host}"
+        ))
+    }
+
+    /// The string value of a scalar expression, unknown parts as `${…}`; `None` for
+    /// lists, objects and `null`.
+    pub fn render(&self, expr: &'a Expression, depth: usize) -> Option<String> {
+        if depth > MAX_DEPTH {
+            return Some(self.symbol(expr));
+        }
+        match expr {
+            Expression::Null(_) | Expression::Array(_) | Expression::Object(_) => None,
+            Expression::Bool(b) => Some(b.value().to_string()),
+            Expression::Number(n) => Some(n.value().to_string()),
+            Expression::String(s) => Some(s.value().clone()),
+            Expression::StringTemplate(template) => self.template_text(template, depth),
+            Expression::HeredocTemplate(heredoc) => self.template_text(&heredoc.template, depth),
+            Expression::Parenthesis(inner) => self.render(inner.inner(), depth),
+            Expression::Traversal(_) | Expression::Variable(_) => {
+                Some(match self.resolve(expr, depth) {
+                    Some(Resolved::Expr(target)) => self
+                        .render(target, depth + 1)
+                        .unwrap_or_else(|| self.symbol(expr)),
+                    Some(Resolved::Text(text)) => text,
+                    Some(Resolved::PolicyDocument(..)) | None => self.symbol(expr),
+                })
+            }
+            Expression::FuncCall(call) => {
+                Some(self.call(call, depth).unwrap_or_else(|| self.symbol(expr)))
+            }
+            _ => Some(self.symbol(expr)),
+        }
+    }
+
+    fn call(&self, call: &'a hcl_edit::expr::FuncCall, depth: usize) -> Option<String> {
+        if !call.name.namespace.is_empty() {
+            return None;
+        }
+        let args: Vec<&Expression> = call.args.iter().collect();
+        let text = |index: usize| args.get(index).and_then(|arg| self.render(arg, depth + 1));
+        match (call.name.name.as_str(), args.len()) {
+            ("format", n) if n >= 1 => {
+                let mut rest = (1..n).map(text);
+                let spec = text(0)?;
+                let mut out = String::new();
+                let mut chars = spec.chars();
+                while let Some(c) = chars.next() {
+                    if c != '%' {
+                        out.push(c);
+                        continue;
+                    }
+                    match chars.next()? {
+                        '%' => out.push('%'),
+                        's' | 'd' | 'v' => out.push_str(&rest.next()??),
+                        _ => return None,
+                    }
+                }
+                Some(out)
+            }
+            ("replace", 3) => {
+                let (s, from, to) = (text(0)?, text(1)?, text(2)?);
+                // A `/regex/` pattern is not evaluated.
+                (!(from.len() > 1 && from.starts_with('/') && from.ends_with('/')))
+                    .then(|| s.replace(&from, &to))
+            }
+            ("trimprefix", 2) => {
+                let (s, prefix) = (text(0)?, text(1)?);
+                Some(s.strip_prefix(&prefix).unwrap_or(&s).to_string())
+            }
+            ("trimsuffix", 2) => {
+                let (s, suffix) = (text(0)?, text(1)?);
+                Some(s.strip_suffix(&suffix).unwrap_or(&s).to_string())
+            }
+            ("lower", 1) => Some(text(0)?.to_lowercase()),
+            _ => None,
+        }
+    }
+
+    fn template_text(&self, template: &'a Template, depth: usize) -> Option<String> {
+        self.template_with_map(template, Span::new(self.file, 0, 0), depth)
+            .map(|(text, _)| text)
+    }
+
+    /// The text of a template and its offset map into the file: literal parts map
+    /// byte by byte, interpolations to their whole `${…}`. `None` with directives.
+    pub fn template_with_map(
+        &self,
+        template: &'a Template,
+        literal: Span,
+        depth: usize,
+    ) -> Option<(String, OffsetMap)> {
+        let mut text = String::new();
+        let mut map = OffsetMap::builder(literal);
+        let mut end = literal.end as usize;
+        for element in template.iter() {
+            match element {
+                Element::Literal(part) => {
+                    let value = part.value();
+                    let span = self.span(part.span());
+                    let raw = self.text.get(span.range()).unwrap_or_default();
+                    if raw == value {
+                        map.verbatim(value.len(), span.start as usize);
+                    } else if map.lines(value, raw, span.start as usize).is_none() {
+                        map.produced_by(value.len(), span);
+                    }
+                    text.push_str(value);
+                    end = span.end as usize;
+                }
+                Element::Interpolation(interpolation) => {
+                    let value = self
+                        .render(&interpolation.expr, depth + 1)
+                        .unwrap_or_else(|| self.symbol(&interpolation.expr));
+                    let span = self.span(interpolation.span());
+                    map.produced_by(value.len(), span);
+                    text.push_str(&value);
+                    end = span.end as usize;
+                }
+                Element::Directive(_) => return None,
+            }
+        }
+        Some((text, map.finish(end)))
+    }
+
+    /// The value tree of an expression (for `jsonencode({...})` and policy document
+    /// attributes), spans at the HCL that wrote each value.
+    pub fn node(&self, expr: &'a Expression, depth: usize) -> Node {
+        let span = self.span(expr.span());
+        let value = match expr {
+            Expression::Null(_) => Value::Null,
+            Expression::Bool(b) => Value::Bool(*b.value()),
+            Expression::Number(n) => Value::Number(n.value().to_string()),
+            Expression::Array(items) => Value::Seq(
+                items
+                    .iter()
+                    .map(|item| self.node(item, depth + 1))
+                    .collect(),
+            ),
+            Expression::Object(object) => Value::Map(
+                object
+                    .iter()
+                    .map(|(key, value)| Entry {
+                        key: self.key(key, depth),
+                        value: self.node(value.expr(), depth + 1),
+                    })
+                    .collect(),
+            ),
+            Expression::Parenthesis(inner) => return self.node(inner.inner(), depth),
+            Expression::Traversal(_) | Expression::Variable(_) if depth <= MAX_DEPTH => {
+                match self.resolve(expr, depth) {
+                    Some(Resolved::Expr(target)) => return self.node(target, depth + 1),
+                    Some(Resolved::Text(text)) => Value::String(text),
+                    _ => Value::String(self.symbol(expr)),
+                }
+            }
+            _ => Value::String(
+                self.render(expr, depth)
+                    .unwrap_or_else(|| self.symbol(expr)),
+            ),
+        };
+        Node::new(span, value)
+    }
+
+    fn key(&self, key: &'a ObjectKey, depth: usize) -> Node {
+        let span = self.span(key.span());
+        let text = match key {
+            ObjectKey::Ident(ident) => ident.as_str().to_string(),
+            ObjectKey::Expression(expr) => self
+                .render(expr, depth + 1)
+                .unwrap_or_else(|| self.symbol(expr)),
+        };
+        Node::new(span, Value::String(text))
+    }
+
+    /// A string node from an attribute value.
+    pub fn string_node(&self, expr: &'a Expression, depth: usize) -> Option<Node> {
+        let text = self.render(expr, depth)?;
+        Some(Node::new(self.span(expr.span()), Value::String(text)))
+    }
+}

@@ -1,0 +1,85 @@
+//! GitLab's code quality report (`artifacts:reports:codequality`): a JSON array of
+//! CodeClimate-style issues, one per finding, with the fields GitLab reads
+//! (`description`, `check_name`, `fingerprint`, `severity`, `location.path`,
+//! `location.lines.begin`). Schema: docs/schemas/codequality.schema.json.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use trustlint_rules::Severity;
+
+use crate::fingerprint::fingerprints;
+use crate::location::Location;
+use crate::Report;
+
+#[derive(Serialize)]
+struct Issue<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    engine_name: &'static str,
+    check_name: &'static str,
+    description: String,
+    categories: [&'static str; 1],
+    fingerprint: String,
+    severity: &'static str,
+    location: IssueLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content: Option<IssueContent<'a>>,
+}
+
+#[derive(Serialize)]
+struct IssueLocation {
+    path: String,
+    lines: Lines,
+}
+
+#[derive(Serialize)]
+struct Lines {
+    begin: u32,
+    end: u32,
+}
+
+#[derive(Serialize)]
+struct IssueContent<'a> {
+    body: &'a str,
+}
+
+/// GitLab's scale: info, minor, major, critical, blocker.
+fn severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "critical",
+        Severity::Warning => "major",
+        Severity::Note => "info",
+    }
+}
+
+pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let prints = fingerprints(report.findings, report.sources);
+    let issues: Vec<Issue<'_>> = report
+        .findings
+        .iter()
+        .zip(prints)
+        .map(|(finding, fingerprint)| {
+            let location = Location::of(report.sources, finding.primary);
+            Issue {
+                kind: "issue",
+                engine_name: "trustlint",
+                check_name: finding.rule.code,
+                description: format!("{}: {}", finding.rule.code, finding.message),
+                categories: ["Security"],
+                fingerprint,
+                severity: severity(finding.severity),
+                location: IssueLocation {
+                    path: location.path,
+                    lines: Lines {
+                        begin: location.start_line,
+                        end: location.end_line,
+                    },
+                },
+                content: finding.help.as_deref().map(|body| IssueContent { body }),
+            }
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &issues)?;
+    writeln!(out)
+}

@@ -1,0 +1,74 @@
+//! Masking of secret values: every span a finding marks as secret is overwritten with
+//! `*` in a copy of its file before any report reads the text, so no snippet, region or
+//! fingerprint can carry the secret. Byte offsets stay valid (one `*` per byte).
+
+use std::collections::BTreeMap;
+
+use trustlint_parser::{FileId, SourceMap, Span};
+use trustlint_rules::Finding;
+
+/// The sources a report may print: the originals, or copies with the secrets masked.
+#[derive(Debug)]
+pub(crate) enum MaskedSources<'a> {
+    Original(&'a SourceMap),
+    Masked(SourceMap),
+}
+
+impl<'a> MaskedSources<'a> {
+    pub(crate) fn new(findings: &[Finding], sources: &'a SourceMap) -> MaskedSources<'a> {
+        let mut secrets: BTreeMap<FileId, Vec<Span>> = BTreeMap::new();
+        for span in findings.iter().flat_map(|f| &f.secrets) {
+            secrets.entry(span.file).or_default().push(*span);
+        }
+        if secrets.is_empty() {
+            return MaskedSources::Original(sources);
+        }
+        let mut masked = SourceMap::new();
+        for file in sources.files() {
+            let text = match secrets.get(&file.id) {
+                Some(spans) => mask_text(&file.text, spans).into(),
+                None => file.text.clone(),
+            };
+            masked.add(file.path.clone(), text);
+        }
+        MaskedSources::Masked(masked)
+    }
+
+    pub(crate) fn sources(&self) -> &SourceMap {
+        match self {
+            MaskedSources::Original(sources) => sources,
+            MaskedSources::Masked(sources) => sources,
+        }
+    }
+}
+
+/// `text` with every character inside `spans` replaced by as many `*` as it has bytes
+/// (line breaks are kept, so lines and offsets don't move).
+fn mask_text(text: &str, spans: &[Span]) -> String {
+    text.char_indices()
+        .flat_map(|(offset, ch)| {
+            let secret = ch != '\n' && spans.iter().any(|span| span.range().contains(&offset));
+            let (replacement, count) = if secret {
+                ('*', ch.len_utf8())
+            } else {
+                (ch, 1)
+            };
+            std::iter::repeat_n(replacement, count)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_bytes_and_keeps_offsets() {
+        let text = "key: s3cr€t\nnext: 1\n";
+        let start = 5;
+        let end = text.find('\n').unwrap();
+        let masked = mask_text(text, &[Span::new(FileId(0), start, end)]);
+        assert_eq!(masked, "key: ********\nnext: 1\n");
+        assert_eq!(masked.len(), text.len());
+    }
+}

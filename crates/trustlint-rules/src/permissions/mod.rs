@@ -1,0 +1,255 @@
+//! Permissions-policy rules (TL2xx) and what they share: the access an identity policy
+//! grants, statement by statement, as sets of catalog actions after the policy's
+//! unconditional `Deny` statements have taken their share.
+//!
+//! Semantics (IAM policy evaluation): an explicit `Deny` wins over any `Allow`. A `Deny`
+//! is applied here only when it certainly applies: it has no conditions and its
+//! `Resource` covers every resource of the `Allow` (`*`, the same pattern, or a
+//! `prefix*` that covers it). A conditional `Deny` may not apply to a request, so the
+//! access it would remove is still reported as granted; a conditional `Allow` is reported
+//! as granted too (its message says "under its conditions").
+
+mod managed;
+mod tl201_admin_access;
+mod tl202_service_wildcard_action;
+mod tl203_wildcard_resource;
+mod tl204_allow_with_not;
+mod tl205_privilege_escalation;
+mod tl206_pass_role_any;
+mod tl207_unknown_action;
+mod tl208_redundant_permission;
+mod tl209_sensitive_read_any;
+mod tl210_broad_managed_policy;
+mod tl211_resource_mismatch;
+
+pub use tl201_admin_access::AdminAccess;
+pub use tl202_service_wildcard_action::ServiceWildcardAction;
+pub use tl203_wildcard_resource::WildcardResource;
+pub use tl204_allow_with_not::AllowWithNot;
+pub use tl205_privilege_escalation::PrivilegeEscalation;
+pub use tl206_pass_role_any::PassRoleAny;
+pub use tl207_unknown_action::UnknownAction;
+pub use tl208_redundant_permission::RedundantPermission;
+pub use tl209_sensitive_read_any::SensitiveReadAny;
+pub use tl210_broad_managed_policy::BroadManagedPolicy;
+pub use tl211_resource_mismatch::ResourceMismatch;
+
+use trustlint_parser::iam::{PolicyDocument, Statement};
+use trustlint_parser::input::Document;
+use trustlint_parser::spanned::Spanned;
+use trustlint_parser::ProblemKind;
+use trustlint_parser::Span;
+
+use crate::analysis::catalog::{ActionId, ActionSet, Catalog};
+
+/// One `Allow` statement of an identity policy and the actions it grants.
+#[derive(Debug)]
+pub struct Grant<'p> {
+    pub statement: &'p Statement,
+    /// Each `Action` pattern with the catalog actions it matches (empty for `NotAction`).
+    pub patterns: Vec<(&'p Spanned<String>, ActionSet)>,
+    /// What remains after the unconditional `Deny` statements covering its resources.
+    pub effective: ActionSet,
+}
+
+impl<'p> Grant<'p> {
+    /// True when `Resource` includes `*`, or the statement uses `NotResource`.
+    pub fn on_any_resource(&self) -> bool {
+        match &self.statement.resource {
+            Some(block) => block.negated || block.value.iter().any(|r| r.value == "*"),
+            None => false,
+        }
+    }
+
+    /// The `Resource` value `*`, when present.
+    pub fn star_resource(&self) -> Option<&'p Spanned<String>> {
+        self.statement.resources().iter().find(|r| r.value == "*")
+    }
+
+    /// True when the statement allows every action on every resource with nothing
+    /// denied: the administrator statement (TL201). Other rules skip it.
+    pub fn is_admin(&self) -> bool {
+        self.admin_pattern().is_some()
+            && self.statement.resources().iter().any(|r| r.value == "*")
+            && self.effective.len() == Catalog::get().len()
+    }
+
+    /// The `Action` value `*` or `*:*`, when present.
+    pub fn admin_pattern(&self) -> Option<&'p Spanned<String>> {
+        self.statement
+            .actions()
+            .iter()
+            .find(|a| a.value == "*" || a.value == "*:*")
+    }
+
+    /// The text that grants `action`: the first `Action` pattern matching it, or the
+    /// `NotAction` key.
+    pub fn span_granting(&self, action: ActionId) -> Span {
+        self.patterns
+            .iter()
+            .find(|(_, set)| set.contains(action))
+            .map(|(pattern, _)| pattern.span)
+            .or_else(|| self.statement.action.as_ref().map(|b| b.key_span))
+            .unwrap_or(self.statement.span)
+    }
+
+    /// "" or " (under its conditions)", for messages.
+    pub fn conditional_note(&self) -> &'static str {
+        if self.statement.conditions.is_empty() {
+            ""
+        } else {
+            " (under its conditions)"
+        }
+    }
+}
+
+/// The access an identity policy grants: its `Allow` statements.
+#[derive(Debug)]
+pub struct PolicyAccess<'p> {
+    pub grants: Vec<Grant<'p>>,
+}
+
+impl<'p> PolicyAccess<'p> {
+    /// The access of an identity policy; `None` for a trust or resource policy (a
+    /// statement with `Principal`), which TL1xx judge, and for a policy AWS would reject
+    /// (TL002 says why): it grants nothing.
+    pub fn of(document: &Document, policy: &'p PolicyDocument) -> Option<PolicyAccess<'p>> {
+        if !is_valid_identity_policy(document, policy) {
+            return None;
+        }
+        let catalog = Catalog::get();
+        let denies: Vec<(&Statement, ActionSet)> = policy
+            .statements
+            .iter()
+            .filter(|s| s.is_deny() && s.conditions.is_empty() && !s.conditions_incomplete)
+            .map(|s| (s, written_actions(catalog, s).1))
+            .collect();
+        let grants = policy
+            .statements
+            .iter()
+            .filter(|s| s.is_allow())
+            .map(|statement| {
+                let (patterns, written) = written_actions(catalog, statement);
+                let mut effective = written;
+                for (deny, denied) in &denies {
+                    if deny_covers_resources(deny, statement) {
+                        effective.subtract(denied);
+                    }
+                }
+                Grant {
+                    statement,
+                    patterns,
+                    effective,
+                }
+            })
+            .collect();
+        Some(PolicyAccess { grants })
+    }
+}
+
+/// Whether a policy is an identity policy (no statement with `Principal`; trust and
+/// resource policies are TL1xx's) that AWS would accept (a rejected one grants nothing;
+/// TL002 says why).
+pub fn is_valid_identity_policy(document: &Document, policy: &PolicyDocument) -> bool {
+    let inside = |span: Span| {
+        span.file == policy.span.file
+            && span.start >= policy.span.start
+            && span.end <= policy.span.end
+    };
+    !policy.is_trust_policy()
+        && !document
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::InvalidPolicy && inside(p.span))
+}
+
+/// The patterns of `Action` with their expansions, and the statement's whole action set
+/// (`NotAction`: every catalog action but the listed ones).
+fn written_actions<'p>(
+    catalog: &Catalog,
+    statement: &'p Statement,
+) -> (Vec<(&'p Spanned<String>, ActionSet)>, ActionSet) {
+    let Some(block) = &statement.action else {
+        return (Vec::new(), ActionSet::empty());
+    };
+    let patterns: Vec<_> = block
+        .value
+        .iter()
+        .map(|pattern| (pattern, catalog.expand(&pattern.value)))
+        .collect();
+    let mut listed = ActionSet::empty();
+    for (_, set) in &patterns {
+        listed.union_with(set);
+    }
+    if block.negated {
+        let mut all = ActionSet::all();
+        all.subtract(&listed);
+        (Vec::new(), all)
+    } else {
+        (patterns, listed)
+    }
+}
+
+/// Whether an unconditional `Deny` certainly applies to every resource of `allow`.
+fn deny_covers_resources(deny: &Statement, allow: &Statement) -> bool {
+    let Some(denied) = deny.resource.as_ref().filter(|b| !b.negated) else {
+        return false;
+    };
+    if denied.value.iter().any(|d| d.value == "*") {
+        return true;
+    }
+    let Some(allowed) = allow.resource.as_ref().filter(|b| !b.negated) else {
+        return false;
+    };
+    allowed.value.iter().all(|a| {
+        denied
+            .value
+            .iter()
+            .any(|d| pattern_covers(&d.value, &a.value))
+    })
+}
+
+/// Whether every string the `inner` ARN pattern matches is matched by `outer`: equal
+/// patterns (ignoring case), or `outer` is `prefix*` with `inner` starting with `prefix`.
+pub fn pattern_covers(outer: &str, inner: &str) -> bool {
+    if outer.eq_ignore_ascii_case(inner) {
+        return true;
+    }
+    match outer.strip_suffix('*') {
+        Some(prefix) if !prefix.contains(['*', '?']) => inner
+            .get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix)),
+        _ => false,
+    }
+}
+
+/// Up to `limit` qualified action names of a set, for messages: "a, b, c and 12 more".
+pub fn describe_actions(set: &ActionSet, limit: usize) -> String {
+    let catalog = Catalog::get();
+    let names: Vec<String> = set
+        .iter()
+        .filter_map(|id| catalog.action(id))
+        .take(limit)
+        .map(|a| format!("`{}`", a.qualified_name()))
+        .collect();
+    let rest = set.len().saturating_sub(names.len());
+    if rest == 0 {
+        names.join(", ")
+    } else {
+        format!("{} and {rest} more", names.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn covers() {
+        assert!(pattern_covers("*", "arn:aws:s3:::b"));
+        assert!(pattern_covers("arn:aws:s3:::b/*", "arn:aws:s3:::b/key"));
+        assert!(pattern_covers("arn:aws:s3:::B", "arn:aws:s3:::b"));
+        assert!(!pattern_covers("arn:aws:s3:::b", "arn:aws:s3:::b/*"));
+        assert!(!pattern_covers("arn:aws:s3:::*/x", "arn:aws:s3:::b/x"));
+    }
+}

@@ -1,0 +1,106 @@
+//! TL211 resource-mismatch: an action paired only with resources of types it cannot act
+//! on (`s3:GetObject` on a bucket ARN, `s3:ListAllMyBuckets` on anything but `*`): the
+//! statement does not grant that action at all.
+
+use trustlint_parser::iam::placeholder::is_placeholder;
+use trustlint_parser::iam::PolicyDocument;
+use trustlint_parser::input::Document;
+
+use super::PolicyAccess;
+use crate::analysis::catalog::{ActionRef, Catalog};
+use crate::finding::Finding;
+use crate::meta::{self, RuleMeta};
+use crate::rule::{Context, Rule};
+
+#[derive(Debug)]
+pub struct ResourceMismatch;
+
+impl Rule for ResourceMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &meta::TL211
+    }
+
+    fn check_policy(
+        &self,
+        _cx: &Context<'_>,
+        document: &Document,
+        policy: &PolicyDocument,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(access) = PolicyAccess::of(document, policy) else {
+            return;
+        };
+        let catalog = Catalog::get();
+        for grant in &access.grants {
+            let resources = grant.statement.resources();
+            // `*`, `NotResource` and placeholders (`${aws_s3_bucket.x.arn}`) can be anything.
+            if grant.on_any_resource()
+                || resources.is_empty()
+                || resources
+                    .iter()
+                    .any(|r| is_placeholder(&r.value) && !r.value.starts_with("arn:"))
+            {
+                continue;
+            }
+            let Some(resource_block) = &grant.statement.resource else {
+                continue;
+            };
+            for (pattern, set) in &grant.patterns {
+                let actions: Vec<ActionRef<'_>> =
+                    set.iter().filter_map(|id| catalog.action(id)).collect();
+                if actions.is_empty()
+                    || actions
+                        .iter()
+                        .any(|a| resources.iter().any(|r| acts_on(a, &r.value)))
+                {
+                    continue;
+                }
+                let message = match actions.as_slice() {
+                    [one] if !one.has_resource_types() => format!(
+                        "`{}` does not support resource-level permissions: it is granted only with `Resource: \"*\"`, so this statement does not grant it",
+                        pattern.value
+                    ),
+                    [one] => format!(
+                        "`{}` acts on {}, and none of this statement's resources is one: the statement does not grant it",
+                        pattern.value,
+                        type_list(one)
+                    ),
+                    _ => format!(
+                        "none of the {} actions `{}` matches can act on this statement's resources: the statement does not grant them",
+                        actions.len(),
+                        pattern.value
+                    ),
+                };
+                let help = match actions.as_slice() {
+                    [one] if one.has_resource_types() => format!(
+                        "add a resource of the right type, e.g. `{}`",
+                        one.resource_types()
+                            .min_by_key(|t| t.arn.len())
+                            .map_or("", |t| t.arn)
+                    ),
+                    _ => "move the action to a statement with the resources it acts on (`*` for actions without resource-level permissions)".to_string(),
+                };
+                out.push(
+                    Finding::new(self.meta(), pattern.span, message)
+                        .with_help(help)
+                        .with_related(resource_block.span, "the statement's resources"),
+                );
+            }
+        }
+    }
+}
+
+/// Whether `action` can act on some resource the pattern matches.
+fn acts_on(action: &ActionRef<'_>, resource: &str) -> bool {
+    action.resource_types().any(|t| t.could_match(resource))
+}
+
+/// "`accesspointobject` or `object` resources": the first resource types of an action.
+fn type_list(action: &ActionRef<'_>) -> String {
+    let types: Vec<String> = action
+        .resource_types()
+        .take(3)
+        .map(|t| format!("`{}`", t.name))
+        .collect();
+    format!("{} resources", types.join(" or "))
+}

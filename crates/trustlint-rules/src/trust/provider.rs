@@ -1,0 +1,168 @@
+//! Which CI system an OIDC identity provider belongs to, recognised by its host, and the
+//! `sub` language its tokens are reasoned over.
+//!
+//! GitLab providers are `gitlab.com`, the configured GitLab host or issuer (`[gitlab]
+//! host`, `issuer`, `--gitlab-host`), and — a documented heuristic for self-managed
+//! instances nobody configured — any other host whose name contains `gitlab`
+//! (`gitlab.example.com`, `gitlab.internal`). Known hosts of other CI systems are never
+//! GitLab. Only GitLab providers get the GitLab `sub` grammar (and the rules built on it:
+//! TL103, TL104, TL115, TL116, TL117); every provider gets TL101, TL102 and TL105–TL112.
+//!
+//! For other providers, "every token" means every `sub` of the provider's default
+//! format that any project can obtain: `repo:…` on GitHub, `organization:…` on Terraform
+//! Cloud, `org/…` on CircleCI, any string otherwise.
+
+use trustlint_parser::iam::OidcProviderArn;
+
+use crate::analysis::automaton::{Dfa, Expr};
+use crate::analysis::sub_questions::SubGrammar;
+use crate::rule::Context;
+use crate::settings::Settings;
+
+/// The CI system behind an OIDC provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProviderKind {
+    GitLab,
+    GitHub,
+    TerraformCloud,
+    CircleCi,
+    Bitbucket,
+    Other,
+}
+
+/// Known non-GitLab hosts (compared ignoring case; a provider may add a path).
+const KNOWN_HOSTS: &[(&str, ProviderKind)] = &[
+    ("token.actions.githubusercontent.com", ProviderKind::GitHub),
+    ("app.terraform.io", ProviderKind::TerraformCloud),
+    ("oidc.circleci.com", ProviderKind::CircleCi),
+    ("api.bitbucket.org", ProviderKind::Bitbucket),
+];
+
+impl ProviderKind {
+    /// Recognises `provider` by its host (see the module documentation).
+    pub fn of(provider: &OidcProviderArn, settings: &Settings) -> ProviderKind {
+        let host = provider.host();
+        if let Some((_, kind)) = KNOWN_HOSTS
+            .iter()
+            .find(|(known, _)| host.eq_ignore_ascii_case(known))
+        {
+            return *kind;
+        }
+        let configured = [
+            Some(settings.gitlab_host.as_str()),
+            settings.issuer.as_deref(),
+        ];
+        let is_configured = configured.into_iter().flatten().any(|configured| {
+            let configured = configured
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .trim_end_matches('/');
+            configured.eq_ignore_ascii_case(&provider.provider)
+                || configured.eq_ignore_ascii_case(host)
+        });
+        if host.eq_ignore_ascii_case("gitlab.com")
+            || is_configured
+            || host.to_ascii_lowercase().contains("gitlab")
+        {
+            ProviderKind::GitLab
+        } else {
+            ProviderKind::Other
+        }
+    }
+
+    pub fn is_gitlab(self) -> bool {
+        self == ProviderKind::GitLab
+    }
+
+    /// The literal start of every `sub` in the provider's default format.
+    fn sub_prefix(self) -> &'static str {
+        match self {
+            ProviderKind::GitHub => "repo:",
+            ProviderKind::TerraformCloud => "organization:",
+            ProviderKind::CircleCi => "org/",
+            ProviderKind::GitLab | ProviderKind::Bitbucket | ProviderKind::Other => "",
+        }
+    }
+}
+
+impl ProviderKind {
+    /// An exact `sub` value of this provider's default format, for help texts.
+    pub fn example_sub(self, settings: &Settings) -> String {
+        let project = settings
+            .gitlab_project
+            .as_deref()
+            .unwrap_or("mygroup/myproject");
+        match self {
+            ProviderKind::GitLab => format!(
+                "project_path:{project}:ref_type:branch:ref:{}",
+                settings.default_branch
+            ),
+            ProviderKind::GitHub => "repo:my-org/my-repo:ref:refs/heads/main".to_owned(),
+            ProviderKind::TerraformCloud => {
+                "organization:my-org:project:my-project:workspace:my-workspace:run_phase:apply"
+                    .to_owned()
+            }
+            ProviderKind::CircleCi => "org/ORG_ID/project/PROJECT_ID/user/USER_ID".to_owned(),
+            ProviderKind::Bitbucket | ProviderKind::Other => {
+                "the exact subject your pipeline's token carries".to_owned()
+            }
+        }
+    }
+}
+
+/// The `sub` grammar for tokens of a provider of `kind`: the configured GitLab grammar,
+/// or the generic universe of another provider. `None` when the GitLab grammar is
+/// unavailable (invalid `sub-claim`) or the universe can't be built.
+pub fn sub_grammar(cx: &Context<'_>, kind: ProviderKind) -> Option<SubGrammar> {
+    if kind.is_gitlab() {
+        return cx.sub_grammar().cloned();
+    }
+    let universe = Expr::Seq(vec![Expr::literal(kind.sub_prefix()), Expr::any_string()]);
+    Dfa::from_expr(&universe).ok().map(SubGrammar::generic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(arn: &str, settings: &Settings) -> ProviderKind {
+        ProviderKind::of(&OidcProviderArn::parse(arn).unwrap(), settings)
+    }
+
+    #[test]
+    fn recognises_providers_by_host() {
+        let settings = Settings::default();
+        let arn = |provider: &str| format!("arn:aws:iam::210987654321:oidc-provider/{provider}");
+        assert_eq!(kind(&arn("gitlab.com"), &settings), ProviderKind::GitLab);
+        assert_eq!(
+            kind(&arn("gitlab.example.com/gitlab"), &settings),
+            ProviderKind::GitLab
+        );
+        assert_eq!(
+            kind(&arn("token.actions.githubusercontent.com"), &settings),
+            ProviderKind::GitHub
+        );
+        assert_eq!(
+            kind(&arn("app.terraform.io"), &settings),
+            ProviderKind::TerraformCloud
+        );
+        assert_eq!(
+            kind(&arn("oidc.circleci.com/org/1234"), &settings),
+            ProviderKind::CircleCi
+        );
+        assert_eq!(kind(&arn("code.acme.io"), &settings), ProviderKind::Other);
+        let configured = Settings {
+            gitlab_host: "code.acme.io".into(),
+            ..Settings::default()
+        };
+        assert_eq!(
+            kind(&arn("code.acme.io"), &configured),
+            ProviderKind::GitLab
+        );
+        let issuer = Settings {
+            issuer: Some("https://example.com/ci".into()),
+            ..Settings::default()
+        };
+        assert_eq!(kind(&arn("example.com/ci"), &issuer), ProviderKind::GitLab);
+    }
+}

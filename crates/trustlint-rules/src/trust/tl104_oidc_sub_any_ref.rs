@@ -1,0 +1,90 @@
+//! TL104 oidc-sub-any-ref: a GitLab trust that admits every branch (or every tag) of
+//! some project, so any pusher can assume the role from an unprotected ref.
+
+use trustlint_parser::iam::PolicyDocument;
+use trustlint_parser::input::Document;
+
+use super::{analyze_grants, variable_syntax};
+use crate::analysis::glob::Case;
+use crate::analysis::sub_claim::RefType;
+use crate::finding::Finding;
+use crate::meta::{self, RuleMeta};
+use crate::rule::{Context, Rule};
+
+#[derive(Debug)]
+pub struct OidcSubAnyRef;
+
+impl Rule for OidcSubAnyRef {
+    fn meta(&self) -> &'static RuleMeta {
+        &meta::TL104
+    }
+
+    fn check_policy(
+        &self,
+        cx: &Context<'_>,
+        _document: &Document,
+        policy: &PolicyDocument,
+        out: &mut Vec<Finding>,
+    ) {
+        for analysis in analyze_grants(cx, policy) {
+            let Some((project, ref_type)) = analysis.every_ref() else {
+                continue;
+            };
+            let values = analysis.positive_sub_values();
+            // The value that alone admits every such ref, else any `sub` condition.
+            let culprit = values.iter().find(|v| {
+                v.language
+                    .accepts_every_ref_of(&project, ref_type)
+                    .unwrap_or(false)
+            });
+            let primary = culprit
+                .map(|v| v.value.span)
+                .or_else(|| analysis.sub_conditions().next().map(|c| c.values_span))
+                .unwrap_or(analysis.grant.statement.span);
+            let example = analysis
+                .gitlab_subs()
+                .and_then(|subs| {
+                    let grammar = analysis.reasoner.as_ref()?.grammar();
+                    subs.intersection(&grammar.project(&project, Some(ref_type)).ok()?)
+                        .ok()?
+                        .witness()
+                })
+                .unwrap_or_default();
+            let written = culprit.map_or_else(String::new, |v| format!("`{}` ", v.value.value));
+            // A pattern naming one project, or several (`project_path:acme/*`)?
+            let one_project = culprit.is_some_and(|v| {
+                analysis.reasoner.as_ref().is_some_and(|r| {
+                    r.grammar()
+                        .named_namespace(&v.pattern(variable_syntax(policy)), Case::Sensitive)
+                        .is_ok_and(|report| report.exact_project)
+                })
+            });
+            let whose = if one_project {
+                format!("of `{project}`")
+            } else {
+                format!("of every project it matches, such as `{project}`")
+            };
+            let tags_too = ref_type == RefType::Branch
+                && analysis.gitlab_subs().is_some_and(|subs| {
+                    subs.accepts_every_ref_of(&project, RefType::Tag)
+                        .unwrap_or(false)
+                });
+            let refs = if tags_too {
+                "branch and every tag".to_owned()
+            } else {
+                ref_type.to_string()
+            };
+            let message = format!(
+                "{written}admits every {refs} {whose}: anyone who can push a {ref_type} there — for example `{example}` — can assume this role from an unprotected ref"
+            );
+            out.push(
+                Finding::new(self.meta(), primary, message)
+                    .with_help(format!(
+                        "pin the protected ref: `project_path:{project}:ref_type:branch:ref:{}` (one role per environment)",
+                        cx.settings.default_branch
+                    ))
+                    .with_related(analysis.grant.principal.span, analysis.grant.trusted_here()),
+            );
+        }
+    }
+}

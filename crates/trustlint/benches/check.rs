@@ -1,0 +1,208 @@
+//! Micro benchmarks of one file's check against its parse-only floor (`make bench`):
+//! a GitLab OIDC trust policy and a large generated `.gitlab-ci.yml` (anchors, merge keys,
+//! deep `extends` chains) at 1×, 4× and 16× size, plus the fixed cost of the YAML
+//! loader's parser thread. Figures are recorded in docs/performance.md.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use trustlint_parser::input::{self, Discovery, Workspace};
+use trustlint_parser::json::parse_json;
+use trustlint_parser::yaml::parse_yaml;
+use trustlint_parser::{FileId, Limits, SourceFile};
+use trustlint_rules::{engine, registry, Context, Settings};
+
+/// A trust policy as teams write them: the GitLab statement (audience, exact and
+/// wildcard subs), a Deny carve-out, and an unrelated service principal.
+const TRUST_POLICY: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "GitLabDeploy",
+      "Effect": "Allow",
+      "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"},
+      "Action": "sts:AssumeRoleWithWebIdentity",
+      "Condition": {
+        "StringEquals": {"gitlab.com:aud": "https://gitlab.com"},
+        "StringLike": {
+          "gitlab.com:sub": [
+            "project_path:platform/api:ref_type:branch:ref:main",
+            "project_path:platform/api:ref_type:tag:ref:v*",
+            "project_path:platform/api:ref_type:branch:ref:release/*"
+          ]
+        }
+      }
+    },
+    {
+      "Sid": "NoFeatureBranches",
+      "Effect": "Deny",
+      "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"},
+      "Action": "sts:AssumeRoleWithWebIdentity",
+      "Condition": {
+        "StringLike": {"gitlab.com:sub": "project_path:platform/api:ref_type:branch:ref:feature/*"}
+      }
+    },
+    {
+      "Sid": "Ec2",
+      "Effect": "Allow",
+      "Principal": {"Service": "ec2.amazonaws.com"},
+      "Action": "sts:AssumeRole"
+    }
+  ]
+}
+"#;
+
+/// Depth of the `.level-N` template chain every job `extends`.
+const EXTENDS_DEPTH: usize = 12;
+
+/// A `.gitlab-ci.yml` with `jobs` jobs: anchors merged with `<<:`, aliases of `rules`,
+/// `id_tokens`, and an `extends` chain [`EXTENDS_DEPTH`] templates deep.
+fn pipeline(jobs: usize) -> String {
+    let mut out = String::from(
+        "stages: [build, test, deploy]\n\
+         variables:\n  AWS_REGION: eu-west-1\n\
+         .aws: &aws\n  image: registry.example.com/aws:2\n  id_tokens:\n    GITLAB_OIDC_TOKEN:\n      aud: https://gitlab.com\n\
+         .rules-main: &rules-main\n  - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n  - if: $CI_COMMIT_TAG =~ /^v\\d+/\n    when: manual\n\
+         .level-0:\n  tags: [docker]\n  retry: 1\n",
+    );
+    for level in 1..EXTENDS_DEPTH {
+        out.push_str(&format!(
+            ".level-{level}:\n  extends: .level-{}\n  variables:\n    LEVEL_{level}: \"{level}\"\n",
+            level - 1
+        ));
+    }
+    for job in 0..jobs {
+        let stage = ["build", "test", "deploy"][job % 3];
+        out.push_str(&format!(
+            "{stage}-{job}:\n  extends: .level-{}\n  <<: *aws\n  stage: {stage}\n  rules: *rules-main\n  script:\n    - ./ci/{stage}.sh {job}\n    - aws sts get-caller-identity\n",
+            EXTENDS_DEPTH - 1
+        ));
+    }
+    out
+}
+
+/// Loads `file` and runs every rule with default settings, as `trustlint check` does for
+/// one file (a fresh context, so per-run analyses are built too). Returns the finding count.
+fn check(file: SourceFile, limits: &Limits, settings: &Settings) -> usize {
+    let mut workspace = Workspace::default();
+    workspace
+        .documents
+        .extend(input::load(&file, None, Discovery::Named, limits));
+    workspace.sources.push(file);
+    let cx = Context::new(&workspace, settings);
+    engine::run(registry::all(), &cx).len()
+}
+
+fn source(name: &str, text: &str) -> SourceFile {
+    SourceFile::new(FileId(0), PathBuf::from(name), text)
+}
+
+fn trust_policy(c: &mut Criterion) {
+    let limits = Limits::default();
+    let settings = Settings::default();
+    let mut group = c.benchmark_group("trust_policy");
+    group.throughput(Throughput::Bytes(TRUST_POLICY.len() as u64));
+    group.bench_function("parse_only", |b| {
+        b.iter(|| parse_json(FileId(0), black_box(TRUST_POLICY), &limits))
+    });
+    group.bench_function("load", |b| {
+        b.iter(|| {
+            let file = source("role.json", black_box(TRUST_POLICY));
+            input::load(&file, None, Discovery::Named, &limits).map(|d| d.problems.len())
+        })
+    });
+    group.bench_function("load_and_check", |b| {
+        b.iter(|| {
+            check(
+                source("role.json", black_box(TRUST_POLICY)),
+                &limits,
+                &settings,
+            )
+        })
+    });
+    // The rules alone on a loaded file, with the per-run analyses already built (the
+    // steady state of a run over many files).
+    let file = source("role.json", TRUST_POLICY);
+    let mut workspace = Workspace::default();
+    workspace
+        .documents
+        .extend(input::load(&file, None, Discovery::Named, &limits));
+    workspace.sources.push(file);
+    let cx = Context::new(&workspace, &settings);
+    engine::run(registry::all(), &cx);
+    group.bench_function("rules_warm", |b| {
+        b.iter(|| engine::run(registry::all(), black_box(&cx)).len())
+    });
+    group.finish();
+}
+
+fn gitlab_ci(c: &mut Criterion) {
+    let limits = Limits::default();
+    let settings = Settings::default();
+    let mut group = c.benchmark_group("gitlab_ci");
+    for (scale, jobs) in [("1x", 100), ("4x", 400), ("16x", 1600)] {
+        let text = pipeline(jobs);
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_with_input(BenchmarkId::new("parse_only", scale), &text, |b, text| {
+            b.iter(|| parse_yaml(FileId(0), black_box(text), &limits).is_ok())
+        });
+        group.bench_with_input(
+            BenchmarkId::new("load_and_check", scale),
+            &text,
+            |b, text| {
+                b.iter(|| {
+                    check(
+                        source(".gitlab-ci.yml", black_box(text)),
+                        &limits,
+                        &settings,
+                    )
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+/// The YAML loader parses on its own thread with a stack sized for the depth limit
+/// (2 MiB + 128 KiB per level in yaml.rs: 18 MiB by default). This measures that fixed
+/// per-file cost: spawning and joining such a thread with no work, against parsing a
+/// tiny file (which includes one such spawn).
+fn yaml_thread(c: &mut Criterion) {
+    let limits = Limits::default();
+    let stack = 2 * 1024 * 1024 + limits.max_depth * 128 * 1024;
+    let mut group = c.benchmark_group("yaml_thread");
+    group.bench_function("spawn_join_18MiB_stack", |b| {
+        b.iter(|| {
+            std::thread::scope(|scope| {
+                std::thread::Builder::new()
+                    .stack_size(stack)
+                    .spawn_scoped(scope, || black_box(1))
+                    .map(|thread| thread.join().is_ok())
+                    .is_ok()
+            })
+        })
+    });
+    group.bench_function("parse_tiny_file", |b| {
+        b.iter(|| parse_yaml(FileId(0), black_box("stages: [test]\n"), &limits).is_ok())
+    });
+    group.bench_function("parse_json_tiny_file", |b| {
+        b.iter(|| parse_json(FileId(0), black_box("{\"stages\": [\"test\"]}"), &limits).is_ok())
+    });
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = trust_policy, gitlab_ci, yaml_thread
+}
+criterion_main!(benches);
