@@ -159,7 +159,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
 
 /// An error unless `code` names a rule.
 pub fn check_code(code: &str) -> Result<(), String> {
-    if trustlint_rules::meta::by_code(code).is_some() {
+    if trustlint_rules::meta::by_code(code).is_some() || trustlint_rules::meta::is_planned(code) {
         return Ok(());
     }
     let codes: Vec<&str> = trustlint_rules::meta::ALL.iter().map(|m| m.code).collect();
@@ -233,8 +233,8 @@ ci-files = ["ci/pipeline.yml"]
 audiences = ["https://gitlab.com"]
 
 [rules]
-ignore = ["TL101"]
-severity = { TL101 = "warning" }
+ignore = ["TL113"]
+severity = { TL104 = "error" }
 
 [[roles]]
 arn = "arn:aws:iam::123456789012:role/deploy"
@@ -251,8 +251,8 @@ codes = ["TL002"]
         assert_eq!(config.gitlab.protected_refs.len(), 2);
         assert_eq!(config.roles.len(), 1);
         assert_eq!(
-            config.rules.severity.get("TL101").map(String::as_str),
-            Some("warning")
+            config.rules.severity.get("TL104").map(String::as_str),
+            Some("error")
         );
     }
 
@@ -275,6 +275,10 @@ codes = ["TL002"]
     fn wrong_types_and_codes_are_errors() {
         assert!(parse("[gitlab]\nhost = 3\n").is_err());
         assert!(parse("[rules]\nignore = [\"TL999\"]\n").is_err());
+        assert!(
+            parse("[rules]\nignore = [\"TL113\"]\n").is_ok(),
+            "planned codes are accepted"
+        );
         assert!(parse("[rules]\nseverity = { TL101 = \"fatal\" }\n").is_err());
         assert!(parse("not toml at all =").is_err());
     }
