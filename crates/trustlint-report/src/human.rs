@@ -29,7 +29,9 @@ pub(crate) fn write(report: &Report<'_>, style: HumanStyle, out: &mut dyn Write)
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_context_lines(1)
         .with_width(100)
-        .with_break_words(false)
+        // Wrapping splits suggested values (`project_path:acme/` | `web:…`) that users
+        // copy; terminals wrap long lines themselves.
+        .with_wrap_lines(false)
         .with_links(false);
     let mut snippets_in_file = std::collections::HashMap::new();
     for finding in report.findings {
