@@ -82,6 +82,6 @@ mod tests {
     #[test]
     fn lookup() {
         assert!(by_code("tl001").is_some());
-        assert!(by_code("TL000").is_none());
+        assert!(by_code("tl000").is_none());
     }
 }

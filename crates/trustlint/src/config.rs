@@ -233,7 +233,7 @@ ci-files = ["ci/pipeline.yml"]
 audiences = ["https://gitlab.com"]
 
 [rules]
-ignore = ["TL113"]
+ignore = ["tl113"]
 severity = { TL104 = "error" }
 
 [[roles]]
@@ -276,7 +276,7 @@ codes = ["TL002"]
         assert!(parse("[gitlab]\nhost = 3\n").is_err());
         assert!(parse("[rules]\nignore = [\"TL999\"]\n").is_err());
         assert!(
-            parse("[rules]\nignore = [\"TL113\"]\n").is_ok(),
+            parse("[rules]\nignore = [\"tl113\"]\n").is_ok(),
             "planned codes are accepted"
         );
         assert!(parse("[rules]\nseverity = { TL101 = \"fatal\" }\n").is_err());

@@ -360,5 +360,5 @@ fn rules_and_explain() {
         text.starts_with("# TL101 oidc-trust-missing-sub") && text.contains("## Fix"),
         "{text}"
     );
-    trustlint(&dir).args(["explain", "TL100"]).assert().code(2);
+    trustlint(&dir).args(["explain", "tl100"]).assert().code(2);
 }
