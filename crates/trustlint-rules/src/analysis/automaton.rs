@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// The most states a DFA may have.
 pub const MAX_STATES: usize = 20_000;
@@ -516,7 +517,8 @@ impl Dfa {
         };
         // (state of this automaton, fields begun so far, capped at index + 1)
         let mut keys = vec![(0, 0)];
-        let mut ids: HashMap<(usize, usize), usize> = HashMap::from([((0, 0), 0)]);
+        let mut ids: FastMap<(usize, usize), usize> = FastMap::default();
+        ids.insert((0, 0), 0);
         let mut next = Vec::new();
         let mut accepting = Vec::new();
         let mut i = 0;
@@ -614,7 +616,8 @@ impl Dfa {
         let b = other.over_alphabet(&alphabet);
         let width = alphabet.width();
         let mut pairs = vec![(0, 0)];
-        let mut ids: HashMap<(usize, usize), usize> = HashMap::from([((0, 0), 0)]);
+        let mut ids: FastMap<(usize, usize), usize> = FastMap::default();
+        ids.insert((0, 0), 0);
         let mut next = Vec::new();
         let mut accepting = Vec::new();
         let mut i = 0;
@@ -652,7 +655,7 @@ impl Dfa {
         let mut class: Vec<usize> = self.accepting.iter().map(|&a| usize::from(a)).collect();
         let mut count = class.iter().copied().collect::<BTreeSet<_>>().len();
         loop {
-            let mut ids: HashMap<Vec<usize>, usize> = HashMap::new();
+            let mut ids: FastMap<Vec<usize>, usize> = FastMap::default();
             let mut refined = Vec::with_capacity(n);
             for q in 0..n {
                 let own = class.get(q).copied().unwrap_or(0);
@@ -883,6 +886,41 @@ impl Nfa {
             accepting,
         }
         .minimized())
+    }
+}
+
+/// A hash map with a cheap multiplicative hasher (the FxHash scheme) for the integer keys
+/// of state tables, where SipHash's protection against chosen keys buys nothing and costs
+/// a fifth of the automaton time.
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<StateHasher>>;
+
+#[derive(Default)]
+struct StateHasher(u64);
+
+impl Hasher for StateHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Integer slices arrive here as raw bytes: take them a word at a time.
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+        for &byte in chunks.remainder() {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
