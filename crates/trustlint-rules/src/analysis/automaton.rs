@@ -655,7 +655,8 @@ impl Dfa {
         let mut class: Vec<usize> = self.accepting.iter().map(|&a| usize::from(a)).collect();
         let mut count = class.iter().copied().collect::<BTreeSet<_>>().len();
         loop {
-            let mut ids: FastMap<Vec<usize>, usize> = FastMap::default();
+            let mut ids: FastMap<Vec<usize>, usize> =
+                FastMap::with_capacity_and_hasher(n, BuildHasherDefault::default());
             let mut refined = Vec::with_capacity(n);
             for q in 0..n {
                 let own = class.get(q).copied().unwrap_or(0);
