@@ -460,12 +460,11 @@ impl Dfa {
         let ends_field: Vec<bool> = (0..dfa.state_count())
             .map(|q| dfa.is_accepting(q) || live.get(dfa.step(q, sep)).copied().unwrap_or(false))
             .collect();
-        let mut sets: Vec<BTreeSet<usize>> = vec![current.clone()];
-        let mut ids: HashMap<BTreeSet<usize>, usize> = HashMap::from([(current, 0)]);
+        let mut states = StateTable::new(current, width);
         let mut next = Vec::new();
         let mut accepting = Vec::new();
         let mut i = 0;
-        while let Some(set) = sets.get(i).cloned() {
+        while let Some(set) = states.get(i).cloned() {
             accepting.push(
                 set.iter()
                     .any(|&q| ends_field.get(q).copied().unwrap_or(false)),
@@ -476,17 +475,7 @@ impl Dfa {
                 } else {
                     set.iter().map(|&q| dfa.step(q, symbol)).collect()
                 };
-                let id = match ids.get(&target) {
-                    Some(&id) => id,
-                    None => {
-                        let id = sets.len();
-                        check_size(id + 1, width)?;
-                        ids.insert(target.clone(), id);
-                        sets.push(target);
-                        id
-                    }
-                };
-                next.push(id);
+                next.push(states.id(target)?);
             }
             i += 1;
         }
@@ -516,9 +505,7 @@ impl Dfa {
                 .fold(q, |q, c| dfa.step(q, dfa.alphabet.symbol_of(c)))
         };
         // (state of this automaton, fields begun so far, capped at index + 1)
-        let mut keys = vec![(0, 0)];
-        let mut ids: FastMap<(usize, usize), usize> = FastMap::default();
-        ids.insert((0, 0), 0);
+        let mut keys = StateTable::new((0, 0), width);
         let mut next = Vec::new();
         let mut accepting = Vec::new();
         let mut i = 0;
@@ -539,17 +526,7 @@ impl Dfa {
                     let bump = usize::from(symbol == sep && field < index);
                     (dfa.step(q, symbol), field + bump)
                 };
-                let id = match ids.get(&target) {
-                    Some(&id) => id,
-                    None => {
-                        let id = keys.len();
-                        check_size(id + 1, width)?;
-                        ids.insert(target, id);
-                        keys.push(target);
-                        id
-                    }
-                };
-                next.push(id);
+                next.push(keys.id(target)?);
             }
             i += 1;
         }
@@ -615,27 +592,14 @@ impl Dfa {
         let a = self.over_alphabet(&alphabet);
         let b = other.over_alphabet(&alphabet);
         let width = alphabet.width();
-        let mut pairs = vec![(0, 0)];
-        let mut ids: FastMap<(usize, usize), usize> = FastMap::default();
-        ids.insert((0, 0), 0);
+        let mut pairs = StateTable::new((0, 0), width);
         let mut next = Vec::new();
         let mut accepting = Vec::new();
         let mut i = 0;
         while let Some(&(p, q)) = pairs.get(i) {
             accepting.push(accept(a.is_accepting(p), b.is_accepting(q)));
             for symbol in 0..width {
-                let target = (a.step(p, symbol), b.step(q, symbol));
-                let id = match ids.get(&target) {
-                    Some(&id) => id,
-                    None => {
-                        let id = pairs.len();
-                        check_size(id + 1, width)?;
-                        ids.insert(target, id);
-                        pairs.push(target);
-                        id
-                    }
-                };
-                next.push(id);
+                next.push(pairs.id((a.step(p, symbol), b.step(q, symbol)))?);
             }
             i += 1;
         }
@@ -846,13 +810,11 @@ impl Nfa {
     /// Subset construction.
     fn determinize(&self, start: usize, accept: usize) -> Result<Dfa, AutomatonError> {
         let width = self.alphabet.width();
-        let first = self.closure([start]);
-        let mut sets = vec![first.clone()];
-        let mut ids: HashMap<Vec<usize>, usize> = HashMap::from([(first, 0)]);
+        let mut states = StateTable::new(self.closure([start]), width);
         let mut next = Vec::new();
         let mut accepting = Vec::new();
         let mut i = 0;
-        while let Some(set) = sets.get(i).cloned() {
+        while let Some(set) = states.get(i).cloned() {
             accepting.push(set.binary_search(&accept).is_ok());
             let mut targets: Vec<Vec<usize>> = vec![Vec::new(); width];
             for &q in &set {
@@ -867,17 +829,7 @@ impl Nfa {
             }
             for target in targets {
                 let target = self.closure(target);
-                let id = match ids.get(&target) {
-                    Some(&id) => id,
-                    None => {
-                        let id = sets.len();
-                        check_size(id + 1, width)?;
-                        ids.insert(target.clone(), id);
-                        sets.push(target);
-                        id
-                    }
-                };
-                next.push(id);
+                next.push(states.id(target)?);
             }
             i += 1;
         }
@@ -887,6 +839,44 @@ impl Nfa {
             accepting,
         }
         .minimized())
+    }
+}
+
+/// The states of a construction (product, subset construction), numbered in the order
+/// they are discovered: the worklist walks them by number while `id` adds new ones, within
+/// the size caps.
+struct StateTable<K> {
+    keys: Vec<K>,
+    ids: FastMap<K, usize>,
+    width: usize,
+}
+
+impl<K: Clone + Eq + std::hash::Hash> StateTable<K> {
+    /// A table whose state 0 is `start`, for an alphabet of `width` symbols.
+    fn new(start: K, width: usize) -> Self {
+        let mut ids = FastMap::default();
+        ids.insert(start.clone(), 0);
+        StateTable {
+            keys: vec![start],
+            ids,
+            width,
+        }
+    }
+
+    fn get(&self, id: usize) -> Option<&K> {
+        self.keys.get(id)
+    }
+
+    /// The number of `key`, adding it as a new state when unseen.
+    fn id(&mut self, key: K) -> Result<usize, AutomatonError> {
+        if let Some(&id) = self.ids.get(&key) {
+            return Ok(id);
+        }
+        let id = self.keys.len();
+        check_size(id + 1, self.width)?;
+        self.ids.insert(key.clone(), id);
+        self.keys.push(key);
+        Ok(id)
     }
 }
 
