@@ -4,31 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use std::fs;
-use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn trustlint(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("trustlint").unwrap();
-    command
-        .current_dir(dir)
-        .env_remove("CI_SERVER_HOST")
-        .env_remove("CI_PROJECT_PATH");
-    command
-}
-
-/// A fresh folder under the target dir holding `files`.
-fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = fs::remove_dir_all(&dir);
-    for (path, text) in files {
-        let path = dir.join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-    dir
-}
+mod common;
+use common::{scratch, trustlint};
 
 const AUD_ONLY_TRUST: &str = r#"{
   "Version": "2012-10-17",

@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::workspace_root;
 
 fn check_json(root: &Path, relative: &Path) -> Value {
     let output = Command::cargo_bin("trustlint")

@@ -10,31 +10,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn trustlint(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("trustlint").unwrap();
-    command
-        .current_dir(dir)
-        .env_remove("CI_SERVER_HOST")
-        .env_remove("CI_PROJECT_PATH")
-        .env_remove("CI_DEFAULT_BRANCH");
-    command
-}
-
-/// A fresh folder under the target dir holding `files`.
-fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = fs::remove_dir_all(&dir);
-    for (path, text) in files {
-        let path = dir.join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-    dir
-}
+mod common;
+use common::{scratch, trustlint, workspace_root};
 
 /// Runs `check` and returns the exit code and standard output.
 fn check(dir: &Path, args: &[&str]) -> (i32, String) {
@@ -59,7 +36,7 @@ fn report(dir: &Path, format: &str, paths: &[&str]) -> Value {
 
 /// The demo (checked from its folder) and every fixture (named, from the workspace root).
 fn inputs() -> Vec<(PathBuf, String)> {
-    let root = root();
+    let root = workspace_root();
     let mut fixtures: Vec<String> = Vec::new();
     for rule in fs::read_dir(root.join("fixtures")).unwrap() {
         let rule = rule.unwrap().path();
@@ -91,7 +68,7 @@ fn inputs() -> Vec<(PathBuf, String)> {
 }
 
 fn validator(schema: &str) -> jsonschema::Validator {
-    let path = root().join("docs/schemas").join(schema);
+    let path = workspace_root().join("docs/schemas").join(schema);
     let schema: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
     jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -209,7 +186,7 @@ fn check_sarif(sarif: &Value, expected_rules: &[String], findings: usize, what: 
 
 #[test]
 fn sarif_has_related_locations_and_fixes_where_findings_have_them() {
-    let root = root();
+    let root = workspace_root();
     let sarif = report(&root, "sarif", &["fixtures/TL101/bad/star-sub.json"]);
     let result = &sarif["runs"][0]["results"][0];
     let related = result["relatedLocations"].as_array().unwrap();
@@ -292,7 +269,7 @@ fn inline_suppressions_silence_the_line_below_and_unused_ones_are_notes() {
 
 #[test]
 fn write_baseline_then_baseline_exits_0_on_the_demo() {
-    let demo = root().join("fixtures/demo");
+    let demo = workspace_root().join("fixtures/demo");
     let baseline = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-baseline.json");
     let baseline = baseline.to_str().unwrap();
     let (code, _) = check(&demo, &["--write-baseline", baseline]);
@@ -406,7 +383,7 @@ fn project_comes_from_the_gitlab_remote_unless_set() {
 
 #[test]
 fn sast_and_codequality_severities_and_ids() {
-    let root = root();
+    let root = workspace_root();
     let sast = report(
         &root,
         "gitlab-sast",

@@ -1,0 +1,37 @@
+//! Helpers shared by the CLI's integration tests: the binary with a clean environment,
+//! scratch folders, and the workspace root.
+
+#![allow(clippy::unwrap_used, dead_code)] // tests fail loudly; each test binary uses a subset
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The repository root (fixtures/, rules/, docs/).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The `trustlint` binary run in `dir`, without the GitLab CI variables of the machine.
+pub fn trustlint(dir: &Path) -> Command {
+    let mut command = Command::cargo_bin("trustlint").unwrap();
+    command
+        .current_dir(dir)
+        .env_remove("CI_SERVER_HOST")
+        .env_remove("CI_PROJECT_PATH")
+        .env_remove("CI_DEFAULT_BRANCH");
+    command
+}
+
+/// A fresh folder under the target dir holding `files`.
+pub fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    dir
+}
