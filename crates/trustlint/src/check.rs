@@ -154,7 +154,7 @@ fn load_one(
     includes: &dyn IncludeReader,
 ) -> (SourceFile, Option<Document>) {
     let path = display_path(&candidate.path);
-    let (text, problem) = match read_limited(&candidate.path, limits.max_file_bytes) {
+    let (text, problem) = match read_limited(id, &candidate.path, limits) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => (text, None),
             Err(error) => {
@@ -166,10 +166,7 @@ fn load_one(
                 )
             }
         },
-        Err(reason) => (
-            String::new(),
-            Some(Problem::parse(Span::new(id, 0, 0), reason)),
-        ),
+        Err(problem) => (String::new(), Some(problem)),
     };
     let file = SourceFile::new(id, path, text);
     let document = match problem {
@@ -179,17 +176,14 @@ fn load_one(
     (file, document)
 }
 
-/// Reads a file, refusing files over `max` bytes before reading them.
-fn read_limited(path: &Path, max: usize) -> Result<Vec<u8>, String> {
-    let size = fs::metadata(path)
-        .map_err(|e| format!("cannot read file: {e}"))?
-        .len();
-    if size > max as u64 {
-        return Err(format!(
-            "file is {size} bytes, over the limit of {max} bytes"
-        ));
-    }
-    fs::read(path).map_err(|e| format!("cannot read file: {e}"))
+/// Reads a file, refusing one over the size limit before reading it (the same TL001 the
+/// loaders give for text over the limit).
+fn read_limited(id: FileId, path: &Path, limits: &Limits) -> Result<Vec<u8>, Problem> {
+    let unreadable =
+        |e: std::io::Error| Problem::parse(Span::new(id, 0, 0), format!("cannot read file: {e}"));
+    let size = fs::metadata(path).map_err(unreadable)?.len();
+    limits.check_size(id, usize::try_from(size).unwrap_or(usize::MAX))?;
+    fs::read(path).map_err(unreadable)
 }
 
 /// The path as reports print it: relative to the current folder when below it.
