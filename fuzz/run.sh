@@ -5,7 +5,7 @@
 # and crashes per target. Exits non-zero when a target crashed.
 #
 #   FUZZ_SECONDS   time per target (default 60)
-#   FUZZ_TARGETS   targets to run (default: json yaml policy check)
+#   FUZZ_TARGETS   targets to run (default: json yaml policy check rules_if terraform)
 #   FUZZ_MAX_LEN   largest input libFuzzer generates, in bytes (default 16384)
 #   FUZZ_SANITIZER address (default) or none (faster, finds panics/overflows/hangs only)
 #   FUZZ_CORPUS    the shared corpus (default ../shared/corpus beside the checkout)
@@ -14,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 seconds=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-json yaml policy check}
+targets=${FUZZ_TARGETS:-json yaml policy check rules_if terraform}
 max_len=${FUZZ_MAX_LEN:-16384}
 sanitizer=${FUZZ_SANITIZER:-address}
 shared=${FUZZ_CORPUS:-$root/../shared/corpus}
@@ -33,7 +33,9 @@ seeds() {
     case $1 in
         json | policy) patterns=(-name '*.json') ;;
         yaml) patterns=(-name '*.yml' -o -name '*.yaml') ;;
-        check) patterns=(-name '*.json' -o -name '*.yml' -o -name '*.yaml') ;;
+        check) patterns=(-name '*.json' -o -name '*.yml' -o -name '*.yaml' -o -name '*.tf') ;;
+        terraform) patterns=(-name '*.tf') ;;
+        rules_if) return ;; # seeded with expressions below
     esac
     local dirs=("$root/fixtures")
     if [ -d "$shared" ]; then
@@ -55,6 +57,13 @@ for target in $targets; do
     while IFS= read -r seed; do
         cp "$seed" "$corpus/seed-$(sha1sum <"$seed" | cut -c1-16)"
     done < <(seeds "$target"; find "$root/fuzz/regressions" -type f ! -name '*.md')
+    if [ "$target" = rules_if ]; then
+        # Every distinct `if:` value of the YAML seeds, one expression per seed file.
+        seeds yaml | xargs -r sed -n 's/^[[:space:]-]*if:[[:space:]]*//p' | sort -u |
+            while IFS= read -r expression; do
+                printf '%s' "$expression" >"$corpus/seed-$(printf '%s' "$expression" | sha1sum | cut -c1-16)"
+            done
+    fi
     log=$logs/$target.log
     echo "== fuzz $target for ${seconds}s ($(ls "$corpus" | wc -l) inputs in corpus, log $log)"
     (cd fuzz && cargo fuzz run --sanitizer "$sanitizer" --debug-assertions "$target" \

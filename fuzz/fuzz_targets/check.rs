@@ -1,5 +1,6 @@
-//! Fuzz target: the whole check of one file, as a detected policy, a forced policy and a
-//! GitLab CI file: loading, every registered rule, and the human and JSON reports.
+//! Fuzz target: the whole check of one file, as a detected policy, a forced policy, a
+//! GitLab CI file and a Terraform file: loading, every registered rule, and the human and
+//! JSON reports.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -17,7 +17,7 @@ pub fn text(data: &[u8]) -> String {
 }
 
 /// The file names (and forced kinds) one input is checked under: a walked `.json` file
-/// (kind detected from content), and a `.gitlab-ci.yml` (kind from the name).
+/// (kind detected from content), a `.gitlab-ci.yml` and a `.tf` file (kinds from the name).
 const AS: &[(&str, Option<InputKind>, Discovery)] = &[
     ("policy.json", None, Discovery::Walked),
     (
@@ -26,6 +26,7 @@ const AS: &[(&str, Option<InputKind>, Discovery)] = &[
         Discovery::Named,
     ),
     (".gitlab-ci.yml", None, Discovery::Named),
+    ("main.tf", None, Discovery::Walked),
 ];
 
 /// The whole check of `text` as each kind of file: load, all rules with default

@@ -86,6 +86,7 @@ impl Reader<'_> {
             .iter()
             .filter_map(|attached| attached.get("PolicyArn").and_then(spanned_text))
             .collect();
+        let (tags, tags_known) = key_value_tags(node.get("Tags"), spanned_text);
         Some(Role {
             span: node.span,
             name,
@@ -94,7 +95,8 @@ impl Reader<'_> {
             inline_policies,
             managed_policy_arns,
             max_session_duration: node.get("MaxSessionDuration").and_then(spanned_text),
-            tags: key_value_tags(node.get("Tags")),
+            tags,
+            tags_known,
         })
     }
 
@@ -151,18 +153,31 @@ pub(crate) fn spanned_text(node: &Node) -> Option<Spanned<String>> {
     node.scalar_text().map(|text| Spanned::new(text, node.span))
 }
 
-/// `[{"Key": …, "Value": …}]` tags (IAM exports and CloudFormation).
-pub(crate) fn key_value_tags(node: Option<&Node>) -> Vec<Tag> {
-    node.and_then(Node::as_seq)
-        .unwrap_or_default()
+/// `[{"Key": …, "Value": …}]` tags (IAM exports and CloudFormation), each part read
+/// with `text`, and whether every tag could be read (`false` for a list that is not
+/// written out, such as CloudFormation's `Tags: !Ref Tags`, or an item without a
+/// readable `Key` and `Value`).
+pub(crate) fn key_value_tags(
+    node: Option<&Node>,
+    text: fn(&Node) -> Option<Spanned<String>>,
+) -> (Vec<Tag>, bool) {
+    let Some(node) = node else {
+        return (Vec::new(), true);
+    };
+    let Some(items) = node.as_seq() else {
+        return (Vec::new(), false);
+    };
+    let tags: Vec<Tag> = items
         .iter()
         .filter_map(|tag| {
             Some(Tag {
-                key: spanned_text(tag.get("Key")?)?,
-                value: spanned_text(tag.get("Value")?)?,
+                key: text(tag.get("Key")?)?,
+                value: text(tag.get("Value")?)?,
             })
         })
-        .collect()
+        .collect();
+    let known = tags.len() == items.len();
+    (tags, known)
 }
 
 #[cfg(test)]

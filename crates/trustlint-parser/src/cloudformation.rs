@@ -187,6 +187,7 @@ impl Loader<'_> {
             .iter()
             .filter_map(spanned_value)
             .collect();
+        let (tags, tags_known) = key_value_tags(property("Tags"), spanned_value);
         Role {
             span: resource.span,
             name,
@@ -195,7 +196,8 @@ impl Loader<'_> {
             inline_policies,
             managed_policy_arns,
             max_session_duration: property("MaxSessionDuration").and_then(spanned_text),
-            tags: key_value_tags(property("Tags")),
+            tags,
+            tags_known,
         }
     }
 
@@ -390,6 +392,32 @@ Resources:
         assert_eq!(role.name.value, "R");
         let effect = role.trust.as_ref().unwrap().statements[0].effect.unwrap();
         assert_eq!(&text[effect.span.range()], r#"\"Allow\""#);
+    }
+
+    #[test]
+    fn tags_written_as_an_intrinsic_are_unknown() {
+        let tags = |tags: &str| {
+            let text = format!(
+                "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Tags: {tags}\n"
+            );
+            let root = parse_yaml(FileId(0), &text, &Limits::default()).unwrap();
+            let role = load(&root, &text).roles[0].clone();
+            let values: Vec<String> = role.tags.iter().map(|t| t.value.value.clone()).collect();
+            (values, role.tags_known)
+        };
+        assert_eq!(
+            tags("[{Key: env, Value: prod}]"),
+            (vec!["prod".into()], true)
+        );
+        assert_eq!(
+            tags("[{Key: env, Value: !Ref Env}]"),
+            (vec!["${Env}".into()], true)
+        );
+        assert_eq!(tags("!Ref Tags"), (vec![], false));
+        assert_eq!(
+            tags("[!If [C, {Key: env, Value: prod}, !Ref AWS::NoValue]]"),
+            (vec![], false)
+        );
     }
 
     #[test]

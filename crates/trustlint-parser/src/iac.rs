@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::aws_export::{is_export, load_export};
 use crate::cloudformation::{is_template, load_template};
+use crate::gitlab::{IncludeReader, IncludedText};
 use crate::iam::role::IamResources;
 use crate::input::{Content, Discovery, Document, InputKind};
 use crate::json::parse_json;
@@ -68,9 +69,15 @@ pub fn json_document(file: &SourceFile, kind: InputKind, root: &Node, limits: &L
 }
 
 /// Loads a file forced (or named by its extension) to be one of the IaC/export kinds.
-pub fn load_as(file: &SourceFile, kind: InputKind, limits: &Limits) -> Document {
+/// Terraform HCL reads its module's other `*.tf` files through `files`.
+pub fn load_as(
+    file: &SourceFile,
+    kind: InputKind,
+    limits: &Limits,
+    files: &dyn IncludeReader,
+) -> Document {
     if kind == InputKind::Terraform && extension(&file.path) != Some("json") {
-        return hcl_document(file, limits);
+        return hcl_document(file, limits, files);
     }
     let parsed = if kind == InputKind::CloudFormation && extension(&file.path) != Some("json") {
         parse_yaml(file.id, &file.text, limits)
@@ -85,9 +92,14 @@ pub fn load_as(file: &SourceFile, kind: InputKind, limits: &Limits) -> Document 
 
 /// Loads a walked or named `*.tf`, `*.yaml` or `*.yml` file that no other kind claimed:
 /// Terraform by name, YAML only when it is a CloudFormation template.
-pub fn load_by_name(file: &SourceFile, discovery: Discovery, limits: &Limits) -> Option<Document> {
+pub fn load_by_name(
+    file: &SourceFile,
+    discovery: Discovery,
+    limits: &Limits,
+    files: &dyn IncludeReader,
+) -> Option<Document> {
     if is_terraform_name(&file.path) {
-        return Some(hcl_document(file, limits));
+        return Some(hcl_document(file, limits, files));
     }
     if !is_yaml_name(&file.path) {
         return None;
@@ -103,12 +115,33 @@ pub fn load_by_name(file: &SourceFile, discovery: Discovery, limits: &Limits) ->
     }
 }
 
-fn hcl_document(file: &SourceFile, limits: &Limits) -> Document {
+fn hcl_document(file: &SourceFile, limits: &Limits, files: &dyn IncludeReader) -> Document {
+    let siblings = module_siblings(file, files);
+    let module: Vec<terraform::ModuleFile> = siblings
+        .iter()
+        .map(|sibling| terraform::ModuleFile {
+            file: sibling.file,
+            text: &sibling.text,
+        })
+        .collect();
     let mut problems = Vec::new();
-    match terraform::load_hcl(file.id, &file.text, limits, &mut problems) {
+    match terraform::load_module(file.id, &file.text, &module, limits, &mut problems) {
         Ok(resources) => iam_document(file, InputKind::Terraform, resources, problems),
         Err(problem) => unparsed(file, InputKind::Terraform, problem),
     }
+}
+
+/// The other `*.tf` files of a Terraform file's folder (its module) that `files` can
+/// read (inside the scanned root), at most [`terraform::MAX_MODULE_FILES`].
+fn module_siblings(file: &SourceFile, files: &dyn IncludeReader) -> Vec<IncludedText> {
+    files
+        .folder_files(&file.path)
+        .iter()
+        .filter(|path| is_terraform_name(Path::new(path)))
+        .take(terraform::MAX_MODULE_FILES)
+        .filter_map(|path| files.read(path).ok())
+        .filter(|sibling| sibling.file != file.id)
+        .collect()
 }
 
 fn iam_document(

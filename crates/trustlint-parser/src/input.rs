@@ -93,7 +93,8 @@ pub fn is_candidate_name(path: &Path) -> bool {
 /// Loads a file. `kind` forces the kind (from `--kind` or the config's `ci-files`);
 /// otherwise it is detected. `None`: the file is none of trustlint's kinds (and, for a
 /// walked file that does not parse, shows no sign of being one), so it is skipped.
-/// Local `include:`s of GitLab CI files are not read (see [`load_with`]).
+/// Local `include:`s of GitLab CI files and the other files of a Terraform module are
+/// not read (see [`load_with`]).
 pub fn load(
     file: &SourceFile,
     kind: Option<InputKind>,
@@ -103,7 +104,8 @@ pub fn load(
     load_with(file, kind, discovery, limits, &NoIncludes)
 }
 
-/// [`load`], reading the local `include:`s of GitLab CI files through `includes` (e.g.
+/// [`load`], reading the local `include:`s of GitLab CI files and the sibling `*.tf`
+/// files of a Terraform file (its module) through `includes` (e.g.
 /// [`gitlab::LocalFiles::rooted`] at the scanned root; the files it read must then be
 /// added to the run's source map with [`gitlab::LocalFiles::into_sources`]).
 pub fn load_with(
@@ -128,7 +130,7 @@ pub fn load_with(
             },
         ),
         Some(kind @ (InputKind::CloudFormation | InputKind::Terraform | InputKind::AwsExport)) => {
-            Some(iac::load_as(file, kind, limits))
+            Some(iac::load_as(file, kind, limits, includes))
         }
         Some(InputKind::IamPolicy) => Some(match parse_json(file.id, &file.text, limits) {
             Ok(root) if root.get("Statement").is_none() => match iac::json_kind(&root) {
@@ -154,7 +156,7 @@ pub fn load_with(
                 }
             }
         }
-        None => iac::load_by_name(file, discovery, limits),
+        None => iac::load_by_name(file, discovery, limits, includes),
     }
 }
 

@@ -1,13 +1,17 @@
 //! Loads every Terraform, CloudFormation and account-export file of the shared corpus
 //! (`shared/corpus/iam/{terraform,cloudformation,account-dumps}`) through kind detection
 //! and the role model: no panic, every file recognised, and printed counts of roles,
-//! policies, providers and problems to review.
+//! policies, providers and problems to review, and per Terraform project the roles found
+//! and how many have a trust policy that could be read (references resolve across the
+//! `*.tf` files of a folder, as in a `trustlint check` of the corpus).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use trustlint_parser::input::{is_candidate_name, load, Content, Discovery};
+use trustlint_parser::gitlab::LocalFiles;
+use trustlint_parser::input::{is_candidate_name, load_with, Content, Discovery};
 use trustlint_parser::{FileId, Limits, SourceFile};
 
 fn files_under(folder: &Path, found: &mut Vec<PathBuf>) {
@@ -37,15 +41,32 @@ fn corpus_iac_files_load_without_panic() {
         files_under(&corpus.join(folder), &mut files);
         assert!(!files.is_empty(), "no files under {folder}");
         let (mut roles, mut policies, mut providers, mut problems) = (0, 0, 0, 0);
+        let id = |index: usize| FileId(u32::try_from(index).unwrap());
+        let limits = Limits::default();
+        let siblings = LocalFiles::new(id(files.len()), limits.max_file_bytes)
+            .with_run_files(files.iter().enumerate().map(|(i, p)| (p.clone(), id(i))));
+        let root = corpus.join(folder);
+        let reader = siblings.rooted(&root);
+        // Per project (first folder below `folder`): roles, roles with a readable trust.
+        let mut projects: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for (index, path) in files.iter().enumerate() {
             let text = std::fs::read_to_string(path).unwrap();
-            let source = SourceFile::new(FileId(u32::try_from(index).unwrap()), path.clone(), text);
-            let document = load(&source, None, Discovery::Walked, &Limits::default())
+            let source = SourceFile::new(id(index), path.clone(), text);
+            let document = load_with(&source, None, Discovery::Walked, &limits, &reader)
                 .unwrap_or_else(|| panic!("{}: not recognised", path.display()));
             let Content::Iam(resources) = &document.content else {
                 panic!("{}: not loaded: {:?}", path.display(), document.problems);
             };
             roles += resources.roles.len();
+            let project = path
+                .strip_prefix(&root)
+                .ok()
+                .and_then(|p| p.components().next())
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let counts = projects.entry(project).or_default();
+            counts.0 += resources.roles.len();
+            counts.1 += resources.roles.iter().filter(|r| r.trust.is_some()).count();
             policies += resources.policies.len();
             providers += resources.providers.len();
             problems += document.problems.len();
@@ -56,6 +77,11 @@ fn corpus_iac_files_load_without_panic() {
                     problem.kind,
                     problem.message
                 );
+            }
+        }
+        if folder == "terraform" {
+            for (project, (found, readable)) in &projects {
+                eprintln!("terraform/{project}: {found} roles, {readable} with a readable trust");
             }
         }
         eprintln!(

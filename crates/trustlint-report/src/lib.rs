@@ -81,6 +81,14 @@ pub fn write(
     }
 }
 
+/// `sources` with the secret spans of `findings` masked. A caller that drops findings
+/// after the rules ran (inline suppressions, baselines) masks with all of them first and
+/// reports over the result, so a secret stays hidden in every snippet even when the
+/// finding that found it is not reported.
+pub fn mask_secrets(findings: &[Finding], sources: &SourceMap) -> SourceMap {
+    mask::MaskedSources::new(findings, sources).into_owned()
+}
+
 /// The fingerprint of each finding, in order: stable across edits elsewhere in the file
 /// (see `fingerprint.rs`); what baselines, SARIF `partialFingerprints` and the GitLab
 /// reports use.

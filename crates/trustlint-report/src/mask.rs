@@ -3,8 +3,9 @@
 //! fingerprint can carry the secret. Byte offsets stay valid (one `*` per byte).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
-use trustlint_parser::{FileId, SourceMap, Span};
+use trustlint_parser::{SourceMap, Span};
 use trustlint_rules::Finding;
 
 /// The sources a report may print: the originals, or copies with the secrets masked.
@@ -16,22 +17,40 @@ pub(crate) enum MaskedSources<'a> {
 
 impl<'a> MaskedSources<'a> {
     pub(crate) fn new(findings: &[Finding], sources: &'a SourceMap) -> MaskedSources<'a> {
-        let mut secrets: BTreeMap<FileId, Vec<Span>> = BTreeMap::new();
+        // By path: a file read both on its own and through a local `include:` has two ids
+        // (and the same text), and a secret found under one id is masked under both.
+        let mut secrets: BTreeMap<&Path, Vec<Span>> = BTreeMap::new();
         for span in findings.iter().flat_map(|f| &f.secrets) {
-            secrets.entry(span.file).or_default().push(*span);
+            if let Some(file) = sources.get(span.file) {
+                secrets.entry(&file.path).or_default().push(*span);
+            }
         }
         if secrets.is_empty() {
             return MaskedSources::Original(sources);
         }
         let mut masked = SourceMap::new();
         for file in sources.files() {
-            let text = match secrets.get(&file.id) {
+            let text = match secrets.get(file.path.as_path()) {
                 Some(spans) => mask_text(&file.text, spans).into(),
                 None => file.text.clone(),
             };
             masked.add(file.path.clone(), text);
         }
         MaskedSources::Masked(masked)
+    }
+
+    /// The sources as an owned map (the masked copy, or a copy sharing the originals' text).
+    pub(crate) fn into_owned(self) -> SourceMap {
+        match self {
+            MaskedSources::Original(sources) => {
+                let mut copy = SourceMap::new();
+                for file in sources.files() {
+                    copy.add(file.path.clone(), file.text.clone());
+                }
+                copy
+            }
+            MaskedSources::Masked(sources) => sources,
+        }
     }
 
     pub(crate) fn sources(&self) -> &SourceMap {
@@ -61,6 +80,7 @@ fn mask_text(text: &str, spans: &[Span]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trustlint_parser::FileId;
 
     #[test]
     fn masks_bytes_and_keeps_offsets() {

@@ -1,6 +1,8 @@
 //! Runs rules over a workspace: documents in parallel, then workspace-wide rules, and
 //! returns the findings in report order (file, offset, code).
 
+use std::collections::HashSet;
+
 use rayon::prelude::*;
 use trustlint_parser::input::Content;
 
@@ -38,5 +40,30 @@ pub fn run(rules: &[&dyn Rule], cx: &Context<'_>) -> Vec<Finding> {
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
+    once_per_place(findings, cx)
+}
+
+/// Keeps one finding per (rule, file path, range, message): a file that is both checked
+/// on its own and read through another file's `include:` is loaded twice, under two
+/// file ids, and its findings must not be reported twice.
+fn once_per_place(findings: Vec<Finding>, cx: &Context<'_>) -> Vec<Finding> {
+    let mut seen = HashSet::new();
     findings
+        .into_iter()
+        .filter(|finding| {
+            let path = cx
+                .workspace
+                .sources
+                .get(finding.primary.file)
+                .map(|file| file.display_path());
+            let place = (
+                finding.rule.code,
+                path,
+                finding.primary.start,
+                finding.primary.end,
+                finding.message.clone(),
+            );
+            seen.insert(place)
+        })
+        .collect()
 }

@@ -3,8 +3,10 @@
 //! share.
 
 pub mod analysis;
+mod cross;
 pub mod engine;
 pub mod finding;
+mod gitlab;
 mod input;
 pub mod meta;
 mod permissions;

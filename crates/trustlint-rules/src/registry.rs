@@ -1,6 +1,14 @@
 //! The registry: every rule, keyed by its stable code. Adding a rule means adding it here
 //! (and its `rules/<CODE>.md` and fixtures); nothing else changes.
 
+use crate::cross::{
+    AudMismatch, IssuerMismatch, OverprivilegedCiRole, SubMismatch, TrustBroaderThanUse,
+    UnknownRole,
+};
+use crate::gitlab::{
+    CloudJobOnAnyRef, IdTokenBadAud, IdTokenLeak, IdTokenOverexposed, RemovedCiJobJwt,
+    SecretsWithoutToken, StaticCloudCredentials, UndefinedIdToken, UnpinnedInclude,
+};
 use crate::input::{
     InvalidCiConfig, InvalidPolicy, ParseError, UnresolvedInclude, UnusedSuppression,
 };
@@ -11,10 +19,11 @@ use crate::permissions::{
 };
 use crate::rule::Rule;
 use crate::trust::{
-    ConditionKeyProviderMismatch, IfExistsOnClaim, OidcSubAnyRef, OidcSubForeignNamespace,
-    OidcTrustMissingAud, OidcTrustMissingSub, RefTypeUnpinned, RoleSpansEnvironments,
-    SetOperatorOnClaim, SubDenyListOnly, SubUnmatchable, TrustActionMismatch, TrustAnyPrincipal,
-    TrustNotPrincipal, WildcardOperatorMismatch,
+    CiRoleMissingEnvironmentTag, ConditionKeyProviderMismatch, IfExistsOnClaim, LongCiSession,
+    OidcSubAnyRef, OidcSubForeignNamespace, OidcTrustMissingAud, OidcTrustMissingSub,
+    PartialTrustCheck, RefTypeUnpinned, RoleSpansEnvironments, SetOperatorOnClaim, SubDenyListOnly,
+    SubUnmatchable, TrustActionMismatch, TrustAnyPrincipal, TrustNotPrincipal,
+    WildcardOperatorMismatch,
 };
 
 static RULES: &[&dyn Rule] = &[
@@ -35,9 +44,12 @@ static RULES: &[&dyn Rule] = &[
     &TrustAnyPrincipal,
     &TrustNotPrincipal,
     &SubDenyListOnly,
+    &LongCiSession,
+    &CiRoleMissingEnvironmentTag,
     &RoleSpansEnvironments,
     &SubUnmatchable,
     &RefTypeUnpinned,
+    &PartialTrustCheck,
     &AdminAccess,
     &ServiceWildcardAction,
     &WildcardResource,
@@ -49,6 +61,21 @@ static RULES: &[&dyn Rule] = &[
     &SensitiveReadAny,
     &BroadManagedPolicy,
     &ResourceMismatch,
+    &StaticCloudCredentials,
+    &RemovedCiJobJwt,
+    &IdTokenOverexposed,
+    &UndefinedIdToken,
+    &IdTokenBadAud,
+    &CloudJobOnAnyRef,
+    &SecretsWithoutToken,
+    &UnpinnedInclude,
+    &IdTokenLeak,
+    &AudMismatch,
+    &SubMismatch,
+    &TrustBroaderThanUse,
+    &IssuerMismatch,
+    &UnknownRole,
+    &OverprivilegedCiRole,
 ];
 
 /// Every rule, sorted by code.

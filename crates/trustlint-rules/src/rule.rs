@@ -1,14 +1,16 @@
 //! The `Rule` trait every rule implements, and the `Context` rules read: the loaded
 //! workspace and the settings from the configuration.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use trustlint_parser::iam::{PolicyDocument, Role};
-use trustlint_parser::input::{Document, Workspace};
+use trustlint_parser::input::{Content, Document, Workspace};
 use trustlint_parser::SourceFile;
 
 use crate::analysis::sub_claim::SubComponents;
 use crate::analysis::sub_questions::SubGrammar;
+use crate::cross::link::{self, Link};
 use crate::finding::Finding;
 use crate::meta::RuleMeta;
 use crate::settings::Settings;
@@ -19,6 +21,8 @@ pub struct Context<'a> {
     pub workspace: &'a Workspace,
     pub settings: &'a Settings,
     sub_grammar: OnceLock<Option<SubGrammar>>,
+    links: OnceLock<Vec<Link<'a>>>,
+    included: OnceLock<HashSet<String>>,
 }
 
 impl<'a> Context<'a> {
@@ -27,11 +31,49 @@ impl<'a> Context<'a> {
             workspace,
             settings,
             sub_grammar: OnceLock::new(),
+            links: OnceLock::new(),
+            included: OnceLock::new(),
         }
     }
 
     pub fn source(&self, document: &Document) -> Option<&SourceFile> {
         self.workspace.sources.get(document.file)
+    }
+
+    /// Every job of the workspace linked to a role it assumes, computed on first use.
+    pub(crate) fn links(&self) -> &[Link<'a>] {
+        self.links
+            .get_or_init(|| link::links(self.workspace, self.settings, self.included_files()))
+    }
+
+    /// Whether `document` is a CI fragment that another scanned pipeline includes: its
+    /// jobs are judged there, where `include: rules:` and `workflow:` apply to them.
+    pub fn is_included_fragment(&self, document: &Document) -> bool {
+        self.source(document)
+            .is_some_and(|file| self.included_files().contains(&file.display_path()))
+    }
+
+    /// The files (display paths) that define jobs of a scanned pipeline other than its own
+    /// file: fragments read through `include:`.
+    fn included_files(&self) -> &HashSet<String> {
+        self.included.get_or_init(|| {
+            self.workspace
+                .documents
+                .iter()
+                .filter_map(|document| match &document.content {
+                    Content::GitlabCi(pipeline) => Some((document.file, pipeline)),
+                    _ => None,
+                })
+                .flat_map(|(file, pipeline)| {
+                    pipeline
+                        .jobs
+                        .iter()
+                        .map(|job| job.name.span.file)
+                        .filter(move |&defined_in| defined_in != file)
+                })
+                .filter_map(|file| self.workspace.sources.get(file).map(|f| f.display_path()))
+                .collect()
+        })
     }
 
     /// The language of GitLab `sub` claims for the configured `sub-claim` components,
@@ -78,4 +120,10 @@ pub trait Rule: Send + Sync {
     }
 
     fn check_workspace(&self, _cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+
+    /// Whether the rule finds secret values ([`Finding::secrets`]): such a rule runs even
+    /// when it is disabled, so every report still masks the secrets it knows of.
+    fn finds_secrets(&self) -> bool {
+        false
+    }
 }

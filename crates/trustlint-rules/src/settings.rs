@@ -1,6 +1,8 @@
 //! Facts about the user's GitLab and AWS setup that rules depend on, filled from the
 //! configuration file, flags and environment by the CLI.
 
+use trustlint_parser::FileId;
+
 /// The settings rules read. `Default` is gitlab.com with GitLab's defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
@@ -22,12 +24,17 @@ pub struct Settings {
     pub roles: Vec<RoleBinding>,
 }
 
-/// A role ARN and the files holding its policies, paths relative to the current folder.
+/// A role ARN and the files holding its policies (`[[roles]]`), paths relative to the
+/// current folder; the CLI fills in the ids the files got in the workspace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoleBinding {
     pub arn: String,
     pub trust: Option<std::path::PathBuf>,
     pub permissions: Vec<std::path::PathBuf>,
+    /// The workspace file of `trust`, once loaded.
+    pub trust_file: Option<FileId>,
+    /// The workspace files of `permissions`, once loaded.
+    pub permission_files: Vec<FileId>,
 }
 
 impl Default for Settings {

@@ -1,17 +1,19 @@
 //! `trustlint check`: configuration → discovery → parallel loading → rules → inline
 //! suppressions → filters → baseline → report → exit status.
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use rayon::prelude::*;
 use trustlint_parser::gitlab::{IncludeReader, LocalFiles};
-use trustlint_parser::input::{self, Document, InputKind, Workspace};
+use trustlint_parser::iac;
+use trustlint_parser::input::{self, Discovery, Document, InputKind, Workspace};
 use trustlint_parser::{FileId, Limits, Problem, SourceFile, Span};
 use trustlint_report::{Format, HumanStyle, Report};
-use trustlint_rules::{engine, registry, Context, Finding, Rule, Severity};
+use trustlint_rules::{engine, registry, Context, Finding, Rule, Settings, Severity};
 
 use crate::cli::{CheckArgs, FailOn, KindArg, OutputFormat};
 use crate::config::{self, Config};
@@ -32,7 +34,7 @@ pub fn run(args: &CheckArgs) -> Result<bool, String> {
     for code in args.select.iter().chain(&args.ignore) {
         config::check_code(code)?;
     }
-    let settings = settings::resolve(args, &config);
+    let mut settings = settings::resolve(args, &config);
     let threads = args.jobs.unwrap_or(0);
     if threads > 0 {
         // Fails only when a pool already exists, which is harmless.
@@ -47,22 +49,30 @@ pub fn run(args: &CheckArgs) -> Result<bool, String> {
         KindArg::Cloudformation => InputKind::CloudFormation,
         KindArg::Terraform => InputKind::Terraform,
     });
-    let candidates = discover::discover(&args.paths, forced, &ci_files, threads)?;
+    let mut candidates = discover::discover(&args.paths, forced, &ci_files, threads)?;
+    add_bound_files(&mut candidates, &settings);
     let workspace = load_all(&candidates, &args.paths);
+    bind_role_files(&mut settings, &workspace);
     let filter = Filter::new(args, &config)?;
+    // Rules that find secrets run even when disabled: their findings mask the secrets.
     let rules: Vec<&dyn Rule> = registry::all()
         .iter()
         .copied()
-        .filter(|rule| filter.rule_enabled(rule.meta().code))
+        .filter(|rule| filter.rule_enabled(rule.meta().code) || rule.finds_secrets())
         .collect();
     let cx = Context::new(&workspace, &settings);
-    let findings = suppress::apply(engine::run(&rules, &cx), &workspace, &|code| {
-        filter.rule_enabled(code)
-    });
+    let found = engine::run(&rules, &cx);
+    // Secrets are masked with every finding's, also those suppressed or baselined below.
+    let sources = trustlint_report::mask_secrets(&found, &workspace.sources);
+    let found: Vec<Finding> = found
+        .into_iter()
+        .filter(|finding| filter.rule_enabled(finding.code()))
+        .collect();
+    let findings = suppress::apply(found, &workspace, &|code| filter.rule_enabled(code));
     let findings: Vec<Finding> = filter.apply(findings, &workspace.sources);
     let mut report = Report {
         findings: &findings,
-        sources: &workspace.sources,
+        sources: &sources,
         files_checked: workspace.documents.len(),
         started,
     };
@@ -99,14 +109,74 @@ fn apply_baseline(args: &CheckArgs, report: &Report<'_>) -> Result<Option<Vec<Fi
     ))
 }
 
+/// Adds the `[[roles]]` policy files the scan did not reach, so a job's role is checked
+/// even when only the pipeline is named on the command line.
+fn add_bound_files(candidates: &mut Vec<discover::Candidate>, settings: &Settings) {
+    let scanned: HashSet<PathBuf> = candidates
+        .iter()
+        .filter_map(|c| fs::canonicalize(&c.path).ok())
+        .collect();
+    let bound = settings
+        .roles
+        .iter()
+        .flat_map(|role| role.trust.iter().chain(&role.permissions));
+    for path in bound {
+        match fs::canonicalize(path) {
+            Ok(canonical) if !scanned.contains(&canonical) && canonical.is_file() => {
+                candidates.push(discover::Candidate {
+                    path: path.clone(),
+                    discovery: Discovery::Named,
+                    kind: None,
+                });
+            }
+            _ => {}
+        }
+    }
+    candidates.sort();
+    candidates.dedup_by(|later, earlier| later.path == earlier.path);
+}
+
+/// Tells every `[[roles]]` binding which workspace files hold its policies.
+fn bind_role_files(settings: &mut Settings, workspace: &Workspace) {
+    let ids: HashMap<PathBuf, FileId> = workspace
+        .sources
+        .files()
+        .iter()
+        .filter_map(|file| Some((fs::canonicalize(&file.path).ok()?, file.id)))
+        .collect();
+    let id_of = |path: &PathBuf| {
+        fs::canonicalize(path)
+            .ok()
+            .and_then(|c| ids.get(&c).copied())
+    };
+    for role in &mut settings.roles {
+        role.trust_file = role.trust.as_ref().and_then(id_of);
+        role.permission_files = role.permissions.iter().filter_map(id_of).collect();
+    }
+}
+
 /// Reads and loads every candidate in parallel; file ids follow the sorted paths so the
 /// output order is deterministic. Skipped files keep their id with an empty text.
-/// Files reached by local GitLab CI `include:`s are read inside the scanned path they were
-/// found under and get the ids after the candidates'.
+/// Files reached by local GitLab CI `include:`s, and the sibling `*.tf` files of a
+/// Terraform module, are read inside the scanned path they were found under and get the
+/// ids after the candidates' (a Terraform candidate read as a sibling keeps its own id).
 fn load_all(candidates: &[discover::Candidate], scanned: &[PathBuf]) -> Workspace {
     let limits = Limits::default();
     let first_included = FileId(u32::try_from(candidates.len()).unwrap_or(u32::MAX));
-    let included = LocalFiles::new(first_included, limits.max_file_bytes);
+    // A Terraform file's sibling `*.tf` files (its module) that are candidates too keep
+    // their own ids: the run always keeps their text.
+    let terraform_files = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| iac::is_terraform_name(&c.path))
+        .map(|(index, c)| {
+            (
+                c.path.clone(),
+                FileId(u32::try_from(index).unwrap_or(u32::MAX)),
+            )
+        });
+    let included =
+        LocalFiles::new(first_included, limits.max_file_bytes).with_run_files(terraform_files);
     let loaded: Vec<(SourceFile, Option<Document>)> = candidates
         .par_iter()
         .enumerate()
@@ -166,7 +236,7 @@ fn load_one(
                 )
             }
         },
-        Err(problem) => (String::new(), Some(problem)),
+        Err(problem) => (read_head(&candidate.path), Some(problem)),
     };
     let file = SourceFile::new(id, path, text);
     let document = match problem {
@@ -184,6 +254,20 @@ fn read_limited(id: FileId, path: &Path, limits: &Limits) -> Result<Vec<u8>, Pro
     let size = fs::metadata(path).map_err(unreadable)?.len();
     limits.check_size(id, usize::try_from(size).unwrap_or(usize::MAX))?;
     fs::read(path).map_err(unreadable)
+}
+
+/// Bytes read from the start of a file that is not read whole (over the size limit).
+const HEAD_BYTES: u64 = 64 * 1024;
+
+/// The start of a file that is not read whole, so that a walked file over the size limit
+/// still shows by its raw text whether it was meant to be checked (and gets its TL001).
+fn read_head(path: &Path) -> String {
+    let mut head = Vec::new();
+    if let Ok(file) = fs::File::open(path) {
+        // A read error leaves what was read: the text only decides whether to report.
+        let _ = file.take(HEAD_BYTES).read_to_end(&mut head);
+    }
+    String::from_utf8_lossy(&head).into_owned()
 }
 
 /// The path as reports print it: relative to the current folder when below it.

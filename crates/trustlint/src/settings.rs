@@ -55,6 +55,8 @@ pub fn resolve(args: &CheckArgs, config: &Config) -> Settings {
                     .iter()
                     .map(|path| config.base_dir.join(path))
                     .collect(),
+                trust_file: None,
+                permission_files: Vec::new(),
             })
             .collect(),
     }

@@ -343,3 +343,44 @@ fn rules_and_explain() {
     );
     trustlint(&dir).args(["explain", "tl100"]).assert().code(2);
 }
+
+/// Checking only the pipeline still checks the roles its jobs assume: the `[[roles]]`
+/// files are loaded although not named, and the cross-file findings point into them.
+#[test]
+fn roles_bound_in_the_config_are_checked_with_the_pipeline_alone() {
+    let dir = scratch(
+        "bound-roles",
+        &[
+            (
+                ".gitlab-ci.yml",
+                "release:\n  id_tokens:\n    AWS_TOKEN:\n      aud: https://gitlab.com\n  rules:\n    - if: $CI_COMMIT_TAG\n  script:\n    - aws sts assume-role-with-web-identity --role-arn arn:aws:iam::111122223333:role/deploy --role-session-name x --web-identity-token $AWS_TOKEN\n",
+            ),
+            (
+                "iam/trust.json",
+                r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/gitlab.com"}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"gitlab.com:aud": "https://gitlab.com", "gitlab.com:sub": "project_path:acme/web:ref_type:branch:ref:main"}}}]}"#,
+            ),
+            (
+                "trustlint.toml",
+                "[gitlab]\nproject = \"acme/web\"\n\n[[roles]]\narn = \"arn:aws:iam::111122223333:role/deploy\"\ntrust = \"iam/trust.json\"\n",
+            ),
+        ],
+    );
+    let (status, report) =
+        json_report(trustlint(&dir).args(["check", "--format", "json", ".gitlab-ci.yml"]));
+    assert_eq!(status, 1);
+    let tl402 = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "TL402")
+        .unwrap_or_else(|| panic!("no TL402: {report:#}"));
+    assert_eq!(tl402["severity"], "error");
+    assert_eq!(tl402["file"], ".gitlab-ci.yml");
+    assert!(tl402["message"].as_str().unwrap().contains("ref_type:tag"));
+    assert!(tl402["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["file"] == "iam/trust.json"));
+    assert_eq!(report["summary"]["files"], 2);
+}

@@ -1,6 +1,8 @@
-//! Runs every rule fixture: each file in `fixtures/<CODE>/bad/` must trigger its rule,
-//! each file in `fixtures/<CODE>/good/` must not, and the JSON report of every fixture is
-//! snapshotted with insta.
+//! Runs every rule fixture: each entry of `fixtures/<CODE>/bad/` must trigger its rule,
+//! each entry of `fixtures/<CODE>/good/` must not, and the JSON report of every fixture is
+//! snapshotted with insta. An entry is a file, checked from the workspace root, or a
+//! folder (a small repository: pipeline, policies, `trustlint.toml`), checked as `.` from
+//! inside it so its configuration applies.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
@@ -63,7 +65,11 @@ fn every_rule_fixture_triggers_or_not() {
             assert!(!files.is_empty(), "fixtures/{code}/{expectation} is empty");
             for file in files {
                 let relative = file.strip_prefix(&root).unwrap().to_path_buf();
-                let report = check_json(&root, &relative);
+                let report = if file.is_dir() {
+                    check_json(&file, Path::new("."))
+                } else {
+                    check_json(&root, &relative)
+                };
                 let found = codes(&report).contains(&code);
                 assert_eq!(
                     found,

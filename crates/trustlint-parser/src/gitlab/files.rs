@@ -2,6 +2,8 @@
 //! included files through (paths relative to the scanned root), and [`LocalFiles`], its
 //! file-system implementation, which refuses to leave the root (no `..`, no symlink
 //! escape) and gives every included file a [`FileId`] so spans can point into it.
+//! The Terraform loader reads the sibling `*.tf` files of a module through the same
+//! readers ([`IncludeReader::folder_files`]).
 
 use std::collections::HashMap;
 use std::fs;
@@ -39,6 +41,12 @@ pub trait IncludeReader: Sync {
     fn read(&self, path: &str) -> Result<IncludedText, ReadError>;
     /// Every regular file below the root, as root-relative paths (for glob patterns).
     fn list(&self) -> Vec<String>;
+    /// The root-relative paths of the other files in the folder of `file` (a path as the
+    /// run shows it, below the root), sorted; empty when `file` is not below the root or
+    /// the reader has no files.
+    fn folder_files(&self, _file: &Path) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The reader of a load that has no root: every local include is [`ReadError::Unavailable`].
@@ -68,6 +76,9 @@ pub struct LocalFiles {
 struct Registry {
     next: u32,
     by_path: HashMap<PathBuf, IncludedText>,
+    /// Files the run loads itself, by canonical path: a read of one of them returns its
+    /// own id instead of a new one (see [`LocalFiles::with_run_files`]).
+    run_files: HashMap<PathBuf, FileId>,
     files: Vec<SourceFile>,
 }
 
@@ -80,8 +91,28 @@ impl LocalFiles {
             registry: Mutex::new(Registry {
                 next: first.0,
                 by_path: HashMap::new(),
+                run_files: HashMap::new(),
                 files: Vec::new(),
             }),
+        }
+    }
+
+    /// Declares files the run loads itself with their ids, so a read of one of them
+    /// (a sibling `*.tf` of a Terraform module) points spans at the run's own copy. Only
+    /// for files whose text the run always keeps in its source map.
+    #[must_use]
+    pub fn with_run_files(self, files: impl IntoIterator<Item = (PathBuf, FileId)>) -> Self {
+        let known = files
+            .into_iter()
+            .filter_map(|(path, id)| Some((fs::canonicalize(path).ok()?, id)));
+        let mut registry = self
+            .registry
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        registry.run_files.extend(known);
+        LocalFiles {
+            max_file_bytes: self.max_file_bytes,
+            registry: Mutex::new(registry),
         }
     }
 
@@ -110,8 +141,14 @@ impl LocalFiles {
         files
     }
 
-    fn register(&self, path: PathBuf, text: String) -> IncludedText {
+    fn register(&self, path: PathBuf, canonical: &Path, text: String) -> IncludedText {
         let mut registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&file) = registry.run_files.get(canonical) {
+            return IncludedText {
+                file,
+                text: text.into(),
+            };
+        }
         if let Some(known) = registry.by_path.get(&path) {
             return known.clone();
         }
@@ -166,7 +203,48 @@ impl IncludeReader for RootedFiles<'_> {
         let text = String::from_utf8(bytes)
             .map_err(|_| ReadError::Failed("file is not valid UTF-8".to_string()))?;
         let shown = full.strip_prefix("./").unwrap_or(&full).to_path_buf();
-        Ok(self.files.register(shown, text))
+        Ok(self.files.register(shown, &canonical, text))
+    }
+
+    fn folder_files(&self, file: &Path) -> Vec<String> {
+        let file = file.strip_prefix("./").unwrap_or(file);
+        let relative = if self.root == Path::new(".") {
+            Some(file)
+        } else {
+            file.strip_prefix(&self.root).ok()
+        };
+        let Some(relative) = relative else {
+            return Vec::new();
+        };
+        let Some(folder) = relative.parent() else {
+            return Vec::new();
+        };
+        let Some(prefix) = folder
+            .components()
+            .map(|c| match c {
+                Component::Normal(name) => name.to_str().map(|n| format!("{n}/")),
+                _ => None,
+            })
+            .collect::<Option<String>>()
+        else {
+            return Vec::new();
+        };
+        let Ok(entries) = fs::read_dir(self.root.join(folder)) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = entries
+            .flatten()
+            .filter(|entry| {
+                entry
+                    .file_type()
+                    .is_ok_and(|t| t.is_file() || t.is_symlink())
+            })
+            .filter_map(|entry| entry.file_name().to_str().map(|n| format!("{prefix}{n}")))
+            .filter(|path| Path::new(path) != relative)
+            .take(MAX_LISTED_FILES)
+            .collect();
+        out.sort();
+        out
     }
 
     fn list(&self) -> Vec<String> {
@@ -197,40 +275,61 @@ impl IncludeReader for RootedFiles<'_> {
     }
 }
 
+/// Longest `include: local:` glob matched, in characters: real ones are a few dozen; a
+/// longer one matches nothing (it keeps a hostile pattern from costing more than
+/// `MAX_GLOB_CHARS` steps per character of each listed path).
+const MAX_GLOB_CHARS: usize = 256;
+
 /// Whether `path` matches an `include: local:` glob the way GitLab matches them: `*`
 /// matches within one folder, `**` across folders (`**/` also matches no folder at all),
-/// `?` one character other than `/`.
+/// `?` one character other than `/`. Dynamic programming over (pattern, path) positions,
+/// so patterns with many stars take `pattern × path` steps, not exponential time.
 pub fn glob_matches(pattern: &str, path: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
     let path: Vec<char> = path.chars().collect();
-    matches_from(&pattern, &path)
-}
-
-fn matches_from(pattern: &[char], path: &[char]) -> bool {
-    match pattern {
-        [] => path.is_empty(),
-        ['*', '*', '/', rest @ ..] => {
-            matches_from(rest, path)
-                || (0..path.len())
-                    .filter(|&i| path.get(i) == Some(&'/'))
-                    .any(|i| matches_from(rest, path.get(i + 1..).unwrap_or_default()))
-        }
-        ['*', '*', rest @ ..] => {
-            (0..=path.len()).any(|i| matches_from(rest, path.get(i..).unwrap_or_default()))
-        }
-        ['*', rest @ ..] => {
-            let segment = path.iter().position(|&c| c == '/').unwrap_or(path.len());
-            (0..=segment).any(|i| matches_from(rest, path.get(i..).unwrap_or_default()))
-        }
-        ['?', rest @ ..] => match path {
-            [c, tail @ ..] if *c != '/' => matches_from(rest, tail),
-            _ => false,
-        },
-        [p, rest @ ..] => match path {
-            [c, tail @ ..] if c == p => matches_from(rest, tail),
-            _ => false,
-        },
+    if pattern.len() > MAX_GLOB_CHARS {
+        return false;
     }
+    let width = path.len() + 1;
+    // `matched[i * width + j]`: whether `pattern[i..]` matches `path[j..]`.
+    let mut matched = vec![false; (pattern.len() + 1) * width];
+    let at = |matched: &[bool], i: usize, j: usize| matched.get(i * width + j) == Some(&true);
+    if let Some(end) = matched.get_mut(pattern.len() * width + path.len()) {
+        *end = true;
+    }
+    for i in (0..pattern.len()).rev() {
+        let rest = pattern.get(i..).unwrap_or_default();
+        let mut row = vec![false; width];
+        // `suffix`: whether some later position satisfies the wildcard (filled right to left).
+        let mut suffix = false;
+        for j in (0..width).rev() {
+            let here = path.get(j);
+            let value = match rest {
+                ['*', '*', '/', ..] => {
+                    suffix |= here == Some(&'/') && at(&matched, i + 3, j + 1);
+                    at(&matched, i + 3, j) || suffix
+                }
+                ['*', '*', ..] => {
+                    suffix |= at(&matched, i + 2, j);
+                    suffix
+                }
+                ['*', ..] => {
+                    suffix = at(&matched, i + 1, j) || (here.is_some_and(|&c| c != '/') && suffix);
+                    suffix
+                }
+                ['?', ..] => here.is_some_and(|&c| c != '/') && at(&matched, i + 1, j + 1),
+                [p, ..] => here == Some(p) && at(&matched, i + 1, j + 1),
+                [] => false,
+            };
+            if let Some(cell) = row.get_mut(j) {
+                *cell = value;
+            }
+        }
+        if let Some(slot) = matched.get_mut(i * width..(i + 1) * width) {
+            slot.copy_from_slice(&row);
+        }
+    }
+    at(&matched, 0, 0)
 }
 
 /// Whether an include path is a glob pattern.
@@ -251,6 +350,54 @@ mod tests {
         assert!(glob_matches("configs/**/*.yml", "configs/a.yml"));
         assert!(glob_matches("ci/?.yml", "ci/a.yml"));
         assert!(!glob_matches("ci/*.yml", "ci/a.yaml"));
+        assert!(glob_matches("**/*.yml", "a.yml"));
+        assert!(glob_matches("**", "a/b/c.yml"));
+        assert!(glob_matches("a/**/b/*.yml", "a/x/y/b/c.yml"));
+        assert!(!glob_matches("a/**/b/*.yml", "a/x/y/b/c/d.yml"));
+        assert!(!glob_matches("?", "/"));
+        assert!(glob_matches("", ""));
+        assert!(!glob_matches("", "a"));
+    }
+
+    #[test]
+    fn many_stars_take_polynomial_time() {
+        let path = format!("ci/{}.yml", "a".repeat(200));
+        let pattern = format!("**/{}b.yml", "*a".repeat(60));
+        let started = std::time::Instant::now();
+        assert!(!glob_matches(&pattern, &path));
+        assert!(glob_matches(&format!("**/{}.yml", "*a".repeat(60)), &path));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(!glob_matches(&"*".repeat(MAX_GLOB_CHARS + 1), "a"));
+    }
+
+    #[test]
+    fn folder_files_and_run_files() {
+        let dir = std::env::temp_dir().join(format!("trustlint-folder-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("infra/sub")).unwrap();
+        for name in ["infra/main.tf", "infra/data.tf", "infra/sub/x.tf", "top.tf"] {
+            fs::write(dir.join(name), "# tf\n").unwrap();
+        }
+        let files = LocalFiles::new(FileId(5), 1024)
+            .with_run_files([(dir.join("infra/data.tf"), FileId(1))]);
+        let reader = files.rooted(&dir);
+        assert_eq!(
+            reader.folder_files(&dir.join("infra/main.tf")),
+            ["infra/data.tf".to_string()],
+            "the other files of the folder, not sub-folders"
+        );
+        assert!(reader.folder_files(&dir.join("top.tf")).is_empty());
+        assert!(reader
+            .folder_files(Path::new("/elsewhere/main.tf"))
+            .is_empty());
+        assert_eq!(
+            reader.read("infra/data.tf").unwrap().file,
+            FileId(1),
+            "a file of the run keeps its id"
+        );
+        assert_eq!(reader.read("infra/main.tf").unwrap().file, FileId(5));
+        assert_eq!(files.into_sources().len(), 1, "only the new file");
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

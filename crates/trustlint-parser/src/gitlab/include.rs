@@ -6,9 +6,10 @@
 //! and `component` includes are never fetched: they become `UnresolvedInclude` problems.
 
 use crate::gitlab::files::{glob_matches, is_glob, IncludeReader, ReadError};
-use crate::gitlab::header;
 use crate::gitlab::keywords;
+use crate::gitlab::model::{self, RuleClause};
 use crate::gitlab::value::{texts, Kind, Text, Val, Via};
+use crate::gitlab::{header, inputs};
 use crate::limits::Limits;
 use crate::problem::Problem;
 use crate::source::Span;
@@ -49,6 +50,13 @@ pub struct Include {
     pub rules: Option<Val>,
     /// The root-relative paths of the local files it loaded.
     pub loaded: Vec<String>,
+}
+
+impl Include {
+    /// The typed clauses of the include's `rules:` (empty when it has none).
+    pub fn rule_clauses(&self) -> Vec<RuleClause> {
+        self.rules.as_ref().map(model::rules).unwrap_or_default()
+    }
 }
 
 /// The result of expanding the includes of one configuration.
@@ -231,15 +239,17 @@ impl Expander<'_> {
                 }
             };
             self.loaded_files += 1;
-            let root = match header::parse(read.file, &read.text, self.limits) {
-                Ok(documents) => documents.config,
+            let documents = match header::parse(read.file, &read.text, self.limits) {
+                Ok(documents) => documents,
                 Err(problem) => {
                     self.problems.push(problem);
                     self.out.incomplete = true;
                     continue;
                 }
             };
-            let config = Val::from_node(&root);
+            let mut config = Val::from_node(&documents.config);
+            let spec = documents.spec.as_ref().map(Val::from_node);
+            inputs::interpolate(&mut config, spec.as_ref(), entry.get("inputs"));
             if !matches!(config.kind, Kind::Map(_) | Kind::Null) {
                 self.problems.push(Problem::invalid_ci_config(
                     config.span,
@@ -289,8 +299,8 @@ impl Expander<'_> {
     }
 }
 
-/// Reads one `include:` entry (a string or a map).
-fn parse_entry(entry: &Val) -> Include {
+/// Reads one `include:` entry (a string or a map), also those of `trigger:include`.
+pub fn parse_entry(entry: &Val) -> Include {
     let text = |key: &str| entry.get(key).and_then(Text::of);
     let kind = match &entry.kind {
         Kind::String(s) if s.starts_with("http://") || s.starts_with("https://") => {

@@ -6,21 +6,23 @@
 //! [`Pipeline`] with every problem found (`InvalidCiConfig` for what GitLab rejects,
 //! `UnresolvedInclude` for includes that are not fetched).
 
+pub mod expression;
 mod files;
 mod header;
 mod include;
+mod inputs;
 mod keywords;
 mod model;
 mod resolve;
 mod value;
 
 pub use files::{IncludeReader, IncludedText, LocalFiles, NoIncludes, ReadError, RootedFiles};
-pub use include::{Include, IncludeKind};
+pub use include::{parse_entry, Include, IncludeKind};
 pub use model::{
     Environment, Filter, IdToken, Job, Need, Pipeline, RuleClause, Secret, Trigger, Variable,
     Workflow, DEFAULT_STAGES,
 };
-pub use value::{Field, Kind, Text, Val, Via};
+pub use value::{texts, Field, Kind, Text, Val, Via};
 
 use std::collections::HashSet;
 
@@ -39,9 +41,17 @@ pub fn load_file(
     standalone: bool,
 ) -> Result<(Pipeline, Vec<Problem>), Problem> {
     let documents = header::parse(file, text, limits)?;
-    let (pipeline, mut problems) = load(&documents.config, reader, limits, standalone);
-    if let Some(spec) = &documents.spec {
-        keywords::check_spec(&Val::from_node(spec), &mut problems);
+    let spec = documents.spec.as_ref().map(Val::from_node);
+    let (pipeline, mut problems) = load_with_source(
+        &documents.config,
+        reader,
+        limits,
+        standalone,
+        Some((file, text)),
+        spec.as_ref(),
+    );
+    if let Some(spec) = &spec {
+        keywords::check_spec(spec, &mut problems);
     }
     Ok((pipeline, problems))
 }
@@ -59,8 +69,23 @@ pub fn load(
     limits: &Limits,
     standalone: bool,
 ) -> (Pipeline, Vec<Problem>) {
+    load_with_source(root, reader, limits, standalone, None, None)
+}
+
+/// [`load`], with the text of the main file (by id) when known, so that problems inside
+/// its `rules:if` expressions point at the exact token, and its `spec:` header, whose
+/// input defaults are interpolated.
+fn load_with_source(
+    root: &Node,
+    reader: &dyn IncludeReader,
+    limits: &Limits,
+    standalone: bool,
+    source: Option<(FileId, &str)>,
+    spec: Option<&Val>,
+) -> (Pipeline, Vec<Problem>) {
     let mut problems = Vec::new();
-    let config = Val::from_node(root);
+    let mut config = Val::from_node(root);
+    inputs::interpolate(&mut config, spec, None);
     if !matches!(config.kind, Kind::Map(_) | Kind::Null) {
         problems.push(Problem::invalid_ci_config(
             config.span,
@@ -120,6 +145,15 @@ pub fn load(
         }
         jobs.push(job);
     }
+    if standalone && !expanded.incomplete && jobs.is_empty() {
+        problems.push(
+            Problem::invalid_ci_config(
+                crate::source::Span::new(root.span.file, 0, 0),
+                "the configuration defines no visible job (only hidden `.jobs` and global keywords): GitLab rejects it with \"jobs config should contain at least one visible job\"",
+            )
+            .with_help("add a job whose name does not start with `.`, or include the files that define the jobs"),
+        );
+    }
     let pipeline = Pipeline {
         includes: expanded.includes,
         incomplete: expanded.incomplete,
@@ -138,6 +172,7 @@ pub fn load(
     if complete {
         check_references(&pipeline, &mut problems);
     }
+    expression::check_pipeline(&pipeline, source, &mut problems);
     if budget.exhausted() {
         problems.push(Problem::parse(
             crate::source::Span::new(root.span.file, 0, 0),

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::source::Span;
+use crate::source::{SourceFile, Span};
 use crate::spanned::Spanned;
 use crate::tree::{Node, Value};
 
@@ -264,6 +264,34 @@ impl Text {
 
     pub fn as_str(&self) -> &str {
         &self.value
+    }
+
+    /// The span of `self.value[range]` in the source, when it can be located exactly:
+    /// the written scalar (in `file`, the file of `self.span`) holds the part as many
+    /// times as the value does, so the n-th occurrence in the value is the n-th in the
+    /// source (quotes, block indicators, indentation and folded line breaks between
+    /// occurrences don't matter). Otherwise (escapes, a part holding whitespace that was
+    /// folded, a range that is not on character boundaries) the whole scalar's span.
+    pub fn span_of(&self, range: std::ops::Range<usize>, file: &SourceFile) -> Span {
+        let Some(part) = self.value.get(range.clone()).filter(|p| !p.is_empty()) else {
+            return self.span;
+        };
+        let written = file.slice(self.span);
+        let Some(before) = self.value.get(..range.start) else {
+            return self.span;
+        };
+        let index = before.match_indices(part).count();
+        let in_source: Vec<usize> = written.match_indices(part).map(|(at, _)| at).collect();
+        if in_source.len() != self.value.match_indices(part).count() {
+            return self.span;
+        }
+        match in_source.get(index) {
+            Some(offset) => {
+                let start = self.span.range().start + offset;
+                Span::new(self.span.file, start, start + part.len())
+            }
+            None => self.span,
+        }
     }
 }
 

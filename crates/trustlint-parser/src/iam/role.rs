@@ -34,7 +34,12 @@ pub struct Role {
     pub managed_policy_arns: Vec<Spanned<String>>,
     /// `MaxSessionDuration` in seconds, as written.
     pub max_session_duration: Option<Spanned<String>>,
+    /// The tags that could be read.
     pub tags: Vec<Tag>,
+    /// False when some tags are written but can't be evaluated offline (`tags =
+    /// var.tags`, `merge(local.tags, {…})`, `Tags: !Ref Tags`): the role may carry tags
+    /// beyond [`Role::tags`].
+    pub tags_known: bool,
 }
 
 /// One `Key`/`Value` tag.

@@ -1,10 +1,17 @@
 //! A small evaluator for the Terraform expressions IAM configurations use, working on
 //! the hcl-edit syntax tree so every value keeps its span: literals, string templates and
-//! heredocs, `var.x` defaults and `local.x` of the same file, references to OIDC
+//! heredocs, `var.x` defaults and `local.x` of the module, references to OIDC
 //! providers and roles, and `format`, `replace`, `trimprefix`, `trimsuffix`, `lower`.
 //! Whatever can't be evaluated offline is rendered as `${…}` text (its source), which the
-//! rules treat as a placeholder.
+//! rules treat as a placeholder: `count.index`, `each.key`/`each.value` (a resource with
+//! `count` or `for_each` is read as one resource whose index values stay symbolic, and
+//! `join("", X[*].attr)` / `one(X[*].attr)` as `X.attr`) and
+//! templates with `%{ }` directives.
+//!
+//! A module is several files parsed as one text (the [`Segment`]s, the loaded file
+//! first); [`Env::span`] maps offsets back to the file each value is written in.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
@@ -19,6 +26,15 @@ use crate::tree::{Entry, Node, Value};
 /// Deepest chain of references followed (`local.a` → `var.b` → …).
 const MAX_DEPTH: usize = 16;
 
+/// Evaluation work one module may cost, in bytes produced plus [`EXPRESSION_WORK`] per
+/// expression visited: this much, plus [`WORK_PER_SOURCE_BYTE`] per byte of the module's
+/// text. References fan out (`l2 = "${local.l1}${local.l1}"`, `replace` growing a string),
+/// so without a bound a small file expands exponentially; once it is spent, values are
+/// left as their `${…}` placeholders.
+const BASE_WORK: usize = 4 * 1024 * 1024;
+const WORK_PER_SOURCE_BYTE: usize = 16;
+const EXPRESSION_WORK: usize = 16;
+
 /// What a reference stands for.
 #[derive(Debug)]
 pub enum Resolved<'a> {
@@ -30,16 +46,31 @@ pub enum Resolved<'a> {
     PolicyDocument(&'a str, &'a Block),
 }
 
-/// The named declarations of one file that references resolve to.
+/// One file of a module inside the text the module is parsed from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub file: FileId,
+    /// Where the file's text starts in the module text, and its length.
+    pub start: usize,
+    pub len: usize,
+}
+
+/// The named declarations of one module that references resolve to.
 #[derive(Debug)]
 pub struct Env<'a> {
+    /// The file being loaded (its segment starts at offset 0).
     pub file: FileId,
+    /// The module text: the loaded file, then its sibling files.
     pub text: &'a str,
+    segments: Vec<Segment>,
     variables: HashMap<&'a str, &'a Expression>,
     locals: HashMap<&'a str, &'a Expression>,
     /// `resource` and `data` blocks by type and name.
     resources: HashMap<(&'a str, &'a str), &'a Block>,
     data: HashMap<(&'a str, &'a str), &'a Block>,
+    /// Evaluation work allowed, and left (see [`BASE_WORK`]).
+    budget: usize,
+    work_left: Cell<usize>,
 }
 
 /// The two labels of a `resource "TYPE" "NAME"` or `data "TYPE" "NAME"` block.
@@ -51,37 +82,47 @@ pub fn labels(block: &Block) -> Option<(&str, &str)> {
 }
 
 impl<'a> Env<'a> {
-    pub fn new(file: FileId, text: &'a str, body: &'a Body) -> Self {
+    /// The declarations of `body`, parsed from `text`, the concatenation of `segments`
+    /// (the first is the loaded file).
+    pub fn new(segments: Vec<Segment>, text: &'a str, body: &'a Body) -> Self {
+        let budget = BASE_WORK.saturating_add(text.len().saturating_mul(WORK_PER_SOURCE_BYTE));
         let mut env = Env {
-            file,
+            file: segments.first().map_or(FileId(0), |s| s.file),
             text,
+            segments,
             variables: HashMap::new(),
             locals: HashMap::new(),
             resources: HashMap::new(),
             data: HashMap::new(),
+            budget,
+            work_left: Cell::new(budget),
         };
+        // The loaded file comes first: a name declared twice (invalid Terraform, or
+        // unrelated files sharing a folder) resolves to its own declaration.
         for block in body.blocks() {
             match block.ident.as_str() {
                 "variable" => {
                     if let (Some(name), Some(default)) =
                         (block.labels.first(), block.body.get_attribute("default"))
                     {
-                        env.variables.insert(name.as_str(), &default.value);
+                        env.variables.entry(name.as_str()).or_insert(&default.value);
                     }
                 }
                 "locals" => {
                     for attribute in block.body.attributes() {
-                        env.locals.insert(attribute.key.as_str(), &attribute.value);
+                        env.locals
+                            .entry(attribute.key.as_str())
+                            .or_insert(&attribute.value);
                     }
                 }
                 "resource" => {
                     if let Some(key) = labels(block) {
-                        env.resources.insert(key, block);
+                        env.resources.entry(key).or_insert(block);
                     }
                 }
                 "data" => {
                     if let Some(key) = labels(block) {
-                        env.data.insert(key, block);
+                        env.data.entry(key).or_insert(block);
                     }
                 }
                 _ => {}
@@ -90,16 +131,67 @@ impl<'a> Env<'a> {
         env
     }
 
-    /// The file span of an hcl-edit span (the whole file when unknown).
+    /// The file span of an hcl-edit span: in the file of the module it falls in (the
+    /// start of the loaded file when unknown).
     pub fn span(&self, range: Option<std::ops::Range<usize>>) -> Span {
-        match range {
-            Some(range) => Span::new(self.file, range.start, range.end),
-            None => Span::new(self.file, 0, 0),
+        let Some(range) = range else {
+            return Span::new(self.file, 0, 0);
+        };
+        match self.segment_at(range.start) {
+            Some(segment) => Span::new(
+                segment.file,
+                range.start - segment.start,
+                range.end.saturating_sub(segment.start),
+            ),
+            None => Span::new(self.file, range.start, range.end),
         }
+    }
+
+    fn segment_at(&self, offset: usize) -> Option<&Segment> {
+        self.segments
+            .iter()
+            .find(|s| s.start <= offset && offset <= s.start + s.len)
+    }
+
+    /// Whether a module offset falls in the loaded file.
+    pub fn in_loaded_file(&self, range: Option<std::ops::Range<usize>>) -> bool {
+        range
+            .and_then(|range| self.segment_at(range.start))
+            .is_some_and(|segment| segment.file == self.file)
+    }
+
+    /// The text of one file of the module.
+    pub fn file_text(&self, file: FileId) -> &'a str {
+        self.segments
+            .iter()
+            .find(|s| s.file == file)
+            .and_then(|s| self.text.get(s.start..s.start + s.len))
+            .unwrap_or_default()
     }
 
     pub fn resource(&self, kind: &str, name: &str) -> Option<&'a Block> {
         self.resources.get(&(kind, name)).copied()
+    }
+
+    /// Charges `work` to the evaluation budget; `false` once it is spent.
+    fn spend(&self, work: usize) -> bool {
+        let left = self.work_left.get();
+        self.work_left.set(left.saturating_sub(work));
+        left >= work
+    }
+
+    /// Whether the evaluation budget ran out (some values were left as placeholders).
+    pub fn exhausted(&self) -> bool {
+        self.work_left.get() == 0
+    }
+
+    /// Runs `f` on a budget of its own (for the sibling files' resources), leaving the
+    /// loaded file's budget, and [`Env::exhausted`], as they were.
+    pub fn apart<T>(&self, f: impl FnOnce() -> T) -> T {
+        let saved = self.work_left.replace(self.budget);
+        let out = f();
+        self.work_left.set(saved);
+        out
     }
 
     /// The expression's source text as a placeholder: `${var.x}`.
@@ -179,9 +271,18 @@ impl<'a> Env<'a> {
     /// The string value of a scalar expression, unknown parts as `${…}`; `None` for
     /// lists, objects and `null`.
     pub fn render(&self, expr: &'a Expression, depth: usize) -> Option<String> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.spend(EXPRESSION_WORK) {
             return Some(self.symbol(expr));
         }
+        let text = self.render_value(expr, depth)?;
+        Some(if self.spend(text.len()) {
+            text
+        } else {
+            self.symbol(expr)
+        })
+    }
+
+    fn render_value(&self, expr: &'a Expression, depth: usize) -> Option<String> {
         match expr {
             Expression::Null(_) | Expression::Array(_) | Expression::Object(_) => None,
             Expression::Bool(b) => Some(b.value().to_string()),
@@ -199,11 +300,46 @@ impl<'a> Env<'a> {
                     Some(Resolved::PolicyDocument(..)) | None => self.symbol(expr),
                 })
             }
-            Expression::FuncCall(call) => {
-                Some(self.call(call, depth).unwrap_or_else(|| self.symbol(expr)))
-            }
+            Expression::FuncCall(call) => Some(match self.single_of(expr) {
+                Some(splat) => self
+                    .render(splat, depth + 1)
+                    .unwrap_or_else(|| self.symbol(expr)),
+                None => self.call(call, depth).unwrap_or_else(|| self.symbol(expr)),
+            }),
             _ => Some(self.symbol(expr)),
         }
+    }
+
+    /// The splat a `join("", X[*].attr)` or `one(X[*].attr)` call picks its value from:
+    /// the idiom for a resource with `count`, read as one resource.
+    pub fn single_of(&self, expr: &'a Expression) -> Option<&'a Expression> {
+        let Expression::FuncCall(call) = expr else {
+            return None;
+        };
+        if !call.name.namespace.is_empty() {
+            return None;
+        }
+        let args: Vec<&Expression> = call.args.iter().collect();
+        let splat = match (call.name.name.as_str(), args.as_slice()) {
+            ("join", [separator, splat]) if self.render(separator, 0).as_deref() == Some("") => {
+                splat
+            }
+            ("one", [splat]) => splat,
+            _ => return None,
+        };
+        let Expression::Traversal(traversal) = splat else {
+            return None;
+        };
+        traversal
+            .operators
+            .iter()
+            .any(|op| {
+                matches!(
+                    op.value(),
+                    TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_)
+                )
+            })
+            .then_some(*splat)
     }
 
     fn call(&self, call: &'a hcl_edit::expr::FuncCall, depth: usize) -> Option<String> {
@@ -233,9 +369,11 @@ impl<'a> Env<'a> {
             }
             ("replace", 3) => {
                 let (s, from, to) = (text(0)?, text(1)?, text(2)?);
-                // A `/regex/` pattern is not evaluated.
-                (!(from.len() > 1 && from.starts_with('/') && from.ends_with('/')))
-                    .then(|| s.replace(&from, &to))
+                // A `/regex/` pattern is not evaluated; nor is a result over the budget.
+                let grown = s.matches(from.as_str()).count().saturating_mul(to.len());
+                (!(from.len() > 1 && from.starts_with('/') && from.ends_with('/'))
+                    && self.spend(grown))
+                .then(|| s.replace(&from, &to))
             }
             ("trimprefix", 2) => {
                 let (s, prefix) = (text(0)?, text(1)?);
@@ -271,7 +409,10 @@ impl<'a> Env<'a> {
                 Element::Literal(part) => {
                     let value = part.value();
                     let span = self.span(part.span());
-                    let raw = self.text.get(span.range()).unwrap_or_default();
+                    let raw = part
+                        .span()
+                        .and_then(|range| self.text.get(range))
+                        .unwrap_or_default();
                     if raw == value {
                         map.verbatim(value.len(), span.start as usize);
                     } else if map.lines(value, raw, span.start as usize).is_none() {
@@ -299,6 +440,9 @@ impl<'a> Env<'a> {
     /// attributes), spans at the HCL that wrote each value.
     pub fn node(&self, expr: &'a Expression, depth: usize) -> Node {
         let span = self.span(expr.span());
+        if !self.spend(EXPRESSION_WORK) {
+            return Node::new(span, Value::String(self.symbol(expr)));
+        }
         let value = match expr {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),

@@ -6,8 +6,14 @@
 //! `aws_iam_role_policy`, `aws_iam_role_policy_attachment`,
 //! `aws_iam_openid_connect_provider` and `data "aws_iam_policy_document"`
 //! ([`policy_document`]). Policies may be `jsonencode({...})`, heredoc or string JSON, or
-//! references to policy documents; [`eval`] resolves what the file determines.
-//! A policy document no role or policy of the file uses is checked on its own.
+//! references to policy documents; [`eval`] resolves what the module determines.
+//!
+//! A Terraform module is a folder: references resolve across the `*.tf` files of the
+//! loaded file's folder ([`load_module`]), spans pointing into the file each value is
+//! written in. Each file reports only what it declares (a role once, from the file of
+//! its `aws_iam_role`, with the attachments and inline policies any file of the module
+//! gives it). A policy document no role or policy of the module uses is checked on its
+//! own, from its file.
 
 pub mod eval;
 pub mod plan;
@@ -27,10 +33,14 @@ use crate::problem::Problem;
 use crate::source::{FileId, Span};
 use crate::spanned::Spanned;
 use crate::tree::Node;
-use eval::{labels, Env, Resolved};
+use eval::{labels, Env, Resolved, Segment};
 use policy_document::document_node;
 
 pub use plan::{is_plan, load_plan};
+
+/// Most sibling files read into one module (more are ignored: references into them stay
+/// symbolic).
+pub const MAX_MODULE_FILES: usize = 64;
 
 /// Parses a `.tf` file and reads its IAM resources. A syntax error is the `Err`;
 /// problems of the policies are pushed.
@@ -40,8 +50,92 @@ pub fn load_hcl(
     limits: &Limits,
     problems: &mut Vec<Problem>,
 ) -> Result<IamResources, Problem> {
+    load_module(file, text, &[], limits, problems)
+}
+
+/// Another `.tf` file of the loaded file's module (folder).
+#[derive(Clone, Copy, Debug)]
+pub struct ModuleFile<'t> {
+    pub file: FileId,
+    pub text: &'t str,
+}
+
+/// [`load_hcl`] with references resolved across the module: the IAM resources `text`
+/// declares, evaluated with the declarations of `siblings` too. Siblings that don't
+/// parse or are over the size limit are left out (their own load reports them); the
+/// module holds at most [`MAX_MODULE_FILES`] files and, in all, the size limit of one
+/// file (later siblings are left out).
+pub fn load_module(
+    file: FileId,
+    text: &str,
+    siblings: &[ModuleFile<'_>],
+    limits: &Limits,
+    problems: &mut Vec<Problem>,
+) -> Result<IamResources, Problem> {
+    let own = parse(file, text, limits)?;
+    // The module text is kept within the size limit of one file (siblings past it are
+    // left out), so each load parses and evaluates a bounded amount whatever the folder
+    // holds: without it, N large files cost N² parses.
+    let mut room = limits.max_file_bytes.saturating_sub(text.len());
+    let readable: Vec<&ModuleFile> = siblings
+        .iter()
+        .filter(|s| {
+            let fits =
+                s.file != file && s.text.len() < room && parse(s.file, s.text, limits).is_ok();
+            if fits {
+                room = room.saturating_sub(s.text.len() + 1);
+            }
+            fits
+        })
+        .take(MAX_MODULE_FILES)
+        .collect();
+    let mut module = text.to_string();
+    let mut segments = vec![Segment {
+        file,
+        start: 0,
+        len: text.len(),
+    }];
+    for sibling in readable {
+        module.push('\n');
+        segments.push(Segment {
+            file: sibling.file,
+            start: module.len(),
+            len: sibling.text.len(),
+        });
+        module.push_str(sibling.text);
+    }
+    // Files that parse alone parse together; if not, the file is read alone.
+    let joined = match segments.len() {
+        1 => None,
+        _ => hcl_edit::parser::parse_body(&module).ok(),
+    };
+    let (module, body) = match joined {
+        Some(body) => (module.as_str(), body),
+        None => {
+            segments.truncate(1);
+            (text, own)
+        }
+    };
+    let loader = Loader {
+        env: Env::new(segments, module, &body),
+        limits,
+        problems: RefCell::new(problems),
+        used_documents: RefCell::new(Vec::new()),
+    };
+    let resources = loader.resources(&body);
+    if loader.env.exhausted() {
+        loader.problems.borrow_mut().push(Problem::parse(
+            Span::new(file, 0, 0),
+            "expressions expand past the evaluation limit (references or `replace` multiplying text): values past it are left unevaluated and not checked",
+        ));
+    }
+    Ok(resources)
+}
+
+/// Parses one file; a syntax error is a parse problem at its place.
+fn parse(file: FileId, text: &str, limits: &Limits) -> Result<Body, Problem> {
     limits.check_size(file, text.len())?;
-    let body: Body = hcl_edit::parser::parse_body(text).map_err(|error| {
+    hcl_edit::parser::parse_body(text).map_err(|error| {
         let offset = error.location().offset().min(text.len());
         let width = text
             .get(offset..)
@@ -51,14 +145,7 @@ pub fn load_hcl(
             Span::new(file, offset, offset + width),
             format!("invalid HCL: {}", error.message()),
         )
-    })?;
-    let loader = Loader {
-        env: Env::new(file, text, &body),
-        limits,
-        problems: RefCell::new(problems),
-        used_documents: RefCell::new(Vec::new()),
-    };
-    Ok(loader.resources(&body))
+    })
 }
 
 struct Loader<'a, 'p> {
@@ -77,23 +164,38 @@ impl<'a> Loader<'a, '_> {
             .filter(|b| b.ident.as_str() == "resource")
             .filter_map(|b| labels(b).map(|(kind, name)| (kind, name, b)))
             .collect();
+        let own = |block: &Block| self.env.in_loaded_file(block.span());
+        self.note_documents_used_elsewhere(body, &blocks);
         let mut roles: Vec<(&str, Role)> = blocks
             .iter()
-            .filter(|(kind, ..)| *kind == "aws_iam_role")
+            .filter(|(kind, _, block)| *kind == "aws_iam_role" && own(block))
             .map(|(_, name, block)| (*name, self.role(name, block)))
             .collect();
         for (kind, name, block) in &blocks {
             let attribute = |key: &str| block.body.get_attribute(key).map(|a| &a.value);
+            let role_label = self.role_label(attribute("role"));
+            // A role of another file gets its attachments in that file's load; a
+            // sibling that declares a role of the same name attaches to its own.
+            let role_here = role_label
+                .filter(|r| {
+                    own(block) || !self.declared_beside(body, block, "resource", "aws_iam_role", r)
+                })
+                .and_then(|r| find(&mut roles, r));
             match *kind {
-                "aws_iam_policy" => resources.policies.extend(self.named_policy(name, block)),
+                "aws_iam_policy" if own(block) => {
+                    resources.policies.extend(self.named_policy(name, block));
+                }
                 "aws_iam_role_policy" => {
+                    let standalone = own(block)
+                        && role_label
+                            .is_none_or(|r| self.env.resource("aws_iam_role", r).is_none());
+                    if role_here.is_none() && !standalone {
+                        continue;
+                    }
                     let Some(policy) = self.named_policy(name, block) else {
                         continue;
                     };
-                    match self
-                        .role_label(attribute("role"))
-                        .and_then(|r| find(&mut roles, r))
-                    {
+                    match role_here {
                         Some(role) => role.inline_policies.push(NamedPolicy {
                             arn: None,
                             ..policy
@@ -103,14 +205,11 @@ impl<'a> Loader<'a, '_> {
                 }
                 "aws_iam_role_policy_attachment" => {
                     let arn = attribute("policy_arn").and_then(|e| self.env.string_node(e, 0));
-                    let role = self
-                        .role_label(attribute("role"))
-                        .and_then(|r| find(&mut roles, r));
-                    if let (Some(arn), Some(role)) = (arn, role) {
+                    if let (Some(arn), Some(role)) = (arn, role_here) {
                         role.managed_policy_arns.push(spanned(&arn));
                     }
                 }
-                "aws_iam_openid_connect_provider" => {
+                "aws_iam_openid_connect_provider" if own(block) => {
                     resources.providers.push(self.provider(name, block));
                 }
                 _ => {}
@@ -119,7 +218,7 @@ impl<'a> Loader<'a, '_> {
         resources.roles = roles.into_iter().map(|(_, role)| role).collect();
         let unused: Vec<(&str, &Block)> = body
             .blocks()
-            .filter(|b| b.ident.as_str() == "data")
+            .filter(|b| b.ident.as_str() == "data" && own(b))
             .filter_map(|b| match labels(b) {
                 Some(("aws_iam_policy_document", name)) => Some((name, b)),
                 _ => None,
@@ -140,7 +239,58 @@ impl<'a> Loader<'a, '_> {
         resources
     }
 
-    /// True when a policy document of the file lists document `name` in its
+    /// Records the policy documents the roles and policies of the module's other files
+    /// use (they are not checked on their own here); what evaluating them finds is
+    /// reported by their own files' loads, so it is dropped.
+    /// A sibling's reference to a document its own file declares is not counted.
+    fn note_documents_used_elsewhere(
+        &self,
+        body: &'a Body,
+        blocks: &[(&'a str, &'a str, &'a Block)],
+    ) {
+        let reported = self.problems.borrow().len();
+        // On a budget apart: a sibling's expansion bomb is not the loaded file's.
+        self.env.apart(|| {
+            for (kind, name, block) in blocks {
+                if self.env.in_loaded_file(block.span()) {
+                    continue;
+                }
+                let before = self.used_documents.borrow().len();
+                match *kind {
+                    "aws_iam_role" => drop(self.role(name, block)),
+                    "aws_iam_policy" | "aws_iam_role_policy" => {
+                        drop(self.named_policy(name, block));
+                    }
+                    _ => {}
+                }
+                let mut used = self.used_documents.borrow_mut();
+                let found = used.split_off(before);
+                used.extend(found.into_iter().filter(|document| {
+                    !self.declared_beside(body, block, "data", "aws_iam_policy_document", document)
+                }));
+            }
+        });
+        self.problems.borrow_mut().truncate(reported);
+    }
+
+    /// Whether the file of `block` also declares `IDENT "KIND" "LABEL"`.
+    fn declared_beside(
+        &self,
+        body: &Body,
+        block: &Block,
+        ident: &str,
+        kind: &str,
+        label: &str,
+    ) -> bool {
+        let file = self.env.span(block.span()).file;
+        body.blocks().any(|other| {
+            other.ident.as_str() == ident
+                && labels(other) == Some((kind, label))
+                && self.env.span(other.span()).file == file
+        })
+    }
+
+    /// True when a policy document of the module lists document `name` in its
     /// `source_policy_documents` or `override_policy_documents`.
     fn included_by_another(&self, body: &'a Body, name: &str) -> bool {
         body.blocks()
@@ -162,7 +312,8 @@ impl<'a> Loader<'a, '_> {
 
     /// The label of the role an `aws_iam_role.NAME.name`/`.id` reference names.
     fn role_label(&self, expr: Option<&'a Expression>) -> Option<&'a str> {
-        let Expression::Traversal(traversal) = expr? else {
+        let expr = expr?;
+        let Expression::Traversal(traversal) = self.env.single_of(expr).unwrap_or(expr) else {
             return None;
         };
         let Expression::Variable(root) = &traversal.expr else {
@@ -201,6 +352,7 @@ impl<'a> Loader<'a, '_> {
                 })
             })
             .collect();
+        let (tags, tags_known) = self.tags(attribute("tags"));
         Role {
             span,
             name,
@@ -211,7 +363,8 @@ impl<'a> Loader<'a, '_> {
             max_session_duration: attribute("max_session_duration")
                 .and_then(|e| self.env.string_node(e, 0))
                 .map(|n| spanned(&n)),
-            tags: self.tags(attribute("tags")),
+            tags,
+            tags_known,
         }
     }
 
@@ -264,21 +417,39 @@ impl<'a> Loader<'a, '_> {
             .collect()
     }
 
-    fn tags(&self, expr: Option<&'a Expression>) -> Vec<Tag> {
+    /// The tags of a `tags` attribute and whether all of them could be read: a map, or
+    /// `merge(…)` of maps; anything else (`var.tags` without a default, `local.x` built
+    /// by a function, a `merge` argument that is not a map) leaves them unknown.
+    fn tags(&self, expr: Option<&'a Expression>) -> (Vec<Tag>, bool) {
         let Some(expr) = expr else {
-            return Vec::new();
+            return (Vec::new(), true);
         };
-        let node = self.env.node(expr, 0);
-        node.as_map()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|entry| {
-                Some(Tag {
-                    key: spanned(&entry.key),
-                    value: Spanned::new(entry.value.scalar_text()?, entry.value.span),
-                })
-            })
-            .collect()
+        let maps: Vec<Node> = match expr {
+            Expression::FuncCall(call)
+                if call.name.namespace.is_empty() && call.name.name.as_str() == "merge" =>
+            {
+                call.args.iter().map(|arg| self.env.node(arg, 0)).collect()
+            }
+            _ => vec![self.env.node(expr, 0)],
+        };
+        let mut known = true;
+        let mut tags = Vec::new();
+        for map in &maps {
+            let Some(entries) = map.as_map() else {
+                known = false;
+                continue;
+            };
+            for entry in entries {
+                match entry.value.scalar_text() {
+                    Some(value) => tags.push(Tag {
+                        key: spanned(&entry.key),
+                        value: Spanned::new(value, entry.value.span),
+                    }),
+                    None => known = false,
+                }
+            }
+        }
+        (tags, known)
     }
 
     /// A policy attribute's document: `jsonencode({...})`, a heredoc or string of JSON,
@@ -310,10 +481,11 @@ impl<'a> Loader<'a, '_> {
             }
             Expression::String(_) => {
                 let node = self.env.string_node(expr, depth)?;
-                let (text, map) = string_with_map(&node, self.env.text)?;
+                let (text, map) = string_with_map(&node, self.env.file_text(node.span.file))?;
                 self.parse(&text, &map, false)
             }
             Expression::Parenthesis(inner) => self.policy(inner.inner(), depth + 1),
+            Expression::FuncCall(_) => self.policy(self.env.single_of(expr)?, depth + 1),
             Expression::Traversal(_) | Expression::Variable(_) => {
                 match self.env.resolve(expr, depth)? {
                     Resolved::PolicyDocument(name, block) => {
@@ -449,6 +621,7 @@ resource "aws_iam_role_policy_attachment" "extra" {
         assert_eq!(role.name.value, "deploy-${var.project}");
         assert_eq!(role.max_session_duration.as_ref().unwrap().value, "7200");
         assert_eq!(role.tags[0].key.value, "team");
+        assert!(role.tags_known);
         let arns: Vec<&str> = role
             .managed_policy_arns
             .iter()
@@ -498,6 +671,34 @@ resource "aws_iam_role_policy_attachment" "extra" {
     }
 
     #[test]
+    fn tags_that_cannot_be_evaluated_are_unknown() {
+        let role = |tags: &str| {
+            let text = format!(
+                "variable \"tags\" {{}}\nlocals {{\n  base = {{ team = \"ci\" }}\n}}\nresource \"aws_iam_role\" \"r\" {{\n  name = \"r\"\n  {tags}\n}}\n"
+            );
+            let (resources, _) = load(&text);
+            let role = resources.roles[0].clone();
+            let keys: Vec<String> = role.tags.iter().map(|t| t.key.value.clone()).collect();
+            (keys, role.tags_known)
+        };
+        assert_eq!(role(""), (vec![], true));
+        assert_eq!(
+            role("tags = { Env = \"prod\" }"),
+            (vec!["Env".into()], true)
+        );
+        assert_eq!(role("tags = local.base"), (vec!["team".into()], true));
+        assert_eq!(role("tags = var.tags"), (vec![], false));
+        assert_eq!(
+            role("tags = merge(var.tags, { Env = \"prod\" })"),
+            (vec!["Env".into()], false)
+        );
+        assert_eq!(
+            role("tags = merge(local.base, { Env = \"prod\" })"),
+            (vec!["team".into(), "Env".into()], true)
+        );
+    }
+
+    #[test]
     fn heredoc_spans_point_into_the_heredoc() {
         let (resources, _) = load(ROLE);
         let inline = &resources.roles[0].inline_policies[0].document;
@@ -534,6 +735,228 @@ resource "aws_iam_policy" "p" {
             "not",
             "the error inside the string"
         );
+    }
+
+    /// Loads file `index` of a module whose files get ids 0, 1, ….
+    fn load_in_module(files: &[&str], index: usize) -> (IamResources, Vec<Problem>) {
+        let siblings: Vec<ModuleFile> = files
+            .iter()
+            .enumerate()
+            .map(|(i, text)| ModuleFile {
+                file: FileId(u32::try_from(i).unwrap()),
+                text,
+            })
+            .collect();
+        let mut problems = Vec::new();
+        let own = FileId(u32::try_from(index).unwrap());
+        let resources = load_module(
+            own,
+            files[index],
+            &siblings,
+            &Limits::default(),
+            &mut problems,
+        )
+        .unwrap();
+        (resources, problems)
+    }
+
+    const VARIABLES: &str = "variable \"sub\" {\n  default = \"*\"\n}\n";
+    const DATA: &str = r#"data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.gitlab.arn]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "gitlab.com:sub"
+      values   = [var.sub]
+    }
+  }
+}
+data "aws_iam_policy_document" "alone" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["*"]
+  }
+}
+resource "aws_iam_role_policy" "inline" {
+  role   = aws_iam_role.deploy.id
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "s3:*", Resource = "*" }] })
+}
+resource "aws_iam_role_policy" "orphan" {
+  role   = "someone-else"
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "s3:*", Resource = "*" }] })
+}
+"#;
+    const MAIN: &str = r#"resource "aws_iam_openid_connect_provider" "gitlab" {
+  url = "https://gitlab.com"
+}
+resource "aws_iam_role" "deploy" {
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+"#;
+    const ATTACH: &str = r#"resource "aws_iam_role_policy_attachment" "a" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+"#;
+
+    #[test]
+    fn references_resolve_across_the_module_with_spans_in_each_file() {
+        let files = [VARIABLES, DATA, MAIN, ATTACH];
+        let (main, problems) = load_in_module(&files, 2);
+        assert_eq!(problems, Vec::new());
+        assert_eq!(main.roles.len(), 1);
+        assert_eq!(main.providers.len(), 1);
+        assert!(main.policies.is_empty());
+        let role = &main.roles[0];
+        assert_eq!(role.span.file, FileId(2));
+        assert_eq!(role.managed_policy_arns[0].span.file, FileId(3));
+        assert_eq!(
+            role.inline_policies.len(),
+            1,
+            "aws_iam_role_policy of data.tf"
+        );
+        let trust = role.trust.as_ref().unwrap();
+        let allow = &trust.statements[0];
+        let federated: Vec<_> = allow.principal().unwrap().federated().collect();
+        assert_eq!(
+            federated[0].value,
+            "arn:${partition}:iam::${account_id}:oidc-provider/gitlab.com"
+        );
+        assert_eq!(federated[0].span.file, FileId(1));
+        let sub = allow.conditions_on("gitlab.com:sub").next().unwrap();
+        let value = &sub.values[0];
+        assert_eq!(
+            value.span.file,
+            FileId(0),
+            "the `*` is written in variables.tf"
+        );
+        assert_eq!(&VARIABLES[value.span.range()], "\"*\"");
+        assert_eq!(sub.value_texts().collect::<Vec<_>>(), ["*"]);
+    }
+
+    #[test]
+    fn each_file_reports_only_what_it_declares() {
+        let files = [VARIABLES, DATA, MAIN, ATTACH];
+        let (variables, _) = load_in_module(&files, 0);
+        assert_eq!(variables, IamResources::default());
+        let (attach, _) = load_in_module(&files, 3);
+        assert_eq!(attach, IamResources::default());
+        let (data, problems) = load_in_module(&files, 1);
+        assert_eq!(problems, Vec::new());
+        assert!(data.roles.is_empty(), "the role is main.tf's");
+        let names: Vec<&str> = data
+            .policies
+            .iter()
+            .filter_map(|p| p.name.as_ref().map(|n| n.value.as_str()))
+            .collect();
+        // `trust` is used by main.tf's role and `inline` belongs to it: neither is
+        // checked on its own; the unused document and the orphan policy are.
+        assert_eq!(data.policies.len(), 2);
+        assert_eq!(names, ["alone"]);
+        // Alone, main.tf can't resolve the document: the trust stays unevaluated.
+        let (alone, _) = load(MAIN);
+        assert!(alone.roles[0].trust.is_none());
+    }
+
+    #[test]
+    fn unrelated_files_sharing_a_folder_keep_their_own_declarations() {
+        let file = |duration: &str, arn: &str| {
+            format!(
+                "data \"aws_iam_policy_document\" \"trust\" {{\n  statement {{\n    actions = [\"sts:AssumeRole\"]\n  }}\n}}\nresource \"aws_iam_role\" \"deploy\" {{\n  max_session_duration = {duration}\n  assume_role_policy = data.aws_iam_policy_document.trust.json\n}}\nresource \"aws_iam_role_policy_attachment\" \"a\" {{\n  role       = aws_iam_role.deploy.name\n  policy_arn = \"{arn}\"\n}}\n"
+            )
+        };
+        let (a, b) = (file("3600", "arn:a"), file("7200", "arn:b"));
+        let (first, problems) = load_in_module(&[&a, &b], 0);
+        // The statement has no `Principal`: said once, for the loaded file's copy.
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].span.file, FileId(0));
+        let role = &first.roles[0];
+        assert_eq!(role.max_session_duration.as_ref().unwrap().value, "3600");
+        let arns: Vec<&str> = role
+            .managed_policy_arns
+            .iter()
+            .map(|a| a.value.as_str())
+            .collect();
+        assert_eq!(arns, ["arn:a"]);
+        let statement = &role.trust.as_ref().unwrap().statements[0];
+        assert_eq!(statement.span.file, FileId(0));
+        assert!(first.policies.is_empty());
+    }
+
+    #[test]
+    fn siblings_that_do_not_parse_are_left_out() {
+        let (main, problems) = load_in_module(&["resource \"a\" {", DATA, MAIN], 2);
+        assert_eq!(problems, Vec::new());
+        assert!(main.roles[0].trust.is_some());
+    }
+
+    #[test]
+    fn count_for_each_and_directives_stay_symbolic() {
+        let text = r#"
+data "aws_iam_policy_document" "trust" {
+  for_each = toset(["a", "b"])
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::1:oidc-provider/gitlab.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "gitlab.com:sub"
+      values   = ["project_path:g/${each.key}:ref_type:branch:ref:main"]
+    }
+  }
+}
+resource "aws_iam_role" "r" {
+  for_each           = toset(["a", "b"])
+  name               = "deploy-${each.key}"
+  assume_role_policy = data.aws_iam_policy_document.trust[each.key].json
+}
+resource "aws_iam_role" "c" {
+  count              = 2
+  name               = "c-${count.index}"
+  assume_role_policy = <<-EOT
+    {"Statement": [%{ for p in var.projects }{"Effect": "Allow"}%{ endfor }]}
+  EOT
+}
+resource "aws_iam_role" "j" {
+  count              = var.create ? 1 : 0
+  assume_role_policy = join("", data.aws_iam_policy_document.trust[*].json)
+}
+resource "aws_iam_role_policy_attachment" "j" {
+  count      = length(var.arns)
+  role       = join("", aws_iam_role.j[*].name)
+  policy_arn = var.arns[count.index]
+}
+"#;
+        let (resources, problems) = load(text);
+        assert_eq!(problems, Vec::new());
+        assert_eq!(
+            resources.roles.len(),
+            3,
+            "one role each, whatever the count"
+        );
+        let j = &resources.roles[2];
+        assert!(j.trust.is_some(), "join(\"\", X[*].json) reads X");
+        assert_eq!(j.managed_policy_arns[0].value, "${var.arns[count.index]}");
+        let r = &resources.roles[0];
+        assert_eq!(r.name.value, "deploy-${each.key}");
+        let sub = r.trust.as_ref().unwrap().statements[0]
+            .conditions_on("gitlab.com:sub")
+            .next()
+            .unwrap();
+        assert_eq!(
+            sub.value_texts().collect::<Vec<_>>(),
+            ["project_path:g/${each.key}:ref_type:branch:ref:main"]
+        );
+        let c = &resources.roles[1];
+        assert_eq!(c.name.value, "c-${count.index}");
+        assert!(c.trust.is_none(), "a template directive is not evaluated");
     }
 
     #[test]

@@ -88,7 +88,14 @@ pub fn load_plan(
                         max_session_duration: values
                             .get("max_session_duration")
                             .and_then(spanned_text),
-                        tags: map_tags(values.get("tags")),
+                        // `tags_all` adds the provider's `default_tags`.
+                        tags: map_tags(
+                            values
+                                .get("tags_all")
+                                .filter(|all| all.as_map().is_some())
+                                .or_else(|| values.get("tags")),
+                        ),
+                        tags_known: true,
                     });
                 }
                 "aws_iam_policy" | "aws_iam_role_policy" => {

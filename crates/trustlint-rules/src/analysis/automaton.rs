@@ -10,7 +10,7 @@
 //! Bounds: a DFA has at most [`MAX_STATES`] states and at most [`MAX_TABLE_ENTRIES`]
 //! transitions (states × alphabet width); a construction that would exceed them returns
 //! [`AutomatonError::TooComplex`] instead of running on. Every constructed DFA is
-//! minimised (Moore refinement, O(n² · width) worst case) and numbered canonically, so
+//! minimised (Hopcroft's partition refinement, O(n · width · log n)) and numbered canonically, so
 //! equal languages over equal alphabets give equal values.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -441,6 +441,53 @@ impl Dfa {
         None
     }
 
+    /// Every string of the language, in symbol order, when it holds at most `limit`
+    /// strings written with the alphabet's own characters; `None` for a larger or
+    /// infinite language (a cycle through live states, or a live "other" transition,
+    /// which stands for infinitely many characters).
+    pub fn finite_members(&self, limit: usize) -> Option<Vec<String>> {
+        let live = self.live_states();
+        let is_live = |q: usize| live.get(q).copied().unwrap_or(false);
+        let mut out = Vec::new();
+        let mut on_path = vec![false; self.state_count()];
+        // Depth-first: (state, next symbol to try), with the string so far.
+        let mut stack = vec![(0usize, 0usize)];
+        let mut prefix: Vec<char> = Vec::new();
+        if !is_live(0) {
+            return Some(out);
+        }
+        *on_path.get_mut(0)? = true;
+        if self.is_accepting(0) {
+            out.push(String::new());
+        }
+        while let Some((q, symbol)) = stack.pop() {
+            if symbol == self.width() {
+                *on_path.get_mut(q)? = false;
+                prefix.pop();
+                continue;
+            }
+            stack.push((q, symbol + 1));
+            let t = self.step(q, symbol);
+            if !is_live(t) {
+                continue;
+            }
+            let c = *self.alphabet.chars.get(symbol)?;
+            if *on_path.get(t)? {
+                return None;
+            }
+            *on_path.get_mut(t)? = true;
+            prefix.push(c);
+            if self.is_accepting(t) {
+                out.push(prefix.iter().collect());
+                if out.len() > limit {
+                    return None;
+                }
+            }
+            stack.push((t, 0));
+        }
+        Some(out)
+    }
+
     /// The values of one field when strings are split at `separator`: the set of `v`
     /// such that some string of the language, split at every `separator`, has `v` as its
     /// field number `index` (0-based). Exact (an existential projection).
@@ -614,28 +661,8 @@ impl Dfa {
     /// Moore partition refinement, then canonical numbering in breadth-first order from
     /// the start state (which also drops unreachable states).
     fn minimized(&self) -> Dfa {
-        let n = self.state_count();
         let width = self.width();
-        let mut class: Vec<usize> = self.accepting.iter().map(|&a| usize::from(a)).collect();
-        let mut count = class.iter().copied().collect::<BTreeSet<_>>().len();
-        loop {
-            let mut ids: FastMap<Vec<usize>, usize> =
-                FastMap::with_capacity_and_hasher(n, BuildHasherDefault::default());
-            let mut refined = Vec::with_capacity(n);
-            for q in 0..n {
-                let own = class.get(q).copied().unwrap_or(0);
-                let signature: Vec<usize> = std::iter::once(own)
-                    .chain((0..width).map(|s| class.get(self.step(q, s)).copied().unwrap_or(0)))
-                    .collect();
-                let fresh = ids.len();
-                refined.push(*ids.entry(signature).or_insert(fresh));
-            }
-            class = refined;
-            if ids.len() == count {
-                break;
-            }
-            count = ids.len();
-        }
+        let (class, count) = Partition::coarsest(self);
         let mut representative: Vec<Option<usize>> = vec![None; count];
         for (q, &c) in class.iter().enumerate() {
             if let Some(slot @ None) = representative.get_mut(c) {
@@ -810,27 +837,62 @@ impl Nfa {
     /// Subset construction.
     fn determinize(&self, start: usize, accept: usize) -> Result<Dfa, AutomatonError> {
         let width = self.alphabet.width();
+        let covers_all: Vec<bool> = self.classes.iter().map(|c| c.iter().all(|&m| m)).collect();
         let mut states = StateTable::new(self.closure([start]), width);
         let mut next = Vec::new();
         let mut accepting = Vec::new();
         let mut i = 0;
         while let Some(set) = states.get(i).cloned() {
             accepting.push(set.binary_search(&accept).is_ok());
-            let mut targets: Vec<Vec<usize>> = vec![Vec::new(); width];
+            // Edges on every symbol (`*`, `?`) reach `shared`; the others add to it for
+            // their symbols only, so most symbols share one target, closed and looked up
+            // once, and the work per state follows the edges rather than the alphabet.
+            let mut shared = Vec::new();
+            let mut specific: Vec<(usize, usize)> = Vec::new();
             for &q in &set {
                 for &(class, to) in self.edges.get(q).map_or(&[][..], Vec::as_slice) {
-                    let members = self.classes.get(class).map_or(&[][..], Vec::as_slice);
-                    for (symbol, _) in members.iter().enumerate().filter(|(_, &m)| m) {
-                        if let Some(list) = targets.get_mut(symbol) {
-                            list.push(to);
-                        }
+                    if covers_all.get(class).copied().unwrap_or(false) {
+                        shared.push(to);
+                        continue;
                     }
+                    let members = self.classes.get(class).map_or(&[][..], Vec::as_slice);
+                    specific.extend(
+                        members
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, &m)| m)
+                            .map(|(symbol, _)| (symbol, to)),
+                    );
                 }
             }
-            for target in targets {
-                let target = self.closure(target);
-                next.push(states.id(target)?);
+            shared.sort_unstable();
+            shared.dedup();
+            specific.sort_unstable();
+            specific.dedup();
+            let shared_id = states.id(self.closure(shared.iter().copied()))?;
+            let mut row = vec![shared_id; width];
+            let mut seen: FastMap<Vec<usize>, usize> = FastMap::default();
+            for group in specific.chunk_by(|a, b| a.0 == b.0) {
+                let Some(&(symbol, _)) = group.first() else {
+                    continue;
+                };
+                let mut target = shared.clone();
+                target.extend(group.iter().map(|&(_, to)| to));
+                target.sort_unstable();
+                target.dedup();
+                let id = match seen.get(&target) {
+                    Some(&id) => id,
+                    None => {
+                        let id = states.id(self.closure(target.iter().copied()))?;
+                        seen.insert(target, id);
+                        id
+                    }
+                };
+                if let Some(slot) = row.get_mut(symbol) {
+                    *slot = id;
+                }
             }
+            next.extend(row);
             i += 1;
         }
         Ok(Dfa {
@@ -883,6 +945,240 @@ impl<K: Clone + Eq + std::hash::Hash> StateTable<K> {
 /// A hash map with a cheap multiplicative hasher (the FxHash scheme) for the integer keys
 /// of state tables, where SipHash's protection against chosen keys buys nothing and costs
 /// a fifth of the automaton time.
+/// Hopcroft's partition refinement (with the refinable-partition representation of
+/// Valmari and Lehtinen): the coarsest partition of a complete DFA's states compatible
+/// with acceptance and transitions, in O(n · width · log n).
+struct Partition {
+    /// The states, grouped by block: block `b` holds `elements[first[b]..end[b]]`.
+    elements: Vec<usize>,
+    /// The position of each state in `elements`.
+    location: Vec<usize>,
+    block_of: Vec<usize>,
+    first: Vec<usize>,
+    end: Vec<usize>,
+    /// How many states of each block are marked (moved to its front).
+    marked: Vec<usize>,
+    touched: Vec<usize>,
+}
+
+impl Partition {
+    /// The block of every state and the number of blocks.
+    fn coarsest(dfa: &Dfa) -> (Vec<usize>, usize) {
+        let n = dfa.state_count();
+        let width = dfa.width();
+        let predecessors = Predecessors::of(dfa);
+        let mut partition = Partition::by_acceptance(dfa);
+        // Splitters: (block, symbol) pairs still to process, and which are pending.
+        let mut pending = vec![false; partition.blocks() * width];
+        let mut work = Vec::new();
+        let smallest = (0..partition.blocks())
+            .min_by_key(|&b| partition.size(b))
+            .unwrap_or(0);
+        if partition.blocks() > 1 {
+            for symbol in 0..width {
+                work.push((smallest, symbol));
+                if let Some(flag) = pending.get_mut(smallest * width + symbol) {
+                    *flag = true;
+                }
+            }
+        }
+        let mut splitter_states = Vec::with_capacity(n);
+        while let Some((block, symbol)) = work.pop() {
+            if let Some(flag) = pending.get_mut(block * width + symbol) {
+                *flag = false;
+            }
+            splitter_states.clear();
+            splitter_states.extend_from_slice(partition.members(block));
+            for &target in &splitter_states {
+                for &source in predecessors.of_state(target, symbol) {
+                    partition.mark(source);
+                }
+            }
+            for (kept, split) in partition.split_touched() {
+                pending.resize(partition.blocks() * width, false);
+                for c in 0..width {
+                    let kept_pending = pending.get(kept * width + c).copied().unwrap_or(false);
+                    let add = if kept_pending || partition.size(split) <= partition.size(kept) {
+                        split
+                    } else {
+                        kept
+                    };
+                    if let Some(flag) = pending.get_mut(add * width + c) {
+                        if !*flag {
+                            *flag = true;
+                            work.push((add, c));
+                        }
+                    }
+                }
+            }
+        }
+        let count = partition.blocks();
+        (partition.block_of, count)
+    }
+
+    /// Accepting and rejecting states (one block when all states agree).
+    fn by_acceptance(dfa: &Dfa) -> Partition {
+        let n = dfa.state_count();
+        let mut elements: Vec<usize> = (0..n).filter(|&q| dfa.is_accepting(q)).collect();
+        let accepting = elements.len();
+        elements.extend((0..n).filter(|&q| !dfa.is_accepting(q)));
+        let mut location = vec![0; n];
+        for (i, &q) in elements.iter().enumerate() {
+            if let Some(slot) = location.get_mut(q) {
+                *slot = i;
+            }
+        }
+        let (first, end, block_of): (Vec<usize>, Vec<usize>, Vec<usize>) =
+            if accepting == 0 || accepting == n {
+                (vec![0], vec![n], vec![0; n])
+            } else {
+                let block_of = (0..n).map(|q| usize::from(!dfa.is_accepting(q))).collect();
+                (vec![0, accepting], vec![accepting, n], block_of)
+            };
+        let blocks = first.len();
+        Partition {
+            elements,
+            location,
+            block_of,
+            first,
+            end,
+            marked: vec![0; blocks],
+            touched: Vec::new(),
+        }
+    }
+
+    fn blocks(&self) -> usize {
+        self.first.len()
+    }
+
+    fn size(&self, block: usize) -> usize {
+        self.end.get(block).copied().unwrap_or(0) - self.first.get(block).copied().unwrap_or(0)
+    }
+
+    fn members(&self, block: usize) -> &[usize] {
+        let (Some(&first), Some(&end)) = (self.first.get(block), self.end.get(block)) else {
+            return &[];
+        };
+        self.elements.get(first..end).unwrap_or(&[])
+    }
+
+    /// Moves `state` into the marked front part of its block.
+    fn mark(&mut self, state: usize) {
+        let (Some(&block), Some(&at)) = (self.block_of.get(state), self.location.get(state)) else {
+            return;
+        };
+        let (Some(&first), Some(&marked)) = (self.first.get(block), self.marked.get(block)) else {
+            return;
+        };
+        let front = first + marked;
+        if at < front {
+            return; // already marked
+        }
+        if let Some(&other) = self.elements.get(front) {
+            self.elements.swap(at, front);
+            if let Some(slot) = self.location.get_mut(other) {
+                *slot = at;
+            }
+            if let Some(slot) = self.location.get_mut(state) {
+                *slot = front;
+            }
+        }
+        if marked == 0 {
+            self.touched.push(block);
+        }
+        if let Some(count) = self.marked.get_mut(block) {
+            *count += 1;
+        }
+    }
+
+    /// Splits every touched block whose states are not all marked: the marked ones
+    /// become a new block. Returns (old block, new block) for each split.
+    fn split_touched(&mut self) -> Vec<(usize, usize)> {
+        let mut splits = Vec::new();
+        for block in std::mem::take(&mut self.touched) {
+            let marked = self.marked.get(block).copied().unwrap_or(0);
+            if let Some(count) = self.marked.get_mut(block) {
+                *count = 0;
+            }
+            if marked == self.size(block) {
+                continue;
+            }
+            let first = self.first.get(block).copied().unwrap_or(0);
+            let new = self.first.len();
+            self.first.push(first);
+            self.end.push(first + marked);
+            self.marked.push(0);
+            if let Some(slot) = self.first.get_mut(block) {
+                *slot = first + marked;
+            }
+            for i in first..first + marked {
+                if let Some(&q) = self.elements.get(i) {
+                    if let Some(slot) = self.block_of.get_mut(q) {
+                        *slot = new;
+                    }
+                }
+            }
+            splits.push((block, new));
+        }
+        splits
+    }
+}
+
+/// The inverse transition relation of a DFA, grouped by (target, symbol).
+struct Predecessors {
+    /// `sources[start[t * width + s]..start[t * width + s + 1]]`: the states that go to
+    /// `t` on `s`.
+    start: Vec<usize>,
+    sources: Vec<usize>,
+    width: usize,
+}
+
+impl Predecessors {
+    fn of(dfa: &Dfa) -> Predecessors {
+        let n = dfa.state_count();
+        let width = dfa.width();
+        let mut start = vec![0usize; n * width + 1];
+        for q in 0..n {
+            for s in 0..width {
+                if let Some(count) = start.get_mut(dfa.step(q, s) * width + s + 1) {
+                    *count += 1;
+                }
+            }
+        }
+        for i in 1..start.len() {
+            let before = start.get(i - 1).copied().unwrap_or(0);
+            if let Some(slot) = start.get_mut(i) {
+                *slot += before;
+            }
+        }
+        let mut fill = start.clone();
+        let mut sources = vec![0usize; n * width];
+        for q in 0..n {
+            for s in 0..width {
+                if let Some(at) = fill.get_mut(dfa.step(q, s) * width + s) {
+                    if let Some(slot) = sources.get_mut(*at) {
+                        *slot = q;
+                    }
+                    *at += 1;
+                }
+            }
+        }
+        Predecessors {
+            start,
+            sources,
+            width,
+        }
+    }
+
+    fn of_state(&self, target: usize, symbol: usize) -> &[usize] {
+        let i = target * self.width + symbol;
+        match (self.start.get(i), self.start.get(i + 1)) {
+            (Some(&from), Some(&to)) => self.sources.get(from..to).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<StateHasher>>;
 
 #[derive(Default)]
@@ -921,6 +1217,50 @@ mod tests {
 
     fn dfa(expr: &Expr) -> Dfa {
         Dfa::from_expr(expr).unwrap()
+    }
+
+    #[test]
+    fn minimisation_is_canonical() {
+        let a = Expr::literal("a");
+        let stars = dfa(&Expr::Star(Box::new(a.clone())));
+        let doubled = dfa(&Expr::Star(Box::new(Expr::Alt(vec![
+            a.clone(),
+            Expr::Seq(vec![a.clone(), a.clone()]),
+        ]))));
+        assert_eq!(stars, doubled);
+        assert_eq!(stars.state_count(), 2); // a* and the dead state for other characters
+        let literal = dfa(&Expr::literal("abc"));
+        assert_eq!(literal.state_count(), 5);
+        // Suffix-sharing: "xab" | "yab" needs one state per distinct suffix.
+        let shared = dfa(&Expr::one_of_strings(&["xab", "yab"]));
+        assert_eq!(shared.state_count(), 5);
+        let via_union = dfa(&Expr::literal("xab"))
+            .union(&dfa(&Expr::literal("yab")))
+            .unwrap();
+        assert_eq!(shared, via_union);
+    }
+
+    #[test]
+    fn lists_finite_languages_only() {
+        let three = dfa(&Expr::one_of_strings(&["main", "v1", "release"]));
+        assert_eq!(
+            three.finite_members(10),
+            Some(vec![
+                "main".to_owned(),
+                "release".to_owned(),
+                "v1".to_owned()
+            ])
+        );
+        assert_eq!(three.finite_members(2), None);
+        assert_eq!(dfa(&Expr::Nothing).finite_members(1), Some(Vec::new()));
+        assert_eq!(
+            dfa(&Expr::Empty).finite_members(1),
+            Some(vec![String::new()])
+        );
+        let star = dfa(&Expr::Seq(vec![Expr::literal("v"), Expr::any_string()]));
+        assert_eq!(star.finite_members(100), None);
+        let any_one = dfa(&Expr::Seq(vec![Expr::literal("v"), Expr::any_char()]));
+        assert_eq!(any_one.finite_members(100), None);
     }
 
     #[test]

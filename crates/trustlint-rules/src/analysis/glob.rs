@@ -244,7 +244,7 @@ pub fn matches(pattern: &str, value: &str) -> bool {
     Pattern::like(pattern).matches(value)
 }
 
-/// [`matches`] with characters compared after [`fold_case`].
+/// [`matches()`] with characters compared after [`fold_case`].
 pub fn matches_ignore_case(pattern: &str, value: &str) -> bool {
     Pattern::like(pattern).matches_with(value, Case::Insensitive, VariableApprox::AnyString)
 }

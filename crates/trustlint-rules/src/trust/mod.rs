@@ -13,6 +13,7 @@
 
 mod fixes;
 mod provider;
+mod role_environment;
 mod tl101_oidc_trust_missing_sub;
 mod tl102_oidc_trust_missing_aud;
 mod tl103_oidc_sub_foreign_namespace;
@@ -25,9 +26,12 @@ mod tl109_trust_action_mismatch;
 mod tl110_trust_any_principal;
 mod tl111_trust_not_principal;
 mod tl112_sub_deny_list_only;
+mod tl113_long_ci_session;
+mod tl114_ci_role_missing_environment_tag;
 mod tl115_role_spans_environments;
 mod tl116_sub_unmatchable;
 mod tl117_ref_type_unpinned;
+mod tl118_partial_trust_check;
 
 pub use provider::ProviderKind;
 pub use tl101_oidc_trust_missing_sub::OidcTrustMissingSub;
@@ -42,16 +46,19 @@ pub use tl109_trust_action_mismatch::TrustActionMismatch;
 pub use tl110_trust_any_principal::TrustAnyPrincipal;
 pub use tl111_trust_not_principal::TrustNotPrincipal;
 pub use tl112_sub_deny_list_only::SubDenyListOnly;
+pub use tl113_long_ci_session::LongCiSession;
+pub use tl114_ci_role_missing_environment_tag::CiRoleMissingEnvironmentTag;
 pub use tl115_role_spans_environments::RoleSpansEnvironments;
 pub use tl116_sub_unmatchable::SubUnmatchable;
 pub use tl117_ref_type_unpinned::RefTypeUnpinned;
+pub use tl118_partial_trust_check::PartialTrustCheck;
 
 use std::cell::RefCell;
 use std::sync::{Arc, OnceLock};
 
 use trustlint_parser::iam::placeholder::{has_interpolation, is_placeholder};
 use trustlint_parser::iam::{
-    BaseOperator, Condition, OidcProviderArn, PolicyDocument, Principal, Statement,
+    BaseOperator, Condition, OidcProviderArn, PolicyDocument, Principal, Role, Statement,
 };
 use trustlint_parser::spanned::Spanned;
 
@@ -118,6 +125,15 @@ pub fn oidc_grants<'a>(policy: &'a PolicyDocument, settings: &Settings) -> Vec<O
         };
         for value in principal.federated() {
             let (provider, inferred) = match OidcProviderArn::parse(&value.value) {
+                // A provider ARN whose host is a placeholder (Terraform's
+                // `oidc-provider/${var.url}`) is told by the condition keys when they name
+                // one host, as for a placeholder ARN.
+                Some(provider) if has_interpolation(provider.condition_key_prefix()) => {
+                    match provider_from_keys(statement) {
+                        Some(named) => (named, true),
+                        None => (provider, false),
+                    }
+                }
                 Some(provider) => (provider, false),
                 None if is_placeholder(&value.value) => match provider_from_keys(statement) {
                     Some(provider) => (provider, true),
@@ -135,6 +151,37 @@ pub fn oidc_grants<'a>(policy: &'a PolicyDocument, settings: &Settings) -> Vec<O
         }
     }
     grants
+}
+
+/// The `Federated` placeholders of `Allow` statements for web identity whose provider
+/// can't be told offline: neither the value nor the statement's condition keys name it
+/// (`${aws_iam_openid_connect_provider.x.arn}` with keys `${var.url}:sub`).
+/// [`oidc_grants`] leaves such statements out; TL118 reports them.
+pub fn unresolved_providers(policy: &PolicyDocument) -> Vec<(&Statement, &Spanned<String>)> {
+    policy
+        .statements
+        .iter()
+        .filter(|statement| statement.is_allow() && covers_web_identity(statement))
+        .flat_map(|statement| {
+            statement
+                .principal()
+                .into_iter()
+                .flat_map(|principal| principal.federated())
+                .filter(|value| {
+                    OidcProviderArn::parse(&value.value).is_none()
+                        && is_placeholder(&value.value)
+                        && provider_from_keys(statement).is_none()
+                })
+                .map(move |value| (statement, value))
+        })
+        .collect()
+}
+
+/// The first grant of a role's trust to an OIDC provider: the role is trusted by CI.
+pub fn first_oidc_grant<'a>(role: &'a Role, settings: &Settings) -> Option<OidcGrant<'a>> {
+    oidc_grants(role.trust.as_ref()?, settings)
+        .into_iter()
+        .next()
 }
 
 /// The one OIDC provider whose claim keys (`HOST[/PATH]:sub|aud|amr`) a statement's
@@ -244,7 +291,8 @@ pub fn applies_to_provider(statement: &Statement, provider: &OidcProviderArn) ->
 /// Whether a condition can never hold for a token of `provider` because it requires a
 /// key that only another OIDC provider's tokens carry (`other.host:sub`): such a
 /// statement admits nobody from `provider` (TL106 reports it). Keys with a placeholder
-/// prefix (`${var.url}:sub`) are symbolic: never foreign.
+/// prefix (`${var.url}:sub`), or a provider whose host is one, are symbolic: never
+/// foreign.
 pub fn requires_foreign_claim(
     condition: &Condition,
     provider: &OidcProviderArn,
@@ -254,6 +302,7 @@ pub fn requires_foreign_claim(
         return false;
     };
     !has_interpolation(prefix)
+        && !has_interpolation(provider.condition_key_prefix())
         && !prefix.eq_ignore_ascii_case(provider.condition_key_prefix())
         && false_when_absent(condition, syntax)
 }

@@ -1,16 +1,21 @@
 //! TL115 role-spans-environments: one GitLab trust admits both protected refs (the
 //! configured `protected-refs`, by default the default branch) and, through a wildcard,
-//! unprotected refs — the same credentials for production and for any pusher.
+//! unprotected refs — the same credentials for production and for any pusher; or a role
+//! whose name or environment tag says production admits unprotected refs at all.
 //!
-//! Only the `sub` half of the rule is checked here: the role's name and tags come from
-//! role inputs (IaC, `aws iam get-role`), which are not read yet.
+//! The first half judges every trust policy ([`Rule::check_policy`]); the second needs
+//! the role's name and tags, so only roles read from IaC and exports get it
+//! ([`Rule::check_role`]; a raw policy file's name is not its role's name). A role
+//! reported by the first half is not reported again by the second.
 
-use trustlint_parser::iam::PolicyDocument;
+use trustlint_parser::iam::{PolicyDocument, Role};
 use trustlint_parser::input::Document;
+use trustlint_parser::Span;
 
-use super::{analyze_grants, gitlab_roles, variable_syntax};
+use super::role_environment::{production_tag, production_word};
+use super::{analyze_grants, gitlab_roles, variable_syntax, GitlabRole, GrantAnalysis, SubValue};
 use crate::analysis::automaton::{AutomatonError, Expr};
-use crate::analysis::glob::{Case, Pattern, VariableApprox};
+use crate::analysis::glob::{Case, Pattern, VariableApprox, VariableSyntax};
 use crate::analysis::sub_claim::RefType;
 use crate::analysis::sub_questions::{SubGrammar, SubLanguage};
 use crate::finding::Finding;
@@ -36,52 +41,24 @@ impl Rule for RoleSpansEnvironments {
         let syntax = variable_syntax(policy);
         let analyses = analyze_grants(cx, policy);
         for role in gitlab_roles(&analyses) {
-            if role.unpinned_ref_type().is_some() {
-                continue;
-            }
-            let Some(grammar) = role
-                .grants
-                .first()
-                .and_then(|a| a.reasoner.as_ref())
-                .map(|r| r.grammar())
-            else {
+            let Some(protected) = protected_language(&role, cx.settings) else {
                 continue;
             };
-            let Ok(protected) = protected_subs(grammar, cx.settings) else {
+            let Some(mixed) = mixed_refs(&role, &protected, syntax) else {
                 continue;
             };
-            let Some(protected_example) = role
-                .subs
-                .intersection(&protected)
-                .ok()
-                .and_then(|inside| inside.example().ok().flatten())
-            else {
-                continue;
-            };
-            // Unprotected refs admitted through a wildcard (an explicit list is a choice).
-            let found = role.values().into_iter().find_map(|(analysis, value)| {
-                if !value.pattern(syntax).has_wildcards() {
-                    return None;
-                }
-                let outside = analysis
-                    .gitlab_subs()?
-                    .intersection(&value.language)
-                    .ok()?
-                    .difference(&protected)
-                    .ok()?;
-                let example = outside.example().ok().flatten()?;
-                Some((analysis, value, example))
-            });
-            let Some((analysis, value, unprotected_example)) = found else {
-                continue;
-            };
+            let Unprotected {
+                analysis,
+                value,
+                example: unprotected_example,
+            } = mixed.unprotected;
             out.push(
                 Finding::new(
                     self.meta(),
                     value.value.span,
                     format!(
-                        "this role is trusted both from protected refs (`{protected_example}`) and, through `{}`, from unprotected ones (`{unprotected_example}`): a pipeline on an unprotected ref gets the same credentials as a production deployment",
-                        value.value.value
+                        "this role is trusted both from protected refs (`{}`) and, through `{}`, from unprotected ones (`{unprotected_example}`): a pipeline on an unprotected ref gets the same credentials as a production deployment",
+                        mixed.protected_example, value.value.value
                     ),
                 )
                 .with_help("use one role per environment: pin this role's `sub` to the protected refs and give other refs a separate, less privileged role")
@@ -89,6 +66,158 @@ impl Rule for RoleSpansEnvironments {
             );
         }
     }
+
+    fn check_role(
+        &self,
+        cx: &Context<'_>,
+        _document: &Document,
+        role: &Role,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(trust) = &role.trust else {
+            return;
+        };
+        let Some((evidence_span, evidence)) = production_evidence(role) else {
+            return;
+        };
+        let syntax = variable_syntax(trust);
+        let analyses = analyze_grants(cx, trust);
+        for group in gitlab_roles(&analyses) {
+            let Some(protected) = protected_language(&group, cx.settings) else {
+                continue;
+            };
+            if mixed_refs(&group, &protected, syntax).is_some() {
+                continue;
+            }
+            let Some(Unprotected {
+                analysis,
+                value,
+                example,
+            }) = unprotected_value(&group, &protected, syntax, false)
+            else {
+                continue;
+            };
+            let protected_refs = cx
+                .settings
+                .protected_refs()
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let admits = if example == value.value.value {
+                format!("trusts the unprotected ref `{example}`")
+            } else {
+                format!(
+                    "`{}` admits unprotected refs (`{example}`)",
+                    value.value.value
+                )
+            };
+            out.push(
+                Finding::new(
+                    self.meta(),
+                    value.value.span,
+                    format!(
+                        "role `{}` is {evidence} but {admits}: whoever can push such a ref gets this environment's credentials",
+                        role.name.value
+                    ),
+                )
+                .with_help(format!(
+                    "pin this role's `sub` to protected refs (here {protected_refs}; set `[gitlab] protected-refs` if more are protected) and give other refs a separate, less privileged role"
+                ))
+                .with_related(evidence_span, "this says the role serves production")
+                .with_related(analysis.grant.principal.span, analysis.grant.trusted_here()),
+            );
+        }
+    }
+}
+
+/// Where and how the role's name or tags say production: its name holds a production
+/// word, or an environment tag's value does.
+fn production_evidence(role: &Role) -> Option<(Span, String)> {
+    if let Some(word) = production_word(&role.name.value) {
+        return Some((role.name.span, format!("named for production (`{word}`)")));
+    }
+    let tag = production_tag(role)?;
+    Some((
+        tag.value.span,
+        format!(
+            "tagged for production (`{} = {}`)",
+            tag.key.value, tag.value.value
+        ),
+    ))
+}
+
+/// A protected sub the role admits and a value admitting unprotected refs through a
+/// wildcard: the first half of the rule.
+struct MixedRefs<'v> {
+    protected_example: String,
+    unprotected: Unprotected<'v>,
+}
+
+/// A value of a grant's `sub` condition admitting an unprotected ref, with an example.
+struct Unprotected<'v> {
+    analysis: &'v GrantAnalysis<'v>,
+    value: SubValue<'v>,
+    example: String,
+}
+
+fn mixed_refs<'v>(
+    role: &'v GitlabRole<'_, '_>,
+    protected: &SubLanguage,
+    syntax: VariableSyntax,
+) -> Option<MixedRefs<'v>> {
+    let protected_example = role
+        .subs
+        .intersection(protected)
+        .ok()?
+        .example()
+        .ok()
+        .flatten()?;
+    // Unprotected refs admitted through a wildcard (an explicit list is a choice).
+    let unprotected = unprotected_value(role, protected, syntax, true)?;
+    Some(MixedRefs {
+        protected_example,
+        unprotected,
+    })
+}
+
+/// The first `sub` value (with a wildcard, when `wildcards_only`) through which the
+/// role admits a sub outside `protected`.
+fn unprotected_value<'v>(
+    role: &'v GitlabRole<'_, '_>,
+    protected: &SubLanguage,
+    syntax: VariableSyntax,
+    wildcards_only: bool,
+) -> Option<Unprotected<'v>> {
+    role.values().into_iter().find_map(|(analysis, value)| {
+        if wildcards_only && !value.pattern(syntax).has_wildcards() {
+            return None;
+        }
+        let example = analysis
+            .gitlab_subs()?
+            .intersection(&value.language)
+            .ok()?
+            .difference(protected)
+            .ok()?
+            .example()
+            .ok()
+            .flatten()?;
+        Some(Unprotected {
+            analysis,
+            value,
+            example,
+        })
+    })
+}
+
+/// The protected subs in the grammar of `role`, unless TL117 (a ref name without its
+/// type) already reports the role.
+fn protected_language(role: &GitlabRole<'_, '_>, settings: &Settings) -> Option<SubLanguage> {
+    if role.unpinned_ref_type().is_some() {
+        return None;
+    }
+    let grammar = role.grants.first()?.reasoner.as_ref()?.grammar();
+    protected_subs(grammar, settings).ok()
 }
 
 /// The subs of protected refs: the configured `protected-refs` patterns (branches and

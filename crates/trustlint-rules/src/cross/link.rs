@@ -1,0 +1,422 @@
+//! Linking jobs to the roles they assume: the role ARNs a job uses (`--role-arn`,
+//! `role_arn=`, `AWS_ROLE_ARN`, with `$VAR` expansion through the job's effective
+//! variables), the ID token it presents with them, and the role's policies found among
+//! the scanned files (IaC and exports by ARN or role name, loose JSON through
+//! `[[roles]]`).
+
+use std::collections::HashSet;
+
+use trustlint_parser::gitlab::{IdToken, Job, Pipeline, Text, Variable};
+use trustlint_parser::iam::arn::Arn;
+use trustlint_parser::iam::placeholder::is_placeholder;
+use trustlint_parser::iam::{OidcProvider, PolicyDocument, Role};
+use trustlint_parser::input::{Content, Document, Workspace};
+use trustlint_parser::{SourceMap, Span};
+
+use super::span_contains;
+use crate::gitlab::shell::references;
+use crate::gitlab::token_use::{token_uses_in, TokenChannel};
+use crate::settings::Settings;
+
+/// How deep `$VAR` references are followed through variables that hold other variables.
+const MAX_EXPANSION_DEPTH: usize = 8;
+
+/// A role ARN a job uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleRef {
+    /// The ARN after `$VAR` expansion; unknown variables stay as written.
+    pub arn: String,
+    /// Where the ARN is written (the variable value it came from, or the script text).
+    pub written: Span,
+    /// Where the job uses it (`--role-arn "$ROLE_ARN"`), when that is elsewhere.
+    pub used: Option<Span>,
+}
+
+impl RoleRef {
+    /// The role name: the last segment of the ARN's `role/…` resource.
+    pub fn role_name(&self) -> Option<&str> {
+        let arn = Arn::parse(&self.arn)?;
+        let path = arn.resource.strip_prefix("role/")?;
+        path.rsplit('/').next().filter(|name| !name.is_empty())
+    }
+
+    /// Whether the ARN still holds a variable nobody defines in the file.
+    pub fn is_symbolic(&self) -> bool {
+        self.arn.contains('$')
+    }
+}
+
+/// The policies of a linked role found among the scanned files.
+#[derive(Debug)]
+pub struct LinkedRole<'w> {
+    /// The role declared in IaC or an export, when it comes from one.
+    pub declared: Option<(&'w Document, &'w Role)>,
+    /// The trust policy.
+    pub trust: Option<(&'w Document, &'w PolicyDocument)>,
+    /// Permission policies: inline ones and `[[roles]]` permission files.
+    pub permissions: Vec<(&'w Document, &'w PolicyDocument)>,
+}
+
+/// A job that assumes a role.
+#[derive(Debug)]
+pub struct Link<'w> {
+    pub pipeline: &'w Pipeline,
+    pub job: &'w Job,
+    pub role_ref: RoleRef,
+    /// The ID token the job presents, when it defines it.
+    pub token: Option<&'w IdToken>,
+    /// Where the job passes the token (`--web-identity-token $X`), when written.
+    pub token_used_at: Option<Span>,
+    /// The role's policies; `None` when none of the scanned files holds them.
+    pub role: Option<LinkedRole<'w>>,
+}
+
+impl Link<'_> {
+    /// Where the job names the role: the use when there is one, else the ARN.
+    pub fn role_span(&self) -> Span {
+        self.role_ref.used.unwrap_or(self.role_ref.written)
+    }
+
+    /// The trust policy, when known.
+    pub fn trust(&self) -> Option<(&Document, &PolicyDocument)> {
+        self.role.as_ref().and_then(|role| role.trust)
+    }
+}
+
+/// Every (job, role) link of the workspace, in document and job order.
+pub fn links<'w>(
+    workspace: &'w Workspace,
+    settings: &Settings,
+    included: &HashSet<String>,
+) -> Vec<Link<'w>> {
+    let mut out = Vec::new();
+    for document in &workspace.documents {
+        let Content::GitlabCi(pipeline) = &document.content else {
+            continue;
+        };
+        let path = workspace
+            .sources
+            .get(document.file)
+            .map(|f| f.display_path());
+        if path.is_some_and(|path| included.contains(&path)) {
+            // A fragment another scanned pipeline includes: its jobs are judged there,
+            // under that pipeline's `include: rules:` and `workflow:`.
+            continue;
+        }
+        for job in &pipeline.jobs {
+            for role_ref in role_refs(job, &workspace.sources) {
+                let (token, token_used_at) = presented_token(job, &role_ref, &workspace.sources);
+                let role = resolve(workspace, settings, &role_ref);
+                out.push(Link {
+                    pipeline,
+                    job,
+                    role_ref,
+                    token,
+                    token_used_at,
+                    role,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The OIDC providers declared in the scanned IaC and exports.
+pub fn providers(workspace: &Workspace) -> Vec<&OidcProvider> {
+    workspace
+        .documents
+        .iter()
+        .filter_map(|document| match &document.content {
+            Content::Iam(resources) => Some(resources.providers.iter()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// The role ARNs a job uses: `--role-arn`, `role_arn` and `AWS_ROLE_ARN=` in its
+/// scripts, and its `AWS_ROLE_ARN` variable when it requests an ID token (the AWS SDKs
+/// and the runner's `aws_secrets_manager` read it), each once.
+pub fn role_refs(job: &Job, sources: &SourceMap) -> Vec<RoleRef> {
+    let mut refs: Vec<RoleRef> = Vec::new();
+    let scripts = job
+        .before_script
+        .iter()
+        .chain(&job.script)
+        .chain(&job.after_script);
+    for text in scripts {
+        for range in script_role_values(&text.value) {
+            let Some(file) = sources.get(text.span.file) else {
+                continue;
+            };
+            let used = text.span_of(range.clone(), file);
+            let written_value = text.value.get(range).unwrap_or_default();
+            if let Some(role_ref) = expand_role(written_value, used, &job.variables) {
+                push_unique(&mut refs, role_ref);
+            }
+        }
+    }
+    if !job.id_tokens.is_empty() {
+        if let Some(value) = variable(&job.variables, "AWS_ROLE_ARN").and_then(|v| v.value.as_ref())
+        {
+            if let Some(role_ref) = expand_role(&value.value, value.span, &job.variables) {
+                push_unique(&mut refs, role_ref);
+            }
+        }
+    }
+    refs
+}
+
+fn push_unique(refs: &mut Vec<RoleRef>, role_ref: RoleRef) {
+    if !refs.iter().any(|r| r.arn == role_ref.arn) {
+        refs.push(role_ref);
+    }
+}
+
+/// The byte ranges of role ARN values in a script line: after `--role-arn`, `role_arn`
+/// (Terraform variables, `aws configure set`) and `AWS_ROLE_ARN=`, a quoted or bare word.
+fn script_role_values(script: &str) -> Vec<std::ops::Range<usize>> {
+    const MARKERS: &[&str] = &["--role-arn", "role_arn", "AWS_ROLE_ARN="];
+    let mut out = Vec::new();
+    for marker in MARKERS {
+        for (at, _) in script.match_indices(marker) {
+            let before = script.get(..at).and_then(|b| b.chars().next_back());
+            if matches!(before, Some(c) if c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '{'))
+            {
+                continue;
+            }
+            if let Some(range) = word_after(script, at + marker.len()) {
+                out.push(range);
+            }
+        }
+    }
+    out.sort_by_key(|r| r.start);
+    out
+}
+
+/// The word after a flag or key: separators (`=`, `:`, spaces) skipped, then a quoted
+/// string (without its quotes) or a run of characters up to whitespace or a shell
+/// delimiter. Only a word that can be a role ARN: it starts with `arn:` or `$`.
+fn word_after(script: &str, from: usize) -> Option<std::ops::Range<usize>> {
+    let rest = script.get(from..)?;
+    let skipped = rest.len() - rest.trim_start_matches([' ', '\t', '=', ':']).len();
+    let start = from + skipped;
+    let rest = script.get(start..)?;
+    let (start, word) = match rest.chars().next()? {
+        quote @ ('"' | '\'') => {
+            let inner = rest.get(1..)?;
+            let end = inner.find(quote).unwrap_or(inner.len());
+            (start + 1, inner.get(..end)?)
+        }
+        _ => {
+            let end = rest
+                .find(|c: char| {
+                    c.is_whitespace() || matches!(c, ';' | ')' | '`' | '"' | '\'' | '\\' | ',')
+                })
+                .unwrap_or(rest.len());
+            (start, rest.get(..end)?)
+        }
+    };
+    (word.starts_with("arn:") || word.starts_with('$')).then(|| start..start + word.len())
+}
+
+/// A role reference from the value written at `at`, expanded; `None` when it is not a
+/// role ARN (nor a variable that may hold one).
+fn expand_role(value: &str, at: Span, variables: &[Variable]) -> Option<RoleRef> {
+    let (arn, written) = expand(value, at, variables, 0);
+    let is_role =
+        Arn::parse(&arn).is_some_and(|a| a.service == "iam" && a.resource.starts_with("role/"));
+    if !is_role && !arn.starts_with('$') {
+        return None;
+    }
+    Some(RoleRef {
+        arn,
+        written,
+        used: (written != at).then_some(at),
+    })
+}
+
+/// Expands `$VAR` and `${VAR}` through `variables`. The span is the written place of the
+/// value: the variable's value when the whole text is one variable, else `at`.
+pub fn expand(value: &str, at: Span, variables: &[Variable], depth: usize) -> (String, Span) {
+    let references = references(value);
+    if depth >= MAX_EXPANSION_DEPTH || references.is_empty() {
+        return (value.to_owned(), at);
+    }
+    let defined = |name: &str| variable(variables, name).and_then(|v| v.value.as_ref());
+    if let [only] = references.as_slice() {
+        if only.start == 0 && only.end == value.len() {
+            return match defined(&only.name) {
+                Some(text) => expand(&text.value, text.span, variables, depth + 1),
+                None => (value.to_owned(), at),
+            };
+        }
+    }
+    let mut out = String::new();
+    let mut done = 0;
+    for reference in &references {
+        out.push_str(value.get(done..reference.start).unwrap_or_default());
+        match defined(&reference.name) {
+            Some(text) => out.push_str(&expand(&text.value, text.span, variables, depth + 1).0),
+            None => out.push_str(
+                value
+                    .get(reference.start..reference.end)
+                    .unwrap_or_default(),
+            ),
+        }
+        done = reference.end;
+    }
+    out.push_str(value.get(done..).unwrap_or_default());
+    (out, at)
+}
+
+fn variable<'a>(variables: &'a [Variable], name: &str) -> Option<&'a Variable> {
+    variables.iter().find(|v| v.name.value == name)
+}
+
+/// The ID token the job presents with `role_ref`: the one it passes through a cloud
+/// channel (in the same script text as the role when there are several), else its only
+/// `id_tokens` entry.
+fn presented_token<'j>(
+    job: &'j Job,
+    role_ref: &RoleRef,
+    sources: &SourceMap,
+) -> (Option<&'j IdToken>, Option<Span>) {
+    let role_at = role_ref.used.unwrap_or(role_ref.written);
+    let same_text = |span: Span| {
+        job.before_script
+            .iter()
+            .chain(&job.script)
+            .chain(&job.after_script)
+            .any(|t: &Text| span_contains(t.span, span) && span_contains(t.span, role_at))
+    };
+    let uses: Vec<_> = token_uses_in(job, sources)
+        .into_iter()
+        .filter(|u| {
+            matches!(
+                u.channel,
+                TokenChannel::WebIdentityTokenFlag
+                    | TokenChannel::WebIdentityTokenFile
+                    | TokenChannel::Secrets { .. }
+            )
+        })
+        .collect();
+    let chosen = uses
+        .iter()
+        .find(|u| same_text(u.span))
+        .or_else(|| uses.first());
+    match chosen {
+        Some(token_use) => (
+            job.id_tokens
+                .iter()
+                .find(|t| t.name.value == token_use.name),
+            Some(token_use.span),
+        ),
+        None => match job.id_tokens.as_slice() {
+            [only] => (Some(only), None),
+            _ => (None, None),
+        },
+    }
+}
+
+/// The scanned policies of the role `role_ref` names: an IaC or export role with that
+/// ARN (or that name, when either ARN is not written out: a Terraform role without an
+/// account, a job's ARN whose account is a CI/CD variable), else a `[[roles]]` binding.
+fn resolve<'w>(
+    workspace: &'w Workspace,
+    settings: &Settings,
+    role_ref: &RoleRef,
+) -> Option<LinkedRole<'w>> {
+    let name = role_ref.role_name().filter(|name| !name.contains('$'));
+    for document in &workspace.documents {
+        let Content::Iam(resources) = &document.content else {
+            continue;
+        };
+        let declared = resources.roles.iter().find(|role| match &role.arn {
+            Some(arn)
+                if !role_ref.is_symbolic()
+                    && !is_placeholder(&arn.value)
+                    && Arn::parse(&arn.value).is_some_and(|a| !is_placeholder(a.account)) =>
+            {
+                arn.value == role_ref.arn
+            }
+            _ => name.is_some_and(|n| n.eq_ignore_ascii_case(&role.name.value)),
+        });
+        if let Some(role) = declared {
+            return Some(LinkedRole {
+                declared: Some((document, role)),
+                trust: role.trust.as_ref().map(|trust| (document, trust)),
+                permissions: role
+                    .inline_policies
+                    .iter()
+                    .map(|p| (document, &p.document))
+                    .collect(),
+            });
+        }
+    }
+    let binding = settings.roles.iter().find(|b| b.arn == role_ref.arn)?;
+    let policy_in = |file| {
+        workspace.documents.iter().find_map(|d| match &d.content {
+            Content::IamPolicy(policy) if d.file == file => Some((d, policy)),
+            _ => None,
+        })
+    };
+    Some(LinkedRole {
+        declared: None,
+        trust: binding.trust_file.and_then(policy_in),
+        permissions: binding
+            .permission_files
+            .iter()
+            .filter_map(|&file| policy_in(file))
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_role_values_after_flags() {
+        let script = r#"aws sts assume-role-with-web-identity --role-arn "$ROLE_ARN" --web-identity-token $T"#;
+        let ranges = script_role_values(script);
+        assert_eq!(ranges.len(), 1);
+        assert_eq!(&script[ranges[0].clone()], "$ROLE_ARN");
+        let script = "terraform apply -var role_arn=arn:aws:iam::123456789012:role/deploy";
+        let ranges = script_role_values(script);
+        assert_eq!(
+            &script[ranges[0].clone()],
+            "arn:aws:iam::123456789012:role/deploy"
+        );
+        assert!(script_role_values("echo $AWS_ROLE_ARN=1").is_empty());
+        assert!(script_role_values("--role-arn-file x").is_empty());
+    }
+
+    #[test]
+    fn expands_variables() {
+        use trustlint_parser::spanned::Spanned;
+        let at = Span::default();
+        let variable = |name: &str, value: &str| Variable {
+            name: Spanned::new(name.to_owned(), at),
+            via: Vec::new(),
+            value: Some(Text {
+                value: value.to_owned(),
+                span: at,
+                via: Vec::new(),
+            }),
+            description: None,
+            expand: None,
+            options: Vec::new(),
+        };
+        let variables = [
+            variable("ACCOUNT", "111122223333"),
+            variable("ROLE", "arn:aws:iam::${ACCOUNT}:role/deploy"),
+        ];
+        assert_eq!(
+            expand("$ROLE", at, &variables, 0).0,
+            "arn:aws:iam::111122223333:role/deploy"
+        );
+        assert_eq!(expand("${UNKNOWN}/x", at, &variables, 0).0, "${UNKNOWN}/x");
+        assert_eq!(expand("$$ROLE", at, &variables, 0).0, "$$ROLE");
+    }
+}

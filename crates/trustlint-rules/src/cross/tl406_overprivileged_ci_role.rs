@@ -1,0 +1,90 @@
+//! TL406 overprivileged-ci-role: a role a job can assume holds administrator access
+//! (TL201), a privilege-escalation path (TL205) or `iam:PassRole` on every role (TL206):
+//! whoever can run that job — or push to a ref it runs on — controls the account. The
+//! permission rules themselves judge the role's policies, so TL406 agrees with them.
+
+use trustlint_parser::input::Document;
+
+use super::link::LinkedRole;
+use super::{describe_runs, jobs_phrase, merge_jobs, role_label};
+use crate::analysis::job_runs::JobRuns;
+use crate::finding::Finding;
+use crate::meta::{self, RuleMeta};
+use crate::permissions::{AdminAccess, PassRoleAny, PrivilegeEscalation};
+use crate::rule::{Context, Rule};
+
+#[derive(Debug)]
+pub struct OverprivilegedCiRole;
+
+impl Rule for OverprivilegedCiRole {
+    fn meta(&self) -> &'static RuleMeta {
+        &meta::TL406
+    }
+
+    fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let mut found = Vec::new();
+        for link in cx.links() {
+            let Some(role) = &link.role else {
+                continue;
+            };
+            let Some(worst) = permission_findings(cx, role).into_iter().next() else {
+                continue;
+            };
+            let finding = Finding::new(
+                self.meta(),
+                link.role_span(),
+                format!(
+                    "role {}, which holds {} ({}: {})",
+                    role_label(link),
+                    what(worst.rule.code),
+                    worst.rule.code,
+                    worst.message
+                ),
+            )
+            .with_related(
+                link.job.name.span,
+                format!(
+                    "job `{}` runs on {}",
+                    link.job.name.value,
+                    describe_runs(&JobRuns::of(link.pipeline, link.job, cx.settings))
+                ),
+            )
+            .with_help("give the pipeline a role with only the actions and resources it deploys, and keep administrative roles out of CI")
+            .with_related(worst.primary, format!("{} here", worst.rule.code));
+            found.push((link.job.name.value.clone(), finding));
+        }
+        out.extend(merge_jobs(found, |jobs, finding| {
+            format!(
+                "{} can assume {}. Whoever can run {} — anyone who can push to a ref {} on — gets this access",
+                jobs_phrase(jobs),
+                finding.message,
+                if jobs.len() == 1 { "it" } else { "them" },
+                if jobs.len() == 1 { "it runs" } else { "they run" },
+            )
+        }));
+    }
+}
+
+/// What each permission rule's finding means, for the message.
+fn what(code: &str) -> &'static str {
+    match code {
+        "TL201" => "administrator access",
+        "TL205" => "a privilege-escalation path",
+        _ => "`iam:PassRole` on every role",
+    }
+}
+
+/// The TL201, TL205 and TL206 findings of a role's permissions, most severe rule first.
+fn permission_findings(cx: &Context<'_>, role: &LinkedRole<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let rules: [&dyn Rule; 3] = [&AdminAccess, &PrivilegeEscalation, &PassRoleAny];
+    for rule in rules {
+        if let Some((document, declared)) = role.declared {
+            rule.check_role(cx, document, declared, &mut out);
+        }
+        for (document, policy) in &role.permissions {
+            rule.check_policy(cx, document as &Document, policy, &mut out);
+        }
+    }
+    out
+}

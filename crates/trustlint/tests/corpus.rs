@@ -1,0 +1,115 @@
+//! The whole product over the shared corpus (`../shared/corpus`, skipped with a message
+//! when absent): every GitLab CI file and every IAM input is checked without a crash
+//! (exit 0 or 1, a JSON report), with the findings per rule printed for the record; and
+//! the corpus projects whose pipeline and Terraform are both present are checked
+//! together, so their jobs link to the roles the Terraform declares.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+mod common;
+use common::{trustlint, workspace_root};
+
+fn corpus() -> Option<PathBuf> {
+    let dir = workspace_root().join("../shared/corpus");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("SKIPPED: the shared corpus is not at {}", dir.display());
+        None
+    }
+}
+
+/// Checks `paths` (with extra arguments) and returns the JSON report; the run must end
+/// with exit 0 or 1, never a crash or a usage error.
+fn check(paths: &[PathBuf], extra: &[&str]) -> Value {
+    let output = trustlint(Path::new("/"))
+        .args(["check", "--format", "json", "--fail-on", "never"])
+        .args(extra)
+        .args(paths)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn counts(report: &Value) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for diagnostic in report["diagnostics"].as_array().unwrap() {
+        *counts
+            .entry(diagnostic["code"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    counts
+}
+
+#[test]
+fn every_corpus_input_is_checked_without_a_crash() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let walked = check(&[corpus.join("gitlab-ci"), corpus.join("iam")], &[]);
+    eprintln!("corpus findings per rule: {:?}", counts(&walked));
+    // Schema-test files are not named like CI files: `--kind` forces the named ones.
+    let mut schema_files: Vec<PathBuf> = ["positive_tests", "negative_tests"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(corpus.join("gitlab-ci/schema-tests").join(dir)).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .collect();
+    schema_files.sort();
+    let schema_tests = check(&schema_files, &["--kind", "gitlab-ci"]);
+    assert_eq!(
+        schema_tests["summary"]["files"].as_u64().unwrap() as usize,
+        schema_files.len()
+    );
+    eprintln!(
+        "schema-tests (as GitLab CI) per rule: {:?}",
+        counts(&schema_tests)
+    );
+    assert!(walked["summary"]["files"].as_u64().unwrap() > 100);
+}
+
+#[test]
+fn corpus_pipelines_link_to_their_terraform_roles() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let projects = [
+        "aws-samples__amazon-connect-gitlab-cicd-terraform",
+        "bryan-rhm__terraform-aws-gitlab-oidc",
+        "saidsef__terraform-aws-gitlab-oidc",
+        "terraform-module__terraform-aws-gitlab-oidc-provider",
+    ];
+    let mut links = 0;
+    for project in projects {
+        let report = check(
+            &[
+                corpus.join("gitlab-ci/projects").join(project),
+                corpus.join("iam/terraform").join(project),
+            ],
+            &[],
+        );
+        let cross: Vec<&Value> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"].as_str().unwrap().starts_with("TL4"))
+            .collect();
+        eprintln!("{project}: {:?}", counts(&report));
+        links += cross.len();
+    }
+    // Three of the four pipelines assume a role (through a project variable, a
+    // placeholder account or a role the module names through `var.role_name`): each is
+    // reported as not checked rather than silently skipped.
+    assert!(links >= 3, "only {links} cross-file findings");
+}
