@@ -112,6 +112,9 @@ fn apply_baseline(args: &CheckArgs, report: &Report<'_>) -> Result<Option<Vec<Fi
 /// Adds the `[[roles]]` policy files the scan did not reach, so a job's role is checked
 /// even when only the pipeline is named on the command line.
 fn add_bound_files(candidates: &mut Vec<discover::Candidate>, settings: &Settings) {
+    if settings.roles.is_empty() {
+        return;
+    }
     let scanned: HashSet<PathBuf> = candidates
         .iter()
         .filter_map(|c| fs::canonicalize(&c.path).ok())
@@ -138,6 +141,9 @@ fn add_bound_files(candidates: &mut Vec<discover::Candidate>, settings: &Setting
 
 /// Tells every `[[roles]]` binding which workspace files hold its policies.
 fn bind_role_files(settings: &mut Settings, workspace: &Workspace) {
+    if settings.roles.is_empty() {
+        return;
+    }
     let ids: HashMap<PathBuf, FileId> = workspace
         .sources
         .files()

@@ -5,6 +5,7 @@
 //! `[[roles]]`).
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use trustlint_parser::gitlab::{IdToken, Job, Pipeline, Text, Variable};
 use trustlint_parser::iam::arn::Arn;
@@ -14,8 +15,11 @@ use trustlint_parser::input::{Content, Document, Workspace};
 use trustlint_parser::{SourceMap, Span};
 
 use super::span_contains;
+use super::sub_match::{sub_match, SubMatch};
+use crate::analysis::job_runs::JobRuns;
 use crate::gitlab::shell::references;
 use crate::gitlab::token_use::{token_uses_in, TokenChannel};
+use crate::rule::Context;
 use crate::settings::Settings;
 
 /// How deep `$VAR` references are followed through variables that hold other variables.
@@ -69,12 +73,27 @@ pub struct Link<'w> {
     pub token_used_at: Option<Span>,
     /// The role's policies; `None` when none of the scanned files holds them.
     pub role: Option<LinkedRole<'w>>,
+    /// Where the job runs, computed on first use.
+    runs: OnceLock<JobRuns>,
+    /// The `sub` comparison of the link, computed on first use ([`Link::sub_match`]).
+    sub_match: OnceLock<Option<SubMatch>>,
 }
 
 impl Link<'_> {
     /// Where the job names the role: the use when there is one, else the ARN.
     pub fn role_span(&self) -> Span {
         self.role_ref.used.unwrap_or(self.role_ref.written)
+    }
+
+    /// Where the job runs (computed once, shared by the rules that ask).
+    pub fn runs(&self, settings: &Settings) -> &JobRuns {
+        self.runs
+            .get_or_init(|| JobRuns::of(self.pipeline, self.job, settings))
+    }
+
+    /// The job's subs against the trust's ([`sub_match`]), computed once.
+    pub fn sub_match(&self, cx: &Context<'_>) -> Option<&SubMatch> {
+        self.sub_match.get_or_init(|| sub_match(cx, self)).as_ref()
     }
 
     /// The trust policy, when known.
@@ -114,6 +133,8 @@ pub fn links<'w>(
                     token,
                     token_used_at,
                     role,
+                    runs: OnceLock::new(),
+                    sub_match: OnceLock::new(),
                 });
             }
         }

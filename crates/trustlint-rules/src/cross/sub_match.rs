@@ -122,7 +122,7 @@ pub fn sub_match(cx: &Context<'_>, link: &Link<'_>) -> Option<SubMatch> {
     for analysis in &accepting {
         admitted = admitted.union(analysis.exact_subs()?).ok()?;
     }
-    let runs = JobRuns::of(link.pipeline, link.job, cx.settings);
+    let runs = link.runs(cx.settings).clone();
     let project = cx.settings.gitlab_project.as_deref();
     let mut job_subs = Vec::new();
     for ref_type in [RefType::Branch, RefType::Tag] {

@@ -4,7 +4,7 @@
 //! pipeline's ref is its source branch: any branch.
 
 use super::link::Link;
-use super::sub_match::{sub_match, SubMatch};
+use super::sub_match::SubMatch;
 use super::{jobs_phrase, merge_jobs, role_label};
 use crate::analysis::job_runs::PipelineSource;
 use crate::finding::{Finding, Severity};
@@ -22,10 +22,10 @@ impl Rule for SubMismatch {
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut found = Vec::new();
         for link in cx.links() {
-            let Some(matched) = sub_match(cx, link) else {
+            let Some(matched) = link.sub_match(cx) else {
                 continue;
             };
-            if let Some(finding) = mismatch(self.meta(), link, &matched) {
+            if let Some(finding) = mismatch(self.meta(), link, matched) {
                 found.push((link.job.name.value.clone(), finding));
             }
         }

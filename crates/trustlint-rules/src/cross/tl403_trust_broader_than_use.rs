@@ -8,7 +8,7 @@ use trustlint_parser::input::Content;
 use trustlint_parser::Span;
 
 use super::link::Link;
-use super::sub_match::{sub_match, SubMatch};
+use super::sub_match::SubMatch;
 use super::{issuer_provider, jobs_phrase, role_label};
 use crate::analysis::sub_questions::SubLanguage;
 use crate::finding::{Edit, Finding, Fix};
@@ -31,7 +31,7 @@ impl Rule for TrustBroaderThanUse {
             return;
         };
         for group in by_trust(cx.links()) {
-            let matches: Option<Vec<SubMatch>> = group.iter().map(|l| sub_match(cx, l)).collect();
+            let matches: Option<Vec<&SubMatch>> = group.iter().map(|l| l.sub_match(cx)).collect();
             let Some(matches) = matches.filter(|m| m.iter().all(|m| m.exact)) else {
                 continue;
             };
@@ -65,7 +65,7 @@ fn broader(
     cx: &Context<'_>,
     project: &str,
     group: &[&Link<'_>],
-    matches: &[SubMatch],
+    matches: &[&SubMatch],
 ) -> Option<Finding> {
     let first = matches.first()?;
     let mut used: SubLanguage = first.grammar.none();

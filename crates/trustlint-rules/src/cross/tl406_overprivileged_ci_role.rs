@@ -7,7 +7,6 @@ use trustlint_parser::input::Document;
 
 use super::link::LinkedRole;
 use super::{describe_runs, jobs_phrase, merge_jobs, role_label};
-use crate::analysis::job_runs::JobRuns;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::permissions::{AdminAccess, PassRoleAny, PrivilegeEscalation};
@@ -46,7 +45,7 @@ impl Rule for OverprivilegedCiRole {
                 format!(
                     "job `{}` runs on {}",
                     link.job.name.value,
-                    describe_runs(&JobRuns::of(link.pipeline, link.job, cx.settings))
+                    describe_runs(link.runs(cx.settings))
                 ),
             )
             .with_help("give the pipeline a role with only the actions and resources it deploys, and keep administrative roles out of CI")
