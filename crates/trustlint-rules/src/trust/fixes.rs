@@ -2,10 +2,11 @@
 //! operator such as `StringEquals` → `StringLike`, or a condition key) in place, keeping
 //! its quotes.
 
-use trustlint_parser::iam::{ConditionOperator, Statement};
+use trustlint_parser::iam::{Condition, ConditionOperator, Statement};
 use trustlint_parser::input::Document;
 use trustlint_parser::Span;
 
+use super::block_is_claims_only;
 use crate::finding::{Edit, Fix};
 use crate::rule::Context;
 
@@ -58,4 +59,20 @@ pub fn rename_operator(
         description: format!("replace `{from}` with `{to}`"),
         edits: vec![edit],
     })
+}
+
+/// A fix replacing the operator of `condition` with `to`, when every condition of that
+/// operator block is on an OIDC `sub`/`aud` key (so the rename changes nothing else).
+pub fn rename_claim_operator(
+    cx: &Context<'_>,
+    document: &Document,
+    statement: &Statement,
+    condition: &Condition,
+    to: ConditionOperator,
+) -> Option<Fix> {
+    if !block_is_claims_only(statement, condition) {
+        return None;
+    }
+    let operator = &condition.operator;
+    rename_operator(cx, document, statement, operator.span, operator.value, to)
 }

@@ -3,8 +3,8 @@
 use trustlint_parser::iam::{ConditionOperator, PolicyDocument};
 use trustlint_parser::input::Document;
 
-use super::fixes::rename_operator;
-use super::{block_is_claims_only, claim_conditions};
+use super::claim_conditions;
+use super::fixes::rename_claim_operator;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -43,16 +43,7 @@ impl Rule for IfExistsOnClaim {
             )
             .with_help(format!("use `{to}`"))
             .with_related(condition.key.span, "the claim every token carries");
-            if block_is_claims_only(statement, condition) {
-                finding.fix = rename_operator(
-                    cx,
-                    document,
-                    statement,
-                    condition.operator.span,
-                    operator,
-                    to,
-                );
-            }
+            finding.fix = rename_claim_operator(cx, document, statement, condition, to);
             out.push(finding);
         }
     }

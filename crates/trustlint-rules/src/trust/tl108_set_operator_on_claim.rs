@@ -5,8 +5,8 @@
 use trustlint_parser::iam::{ConditionOperator, PolicyDocument, SetQualifier};
 use trustlint_parser::input::Document;
 
-use super::fixes::rename_operator;
-use super::{block_is_claims_only, claim_conditions};
+use super::claim_conditions;
+use super::fixes::rename_claim_operator;
 use crate::finding::{Finding, Severity};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -54,16 +54,7 @@ impl Rule for SetOperatorOnClaim {
                 .with_severity(severity)
                 .with_help(format!("use `{to}`"))
                 .with_related(condition.key.span, "a single-valued claim");
-            if block_is_claims_only(statement, condition) {
-                finding.fix = rename_operator(
-                    cx,
-                    document,
-                    statement,
-                    condition.operator.span,
-                    operator,
-                    to,
-                );
-            }
+            finding.fix = rename_claim_operator(cx, document, statement, condition, to);
             out.push(finding);
         }
     }
