@@ -12,10 +12,14 @@ build:
 	$(CARGO) build --release --locked -p trustlint
 
 ## Everything CI checks: formatting, clippy with -D warnings, every test, and Microsoft's
-## SARIF validator on the SARIF of the demo and of every fixture (needs `npm ci --prefix tools`).
-test: lint
+## SARIF validator on the SARIF of the demo and of every fixture (installed from the npm
+## registry into tools/node_modules on first use).
+test: lint | tools/node_modules/.bin/sarif-multitool
 	$(CARGO) test --workspace --locked
 	tools/validate-sarif.sh
+
+tools/node_modules/.bin/sarif-multitool:
+	npm ci --prefix tools --no-audit --no-fund
 
 lint:
 	$(CARGO) fmt --all -- --check
