@@ -33,7 +33,8 @@ snapshots:
 	$(CARGO) insta review
 
 ## Benchmarks: criterion micro benchmarks, then the whole-process comparison on a
-## generated corpus (bench/compare.py; BENCH_FILES=3000 sets the 1x corpus size).
+## generated corpus (bench/compare.py; BENCH_FILES=3000 sets the 1x corpus size) against
+## parliament and checkov (installed from PyPI into target/bench-venv on first use).
 BENCH_FILES ?= 3000
 bench: build
 	$(CARGO) bench --workspace --locked

@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
 """Whole-process timing of `target/release/trustlint check` on a generated corpus at 1x,
-4x and 16x size (bench/generate.py), against a Python walk-and-read baseline and, when
-it can be installed, `parliament` (PyPI) on the same policies. Prints wall time, CPU time,
-peak memory and the ratios. Part of `make bench`; figures go to docs/performance.md.
+4x and 16x size (bench/generate.py), against a Python walk-and-read baseline and two peer
+tools on the 1x corpus: `parliament` (PyPI) on the policies, and `checkov` (PyPI) on the
+Terraform modules and pipelines. Prints wall time, CPU time, peak memory, the ratios, and
+a summary of the targets (250x parliament, 400x checkov, peak memory under 100 MB, cost
+linear in input size). Part of `make bench`; figures go to docs/performance.md.
 
     bench/compare.py [--files N] [--scales 1,4,16] [--runs 3] [--no-peers]
 
 Timing uses hyperfine when it is on PATH (`apt-get install hyperfine`), else a Python
-timer (median of --runs). Peak memory is the child's maximum resident set size
-(wait4 rusage). Peers are installed into target/bench-venv; a peer that cannot be
-installed is skipped with a message.
+timer (median of --runs); every command, trustlint's and the peers', is measured the
+same way. Peak memory is the child's maximum resident set size (wait4 rusage: the
+largest of the child and the descendants it waited for, not their sum).
+
+The peers are installed with pip into target/bench-venv on first use; a peer that cannot
+be installed is skipped with a message, and one whose run fails is reported. checkov runs
+as `checkov -d DIR --framework terraform gitlab_ci --skip-download --quiet --compact -o
+json` on a folder holding only the corpus's terraform/ and pipelines/ (hard links), with
+BC_SKIP_MAPPING=TRUE and CKV_SKIP_PACKAGE_UPDATE_CHECK=true so that it contacts no host.
 """
 
 import argparse
@@ -29,6 +37,18 @@ TRUSTLINT = ROOT / "target" / "release" / "trustlint"
 WORK = ROOT / "target" / "bench"
 VENV = ROOT / "target" / "bench-venv"
 
+# How many times faster than each peer trustlint should be, and its peak memory (MB).
+TARGETS = {"parliament": 250, "checkov": 400}
+MEMORY_TARGET_MB = 100
+# Per-file time at the largest scale may be this much above the smallest's and still count
+# as linear (timing noise, and the fixed start-up cost shrinking per file).
+LINEAR_SLACK = 1.25
+
+# checkov without network: --skip-download (same as BC_SKIP_MAPPING=TRUE) skips the Prisma
+# Cloud policy metadata; CKV_SKIP_PACKAGE_UPDATE_CHECK skips the version check against
+# pypi.org that checkov otherwise makes when it starts (checkov/common/util/banner.py).
+CHECKOV_ENV = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"}
+
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402
@@ -39,84 +59,138 @@ n = 0
 for top in sys.argv[1:]:
     for folder, _, names in os.walk(top):
         for name in names:
-            if name.endswith(('.json', '.yml', '.yaml')):
+            if name.endswith(('.json', '.yml', '.yaml', '.tf')):
                 with open(os.path.join(folder, name), 'rb') as f:
                     n += len(f.read())
 print(n)
 """
 
 
-def run_once(command, cwd):
-    """Runs `command`; returns (wall seconds, cpu seconds, peak RSS in MiB, exit code)."""
-    start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
-    if child.stderr:
-        child.stderr.close()
-    if child.returncode not in (0, 1):
-        sys.exit(f"{' '.join(map(str, command))} failed with exit {child.returncode}:\n{stderr}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode
+class PeerFailed(Exception):
+    """A peer tool's run exited with an unexpected code."""
 
 
-def hyperfine_median(command, cwd, runs):
+def run_once(command, cwd, env=None, peer=False):
+    """Runs `command`; returns (wall seconds, cpu seconds, peak RSS in MiB). Exit codes 0
+    and 1 (findings) are success; any other stops the script, or raises PeerFailed for a
+    peer tool."""
+    with tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode not in (0, 1):
+            stderr.seek(0)
+            tail = stderr.read().decode(errors="replace")[-2000:]
+            message = f"{shlex.join(map(str, command))} failed with exit {child.returncode}:\n{tail}"
+            if peer:
+                raise PeerFailed(message)
+            sys.exit(message)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def hyperfine_median(command, cwd, runs, env):
     with tempfile.NamedTemporaryFile(suffix=".json") as export:
         subprocess.run(
-            ["hyperfine", "--style", "none", "-N", "--warmup", "1", "--runs", str(runs), "-i",
+            ["hyperfine", "--style", "none", "-N", "--runs", str(runs), "-i",
              "--export-json", export.name, shlex.join(map(str, command))],
-            cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+            cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
         return json.load(open(export.name))["results"][0]["median"]
 
 
-def measure(command, cwd, runs):
-    """Median wall time (hyperfine or Python), and CPU and peak memory of one more run."""
+def measure(command, cwd, runs, env=None, peer=False):
+    """CPU and peak memory of one run (which also checks the exit code and warms the
+    caches), then the median wall time of `runs` more (hyperfine or Python)."""
+    _, cpu, rss = run_once(command, cwd, env, peer)
     if runs > 1 and shutil.which("hyperfine"):
-        wall = hyperfine_median(command, cwd, runs)
+        wall = hyperfine_median(command, cwd, runs, env)
     else:
-        walls = [run_once(command, cwd)[0] for _ in range(runs)]
-        wall = statistics.median(walls)
-    _, cpu, rss, _ = run_once(command, cwd)
+        wall = statistics.median(run_once(command, cwd, env, peer)[0] for _ in range(runs))
     return {"wall": wall, "cpu": cpu, "rss": rss}
 
 
 def corpus(files):
-    """The generated corpus of `files` files, written once and reused while unchanged."""
+    """The generated corpus of `files` files, written once and reused while its stamp
+    says it is of the current format and size."""
     target = WORK / f"corpus-{files}"
     stamp = target / ".generated"
-    if not stamp.exists():
-        counts = generate.generate(target, files, seed=9)
-        stamp.write_text(json.dumps(counts))
-    counts = json.loads(stamp.read_text())
+    try:
+        recorded = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        recorded = {}
+    if not isinstance(recorded, dict) or recorded.get("format") != generate.FORMAT or recorded.get("files") != files:
+        generate.generate(target, files, seed=9)
+        recorded = json.loads(stamp.read_text())
     size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file() and p.name != ".generated")
-    return target, counts, size
+    return target, recorded["counts"], size
+
+
+def only(target, kinds):
+    """A folder beside `target` holding only its `kinds` subfolders (hard links), for a
+    tool that takes one directory."""
+    folder = WORK / f"{target.name}-{'-'.join(kinds)}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    for kind in kinds:
+        shutil.copytree(target / kind, folder / kind, copy_function=os.link)
+    return folder
 
 
 def trustlint(paths):
     return [TRUSTLINT, "check", *paths, "--format", "json", "--output", os.devnull, "--fail-on", "never"]
 
 
-def parliament():
-    """The parliament executable in the bench venv, installing it when needed; None and a
-    message when it cannot be installed."""
-    exe = VENV / "bin" / "parliament"
+def install(package):
+    """The executable of PyPI `package` in the bench venv, installing it when needed; None,
+    with a SKIPPED message, when it cannot be installed."""
+    exe = VENV / "bin" / package
     if exe.exists():
         return exe
-    print(f"installing parliament into {VENV} ...", flush=True)
+    print(f"installing {package} into {VENV} ...", flush=True)
     try:
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([VENV / "bin" / "pip", "install", "--quiet", "parliament"], check=True)
+        if not (VENV / "bin" / "pip").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([VENV / "bin" / "pip", "install", "--quiet", package], check=True)
     except (subprocess.CalledProcessError, OSError) as error:
-        print(f"SKIPPED parliament: cannot install it ({error})")
+        print(f"SKIPPED {package}: cannot install it ({error})")
         return None
-    return exe if exe.exists() else None
+    if not exe.exists():
+        print(f"SKIPPED {package}: pip installed it but there is no {exe}")
+        return None
+    return exe
+
+
+def version(package):
+    result = subprocess.run([VENV / "bin" / "python", "-c",
+                             f"import importlib.metadata as m; print(m.version({package!r}))"],
+                            capture_output=True, text=True)
+    return result.stdout.strip() or "(unknown version)"
 
 
 def row(name, result, files, base=None):
     ratio = f"{result['wall'] / base:8.1f}x" if base else " " * 9
-    print(f"  {name:<34} {result['wall'] * 1000:9.1f} ms  {result['cpu'] * 1000:9.1f} ms cpu"
+    print(f"  {name:<38} {result['wall'] * 1000:9.1f} ms  {result['cpu'] * 1000:9.1f} ms cpu"
           f"  {result['rss']:7.1f} MiB  {result['wall'] / files * 1e6:8.1f} us/file {ratio}")
+
+
+def compare(name, what, paths, command, cwd, files, runs, env=None):
+    """Times `trustlint check PATHS` and peer `name`'s `command` on the same files in `cwd`;
+    returns how many times faster trustlint is, or "failed"."""
+    print(f"peer: {name} {version(name)} on {what} of the 1x corpus (median of {runs})")
+    print(f"  in {cwd.relative_to(ROOT)}: {shlex.join(str(c) if i else name for i, c in enumerate(command))}")
+    ours = measure(trustlint(paths), cwd, runs)
+    row(f"trustlint check {' '.join(paths)}", ours, files)
+    try:
+        theirs = measure(command, cwd, runs, env, peer=True)
+    except PeerFailed as error:
+        print(f"  FAILED {name}: {error}")
+        return "failed"
+    row(name, theirs, files, ours["wall"])
+    ratio = theirs["wall"] / ours["wall"]
+    print(f"  trustlint is {ratio:.1f}x faster than {name} (target {TARGETS[name]}x), "
+          f"using {ours['rss']:.1f} MiB against {theirs['rss']:.1f} MiB")
+    return ratio
 
 
 def main():
@@ -124,16 +198,17 @@ def main():
     parser.add_argument("--files", type=int, default=3000, help="files in the 1x corpus (default 3000)")
     parser.add_argument("--scales", default="1,4,16", help="corpus multiples (default 1,4,16)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per command (default 3)")
-    parser.add_argument("--no-peers", action="store_true", help="skip parliament")
+    parser.add_argument("--no-peers", action="store_true", help="skip parliament and checkov")
     args = parser.parse_args()
     if not TRUSTLINT.exists():
         sys.exit(f"{TRUSTLINT} is missing: run `make build` first")
-    timer = "hyperfine" if shutil.which("hyperfine") else "python timer"
+    timer = "hyperfine" if args.runs > 1 and shutil.which("hyperfine") else "python timer"
     print(f"machine: {os.cpu_count()} cpus, {cpu_model()}; timing: {timer}, median of {args.runs}")
-    print(f"{'':36} {'wall':>12} {'cpu':>16} {'peak RSS':>12} {'per file':>16} ratio")
+    print(f"{'':40} {'wall':>12} {'cpu':>16} {'peak RSS':>12} {'per file':>16} ratio")
 
-    first = None
-    for scale in [int(s) for s in args.scales.split(",")]:
+    scales = sorted(int(s) for s in args.scales.split(","))
+    checks = {}
+    for scale in scales:
         files = args.files * scale
         target, counts, size = corpus(files)
         print(f"{scale}x: {files} files ({', '.join(f'{v} {k}' for k, v in counts.items())}), "
@@ -143,27 +218,63 @@ def main():
         row("trustlint check", check, files)
         row("python walk+read (reference)", walk, files)
         print(f"  trustlint takes {check['wall'] / walk['wall']:.1f}x the time of walking and reading in Python")
-        if first is None:
-            first = (scale, check)
-        else:
-            growth = check["wall"] / first[1]["wall"]
-            print(f"  cost vs {first[0]}x: {growth:.2f}x time for {scale // first[0]}x input")
+        if checks:
+            growth = check["wall"] / checks[scales[0]]["wall"]
+            print(f"  cost vs {scales[0]}x: {growth:.2f}x time for {scale // scales[0]}x input")
+        checks[scale] = check
 
+    ratios = {}
     if args.no_peers:
-        print("peers skipped (--no-peers)")
-        return
-    exe = parliament()
-    if exe is None:
-        return
-    target, counts, _ = corpus(args.files)
-    policies = counts["trust"] + counts["permissions"]
-    print(f"peer: parliament on the {policies} policies of the 1x corpus (one run)")
-    ours = measure(trustlint(["trust", "permissions"]), target, args.runs)
-    theirs = measure([exe, "--directory", ".", "--include_policy_extension", "json", "--json"], target, 1)
-    row("trustlint check trust/ permissions/", ours, policies)
-    row("parliament --directory", theirs, policies, ours["wall"])
-    print(f"  trustlint is {theirs['wall'] / ours['wall']:.1f}x faster than parliament, "
-          f"using {ours['rss']:.1f} MiB against {theirs['rss']:.1f} MiB")
+        ratios = dict.fromkeys(TARGETS, "skipped (--no-peers)")
+    else:
+        target, counts, _ = corpus(args.files)
+        exe = install("parliament")
+        if exe is None:
+            ratios["parliament"] = "skipped (not installed)"
+        else:
+            # parliament --directory reads only the *.json files: the trust and permissions policies
+            ratios["parliament"] = compare(
+                "parliament", f"the {counts['trust'] + counts['permissions']} policies",
+                ["trust", "permissions"],
+                [exe, "--directory", ".", "--include_policy_extension", "json", "--json"],
+                target, counts["trust"] + counts["permissions"], args.runs)
+        exe = install("checkov")
+        if exe is None:
+            ratios["checkov"] = "skipped (not installed)"
+        else:
+            folder = only(target, ["terraform", "pipelines"])
+            ratios["checkov"] = compare(
+                "checkov", f"the {counts['terraform']} Terraform modules and {counts['pipelines']} pipelines",
+                ["terraform", "pipelines"],
+                [exe, "-d", ".", "--framework", "terraform", "gitlab_ci", "--skip-download",
+                 "--quiet", "--compact", "-o", "json"],
+                folder, counts["terraform"] + counts["pipelines"], args.runs, {**os.environ, **CHECKOV_ENV})
+            if isinstance(ratios["checkov"], float):
+                print("  (checkov forks worker processes: its peak RSS is its largest process's, not their sum)")
+
+    summary(ratios, scales, checks)
+
+
+def summary(ratios, scales, checks):
+    def verdict(ok):
+        return "met" if ok else "NOT met"
+
+    print("summary:")
+    for name, target in TARGETS.items():
+        ratio = ratios[name]
+        if isinstance(ratio, float):
+            print(f"  {name:<12} trustlint {ratio:.1f}x faster (target {target}x): {verdict(ratio >= target)}")
+        else:
+            print(f"  {name:<12} not measured, {ratio} (target {target}x)")
+    largest = checks[scales[-1]]
+    megabytes = largest["rss"] * 1.048576
+    print(f"  {'memory':<12} trustlint peak RSS {largest['rss']:.1f} MiB = {megabytes:.1f} MB on the {scales[-1]}x corpus"
+          f" (target < {MEMORY_TARGET_MB} MB): {verdict(megabytes < MEMORY_TARGET_MB)}")
+    if len(scales) > 1:
+        growth = largest["wall"] / checks[scales[0]]["wall"]
+        size = scales[-1] // scales[0]
+        print(f"  {'linearity':<12} {size}x input took {growth:.2f}x time (target linear, at most "
+              f"{LINEAR_SLACK * size:.1f}x): {verdict(growth <= LINEAR_SLACK * size)}")
 
 
 def cpu_model():

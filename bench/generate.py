@@ -1,21 +1,32 @@
 #!/usr/bin/env python3
 """Writes a synthetic trustlint corpus: IAM trust policies for GitLab OIDC roles,
-permissions policies, and GitLab CI pipelines, in the proportions of a mid-sized
-organisation (40 % trust, 30 % permissions, 30 % pipelines).
+permissions policies, Terraform modules and GitLab CI pipelines, in the proportions of a
+mid-sized organisation (33 % trust, 25 % permissions, 17 % Terraform, 25 % pipelines).
 
     bench/generate.py TARGET_DIR [--files N] [--seed S]
 
-TARGET_DIR gets trust/, permissions/ and pipelines/<project>/.gitlab-ci.yml. The output
-is a pure function of N and the seed, so runs are comparable. Both good and flawed
-inputs are written (wildcard subs, missing sub conditions, Deny carve-outs, several
-statements), so the rules do real work rather than rejecting files early.
+TARGET_DIR gets trust/, permissions/, terraform/<module>/main.tf and
+pipelines/<project>/.gitlab-ci.yml, and a stamp `.generated` (JSON: format version, N,
+seed and the file count per kind). The output is a pure function of N and the seed, so
+runs are comparable. Both good and flawed inputs are written (wildcard subs, missing sub
+conditions, Deny carve-outs, several statements, AdministratorAccess attached), so the
+rules do real work rather than rejecting files early.
+
+Each Terraform module is a GitLab OIDC role in one file: variables and locals with
+defaults, sometimes the gitlab.com `aws_iam_openid_connect_provider`, the trust as
+`jsonencode({...})` or a `data "aws_iam_policy_document"`, and permissions as an inline
+`aws_iam_role_policy` or an `aws_iam_policy` plus `aws_iam_role_policy_attachment`.
 """
 
 import argparse
 import json
 import random
+import re
 import shutil
 from pathlib import Path
+
+# Bumped whenever the corpus layout or content changes, so cached corpora are rewritten.
+FORMAT = 2
 
 HOSTS = ["gitlab.com", "gitlab.example.com", "git.corp.example.org/gitlab"]
 GROUPS = ["platform", "payments", "data", "web", "infra", "mobile", "ml", "security"]
@@ -150,12 +161,168 @@ def pipeline(rng, index):
     return "\n".join(lines) + "\n"
 
 
+class Ref(str):
+    """A Terraform expression written as is (a reference such as `local.provider_arn`)."""
+
+
+def hcl(value, indent=0):
+    """`value` (dicts, lists, strings, numbers, Refs) as an HCL expression; strings may hold
+    `${...}` interpolations."""
+    pad = "  " * indent
+    if isinstance(value, Ref):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        items = [hcl(item, indent + 1) for item in value]
+        if all("\n" not in item for item in items) and sum(map(len, items)) < 80:
+            return "[" + ", ".join(items) + "]"
+        return "[\n" + "".join(f"{pad}  {item},\n" for item in items) + f"{pad}]"
+    if isinstance(value, dict):
+        names = [key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key) else json.dumps(key) for key in value]
+        width = max(map(len, names), default=0)
+        lines = [f"{pad}  {name:<{width}} = {hcl(item, indent + 1)}\n" for name, item in zip(names, value.values())]
+        return "{\n" + "".join(lines) + f"{pad}}}"
+    raise TypeError(f"no HCL for {value!r}")
+
+
+def hcl_block(header, attributes, blocks=(), indent=0):
+    """A block `header { attributes... nested blocks... }`."""
+    pad = "  " * indent
+    width = max((len(k) for k in attributes), default=0)
+    lines = [f"{pad}{header} {{"]
+    lines += [f"{pad}  {key:<{width}} = {hcl(value, indent + 1)}" for key, value in attributes.items()]
+    for block in blocks:
+        lines.append(block)
+    lines.append(f"{pad}}}")
+    return "\n".join(lines)
+
+
+def sub_conditions(shape, group, sub, aud):
+    """The conditions of a Terraform module's GitLab statement, shape by shape (the shapes
+    of trust_policy, plus a foreign-namespace prefix), as (test, variable, values); a Deny
+    carve-out for shape 7 is returned apart."""
+    project = "project_path:${local.project_path}"
+    audience = ("StringEquals", aud, [Ref("local.gitlab_url")])
+    if shape == 0:  # the right way: one protected branch
+        return [audience, ("StringEquals", sub, [f"{project}:ref_type:branch:ref:main"])], None
+    if shape == 1:  # several exact subs
+        refs = [("branch", "main"), ("tag", "v1.0.0"), ("branch", "release")]
+        return [audience, ("StringEquals", sub, [f"{project}:ref_type:{t}:ref:{r}" for t, r in refs])], None
+    if shape == 2:  # wildcard over the group: any project may assume the role
+        return [audience, ("StringLike", sub, [f"project_path:{group}/*"])], None
+    if shape == 3:  # audience only (TL101)
+        return [audience], None
+    if shape == 4:  # any ref of the project
+        return [audience, ("StringLike", sub, [f"{project}:*"])], None
+    if shape == 5:  # no condition at all (TL101)
+        return [], None
+    if shape == 6:  # protected tags by pattern
+        return [audience, ("StringLike", sub, [f"{project}:ref_type:tag:ref:v*"])], None
+    if shape == 7:  # feature branches with a Deny carve-out
+        return ([audience, ("StringLike", sub, [f"{project}:ref_type:branch:ref:*"])],
+                ("StringLike", sub, [f"{project}:ref_type:branch:ref:feature/*"]))
+    # group prefix without the slash: `acme*` also admits `acmeevil/...` (TL103)
+    return [audience, ("StringLike", sub, [f"project_path:{group}*:ref_type:branch:ref:main"])], None
+
+
+def terraform_module(rng, index):
+    """One Terraform module (main.tf): a GitLab OIDC role, its trust and its permissions."""
+    host = rng.choice(HOSTS)
+    domain = host.split("/")[0]
+    path = project(rng, index)
+    group = path.split("/")[0]
+    role = f"ci-{group}-{index}"
+    own_provider = host == "gitlab.com" and rng.random() < 0.3
+    provider = Ref("aws_iam_openid_connect_provider.gitlab.arn" if own_provider else "local.provider_arn")
+    parts = [
+        hcl_block('variable "gitlab_host"', {"type": Ref("string"), "default": host}),
+        hcl_block('variable "project_path"', {"type": Ref("string"), "default": path}),
+        hcl_block("locals", {
+            "gitlab_url": f"https://{domain}",
+            "provider_arn": f"arn:aws:iam::{account(rng)}:oidc-provider/${{var.gitlab_host}}",
+            "project_path": Ref("var.project_path"),
+        }),
+    ]
+    if own_provider:
+        parts.append(hcl_block('resource "aws_iam_openid_connect_provider" "gitlab"', {
+            "url": "https://gitlab.com",
+            "client_id_list": ["https://gitlab.com"],
+            "thumbprint_list": ["b3dd7606d2b5a8b4a13771dbecc9ee1cecafa38a"],
+        }))
+
+    shape = rng.randrange(9)
+    sub, aud = "${var.gitlab_host}:sub", "${var.gitlab_host}:aud"
+    conditions, deny = sub_conditions(shape, group, sub, aud)
+    ec2 = rng.random() < 0.3
+    if rng.random() < 0.5:  # trust as jsonencode({...})
+        def condition_map(items):
+            merged = {}
+            for test, variable, values in items:
+                merged.setdefault(test, {})[variable] = values[0] if len(values) == 1 else values
+            return merged
+        allow = {"Sid": "GitLab", "Effect": "Allow", "Principal": {"Federated": provider},
+                 "Action": "sts:AssumeRoleWithWebIdentity"}
+        if conditions:
+            allow["Condition"] = condition_map(conditions)
+        statements = [allow]
+        if deny:
+            statements.append({"Effect": "Deny", "Principal": {"Federated": provider},
+                               "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition_map([deny])})
+        if ec2:
+            statements.append({"Sid": "Ec2", "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                               "Action": "sts:AssumeRole"})
+        trust = Ref("jsonencode(" + hcl({"Version": "2012-10-17", "Statement": statements}, 1) + ")")
+    else:  # trust as a policy document
+        def statement(effect, conditions, principal_type="Federated", identifiers=(provider,),
+                      action="sts:AssumeRoleWithWebIdentity", sid=None):
+            attributes = {"sid": sid} if sid else {}
+            attributes.update({"effect": effect, "actions": [action]})
+            blocks = [hcl_block("principals", {"type": principal_type, "identifiers": list(identifiers)}, indent=2)]
+            blocks += [hcl_block("condition", {"test": t, "variable": v, "values": values}, indent=2)
+                       for t, v, values in conditions]
+            return hcl_block("statement", attributes, blocks, indent=1)
+        statements = [statement("Allow", conditions, sid="GitLab")]
+        if deny:
+            statements.append(statement("Deny", [deny]))
+        if ec2:
+            statements.append(statement("Allow", [], "Service", ["ec2.amazonaws.com"], "sts:AssumeRole", "Ec2"))
+        parts.append(hcl_block('data "aws_iam_policy_document" "trust"', {}, statements))
+        trust = Ref("data.aws_iam_policy_document.trust.json")
+    parts.append(hcl_block('resource "aws_iam_role" "ci"', {
+        "name": role,
+        "assume_role_policy": trust,
+        "max_session_duration": 3600,
+        "tags": {"team": group, "environment": rng.choice(["production", "staging", "dev"])},
+    }))
+
+    policy = Ref("jsonencode(" + hcl(permissions_policy(rng, index), 1) + ")")
+    if rng.random() < 0.5:
+        parts.append(hcl_block('resource "aws_iam_role_policy" "ci"', {
+            "name": f"{role}-inline", "role": Ref("aws_iam_role.ci.id"), "policy": policy}))
+    else:
+        parts.append(hcl_block('resource "aws_iam_policy" "ci"', {
+            "name": f"{role}-deploy", "description": f"Deploys {path}", "policy": policy}))
+        parts.append(hcl_block('resource "aws_iam_role_policy_attachment" "ci"', {
+            "role": Ref("aws_iam_role.ci.name"), "policy_arn": Ref("aws_iam_policy.ci.arn")}))
+    managed = rng.random()
+    if managed < 0.1:  # TL201
+        parts.append(hcl_block('resource "aws_iam_role_policy_attachment" "admin"', {
+            "role": Ref("aws_iam_role.ci.name"), "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}))
+    elif managed < 0.3:
+        parts.append(hcl_block('resource "aws_iam_role_policy_attachment" "read_only"', {
+            "role": Ref("aws_iam_role.ci.name"), "policy_arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}))
+    return f"# GitLab CI role for {path} (module {index}).\n" + "\n\n".join(parts) + "\n"
+
+
 def generate(target, files, seed):
     rng = random.Random(seed)
     if target.exists():
         shutil.rmtree(target)
-    counts = {"trust": files * 4 // 10, "permissions": files * 3 // 10}
-    counts["pipelines"] = files - counts["trust"] - counts["permissions"]
+    counts = {"trust": files * 33 // 100, "permissions": files * 25 // 100, "terraform": files * 17 // 100}
+    counts["pipelines"] = files - sum(counts.values())
     for kind in ["trust", "permissions"]:
         (target / kind).mkdir(parents=True)
     for i in range(counts["trust"]):
@@ -167,6 +334,12 @@ def generate(target, files, seed):
         folder = target / "pipelines" / f"project-{i:06}"
         folder.mkdir(parents=True)
         (folder / ".gitlab-ci.yml").write_text(pipeline(rng, i))
+    for i in range(counts["terraform"]):
+        folder = target / "terraform" / f"module-{i:06}"
+        folder.mkdir(parents=True)
+        (folder / "main.tf").write_text(terraform_module(rng, i))
+    stamp = {"format": FORMAT, "files": files, "seed": seed, "counts": counts}
+    (target / ".generated").write_text(json.dumps(stamp))
     return counts
 
 

@@ -9,14 +9,24 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     if let Some(exact) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
         return Some(exact);
     }
-    let word_lower: Vec<char> = word.to_lowercase().chars().collect();
+    let word_lower: Vec<char> = word.chars().flat_map(char::to_lowercase).collect();
     let length = word_lower.len();
     let limit = (length / 3).max(2);
     let mut best: Option<(usize, &'a str)> = None;
+    let mut candidate_lower: Vec<char> = Vec::new();
     for &candidate in candidates {
-        let candidate_lower: Vec<char> = candidate.to_lowercase().chars().collect();
-        let distance = levenshtein(&word_lower, &candidate_lower);
-        if distance > limit || distance >= length {
+        // The distance is at least the difference in length: most candidates of a long
+        // list (the 20 000 actions of the catalog) are ruled out without computing it.
+        let candidate_length = candidate.chars().flat_map(char::to_lowercase).count();
+        if candidate_length.abs_diff(length) > limit {
+            continue;
+        }
+        candidate_lower.clear();
+        candidate_lower.extend(candidate.chars().flat_map(char::to_lowercase));
+        let Some(distance) = levenshtein_within(&word_lower, &candidate_lower, limit) else {
+            continue;
+        };
+        if distance >= length {
             continue;
         }
         if best.is_none_or(|(d, _)| distance < d) {
@@ -26,8 +36,10 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     best.map(|(_, candidate)| candidate)
 }
 
-/// The Levenshtein edit distance (insertions, deletions, substitutions) of two strings.
-pub fn levenshtein(a: &[char], b: &[char]) -> usize {
+/// The Levenshtein distance of `a` and `b` when it is at most `limit`: the computation
+/// stops as soon as every entry of a row exceeds `limit` (entries never decrease from
+/// one row to the next along the best path).
+fn levenshtein_within(a: &[char], b: &[char], limit: usize) -> Option<usize> {
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     let mut current = vec![0; b.len() + 1];
     for (i, ca) in a.iter().enumerate() {
@@ -38,9 +50,17 @@ pub fn levenshtein(a: &[char], b: &[char]) -> usize {
             let insertion = current[j] + 1;
             current[j + 1] = substitution.min(deletion).min(insertion);
         }
+        if current.iter().all(|&d| d > limit) {
+            return None;
+        }
         std::mem::swap(&mut previous, &mut current);
     }
-    previous[b.len()]
+    Some(previous[b.len()]).filter(|&d| d <= limit)
+}
+
+/// The Levenshtein edit distance (insertions, deletions, substitutions) of two strings.
+pub fn levenshtein(a: &[char], b: &[char]) -> usize {
+    levenshtein_within(a, b, usize::MAX).unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]
@@ -76,5 +96,17 @@ mod tests {
         assert_eq!(levenshtein(&chars("kitten"), &chars("sitting")), 3);
         assert_eq!(levenshtein(&chars(""), &chars("abc")), 3);
         assert_eq!(levenshtein(&chars("abc"), &chars("abc")), 0);
+        assert_eq!(
+            levenshtein_within(&chars("kitten"), &chars("sitting"), 3),
+            Some(3)
+        );
+        assert_eq!(
+            levenshtein_within(&chars("kitten"), &chars("sitting"), 2),
+            None
+        );
+        assert_eq!(
+            levenshtein_within(&chars("GetObject"), &chars("DeleteBucketPolicy"), 2),
+            None
+        );
     }
 }

@@ -5,13 +5,23 @@
 //! An [`Alphabet`] is the sorted set of characters that occur in the languages involved;
 //! every other character falls into one class, "other", whose members all behave
 //! identically, so the automata are exact over the whole of Unicode. Binary operations
-//! first refine both operands to the union of their alphabets.
+//! read both operands through the union of their alphabets.
+//!
+//! The ASCII control characters (U+0000–U+001F, U+007F) are one symbol, [`CONTROL`]: no
+//! GitLab `sub`, project path or git ref name contains one, so the languages the rules
+//! ask about never tell them apart, and sharing one symbol halves the width of the `sub`
+//! grammar (which otherwise lists each of them as forbidden). The one approximation: a
+//! pattern that itself contains a control character matches any control character in
+//! its place.
 //!
 //! Bounds: a DFA has at most [`MAX_STATES`] states and at most [`MAX_TABLE_ENTRIES`]
 //! transitions (states × alphabet width); a construction that would exceed them returns
-//! [`AutomatonError::TooComplex`] instead of running on. Every constructed DFA is
-//! minimised (Hopcroft's partition refinement, O(n · width · log n)) and numbered canonically, so
-//! equal languages over equal alphabets give equal values.
+//! [`AutomatonError::TooComplex`] instead of running on. Automata built from expressions
+//! are minimised (Hopcroft's partition refinement, O(n · width · log n)); a product is
+//! minimised only when it has more states than its operands together (minimising the
+//! small products of a pattern with the `sub` grammar cost a third of the trust rules'
+//! time and saved nothing). Equality of [`Dfa`] values is equality of their alphabets
+//! and languages.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt;
@@ -21,6 +31,18 @@ use std::hash::{BuildHasherDefault, Hasher};
 pub const MAX_STATES: usize = 20_000;
 /// The most transition-table entries (states × alphabet width) a DFA may have.
 pub const MAX_TABLE_ENTRIES: usize = 4_000_000;
+
+/// The character standing for every ASCII control character (module documentation).
+pub const CONTROL: char = '\u{0}';
+
+/// `c`, or [`CONTROL`] for an ASCII control character.
+fn canonical(c: char) -> char {
+    if c.is_ascii_control() {
+        CONTROL
+    } else {
+        c
+    }
+}
 
 /// Characters tried first, in order, to render the "other" class in witnesses.
 const OTHER_REPRESENTATIVES: [char; 8] = ['x', 'y', 'z', 'q', 'w', 'k', 'v', 'j'];
@@ -59,7 +81,7 @@ pub struct Alphabet {
 impl Alphabet {
     /// The alphabet distinguishing exactly `chars`.
     pub fn new(chars: impl IntoIterator<Item = char>) -> Alphabet {
-        let set: BTreeSet<char> = chars.into_iter().collect();
+        let set: BTreeSet<char> = chars.into_iter().map(canonical).collect();
         Alphabet {
             chars: set.into_iter().collect(),
         }
@@ -82,7 +104,9 @@ impl Alphabet {
 
     /// The symbol of character `c`.
     pub fn symbol_of(&self, c: char) -> usize {
-        self.chars.binary_search(&c).unwrap_or(self.chars.len())
+        self.chars
+            .binary_search(&canonical(c))
+            .unwrap_or(self.chars.len())
     }
 
     /// The alphabet distinguishing the characters of both.
@@ -122,21 +146,22 @@ pub enum CharClass {
 impl CharClass {
     /// The class of the single character `c`.
     pub fn char(c: char) -> CharClass {
-        CharClass::OneOf(BTreeSet::from([c]))
+        CharClass::OneOf(BTreeSet::from([canonical(c)]))
     }
 
     /// The class of the given characters.
     pub fn one_of(chars: impl IntoIterator<Item = char>) -> CharClass {
-        CharClass::OneOf(chars.into_iter().collect())
+        CharClass::OneOf(chars.into_iter().map(canonical).collect())
     }
 
     /// Every character except the given ones.
     pub fn none_of(chars: impl IntoIterator<Item = char>) -> CharClass {
-        CharClass::NoneOf(chars.into_iter().collect())
+        CharClass::NoneOf(chars.into_iter().map(canonical).collect())
     }
 
     /// Is `c` in the class?
     pub fn contains(&self, c: char) -> bool {
+        let c = canonical(c);
         match self {
             CharClass::Any => true,
             CharClass::OneOf(set) => set.contains(&c),
@@ -233,14 +258,27 @@ impl Expr {
     }
 }
 
-/// A complete, minimal deterministic finite automaton. State 0 is the start state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A complete deterministic finite automaton. State 0 is the start state.
+#[derive(Debug, Clone)]
 pub struct Dfa {
     alphabet: Alphabet,
     /// `next[q * width + symbol]`
     next: Vec<usize>,
     accepting: Vec<bool>,
 }
+
+/// Same alphabet and same language: the minimal automata are equal.
+impl PartialEq for Dfa {
+    fn eq(&self, other: &Dfa) -> bool {
+        if self.alphabet != other.alphabet {
+            return false;
+        }
+        let (a, b) = (self.minimized(), other.minimized());
+        a.next == b.next && a.accepting == b.accepting
+    }
+}
+
+impl Eq for Dfa {}
 
 impl Dfa {
     /// The automaton of `expr` over the characters `expr` mentions.
@@ -313,13 +351,10 @@ impl Dfa {
         self.is_accepting(end)
     }
 
-    /// The same language over `alphabet` extended with this automaton's characters.
-    pub fn over_alphabet(&self, alphabet: &Alphabet) -> Dfa {
-        let alphabet = self.alphabet.union(alphabet);
-        if alphabet == self.alphabet {
-            return self.clone();
-        }
-        let old_symbols: Vec<usize> = (0..alphabet.width())
+    /// For each symbol of `alphabet` (a refinement of this automaton's alphabet), the
+    /// symbol of this automaton that reads it.
+    fn symbols_over(&self, alphabet: &Alphabet) -> Vec<usize> {
+        (0..alphabet.width())
             .map(|s| {
                 alphabet
                     .chars
@@ -328,7 +363,16 @@ impl Dfa {
                         self.alphabet.symbol_of(c)
                     })
             })
-            .collect();
+            .collect()
+    }
+
+    /// The same language over `alphabet` extended with this automaton's characters.
+    pub fn over_alphabet(&self, alphabet: &Alphabet) -> Dfa {
+        let alphabet = self.alphabet.union(alphabet);
+        if alphabet == self.alphabet {
+            return self.clone();
+        }
+        let old_symbols = self.symbols_over(&alphabet);
         let next = (0..self.state_count())
             .flat_map(|q| old_symbols.iter().map(move |&s| (q, s)))
             .map(|(q, s)| self.step(q, s))
@@ -385,7 +429,19 @@ impl Dfa {
 
     /// Is every string of this language in `other`?
     pub fn is_subset_of(&self, other: &Dfa) -> Result<bool, AutomatonError> {
-        Ok(self.difference(other)?.is_empty())
+        Ok(self.product_witness(other, |a, b| a && !b)?.is_none())
+    }
+
+    /// The witness of the strings in both languages (as `intersection` then `witness`,
+    /// without building the product).
+    pub fn intersection_witness(&self, other: &Dfa) -> Result<Option<String>, AutomatonError> {
+        self.product_witness(other, |a, b| a && b)
+    }
+
+    /// The witness of the strings in this language but not in `other` (as `difference`
+    /// then `witness`, without building the product).
+    pub fn difference_witness(&self, other: &Dfa) -> Result<Option<String>, AutomatonError> {
+        self.product_witness(other, |a, b| a && !b)
     }
 
     /// Do both automata accept the same strings?
@@ -585,6 +641,70 @@ impl Dfa {
         .minimized())
     }
 
+    /// The [`Dfa::witness`] of the product language (`accept` combines the operands'
+    /// acceptance), found by a breadth-first search over pairs of states that stops at
+    /// the first accepting pair: no transition table, no minimisation.
+    fn product_witness(
+        &self,
+        other: &Dfa,
+        accept: impl Fn(bool, bool) -> bool,
+    ) -> Result<Option<String>, AutomatonError> {
+        let alphabet = self.alphabet.union(&other.alphabet);
+        let symbols: Vec<(usize, usize)> = self
+            .symbols_over(&alphabet)
+            .into_iter()
+            .zip(other.symbols_over(&alphabet))
+            .collect();
+        let representative = alphabet.other_representative();
+        let mut pairs = PairTable::new(self.state_count(), other.state_count(), alphabet.width());
+        // For each pair after the first: the pair it was reached from, and the symbol.
+        let mut parent: Vec<(usize, usize)> = Vec::new();
+        let mut found = None;
+        let mut i = 0;
+        'search: while let Some((p, q)) = pairs.get(i) {
+            if accept(self.is_accepting(p), other.is_accepting(q)) {
+                found = Some(i);
+                break;
+            }
+            for symbol in alphabet.witness_order() {
+                let Some(&(a, b)) = symbols.get(symbol) else {
+                    continue;
+                };
+                let known = pairs.len();
+                let target = pairs.id(self.step(p, a), other.step(q, b))?;
+                if target == known {
+                    parent.push((i, symbol));
+                    if accept(
+                        self.is_accepting(self.step(p, a)),
+                        other.is_accepting(other.step(q, b)),
+                    ) {
+                        found = Some(target);
+                        break 'search;
+                    }
+                }
+            }
+            i += 1;
+        }
+        let Some(mut at) = found else {
+            return Ok(None);
+        };
+        let mut reversed = Vec::new();
+        while at > 0 {
+            let Some(&(from, symbol)) = parent.get(at - 1) else {
+                break;
+            };
+            reversed.push(
+                alphabet
+                    .chars
+                    .get(symbol)
+                    .copied()
+                    .unwrap_or(representative),
+            );
+            at = from;
+        }
+        Ok(Some(reversed.into_iter().rev().collect()))
+    }
+
     /// States reachable from `from` through symbols satisfying `allowed` (including `from`).
     fn reach(
         &self,
@@ -636,30 +756,40 @@ impl Dfa {
         accept: impl Fn(bool, bool) -> bool,
     ) -> Result<Dfa, AutomatonError> {
         let alphabet = self.alphabet.union(&other.alphabet);
-        let a = self.over_alphabet(&alphabet);
-        let b = other.over_alphabet(&alphabet);
+        let symbols: Vec<(usize, usize)> = self
+            .symbols_over(&alphabet)
+            .into_iter()
+            .zip(other.symbols_over(&alphabet))
+            .collect();
         let width = alphabet.width();
-        let mut pairs = StateTable::new((0, 0), width);
-        let mut next = Vec::new();
+        let mut pairs = PairTable::new(self.state_count(), other.state_count(), width);
+        let mut next = Vec::with_capacity(width * (self.state_count() + other.state_count()));
         let mut accepting = Vec::new();
         let mut i = 0;
-        while let Some(&(p, q)) = pairs.get(i) {
-            accepting.push(accept(a.is_accepting(p), b.is_accepting(q)));
-            for symbol in 0..width {
-                next.push(pairs.id((a.step(p, symbol), b.step(q, symbol)))?);
+        while let Some((p, q)) = pairs.get(i) {
+            accepting.push(accept(self.is_accepting(p), other.is_accepting(q)));
+            for &(a, b) in &symbols {
+                next.push(pairs.id(self.step(p, a), other.step(q, b))?);
             }
             i += 1;
         }
-        Ok(Dfa {
+        let product = Dfa {
             alphabet,
             next,
             accepting,
-        }
-        .minimized())
+        };
+        Ok(
+            if product.state_count() > self.state_count() + other.state_count() {
+                product.minimized()
+            } else {
+                product
+            },
+        )
     }
 
-    /// Moore partition refinement, then canonical numbering in breadth-first order from
-    /// the start state (which also drops unreachable states).
+    /// The minimal automaton: Hopcroft partition refinement ([`Partition`]), then
+    /// canonical numbering in breadth-first order from the start state (which also drops
+    /// unreachable states).
     fn minimized(&self) -> Dfa {
         let width = self.width();
         let (class, count) = Partition::coarsest(self);
@@ -942,9 +1072,85 @@ impl<K: Clone + Eq + std::hash::Hash> StateTable<K> {
     }
 }
 
-/// A hash map with a cheap multiplicative hasher (the FxHash scheme) for the integer keys
-/// of state tables, where SipHash's protection against chosen keys buys nothing and costs
-/// a fifth of the automaton time.
+/// The states of a product construction, pairs of operand states numbered in the order
+/// they are discovered. Pairs are looked up in a dense table when the operands are small
+/// enough (the common case: a pattern against the `sub` grammar), else in a hash map.
+struct PairTable {
+    keys: Vec<(usize, usize)>,
+    ids: PairIds,
+    width: usize,
+}
+
+enum PairIds {
+    /// `ids[p * columns + q]`, `u32::MAX` for an unseen pair.
+    Dense {
+        ids: Vec<u32>,
+        columns: usize,
+    },
+    Sparse(FastMap<(usize, usize), usize>),
+}
+
+/// The largest number of operand pairs looked up in a dense table (256 KiB of ids).
+const DENSE_PAIRS: usize = 1 << 16;
+
+impl PairTable {
+    /// A table whose state 0 is the pair of start states, for operands of `rows` and
+    /// `columns` states over `width` symbols.
+    fn new(rows: usize, columns: usize, width: usize) -> PairTable {
+        let ids = match rows.checked_mul(columns) {
+            Some(pairs) if pairs <= DENSE_PAIRS => {
+                let mut ids = vec![u32::MAX; pairs];
+                if let Some(first) = ids.first_mut() {
+                    *first = 0;
+                }
+                PairIds::Dense { ids, columns }
+            }
+            _ => PairIds::Sparse(FastMap::from_iter([((0, 0), 0)])),
+        };
+        PairTable {
+            keys: vec![(0, 0)],
+            ids,
+            width,
+        }
+    }
+
+    fn get(&self, id: usize) -> Option<(usize, usize)> {
+        self.keys.get(id).copied()
+    }
+
+    /// The number of pairs numbered so far.
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// The number of pair `(p, q)`, adding it as a new state when unseen.
+    fn id(&mut self, p: usize, q: usize) -> Result<usize, AutomatonError> {
+        let fresh = self.keys.len();
+        let slot = match &mut self.ids {
+            PairIds::Dense { ids, columns } => match ids.get_mut(p * *columns + q) {
+                Some(slot) if *slot != u32::MAX => return Ok(*slot as usize),
+                Some(slot) => Some(slot),
+                None => None,
+            },
+            PairIds::Sparse(map) => match map.get(&(p, q)) {
+                Some(&id) => return Ok(id),
+                None => None,
+            },
+        };
+        check_size(fresh + 1, self.width)?;
+        match slot {
+            Some(slot) => *slot = fresh as u32,
+            None => {
+                if let PairIds::Sparse(map) = &mut self.ids {
+                    map.insert((p, q), fresh);
+                }
+            }
+        }
+        self.keys.push((p, q));
+        Ok(fresh)
+    }
+}
+
 /// Hopcroft's partition refinement (with the refinable-partition representation of
 /// Valmari and Lehtinen): the coarsest partition of a complete DFA's states compatible
 /// with acceptance and transitions, in O(n · width · log n).
@@ -1179,6 +1385,9 @@ impl Predecessors {
     }
 }
 
+/// A hash map with a cheap multiplicative hasher (the FxHash scheme) for the integer keys
+/// of state tables, where SipHash's protection against chosen keys buys nothing and costs
+/// a fifth of the automaton time.
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<StateHasher>>;
 
 #[derive(Default)]

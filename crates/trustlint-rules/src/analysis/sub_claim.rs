@@ -6,8 +6,9 @@
 //! components (default `project_path`, `ref_type`, `ref`). Every `:` is a separator:
 //! project paths and git ref names never contain one. Value grammars:
 //! - project paths (`project_path`, `job_project_path`, `source_project_path`): at least
-//!   two non-empty `/`-separated segments without `:` (a superset of GitLab's own path
-//!   rules, which also limit the characters; documented approximation);
+//!   two non-empty `/`-separated segments without `:` or control characters (a superset
+//!   of GitLab's own path rules, which also limit the characters; documented
+//!   approximation);
 //! - `ref_type`: `branch` or `tag`;
 //! - `ref`: a branch or tag name valid for `git check-ref-format`: non-empty; no control
 //!   character, space, `~`, `^`, `:`, `?`, `*`, `[` or `\`; no `..`, `@{` or `//`; doesn't
@@ -24,7 +25,7 @@ use nom::multi::separated_list1;
 use nom::sequence::separated_pair;
 use nom::{IResult, Parser};
 
-use super::automaton::{AutomatonError, CharClass, Dfa, Expr};
+use super::automaton::{AutomatonError, CharClass, Dfa, Expr, CONTROL};
 use super::glob::{case_variants, Case};
 
 /// One component of the `sub` claim.
@@ -483,6 +484,9 @@ fn check_project_path(value: &str) -> Result<(), &'static str> {
     if value.contains(':') {
         return Err("a project path never contains `:`");
     }
+    if value.chars().any(|c| c.is_ascii_control()) {
+        return Err("a project path never contains a control character");
+    }
     if !value.contains('/') {
         return Err("a project path has a namespace: `group/project`");
     }
@@ -532,7 +536,7 @@ fn check_git_ref(value: &str) -> Result<(), &'static str> {
 
 /// Project paths: `seg/seg(/seg)*`, segments non-empty without `:` or `/`.
 fn project_path_expr() -> Expr {
-    let segment = Expr::plus(Expr::Class(CharClass::none_of([':', '/'])));
+    let segment = Expr::plus(Expr::Class(CharClass::none_of([':', '/', CONTROL])));
     Expr::Seq(vec![
         segment.clone(),
         Expr::plus(Expr::Seq(vec![Expr::literal("/"), segment])),

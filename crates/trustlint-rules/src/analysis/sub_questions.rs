@@ -277,15 +277,19 @@ impl SubGrammar {
         } else {
             VariableApprox::NoMatch
         };
-        let mut union = Dfa::nothing();
+        let mut union: Option<Dfa> = None;
         let mut exact = true;
         for value in values {
             let pattern =
                 Pattern::parse(value.as_ref(), operator.pattern_operator(), self.0.syntax);
             exact &= !pattern.has_variables();
             let dfa = Dfa::from_expr(&pattern.to_expr(operator.case(), approx))?;
-            union = union.union(&dfa)?;
+            union = Some(match union {
+                Some(union) => union.union(&dfa)?,
+                None => dfa,
+            });
         }
+        let union = union.unwrap_or_else(Dfa::nothing);
         let dfa = if operator.is_negated() {
             self.0.all.difference(&union)?
         } else {
@@ -344,7 +348,7 @@ impl SubGrammar {
         case: Case,
     ) -> Result<Option<Unmatchable>, AutomatonError> {
         let matched = Dfa::from_expr(&pattern.to_expr(case, VariableApprox::AnyString))?;
-        if !matched.intersection(&self.0.all)?.is_empty() {
+        if matched.intersection_witness(&self.0.all)?.is_some() {
             return Ok(None);
         }
         let components = self.components().as_slice();
@@ -378,7 +382,7 @@ impl SubGrammar {
         ]))?);
         candidates.push(Dfa::everything());
         for candidate in candidates {
-            if let Some(example) = matched.intersection(&candidate)?.witness() {
+            if let Some(example) = matched.intersection_witness(&candidate)? {
                 if let Err(reason) = parse_sub(&example, self.components()) {
                     return Ok(Some(Unmatchable { example, reason }));
                 }
@@ -496,7 +500,7 @@ impl SubLanguage {
     pub fn example(&self) -> Result<Option<String>, AutomatonError> {
         let preferences = [&self.grammar.0.main_branch, &self.grammar.0.branches];
         for preferred in preferences {
-            if let Some(found) = self.dfa.intersection(preferred)?.witness() {
+            if let Some(found) = self.dfa.intersection_witness(preferred)? {
                 return Ok(Some(found));
             }
         }
@@ -519,11 +523,10 @@ impl SubLanguage {
         project: &str,
         ref_type: RefType,
     ) -> Result<Option<String>, AutomatonError> {
-        Ok(self
-            .grammar
+        self.grammar
             .project(project, Some(ref_type))?
-            .difference(self)?
-            .witness())
+            .dfa
+            .difference_witness(&self.dfa)
     }
 
     /// Does the language hold the sub of every ref of `ref_type` of `project`?

@@ -10,7 +10,7 @@ use assert_cmd::Command;
 
 /// The repository root (fixtures/, rules/, docs/).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
 /// The `trustlint` binary run in `dir`, without the GitLab CI variables of the machine.
