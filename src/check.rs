@@ -81,7 +81,12 @@ pub fn run(args: &CheckArgs) -> Result<bool, String> {
         report.findings = new_findings;
     }
     write_report(args, &report)?;
-    Ok(args.write_baseline.is_none() && fails(args.fail_on, report.findings))
+    let failed = args.write_baseline.is_none() && fails(args.fail_on, report.findings);
+    // The process ends next: freeing every loaded document one allocation at a time
+    // would only cost time (about 5 % of a run on many pipelines).
+    drop(cx);
+    std::mem::forget(workspace);
+    Ok(failed)
 }
 
 /// Writes the baseline (`--write-baseline`) and, with `--baseline`, returns the findings

@@ -243,6 +243,18 @@ impl Expr {
         Expr::Alt(texts.iter().map(|t| Expr::literal(t)).collect())
     }
 
+    /// True when no string of the language contains `c` (judged from the classes the
+    /// expression uses; an embedded automaton counts as possibly containing it).
+    pub fn never_contains(&self, c: char) -> bool {
+        match self {
+            Expr::Nothing | Expr::Empty => true,
+            Expr::Class(class) => !class.contains(c),
+            Expr::Seq(parts) | Expr::Alt(parts) => parts.iter().all(|p| p.never_contains(c)),
+            Expr::Star(inner) => inner.never_contains(c),
+            Expr::Automaton(_) => false,
+        }
+    }
+
     fn collect_chars(&self, out: &mut BTreeSet<char>) {
         match self {
             Expr::Nothing | Expr::Empty => {}
@@ -1090,8 +1102,9 @@ enum PairIds {
     Sparse(FastMap<(usize, usize), usize>),
 }
 
-/// The largest number of operand pairs looked up in a dense table (256 KiB of ids).
-const DENSE_PAIRS: usize = 1 << 16;
+/// The largest number of operand pairs looked up in a dense table (16 KiB of ids; a
+/// larger table costs more to clear than the hash map costs to fill).
+const DENSE_PAIRS: usize = 1 << 12;
 
 impl PairTable {
     /// A table whose state 0 is the pair of start states, for operands of `rows` and

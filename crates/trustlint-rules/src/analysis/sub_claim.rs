@@ -18,6 +18,7 @@
 //!   leading zeros.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use nom::bytes::complete::take_till;
 use nom::character::complete::char as one_char;
@@ -77,8 +78,17 @@ impl Component {
         Component::ALL.into_iter().find(|c| c.name() == name)
     }
 
-    /// The grammar of this component's values.
+    /// The grammar of this component's values (built once per process).
     pub fn value_language(self) -> Result<Dfa, AutomatonError> {
+        static LANGUAGES: [OnceLock<Result<Dfa, AutomatonError>>; Component::ALL.len()] =
+            [const { OnceLock::new() }; Component::ALL.len()];
+        match LANGUAGES.get(self as usize) {
+            Some(slot) => slot.get_or_init(|| self.build_value_language()).clone(),
+            None => self.build_value_language(),
+        }
+    }
+
+    fn build_value_language(self) -> Result<Dfa, AutomatonError> {
         match self {
             Component::ProjectPath | Component::JobProjectPath | Component::SourceProjectPath => {
                 Dfa::from_expr(&project_path_expr())
@@ -618,11 +628,20 @@ pub fn constrain(
     constraints: &[(Component, Expr)],
 ) -> Result<Dfa, AutomatonError> {
     let constrained = sub_shape(components, |c| {
-        let mut language = Dfa::from_expr(&value_run())?;
-        for (_, expr) in constraints.iter().filter(|(k, _)| *k == c) {
-            language = language.intersection(&Dfa::from_expr(expr)?)?;
+        let mut on_component = constraints.iter().filter(|(k, _)| *k == c);
+        match (on_component.next(), on_component.next()) {
+            (None, _) => Ok(value_run()),
+            // The common case (a literal, a namespace): used as written, which is exact
+            // when the expression cannot span a `:`.
+            (Some((_, expr)), None) if expr.never_contains(':') => Ok(expr.clone()),
+            (Some(first), second) => {
+                let mut language = Dfa::from_expr(&value_run())?;
+                for (_, expr) in std::iter::once(first).chain(second).chain(on_component) {
+                    language = language.intersection(&Dfa::from_expr(expr)?)?;
+                }
+                Ok(Expr::Automaton(Box::new(language)))
+            }
         }
-        Ok(Expr::Automaton(Box::new(language)))
     })?;
     all.intersection(&Dfa::from_expr(&constrained)?)
 }

@@ -39,7 +39,8 @@ impl Rule for IdTokenOverexposed {
         // Definition (the token's key where written) → how it is shared, jobs not using it.
         let mut unused: BTreeMap<Span, (&IdToken, String, Vec<&Job>)> = BTreeMap::new();
         for job in pipeline.jobs.iter().filter(|j| j.trigger.is_none()) {
-            let uses = token_uses(job);
+            // The job's scripts are read only when it inherits a shared token.
+            let mut uses = None;
             for token in &job.id_tokens {
                 let Some(shared) = shared_through(&token.via) else {
                     continue;
@@ -47,7 +48,8 @@ impl Rule for IdTokenOverexposed {
                 let entry = unused
                     .entry(token.name.span)
                     .or_insert_with(|| (token, shared, Vec::new()));
-                if !uses_token(job, &token.name.value, &uses) {
+                let uses = uses.get_or_insert_with(|| token_uses(job));
+                if !uses_token(job, &token.name.value, uses) {
                     entry.2.push(job);
                 }
             }

@@ -425,6 +425,9 @@ pub struct GrantAnalysis<'a> {
 struct Memo {
     every_token: OnceLock<bool>,
     every_ref: OnceLock<Option<(String, RefType)>>,
+    /// [`GrantAnalysis::positive_sub_values`]: the language of each value of the `sub`
+    /// conditions, in their order (`None` for a value left out).
+    positive_values: OnceLock<Vec<Option<(SubOperator, SubLanguage)>>>,
 }
 
 /// What [`analyze_grants`] computes for one grant that does not borrow the policy.
@@ -573,28 +576,36 @@ impl GrantAnalysis<'_> {
         let Some(reasoner) = &self.reasoner else {
             return Vec::new();
         };
-        let grammar = reasoner.grammar();
-        let mut out = Vec::new();
-        for condition in self.sub_conditions() {
-            let Some(operator) = sub_operator(condition).filter(|op| !op.is_negated()) else {
-                continue;
-            };
-            for value in &condition.values {
-                if has_interpolation(&value.value) || is_placeholder(&value.value) {
-                    continue;
-                }
-                let Ok(language) = grammar.clause(operator, &[value.value.as_str()], Bound::Upper)
-                else {
-                    continue;
-                };
-                out.push(SubValue {
+        let values = || {
+            self.sub_conditions()
+                .filter_map(|c| Some((sub_operator(c).filter(|op| !op.is_negated())?, c)))
+                .flat_map(|(operator, c)| c.values.iter().map(move |v| (operator, v)))
+        };
+        let languages = self.memo.positive_values.get_or_init(|| {
+            let grammar = reasoner.grammar();
+            values()
+                .map(|(operator, value)| {
+                    if has_interpolation(&value.value) || is_placeholder(&value.value) {
+                        return None;
+                    }
+                    let language = grammar
+                        .clause(operator, &[value.value.as_str()], Bound::Upper)
+                        .ok()?;
+                    Some((operator, language))
+                })
+                .collect()
+        });
+        values()
+            .zip(languages)
+            .filter_map(|((_, value), computed)| {
+                let (operator, language) = computed.clone()?;
+                Some(SubValue {
                     value,
                     operator,
                     language,
-                });
-            }
-        }
-        out
+                })
+            })
+            .collect()
     }
 }
 
