@@ -305,12 +305,16 @@ impl SubGrammar {
         clauses: &[SubClause],
         bound: Bound,
     ) -> Result<SubLanguage, AutomatonError> {
-        let mut result = self.all();
+        // Each clause's language is already within the grammar: start from the first.
+        let mut result: Option<SubLanguage> = None;
         for clause in clauses {
-            result =
-                result.intersection(&self.clause(clause.operator, &clause.values, bound)?)?;
+            let language = self.clause(clause.operator, &clause.values, bound)?;
+            result = Some(match result {
+                Some(result) => result.intersection(&language)?,
+                None => language,
+            });
         }
-        Ok(result)
+        Ok(result.unwrap_or_else(|| self.all()))
     }
 
     /// Which namespace `pattern` names and whether it can match a sub of a project
