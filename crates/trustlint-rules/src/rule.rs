@@ -1,12 +1,13 @@
 //! The `Rule` trait every rule implements, and the `Context` rules read: the loaded
 //! workspace and the settings from the configuration.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use trustlint_parser::iam::{PolicyDocument, Role};
-use trustlint_parser::input::{Content, Document, Workspace};
-use trustlint_parser::SourceFile;
+use trustlint_parser::input::{Content, Document, InputKind, Workspace};
+use trustlint_parser::{FileId, SourceFile};
 
 use crate::analysis::sub_claim::SubComponents;
 use crate::analysis::sub_questions::SubGrammar;
@@ -23,6 +24,7 @@ pub struct Context<'a> {
     sub_grammar: OnceLock<Option<SubGrammar>>,
     links: OnceLock<Vec<Link<'a>>>,
     included: OnceLock<HashSet<String>>,
+    gitlab_ci_files: OnceLock<HashMap<PathBuf, Vec<FileId>>>,
 }
 
 impl<'a> Context<'a> {
@@ -33,7 +35,29 @@ impl<'a> Context<'a> {
             sub_grammar: OnceLock::new(),
             links: OnceLock::new(),
             included: OnceLock::new(),
+            gitlab_ci_files: OnceLock::new(),
         }
+    }
+
+    /// The ids of the GitLab CI documents read from `path` (a file checked on its own
+    /// and also read through another pipeline's `include:` has one id each time).
+    pub fn gitlab_ci_files(&self, path: &Path) -> &[FileId] {
+        let by_path = self.gitlab_ci_files.get_or_init(|| {
+            let mut by_path: HashMap<PathBuf, Vec<FileId>> = HashMap::new();
+            for document in &self.workspace.documents {
+                if document.kind != InputKind::GitlabCi {
+                    continue;
+                }
+                if let Some(source) = self.workspace.sources.get(document.file) {
+                    by_path
+                        .entry(source.path.clone())
+                        .or_default()
+                        .push(document.file);
+                }
+            }
+            by_path
+        });
+        by_path.get(path).map_or(&[], Vec::as_slice)
     }
 
     pub fn source(&self, document: &Document) -> Option<&SourceFile> {

@@ -145,6 +145,11 @@ fn load_with_source(
         }
         jobs.push(job);
     }
+    // The visible jobs' values now live in `jobs`, each with its effective configuration.
+    let moved: HashSet<crate::source::Span> = jobs.iter().map(|job| job.name.span).collect();
+    if let Kind::Map(fields) = &mut config.kind {
+        fields.retain(|field| !moved.contains(&field.key.span));
+    }
     if standalone && !expanded.incomplete && jobs.is_empty() {
         problems.push(
             Problem::invalid_ci_config(

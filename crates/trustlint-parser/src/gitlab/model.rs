@@ -15,8 +15,10 @@ pub const DEFAULT_STAGES: &[&str] = &[".pre", "build", "test", "deploy", ".post"
 /// A whole pipeline configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pipeline {
-    /// The configuration after includes and `extends` and `!reference` resolution (hidden
-    /// jobs and global keywords included), before `default:` inheritance.
+    /// The configuration after includes and `extends` and `!reference` resolution, before
+    /// `default:` inheritance: global keywords, hidden jobs, and entries that could not
+    /// become a job. The visible jobs are in [`Pipeline::jobs`], each with its effective
+    /// configuration (holding them here too doubled a pipeline's memory).
     pub config: Val,
     /// Every `include:` entry met, in the main file and in included files.
     pub includes: Vec<Include>,
@@ -64,13 +66,14 @@ pub struct Job {
     /// excludes them; the job's own win.
     pub variables: Vec<Variable>,
     pub rules: Vec<RuleClause>,
-    pub only: Option<Filter>,
-    pub except: Option<Filter>,
-    pub environment: Option<Environment>,
+    // The rarely present, large keywords are boxed: a job is about half as big.
+    pub only: Option<Box<Filter>>,
+    pub except: Option<Box<Filter>>,
+    pub environment: Option<Box<Environment>>,
     pub needs: Vec<Need>,
     pub dependencies: Vec<Text>,
     pub image: Option<Text>,
-    pub trigger: Option<Trigger>,
+    pub trigger: Option<Box<Trigger>>,
     pub when: Option<Text>,
     pub tags: Vec<Text>,
     pub artifacts: Option<Val>,
@@ -195,15 +198,15 @@ pub fn job(name: Spanned<String>, config: Val) -> Job {
         secrets: config.get("secrets").map(secrets).unwrap_or_default(),
         variables: config.get("variables").map(variables).unwrap_or_default(),
         rules: config.get("rules").map(rules).unwrap_or_default(),
-        only: config.get("only").map(filter),
-        except: config.get("except").map(filter),
-        environment: config.get("environment").map(environment),
+        only: config.get("only").map(filter).map(Box::new),
+        except: config.get("except").map(filter).map(Box::new),
+        environment: config.get("environment").map(environment).map(Box::new),
         needs: config.get("needs").map(needs).unwrap_or_default(),
         dependencies: list("dependencies"),
         image: config
             .get("image")
             .and_then(|image| Text::of(image).or_else(|| image.get("name").and_then(Text::of))),
-        trigger: config.get("trigger").map(trigger),
+        trigger: config.get("trigger").map(trigger).map(Box::new),
         when: text("when"),
         tags: list("tags"),
         artifacts: config.get("artifacts").cloned(),

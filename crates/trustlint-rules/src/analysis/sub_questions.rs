@@ -13,8 +13,13 @@
 //! Policy variables (`${aws:username}`) can't be resolved offline: a clause holding one
 //! is approximated towards the requested [`Bound`] and the result reports
 //! [`SubLanguage::is_exact`] `false`. Everything else is exact.
+//!
+//! Languages that depend on the grammar and a short key only (a namespace, the
+//! protected refs) are remembered for the run ([`SubGrammar::remember`]): the policies of
+//! one organisation name the same few namespaces.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use super::automaton::{AutomatonError, Dfa, Expr};
 use super::glob::{Case, Operator, Pattern, VariableApprox, VariableSyntax};
@@ -110,7 +115,12 @@ struct GrammarInner {
     /// Subs on tags (with `branches`, the answers of [`SubGrammar::ref_type`], built once).
     tags: Dfa,
     syntax: VariableSyntax,
+    /// [`SubGrammar::remember`]'s languages, shared by the variants of the grammar.
+    remembered: Arc<Mutex<HashMap<String, (Dfa, bool)>>>,
 }
+
+/// How many languages a grammar remembers; later keys are built every time.
+const REMEMBERED_LIMIT: usize = 1024;
 
 /// A set of GitLab `sub` values.
 #[derive(Debug, Clone)]
@@ -164,6 +174,7 @@ impl SubGrammar {
             main_branch,
             tags,
             syntax: VariableSyntax::Substituted,
+            remembered: Arc::default(),
         })))
     }
 
@@ -183,6 +194,7 @@ impl SubGrammar {
             tags: universe.clone(),
             all: universe,
             syntax: VariableSyntax::Substituted,
+            remembered: Arc::default(),
         }))
     }
 
@@ -198,7 +210,34 @@ impl SubGrammar {
             main_branch: self.0.main_branch.clone(),
             tags: self.0.tags.clone(),
             syntax,
+            remembered: Arc::clone(&self.0.remembered),
         }))
+    }
+
+    /// The language `build` makes, remembered under `key` for the run: `key` must
+    /// determine the language together with the grammar's components (not its variable
+    /// syntax, which the variants sharing the memory may differ in).
+    pub fn remember(
+        &self,
+        key: &str,
+        build: impl FnOnce(&SubGrammar) -> Result<SubLanguage, AutomatonError>,
+    ) -> Result<SubLanguage, AutomatonError> {
+        let known = self
+            .0
+            .remembered
+            .lock()
+            .ok()
+            .and_then(|memory| memory.get(key).cloned());
+        if let Some((dfa, exact)) = known {
+            return Ok(self.language(dfa, exact));
+        }
+        let language = build(self)?;
+        if let Ok(mut memory) = self.0.remembered.lock() {
+            if memory.len() < REMEMBERED_LIMIT {
+                memory.insert(key.to_owned(), (language.dfa.clone(), language.exact));
+            }
+        }
+        Ok(language)
     }
 
     /// The configured components.
@@ -255,11 +294,20 @@ impl SubGrammar {
 
     /// The subs of projects outside `namespace`.
     pub fn outside_namespace(&self, namespace: &str) -> Result<SubLanguage, AutomatonError> {
-        let inside = self.constrained(&[(
-            Component::ProjectPath,
-            in_namespace_expr(namespace, Case::Sensitive),
-        )])?;
-        self.all().difference(&inside)
+        self.remember(&format!("outside namespace {namespace}"), |grammar| {
+            let inside = grammar.inside_namespace(namespace, Case::Sensitive)?;
+            grammar.all().difference(&inside)
+        })
+    }
+
+    /// The subs of projects in `namespace` (or the namespace itself, if a project).
+    fn inside_namespace(&self, namespace: &str, case: Case) -> Result<SubLanguage, AutomatonError> {
+        self.remember(
+            &format!("inside namespace {case:?} {namespace}"),
+            |grammar| {
+                grammar.constrained(&[(Component::ProjectPath, in_namespace_expr(namespace, case))])
+            },
+        )
     }
 
     /// The subs satisfying one condition operator with its values: any value for a
@@ -330,8 +378,7 @@ impl SubGrammar {
         )?)?;
         let outside = match &namespace {
             Some(ns) => {
-                let inside =
-                    self.constrained(&[(Component::ProjectPath, in_namespace_expr(ns, case))])?;
+                let inside = self.inside_namespace(ns, case)?;
                 matched.difference(&inside.dfa)?
             }
             None => matched,

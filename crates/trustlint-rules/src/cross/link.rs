@@ -4,7 +4,7 @@
 //! the scanned files (IaC and exports by ARN or role name, loose JSON through
 //! `[[roles]]`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use trustlint_parser::gitlab::{IdToken, Job, Pipeline, Text, Variable};
@@ -109,6 +109,7 @@ pub fn links<'w>(
     included: &HashSet<String>,
 ) -> Vec<Link<'w>> {
     let mut out = Vec::new();
+    let roles = RoleIndex::of(workspace);
     for document in &workspace.documents {
         let Content::GitlabCi(pipeline) = &document.content else {
             continue;
@@ -125,7 +126,7 @@ pub fn links<'w>(
         for job in &pipeline.jobs {
             for role_ref in role_refs(job, &workspace.sources) {
                 let (token, token_used_at) = presented_token(job, &role_ref, &workspace.sources);
-                let role = resolve(workspace, settings, &role_ref);
+                let role = resolve(workspace, &roles, settings, &role_ref);
                 out.push(Link {
                     pipeline,
                     job,
@@ -343,37 +344,90 @@ fn presented_token<'j>(
 /// The scanned policies of the role `role_ref` names: an IaC or export role with that
 /// ARN (or that name, when either ARN is not written out: a Terraform role without an
 /// account, a job's ARN whose account is a CI/CD variable), else a `[[roles]]` binding.
+/// The roles declared in the workspace's IaC and exports, looked up by ARN or name.
+/// A role whose ARN is known (no placeholder) is found by its exact ARN, any other by
+/// its name (ignoring ASCII case); an ARN that still holds a variable finds any role by
+/// name. When several match, the first in document order wins.
+struct RoleIndex<'w> {
+    /// (document index, role index) of the first role with each known ARN.
+    by_arn: HashMap<&'w str, (usize, usize)>,
+    /// (document index, role index) of the first role without a known ARN, per
+    /// lower-case name.
+    by_name: HashMap<String, (usize, usize)>,
+    /// The same over every role.
+    by_any_name: HashMap<String, (usize, usize)>,
+    roles: Vec<(&'w Document, &'w [Role])>,
+}
+
+impl<'w> RoleIndex<'w> {
+    fn of(workspace: &'w Workspace) -> RoleIndex<'w> {
+        let mut index = RoleIndex {
+            by_arn: HashMap::new(),
+            by_name: HashMap::new(),
+            by_any_name: HashMap::new(),
+            roles: Vec::new(),
+        };
+        for document in &workspace.documents {
+            let Content::Iam(resources) = &document.content else {
+                continue;
+            };
+            let at = index.roles.len();
+            index.roles.push((document, &resources.roles));
+            for (i, role) in resources.roles.iter().enumerate() {
+                let name = role.name.value.to_ascii_lowercase();
+                index.by_any_name.entry(name.clone()).or_insert((at, i));
+                match &role.arn {
+                    Some(arn) if has_known_account(&arn.value) => {
+                        index.by_arn.entry(&arn.value).or_insert((at, i));
+                    }
+                    _ => {
+                        index.by_name.entry(name).or_insert((at, i));
+                    }
+                }
+            }
+        }
+        index
+    }
+
+    /// The first declared role `role_ref` names.
+    fn find(&self, role_ref: &RoleRef) -> Option<(&'w Document, &'w Role)> {
+        let name = role_ref
+            .role_name()
+            .filter(|name| !name.contains('$'))
+            .map(str::to_ascii_lowercase);
+        let (by_arn, names) = if role_ref.is_symbolic() {
+            (None, &self.by_any_name)
+        } else {
+            (self.by_arn.get(role_ref.arn.as_str()), &self.by_name)
+        };
+        let by_name = name.and_then(|name| names.get(&name));
+        let (document, role) = by_arn.into_iter().chain(by_name).min()?;
+        let (document, roles) = self.roles.get(*document)?;
+        Some((*document, roles.get(*role)?))
+    }
+}
+
+/// An ARN without placeholders, in its account too: it names one role.
+fn has_known_account(arn: &str) -> bool {
+    !is_placeholder(arn) && Arn::parse(arn).is_some_and(|a| !is_placeholder(a.account))
+}
+
 fn resolve<'w>(
     workspace: &'w Workspace,
+    roles: &RoleIndex<'w>,
     settings: &Settings,
     role_ref: &RoleRef,
 ) -> Option<LinkedRole<'w>> {
-    let name = role_ref.role_name().filter(|name| !name.contains('$'));
-    for document in &workspace.documents {
-        let Content::Iam(resources) = &document.content else {
-            continue;
-        };
-        let declared = resources.roles.iter().find(|role| match &role.arn {
-            Some(arn)
-                if !role_ref.is_symbolic()
-                    && !is_placeholder(&arn.value)
-                    && Arn::parse(&arn.value).is_some_and(|a| !is_placeholder(a.account)) =>
-            {
-                arn.value == role_ref.arn
-            }
-            _ => name.is_some_and(|n| n.eq_ignore_ascii_case(&role.name.value)),
+    if let Some((document, role)) = roles.find(role_ref) {
+        return Some(LinkedRole {
+            declared: Some((document, role)),
+            trust: role.trust.as_ref().map(|trust| (document, trust)),
+            permissions: role
+                .inline_policies
+                .iter()
+                .map(|p| (document, &p.document))
+                .collect(),
         });
-        if let Some(role) = declared {
-            return Some(LinkedRole {
-                declared: Some((document, role)),
-                trust: role.trust.as_ref().map(|trust| (document, trust)),
-                permissions: role
-                    .inline_policies
-                    .iter()
-                    .map(|p| (document, &p.document))
-                    .collect(),
-            });
-        }
     }
     let binding = settings.roles.iter().find(|b| b.arn == role_ref.arn)?;
     let policy_in = |file| {

@@ -204,7 +204,7 @@ fn scan_text(text: &str) -> Vec<(usize, usize, Credential)> {
 /// configuration: global and job `variables:`, `rules:variables`, templates.
 fn variable_hits(sources: &SourceMap, pipeline: &Pipeline) -> Vec<Hit> {
     let mut hits = Vec::new();
-    for field in walk::fields(&pipeline.config) {
+    for field in walk::pipeline_fields(pipeline) {
         let Some(shape) = NamedSecret::of(&field.key.value) else {
             continue;
         };

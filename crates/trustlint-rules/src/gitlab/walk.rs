@@ -2,13 +2,20 @@
 //! entry, the files a pipeline's values are written in, and which of them a document
 //! reports on.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use trustlint_parser::gitlab::{Field, Kind, Pipeline, Val};
-use trustlint_parser::input::{Document, InputKind};
+use trustlint_parser::input::Document;
 use trustlint_parser::FileId;
 
 use crate::rule::Context;
+
+/// Every value of a pipeline as resolved: its configuration (global keywords, hidden
+/// jobs), then each visible job's effective configuration. A value inherited by several
+/// jobs comes once per job.
+pub fn pipeline_values(pipeline: &Pipeline) -> impl Iterator<Item = &Val> {
+    values(&pipeline.config).chain(pipeline.jobs.iter().flat_map(|job| values(&job.config)))
+}
 
 /// Every value of the tree rooted at `root`, depth first, containers before their
 /// children (`!reference` paths are not values).
@@ -26,9 +33,13 @@ pub fn values(root: &Val) -> impl Iterator<Item = &Val> {
     })
 }
 
-/// Every `key: value` entry of every map in the tree.
-pub fn fields(root: &Val) -> impl Iterator<Item = &Field> {
-    values(root).flat_map(|val| val.as_map().unwrap_or_default())
+/// Every `key: value` entry of every map of the pipeline's values ([`pipeline_values`]),
+/// each written entry once (an entry inherited by several jobs is not repeated).
+pub fn pipeline_fields(pipeline: &Pipeline) -> impl Iterator<Item = &Field> {
+    let mut seen = HashSet::new();
+    pipeline_values(pipeline)
+        .flat_map(|val| val.as_map().unwrap_or_default())
+        .filter(move |field| seen.insert(field.key.span))
 }
 
 /// The files a document's pipeline is written in that the document reports on (see
@@ -39,7 +50,7 @@ pub fn pipeline_files(
     document: &Document,
     pipeline: &Pipeline,
 ) -> BTreeSet<FileId> {
-    let mut files: BTreeSet<FileId> = values(&pipeline.config).map(|v| v.span.file).collect();
+    let mut files: BTreeSet<FileId> = pipeline_values(pipeline).map(|v| v.span.file).collect();
     files.extend(pipeline.includes.iter().map(|include| include.span.file));
     files.insert(document.file);
     files.retain(|&file| reports_on(cx, document, file));
@@ -55,10 +66,5 @@ pub fn reports_on(cx: &Context<'_>, document: &Document, file: FileId) -> bool {
     let Some(path) = sources.get(file).map(|source| &source.path) else {
         return true;
     };
-    file == document.file
-        || !cx.workspace.documents.iter().any(|other| {
-            other.kind == InputKind::GitlabCi
-                && other.file != file
-                && sources.get(other.file).is_some_and(|s| &s.path == path)
-        })
+    file == document.file || !cx.gitlab_ci_files(path).iter().any(|&other| other != file)
 }

@@ -217,7 +217,15 @@ fn protected_language(role: &GitlabRole<'_, '_>, settings: &Settings) -> Option<
         return None;
     }
     let grammar = role.grants.first()?.reasoner.as_ref()?.grammar();
-    protected_subs(grammar, settings).ok()
+    // The language depends on the patterns and on whether they are the default.
+    let key = format!(
+        "protected refs {:?} {}",
+        settings.protected_refs(),
+        settings.protected_refs.is_empty()
+    );
+    grammar
+        .remember(&key, |grammar| protected_subs(grammar, settings))
+        .ok()
 }
 
 /// The subs of protected refs: the configured `protected-refs` patterns (branches and
