@@ -9,8 +9,8 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 use trustlint_parser::gitlab::{IncludeReader, LocalFiles};
-use trustlint_parser::iac;
 use trustlint_parser::input::{self, Discovery, Document, InputKind, Workspace};
+use trustlint_parser::{iac, yaml};
 use trustlint_parser::{FileId, Limits, Problem, SourceFile, Span};
 use trustlint_report::{Format, HumanStyle, Report};
 use trustlint_rules::{engine, registry, Context, Finding, Rule, Settings, Severity};
@@ -35,13 +35,15 @@ pub fn run(args: &CheckArgs) -> Result<bool, String> {
         config::check_code(code)?;
     }
     let mut settings = settings::resolve(args, &config);
+    // The workers parse YAML on their own stack (0 threads: one per core). Building the
+    // pool fails only when one already exists, which is harmless.
     let threads = args.jobs.unwrap_or(0);
-    if threads > 0 {
-        // Fails only when a pool already exists, which is harmless.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global();
-    }
+    let stack = yaml::parser_stack_bytes(&Limits::default());
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(stack)
+        .start_handler(move |_| yaml::declare_thread_stack(stack))
+        .build_global();
     let ci_files = CiFiles::new(&config.gitlab.ci_files, &config.base_dir)?;
     let forced = args.kind.map(|kind| match kind {
         KindArg::GitlabCi => InputKind::GitlabCi,

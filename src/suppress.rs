@@ -4,10 +4,11 @@
 //! A suppression without codes is refused, an unknown code is refused, and a code that
 //! silences nothing (while its rule ran) is reported: all three as `TL005` notes.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use trustlint_parser::input::{InputKind, Workspace};
-use trustlint_parser::{SourceFile, Span};
+use trustlint_parser::{FileId, SourceFile, Span};
 use trustlint_rules::{meta, Finding};
 
 /// The comment marker after `#` or `//`.
@@ -46,6 +47,10 @@ pub fn apply(
     rule_ran: &dyn Fn(&str) -> bool,
 ) -> Vec<Finding> {
     let mut suppressed = vec![false; findings.len()];
+    let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
+    for (index, finding) in findings.iter().enumerate() {
+        by_file.entry(finding.primary.file).or_default().push(index);
+    }
     let mut notes = Vec::new();
     for document in &workspace.documents {
         let Some(file) = workspace.sources.get(document.file) else {
@@ -60,9 +65,14 @@ pub fn apply(
                 "name the codes it silences, e.g. `# trustlint: ignore[TL101]` (`trustlint rules` lists them)",
             )
         }));
-        for (index, finding) in findings.iter().enumerate() {
-            if finding.primary.file == file.id && suppress(&mut suppressions, file, finding) {
-                suppressed[index] = true;
+        for &index in by_file.get(&file.id).map_or(&[][..], Vec::as_slice) {
+            let Some(finding) = findings.get(index) else {
+                continue;
+            };
+            if suppress(&mut suppressions, file, finding) {
+                if let Some(flag) = suppressed.get_mut(index) {
+                    *flag = true;
+                }
             }
         }
         for code in suppressions.into_iter().flat_map(|s| s.codes) {

@@ -28,6 +28,8 @@
 //!   default); `~`, `null` and empty are null; numbers keep their source text (`012`,
 //!   `0x1F`, `1_000`, `.inf`).
 
+use std::cell::Cell;
+
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::budget::BudgetBreach;
 use serde_saphyr::options::AliasLimits;
@@ -60,6 +62,27 @@ const MAX_SUPPORTED_DEPTH: usize = (512 * 1024 * 1024 - STACK_BASE) / STACK_PER_
 /// Prefix of the tags of the YAML core schema (`!!str` is `tag:yaml.org,2002:str`).
 const CORE_TAG_PREFIX: &str = "tag:yaml.org,2002:";
 
+thread_local! {
+    /// The stack size the current thread was created with, when its creator declared it
+    /// ([`declare_thread_stack`]); 0 when unknown.
+    static THREAD_STACK: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The stack a thread needs to parse YAML within `limits` on itself.
+pub fn parser_stack_bytes(limits: &Limits) -> usize {
+    let depth = limits.max_depth.min(MAX_SUPPORTED_DEPTH);
+    STACK_BASE.saturating_add(depth.saturating_mul(STACK_PER_LEVEL))
+}
+
+/// Declares that the current thread was created with a stack of `bytes` bytes (call it
+/// first thing on the thread, e.g. from a thread pool's start handler): [`parse_yaml`]
+/// then parses on this thread whenever the stack is large enough, instead of starting a
+/// thread of its own for each file (which costs more than parsing a small file, and
+/// serialises the workers on the kernel's memory-map lock).
+pub fn declare_thread_stack(bytes: usize) {
+    THREAD_STACK.with(|stack| stack.set(bytes));
+}
+
 /// Parses the first YAML document of `text` into the spanned tree.
 ///
 /// A syntax error or a limit gives a [`Problem`] (kind `Parse`) at the place it happened.
@@ -73,7 +96,10 @@ pub fn parse_yaml(file: FileId, text: &str, limits: &Limits) -> Result<Node, Pro
         max_depth: limits.max_depth.min(MAX_SUPPORTED_DEPTH),
         ..*limits
     };
-    let stack = STACK_BASE.saturating_add(limits.max_depth.saturating_mul(STACK_PER_LEVEL));
+    let stack = parser_stack_bytes(&limits);
+    if THREAD_STACK.with(Cell::get) >= stack {
+        return parse_here(file, text, &limits);
+    }
     let start_failed = |message: String| Problem::parse(Span::new(file, 0, 0), message);
     std::thread::scope(|scope| {
         let parser = std::thread::Builder::new()

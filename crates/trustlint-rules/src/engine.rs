@@ -1,5 +1,6 @@
-//! Runs rules over a workspace: documents in parallel, then workspace-wide rules, and
-//! returns the findings in report order (file, offset, code).
+//! Runs rules over a workspace: documents in parallel, then the workspace-wide rules in
+//! parallel with each other, and returns the findings in report order (file, offset,
+//! code).
 
 use std::collections::HashSet;
 
@@ -35,9 +36,11 @@ pub fn run(rules: &[&dyn Rule], cx: &Context<'_>) -> Vec<Finding> {
             out
         })
         .collect();
-    for rule in rules {
-        rule.check_workspace(cx, &mut findings);
-    }
+    findings.par_extend(rules.par_iter().flat_map_iter(|rule| {
+        let mut out = Vec::new();
+        rule.check_workspace(cx, &mut out);
+        out
+    }));
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
     once_per_place(findings, cx)
