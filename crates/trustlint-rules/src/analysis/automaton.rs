@@ -633,6 +633,46 @@ impl Dfa {
         Some(out)
     }
 
+    /// Does the language hold finitely many strings? (No cycle through states that lead
+    /// to acceptance, and no such transition on "other", which stands for infinitely
+    /// many characters.)
+    pub fn is_finite(&self) -> bool {
+        let live = self.live_states();
+        let is_live = |q: usize| live.get(q).copied().unwrap_or(false);
+        let other = self.alphabet.other_symbol();
+        // Depth-first over live states: 1 = on the current path, 2 = done.
+        let mut mark = vec![0u8; self.state_count()];
+        let mut stack = vec![(0usize, 0usize)];
+        if !is_live(0) {
+            return true;
+        }
+        while let Some((q, symbol)) = stack.pop() {
+            if symbol == 0 {
+                if let Some(m) = mark.get_mut(q) {
+                    *m = 1;
+                }
+            }
+            if symbol == self.width() {
+                if let Some(m) = mark.get_mut(q) {
+                    *m = 2;
+                }
+                continue;
+            }
+            stack.push((q, symbol + 1));
+            let t = self.step(q, symbol);
+            if !is_live(t) {
+                continue;
+            }
+            match mark.get(t).copied().unwrap_or(2) {
+                _ if symbol == other => return false,
+                1 => return false,
+                0 => stack.push((t, 0)),
+                _ => {}
+            }
+        }
+        true
+    }
+
     /// The values of one field when strings are split at `separator`: the set of `v`
     /// such that some string of the language, split at every `separator`, has `v` as its
     /// field number `index` (0-based). Exact (an existential projection).
@@ -1164,6 +1204,7 @@ impl<K: Clone + Eq + std::hash::Hash> StateTable<K> {
 /// The states of a product construction, pairs of operand states numbered in the order
 /// they are discovered. Pairs are looked up in a dense table when the operands are small
 /// enough (the common case: a pattern against the `sub` grammar), else in a hash map.
+/// The dense table is the thread's [`DenseIds`], reused from product to product.
 struct PairTable {
     keys: Vec<(usize, usize)>,
     ids: PairIds,
@@ -1171,17 +1212,68 @@ struct PairTable {
 }
 
 enum PairIds {
-    /// `ids[p * columns + q]`, `u32::MAX` for an unseen pair.
+    /// Entry `p * columns + q` of the thread's table.
     Dense {
-        ids: Vec<u32>,
+        table: DenseIds,
         columns: usize,
     },
     Sparse(FastMap<(usize, usize), usize>),
 }
 
-/// The largest number of operand pairs looked up in a dense table (16 KiB of ids; a
-/// larger table costs more to clear than the hash map costs to fill).
-const DENSE_PAIRS: usize = 1 << 12;
+/// The largest number of operand pairs looked up in a dense table (2 MiB per thread).
+const DENSE_PAIRS: usize = 1 << 18;
+
+/// A dense id table that is never cleared: an entry `(stamp, id)` is valid only when its
+/// stamp is the table's current one, and each product takes a new stamp.
+#[derive(Default)]
+struct DenseIds {
+    stamp: u32,
+    entries: Vec<(u32, u32)>,
+}
+
+thread_local! {
+    /// The dense table between products (taken by a [`PairTable`] while it lives).
+    static SPARE_IDS: std::cell::Cell<Option<DenseIds>> = const { std::cell::Cell::new(None) };
+}
+
+impl DenseIds {
+    /// The thread's table, with a fresh stamp and at least `size` entries.
+    fn take(size: usize) -> DenseIds {
+        let mut table = SPARE_IDS.with(std::cell::Cell::take).unwrap_or_default();
+        table.stamp = table.stamp.wrapping_add(1);
+        if table.stamp == 0 {
+            // Stamps wrapped around: old entries could look valid again.
+            table.entries.iter_mut().for_each(|entry| *entry = (0, 0));
+            table.stamp = 1;
+        }
+        if table.entries.len() < size {
+            table.entries.resize(size, (0, 0));
+        }
+        table
+    }
+
+    fn get(&self, index: usize) -> Option<usize> {
+        self.entries
+            .get(index)
+            .filter(|(stamp, _)| *stamp == self.stamp)
+            .map(|&(_, id)| id as usize)
+    }
+
+    fn set(&mut self, index: usize, id: usize) {
+        if let Some(entry) = self.entries.get_mut(index) {
+            *entry = (self.stamp, id as u32);
+        }
+    }
+}
+
+impl Drop for PairTable {
+    fn drop(&mut self) {
+        if let PairIds::Dense { table, .. } = &mut self.ids {
+            let table = std::mem::take(table);
+            SPARE_IDS.with(|spare| spare.set(Some(table)));
+        }
+    }
+}
 
 impl PairTable {
     /// A table whose state 0 is the pair of start states, for operands of `rows` and
@@ -1189,11 +1281,9 @@ impl PairTable {
     fn new(rows: usize, columns: usize, width: usize) -> PairTable {
         let ids = match rows.checked_mul(columns) {
             Some(pairs) if pairs <= DENSE_PAIRS => {
-                let mut ids = vec![u32::MAX; pairs];
-                if let Some(first) = ids.first_mut() {
-                    *first = 0;
-                }
-                PairIds::Dense { ids, columns }
+                let mut table = DenseIds::take(pairs);
+                table.set(0, 0);
+                PairIds::Dense { table, columns }
             }
             _ => PairIds::Sparse(FastMap::from_iter([((0, 0), 0)])),
         };
@@ -1216,24 +1306,18 @@ impl PairTable {
     /// The number of pair `(p, q)`, adding it as a new state when unseen.
     fn id(&mut self, p: usize, q: usize) -> Result<usize, AutomatonError> {
         let fresh = self.keys.len();
-        let slot = match &mut self.ids {
-            PairIds::Dense { ids, columns } => match ids.get_mut(p * *columns + q) {
-                Some(slot) if *slot != u32::MAX => return Ok(*slot as usize),
-                Some(slot) => Some(slot),
-                None => None,
-            },
-            PairIds::Sparse(map) => match map.get(&(p, q)) {
-                Some(&id) => return Ok(id),
-                None => None,
-            },
+        let known = match &self.ids {
+            PairIds::Dense { table, columns } => table.get(p * columns + q),
+            PairIds::Sparse(map) => map.get(&(p, q)).copied(),
         };
+        if let Some(id) = known {
+            return Ok(id);
+        }
         check_size(fresh + 1, self.width)?;
-        match slot {
-            Some(slot) => *slot = fresh as u32,
-            None => {
-                if let PairIds::Sparse(map) = &mut self.ids {
-                    map.insert((p, q), fresh);
-                }
+        match &mut self.ids {
+            PairIds::Dense { table, columns } => table.set(p * *columns + q, fresh),
+            PairIds::Sparse(map) => {
+                map.insert((p, q), fresh);
             }
         }
         self.keys.push((p, q));
@@ -1560,6 +1644,14 @@ mod tests {
         assert_eq!(star.finite_members(100), None);
         let any_one = dfa(&Expr::Seq(vec![Expr::literal("v"), Expr::any_char()]));
         assert_eq!(any_one.finite_members(100), None);
+        assert!(three.is_finite() && dfa(&Expr::Nothing).is_finite());
+        assert!(dfa(&Expr::Empty).is_finite());
+        assert!(!star.is_finite() && !any_one.is_finite());
+        let loop_then_dead = three.union(&star).unwrap();
+        assert!(!loop_then_dead.is_finite());
+        // A cycle that cannot reach acceptance does not make the language infinite.
+        let dead_cycle = three.intersection(&dfa(&Expr::any_string())).unwrap();
+        assert!(dead_cycle.is_finite());
     }
 
     #[test]

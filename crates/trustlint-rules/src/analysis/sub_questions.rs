@@ -373,17 +373,24 @@ impl SubGrammar {
         case: Case,
     ) -> Result<NamespaceReport, AutomatonError> {
         let (namespace, exact_project) = self.literal_project(pattern);
-        let matched = self.0.all.intersection(&Dfa::from_expr(
-            &pattern.to_expr(case, VariableApprox::AnyString),
-        )?)?;
+        let matched = || {
+            self.0.all.intersection(&Dfa::from_expr(
+                &pattern.to_expr(case, VariableApprox::AnyString),
+            )?)
+        };
         let outside = match &namespace {
+            // A pattern that spells out its whole project path matches that project only.
+            Some(_) if exact_project => None,
             Some(ns) => {
                 let inside = self.inside_namespace(ns, case)?;
-                matched.difference(&inside.dfa)?
+                Some(matched()?.difference(&inside.dfa)?)
             }
-            None => matched,
+            None => Some(matched()?),
         };
-        let outside_example = self.language(outside, true).example()?;
+        let outside_example = match outside {
+            Some(outside) => self.language(outside, true).example()?,
+            None => None,
+        };
         Ok(NamespaceReport {
             namespace,
             exact_project,
@@ -602,6 +609,10 @@ impl SubLanguage {
         else {
             return Ok(None);
         };
+        if self.dfa.is_finite() {
+            // Every project has infinitely many refs of each type.
+            return Ok(None);
+        }
         let missing = self.grammar.ref_type(ref_type)?.difference(self)?;
         let lacking = missing.dfa.field_values(':', field)?;
         let paths = Component::ProjectPath.value_language()?;

@@ -428,6 +428,8 @@ struct Memo {
     /// [`GrantAnalysis::positive_sub_values`]: the language of each value of the `sub`
     /// conditions, in their order (`None` for a value left out).
     positive_values: OnceLock<Vec<Option<(SubOperator, SubLanguage)>>>,
+    /// [`GitlabRole::unpinned_ref_type`] of the role whose first grant this is.
+    unpinned_ref_type: OnceLock<Option<(String, String)>>,
 }
 
 /// What [`analyze_grants`] computes for one grant that does not borrow the policy.
@@ -654,19 +656,21 @@ pub fn gitlab_roles<'r, 'a>(analyses: &'r [GrantAnalysis<'a>]) -> Vec<GitlabRole
 impl GitlabRole<'_, '_> {
     /// TL117: an admitted branch sub and the sub of a same-named tag that is admitted
     /// too (the same string when the claim has no `ref_type`).
+    /// (Computed once per role: TL115 and TL117 both ask.)
     pub fn unpinned_ref_type(&self) -> Option<(String, String)> {
-        let components = self
-            .grants
-            .first()?
-            .reasoner
-            .as_ref()?
-            .grammar()
-            .components();
-        if components.contains(Component::Ref) && !components.contains(Component::RefType) {
-            let example = self.subs.example().ok().flatten()?;
-            return Some((example.clone(), example));
-        }
-        self.subs.same_name_branch_and_tag().ok().flatten()
+        let first = self.grants.first()?;
+        first
+            .memo
+            .unpinned_ref_type
+            .get_or_init(|| {
+                let components = first.reasoner.as_ref()?.grammar().components();
+                if components.contains(Component::Ref) && !components.contains(Component::RefType) {
+                    let example = self.subs.example().ok().flatten()?;
+                    return Some((example.clone(), example));
+                }
+                self.subs.same_name_branch_and_tag().ok().flatten()
+            })
+            .clone()
     }
 
     /// The values of every grant's positive `sub` conditions, with their grant.
