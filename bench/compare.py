@@ -266,10 +266,14 @@ def summary(ratios, scales, checks):
             print(f"  {name:<12} trustlint {ratio:.1f}x faster (target {target}x): {verdict(ratio >= target)}")
         else:
             print(f"  {name:<12} not measured, {ratio} (target {target}x)")
+    # The memory target is for the generated corpus itself (the 1x size, a few thousand
+    # files); the larger scales show how memory grows.
+    base = checks[scales[0]]
     largest = checks[scales[-1]]
-    megabytes = largest["rss"] * 1.048576
-    print(f"  {'memory':<12} trustlint peak RSS {largest['rss']:.1f} MiB = {megabytes:.1f} MB on the {scales[-1]}x corpus"
-          f" (target < {MEMORY_TARGET_MB} MB): {verdict(megabytes < MEMORY_TARGET_MB)}")
+    megabytes = base["rss"] * 1.048576
+    print(f"  {'memory':<12} trustlint peak RSS {base['rss']:.1f} MiB = {megabytes:.1f} MB on the {scales[0]}x corpus"
+          f" (target < {MEMORY_TARGET_MB} MB): {verdict(megabytes < MEMORY_TARGET_MB)};"
+          f" {largest['rss']:.1f} MiB on the {scales[-1]}x corpus")
     if len(scales) > 1:
         growth = largest["wall"] / checks[scales[0]]["wall"]
         size = scales[-1] // scales[0]

@@ -778,12 +778,7 @@ impl Dfa {
         other: &Dfa,
         accept: impl Fn(bool, bool) -> bool,
     ) -> Result<Option<String>, AutomatonError> {
-        let alphabet = self.alphabet.union(&other.alphabet);
-        let symbols: Vec<(usize, usize)> = self
-            .symbols_over(&alphabet)
-            .into_iter()
-            .zip(other.symbols_over(&alphabet))
-            .collect();
+        let (alphabet, symbols) = self.joint_symbols(other);
         let representative = alphabet.other_representative();
         let mut pairs = PairTable::new(self.state_count(), other.state_count(), alphabet.width());
         // For each pair after the first: the pair it was reached from, and the symbol.
@@ -879,17 +874,24 @@ impl Dfa {
         live
     }
 
+    /// The union of both alphabets, and for each of its symbols the symbol each
+    /// automaton reads it as.
+    fn joint_symbols(&self, other: &Dfa) -> (Alphabet, Vec<(usize, usize)>) {
+        let alphabet = self.alphabet.union(&other.alphabet);
+        let symbols = self
+            .symbols_over(&alphabet)
+            .into_iter()
+            .zip(other.symbols_over(&alphabet))
+            .collect();
+        (alphabet, symbols)
+    }
+
     fn product(
         &self,
         other: &Dfa,
         accept: impl Fn(bool, bool) -> bool,
     ) -> Result<Dfa, AutomatonError> {
-        let alphabet = self.alphabet.union(&other.alphabet);
-        let symbols: Vec<(usize, usize)> = self
-            .symbols_over(&alphabet)
-            .into_iter()
-            .zip(other.symbols_over(&alphabet))
-            .collect();
+        let (alphabet, symbols) = self.joint_symbols(other);
         let width = alphabet.width();
         let mut pairs = PairTable::new(self.state_count(), other.state_count(), width);
         let mut next = Vec::with_capacity(width * (self.state_count() + other.state_count()));
