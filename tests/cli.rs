@@ -9,20 +9,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 mod common;
-use common::{scratch, trustlint};
-
-const AUD_ONLY_TRUST: &str = r#"{
-  "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Effect": "Allow",
-      "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"},
-      "Action": "sts:AssumeRoleWithWebIdentity",
-      "Condition": {"StringEquals": {"gitlab.com:aud": "https://gitlab.com"}}
-    }
-  ]
-}
-"#;
+use common::{scratch, trustlint, AUD_ONLY_TRUST};
 
 fn json_report(command: &mut Command) -> (i32, Value) {
     let output = command.output().unwrap();

@@ -24,25 +24,14 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod common;
-use common::{scratch, trustlint, workspace_root};
+use common::{scratch, trustlint, workspace_root, AUD_ONLY_TRUST};
 
 /// Longest a single run may take (debug build, two cores shared with other tests).
 const BOUND: Duration = Duration::from_secs(30);
 
-/// A trust policy with no `sub` condition: TL101 wherever it is checked.
+/// Where the hostile tests put a trust policy ([`AUD_ONLY_TRUST`]) whose TL101 proves
+/// the other files are still checked.
 const SIBLING_NAME: &str = "sibling.json";
-const SIBLING: &str = r#"{
-  "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Effect": "Allow",
-      "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"},
-      "Action": "sts:AssumeRoleWithWebIdentity",
-      "Condition": {"StringEquals": {"gitlab.com:aud": "https://gitlab.com"}}
-    }
-  ]
-}
-"#;
 
 /// Runs `trustlint check --format json <args>` in `dir` and returns the exit status and
 /// the report, failing on a crash, a hang past [`BOUND`] or output that is not JSON.
@@ -76,7 +65,7 @@ fn check(dir: &Path, args: &[&str]) -> (i32, Value) {
 /// Checks the folder `.` with the sibling policy added to `files`.
 fn check_with_sibling(name: &str, files: &[(&str, &str)]) -> (std::path::PathBuf, Value) {
     let mut all = files.to_vec();
-    all.push((SIBLING_NAME, SIBLING));
+    all.push((SIBLING_NAME, AUD_ONLY_TRUST));
     let dir = scratch(name, &all);
     let (_, report) = check(&dir, &["."]);
     (dir, report)
@@ -216,7 +205,7 @@ fn a_100_mb_file_is_tl001_without_being_read() {
     let dir = scratch(
         "hostile_huge",
         &[
-            (SIBLING_NAME, SIBLING),
+            (SIBLING_NAME, AUD_ONLY_TRUST),
             (
                 "huge.json",
                 "{\"Version\": \"2012-10-17\", \"Statement\": [",
@@ -246,7 +235,7 @@ fn a_100_mb_file_is_tl001_without_being_read() {
 
 #[test]
 fn invalid_utf8_and_nul_bytes_are_tl001() {
-    let dir = scratch("hostile_bytes", &[(SIBLING_NAME, SIBLING)]);
+    let dir = scratch("hostile_bytes", &[(SIBLING_NAME, AUD_ONLY_TRUST)]);
     let files: &[(&str, &[u8])] = &[
         (
             "latin1.json",
@@ -297,9 +286,9 @@ fn symlink_loops_and_symlinks_out_of_the_root_are_not_followed() {
     let base = scratch(
         "hostile_symlinks",
         &[
-            ("outside/secret.json", SIBLING),
+            ("outside/secret.json", AUD_ONLY_TRUST),
             ("outside/ci/secret.yml", "leaked:\n  script: echo leaked\n"),
-            (&format!("root/{SIBLING_NAME}"), SIBLING),
+            (&format!("root/{SIBLING_NAME}"), AUD_ONLY_TRUST),
             (
                 "root/.gitlab-ci.yml",
                 "include:\n  - local: escape.yml\n  - local: loop.yml\n\ndeploy:\n  script: ./deploy.sh\n",
@@ -340,7 +329,7 @@ fn include_cycles_and_includes_out_of_the_root_end_in_findings() {
         "hostile_includes",
         &[
             ("secret.yml", "leaked:\n  script: echo leaked\n"),
-            (&format!("root/{SIBLING_NAME}"), SIBLING),
+            (&format!("root/{SIBLING_NAME}"), AUD_ONLY_TRUST),
             (
                 "root/.gitlab-ci.yml",
                 "include:\n\
@@ -394,7 +383,7 @@ fn include_cycles_and_includes_out_of_the_root_end_in_findings() {
 fn five_thousand_policies_in_one_folder_are_all_checked() {
     const COUNT: usize = 5_000;
     let names: Vec<String> = (0..COUNT).map(|i| format!("iam/p{i:04}.json")).collect();
-    let files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), SIBLING)).collect();
+    let files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), AUD_ONLY_TRUST)).collect();
     let dir = scratch("hostile_many", &files);
     let (code, report) = check(&dir, &["."]);
     assert_eq!(code, 1);

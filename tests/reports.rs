@@ -11,7 +11,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 mod common;
-use common::{scratch, trustlint, workspace_root};
+use common::{scratch, trustlint, workspace_root, AUD_ONLY_TRUST};
 
 /// Runs `check` and returns the exit code and standard output.
 fn check(dir: &Path, args: &[&str]) -> (i32, String) {
@@ -282,26 +282,13 @@ fn write_baseline_then_baseline_exits_0_on_the_demo() {
     assert_eq!(report["diagnostics"].as_array().unwrap().len(), 0);
 }
 
-const TRUST: &str = r#"{
-  "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Effect": "Allow",
-      "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"},
-      "Action": "sts:AssumeRoleWithWebIdentity",
-      "Condition": {"StringEquals": {"gitlab.com:aud": "https://gitlab.com"}}
-    }
-  ]
-}
-"#;
-
 #[test]
 fn baseline_survives_unrelated_edits_but_reports_new_findings() {
-    let dir = scratch("baseline_edits", &[("trust.json", TRUST)]);
+    let dir = scratch("baseline_edits", &[("trust.json", AUD_ONLY_TRUST)]);
     let (code, _) = check(&dir, &["--write-baseline", "b.json", "."]);
     assert_eq!(code, 0);
     // Unrelated edits: a new statement above, re-indentation, blank lines.
-    let moved = TRUST
+    let moved = AUD_ONLY_TRUST
         .replacen(
             "\"Statement\": [\n",
             "\"Statement\": [\n\n    {\"Sid\": \"Read\", \"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}, \"Action\": \"sts:AssumeRole\"},\n",
@@ -343,7 +330,7 @@ fn project_comes_from_the_gitlab_remote_unless_set() {
     let dir = scratch(
         "git_remote",
         &[
-            ("trust.json", TRUST),
+            ("trust.json", AUD_ONLY_TRUST),
             (
                 ".git/config",
                 "[remote \"origin\"]\n\turl = git@gitlab.com:platform/deployer.git\n",

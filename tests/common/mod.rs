@@ -8,6 +8,20 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+/// A GitLab trust policy that checks `aud` but no `sub`: TL101 wherever it is checked.
+pub const AUD_ONLY_TRUST: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"},
+      "Action": "sts:AssumeRoleWithWebIdentity",
+      "Condition": {"StringEquals": {"gitlab.com:aud": "https://gitlab.com"}}
+    }
+  ]
+}
+"#;
+
 /// The repository root (fixtures/, rules/, docs/).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
