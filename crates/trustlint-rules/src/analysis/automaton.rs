@@ -23,7 +23,7 @@
 //! time and saved nothing). Equality of [`Dfa`] values is equality of their alphabets
 //! and languages.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -518,7 +518,7 @@ impl Dfa {
 
     /// Is every string of this language in `other`?
     pub fn is_subset_of(&self, other: &Dfa) -> Result<bool, AutomatonError> {
-        Ok(self.product_witness(other, |a, b| a && !b)?.is_none())
+        Ok(self.difference_witness(other)?.is_none())
     }
 
     /// The witness of the strings in both languages (as `intersection` then `witness`,
@@ -542,48 +542,9 @@ impl Dfa {
     /// order ("other" first, rendered by [`Alphabet::other_representative`], then the
     /// characters ascending); `None` when the language is empty.
     pub fn witness(&self) -> Option<String> {
-        let representative = self.alphabet.other_representative();
-        let render = |symbol: usize| {
-            self.alphabet
-                .chars
-                .get(symbol)
-                .copied()
-                .unwrap_or(representative)
-        };
-        if self.is_accepting(0) {
-            return Some(String::new());
-        }
-        let mut parent: Vec<Option<(usize, usize)>> = vec![None; self.state_count()];
-        let mut seen = vec![false; self.state_count()];
-        if let Some(first) = seen.first_mut() {
-            *first = true;
-        }
-        let mut queue = VecDeque::from([0]);
-        while let Some(q) = queue.pop_front() {
-            for symbol in self.alphabet.witness_order() {
-                let t = self.step(q, symbol);
-                if seen.get(t).copied().unwrap_or(true) {
-                    continue;
-                }
-                if let Some(slot) = seen.get_mut(t) {
-                    *slot = true;
-                }
-                if let Some(slot) = parent.get_mut(t) {
-                    *slot = Some((q, symbol));
-                }
-                if self.is_accepting(t) {
-                    let mut out = Vec::new();
-                    let mut cur = t;
-                    while let Some(Some((prev, sym))) = parent.get(cur) {
-                        out.push(render(*sym));
-                        cur = *prev;
-                    }
-                    return Some(out.into_iter().rev().collect());
-                }
-                queue.push_back(t);
-            }
-        }
-        None
+        // The product with the language of all strings has this automaton's states, so
+        // it is within the size bounds and the search cannot fail.
+        self.intersection_witness(&Dfa::everything()).ok().flatten()
     }
 
     /// Every string of the language, in symbol order, when it holds at most `limit`
