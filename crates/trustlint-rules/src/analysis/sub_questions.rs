@@ -17,8 +17,16 @@
 //! Languages that depend on the grammar and a short key only (a namespace, the
 //! protected refs) are remembered for the run ([`SubGrammar::remember`]): the policies of
 //! one organisation name the same few namespaces.
+//!
+//! A language of spelled-out subs (`StringEquals` values, the most common condition) is
+//! held as its members rather than an automaton: every question about it is a lookup or
+//! a membership test, and an automaton is built only when such a language meets an
+//! operation that needs one (its complement, or the union with a pattern's language).
+//! Both forms answer every question identically (the witness order of the automata is
+//! shortest, then smallest by character).
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use super::automaton::{AutomatonError, Dfa, Expr};
@@ -114,9 +122,21 @@ struct GrammarInner {
     main_branch: Dfa,
     /// Subs on tags (with `branches`, the answers of [`SubGrammar::ref_type`], built once).
     tags: Dfa,
+    /// Whether `all` is finite (never for GitLab's grammar; a generic universe may be).
+    all_is_finite: bool,
     syntax: VariableSyntax,
     /// [`SubGrammar::remember`]'s languages, shared by the variants of the grammar.
-    remembered: Arc<Mutex<HashMap<String, (Dfa, bool)>>>,
+    remembered: Arc<Mutex<HashMap<String, (Form, bool)>>>,
+}
+
+impl GrammarInner {
+    /// The subs on refs of `ref_type`.
+    fn all_of(&self, ref_type: RefType) -> &Dfa {
+        match ref_type {
+            RefType::Branch => &self.branches,
+            RefType::Tag => &self.tags,
+        }
+    }
 }
 
 /// How many languages a grammar remembers; later keys are built every time.
@@ -126,8 +146,17 @@ const REMEMBERED_LIMIT: usize = 1024;
 #[derive(Debug, Clone)]
 pub struct SubLanguage {
     grammar: SubGrammar,
-    dfa: Dfa,
+    form: Form,
     exact: bool,
+}
+
+/// How a [`SubLanguage`] holds its subs (module documentation).
+#[derive(Debug, Clone)]
+enum Form {
+    /// Finitely many subs, each a member of the grammar.
+    Members(Arc<BTreeSet<String>>),
+    /// Any language.
+    Automaton(Dfa),
 }
 
 /// Which namespace a pattern names, and whether it can reach beyond it.
@@ -169,6 +198,7 @@ impl SubGrammar {
         let tags = constrain(&all, &components, &[tag])?;
         Ok(SubGrammar(Arc::new(GrammarInner {
             components,
+            all_is_finite: all.is_finite(),
             all,
             branches,
             main_branch,
@@ -192,6 +222,7 @@ impl SubGrammar {
             branches: universe.clone(),
             main_branch: universe.clone(),
             tags: universe.clone(),
+            all_is_finite: universe.is_finite(),
             all: universe,
             syntax: VariableSyntax::Substituted,
             remembered: Arc::default(),
@@ -209,6 +240,7 @@ impl SubGrammar {
             branches: self.0.branches.clone(),
             main_branch: self.0.main_branch.clone(),
             tags: self.0.tags.clone(),
+            all_is_finite: self.0.all_is_finite,
             syntax,
             remembered: Arc::clone(&self.0.remembered),
         }))
@@ -228,13 +260,13 @@ impl SubGrammar {
             .lock()
             .ok()
             .and_then(|memory| memory.get(key).cloned());
-        if let Some((dfa, exact)) = known {
-            return Ok(self.language(dfa, exact));
+        if let Some((form, exact)) = known {
+            return Ok(self.with_form(form, exact));
         }
         let language = build(self)?;
         if let Ok(mut memory) = self.0.remembered.lock() {
             if memory.len() < REMEMBERED_LIMIT {
-                memory.insert(key.to_owned(), (language.dfa.clone(), language.exact));
+                memory.insert(key.to_owned(), (language.form.clone(), language.exact));
             }
         }
         Ok(language)
@@ -273,11 +305,7 @@ impl SubGrammar {
 
     /// The subs of refs of `ref_type` (all subs when the claim has no `ref_type`).
     pub fn ref_type(&self, ref_type: RefType) -> Result<SubLanguage, AutomatonError> {
-        let dfa = match ref_type {
-            RefType::Branch => &self.0.branches,
-            RefType::Tag => &self.0.tags,
-        };
-        Ok(self.language(dfa.clone(), true))
+        Ok(self.language(self.0.all_of(ref_type).clone(), true))
     }
 
     /// The subs whose `ref` value is in `refs` (an expression over ref names, without
@@ -319,6 +347,9 @@ impl SubGrammar {
         bound: Bound,
     ) -> Result<SubLanguage, AutomatonError> {
         // The values' union, approximated so the clause's result follows `bound`.
+        if let Some(members) = self.spelled_out(operator, values) {
+            return Ok(members);
+        }
         let widen_values = (bound == Bound::Upper) != operator.is_negated();
         let approx = if widen_values {
             VariableApprox::AnyString
@@ -383,7 +414,7 @@ impl SubGrammar {
             Some(_) if exact_project => None,
             Some(ns) => {
                 let inside = self.inside_namespace(ns, case)?;
-                Some(matched()?.difference(&inside.dfa)?)
+                Some(matched()?.difference(inside.automaton()?.as_ref())?)
             }
             None => Some(matched()?),
         };
@@ -483,6 +514,28 @@ impl SubGrammar {
         }
     }
 
+    /// The subs a positive, case-sensitive clause admits when every value is spelled out
+    /// (no wildcard, no policy variable): those of its values that are GitLab subs.
+    fn spelled_out<S: AsRef<str>>(
+        &self,
+        operator: SubOperator,
+        values: &[S],
+    ) -> Option<SubLanguage> {
+        if operator.is_negated() || operator.case() != Case::Sensitive {
+            return None;
+        }
+        let mut members = BTreeSet::new();
+        for value in values {
+            let text = Pattern::parse(value.as_ref(), operator.pattern_operator(), self.0.syntax)
+                .literal_text()
+                .filter(|text| !text.chars().any(|c| c.is_ascii_control()))?;
+            if self.0.all.contains(&text) {
+                members.insert(text);
+            }
+        }
+        Some(self.with_form(Form::Members(Arc::new(members)), true))
+    }
+
     /// The subs whose values satisfy `constraints` (see [`constrain`]).
     fn constrained(
         &self,
@@ -493,18 +546,29 @@ impl SubGrammar {
     }
 
     fn language(&self, dfa: Dfa, exact: bool) -> SubLanguage {
+        self.with_form(Form::Automaton(dfa), exact)
+    }
+
+    fn with_form(&self, form: Form, exact: bool) -> SubLanguage {
         SubLanguage {
             grammar: self.clone(),
-            dfa,
+            form,
             exact,
         }
     }
 }
 
 impl SubLanguage {
-    /// The automaton of the language.
-    pub fn dfa(&self) -> &Dfa {
-        &self.dfa
+    /// The automaton of the language (built for a language of spelled-out subs).
+    fn automaton(&self) -> Result<Cow<'_, Dfa>, AutomatonError> {
+        match &self.form {
+            Form::Automaton(dfa) => Ok(Cow::Borrowed(dfa)),
+            Form::Members(members) if members.is_empty() => Ok(Cow::Owned(Dfa::nothing())),
+            Form::Members(members) => {
+                let texts: Vec<&str> = members.iter().map(String::as_str).collect();
+                Ok(Cow::Owned(Dfa::from_expr(&Expr::one_of_strings(&texts))?))
+            }
+        }
     }
 
     /// False when a policy variable was approximated somewhere in the language.
@@ -514,33 +578,59 @@ impl SubLanguage {
 
     /// The subs in either language (e.g. several `Allow` statements).
     pub fn union(&self, other: &SubLanguage) -> Result<SubLanguage, AutomatonError> {
-        Ok(self.derived(self.dfa.union(&other.dfa)?, other))
+        let form = match (&self.form, &other.form) {
+            (Form::Members(mine), Form::Members(theirs)) => {
+                Form::Members(Arc::new(mine.union(theirs).cloned().collect()))
+            }
+            _ => Form::Automaton(self.automaton()?.union(other.automaton()?.as_ref())?),
+        };
+        Ok(self.derived(form, other))
     }
 
     /// The subs in both languages (e.g. several clauses of one statement).
     pub fn intersection(&self, other: &SubLanguage) -> Result<SubLanguage, AutomatonError> {
-        Ok(self.derived(self.dfa.intersection(&other.dfa)?, other))
+        let form = match (&self.form, &other.form) {
+            (Form::Members(mine), _) => members_where(mine, |sub| other.contains(sub)),
+            (_, Form::Members(theirs)) => members_where(theirs, |sub| self.contains(sub)),
+            (Form::Automaton(mine), Form::Automaton(theirs)) => {
+                Form::Automaton(mine.intersection(theirs)?)
+            }
+        };
+        Ok(self.derived(form, other))
     }
 
     /// The subs in this language but not in `other` (e.g. `Allow` minus `Deny`; build the
     /// `Deny` side with the opposite [`Bound`]).
     pub fn difference(&self, other: &SubLanguage) -> Result<SubLanguage, AutomatonError> {
-        Ok(self.derived(self.dfa.difference(&other.dfa)?, other))
+        let form = match &self.form {
+            Form::Members(mine) => members_where(mine, |sub| !other.contains(sub)),
+            Form::Automaton(mine) => Form::Automaton(mine.difference(other.automaton()?.as_ref())?),
+        };
+        Ok(self.derived(form, other))
     }
 
     /// No sub at all (an unmatchable condition: AccessDenied for every token).
     pub fn is_empty(&self) -> bool {
-        self.dfa.is_empty()
+        match &self.form {
+            Form::Members(members) => members.is_empty(),
+            Form::Automaton(dfa) => dfa.is_empty(),
+        }
     }
 
     /// Every GitLab sub: no effective restriction.
     pub fn is_all(&self) -> Result<bool, AutomatonError> {
-        self.grammar.0.all.is_subset_of(&self.dfa)
+        if matches!(self.form, Form::Members(_)) && !self.grammar.0.all_is_finite {
+            return Ok(false);
+        }
+        self.grammar.0.all.is_subset_of(self.automaton()?.as_ref())
     }
 
     /// Is `sub` in the language?
     pub fn contains(&self, sub: &str) -> bool {
-        self.dfa.contains(sub)
+        match &self.form {
+            Form::Members(members) => members.contains(sub),
+            Form::Automaton(dfa) => dfa.contains(sub),
+        }
     }
 
     /// The subs of `subs` that are in the language, in order.
@@ -548,9 +638,23 @@ impl SubLanguage {
         subs.iter().filter(|s| self.contains(s.as_ref())).collect()
     }
 
+    /// Every sub of the language, in order, when it holds at most `limit` of them
+    /// written with ordinary characters (see [`Dfa::finite_members`]).
+    pub fn finite_members(&self, limit: usize) -> Option<Vec<String>> {
+        match &self.form {
+            Form::Members(members) => {
+                (members.len() <= limit).then(|| members.iter().cloned().collect())
+            }
+            Form::Automaton(dfa) => dfa.finite_members(limit),
+        }
+    }
+
     /// The shortest, then smallest, sub of the language.
     pub fn witness(&self) -> Option<String> {
-        self.dfa.witness()
+        match &self.form {
+            Form::Members(members) => first_in_witness_order(members.iter()),
+            Form::Automaton(dfa) => dfa.witness(),
+        }
     }
 
     /// A readable sub of the language for messages: preferably on branch `main`, else
@@ -558,8 +662,14 @@ impl SubLanguage {
     pub fn example(&self) -> Result<Option<String>, AutomatonError> {
         let preferences = [&self.grammar.0.main_branch, &self.grammar.0.branches];
         for preferred in preferences {
-            if let Some(found) = self.dfa.intersection_witness(preferred)? {
-                return Ok(Some(found));
+            let found = match &self.form {
+                Form::Members(members) => {
+                    first_in_witness_order(members.iter().filter(|sub| preferred.contains(sub)))
+                }
+                Form::Automaton(dfa) => dfa.intersection_witness(preferred)?,
+            };
+            if found.is_some() {
+                return Ok(found);
             }
         }
         Ok(self.witness())
@@ -583,8 +693,8 @@ impl SubLanguage {
     ) -> Result<Option<String>, AutomatonError> {
         self.grammar
             .project(project, Some(ref_type))?
-            .dfa
-            .difference_witness(&self.dfa)
+            .automaton()?
+            .difference_witness(self.automaton()?.as_ref())
     }
 
     /// Does the language hold the sub of every ref of `ref_type` of `project`?
@@ -609,12 +719,14 @@ impl SubLanguage {
         else {
             return Ok(None);
         };
-        if self.dfa.is_finite() {
+        let dfa = match &self.form {
             // Every project has infinitely many refs of each type.
-            return Ok(None);
-        }
-        let missing = self.grammar.ref_type(ref_type)?.difference(self)?;
-        let lacking = missing.dfa.field_values(':', field)?;
+            Form::Members(_) => return Ok(None),
+            Form::Automaton(dfa) if dfa.is_finite() => return Ok(None),
+            Form::Automaton(dfa) => dfa,
+        };
+        let missing = self.grammar.0.all_of(ref_type).difference(dfa)?;
+        let lacking = missing.field_values(':', field)?;
         let paths = Component::ProjectPath.value_language()?;
         Ok(paths.difference(&lacking)?.witness())
     }
@@ -631,40 +743,57 @@ impl SubLanguage {
         if !components.contains(Component::Ref) {
             return Ok(None);
         }
-        let tag_as_branch = self
-            .dfa
-            .with_field_replaced(':', field, RefType::Tag.name())?;
-        let both = self
-            .grammar
-            .ref_type(RefType::Branch)?
-            .dfa
-            .intersection(&self.dfa)?
-            .intersection(&tag_as_branch)?;
+        let as_tag = |sub: &str| {
+            sub.split(':')
+                .enumerate()
+                .map(|(i, part)| {
+                    if i == field {
+                        RefType::Tag.name()
+                    } else {
+                        part
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(":")
+        };
+        let branches = &self.grammar.0.branches;
+        let both = match &self.form {
+            Form::Members(members) => members_where(members, |sub| {
+                branches.contains(sub) && members.contains(&as_tag(sub))
+            }),
+            Form::Automaton(dfa) => {
+                let tag_as_branch = dfa.with_field_replaced(':', field, RefType::Tag.name())?;
+                Form::Automaton(branches.intersection(dfa)?.intersection(&tag_as_branch)?)
+            }
+        };
         let Some(branch) = self.derived(both, self).example()? else {
             return Ok(None);
         };
-        let tag = branch
-            .split(':')
-            .enumerate()
-            .map(|(i, part)| {
-                if i == field {
-                    RefType::Tag.name()
-                } else {
-                    part
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(":");
+        let tag = as_tag(&branch);
         Ok(Some((branch, tag)))
     }
 
-    fn derived(&self, dfa: Dfa, other: &SubLanguage) -> SubLanguage {
+    fn derived(&self, form: Form, other: &SubLanguage) -> SubLanguage {
         SubLanguage {
             grammar: self.grammar.clone(),
-            dfa,
+            form,
             exact: self.exact && other.exact,
         }
     }
+}
+
+/// The members satisfying `keep`.
+fn members_where(members: &BTreeSet<String>, keep: impl Fn(&str) -> bool) -> Form {
+    Form::Members(Arc::new(
+        members.iter().filter(|sub| keep(sub)).cloned().collect(),
+    ))
+}
+
+/// The first of `subs` in the automata's witness order: shortest (in characters), then
+/// smallest character by character.
+fn first_in_witness_order<'a>(subs: impl Iterator<Item = &'a String>) -> Option<String> {
+    subs.min_by_key(|sub| (sub.chars().count(), sub.as_str()))
+        .cloned()
 }
 
 #[cfg(test)]
@@ -1035,5 +1164,82 @@ mod tests {
             .unwrap();
         assert!(lang.contains(MAIN));
         assert!(lang.contains("project_path:ACME/INFRA:ref_type:branch:ref:Main"));
+    }
+
+    /// The same language held as an automaton (the general form).
+    fn as_automaton(language: &SubLanguage) -> SubLanguage {
+        let dfa = language.automaton().unwrap().into_owned();
+        language.derived(Form::Automaton(dfa), language)
+    }
+
+    /// Every question asked of `language`, as text, to compare the two forms.
+    fn answers(language: &SubLanguage, other: &SubLanguage) -> Vec<String> {
+        let g = &language.grammar;
+        vec![
+            format!("{:?}", language.is_empty()),
+            format!("{:?}", language.is_all()),
+            format!("{:?}", language.witness()),
+            format!("{:?}", language.example()),
+            format!("{:?}", language.finite_members(4)),
+            format!("{:?}", language.same_name_branch_and_tag()),
+            format!("{:?}", language.outside_namespace_example("acme")),
+            format!("{:?}", language.missing_ref_of("acme/infra", RefType::Tag)),
+            format!("{:?}", language.project_with_every_ref(RefType::Branch)),
+            format!("{:?}", language.contains(MAIN)),
+            format!("{:?}", language.union(other).unwrap().witness()),
+            format!("{:?}", language.union(other).unwrap().finite_members(9)),
+            format!("{:?}", language.intersection(other).unwrap().example()),
+            format!(
+                "{:?}",
+                other.intersection(language).unwrap().finite_members(9)
+            ),
+            format!(
+                "{:?}",
+                language.difference(other).unwrap().finite_members(9)
+            ),
+            format!("{:?}", other.difference(language).unwrap().example()),
+            format!("{:?}", g.all().difference(language).unwrap().witness()),
+        ]
+    }
+
+    proptest::proptest! {
+        /// A language of spelled-out subs answers exactly as its automaton does.
+        #[test]
+        fn members_answer_as_the_automaton_does(
+            subs in proptest::collection::vec(proptest::sample::select(vec![
+                MAIN,
+                "project_path:acme/infra:ref_type:tag:ref:main",
+                "project_path:acme/infra:ref_type:branch:ref:v1",
+                "project_path:acme/infra:ref_type:tag:ref:v1",
+                "project_path:acmex/app:ref_type:branch:ref:main",
+                "project_path:other/é:ref_type:branch:ref:main",
+                "project_path:other/app:ref_type:branch:ref:fix/ü",
+                "project_path:other/app:ref_type:tag:ref:fix/ü",
+                "project_path:zz/b:ref_type:branch:ref:a",
+                "project_path:acme/infra:ref_type:branch:ref:main*",
+                "project_path:acme/infra",
+                "not a sub",
+                "",
+            ]), 0..6),
+            other in proptest::sample::select(vec![
+                "project_path:acme/*",
+                "project_path:acme/infra:ref_type:tag:*",
+                "*:ref:main",
+                "project_path:other/*:ref_type:branch:ref:fix/ü",
+                "*",
+            ]),
+        ) {
+            let g = grammar();
+            let spelled = g.clause(SubOperator::Equals, &subs, Bound::Upper).unwrap();
+            proptest::prop_assert!(matches!(spelled.form, Form::Members(_)));
+            let automaton = as_automaton(&spelled);
+            let other = g.clause(SubOperator::Like, &[other], Bound::Upper).unwrap();
+            proptest::prop_assert_eq!(answers(&spelled, &other), answers(&automaton, &other));
+            let others = g.clause(SubOperator::Equals, &subs[subs.len() / 2..], Bound::Upper).unwrap();
+            proptest::prop_assert_eq!(
+                answers(&spelled, &others),
+                answers(&automaton, &as_automaton(&others))
+            );
+        }
     }
 }

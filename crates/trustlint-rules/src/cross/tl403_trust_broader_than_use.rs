@@ -95,7 +95,7 @@ fn broader(
             jobs.push(link.job.name.value.clone());
         }
     }
-    let listed = used.dfa().finite_members(MAX_LISTED_SUBS);
+    let listed = used.finite_members(MAX_LISTED_SUBS);
     let json_list = listed.as_ref().map(|subs| {
         format!(
             "[{}]",
