@@ -432,6 +432,15 @@ impl Dfa {
         self.accepting.get(state).copied().unwrap_or(false)
     }
 
+    /// A rejecting state every symbol leads back to (the dead state of a minimal
+    /// automaton), if there is one.
+    fn sink(&self) -> Option<usize> {
+        let width = self.width();
+        (0..self.state_count()).find(|&q| {
+            !self.is_accepting(q) && (0..width).all(|symbol| self.step(q, symbol) == q)
+        })
+    }
+
     /// Is `text` in the language?
     pub fn contains(&self, text: &str) -> bool {
         let end = text
@@ -741,6 +750,7 @@ impl Dfa {
     ) -> Result<Option<String>, AutomatonError> {
         let (alphabet, symbols) = self.joint_symbols(other);
         let representative = alphabet.other_representative();
+        let dead = DeadPairs::of(self, other, &accept);
         let mut pairs = PairTable::new(self.state_count(), other.state_count(), alphabet.width());
         // For each pair after the first: the pair it was reached from, and the symbol.
         let mut parent: Vec<(usize, usize)> = Vec::new();
@@ -755,14 +765,16 @@ impl Dfa {
                 let Some(&(a, b)) = symbols.get(symbol) else {
                     continue;
                 };
+                let (to_p, to_q) = (self.step(p, a), other.step(q, b));
+                if dead.is_dead(to_p, to_q) {
+                    // No string leads from here to acceptance: nothing to search.
+                    continue;
+                }
                 let known = pairs.len();
-                let target = pairs.id(self.step(p, a), other.step(q, b))?;
+                let target = pairs.id(to_p, to_q)?;
                 if target == known {
                     parent.push((i, symbol));
-                    if accept(
-                        self.is_accepting(self.step(p, a)),
-                        other.is_accepting(other.step(q, b)),
-                    ) {
+                    if accept(self.is_accepting(to_p), other.is_accepting(to_q)) {
                         found = Some(target);
                         break 'search;
                     }
@@ -854,6 +866,7 @@ impl Dfa {
     ) -> Result<Dfa, AutomatonError> {
         let (alphabet, symbols) = self.joint_symbols(other);
         let width = alphabet.width();
+        let dead = DeadPairs::of(self, other, &accept);
         let mut pairs = PairTable::new(self.state_count(), other.state_count(), width);
         let mut next = Vec::with_capacity(width * (self.state_count() + other.state_count()));
         let mut accepting = Vec::new();
@@ -861,7 +874,8 @@ impl Dfa {
         while let Some((p, q)) = pairs.get(i) {
             accepting.push(accept(self.is_accepting(p), other.is_accepting(q)));
             for &(a, b) in &symbols {
-                next.push(pairs.id(self.step(p, a), other.step(q, b))?);
+                let (to_p, to_q) = dead.canonical(self.step(p, a), other.step(q, b));
+                next.push(pairs.id(to_p, to_q)?);
             }
             i += 1;
         }
@@ -1161,6 +1175,39 @@ impl<K: Clone + Eq + std::hash::Hash> StateTable<K> {
         self.ids.insert(key.clone(), id);
         self.keys.push(key);
         Ok(id)
+    }
+}
+
+/// The pairs of a product that surely accept nothing more: those holding an operand's
+/// sink when the product's acceptance needs that operand to accept (both for an
+/// intersection, the left one for a difference). They are all one state, so a product
+/// construction numbers them as one and a witness search does not enter them.
+struct DeadPairs {
+    left: Option<usize>,
+    right: Option<usize>,
+}
+
+impl DeadPairs {
+    fn of(left: &Dfa, right: &Dfa, accept: &impl Fn(bool, bool) -> bool) -> DeadPairs {
+        let needs_left = !accept(false, false) && !accept(false, true);
+        let needs_right = !accept(false, false) && !accept(true, false);
+        DeadPairs {
+            left: left.sink().filter(|_| needs_left),
+            right: right.sink().filter(|_| needs_right),
+        }
+    }
+
+    fn is_dead(&self, p: usize, q: usize) -> bool {
+        self.left == Some(p) || self.right == Some(q)
+    }
+
+    /// The pair standing for every dead pair, or `(p, q)` itself.
+    fn canonical(&self, p: usize, q: usize) -> (usize, usize) {
+        if self.is_dead(p, q) {
+            (self.left.unwrap_or(0), self.right.unwrap_or(0))
+        } else {
+            (p, q)
+        }
     }
 }
 
