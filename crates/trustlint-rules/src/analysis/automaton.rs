@@ -436,9 +436,8 @@ impl Dfa {
     /// automaton), if there is one.
     fn sink(&self) -> Option<usize> {
         let width = self.width();
-        (0..self.state_count()).find(|&q| {
-            !self.is_accepting(q) && (0..width).all(|symbol| self.step(q, symbol) == q)
-        })
+        (0..self.state_count())
+            .find(|&q| !self.is_accepting(q) && (0..width).all(|symbol| self.step(q, symbol) == q))
     }
 
     /// Is `text` in the language?

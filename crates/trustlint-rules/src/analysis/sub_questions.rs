@@ -139,6 +139,10 @@ impl GrammarInner {
     }
 }
 
+/// A valid ref name that patterns meant to pin refs do not match (a rune: no pattern of
+/// ASCII ref names matches it), for [`SubLanguage::project_with_every_ref`]'s test.
+const PROBE_REF: &str = "\u{16A0}";
+
 /// How many languages a grammar remembers; later keys are built every time.
 const REMEMBERED_LIMIT: usize = 1024;
 
@@ -725,6 +729,21 @@ impl SubLanguage {
             Form::Automaton(dfa) if dfa.is_finite() => return Ok(None),
             Form::Automaton(dfa) => dfa,
         };
+        if self.grammar.components().contains(Component::Ref) {
+            // Such a project has the ref `PROBE_REF` too: a cheap test that rules out
+            // most languages (a pinned ref, `v*`) before the projection below.
+            let probe = self
+                .grammar
+                .remember(&format!("probe {ref_type}"), |grammar| {
+                    grammar.refs(Expr::literal(PROBE_REF), Some(ref_type))
+                })?;
+            if dfa
+                .intersection_witness(probe.automaton()?.as_ref())?
+                .is_none()
+            {
+                return Ok(None);
+            }
+        }
         let missing = self.grammar.0.all_of(ref_type).difference(dfa)?;
         let lacking = missing.field_values(':', field)?;
         let paths = Component::ProjectPath.value_language()?;
@@ -899,6 +918,20 @@ mod tests {
                 .as_deref(),
             Some("acme/x")
         );
+        // The probe is a ref every project can have; pinned refs fail it.
+        assert_eq!(Component::Ref.check_value(PROBE_REF), Ok(()));
+        for pinned in [
+            "project_path:acme/*:ref_type:branch:ref:v*",
+            "*:ref:main",
+            "*ref:?",
+        ] {
+            assert_eq!(
+                like(&[pinned])
+                    .project_with_every_ref(RefType::Branch)
+                    .unwrap(),
+                None
+            );
+        }
     }
 
     #[test]
