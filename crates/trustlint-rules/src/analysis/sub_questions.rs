@@ -124,6 +124,8 @@ struct GrammarInner {
     tags: Dfa,
     /// Whether `all` is finite (never for GitLab's grammar; a generic universe may be).
     all_is_finite: bool,
+    /// A sub of `all` (its witness) that a language must hold to be all of it.
+    probe: Option<String>,
     syntax: VariableSyntax,
     /// [`SubGrammar::remember`]'s languages, shared by the variants of the grammar.
     remembered: Arc<Mutex<HashMap<String, (Form, bool)>>>,
@@ -203,6 +205,7 @@ impl SubGrammar {
         Ok(SubGrammar(Arc::new(GrammarInner {
             components,
             all_is_finite: all.is_finite(),
+            probe: all.witness(),
             all,
             branches,
             main_branch,
@@ -227,6 +230,7 @@ impl SubGrammar {
             main_branch: universe.clone(),
             tags: universe.clone(),
             all_is_finite: universe.is_finite(),
+            probe: universe.witness(),
             all: universe,
             syntax: VariableSyntax::Substituted,
             remembered: Arc::default(),
@@ -245,6 +249,7 @@ impl SubGrammar {
             main_branch: self.0.main_branch.clone(),
             tags: self.0.tags.clone(),
             all_is_finite: self.0.all_is_finite,
+            probe: self.0.probe.clone(),
             syntax,
             remembered: Arc::clone(&self.0.remembered),
         }))
@@ -625,6 +630,11 @@ impl SubLanguage {
     pub fn is_all(&self) -> Result<bool, AutomatonError> {
         if matches!(self.form, Form::Members(_)) && !self.grammar.0.all_is_finite {
             return Ok(false);
+        }
+        if let Some(probe) = &self.grammar.0.probe {
+            if !self.contains(probe) {
+                return Ok(false);
+            }
         }
         self.grammar.0.all.is_subset_of(self.automaton()?.as_ref())
     }

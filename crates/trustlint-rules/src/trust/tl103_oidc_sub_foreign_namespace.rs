@@ -73,6 +73,8 @@ fn outside(
     let candidates = admitted.intersection(&value.language)?;
     let text = &value.value.value;
     match report.namespace {
+        // A pattern spelling out its project path matches that project's subs only.
+        Some(_) if report.exact_project => Ok(None),
         Some(namespace) => {
             let Some(example) = candidates.outside_namespace_example(&namespace)? else {
                 return Ok(None);

@@ -49,7 +49,9 @@ impl Rule for SubUnmatchable {
                 // `StringEquals` on a value with `*`/`?` is TL105's (the operator is wrong).
                 let literal_wildcard = value.operator.pattern_operator() == Operator::Equals
                     && Pattern::parse(&value.value.value, Operator::Like, syntax).has_wildcards();
-                if pattern.has_variables() || literal_wildcard {
+                // A value matching some sub (its language, within the grammar, is not
+                // empty) is matchable: the diagnosis is for the rest.
+                if pattern.has_variables() || literal_wildcard || !value.language.is_empty() {
                     continue;
                 }
                 let Ok(Some(unmatchable)) = reasoner
