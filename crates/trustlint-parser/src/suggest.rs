@@ -15,6 +15,12 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let mut best: Option<(usize, &'a str)> = None;
     let mut candidate_lower: Vec<char> = Vec::new();
     for &candidate in candidates {
+        // Only a strictly nearer candidate replaces the best one so far.
+        let limit = match best {
+            Some((0, _)) => break,
+            Some((distance, _)) => distance - 1,
+            None => limit,
+        };
         // The distance is at least the difference in length: most candidates of a long
         // list (the 20 000 actions of the catalog) are ruled out without computing it.
         let candidate_length = candidate.chars().flat_map(char::to_lowercase).count();

@@ -251,9 +251,13 @@ impl ActionSet {
     /// The ids in the set, ascending.
     pub fn iter(&self) -> impl Iterator<Item = ActionId> + '_ {
         self.words.iter().enumerate().flat_map(|(i, &word)| {
-            (0..64u32)
-                .filter(move |bit| word & (1u64 << bit) != 0)
-                .map(move |bit| ActionId(i as u32 * 64 + bit))
+            // The set bits of the word, lowest first.
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                let bit = (rest != 0).then(|| rest.trailing_zeros())?;
+                rest &= rest - 1;
+                Some(ActionId(i as u32 * 64 + bit))
+            })
         })
     }
 

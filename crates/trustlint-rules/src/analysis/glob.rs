@@ -246,6 +246,13 @@ pub fn matches(pattern: &str, value: &str) -> bool {
 
 /// [`matches()`] with characters compared after [`fold_case`].
 pub fn matches_ignore_case(pattern: &str, value: &str) -> bool {
+    if !pattern.contains(['*', '?', '$']) {
+        // No wildcard, variable or escape: a plain comparison (most action names).
+        return pattern
+            .chars()
+            .map(fold_case)
+            .eq(value.chars().map(fold_case));
+    }
     Pattern::like(pattern).matches_with(value, Case::Insensitive, VariableApprox::AnyString)
 }
 

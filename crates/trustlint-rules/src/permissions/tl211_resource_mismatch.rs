@@ -7,7 +7,7 @@ use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
 use super::PolicyAccess;
-use crate::analysis::catalog::{ActionRef, Catalog};
+use crate::analysis::catalog::{ActionRef, Catalog, ResourceType};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -49,9 +49,9 @@ impl Rule for ResourceMismatch {
                 let actions: Vec<ActionRef<'_>> =
                     set.iter().filter_map(|id| catalog.action(id)).collect();
                 if actions.is_empty()
-                    || actions
+                    || resource_types(&actions)
                         .iter()
-                        .any(|a| resources.iter().any(|r| acts_on(a, &r.value)))
+                        .any(|t| resources.iter().any(|r| t.could_match(&r.value)))
                 {
                     continue;
                 }
@@ -91,8 +91,13 @@ impl Rule for ResourceMismatch {
 }
 
 /// Whether `action` can act on some resource the pattern matches.
-fn acts_on(action: &ActionRef<'_>, resource: &str) -> bool {
-    action.resource_types().any(|t| t.could_match(resource))
+/// The resource types any of `actions` acts on, each once (the few dozen types of a
+/// service stand behind the hundreds of actions `s3:*` matches).
+fn resource_types<'c>(actions: &[ActionRef<'c>]) -> Vec<&'c ResourceType> {
+    let mut types: Vec<&ResourceType> = actions.iter().flat_map(|a| a.resource_types()).collect();
+    types.sort_by_key(|t| std::ptr::from_ref(*t) as usize);
+    types.dedup_by(|a, b| std::ptr::eq(*a, *b));
+    types
 }
 
 /// "`accesspointobject` or `object` resources": the first resource types of an action.

@@ -454,6 +454,10 @@ thread_local! {
 /// The analysis of every OIDC grant of `policy`.
 pub fn analyze_grants<'a>(cx: &Context<'_>, policy: &'a PolicyDocument) -> Vec<GrantAnalysis<'a>> {
     let grants = oidc_grants(policy, cx.settings);
+    if grants.is_empty() {
+        // A permissions policy: nothing to analyse or remember.
+        return Vec::new();
+    }
     let cached = LAST_ANALYSIS.with(|last| {
         last.borrow()
             .as_ref()
