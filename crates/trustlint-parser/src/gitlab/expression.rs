@@ -922,7 +922,7 @@ mod tests {
         let text = |value: &str, start: usize, len: usize| Text {
             value: value.to_string(),
             span: Span::new(FileId(3), start, start + len),
-            via: Vec::new(),
+            via: Default::default(),
         };
         let plain = text("$A == 'x'", 10, 9);
         let c = parse_text(&plain, Some("$A == 'x'")).unwrap();

@@ -8,7 +8,7 @@
 use crate::gitlab::files::{glob_matches, is_glob, IncludeReader, ReadError};
 use crate::gitlab::keywords;
 use crate::gitlab::model::{self, RuleClause};
-use crate::gitlab::value::{texts, Kind, Text, Val, Via};
+use crate::gitlab::value::{texts, Kind, Text, Val, Via, ViaChain};
 use crate::gitlab::{header, inputs};
 use crate::limits::Limits;
 use crate::problem::Problem;
@@ -43,7 +43,7 @@ pub struct Include {
     /// The whole entry.
     pub span: Span,
     /// How the entry itself was reached (the includes of included files).
-    pub via: Vec<Via>,
+    pub via: ViaChain,
     pub kind: IncludeKind,
     /// `rules:` on the include: it is only included when they match (trustlint includes
     /// it regardless).

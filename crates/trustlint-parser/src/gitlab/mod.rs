@@ -22,7 +22,7 @@ pub use model::{
     Environment, Filter, IdToken, Job, Need, Pipeline, RuleClause, Secret, Trigger, Variable,
     Workflow, DEFAULT_STAGES,
 };
-pub use value::{texts, Field, Kind, Text, Val, Via};
+pub use value::{texts, Field, Kind, Text, Val, Via, ViaChain};
 
 use std::collections::HashSet;
 
@@ -195,7 +195,7 @@ fn stages(listed: Option<&Val>) -> Vec<Text> {
     let default = |name: &str, at: &Val| Text {
         value: name.to_string(),
         span: at.span,
-        via: Vec::new(),
+        via: ViaChain::default(),
     };
     match listed {
         Some(list) if list.as_seq().is_some() => {

@@ -5,7 +5,7 @@
 //! to the job. Keywords without a typed field stay readable through [`Job::config`].
 
 use crate::gitlab::include::Include;
-use crate::gitlab::value::{texts, Kind, Text, Val, Via};
+use crate::gitlab::value::{texts, Kind, Text, Val, ViaChain};
 use crate::source::Span;
 use crate::spanned::Spanned;
 
@@ -94,7 +94,7 @@ impl Job {
 pub struct IdToken {
     pub name: Spanned<String>,
     /// How the token definition reached the job.
-    pub via: Vec<Via>,
+    pub via: ViaChain,
     /// Each audience where it is written (`aud: x` or `aud: [x, y]`).
     pub aud: Vec<Text>,
 }
@@ -103,7 +103,7 @@ pub struct IdToken {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Secret {
     pub name: Spanned<String>,
-    pub via: Vec<Via>,
+    pub via: ViaChain,
     /// `vault`, `gcp_secret_manager`, `azure_key_vault`, … (the first provider key).
     pub provider: Option<Spanned<String>>,
     /// The provider's configuration (`vault: path@engine` or its map).
@@ -117,7 +117,7 @@ pub struct Secret {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Variable {
     pub name: Spanned<String>,
-    pub via: Vec<Via>,
+    pub via: ViaChain,
     pub value: Option<Text>,
     pub description: Option<Text>,
     pub expand: Option<bool>,
@@ -128,7 +128,7 @@ pub struct Variable {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleClause {
     pub span: Span,
-    pub via: Vec<Via>,
+    pub via: ViaChain,
     pub condition: Option<Text>,
     pub changes: Option<Val>,
     pub exists: Option<Val>,
@@ -186,7 +186,7 @@ pub fn job(name: Spanned<String>, config: Val) -> Job {
         .unwrap_or_else(|| Text {
             value: "test".to_string(),
             span: name.span,
-            via: Vec::new(),
+            via: ViaChain::default(),
         });
     Job {
         stage,

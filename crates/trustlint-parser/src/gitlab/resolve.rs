@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::gitlab::keywords::{is_global_keyword, DEFAULT_KEYWORDS, LEGACY_GLOBAL_DEFAULTS};
-use crate::gitlab::value::{Field, Kind, Val, Via};
+use crate::gitlab::value::{Field, Kind, Val, Via, ViaChain};
 use crate::problem::Problem;
 use crate::spanned::Spanned;
 
@@ -438,7 +438,7 @@ impl<'a> Inheritance<'a> {
             if !inherited.is_empty() {
                 let base = Val {
                     span: globals.value.span,
-                    via: vec![step],
+                    via: ViaChain::new(vec![step]),
                     kind: Kind::Map(inherited),
                 };
                 set_variables(&mut job, base);

@@ -6,6 +6,8 @@
 //! [`Kind::Reference`] until resolution replaces them.
 
 use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use crate::source::{SourceFile, Span};
 use crate::spanned::Spanned;
@@ -29,13 +31,68 @@ pub enum Via {
     Global { at: Span },
 }
 
+/// The steps ([`Via`]) through which a value travelled, nearest first. One chain is
+/// shared by every value that travelled the same way (a whole inherited subtree), so
+/// cloning a value or its chain copies no steps.
+#[derive(Clone, Debug, Default)]
+pub struct ViaChain(Option<Arc<[Via]>>);
+
+impl ViaChain {
+    /// The chain of `steps`.
+    pub fn new(steps: Vec<Via>) -> ViaChain {
+        if steps.is_empty() {
+            ViaChain(None)
+        } else {
+            ViaChain(Some(steps.into()))
+        }
+    }
+
+    /// The steps, nearest first.
+    pub fn as_slice(&self) -> &[Via] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+
+    /// This chain with `step` in front.
+    pub fn prepended(&self, step: &Via) -> ViaChain {
+        let mut steps = Vec::with_capacity(self.len() + 1);
+        steps.push(step.clone());
+        steps.extend_from_slice(self);
+        ViaChain::new(steps)
+    }
+
+    /// Is this the very same chain (not merely equal steps)?
+    fn is(&self, other: &ViaChain) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Deref for ViaChain {
+    type Target = [Via];
+
+    fn deref(&self) -> &[Via] {
+        self.as_slice()
+    }
+}
+
+impl PartialEq for ViaChain {
+    fn eq(&self, other: &ViaChain) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for ViaChain {}
+
 /// A resolved value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Val {
     /// Where the value is written.
     pub span: Span,
     /// How it got to where it is used (nearest first); empty when written in place.
-    pub via: Vec<Via>,
+    pub via: ViaChain,
     pub kind: Kind,
 }
 
@@ -64,17 +121,14 @@ impl Val {
     /// and merge sites into [`Via::Alias`] (on the aliased value and everything inside
     /// it), and keeping the last of duplicate keys.
     pub fn from_node(node: &Node) -> Val {
-        Val::convert(node, &[])
+        Val::convert(node, &ViaChain::default())
     }
 
-    fn convert(node: &Node, inherited: &[Via]) -> Val {
-        let mut via = inherited.to_vec();
-        if let Some(at) = node.used_at {
-            let step = Via::Alias { at };
-            if !via.contains(&step) {
-                via.insert(0, step);
-            }
-        }
+    fn convert(node: &Node, inherited: &ViaChain) -> Val {
+        let via = match node.used_at.map(|at| Via::Alias { at }) {
+            Some(step) if !inherited.contains(&step) => inherited.prepended(&step),
+            _ => inherited.clone(),
+        };
         let kind = match &node.value {
             Value::Seq(items) if node.tag.as_deref() == Some("!reference") => Kind::Reference(
                 items
@@ -191,15 +245,24 @@ impl Val {
     /// The same value reached one step further away: `step` goes in front of every chain
     /// in the tree.
     pub fn through(mut self, step: &Via) -> Val {
-        self.prepend(step);
+        self.prepend(step, &mut None);
         self
     }
 
-    fn prepend(&mut self, step: &Via) {
-        self.via.insert(0, step.clone());
+    /// Puts `step` in front of every chain of the tree; `last` is the latest chain
+    /// replaced and its replacement, reused while the values share their chain.
+    fn prepend(&mut self, step: &Via, last: &mut Option<(ViaChain, ViaChain)>) {
+        self.via = match last {
+            Some((old, new)) if old.is(&self.via) => new.clone(),
+            _ => {
+                let new = self.via.prepended(step);
+                *last = Some((std::mem::take(&mut self.via), new.clone()));
+                new
+            }
+        };
         match &mut self.kind {
-            Kind::Seq(items) => items.iter_mut().for_each(|item| item.prepend(step)),
-            Kind::Map(fields) => fields.iter_mut().for_each(|f| f.value.prepend(step)),
+            Kind::Seq(items) => items.iter_mut().for_each(|item| item.prepend(step, last)),
+            Kind::Map(fields) => fields.iter_mut().for_each(|f| f.value.prepend(step, last)),
             Kind::Null | Kind::Bool(_) | Kind::Number(_) | Kind::String(_) | Kind::Reference(_) => {
             }
         }
@@ -238,7 +301,7 @@ impl Val {
     pub(crate) fn null(span: Span) -> Val {
         Val {
             span,
-            via: Vec::new(),
+            via: ViaChain::default(),
             kind: Kind::Null,
         }
     }
@@ -249,7 +312,7 @@ impl Val {
 pub struct Text {
     pub value: String,
     pub span: Span,
-    pub via: Vec<Via>,
+    pub via: ViaChain,
 }
 
 impl Text {

@@ -473,11 +473,11 @@ mod tests {
         let at = Span::default();
         let variable = |name: &str, value: &str| Variable {
             name: Spanned::new(name.to_owned(), at),
-            via: Vec::new(),
+            via: Default::default(),
             value: Some(Text {
                 value: value.to_owned(),
                 span: at,
-                via: Vec::new(),
+                via: Default::default(),
             }),
             description: None,
             expand: None,

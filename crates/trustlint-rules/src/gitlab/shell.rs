@@ -396,7 +396,7 @@ mod tests {
         let text = Text {
             value: "aws sts --web-identity-token $T --x $T\n".to_string(),
             span: Span::new(file, 3, source.len()),
-            via: Vec::new(),
+            via: Default::default(),
         };
         let second = text.value.rfind("$T").unwrap();
         let span = span_in(&text, &sources, second, second + 2);
