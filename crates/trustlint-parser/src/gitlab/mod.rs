@@ -145,6 +145,7 @@ fn load_with_source(
         }
         jobs.push(job);
     }
+    jobs.shrink_to_fit();
     // The visible jobs' values now live in `jobs`, each with its effective configuration.
     let moved: HashSet<crate::source::Span> = jobs.iter().map(|job| job.name.span).collect();
     if let Kind::Map(fields) = &mut config.kind {

@@ -76,8 +76,6 @@ pub struct Job {
     pub trigger: Option<Box<Trigger>>,
     pub when: Option<Text>,
     pub tags: Vec<Text>,
-    pub artifacts: Option<Val>,
-    pub cache: Option<Val>,
     pub services: Vec<Text>,
 }
 
@@ -85,6 +83,16 @@ impl Job {
     /// The effective value of any keyword.
     pub fn get(&self, keyword: &str) -> Option<&Val> {
         self.config.get(keyword)
+    }
+
+    /// `artifacts:` (read from the configuration, not copied).
+    pub fn artifacts(&self) -> Option<&Val> {
+        self.get("artifacts")
+    }
+
+    /// `cache:`.
+    pub fn cache(&self) -> Option<&Val> {
+        self.get("cache")
     }
 }
 
@@ -209,8 +217,6 @@ pub fn job(name: Spanned<String>, config: Val) -> Job {
         trigger: config.get("trigger").map(trigger).map(Box::new),
         when: text("when"),
         tags: list("tags"),
-        artifacts: config.get("artifacts").cloned(),
-        cache: config.get("cache").cloned(),
         services: config
             .get("services")
             .and_then(Val::as_seq)

@@ -219,11 +219,11 @@ fn keepers(job: &Job) -> Vec<(String, Span, &'static str)> {
         }
     };
     add(
-        job.artifacts.as_ref(),
+        job.artifacts(),
         "is kept in `artifacts:paths`",
         "is kept by `artifacts:untracked: true`",
     );
-    match job.cache.as_ref().map(|c| (c, c.as_seq())) {
+    match job.cache().map(|c| (c, c.as_seq())) {
         Some((_, Some(caches))) => {
             for cache in caches {
                 add(
