@@ -127,7 +127,7 @@ pub struct Variable {
     pub name: Spanned<String>,
     pub via: ViaChain,
     pub value: Option<Text>,
-    pub description: Option<Text>,
+    pub description: Option<Box<Text>>,
     pub expand: Option<bool>,
     pub options: Vec<Text>,
 }
@@ -138,10 +138,11 @@ pub struct RuleClause {
     pub span: Span,
     pub via: ViaChain,
     pub condition: Option<Text>,
-    pub changes: Option<Val>,
-    pub exists: Option<Val>,
+    // The rarely present keywords are boxed: every job holds its clauses.
+    pub changes: Option<Box<Val>>,
+    pub exists: Option<Box<Val>>,
     pub when: Option<Text>,
-    pub allow_failure: Option<Val>,
+    pub allow_failure: Option<Box<Val>>,
     pub variables: Vec<Variable>,
 }
 
@@ -294,7 +295,7 @@ pub fn variables(value: &Val) -> Vec<Variable> {
                 } else {
                     Text::of(v)
                 },
-                description: v.get("description").and_then(Text::of),
+                description: v.get("description").and_then(Text::of).map(Box::new),
                 expand: v.get("expand").and_then(Val::as_bool),
                 options: v.get("options").map(texts).unwrap_or_default(),
             }
@@ -313,10 +314,10 @@ pub fn rules(value: &Val) -> Vec<RuleClause> {
             span: rule.span,
             via: rule.via.clone(),
             condition: rule.get("if").and_then(Text::of),
-            changes: rule.get("changes").cloned(),
-            exists: rule.get("exists").cloned(),
+            changes: rule.get("changes").cloned().map(Box::new),
+            exists: rule.get("exists").cloned().map(Box::new),
             when: rule.get("when").and_then(Text::of),
-            allow_failure: rule.get("allow_failure").cloned(),
+            allow_failure: rule.get("allow_failure").cloned().map(Box::new),
             variables: rule.get("variables").map(variables).unwrap_or_default(),
         })
         .collect()
