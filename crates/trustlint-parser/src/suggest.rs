@@ -14,6 +14,7 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let limit = (length / 3).max(2);
     let mut best: Option<(usize, &'a str)> = None;
     let mut candidate_lower: Vec<char> = Vec::new();
+    let bits = BitPattern::of(&word_lower);
     for &candidate in candidates {
         // Only a strictly nearer candidate replaces the best one so far.
         let limit = match best {
@@ -27,11 +28,17 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         if candidate_length.abs_diff(length) > limit {
             continue;
         }
-        candidate_lower.clear();
-        candidate_lower.extend(candidate.chars().flat_map(char::to_lowercase));
-        let Some(distance) = levenshtein_within(&word_lower, &candidate_lower, limit) else {
-            continue;
+        let distance = match &bits {
+            Some(bits) => bits.distance(candidate.chars().flat_map(char::to_lowercase)),
+            None => {
+                candidate_lower.clear();
+                candidate_lower.extend(candidate.chars().flat_map(char::to_lowercase));
+                levenshtein_within(&word_lower, &candidate_lower, limit).unwrap_or(usize::MAX)
+            }
         };
+        if distance > limit {
+            continue;
+        }
         if distance >= length {
             continue;
         }
@@ -64,6 +71,63 @@ fn levenshtein_within(a: &[char], b: &[char], limit: usize) -> Option<usize> {
     Some(previous[b.len()]).filter(|&d| d <= limit)
 }
 
+/// An ASCII word of at most 64 characters prepared for the bit-parallel Levenshtein
+/// distance of Myers (as formulated by Hyyrö): one column of the distance table is two
+/// machine words, so a candidate costs a few operations per character.
+struct BitPattern {
+    /// For each ASCII character, the positions where the word has it.
+    positions: [u64; 128],
+    /// The bit of the word's last position.
+    last: u64,
+    length: usize,
+}
+
+impl BitPattern {
+    fn of(word: &[char]) -> Option<BitPattern> {
+        if word.is_empty() || word.len() > 64 || !word.iter().all(char::is_ascii) {
+            return None;
+        }
+        let mut positions = [0u64; 128];
+        for (i, &c) in word.iter().enumerate() {
+            if let Some(slot) = positions.get_mut(c as usize) {
+                *slot |= 1 << i;
+            }
+        }
+        Some(BitPattern {
+            positions,
+            last: 1 << (word.len() - 1),
+            length: word.len(),
+        })
+    }
+
+    /// The Levenshtein distance between the word and `text`.
+    fn distance(&self, text: impl Iterator<Item = char>) -> usize {
+        let mut plus_vertical = u64::MAX;
+        let mut minus_vertical = 0u64;
+        let mut score = self.length;
+        for c in text {
+            // A character outside ASCII matches no position of an ASCII word.
+            let equal = self.positions.get(c as usize).copied().unwrap_or(0);
+            let x_vertical = equal | minus_vertical;
+            let x_horizontal =
+                ((equal & plus_vertical).wrapping_add(plus_vertical) ^ plus_vertical) | equal;
+            let mut plus_horizontal = minus_vertical | !(x_horizontal | plus_vertical);
+            let mut minus_horizontal = plus_vertical & x_horizontal;
+            if plus_horizontal & self.last != 0 {
+                score += 1;
+            } else if minus_horizontal & self.last != 0 {
+                score -= 1;
+            }
+            // Row 0 of the table grows by one per character of `text`.
+            plus_horizontal = (plus_horizontal << 1) | 1;
+            minus_horizontal <<= 1;
+            plus_vertical = minus_horizontal | !(x_vertical | plus_horizontal);
+            minus_vertical = plus_horizontal & x_vertical;
+        }
+        score
+    }
+}
+
 /// The Levenshtein edit distance (insertions, deletions, substitutions) of two strings.
 pub fn levenshtein(a: &[char], b: &[char]) -> usize {
     levenshtein_within(a, b, usize::MAX).unwrap_or(usize::MAX)
@@ -94,6 +158,20 @@ mod tests {
         assert_eq!(did_you_mean("x", KEYS), None);
         assert_eq!(did_you_mean("", KEYS), None);
         assert_eq!(did_you_mean("Resource", KEYS), None);
+    }
+
+    proptest::proptest! {
+        /// The bit-parallel distance is the dynamic-programming one.
+        #[test]
+        fn bit_parallel_distance_agrees(word in "[a-dK]{1,70}", text in "[a-dé\u{212A}]{0,70}") {
+            let word: Vec<char> = word.chars().flat_map(char::to_lowercase).collect();
+            let text: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+            if let Some(bits) = BitPattern::of(&word) {
+                proptest::prop_assert_eq!(bits.distance(text.iter().copied()), levenshtein(&word, &text));
+            } else {
+                proptest::prop_assert!(word.len() > 64);
+            }
+        }
     }
 
     #[test]
