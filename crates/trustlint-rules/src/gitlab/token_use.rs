@@ -458,10 +458,19 @@ fn consumed_paths(text: &str) -> Vec<(String, TokenChannel)> {
         ("--web-identity-token", true),
         ("jwt", false),
     ];
-    let lower = text.to_ascii_lowercase();
     let mut out = Vec::new();
     for &(setting, blank_ok) in SETTINGS {
-        for (at, _) in lower.match_indices(setting) {
+        // The setting's occurrences in any case (ASCII), without a lower-cased copy.
+        // (No setting overlaps itself, so these are the non-overlapping matches.)
+        let first = setting.as_bytes().first().copied().unwrap_or_default();
+        let starts = text.bytes().enumerate().filter_map(|(at, byte)| {
+            if !byte.eq_ignore_ascii_case(&first) {
+                return None;
+            }
+            let here = text.get(at..at + setting.len())?;
+            here.eq_ignore_ascii_case(setting).then_some(at)
+        });
+        for at in starts {
             let rest = text.get(at + setting.len()..).unwrap_or_default();
             let trimmed = rest.trim_start_matches([' ', '\t']);
             let value = match trimmed.strip_prefix('=') {
