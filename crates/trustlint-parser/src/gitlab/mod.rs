@@ -103,6 +103,21 @@ fn load_with_source(
         resolve::extends(fields, complete, &mut budget, &mut problems);
         resolve::references(fields, complete, &mut budget, &mut problems);
     }
+    // Visible jobs leave the configuration: each is held once, in `jobs`, with its
+    // effective configuration (global keywords, hidden jobs and malformed entries stay).
+    let is_job = |field: &Field| {
+        !keywords::is_global_keyword(&field.key.value) && !field.key.value.starts_with('.')
+    };
+    let written_jobs: Vec<Field> = match &mut config.kind {
+        Kind::Map(fields) => {
+            let (jobs, rest) = std::mem::take(fields)
+                .into_iter()
+                .partition(|f| is_job(f) && f.value.as_map().is_some());
+            *fields = rest;
+            jobs
+        }
+        _ => Vec::new(),
+    };
     let fields = config.as_map().unwrap_or_default();
     for field in fields
         .iter()
@@ -110,26 +125,23 @@ fn load_with_source(
     {
         keywords::check_global(&field.key.value, &field.value, &mut problems);
     }
+    for field in fields.iter().filter(|f| is_job(f)) {
+        problems.push(Problem::invalid_ci_config(
+            field.value.span,
+            format!("job `{}` must be a map of job keywords, found {}: GitLab rejects the configuration", field.key.value, field.value.type_name()),
+        ));
+    }
     let stages = stages(config.get("stages").or_else(|| config.get("types")));
     let inheritance = resolve::Inheritance::new(fields);
-    let mut jobs = Vec::new();
-    for field in fields {
-        let name = &field.key.value;
-        if keywords::is_global_keyword(name) || name.starts_with('.') {
-            continue;
-        }
-        if field.value.as_map().is_none() {
-            problems.push(Problem::invalid_ci_config(
-                field.value.span,
-                format!("job `{name}` must be a map of job keywords, found {}: GitLab rejects the configuration", field.value.type_name()),
-            ));
-            continue;
-        }
-        keywords::check(&field.value, &keywords::JOB, name, &mut problems);
-        let job = model::job(
-            field.key.clone(),
-            inheritance.apply(field.value.clone(), &mut budget),
+    let mut jobs = Vec::with_capacity(written_jobs.len());
+    for field in written_jobs {
+        keywords::check(
+            &field.value,
+            &keywords::JOB,
+            &field.key.value,
+            &mut problems,
         );
+        let job = model::job(field.key, inheritance.apply(field.value, &mut budget));
         if complete
             && ["script", "run", "trigger"]
                 .iter()
@@ -138,18 +150,12 @@ fn load_with_source(
             problems.push(
                 Problem::invalid_ci_config(
                     job.name.span,
-                    format!("job `{name}` has no `script`, `run` or `trigger`: GitLab rejects the configuration"),
+                    format!("job `{}` has no `script`, `run` or `trigger`: GitLab rejects the configuration", job.name.value),
                 )
                 .with_help("add a `script:` (or hide the job as a template by starting its name with `.`)"),
             );
         }
         jobs.push(job);
-    }
-    jobs.shrink_to_fit();
-    // The visible jobs' values now live in `jobs`, each with its effective configuration.
-    let moved: HashSet<crate::source::Span> = jobs.iter().map(|job| job.name.span).collect();
-    if let Kind::Map(fields) = &mut config.kind {
-        fields.retain(|field| !moved.contains(&field.key.span));
     }
     if standalone && !expanded.incomplete && jobs.is_empty() {
         problems.push(

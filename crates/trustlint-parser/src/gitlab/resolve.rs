@@ -69,9 +69,11 @@ pub fn extends(
     budget: &mut Budget,
     problems: &mut Vec<Problem>,
 ) {
-    let originals: HashMap<String, Val> = root
+    // Resolution reads the values as written (the last of duplicate keys), so the
+    // results replace them only once every job is resolved.
+    let originals: HashMap<&str, &Val> = root
         .iter()
-        .map(|f| (f.key.value.clone(), f.value.clone()))
+        .map(|f| (f.key.value.as_str(), &f.value))
         .collect();
     let mut resolver = Extends {
         originals: &originals,
@@ -80,19 +82,25 @@ pub fn extends(
         budget,
         problems,
     };
-    for field in root.iter_mut() {
-        if is_global_keyword(&field.key.value) || field.value.get("extends").is_none() {
-            continue;
-        }
-        let mut stack = Vec::new();
-        if let Some((value, _)) = resolver.resolve(&field.key.value, &mut stack) {
+    let resolved: Vec<(usize, Val)> = root
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !is_global_keyword(&f.key.value) && f.value.get("extends").is_some())
+        .filter_map(|(i, field)| {
+            let mut stack = Vec::new();
+            let (value, _) = resolver.resolve(&field.key.value, &mut stack)?;
+            Some((i, value))
+        })
+        .collect();
+    for (i, value) in resolved {
+        if let Some(field) = root.get_mut(i) {
             field.value = value;
         }
     }
 }
 
 struct Extends<'a> {
-    originals: &'a HashMap<String, Val>,
+    originals: &'a HashMap<&'a str, &'a Val>,
     /// Each resolved job and how many `extends` levels lie below it.
     resolved: HashMap<String, Option<(Val, usize)>>,
     complete: bool,
@@ -112,7 +120,7 @@ impl Extends<'_> {
             }
             return done.clone();
         }
-        let own = self.originals.get(name)?.clone();
+        let own = (*self.originals.get(name)?).clone();
         let Some(extends) = own.get("extends") else {
             return Some((own, 0));
         };
@@ -183,10 +191,10 @@ impl Extends<'_> {
             );
             return None;
         }
-        match self.originals.get(&parent.value) {
+        match self.originals.get(parent.value.as_str()) {
             None => {
                 if self.complete {
-                    let known: Vec<&str> = self.originals.keys().map(String::as_str).collect();
+                    let known: Vec<&str> = self.originals.keys().copied().collect();
                     let mut problem = Problem::invalid_ci_config(
                         parent.span,
                         format!("`{job}` extends `{}`, which is not defined: GitLab rejects the configuration", parent.value),
@@ -231,7 +239,12 @@ pub fn references(
     budget: &mut Budget,
     problems: &mut Vec<Problem>,
 ) {
-    let lookup: Vec<Field> = root.to_vec();
+    // The values as written, for the references to read (none to read: no copy).
+    let lookup: Vec<Field> = if root.iter().any(|f| f.value.has_reference()) {
+        root.to_vec()
+    } else {
+        Vec::new()
+    };
     let mut cx = References {
         root: &lookup,
         complete,

@@ -231,6 +231,16 @@ impl Val {
         }
     }
 
+    /// Does the tree hold an unresolved `!reference`?
+    pub fn has_reference(&self) -> bool {
+        match &self.kind {
+            Kind::Reference(_) => true,
+            Kind::Seq(items) => items.iter().any(Val::has_reference),
+            Kind::Map(fields) => fields.iter().any(|f| f.value.has_reference()),
+            Kind::Null | Kind::Bool(_) | Kind::Number(_) | Kind::String(_) => false,
+        }
+    }
+
     /// The number of values in the tree (this one included).
     pub fn size(&self) -> usize {
         1 + match &self.kind {
