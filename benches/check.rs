@@ -1,5 +1,5 @@
 //! Micro benchmarks of one file's check against its parse-only floor (`make bench`):
-//! a GitLab OIDC trust policy and a large generated `.gitlab-ci.yml` (anchors, merge keys,
+//! a GitLab OIDC trust policy, a permissions policy and a large generated `.gitlab-ci.yml` (anchors, merge keys,
 //! deep `extends` chains) at 1×, 4× and 16× size, plus the fixed cost of the YAML
 //! loader's parser thread. Figures are recorded in docs/performance.md.
 
@@ -54,6 +54,46 @@ const TRUST_POLICY: &str = r#"{
 }
 "#;
 
+/// A permissions policy of a CI role: exact and wildcard actions, resource ARNs, a
+/// condition, a `NotAction` deny and a misspelled action.
+const PERMISSIONS_POLICY: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "Artifacts",
+      "Effect": "Allow",
+      "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:GetObjectVersion"],
+      "Resource": ["arn:aws:s3:::acme-artifacts", "arn:aws:s3:::acme-artifacts/*"]
+    },
+    {
+      "Sid": "Deploy",
+      "Effect": "Allow",
+      "Action": ["ecs:UpdateService", "ecs:Describe*", "ecr:GetAuthorizationToken", "lambda:UpdateFunctionCode"],
+      "Resource": "*",
+      "Condition": {"StringEquals": {"aws:RequestedRegion": ["eu-west-1", "eu-central-1"]}}
+    },
+    {
+      "Sid": "PassRole",
+      "Effect": "Allow",
+      "Action": "iam:PassRole",
+      "Resource": "arn:aws:iam::123456789012:role/ecs-task-*"
+    },
+    {
+      "Sid": "Logs",
+      "Effect": "Allow",
+      "Action": ["logs:CreateLogStream", "logs:PutLogEvent"],
+      "Resource": "arn:aws:logs:eu-west-1:123456789012:log-group:/ci/*"
+    },
+    {
+      "Sid": "NothingElse",
+      "Effect": "Deny",
+      "NotAction": ["s3:*", "ecs:*", "ecr:*", "lambda:*", "logs:*", "iam:PassRole"],
+      "Resource": "*"
+    }
+  ]
+}
+"#;
+
 /// Depth of the `.level-N` template chain every job `extends`.
 const EXTENDS_DEPTH: usize = 12;
 
@@ -100,31 +140,35 @@ fn source(name: &str, text: &str) -> SourceFile {
 }
 
 fn trust_policy(c: &mut Criterion) {
+    policy(c, "trust_policy", TRUST_POLICY);
+}
+
+fn permissions_policy(c: &mut Criterion) {
+    policy(c, "permissions_policy", PERMISSIONS_POLICY);
+}
+
+/// The group `name` for one policy file: its parse-only floor, loading, loading and
+/// checking with a fresh context, and the rules alone with the per-run analyses built.
+fn policy(c: &mut Criterion, name: &str, text: &'static str) {
     let limits = Limits::default();
     let settings = Settings::default();
-    let mut group = c.benchmark_group("trust_policy");
-    group.throughput(Throughput::Bytes(TRUST_POLICY.len() as u64));
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Bytes(text.len() as u64));
     group.bench_function("parse_only", |b| {
-        b.iter(|| parse_json(FileId(0), black_box(TRUST_POLICY), &limits))
+        b.iter(|| parse_json(FileId(0), black_box(text), &limits))
     });
     group.bench_function("load", |b| {
         b.iter(|| {
-            let file = source("role.json", black_box(TRUST_POLICY));
+            let file = source("role.json", black_box(text));
             input::load(&file, None, Discovery::Named, &limits).map(|d| d.problems.len())
         })
     });
     group.bench_function("load_and_check", |b| {
-        b.iter(|| {
-            check(
-                source("role.json", black_box(TRUST_POLICY)),
-                &limits,
-                &settings,
-            )
-        })
+        b.iter(|| check(source("role.json", black_box(text)), &limits, &settings))
     });
     // The rules alone on a loaded file, with the per-run analyses already built (the
     // steady state of a run over many files).
-    let file = source("role.json", TRUST_POLICY);
+    let file = source("role.json", text);
     let mut workspace = Workspace::default();
     workspace
         .documents
@@ -203,6 +247,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = trust_policy, gitlab_ci, yaml_thread
+    targets = trust_policy, permissions_policy, gitlab_ci, yaml_thread
 }
 criterion_main!(benches);
