@@ -20,8 +20,9 @@
 //! are minimised (Hopcroft's partition refinement, O(n · width · log n)); a product is
 //! minimised only when it has more states than its operands together (minimising the
 //! small products of a pattern with the `sub` grammar cost a third of the trust rules'
-//! time and saved nothing). Equality of [`Dfa`] values is equality of their alphabets
-//! and languages.
+//! time and saved nothing); pairs holding the sink of an operand the product's acceptance
+//! needs are numbered as one dead state, and witness searches skip them. Equality of
+//! [`Dfa`] values is equality of their alphabets and languages.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;

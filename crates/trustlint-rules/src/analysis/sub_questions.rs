@@ -21,7 +21,7 @@
 //! A language of spelled-out subs (`StringEquals` values, the most common condition) is
 //! held as its members rather than an automaton: every question about it is a lookup or
 //! a membership test, and an automaton is built only when such a language meets an
-//! operation that needs one (its complement, or the union with a pattern's language).
+//! operation that needs one (subtracted from, or united with, a pattern's language).
 //! Both forms answer every question identically (the witness order of the automata is
 //! shortest, then smallest by character).
 
@@ -355,10 +355,10 @@ impl SubGrammar {
         values: &[S],
         bound: Bound,
     ) -> Result<SubLanguage, AutomatonError> {
-        // The values' union, approximated so the clause's result follows `bound`.
         if let Some(members) = self.spelled_out(operator, values) {
             return Ok(members);
         }
+        // The values' union, approximated so the clause's result follows `bound`.
         let widen_values = (bound == Bound::Upper) != operator.is_negated();
         let approx = if widen_values {
             VariableApprox::AnyString
