@@ -90,7 +90,6 @@ impl Rule for ResourceMismatch {
     }
 }
 
-/// Whether `action` can act on some resource the pattern matches.
 /// The resource types any of `actions` acts on, each once (the few dozen types of a
 /// service stand behind the hundreds of actions `s3:*` matches).
 fn resource_types<'c>(actions: &[ActionRef<'c>]) -> Vec<&'c ResourceType> {

@@ -70,11 +70,13 @@ fn outside(
     let grammar = reasoner.grammar();
     let pattern = value.pattern(syntax);
     let report = grammar.named_namespace(&pattern, Case::Sensitive)?;
+    if report.exact_project {
+        // A pattern spelling out its project path matches that project's subs only.
+        return Ok(None);
+    }
     let candidates = admitted.intersection(&value.language)?;
     let text = &value.value.value;
     match report.namespace {
-        // A pattern spelling out its project path matches that project's subs only.
-        Some(_) if report.exact_project => Ok(None),
         Some(namespace) => {
             let Some(example) = candidates.outside_namespace_example(&namespace)? else {
                 return Ok(None);
