@@ -220,8 +220,9 @@ proptest! {
     ) {
         let grammar = default_grammar();
         let parsed = Pattern::like(&pattern);
-        let report = grammar.named_namespace(&parsed, Case::Sensitive).unwrap();
-        if let Some(example) = &report.outside_example {
+        let report = grammar.named_namespace(&parsed);
+        let outside_example = grammar.outside_example(&parsed, Case::Sensitive).unwrap();
+        if let Some(example) = &outside_example {
             prop_assert!(matches(&pattern, example));
             let claim = parse_sub(example, grammar.components()).unwrap();
             let path = claim.project_path.unwrap();
@@ -231,7 +232,7 @@ proptest! {
             }
         }
         // No outside example: no concrete sub outside the namespace matches.
-        if let (None, Some(ns)) = (&report.outside_example, &report.namespace) {
+        if let (None, Some(ns)) = (&outside_example, &report.namespace) {
             let sub = format!("project_path:{project}:ref_type:branch:ref:main");
             let outside = project != *ns && !project.starts_with(&format!("{ns}/"));
             prop_assert!(!(outside && matches(&pattern, &sub)), "{} matches {}", pattern, sub);

@@ -165,7 +165,7 @@ enum Form {
     Automaton(Dfa),
 }
 
-/// Which namespace a pattern names, and whether it can reach beyond it.
+/// Which namespace a pattern names (read from its literal start, no automaton).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamespaceReport {
     /// The namespace the pattern names: its literal `project_path` value when that is
@@ -175,9 +175,6 @@ pub struct NamespaceReport {
     pub namespace: Option<String>,
     /// The pattern's project path is fully literal (it names one project).
     pub exact_project: bool,
-    /// A sub the pattern matches whose project is outside `namespace` (with `namespace`
-    /// `None`: any sub it matches); `None` when there is none.
-    pub outside_example: Option<String>,
 }
 
 /// Why a pattern matches no `sub` GitLab can produce.
@@ -405,37 +402,39 @@ impl SubGrammar {
         Ok(result.unwrap_or_else(|| self.all()))
     }
 
-    /// Which namespace `pattern` names and whether it can match a sub of a project
-    /// outside it (policy variables widen the pattern).
-    pub fn named_namespace(
+    /// Which namespace `pattern` names.
+    pub fn named_namespace(&self, pattern: &Pattern) -> NamespaceReport {
+        let (namespace, exact_project) = self.literal_project(pattern);
+        NamespaceReport {
+            namespace,
+            exact_project,
+        }
+    }
+
+    /// A sub `pattern` matches whose project is outside the namespace it names (any sub
+    /// it matches when it names none); `None` when there is none (policy variables widen
+    /// the pattern).
+    pub fn outside_example(
         &self,
         pattern: &Pattern,
         case: Case,
-    ) -> Result<NamespaceReport, AutomatonError> {
-        let (namespace, exact_project) = self.literal_project(pattern);
-        let matched = || {
-            self.0.all.intersection(&Dfa::from_expr(
-                &pattern.to_expr(case, VariableApprox::AnyString),
-            )?)
-        };
-        let outside = match &namespace {
+    ) -> Result<Option<String>, AutomatonError> {
+        let report = self.named_namespace(pattern);
+        if report.exact_project {
             // A pattern that spells out its whole project path matches that project only.
-            Some(_) if exact_project => None,
+            return Ok(None);
+        }
+        let matched = self.0.all.intersection(&Dfa::from_expr(
+            &pattern.to_expr(case, VariableApprox::AnyString),
+        )?)?;
+        let outside = match &report.namespace {
             Some(ns) => {
                 let inside = self.inside_namespace(ns, case)?;
-                Some(matched()?.difference(inside.automaton()?.as_ref())?)
+                matched.difference(inside.automaton()?.as_ref())?
             }
-            None => Some(matched()?),
+            None => matched,
         };
-        let outside_example = match outside {
-            Some(outside) => self.language(outside, true).example()?,
-            None => None,
-        };
-        Ok(NamespaceReport {
-            namespace,
-            exact_project,
-            outside_example,
-        })
+        self.language(outside, true).example()
     }
 
     /// Why `pattern` matches no GitLab sub, or `None` when it matches one (policy
@@ -1035,46 +1034,48 @@ mod tests {
     #[test]
     fn named_namespaces() {
         let g = grammar();
-        let report = |p: &str| {
-            g.named_namespace(&Pattern::like(p), Case::Sensitive)
+        let report = |p: &str| g.named_namespace(&Pattern::like(p));
+        let outside = |p: &str| {
+            g.outside_example(&Pattern::like(p), Case::Sensitive)
                 .unwrap()
         };
         let r = report("project_path:mygroup/*");
         assert_eq!(r.namespace.as_deref(), Some("mygroup"));
         assert!(!r.exact_project);
-        assert_eq!(r.outside_example, None);
+        assert_eq!(outside("project_path:mygroup/*"), None);
         let r = report("project_path:mygroup*");
         assert_eq!(r.namespace.as_deref(), Some("mygroup"));
         assert_eq!(
-            r.outside_example.as_deref(),
+            outside("project_path:mygroup*").as_deref(),
             Some("project_path:mygroupx/x:ref_type:branch:ref:main")
         );
         let r = report(MAIN);
         assert_eq!(r.namespace.as_deref(), Some("acme/infra"));
         assert!(r.exact_project);
-        assert_eq!(r.outside_example, None);
+        assert_eq!(outside(MAIN), None);
         let r = report("project_path:acme/infra:ref_type:*:ref:main");
         assert_eq!(r.namespace.as_deref(), Some("acme/infra"));
         assert!(r.exact_project);
         let r = report("project_path:acme/inf*");
         assert_eq!(r.namespace.as_deref(), Some("acme"));
-        assert_eq!(r.outside_example, None);
+        assert_eq!(outside("project_path:acme/inf*"), None);
         let r = report("project_path:*:ref_type:branch:ref:main");
         assert_eq!(r.namespace, None);
-        assert!(r.outside_example.is_some());
+        assert!(outside("project_path:*:ref_type:branch:ref:main").is_some());
         let r = report("*:ref_type:branch:ref:main");
         assert_eq!(r.namespace, None);
-        assert!(r.outside_example.is_some());
+        assert!(outside("*:ref_type:branch:ref:main").is_some());
         let r = report("*");
         assert_eq!(r.namespace, None);
-        let insensitive = g
-            .named_namespace(
-                &Pattern::equals("project_path:ACME/infra:ref_type:branch:ref:main"),
-                Case::Insensitive,
-            )
-            .unwrap();
+        let insensitive_pattern =
+            Pattern::equals("project_path:ACME/infra:ref_type:branch:ref:main");
+        let insensitive = g.named_namespace(&insensitive_pattern);
         assert_eq!(insensitive.namespace.as_deref(), Some("ACME/infra"));
-        assert_eq!(insensitive.outside_example, None);
+        assert_eq!(
+            g.outside_example(&insensitive_pattern, Case::Insensitive)
+                .unwrap(),
+            None
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use trustlint_parser::input::Document;
 
 use super::{analyze_grants, variable_syntax, GrantAnalysis, SubValue};
 use crate::analysis::automaton::AutomatonError;
-use crate::analysis::glob::{Case, VariableSyntax};
+use crate::analysis::glob::VariableSyntax;
 use crate::analysis::sub_claim::{parse_sub, Component};
 use crate::analysis::sub_questions::{SubLanguage, SubOperator};
 use crate::finding::Finding;
@@ -69,7 +69,7 @@ fn outside(
     };
     let grammar = reasoner.grammar();
     let pattern = value.pattern(syntax);
-    let report = grammar.named_namespace(&pattern, Case::Sensitive)?;
+    let report = grammar.named_namespace(&pattern);
     if report.exact_project {
         // A pattern spelling out its project path matches that project's subs only.
         return Ok(None);

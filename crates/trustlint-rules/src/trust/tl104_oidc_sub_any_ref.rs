@@ -5,7 +5,6 @@ use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
 use super::{analyze_grants, variable_syntax};
-use crate::analysis::glob::Case;
 use crate::analysis::sub_claim::RefType;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -55,8 +54,8 @@ impl Rule for OidcSubAnyRef {
             let one_project = culprit.is_some_and(|v| {
                 analysis.reasoner.as_ref().is_some_and(|r| {
                     r.grammar()
-                        .named_namespace(&v.pattern(variable_syntax(policy)), Case::Sensitive)
-                        .is_ok_and(|report| report.exact_project)
+                        .named_namespace(&v.pattern(variable_syntax(policy)))
+                        .exact_project
                 })
             });
             let whose = if one_project {
