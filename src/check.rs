@@ -308,12 +308,13 @@ fn write_report(args: &CheckArgs, report: &Report<'_>) -> Result<(), String> {
         quiet: args.quiet,
     };
     let result = match &args.output {
-        Some(path) => {
-            let mut buffer = Vec::new();
-            trustlint_report::write(report, format, style, &mut buffer)
-                .and_then(|()| fs::write(path, buffer))
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
+        Some(path) => fs::File::create(path)
+            .and_then(|file| {
+                let mut out = io::BufWriter::new(file);
+                trustlint_report::write(report, format, style, &mut out)?;
+                out.flush()
+            })
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => {
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
