@@ -37,9 +37,9 @@ deploy:
     assert!(problems.is_empty(), "{problems:?}");
     let deploy = pipeline.job("deploy").unwrap();
     let token = &deploy.id_tokens[0];
-    assert_eq!(token.name.value, "AWS_TOKEN");
+    assert_eq!(&*token.name.value, "AWS_TOKEN");
     let aud = &token.aud[0];
-    assert_eq!(aud.value, "https://sts.amazonaws.com");
+    assert_eq!(&*aud.value, "https://sts.amazonaws.com");
     assert_eq!(at(text, aud.span), "https://sts.amazonaws.com");
     let file = SourceFile::new(FileId(0), PathBuf::from(".gitlab-ci.yml"), text);
     assert_eq!(
@@ -56,7 +56,7 @@ deploy:
         }
         other => panic!("unexpected chain {other:?}"),
     }
-    assert_eq!(deploy.image.as_ref().unwrap().value, "amazon/aws-cli");
+    assert_eq!(&*deploy.image.as_ref().unwrap().value, "amazon/aws-cli");
 }
 
 #[test]
@@ -82,12 +82,12 @@ job:
         .map(|v| {
             (
                 v.name.value.as_str(),
-                v.value.as_ref().unwrap().value.as_str(),
+                v.value.as_ref().unwrap().value.as_ref(),
             )
         })
         .collect();
     assert_eq!(vars, [("A", "base"), ("B", "middle")]);
-    let tags: Vec<_> = job.tags.iter().map(|t| t.value.as_str()).collect();
+    let tags: Vec<_> = job.tags.iter().map(|t| t.value.as_ref()).collect();
     assert_eq!(tags, ["own"]);
     // `A` came through two `extends` levels.
     let a = &job.variables[0];
@@ -135,7 +135,7 @@ job:
 ";
     let (pipeline, problems) = load(text);
     let job = pipeline.job("job").unwrap();
-    let script: Vec<_> = job.script.iter().map(|s| s.value.as_str()).collect();
+    let script: Vec<_> = job.script.iter().map(|s| s.value.as_ref()).collect();
     assert_eq!(script, ["one", "two", "three", "four"]);
     assert!(matches!(
         job.script[0].via.as_slice(),
@@ -166,8 +166,8 @@ opted-out:
     let (pipeline, problems) = load(text);
     assert!(problems.is_empty(), "{problems:?}");
     let plain = pipeline.job("plain").unwrap();
-    assert_eq!(plain.image.as_ref().unwrap().value, "ruby:3");
-    assert_eq!(plain.id_tokens[0].aud[0].value, "https://default");
+    assert_eq!(&*plain.image.as_ref().unwrap().value, "ruby:3");
+    assert_eq!(&*plain.id_tokens[0].aud[0].value, "https://default");
     assert!(matches!(
         plain.id_tokens[0].via.first(),
         Some(Via::Default { .. })
@@ -314,7 +314,7 @@ fn reference_bombs_hit_the_expansion_budget() {
 /// (`file:line:column` for included files) and the chain that brought it.
 fn render(pipeline: &Pipeline, sources: &[SourceFile]) -> String {
     let mut out = String::new();
-    let stages: Vec<_> = pipeline.stages.iter().map(|s| s.value.as_str()).collect();
+    let stages: Vec<_> = pipeline.stages.iter().map(|s| s.value.as_ref()).collect();
     writeln!(out, "stages: {}", stages.join(", ")).unwrap();
     for job in &pipeline.jobs {
         writeln!(
@@ -349,7 +349,7 @@ fn render_value(out: &mut String, sources: &[SourceFile], label: &str, value: &V
             }
         }
         _ => {
-            let text = value.scalar_text().unwrap_or_else(|| "null".to_string());
+            let text = value.scalar_text().unwrap_or_else(|| "null".into());
             let text: String = text.chars().take(60).collect();
             writeln!(out, "{indent}{label}: {text:?} @{here}{chain}").unwrap();
         }

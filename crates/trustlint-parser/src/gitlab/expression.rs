@@ -313,7 +313,7 @@ pub fn parse(text: &str) -> Result<Condition, SyntaxError> {
 /// without escapes; otherwise every span is the whole scalar.
 pub fn parse_text(condition: &Text, written: Option<&str>) -> Result<Condition, SyntaxError> {
     let whole = condition.span;
-    let value = condition.value.as_str();
+    let value = condition.as_str();
     let locator = match written {
         Some(w) if w == value => Locator::exact(whole.file, whole.start as usize, whole),
         Some(w)
@@ -920,7 +920,7 @@ mod tests {
     #[test]
     fn maps_into_the_written_scalar() {
         let text = |value: &str, start: usize, len: usize| Text {
-            value: value.to_string(),
+            value: value.into(),
             span: Span::new(FileId(3), start, start + len),
             via: Default::default(),
         };

@@ -39,7 +39,7 @@ fn replace(val: &mut Val, value_of: &dyn Fn(&str) -> Option<Val>) {
                 // A value that is one interpolation takes the input's type (array, number…).
                 val.kind = whole.kind;
             } else if let Some(done) = substitute(text, value_of) {
-                *text = done;
+                *text = done.into();
             }
         }
         _ => {}

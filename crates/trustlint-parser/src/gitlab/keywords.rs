@@ -55,7 +55,7 @@ fn project_path(value: &Val) -> Option<String> {
 
 fn cache_key(value: &Val) -> Option<String> {
     let key = value.scalar_text()?;
-    let bad = key == "." || key == ".." || key.contains('/') || key.to_lowercase().contains("%2f");
+    let bad = &*key == "." || &*key == ".." || key.contains('/') || key.to_lowercase().contains("%2f");
     bad.then(|| format!("cache key `{key}` can't be `.`, `..` or contain `/`"))
 }
 

@@ -200,17 +200,17 @@ fn load_with_source(
 /// The effective stages: `.pre`, the listed ones, `.post`; GitLab's defaults when unset.
 fn stages(listed: Option<&Val>) -> Vec<Text> {
     let default = |name: &str, at: &Val| Text {
-        value: name.to_string(),
+        value: name.into(),
         span: at.span,
         via: ViaChain::default(),
     };
     match listed {
         Some(list) if list.as_seq().is_some() => {
             let mut stages = value::texts(list);
-            if !stages.iter().any(|s| s.value == ".pre") {
+            if !stages.iter().any(|s| s.as_str() == ".pre") {
                 stages.insert(0, default(".pre", list));
             }
-            if !stages.iter().any(|s| s.value == ".post") {
+            if !stages.iter().any(|s| s.as_str() == ".post") {
                 stages.push(default(".post", list));
             }
             stages
@@ -224,7 +224,7 @@ fn stages(listed: Option<&Val>) -> Vec<Text> {
 
 /// Stages, `needs` and `dependencies` that name nothing (only when every include was read).
 fn check_references(pipeline: &Pipeline, problems: &mut Vec<Problem>) {
-    let stage_names: Vec<&str> = pipeline.stages.iter().map(|s| s.value.as_str()).collect();
+    let stage_names: Vec<&str> = pipeline.stages.iter().map(Text::as_str).collect();
     let job_names: Vec<&str> = pipeline
         .jobs
         .iter()

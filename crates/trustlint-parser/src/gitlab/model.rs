@@ -193,7 +193,7 @@ pub fn job(name: Spanned<String>, config: Val) -> Job {
     let stage = text("stage")
         .or_else(|| text("type"))
         .unwrap_or_else(|| Text {
-            value: "test".to_string(),
+            value: "test".into(),
             span: name.span,
             via: ViaChain::default(),
         });

@@ -126,7 +126,7 @@ impl Extends<'_> {
         };
         let extends_span = extends.span;
         let parents: Vec<Spanned<String>> = match &extends.kind {
-            Kind::String(s) => vec![Spanned::new(s.clone(), extends.span)],
+            Kind::String(s) => vec![Spanned::new(s.to_string(), extends.span)],
             Kind::Seq(items) if items.iter().all(|i| i.as_str().is_some()) => items
                 .iter()
                 .map(|i| Spanned::new(i.as_str().unwrap_or_default().to_string(), i.span))

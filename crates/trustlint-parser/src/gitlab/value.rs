@@ -101,8 +101,9 @@ pub enum Kind {
     Null,
     Bool(bool),
     /// A number as written.
-    Number(String),
-    String(String),
+    Number(Arc<str>),
+    /// Text; shared (not copied) by every clone of the value and by its [`Text`]s.
+    String(Arc<str>),
     Seq(Vec<Val>),
     Map(Vec<Field>),
     /// An unresolved `!reference [job, key, …]`; the path items as written.
@@ -138,8 +139,8 @@ impl Val {
             ),
             Value::Null => Kind::Null,
             Value::Bool(b) => Kind::Bool(*b),
-            Value::Number(n) => Kind::Number(n.clone()),
-            Value::String(s) => Kind::String(s.clone()),
+            Value::Number(n) => Kind::Number(n.as_str().into()),
+            Value::String(s) => Kind::String(s.as_str().into()),
             Value::Seq(items) => Kind::Seq(items.iter().map(|i| Val::convert(i, &via)).collect()),
             Value::Map(entries) => {
                 let mut fields: Vec<Field> = Vec::with_capacity(entries.len());
@@ -210,10 +211,10 @@ impl Val {
 
     /// A scalar as the text GitLab sees (`true`, `12`, text); `None` for null, containers
     /// and references.
-    pub fn scalar_text(&self) -> Option<String> {
+    pub fn scalar_text(&self) -> Option<Arc<str>> {
         match &self.kind {
-            Kind::String(s) | Kind::Number(s) => Some(s.clone()),
-            Kind::Bool(b) => Some(b.to_string()),
+            Kind::String(s) | Kind::Number(s) => Some(Arc::clone(s)),
+            Kind::Bool(b) => Some(if *b { "true" } else { "false" }.into()),
             Kind::Null | Kind::Seq(_) | Kind::Map(_) | Kind::Reference(_) => None,
         }
     }
@@ -320,7 +321,8 @@ impl Val {
 /// A scalar of the model as text, with where it is written and how it arrived.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {
-    pub value: String,
+    /// The text, shared with the value it was read from.
+    pub value: Arc<str>,
     pub span: Span,
     pub via: ViaChain,
 }

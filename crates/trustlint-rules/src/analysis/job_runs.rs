@@ -538,7 +538,7 @@ impl<'a> Analysis<'a> {
         if written.is_some() {
             return self.rules(&job.rules, written, &job.variables, case);
         }
-        if job.when.as_ref().is_some_and(|w| w.value == "never") {
+        if job.when.as_ref().is_some_and(|w| w.value.as_ref() == "never") {
             return Vec::new();
         }
         let except = match &job.except {
@@ -590,7 +590,7 @@ impl<'a> Analysis<'a> {
                 self.exact = false;
                 truth.must = Dfa::nothing();
             }
-            let never = clause.when.as_ref().is_some_and(|w| w.value == "never");
+            let never = clause.when.as_ref().is_some_and(|w| w.value.as_ref() == "never");
             if !never {
                 let names = self.checked(truth.may.difference(&blocked));
                 if !names.is_empty() {
@@ -665,7 +665,7 @@ impl<'a> Analysis<'a> {
     fn ref_entry(&mut self, entry: &Text, case: &Case<'_>) -> Truth {
         let (name, project) = match entry.value.split_once('@') {
             Some((name, project)) => (name, Some(project)),
-            None => (entry.value.as_str(), None),
+            None => (entry.value.as_ref(), None),
         };
         let truth = if is_keyword(name) {
             self.keyword(name, case)
@@ -968,7 +968,7 @@ impl<'a> Analysis<'a> {
                         (!expands).then(|| value.value.clone())
                     });
                 match literal {
-                    Some(value) if !case.source.takes_variables() => Sym::Text(value),
+                    Some(value) if !case.source.takes_variables() => Sym::Text(value.to_string()),
                     _ => {
                         self.exact = false;
                         Sym::Unknown

@@ -475,7 +475,7 @@ mod tests {
             name: Spanned::new(name.to_owned(), at),
             via: Default::default(),
             value: Some(Text {
-                value: value.to_owned(),
+                value: value.into(),
                 span: at,
                 via: Default::default(),
             }),

@@ -394,7 +394,7 @@ mod tests {
         let source = "s: >\n  aws sts\n  --web-identity-token $T\n  --x $T\n";
         let file = sources.add(PathBuf::from("a.yml"), source);
         let text = Text {
-            value: "aws sts --web-identity-token $T --x $T\n".to_string(),
+            value: "aws sts --web-identity-token $T --x $T\n".into(),
             span: Span::new(file, 3, source.len()),
             via: Default::default(),
         };
