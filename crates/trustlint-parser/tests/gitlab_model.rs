@@ -81,7 +81,7 @@ job:
         .iter()
         .map(|v| {
             (
-                v.name.value.as_str(),
+                v.name.value.as_ref(),
                 v.value.as_ref().unwrap().value.as_ref(),
             )
         })
@@ -183,7 +183,7 @@ opted-out:
     let names: Vec<_> = opted
         .variables
         .iter()
-        .map(|v| v.name.value.as_str())
+        .map(|v| v.name.value.as_ref())
         .collect();
     assert_eq!(names, ["OTHER"]);
 }

@@ -102,7 +102,10 @@ impl Expander<'_> {
         let Kind::Map(mut fields) = config.kind else {
             return config;
         };
-        let Some(index) = fields.iter().position(|f| f.key.value == "include") else {
+        let Some(index) = fields
+            .iter()
+            .position(|f| f.key.value.as_ref() == "include")
+        else {
             return Val {
                 kind: Kind::Map(fields),
                 ..config

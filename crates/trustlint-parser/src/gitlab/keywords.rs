@@ -55,7 +55,8 @@ fn project_path(value: &Val) -> Option<String> {
 
 fn cache_key(value: &Val) -> Option<String> {
     let key = value.scalar_text()?;
-    let bad = &*key == "." || &*key == ".." || key.contains('/') || key.to_lowercase().contains("%2f");
+    let bad =
+        &*key == "." || &*key == ".." || key.contains('/') || key.to_lowercase().contains("%2f");
     bad.then(|| format!("cache key `{key}` can't be `.`, `..` or contain `/`"))
 }
 
@@ -686,7 +687,7 @@ pub fn check(value: &Val, shape: &Shape, path: &str, problems: &mut Vec<Problem>
         Shape::Map(keys) => match value.as_map() {
             Some(fields) => {
                 for field in fields {
-                    let name = field.key.value.as_str();
+                    let name = field.key.value.as_ref();
                     match keys.iter().find(|(key, _)| *key == name) {
                         Some((_, inner)) => {
                             check(&field.value, inner, &format!("{path}:{name}"), problems)

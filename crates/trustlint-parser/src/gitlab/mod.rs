@@ -228,7 +228,7 @@ fn check_references(pipeline: &Pipeline, problems: &mut Vec<Problem>) {
     let job_names: Vec<&str> = pipeline
         .jobs
         .iter()
-        .map(|j| j.name.value.as_str())
+        .map(|j| j.name.value.as_ref())
         .collect();
     for job in &pipeline.jobs {
         let stage = job.stage.as_str();

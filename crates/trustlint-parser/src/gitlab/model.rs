@@ -4,6 +4,8 @@
 //! value is a [`Text`] or [`Val`]: its span is where it is written, its `via` how it got
 //! to the job. Keywords without a typed field stay readable through [`Job::config`].
 
+use std::sync::Arc;
+
 use crate::gitlab::include::Include;
 use crate::gitlab::value::{texts, Kind, Text, Val, ViaChain};
 use crate::source::Span;
@@ -36,7 +38,7 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn job(&self, name: &str) -> Option<&Job> {
-        self.jobs.iter().find(|j| j.name.value == name)
+        self.jobs.iter().find(|j| j.name.value.as_ref() == name)
     }
 }
 
@@ -51,7 +53,7 @@ pub struct Workflow {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Job {
     /// The job name where it is written.
-    pub name: Spanned<String>,
+    pub name: Spanned<Arc<str>>,
     /// The whole effective configuration (a map).
     pub config: Val,
     /// The stage (`stage:`, else the deprecated `type:`, else `test` spanning the job name).
@@ -100,7 +102,7 @@ impl Job {
 /// variable `name`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdToken {
-    pub name: Spanned<String>,
+    pub name: Spanned<Arc<str>>,
     /// How the token definition reached the job.
     pub via: ViaChain,
     /// Each audience where it is written (`aud: x` or `aud: [x, y]`).
@@ -110,10 +112,10 @@ pub struct IdToken {
 /// A `secrets:` entry.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Secret {
-    pub name: Spanned<String>,
+    pub name: Spanned<Arc<str>>,
     pub via: ViaChain,
     /// `vault`, `gcp_secret_manager`, `azure_key_vault`, … (the first provider key).
-    pub provider: Option<Spanned<String>>,
+    pub provider: Option<Spanned<Arc<str>>>,
     /// The provider's configuration (`vault: path@engine` or its map).
     pub source: Option<Val>,
     /// `token: $ID_TOKEN` — the ID token used to authenticate.
@@ -124,7 +126,7 @@ pub struct Secret {
 /// A variable (`NAME: value` or `NAME: {value, description, expand, options}`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Variable {
-    pub name: Spanned<String>,
+    pub name: Spanned<Arc<str>>,
     pub via: ViaChain,
     pub value: Option<Text>,
     pub description: Option<Box<Text>>,
@@ -187,7 +189,7 @@ pub struct Trigger {
 }
 
 /// Builds the typed job from its effective configuration.
-pub fn job(name: Spanned<String>, config: Val) -> Job {
+pub fn job(name: Spanned<Arc<str>>, config: Val) -> Job {
     let text = |key: &str| config.get(key).and_then(Text::of);
     let list = |key: &str| config.get(key).map(texts).unwrap_or_default();
     let stage = text("stage")
@@ -265,7 +267,7 @@ fn secrets(value: &Val) -> Vec<Secret> {
                 .as_map()
                 .unwrap_or_default()
                 .iter()
-                .find(|f| PROVIDERS.contains(&f.key.value.as_str()));
+                .find(|f| PROVIDERS.contains(&f.key.value.as_ref()));
             Secret {
                 name: field.key.clone(),
                 via: field.value.via.clone(),

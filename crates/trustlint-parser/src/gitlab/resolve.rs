@@ -73,7 +73,7 @@ pub fn extends(
     // results replace them only once every job is resolved.
     let originals: HashMap<&str, &Val> = root
         .iter()
-        .map(|f| (f.key.value.as_str(), &f.value))
+        .map(|f| (f.key.value.as_ref(), &f.value))
         .collect();
     let mut resolver = Extends {
         originals: &originals,
@@ -253,12 +253,15 @@ pub fn references(
     };
     for field in root.iter_mut() {
         cx.replace(&mut field.value, 0);
-        if field.key.value == "stages" {
+        if field.key.value.as_ref() == "stages" {
             flatten(&mut field.value);
         }
         if let Kind::Map(fields) = &mut field.value.kind {
             flatten_in(fields);
-            if let Some(rules) = fields.iter_mut().find(|f| f.key.value == "workflow") {
+            if let Some(rules) = fields
+                .iter_mut()
+                .find(|f| f.key.value.as_ref() == "workflow")
+            {
                 if let Kind::Map(workflow) = &mut rules.value.kind {
                     flatten_in(workflow);
                 }
@@ -270,7 +273,7 @@ pub fn references(
 fn flatten_in(fields: &mut [Field]) {
     for field in fields
         .iter_mut()
-        .filter(|f| FLATTENED.contains(&f.key.value.as_str()))
+        .filter(|f| FLATTENED.contains(&f.key.value.as_ref()))
     {
         flatten(&mut field.value);
     }
@@ -361,7 +364,7 @@ impl References<'_> {
 
 fn lookup<'a>(root: &'a [Field], path: &[Spanned<String>]) -> Option<&'a Val> {
     let (first, rest) = path.split_first()?;
-    let mut current = &root.iter().find(|f| f.key.value == first.value)?.value;
+    let mut current = &root.iter().find(|f| *f.key.value == *first.value)?.value;
     for key in rest {
         current = current.get(&key.value)?;
     }
@@ -381,19 +384,19 @@ impl<'a> Inheritance<'a> {
     pub fn new(root: &'a [Field]) -> Self {
         let default = root
             .iter()
-            .find(|f| f.key.value == "default")
+            .find(|f| f.key.value.as_ref() == "default")
             .and_then(|f| f.value.as_map());
         let mut defaults: Vec<&Field> = default
             .map(|fields| {
                 fields
                     .iter()
-                    .filter(|f| DEFAULT_KEYWORDS.contains(&f.key.value.as_str()))
+                    .filter(|f| DEFAULT_KEYWORDS.contains(&f.key.value.as_ref()))
                     .collect()
             })
             .unwrap_or_default();
         for field in root
             .iter()
-            .filter(|f| LEGACY_GLOBAL_DEFAULTS.contains(&f.key.value.as_str()))
+            .filter(|f| LEGACY_GLOBAL_DEFAULTS.contains(&f.key.value.as_ref()))
         {
             if !defaults.iter().any(|d| d.key.value == field.key.value) {
                 defaults.push(field);
@@ -401,7 +404,7 @@ impl<'a> Inheritance<'a> {
         }
         Inheritance {
             defaults,
-            variables: root.iter().find(|f| f.key.value == "variables"),
+            variables: root.iter().find(|f| f.key.value.as_ref() == "variables"),
         }
     }
 
@@ -419,7 +422,7 @@ impl<'a> Inheritance<'a> {
             };
         let mut extra = Vec::new();
         for default in &self.defaults {
-            let keyword = default.key.value.as_str();
+            let keyword = default.key.value.as_ref();
             if job.get(keyword).is_none()
                 && allowed("default", keyword)
                 && budget.charge(&default.value)
@@ -469,14 +472,17 @@ fn set_variables(job: &mut Val, globals: Val) {
     let Kind::Map(fields) = &mut job.kind else {
         return;
     };
-    match fields.iter_mut().find(|f| f.key.value == "variables") {
+    match fields
+        .iter_mut()
+        .find(|f| f.key.value.as_ref() == "variables")
+    {
         Some(own) if own.value.as_map().is_some() => {
             let mine = std::mem::replace(&mut own.value, Val::null(globals.span));
             own.value = globals.deep_merge(mine);
         }
         Some(_) => {}
         None => fields.push(Field {
-            key: Spanned::new("variables".to_string(), globals.span),
+            key: Spanned::new("variables".into(), globals.span),
             value: globals,
         }),
     }

@@ -113,7 +113,8 @@ pub enum Kind {
 /// One `key: value` entry of a resolved map.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Field {
-    pub key: Spanned<String>,
+    /// The key; shared by the field's clones.
+    pub key: Spanned<Arc<str>>,
     pub value: Val,
 }
 
@@ -144,11 +145,11 @@ impl Val {
             Value::Seq(items) => Kind::Seq(items.iter().map(|i| Val::convert(i, &via)).collect()),
             Value::Map(entries) => {
                 let mut fields: Vec<Field> = Vec::with_capacity(entries.len());
-                let mut index: HashMap<String, usize> = HashMap::with_capacity(entries.len());
+                let mut index: HashMap<Arc<str>, usize> = HashMap::with_capacity(entries.len());
                 for entry in entries {
                     let field = Field {
                         key: Spanned::new(
-                            entry.key.scalar_text().unwrap_or_default(),
+                            entry.key.scalar_text().unwrap_or_default().into(),
                             entry.key.span,
                         ),
                         value: Val::convert(&entry.value, &via),
@@ -206,7 +207,7 @@ impl Val {
 
     /// The entry of `key` in a map.
     pub fn field(&self, key: &str) -> Option<&Field> {
-        self.as_map()?.iter().find(|f| f.key.value == key)
+        self.as_map()?.iter().find(|f| f.key.value.as_ref() == key)
     }
 
     /// A scalar as the text GitLab sees (`true`, `12`, text); `None` for null, containers

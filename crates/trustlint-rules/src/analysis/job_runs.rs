@@ -538,7 +538,11 @@ impl<'a> Analysis<'a> {
         if written.is_some() {
             return self.rules(&job.rules, written, &job.variables, case);
         }
-        if job.when.as_ref().is_some_and(|w| w.value.as_ref() == "never") {
+        if job
+            .when
+            .as_ref()
+            .is_some_and(|w| w.value.as_ref() == "never")
+        {
             return Vec::new();
         }
         let except = match &job.except {
@@ -590,7 +594,10 @@ impl<'a> Analysis<'a> {
                 self.exact = false;
                 truth.must = Dfa::nothing();
             }
-            let never = clause.when.as_ref().is_some_and(|w| w.value.as_ref() == "never");
+            let never = clause
+                .when
+                .as_ref()
+                .is_some_and(|w| w.value.as_ref() == "never");
             if !never {
                 let names = self.checked(truth.may.difference(&blocked));
                 if !names.is_empty() {
@@ -961,7 +968,7 @@ impl<'a> Analysis<'a> {
             _ => {
                 let literal = variables
                     .iter()
-                    .find(|v| v.name.value == name)
+                    .find(|v| v.name.value.as_ref() == name)
                     .and_then(|v| {
                         let value = v.value.as_ref()?;
                         let expands = v.expand != Some(false) && value.value.contains('$');

@@ -293,7 +293,7 @@ pub fn expand(value: &str, at: Span, variables: &[Variable], depth: usize) -> (S
 }
 
 fn variable<'a>(variables: &'a [Variable], name: &str) -> Option<&'a Variable> {
-    variables.iter().find(|v| v.name.value == name)
+    variables.iter().find(|v| v.name.value.as_ref() == name)
 }
 
 /// The ID token the job presents with `role_ref`: the one it passes through a cloud
@@ -331,7 +331,7 @@ fn presented_token<'j>(
         Some(token_use) => (
             job.id_tokens
                 .iter()
-                .find(|t| t.name.value == token_use.name),
+                .find(|t| *t.name.value == *token_use.name),
             Some(token_use.span),
         ),
         None => match job.id_tokens.as_slice() {
@@ -472,7 +472,7 @@ mod tests {
         use trustlint_parser::spanned::Spanned;
         let at = Span::default();
         let variable = |name: &str, value: &str| Variable {
-            name: Spanned::new(name.to_owned(), at),
+            name: Spanned::new(name.into(), at),
             via: Default::default(),
             value: Some(Text {
                 value: value.into(),

@@ -21,6 +21,8 @@ pub use tl404_issuer_mismatch::IssuerMismatch;
 pub use tl405_unknown_role::UnknownRole;
 pub use tl406_overprivileged_ci_role::OverprivilegedCiRole;
 
+use std::sync::Arc;
+
 use trustlint_parser::iam::{Condition, Effect, PolicyDocument};
 use trustlint_parser::Span;
 
@@ -83,10 +85,10 @@ pub fn role_label(link: &Link<'_>) -> String {
 /// its message built by `message` from the job names (in order, each once), its related
 /// spans the union of theirs.
 pub fn merge_jobs(
-    found: Vec<(String, Finding)>,
-    message: impl Fn(&[String], &Finding) -> String,
+    found: Vec<(Arc<str>, Finding)>,
+    message: impl Fn(&[Arc<str>], &Finding) -> String,
 ) -> Vec<Finding> {
-    let mut groups: Vec<(Vec<String>, Finding)> = Vec::new();
+    let mut groups: Vec<(Vec<Arc<str>>, Finding)> = Vec::new();
     for (job, finding) in found {
         match groups.iter_mut().find(|(_, f)| same_place(f, &finding)) {
             Some((jobs, merged)) => {
@@ -116,7 +118,7 @@ fn same_place(a: &Finding, b: &Finding) -> bool {
 }
 
 /// "job `a`" or "jobs `a` and `b`" / "jobs `a`, `b` and `c`".
-pub fn jobs_phrase(jobs: &[String]) -> String {
+pub fn jobs_phrase(jobs: &[Arc<str>]) -> String {
     let quoted: Vec<String> = jobs.iter().map(|j| format!("`{j}`")).collect();
     match quoted.as_slice() {
         [] => "no job".to_owned(),

@@ -4,6 +4,8 @@
 //! known exactly (project configured, rules evaluated without widening, every include
 //! read); the help gives the exact `StringEquals` list the jobs need when it is finite.
 
+use std::sync::Arc;
+
 use trustlint_parser::input::Content;
 use trustlint_parser::Span;
 
@@ -89,7 +91,7 @@ fn broader(
     let unused = of_project.difference(&used).ok()?;
     let example = unused.example().ok()??;
     let link = group.first()?;
-    let mut jobs: Vec<String> = Vec::new();
+    let mut jobs: Vec<Arc<str>> = Vec::new();
     for link in group {
         if !jobs.contains(&link.job.name.value) {
             jobs.push(link.job.name.value.clone());

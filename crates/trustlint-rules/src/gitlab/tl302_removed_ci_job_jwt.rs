@@ -92,7 +92,7 @@ fn finding(rule: &'static RuleMeta, span: Span, used: &Use<'_>, issuer: &str) ->
 /// single one: then replacing the removed variable by it is mechanical.
 fn sole_id_token<'j>(jobs: &[&'j Job]) -> Option<&'j str> {
     let mut names = jobs.iter().map(|job| match job.id_tokens.as_slice() {
-        [only] => Some(only.name.value.as_str()),
+        [only] => Some(only.name.value.as_ref()),
         _ => None,
     });
     let first = names.next()??;

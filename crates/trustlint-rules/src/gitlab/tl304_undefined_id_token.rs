@@ -49,7 +49,7 @@ impl Rule for UndefinedIdToken {
                     || names.contains(&name)
                     || defines(job, name)
                     || name.starts_with("CI_JOB_JWT")
-                    || job.variables.iter().any(|v| v.name.value == name)
+                    || job.variables.iter().any(|v| v.name.value.as_ref() == name)
                     || names_a_path(name)
                     || (token_use.channel == TokenChannel::WebIdentityTokenFile
                         && !token_like(name))
@@ -137,10 +137,10 @@ impl UndefinedIdToken {
             let Some(provider) = &secret.provider else {
                 continue;
             };
-            if secret.token.is_some() || !TOKEN_PROVIDERS.contains(&provider.value.as_str()) {
+            if secret.token.is_some() || !TOKEN_PROVIDERS.contains(&provider.value.as_ref()) {
                 continue;
             }
-            let aud = if provider.value == "aws_secrets_manager" {
+            let aud = if provider.value.as_ref() == "aws_secrets_manager" {
                 cx.settings
                     .audiences
                     .first()
@@ -212,7 +212,7 @@ fn consequence(channel: &TokenChannel) -> &'static str {
 fn add_id_token(job: &Job, name: &str, aud: &str, sources: &SourceMap) -> Option<Fix> {
     let own = |via: &[Via]| via.iter().all(|step| matches!(step, Via::Include { .. }));
     let fields = job.config.as_map()?;
-    let (anchor, text) = match fields.iter().find(|f| f.key.value == "id_tokens") {
+    let (anchor, text) = match fields.iter().find(|f| f.key.value.as_ref() == "id_tokens") {
         Some(field) if own(&field.value.via) => {
             let Kind::Map(tokens) = &field.value.kind else {
                 return None;

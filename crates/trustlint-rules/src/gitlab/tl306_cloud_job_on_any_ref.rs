@@ -127,7 +127,7 @@ fn assumes_cloud_role(job: &Job) -> bool {
             || (text.contains("arn:aws") && text.contains(":iam::") && text.contains(":role/"))
     };
     let role_variable = job.variables.iter().any(|v| {
-        matches!(v.name.value.as_str(), "AWS_ROLE_ARN" | "ROLE_ARN")
+        matches!(v.name.value.as_ref(), "AWS_ROLE_ARN" | "ROLE_ARN")
             || v.value
                 .as_ref()
                 .is_some_and(|value| names_role(&value.value))

@@ -121,7 +121,7 @@ pub fn token_uses_in(job: &Job, sources: &SourceMap) -> Vec<TokenUse> {
         let provider = secret
             .provider
             .as_ref()
-            .map_or("", |p| p.value.as_str())
+            .map_or("", |p| p.value.as_ref())
             .to_string();
         let channel = TokenChannel::Secrets { provider };
         match (&secret.token, job.id_tokens.as_slice()) {
@@ -140,7 +140,7 @@ pub fn token_uses_in(job: &Job, sources: &SourceMap) -> Vec<TokenUse> {
 
 /// Whether the job requests an ID token named `name`.
 pub(crate) fn defines(job: &Job, name: &str) -> bool {
-    job.id_tokens.iter().any(|t| t.name.value == name)
+    job.id_tokens.iter().any(|t| t.name.value.as_ref() == name)
 }
 
 /// The script lines of a job: `before_script`, `script`, `after_script`.
@@ -257,7 +257,7 @@ impl<'a> ScriptFlow<'a> {
             let Some(value) = &variable.value else {
                 continue;
             };
-            let key = variable.name.value.as_str();
+            let key = variable.name.value.as_ref();
             flow.consumers
                 .extend(consumed_paths(&format!("{key}={}", value.value)));
             if let [reference] = shell::references(&value.value).as_slice() {

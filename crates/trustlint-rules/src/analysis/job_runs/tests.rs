@@ -329,7 +329,10 @@ fn first_match(
                 .evaluate(&variable, &regex_matches)
         });
         if holds {
-            return rule.when.as_ref().is_none_or(|w| w.value.as_ref() != "never");
+            return rule
+                .when
+                .as_ref()
+                .is_none_or(|w| w.value.as_ref() != "never");
         }
     }
     false
