@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::gitlab::include::Include;
-use crate::gitlab::value::{texts, Kind, Text, Val, ViaChain};
+use crate::gitlab::value::{exact, texts, Kind, Text, Val, ViaChain};
 use crate::source::Span;
 use crate::spanned::Spanned;
 
@@ -224,10 +224,11 @@ pub fn job(name: Spanned<Arc<str>>, config: Val) -> Job {
             .get("services")
             .and_then(Val::as_seq)
             .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|s| Text::of(s).or_else(|| s.get("name").and_then(Text::of)))
-                    .collect()
+                exact(
+                    items
+                        .iter()
+                        .filter_map(|s| Text::of(s).or_else(|| s.get("name").and_then(Text::of))),
+                )
             })
             .unwrap_or_default(),
         name,
@@ -307,22 +308,21 @@ pub fn variables(value: &Val) -> Vec<Variable> {
 
 /// The clauses of a `rules:` list.
 pub fn rules(value: &Val) -> Vec<RuleClause> {
-    value
+    let maps = value
         .as_seq()
         .unwrap_or_default()
         .iter()
-        .filter(|rule| rule.as_map().is_some())
-        .map(|rule| RuleClause {
-            span: rule.span,
-            via: rule.via.clone(),
-            condition: rule.get("if").and_then(Text::of),
-            changes: rule.get("changes").cloned().map(Box::new),
-            exists: rule.get("exists").cloned().map(Box::new),
-            when: rule.get("when").and_then(Text::of),
-            allow_failure: rule.get("allow_failure").cloned().map(Box::new),
-            variables: rule.get("variables").map(variables).unwrap_or_default(),
-        })
-        .collect()
+        .filter(|rule| rule.as_map().is_some());
+    exact(maps.map(|rule| RuleClause {
+        span: rule.span,
+        via: rule.via.clone(),
+        condition: rule.get("if").and_then(Text::of),
+        changes: rule.get("changes").cloned().map(Box::new),
+        exists: rule.get("exists").cloned().map(Box::new),
+        when: rule.get("when").and_then(Text::of),
+        allow_failure: rule.get("allow_failure").cloned().map(Box::new),
+        variables: rule.get("variables").map(variables).unwrap_or_default(),
+    }))
 }
 
 fn filter(value: &Val) -> Filter {
@@ -351,23 +351,24 @@ fn environment(value: &Val) -> Environment {
 }
 
 fn needs(value: &Val) -> Vec<Need> {
-    value
-        .as_seq()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|need| match Text::of(need) {
-            Some(job) => Some(Need {
-                job,
-                optional: false,
-                external: false,
+    exact(
+        value
+            .as_seq()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|need| match Text::of(need) {
+                Some(job) => Some(Need {
+                    job,
+                    optional: false,
+                    external: false,
+                }),
+                None => Some(Need {
+                    job: need.get("job").and_then(Text::of)?,
+                    optional: need.get("optional").and_then(Val::as_bool).unwrap_or(false),
+                    external: need.get("project").is_some() || need.get("pipeline").is_some(),
+                }),
             }),
-            None => Some(Need {
-                job: need.get("job").and_then(Text::of)?,
-                optional: need.get("optional").and_then(Val::as_bool).unwrap_or(false),
-                external: need.get("project").is_some() || need.get("pipeline").is_some(),
-            }),
-        })
-        .collect()
+    )
 }
 
 fn trigger(value: &Val) -> Trigger {

@@ -282,6 +282,9 @@ fn flatten_in(fields: &mut [Field]) {
 /// Flattens nested lists in a list (GitLab: `script`, `rules`, `stages`, …).
 fn flatten(value: &mut Val) {
     if let Kind::Seq(items) = &mut value.kind {
+        if !items.iter().any(|item| matches!(item.kind, Kind::Seq(_))) {
+            return;
+        }
         let mut flat = Vec::with_capacity(items.len());
         flatten_into(std::mem::take(items), &mut flat);
         *items = flat;

@@ -374,7 +374,15 @@ impl Text {
 /// The texts of a scalar or of a list of scalars (non-scalars skipped).
 pub fn texts(val: &Val) -> Vec<Text> {
     match &val.kind {
-        Kind::Seq(items) => items.iter().filter_map(Text::of).collect(),
+        Kind::Seq(items) => exact(items.iter().filter_map(Text::of)),
         _ => Text::of(val).into_iter().collect(),
     }
+}
+
+/// Collects `items` without spare capacity: a pipeline's model holds thousands of short
+/// lists, and a filtered collect reserves room for four items or more.
+pub(crate) fn exact<T>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut list: Vec<T> = items.collect();
+    list.shrink_to_fit();
+    list
 }
