@@ -57,13 +57,14 @@ pub struct LineCol {
 }
 
 /// One loaded file: its display path (as given, relative to the current folder when
-/// possible), its text and the byte offset of every line start.
-#[derive(Debug)]
+/// possible), its text and the byte offset of every line start. A clone shares the text
+/// and the line starts.
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     pub id: FileId,
     pub path: PathBuf,
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    line_starts: Arc<[u32]>,
 }
 
 impl SourceFile {

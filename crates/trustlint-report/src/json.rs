@@ -15,7 +15,23 @@ struct JsonReport<'a> {
     version: u32,
     tool: Tool,
     summary: Summary,
-    diagnostics: Vec<Diagnostic<'a>>,
+    diagnostics: Diagnostics<'a>,
+}
+
+/// The findings, each turned into a [`Diagnostic`] while it is written (a report of many
+/// findings is never held twice).
+struct Diagnostics<'a>(&'a Report<'a>);
+
+impl Serialize for Diagnostics<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        serializer.collect_seq(
+            report
+                .findings
+                .iter()
+                .map(|finding| diagnostic(report.sources, finding)),
+        )
+    }
 }
 
 #[derive(Serialize)]
@@ -149,11 +165,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
         },
-        diagnostics: report
-            .findings
-            .iter()
-            .map(|finding| diagnostic(report.sources, finding))
-            .collect(),
+        diagnostics: Diagnostics(report),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)

@@ -30,22 +30,22 @@ impl<'a> MaskedSources<'a> {
         }
         let mut masked = SourceMap::new();
         for file in sources.files() {
-            let text = match secrets.get(file.path.as_path()) {
-                Some(spans) => mask_text(&file.text, spans).into(),
-                None => file.text.clone(),
+            match secrets.get(file.path.as_path()) {
+                Some(spans) => masked.add(file.path.clone(), mask_text(&file.text, spans)),
+                None => masked.push(file.clone()),
             };
-            masked.add(file.path.clone(), text);
         }
         MaskedSources::Masked(masked)
     }
 
-    /// The sources as an owned map (the masked copy, or a copy sharing the originals' text).
+    /// The sources as an owned map (the masked copy, or a copy sharing the originals' text
+    /// and line starts).
     pub(crate) fn into_owned(self) -> SourceMap {
         match self {
             MaskedSources::Original(sources) => {
                 let mut copy = SourceMap::new();
                 for file in sources.files() {
-                    copy.add(file.path.clone(), file.text.clone());
+                    copy.push(file.clone());
                 }
                 copy
             }
