@@ -267,7 +267,7 @@ impl Expander<'_> {
             let expanded = self.expand_file(config, chain);
             chain.pop();
             let step = Via::Include {
-                path: relative.clone(),
+                path: relative.as_str().into(),
                 at: entry.span,
             };
             out.push((relative, expanded.through(&step)));

@@ -145,7 +145,7 @@ impl Extends<'_> {
             };
             levels = levels.max(below + 1);
             let step = Via::Extends {
-                job: parent.value.clone(),
+                job: parent.value.as_str().into(),
                 at: extends_span,
             };
             let value = value.through(&step);

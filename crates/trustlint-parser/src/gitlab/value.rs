@@ -20,9 +20,9 @@ pub enum Via {
     /// A YAML alias (`*name`) or `<<:` merge key at `at`.
     Alias { at: Span },
     /// The file `path` was included by the `include:` entry at `at`.
-    Include { path: String, at: Span },
+    Include { path: Arc<str>, at: Span },
     /// Inherited from job `job` through the `extends:` value at `at`.
-    Extends { job: String, at: Span },
+    Extends { job: Arc<str>, at: Span },
     /// Copied by the `!reference` tag at `at`.
     Reference { at: Span },
     /// Inherited from the `default:` section (or a legacy global keyword) at `at`.
@@ -60,13 +60,12 @@ impl ViaChain {
         ViaChain::new(steps)
     }
 
-    /// Is this the very same chain (not merely equal steps)?
-    fn is(&self, other: &ViaChain) -> bool {
-        match (&self.0, &other.0) {
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-            (None, None) => true,
-            _ => false,
-        }
+    /// Where the steps are held: the same for the same chain (not merely equal steps)
+    /// while it lives; 0 for the empty chain.
+    fn address(&self) -> usize {
+        self.0
+            .as_ref()
+            .map_or(0, |steps| Arc::as_ptr(steps).cast::<Via>() as usize)
     }
 }
 
@@ -257,24 +256,21 @@ impl Val {
     /// The same value reached one step further away: `step` goes in front of every chain
     /// in the tree.
     pub fn through(mut self, step: &Via) -> Val {
-        self.prepend(step, &mut None);
+        self.prepend(step, &mut HashMap::new());
         self
     }
 
-    /// Puts `step` in front of every chain of the tree; `last` is the latest chain
-    /// replaced and its replacement, reused while the values share their chain.
-    fn prepend(&mut self, step: &Via, last: &mut Option<(ViaChain, ViaChain)>) {
-        self.via = match last {
-            Some((old, new)) if old.is(&self.via) => new.clone(),
-            _ => {
-                let new = self.via.prepended(step);
-                *last = Some((std::mem::take(&mut self.via), new.clone()));
-                new
-            }
-        };
+    /// Puts `step` in front of every chain of the tree. `done` maps each chain replaced
+    /// so far (by [`ViaChain::address`]) to itself and its replacement: values that
+    /// shared a chain share its replacement.
+    fn prepend(&mut self, step: &Via, done: &mut HashMap<usize, (ViaChain, ViaChain)>) {
+        let (_, new) = done
+            .entry(self.via.address())
+            .or_insert_with(|| (self.via.clone(), self.via.prepended(step)));
+        self.via = new.clone();
         match &mut self.kind {
-            Kind::Seq(items) => items.iter_mut().for_each(|item| item.prepend(step, last)),
-            Kind::Map(fields) => fields.iter_mut().for_each(|f| f.value.prepend(step, last)),
+            Kind::Seq(items) => items.iter_mut().for_each(|item| item.prepend(step, done)),
+            Kind::Map(fields) => fields.iter_mut().for_each(|f| f.value.prepend(step, done)),
             Kind::Null | Kind::Bool(_) | Kind::Number(_) | Kind::String(_) | Kind::Reference(_) => {
             }
         }
