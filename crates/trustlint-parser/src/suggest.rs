@@ -24,11 +24,22 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         };
         // The distance is at least the difference in length: most candidates of a long
         // list (the 20 000 actions of the catalog) are ruled out without computing it.
-        let candidate_length = candidate.chars().flat_map(char::to_lowercase).count();
+        // ASCII text (every AWS name) is lower-cased a byte at a time.
+        let ascii = candidate.is_ascii();
+        let candidate_length = if ascii {
+            candidate.len()
+        } else {
+            candidate.chars().flat_map(char::to_lowercase).count()
+        };
         if candidate_length.abs_diff(length) > limit {
             continue;
         }
         let distance = match &bits {
+            Some(bits) if ascii => bits.distance(
+                candidate
+                    .bytes()
+                    .map(|byte| char::from(byte.to_ascii_lowercase())),
+            ),
             Some(bits) => bits.distance(candidate.chars().flat_map(char::to_lowercase)),
             None => {
                 candidate_lower.clear();
