@@ -375,16 +375,19 @@ fn lookup<'a>(root: &'a [Field], path: &[Spanned<String>]) -> Option<&'a Val> {
 }
 
 /// What a job inherits: the `default:` keywords (and legacy global ones) it doesn't set,
-/// and the global variables it doesn't override, as `inherit:` allows.
+/// and the global variables it doesn't override, as `inherit:` allows. Each inherited
+/// value is marked ([`Via::Default`], [`Via::Global`]) once: every job gets a clone that
+/// shares its chains and text.
 #[derive(Debug, Default)]
-pub struct Inheritance<'a> {
-    /// Each inheritable keyword with its value and the span of its key.
-    pub defaults: Vec<&'a Field>,
-    pub variables: Option<&'a Field>,
+pub struct Inheritance {
+    /// Each inheritable keyword with its value.
+    defaults: Vec<Field>,
+    /// The global `variables:` map.
+    variables: Option<Val>,
 }
 
-impl<'a> Inheritance<'a> {
-    pub fn new(root: &'a [Field]) -> Self {
+impl Inheritance {
+    pub fn new(root: &[Field]) -> Self {
         let default = root
             .iter()
             .find(|f| f.key.value.as_ref() == "default")
@@ -405,9 +408,30 @@ impl<'a> Inheritance<'a> {
                 defaults.push(field);
             }
         }
+        let defaults = defaults
+            .into_iter()
+            .map(|default| Field {
+                key: default.key.clone(),
+                value: default.value.clone().through(&Via::Default {
+                    at: default.key.span,
+                }),
+            })
+            .collect();
+        let variables = root
+            .iter()
+            .find(|f| f.key.value.as_ref() == "variables")
+            .filter(|globals| globals.value.as_map().is_some())
+            .map(|globals| {
+                let step = Via::Global {
+                    at: globals.key.span,
+                };
+                let mut variables = globals.value.clone().through(&step);
+                variables.via = ViaChain::new(vec![step]);
+                variables
+            });
         Inheritance {
             defaults,
-            variables: root.iter().find(|f| f.key.value.as_ref() == "variables"),
+            variables,
         }
     }
 
@@ -430,34 +454,22 @@ impl<'a> Inheritance<'a> {
                 && allowed("default", keyword)
                 && budget.charge(&default.value)
             {
-                extra.push(Field {
-                    key: default.key.clone(),
-                    value: default.value.clone().through(&Via::Default {
-                        at: default.key.span,
-                    }),
-                });
+                extra.push(default.clone());
             }
         }
         let mut job = job;
-        if let Some(globals) = self.variables.filter(|g| g.value.as_map().is_some()) {
-            let step = Via::Global {
-                at: globals.key.span,
-            };
+        if let Some(globals) = &self.variables {
             let inherited: Vec<Field> = globals
-                .value
                 .as_map()
                 .unwrap_or_default()
                 .iter()
                 .filter(|v| allowed("variables", &v.key.value) && budget.charge(&v.value))
-                .map(|v| Field {
-                    key: v.key.clone(),
-                    value: v.value.clone().through(&step),
-                })
+                .cloned()
                 .collect();
             if !inherited.is_empty() {
                 let base = Val {
-                    span: globals.value.span,
-                    via: ViaChain::new(vec![step]),
+                    span: globals.span,
+                    via: globals.via.clone(),
                     kind: Kind::Map(inherited),
                 };
                 set_variables(&mut job, base);
