@@ -37,14 +37,44 @@ pub fn run(rules: &[&dyn Rule], cx: &Context<'_>) -> Vec<Finding> {
             out
         })
         .collect();
-    findings.par_extend(rules.par_iter().flat_map_iter(|rule| {
-        let mut out = Vec::new();
-        rule.check_workspace(cx, &mut out);
-        out
-    }));
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let across: Vec<Finding> = rules
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let mut out = Vec::new();
+            rule.check_workspace(cx, &mut out);
+            out
+        })
+        .collect();
+    findings.reserve_exact(across.len());
+    findings.extend(across);
+    sort(&mut findings);
     findings.dedup();
     once_per_place(findings, cx)
+}
+
+/// Sorts findings by [`Finding::sort_key`], keeping the order of equal ones. The indices
+/// are sorted and the findings then moved into place along the cycles of that
+/// permutation: a run with many findings never holds a second copy of them.
+fn sort(findings: &mut [Finding]) {
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| {
+        let key = |i: usize| findings.get(i).map(Finding::sort_key);
+        key(a).cmp(&key(b))
+    });
+    // Position `i` takes the finding at `order[i]`; a visited position points to itself.
+    for start in 0..order.len() {
+        let mut current = start;
+        while let Some(next) = order
+            .get_mut(current)
+            .map(|from| std::mem::replace(from, current))
+        {
+            if next == start || next == current {
+                break;
+            }
+            findings.swap(current, next);
+            current = next;
+        }
+    }
 }
 
 /// Keeps one finding per (rule, file path, range, message): a file that is both checked
@@ -84,4 +114,32 @@ fn once_per_place(findings: Vec<Finding>, cx: &Context<'_>) -> Vec<Finding> {
             seen.insert(place)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use trustlint_parser::Span;
+
+    use super::*;
+    use crate::meta;
+
+    #[test]
+    fn sort_orders_by_key_and_keeps_equal_findings_in_order() {
+        // 300 findings at 7 offsets in a scrambled order; equal keys differ by help only.
+        let findings: Vec<Finding> = (0..300u32)
+            .map(|i| {
+                let at = (i * 37) % 7;
+                Finding::new(&meta::TL101, Span::new(FileId(0), at as usize, 9), "m")
+                    .with_help(format!("{i}"))
+            })
+            .collect();
+        let mut sorted = findings.clone();
+        sort(&mut sorted);
+        let mut expected = findings;
+        expected.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        assert_eq!(sorted, expected);
+        assert!(sorted
+            .windows(2)
+            .all(|w| w[0].primary.start <= w[1].primary.start));
+    }
 }
