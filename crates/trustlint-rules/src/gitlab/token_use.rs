@@ -242,17 +242,25 @@ impl<'a> ScriptFlow<'a> {
             writes: Vec::new(),
             channels: Vec::new(),
             aliases: HashMap::new(),
-            consumers: vec![
-                (
-                    "$AWS_WEB_IDENTITY_TOKEN_FILE".to_string(),
-                    TokenChannel::WebIdentityTokenFile,
-                ),
-                (
-                    "$AZURE_FEDERATED_TOKEN_FILE".to_string(),
-                    TokenChannel::AzureLogin,
-                ),
-            ],
+            consumers: Vec::new(),
         };
+        // Every reference is written with `$`: scripts and variables without one pass
+        // no variable anywhere (the files channels read matter only for written ones).
+        let mut texts =
+            script_lines(job).chain(job.variables.iter().filter_map(|v| v.value.as_ref()));
+        if !texts.any(|text| text.value.contains('$')) {
+            return flow;
+        }
+        flow.consumers = vec![
+            (
+                "$AWS_WEB_IDENTITY_TOKEN_FILE".to_string(),
+                TokenChannel::WebIdentityTokenFile,
+            ),
+            (
+                "$AZURE_FEDERATED_TOKEN_FILE".to_string(),
+                TokenChannel::AzureLogin,
+            ),
+        ];
         for variable in &job.variables {
             let Some(value) = &variable.value else {
                 continue;
