@@ -48,7 +48,8 @@ pub fn run(rules: &[&dyn Rule], cx: &Context<'_>) -> Vec<Finding> {
     findings.reserve_exact(across.len());
     findings.extend(across);
     sort(&mut findings);
-    findings.dedup();
+    // One finding per place (rule, file, range, message): sorted, they are neighbours.
+    findings.dedup_by(|later, earlier| later.sort_key() == earlier.sort_key());
     once_per_place(findings, cx)
 }
 
@@ -80,7 +81,8 @@ fn sort(findings: &mut [Finding]) {
 /// Keeps one finding per (rule, file path, range, message): a file that is both checked
 /// on its own and read through another file's `include:` is loaded twice, under two
 /// file ids, and its findings must not be reported twice. Only the findings in files
-/// whose path is loaded more than once are compared.
+/// whose path is loaded more than once are compared (within one file id the caller has
+/// kept one per place already).
 fn once_per_place(findings: Vec<Finding>, cx: &Context<'_>) -> Vec<Finding> {
     let files = cx.workspace.sources.files();
     // Each file loaded under another file's path, and every file of such a path, mapped
