@@ -10,7 +10,7 @@ use trustlint_rules::Severity;
 
 use crate::fingerprint::fingerprints;
 use crate::location::Location;
-use crate::Report;
+use crate::{Report, Streamed};
 
 #[derive(Serialize)]
 struct Issue<'a> {
@@ -20,7 +20,7 @@ struct Issue<'a> {
     check_name: &'static str,
     description: String,
     categories: [&'static str; 1],
-    fingerprint: String,
+    fingerprint: &'a str,
     severity: &'static str,
     location: IssueLocation,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -55,31 +55,32 @@ fn severity(severity: Severity) -> &'static str {
 
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let prints = fingerprints(report.findings, report.sources);
-    let issues: Vec<Issue<'_>> = report
-        .findings
-        .iter()
-        .zip(prints)
-        .map(|(finding, fingerprint)| {
-            let location = Location::of(report.sources, finding.primary);
-            Issue {
-                kind: "issue",
-                engine_name: "trustlint",
-                check_name: finding.rule.code,
-                description: format!("{}: {}", finding.rule.code, finding.message),
-                categories: ["Security"],
-                fingerprint,
-                severity: severity(finding.severity),
-                location: IssueLocation {
-                    path: location.path,
-                    lines: Lines {
-                        begin: location.start_line,
-                        end: location.end_line,
+    let issues = Streamed(|| {
+        report
+            .findings
+            .iter()
+            .zip(&prints)
+            .map(|(finding, fingerprint)| {
+                let location = Location::of(report.sources, finding.primary);
+                Issue {
+                    kind: "issue",
+                    engine_name: "trustlint",
+                    check_name: finding.rule.code,
+                    description: format!("{}: {}", finding.rule.code, finding.message),
+                    categories: ["Security"],
+                    fingerprint,
+                    severity: severity(finding.severity),
+                    location: IssueLocation {
+                        path: location.path,
+                        lines: Lines {
+                            begin: location.start_line,
+                            end: location.end_line,
+                        },
                     },
-                },
-                content: finding.help.as_deref().map(|body| IssueContent { body }),
-            }
-        })
-        .collect();
+                    content: finding.help.as_deref().map(|body| IssueContent { body }),
+                }
+            })
+    });
     serde_json::to_writer_pretty(&mut *out, &issues)?;
     writeln!(out)
 }

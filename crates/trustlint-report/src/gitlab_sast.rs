@@ -12,16 +12,17 @@ use trustlint_rules::Severity;
 use crate::fingerprint::fingerprints;
 use crate::location::Location;
 use crate::rule_docs::{help_uri, HOME};
-use crate::Report;
+use crate::{Report, Streamed};
 
 /// The security-report-schemas version the report declares.
 const SCHEMA_VERSION: &str = "15.2.1";
 
 #[derive(Serialize)]
-struct SastReport<'a> {
+struct SastReport<V> {
     version: &'static str,
     scan: Scan,
-    vulnerabilities: Vec<Vulnerability<'a>>,
+    /// The [`Vulnerability`]s ([`Streamed`]).
+    vulnerabilities: V,
 }
 
 #[derive(Serialize)]
@@ -139,33 +140,34 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         vendor: Vendor { name: "trustlint" },
     };
     let prints = fingerprints(report.findings, report.sources);
-    let vulnerabilities = report
-        .findings
-        .iter()
-        .zip(prints)
-        .map(|(finding, fingerprint)| {
-            let location = Location::of(report.sources, finding.primary);
-            let rule = finding.rule;
-            Vulnerability {
-                id: uuid(&fingerprint),
-                name: format!("{} {}: {}", rule.code, rule.name, rule.summary),
-                description: &finding.message,
-                severity: severity(finding.severity),
-                solution: finding.help.as_deref(),
-                identifiers: [Identifier {
-                    kind: "trustlint_rule",
-                    name: format!("{} {}", rule.code, rule.name),
-                    value: rule.code,
-                    url: help_uri(rule.code),
-                }],
-                location: VulnerabilityLocation {
-                    file: location.path,
-                    start_line: location.start_line,
-                    end_line: location.end_line,
-                },
-            }
-        })
-        .collect();
+    let vulnerabilities = Streamed(|| {
+        report
+            .findings
+            .iter()
+            .zip(&prints)
+            .map(|(finding, fingerprint)| {
+                let location = Location::of(report.sources, finding.primary);
+                let rule = finding.rule;
+                Vulnerability {
+                    id: uuid(fingerprint),
+                    name: format!("{} {}: {}", rule.code, rule.name, rule.summary),
+                    description: &finding.message,
+                    severity: severity(finding.severity),
+                    solution: finding.help.as_deref(),
+                    identifiers: [Identifier {
+                        kind: "trustlint_rule",
+                        name: format!("{} {}", rule.code, rule.name),
+                        value: rule.code,
+                        url: help_uri(rule.code),
+                    }],
+                    location: VulnerabilityLocation {
+                        file: location.path,
+                        start_line: location.start_line,
+                        end_line: location.end_line,
+                    },
+                }
+            })
+    });
     let sast = SastReport {
         version: SCHEMA_VERSION,
         scan: Scan {

@@ -8,30 +8,15 @@ use trustlint_parser::{SourceMap, Span};
 use trustlint_rules::{Finding, Severity};
 
 use crate::location::Location;
-use crate::Report;
+use crate::{Report, Streamed};
 
 #[derive(Serialize)]
-struct JsonReport<'a> {
+struct JsonReport<D> {
     version: u32,
     tool: Tool,
     summary: Summary,
-    diagnostics: Diagnostics<'a>,
-}
-
-/// The findings, each turned into a [`Diagnostic`] while it is written (a report of many
-/// findings is never held twice).
-struct Diagnostics<'a>(&'a Report<'a>);
-
-impl Serialize for Diagnostics<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let report = self.0;
-        serializer.collect_seq(
-            report
-                .findings
-                .iter()
-                .map(|finding| diagnostic(report.sources, finding)),
-        )
-    }
+    /// The [`Diagnostic`]s ([`Streamed`]).
+    diagnostics: D,
 }
 
 #[derive(Serialize)]
@@ -165,7 +150,12 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
         },
-        diagnostics: Diagnostics(report),
+        diagnostics: Streamed(|| {
+            report
+                .findings
+                .iter()
+                .map(|finding| diagnostic(report.sources, finding))
+        }),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)

@@ -21,6 +21,21 @@ use trustlint_rules::{Finding, Severity};
 
 pub use rule_docs::{help_uri, rule_page};
 
+/// A JSON array of what the iterator made by `F` yields, built entry by entry while it is
+/// written: a report of many findings never holds all its entries at once.
+pub(crate) struct Streamed<F>(pub(crate) F);
+
+impl<F, I> serde::Serialize for Streamed<F>
+where
+    F: Fn() -> I,
+    I: IntoIterator,
+    I::Item: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
+
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

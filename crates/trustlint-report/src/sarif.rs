@@ -13,7 +13,7 @@ use trustlint_rules::{meta, Finding, RuleMeta, Severity};
 use crate::fingerprint::fingerprints;
 use crate::location::Location;
 use crate::rule_docs::{help_uri, HOME};
-use crate::Report;
+use crate::{Report, Streamed};
 
 /// The key of our fingerprint in `partialFingerprints` (versioned: a change of the
 /// algorithm gets a new key rather than silently different values).
@@ -22,19 +22,20 @@ const FINGERPRINT_KEY: &str = "trustlint/v1";
 const SRCROOT: &str = "%SRCROOT%";
 
 #[derive(Serialize)]
-struct Log {
+struct Log<R> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: [Run; 1],
+    runs: [Run<R>; 1],
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run {
+struct Run<R> {
     tool: Tool,
     column_kind: &'static str,
-    results: Vec<SarifResult>,
+    /// The [`SarifResult`]s ([`Streamed`]).
+    results: R,
 }
 
 #[derive(Serialize)]
@@ -345,18 +346,19 @@ fn result(
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules: Vec<Descriptor> = meta::ALL.iter().copied().map(descriptor).collect();
     let prints = fingerprints(report.findings, report.sources);
-    let results = report
-        .findings
-        .iter()
-        .zip(prints)
-        .map(|(finding, fingerprint)| {
-            let rule_index = meta::ALL
-                .iter()
-                .position(|rule| rule.code == finding.rule.code)
-                .unwrap_or_default();
-            result(report.sources, finding, rule_index, fingerprint)
-        })
-        .collect();
+    let results = Streamed(|| {
+        report
+            .findings
+            .iter()
+            .zip(&prints)
+            .map(|(finding, fingerprint)| {
+                let rule_index = meta::ALL
+                    .iter()
+                    .position(|rule| rule.code == finding.rule.code)
+                    .unwrap_or_default();
+                result(report.sources, finding, rule_index, fingerprint.clone())
+            })
+    });
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
