@@ -99,26 +99,27 @@ pub fn expand(
 impl Expander<'_> {
     /// `config` with its includes merged under it; `chain` holds the paths being expanded.
     fn expand_file(&mut self, config: Val, chain: &mut Vec<String>) -> Val {
-        let Kind::Map(mut fields) = config.kind else {
+        let Kind::Map(fields) = config.kind else {
             return config;
         };
+        let mut fields = fields.into_vec();
         let Some(index) = fields
             .iter()
             .position(|f| f.key.value.as_ref() == "include")
         else {
             return Val {
-                kind: Kind::Map(fields),
+                kind: Kind::Map(fields.into()),
                 ..config
             };
         };
         let include = fields.remove(index);
         keywords::check_include(&include.value, self.problems);
         let own = Val {
-            kind: Kind::Map(fields),
+            kind: Kind::Map(fields.into()),
             ..config
         };
         let entries: Vec<Val> = match include.value.kind {
-            Kind::Seq(items) => items,
+            Kind::Seq(items) => items.into_vec(),
             _ => vec![include.value],
         };
         let mut merged: Option<Val> = None;

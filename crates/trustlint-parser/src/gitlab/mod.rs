@@ -110,10 +110,11 @@ fn load_with_source(
     };
     let written_jobs: Vec<Field> = match &mut config.kind {
         Kind::Map(fields) => {
-            let (jobs, rest) = std::mem::take(fields)
+            let (jobs, rest): (Vec<Field>, Vec<Field>) = std::mem::take(fields)
+                .into_vec()
                 .into_iter()
                 .partition(|f| is_job(f) && f.value.as_map().is_some());
-            *fields = rest;
+            *fields = rest.into();
             jobs
         }
         _ => Vec::new(),

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::gitlab::keywords::{is_global_keyword, DEFAULT_KEYWORDS, LEGACY_GLOBAL_DEFAULTS};
-use crate::gitlab::value::{Field, Kind, Val, Via, ViaChain};
+use crate::gitlab::value::{extend_fields, Field, Kind, Val, Via, ViaChain};
 use crate::problem::Problem;
 use crate::spanned::Spanned;
 
@@ -287,11 +287,11 @@ fn flatten(value: &mut Val) {
         }
         let mut flat = Vec::with_capacity(items.len());
         flatten_into(std::mem::take(items), &mut flat);
-        *items = flat;
+        *items = flat.into();
     }
 }
 
-fn flatten_into(items: Vec<Val>, out: &mut Vec<Val>) {
+fn flatten_into(items: Box<[Val]>, out: &mut Vec<Val>) {
     for item in items {
         match item.kind {
             Kind::Seq(inner) => flatten_into(inner, out),
@@ -470,13 +470,13 @@ impl Inheritance {
                 let base = Val {
                     span: globals.span,
                     via: globals.via.clone(),
-                    kind: Kind::Map(inherited),
+                    kind: Kind::Map(inherited.into()),
                 };
                 set_variables(&mut job, base);
             }
         }
         if let Kind::Map(fields) = &mut job.kind {
-            fields.extend(extra);
+            extend_fields(fields, extra);
         }
         job
     }
@@ -496,9 +496,12 @@ fn set_variables(job: &mut Val, globals: Val) {
             own.value = globals.deep_merge(mine);
         }
         Some(_) => {}
-        None => fields.push(Field {
-            key: Spanned::new("variables".into(), globals.span),
-            value: globals,
-        }),
+        None => extend_fields(
+            fields,
+            [Field {
+                key: Spanned::new("variables".into(), globals.span),
+                value: globals,
+            }],
+        ),
     }
 }

@@ -103,10 +103,10 @@ pub enum Kind {
     Number(Arc<str>),
     /// Text; shared (not copied) by every clone of the value and by its [`Text`]s.
     String(Arc<str>),
-    Seq(Vec<Val>),
-    Map(Vec<Field>),
+    Seq(Box<[Val]>),
+    Map(Box<[Field]>),
     /// An unresolved `!reference [job, key, …]`; the path items as written.
-    Reference(Vec<Spanned<String>>),
+    Reference(Box<[Spanned<String>]>),
 }
 
 /// One `key: value` entry of a resolved map.
@@ -161,7 +161,7 @@ impl Val {
                         }
                     }
                 }
-                Kind::Map(fields)
+                Kind::Map(fields.into())
             }
         };
         Val {
@@ -280,7 +280,8 @@ impl Val {
     /// the maps are merged recursively; anything else (lists included) is replaced.
     pub fn deep_merge(self, over: Val) -> Val {
         match (self.kind, over.kind) {
-            (Kind::Map(mut base), Kind::Map(over_fields)) => {
+            (Kind::Map(base), Kind::Map(over_fields)) => {
+                let mut base = base.into_vec();
                 for field in over_fields {
                     match base.iter_mut().find(|f| f.key.value == field.key.value) {
                         Some(existing) => {
@@ -295,7 +296,7 @@ impl Val {
                 Val {
                     span: over.span,
                     via: over.via,
-                    kind: Kind::Map(base),
+                    kind: Kind::Map(base.into()),
                 }
             }
             (_, kind) => Val {
@@ -313,6 +314,13 @@ impl Val {
             kind: Kind::Null,
         }
     }
+}
+
+/// Appends `more` to a map's fields (a map is a boxed slice: most are never extended).
+pub(crate) fn extend_fields(fields: &mut Box<[Field]>, more: impl IntoIterator<Item = Field>) {
+    let mut all = std::mem::take(fields).into_vec();
+    all.extend(more);
+    *fields = all.into();
 }
 
 /// A scalar of the model as text, with where it is written and how it arrived.
