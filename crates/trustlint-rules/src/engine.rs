@@ -5,46 +5,56 @@
 use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
-use trustlint_parser::input::Content;
+use trustlint_parser::input::{Content, Document};
 use trustlint_parser::FileId;
 
 use crate::finding::Finding;
 use crate::rule::{Context, Rule};
 
+/// Below this many documents a run stays on the calling thread: handing the work to the
+/// pool and waking its threads costs more than checking a few files (a pre-commit hook's
+/// usual run), and the output is the same either way.
+const PARALLEL_FROM_DOCUMENTS: usize = 8;
+
 /// Runs `rules` and returns their findings, sorted.
 pub fn run(rules: &[&dyn Rule], cx: &Context<'_>) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = cx
-        .workspace
-        .documents
-        .par_iter()
-        .flat_map_iter(|document| {
-            let mut out = Vec::new();
-            for rule in rules {
-                rule.check_document(cx, document, &mut out);
-                match &document.content {
-                    Content::IamPolicy(policy) => rule.check_policy(cx, document, policy, &mut out),
-                    Content::Iam(resources) => {
-                        for role in &resources.roles {
-                            rule.check_role(cx, document, role, &mut out);
-                        }
-                        for policy in resources.documents() {
-                            rule.check_policy(cx, document, policy, &mut out);
-                        }
+    let check_document = |document: &Document| {
+        let mut out = Vec::new();
+        for rule in rules {
+            rule.check_document(cx, document, &mut out);
+            match &document.content {
+                Content::IamPolicy(policy) => rule.check_policy(cx, document, policy, &mut out),
+                Content::Iam(resources) => {
+                    for role in &resources.roles {
+                        rule.check_role(cx, document, role, &mut out);
                     }
-                    Content::GitlabCi(_) | Content::Unparsed => {}
+                    for policy in resources.documents() {
+                        rule.check_policy(cx, document, policy, &mut out);
+                    }
                 }
+                Content::GitlabCi(_) | Content::Unparsed => {}
             }
-            out
-        })
-        .collect();
-    let across: Vec<Finding> = rules
-        .par_iter()
-        .flat_map_iter(|rule| {
-            let mut out = Vec::new();
-            rule.check_workspace(cx, &mut out);
-            out
-        })
-        .collect();
+        }
+        out
+    };
+    let check_workspace = |rule: &&dyn Rule| {
+        let mut out = Vec::new();
+        rule.check_workspace(cx, &mut out);
+        out
+    };
+    let documents = &cx.workspace.documents;
+    let (mut findings, across): (Vec<Finding>, Vec<Finding>) =
+        if documents.len() < PARALLEL_FROM_DOCUMENTS {
+            (
+                documents.iter().flat_map(check_document).collect(),
+                rules.iter().flat_map(check_workspace).collect(),
+            )
+        } else {
+            (
+                documents.par_iter().flat_map_iter(check_document).collect(),
+                rules.par_iter().flat_map_iter(check_workspace).collect(),
+            )
+        };
     findings.reserve_exact(across.len());
     findings.extend(across);
     sort(&mut findings);

@@ -79,8 +79,23 @@ impl ResourceType {
     /// stand for any text too, except the account, region, partition and bucket name,
     /// which contain neither `/` nor `:`.
     pub fn could_match(&self, resource: &str) -> bool {
+        self.could_match_pattern(&ResourcePattern::new(resource))
+    }
+
+    /// [`ResourceType::could_match`] for a pattern read once for many types.
+    pub fn could_match_pattern(&self, resource: &ResourcePattern) -> bool {
         let template = self.template.get_or_init(|| template_tokens(self.arn));
-        globs_intersect(&policy_tokens(resource), template)
+        globs_intersect(&resource.0, template)
+    }
+}
+
+/// A policy `Resource` pattern read for [`ResourceType::could_match_pattern`].
+#[derive(Debug)]
+pub struct ResourcePattern(Vec<Token>);
+
+impl ResourcePattern {
+    pub fn new(resource: &str) -> ResourcePattern {
+        ResourcePattern(policy_tokens(resource))
     }
 }
 
@@ -419,6 +434,16 @@ impl Catalog {
         set
     }
 
+    /// Whether `pattern` matches some catalog action (`expand(pattern)` is not empty),
+    /// without building the set for a plain action name.
+    pub fn matches_any(&self, pattern: &str) -> bool {
+        if pattern.contains(['*', '?']) {
+            !self.expand(pattern).is_empty()
+        } else {
+            pattern.contains(':') && self.lookup(pattern).is_some()
+        }
+    }
+
     fn expand_uncached(&self, pattern: &str) -> ActionSet {
         let mut set = ActionSet::empty();
         if pattern == "*" {
@@ -653,6 +678,19 @@ mod tests {
         assert!(catalog.expand("s3:Nope*").is_empty());
         assert!(catalog.expand("nosuchservice:*").is_empty());
         assert!(catalog.expand("GetObject").is_empty());
+        for pattern in [
+            "s3:GetObject",
+            "S3:getobject",
+            "s3:Nope",
+            "GetObject",
+            "s3:Get*",
+            "x:*",
+        ] {
+            assert_eq!(
+                catalog.matches_any(pattern),
+                !catalog.expand(pattern).is_empty()
+            );
+        }
         assert_eq!(names(&catalog.expand("iam:PassRol?")), ["iam:PassRole"]);
     }
 

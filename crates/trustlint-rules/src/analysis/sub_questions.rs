@@ -161,8 +161,8 @@ pub struct SubLanguage {
 enum Form {
     /// Finitely many subs, each a member of the grammar.
     Members(Arc<BTreeSet<String>>),
-    /// Any language.
-    Automaton(Dfa),
+    /// Any language (shared: languages are cloned into every rule's analysis).
+    Automaton(Arc<Dfa>),
 }
 
 /// Which namespace a pattern names (read from its literal start, no automaton).
@@ -554,7 +554,7 @@ impl SubGrammar {
     }
 
     fn language(&self, dfa: Dfa, exact: bool) -> SubLanguage {
-        self.with_form(Form::Automaton(dfa), exact)
+        self.with_form(Form::Automaton(Arc::new(dfa)), exact)
     }
 
     fn with_form(&self, form: Form, exact: bool) -> SubLanguage {
@@ -570,7 +570,7 @@ impl SubLanguage {
     /// The automaton of the language (built for a language of spelled-out subs).
     fn automaton(&self) -> Result<Cow<'_, Dfa>, AutomatonError> {
         match &self.form {
-            Form::Automaton(dfa) => Ok(Cow::Borrowed(dfa)),
+            Form::Automaton(dfa) => Ok(Cow::Borrowed(dfa.as_ref())),
             Form::Members(members) if members.is_empty() => Ok(Cow::Owned(Dfa::nothing())),
             Form::Members(members) => {
                 let texts: Vec<&str> = members.iter().map(String::as_str).collect();
@@ -590,7 +590,9 @@ impl SubLanguage {
             (Form::Members(mine), Form::Members(theirs)) => {
                 Form::Members(Arc::new(mine.union(theirs).cloned().collect()))
             }
-            _ => Form::Automaton(self.automaton()?.union(other.automaton()?.as_ref())?),
+            _ => Form::Automaton(Arc::new(
+                self.automaton()?.union(other.automaton()?.as_ref())?,
+            )),
         };
         Ok(self.derived(form, other))
     }
@@ -601,7 +603,7 @@ impl SubLanguage {
             (Form::Members(mine), _) => members_where(mine, |sub| other.contains(sub)),
             (_, Form::Members(theirs)) => members_where(theirs, |sub| self.contains(sub)),
             (Form::Automaton(mine), Form::Automaton(theirs)) => {
-                Form::Automaton(mine.intersection(theirs)?)
+                Form::Automaton(Arc::new(mine.intersection(theirs)?))
             }
         };
         Ok(self.derived(form, other))
@@ -612,7 +614,9 @@ impl SubLanguage {
     pub fn difference(&self, other: &SubLanguage) -> Result<SubLanguage, AutomatonError> {
         let form = match &self.form {
             Form::Members(mine) => members_where(mine, |sub| !other.contains(sub)),
-            Form::Automaton(mine) => Form::Automaton(mine.difference(other.automaton()?.as_ref())?),
+            Form::Automaton(mine) => {
+                Form::Automaton(Arc::new(mine.difference(other.automaton()?.as_ref())?))
+            }
         };
         Ok(self.derived(form, other))
     }
@@ -791,7 +795,9 @@ impl SubLanguage {
             }),
             Form::Automaton(dfa) => {
                 let tag_as_branch = dfa.with_field_replaced(':', field, RefType::Tag.name())?;
-                Form::Automaton(branches.intersection(dfa)?.intersection(&tag_as_branch)?)
+                Form::Automaton(Arc::new(
+                    branches.intersection(dfa)?.intersection(&tag_as_branch)?,
+                ))
             }
         };
         let Some(branch) = self.derived(both, self).example()? else {
@@ -1213,7 +1219,7 @@ mod tests {
     /// The same language held as an automaton (the general form).
     fn as_automaton(language: &SubLanguage) -> SubLanguage {
         let dfa = language.automaton().unwrap().into_owned();
-        language.derived(Form::Automaton(dfa), language)
+        language.derived(Form::Automaton(Arc::new(dfa)), language)
     }
 
     /// Every question asked of `language`, as text, to compare the two forms.

@@ -34,6 +34,8 @@ pub use tl209_sensitive_read_any::SensitiveReadAny;
 pub use tl210_broad_managed_policy::BroadManagedPolicy;
 pub use tl211_resource_mismatch::ResourceMismatch;
 
+use std::sync::Arc;
+
 use trustlint_parser::iam::{PolicyDocument, Statement};
 use trustlint_parser::input::Document;
 use trustlint_parser::spanned::Spanned;
@@ -41,15 +43,22 @@ use trustlint_parser::ProblemKind;
 use trustlint_parser::Span;
 
 use crate::analysis::catalog::{ActionId, ActionSet, Catalog};
+use crate::last_policy::LastPolicy;
 
 /// One `Allow` statement of an identity policy and the actions it grants.
 #[derive(Debug)]
 pub struct Grant<'p> {
     pub statement: &'p Statement,
-    /// Each `Action` pattern with the catalog actions it matches (empty for `NotAction`).
-    pub patterns: Vec<(&'p Spanned<String>, ActionSet)>,
+    sets: Arc<GrantSets>,
+}
+
+/// The action sets of one `Allow` statement (shared by every rule asking).
+#[derive(Debug)]
+struct GrantSets {
+    /// The catalog actions each `Action` pattern matches, in order (empty for `NotAction`).
+    patterns: Vec<ActionSet>,
     /// What remains after the unconditional `Deny` statements covering its resources.
-    pub effective: ActionSet,
+    effective: ActionSet,
 }
 
 impl<'p> Grant<'p> {
@@ -71,7 +80,7 @@ impl<'p> Grant<'p> {
     pub fn is_admin(&self) -> bool {
         self.admin_pattern().is_some()
             && self.statement.resources().iter().any(|r| r.value == "*")
-            && self.effective.len() == Catalog::get().len()
+            && self.effective().len() == Catalog::get().len()
     }
 
     /// The `Action` value `*` or `*:*`, when present.
@@ -82,11 +91,21 @@ impl<'p> Grant<'p> {
             .find(|a| a.value == "*" || a.value == "*:*")
     }
 
+    /// Each `Action` pattern with the catalog actions it matches (none for `NotAction`).
+    pub fn patterns(&self) -> impl Iterator<Item = (&'p Spanned<String>, &ActionSet)> {
+        self.statement.actions().iter().zip(&self.sets.patterns)
+    }
+
+    /// What the statement grants after the unconditional `Deny` statements covering its
+    /// resources.
+    pub fn effective(&self) -> &ActionSet {
+        &self.sets.effective
+    }
+
     /// The text that grants `action`: the first `Action` pattern matching it, or the
     /// `NotAction` key.
     pub fn span_granting(&self, action: ActionId) -> Span {
-        self.patterns
-            .iter()
+        self.patterns()
             .find(|(_, set)| set.contains(action))
             .map(|(pattern, _)| pattern.span)
             .or_else(|| self.statement.action.as_ref().map(|b| b.key_span))
@@ -117,34 +136,53 @@ impl<'p> PolicyAccess<'p> {
         if !is_valid_identity_policy(document, policy) {
             return None;
         }
-        let catalog = Catalog::get();
-        let denies: Vec<(&Statement, ActionSet)> = policy
-            .statements
-            .iter()
-            .filter(|s| s.is_deny() && s.conditions.is_empty() && !s.conditions_incomplete)
-            .map(|s| (s, written_actions(catalog, s).1))
-            .collect();
+        let sets = LAST_ACCESS.with(|last| {
+            last.get_or_derive(|p| p == policy, || (policy.clone(), grant_sets(policy)))
+        });
         let grants = policy
             .statements
             .iter()
             .filter(|s| s.is_allow())
-            .map(|statement| {
-                let (patterns, written) = written_actions(catalog, statement);
-                let mut effective = written;
-                for (deny, denied) in &denies {
-                    if deny_covers_resources(deny, statement) {
-                        effective.subtract(denied);
-                    }
-                }
-                Grant {
-                    statement,
-                    patterns,
-                    effective,
-                }
-            })
+            .zip(sets)
+            .map(|(statement, sets)| Grant { statement, sets })
             .collect();
         Some(PolicyAccess { grants })
     }
+}
+
+thread_local! {
+    /// The action sets of the identity policy last asked about on this thread (module
+    /// [`crate::last_policy`]): nine rules ask about each policy.
+    static LAST_ACCESS: LastPolicy<PolicyDocument, Vec<Arc<GrantSets>>> =
+        const { LastPolicy::new() };
+}
+
+/// The action sets of each `Allow` statement of `policy`, in order.
+fn grant_sets(policy: &PolicyDocument) -> Vec<Arc<GrantSets>> {
+    let catalog = Catalog::get();
+    let denies: Vec<(&Statement, ActionSet)> = policy
+        .statements
+        .iter()
+        .filter(|s| s.is_deny() && s.conditions.is_empty() && !s.conditions_incomplete)
+        .map(|s| (s, written_actions(catalog, s).1))
+        .collect();
+    policy
+        .statements
+        .iter()
+        .filter(|s| s.is_allow())
+        .map(|statement| {
+            let (patterns, mut effective) = written_actions(catalog, statement);
+            for (deny, denied) in &denies {
+                if deny_covers_resources(deny, statement) {
+                    effective.subtract(denied);
+                }
+            }
+            Arc::new(GrantSets {
+                patterns,
+                effective,
+            })
+        })
+        .collect()
 }
 
 /// Whether a policy is an identity policy (no statement with `Principal`; trust and
@@ -163,22 +201,19 @@ pub fn is_valid_identity_policy(document: &Document, policy: &PolicyDocument) ->
             .any(|p| p.kind == ProblemKind::InvalidPolicy && inside(p.span))
 }
 
-/// The patterns of `Action` with their expansions, and the statement's whole action set
-/// (`NotAction`: every catalog action but the listed ones).
-fn written_actions<'p>(
-    catalog: &Catalog,
-    statement: &'p Statement,
-) -> (Vec<(&'p Spanned<String>, ActionSet)>, ActionSet) {
+/// The expansion of each pattern of `Action` (none for `NotAction`), and the statement's
+/// whole action set (`NotAction`: every catalog action but the listed ones).
+fn written_actions(catalog: &Catalog, statement: &Statement) -> (Vec<ActionSet>, ActionSet) {
     let Some(block) = &statement.action else {
         return (Vec::new(), ActionSet::empty());
     };
-    let patterns: Vec<_> = block
+    let patterns: Vec<ActionSet> = block
         .value
         .iter()
-        .map(|pattern| (pattern, catalog.expand(&pattern.value)))
+        .map(|pattern| catalog.expand(&pattern.value))
         .collect();
     let mut listed = ActionSet::empty();
-    for (_, set) in &patterns {
+    for set in &patterns {
         listed.union_with(set);
     }
     if block.negated {

@@ -30,7 +30,7 @@ impl Rule for ServiceWildcardAction {
         };
         let catalog = Catalog::get();
         for grant in access.grants.iter().filter(|g| !g.is_admin()) {
-            for (pattern, set) in &grant.patterns {
+            for (pattern, set) in grant.patterns() {
                 let Some((prefix, "*")) = pattern.value.split_once(':') else {
                     continue;
                 };
@@ -38,7 +38,7 @@ impl Rule for ServiceWildcardAction {
                     continue;
                 }
                 let mut remaining = set.clone();
-                remaining.intersect_with(&grant.effective);
+                remaining.intersect_with(grant.effective());
                 if remaining.is_empty() {
                     continue;
                 }

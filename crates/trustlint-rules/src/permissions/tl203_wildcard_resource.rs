@@ -56,7 +56,7 @@ impl Rule for WildcardResource {
                 continue;
             }
             let mut changing = ActionSet::empty();
-            for id in grant.effective.iter() {
+            for id in grant.effective().iter() {
                 if catalog.action(id).is_some_and(|a| {
                     a.has_resource_types()
                         && matches!(

@@ -30,7 +30,7 @@ impl Rule for AllowWithNot {
         for grant in &access.grants {
             let statement = grant.statement;
             if let Some(block) = statement.action.as_ref().filter(|b| b.negated) {
-                if grant.effective.is_empty() {
+                if grant.effective().is_empty() {
                     continue;
                 }
                 out.push(
@@ -40,7 +40,7 @@ impl Rule for AllowWithNot {
                         format!(
                             "`Allow` with `NotAction` grants every action except the {} listed: {} actions today{}, and every action AWS adds later",
                             block.value.len(),
-                            grant.effective.len(),
+                            grant.effective().len(),
                             grant.conditional_note()
                         ),
                     )

@@ -153,7 +153,7 @@ impl Rule for PrivilegeEscalation {
 
 /// Whether `grant` gives `action` on a resource where it can escalate.
 fn grants_usefully(grant: &Grant<'_>, action: ActionId, guard: &Guard) -> bool {
-    if !grant.effective.contains(action) {
+    if !grant.effective().contains(action) {
         return false;
     }
     let Some(entry) = Catalog::get().action(action) else {
@@ -171,7 +171,7 @@ fn grants_usefully(grant: &Grant<'_>, action: ActionId, guard: &Guard) -> bool {
         Guard::PolicyArn => !attaches_only_narrow_policies(grant),
         Guard::UnlessAll(prefix) => {
             let all = Catalog::get().expand(&format!("{prefix}:*"));
-            !all.is_subset_of(&grant.effective)
+            !all.is_subset_of(grant.effective())
         }
         _ => true,
     };

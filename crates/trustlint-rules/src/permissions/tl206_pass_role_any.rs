@@ -35,7 +35,7 @@ impl Rule for PassRoleAny {
             let Some(star) = grant.star_resource() else {
                 continue;
             };
-            if !grant.effective.contains(pass_role) {
+            if !grant.effective().contains(pass_role) {
                 continue;
             }
             let services = if grant

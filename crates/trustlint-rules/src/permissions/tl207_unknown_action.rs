@@ -49,7 +49,7 @@ fn check(rule: &'static RuleMeta, catalog: &Catalog, pattern: &Spanned<String>) 
     }
     // Values without exactly one `:` are TL002's.
     let (service, name) = text.split_once(':')?;
-    if name.contains(':') || !catalog.expand(text).is_empty() {
+    if name.contains(':') || catalog.matches_any(text) {
         return None;
     }
     let has_wildcard = |s: &str| s.contains(['*', '?']);

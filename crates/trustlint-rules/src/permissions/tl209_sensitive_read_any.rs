@@ -73,7 +73,7 @@ impl Rule for SensitiveReadAny {
             for (name, what) in SENSITIVE_READS {
                 let Some(id) = catalog
                     .lookup(name)
-                    .filter(|id| grant.effective.contains(*id))
+                    .filter(|id| grant.effective().contains(*id))
                 else {
                     continue;
                 };

@@ -86,7 +86,7 @@ impl Rule for BroadManagedPolicy {
         for grant in &access.grants {
             let Some(action) = attach
                 .iter()
-                .find(|&&id| grant.effective.contains(id))
+                .find(|&&id| grant.effective().contains(id))
                 .and_then(|&id| catalog.action(id))
             else {
                 continue;

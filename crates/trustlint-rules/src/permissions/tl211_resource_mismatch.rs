@@ -7,7 +7,7 @@ use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
 use super::PolicyAccess;
-use crate::analysis::catalog::{ActionRef, Catalog, ResourceType};
+use crate::analysis::catalog::{ActionRef, Catalog, ResourcePattern, ResourceType};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -45,13 +45,17 @@ impl Rule for ResourceMismatch {
             let Some(resource_block) = &grant.statement.resource else {
                 continue;
             };
-            for (pattern, set) in &grant.patterns {
+            let resources: Vec<ResourcePattern> = resources
+                .iter()
+                .map(|r| ResourcePattern::new(&r.value))
+                .collect();
+            for (pattern, set) in grant.patterns() {
                 let actions: Vec<ActionRef<'_>> =
                     set.iter().filter_map(|id| catalog.action(id)).collect();
                 if actions.is_empty()
                     || resource_types(&actions)
                         .iter()
-                        .any(|t| resources.iter().any(|r| t.could_match(&r.value)))
+                        .any(|t| resources.iter().any(|r| t.could_match_pattern(r)))
                 {
                     continue;
                 }

@@ -53,7 +53,6 @@ pub use tl116_sub_unmatchable::SubUnmatchable;
 pub use tl117_ref_type_unpinned::RefTypeUnpinned;
 pub use tl118_partial_trust_check::PartialTrustCheck;
 
-use std::cell::RefCell;
 use std::sync::{Arc, OnceLock};
 
 use trustlint_parser::iam::placeholder::{has_interpolation, is_placeholder};
@@ -66,6 +65,7 @@ use crate::analysis::condition_eval::false_when_absent;
 use crate::analysis::glob::{matches_ignore_case, Pattern, VariableSyntax};
 use crate::analysis::sub_claim::{Component, RefType};
 use crate::analysis::sub_questions::{Bound, SubClause, SubGrammar, SubLanguage, SubOperator};
+use crate::last_policy::LastPolicy;
 use crate::rule::Context;
 use crate::settings::Settings;
 
@@ -115,14 +115,14 @@ impl OidcGrant<'_> {
 /// condition keys name, when they name exactly one.
 pub fn oidc_grants<'a>(policy: &'a PolicyDocument, settings: &Settings) -> Vec<OidcGrant<'a>> {
     let mut grants = Vec::new();
-    for statement in policy
+    // The principal first: identity policies have none, and matching actions costs more.
+    for (statement, principal) in policy
         .statements
         .iter()
-        .filter(|statement| statement.is_allow() && covers_web_identity(statement))
+        .filter(|statement| statement.is_allow())
+        .filter_map(|statement| Some((statement, statement.principal()?)))
+        .filter(|(statement, _)| covers_web_identity(statement))
     {
-        let Some(principal) = statement.principal() else {
-            continue;
-        };
         for value in principal.federated() {
             let (provider, inferred) = match OidcProviderArn::parse(&value.value) {
                 // A provider ARN whose host is a placeholder (Terraform's
@@ -442,13 +442,11 @@ struct GrantFacts {
     memo: Arc<Memo>,
 }
 
-/// The policy (and settings) last analysed on this thread and its grants' facts: the
-/// engine runs every rule on one document in turn on the same thread, so the TL1xx rules
-/// share one analysis. The entry is used only for an equal policy and equal settings.
-type LastAnalysis = Option<(PolicyDocument, Settings, Vec<GrantFacts>)>;
-
 thread_local! {
-    static LAST_ANALYSIS: RefCell<LastAnalysis> = const { RefCell::new(None) };
+    /// The grants' facts of the policy last analysed on this thread, keyed by the policy
+    /// and the settings (module [`crate::last_policy`]).
+    static LAST_ANALYSIS: LastPolicy<(PolicyDocument, Settings), Vec<GrantFacts>> =
+        const { LastPolicy::new() };
 }
 
 /// The analysis of every OIDC grant of `policy`.
@@ -458,18 +456,14 @@ pub fn analyze_grants<'a>(cx: &Context<'_>, policy: &'a PolicyDocument) -> Vec<G
         // A permissions policy: nothing to analyse or remember.
         return Vec::new();
     }
-    let cached = LAST_ANALYSIS.with(|last| {
-        last.borrow()
-            .as_ref()
-            .filter(|(p, settings, _)| p == policy && settings == cx.settings)
-            .map(|(_, _, facts)| facts.clone())
-    });
-    let facts = cached.unwrap_or_else(|| {
-        let facts: Vec<GrantFacts> = grants.iter().map(|g| grant_facts(cx, policy, g)).collect();
-        LAST_ANALYSIS.with(|last| {
-            *last.borrow_mut() = Some((policy.clone(), cx.settings.clone(), facts.clone()));
-        });
-        facts
+    let facts = LAST_ANALYSIS.with(|last| {
+        last.get_or_derive(
+            |(p, settings)| p == policy && settings == cx.settings,
+            || {
+                let facts = grants.iter().map(|g| grant_facts(cx, policy, g)).collect();
+                ((policy.clone(), cx.settings.clone()), facts)
+            },
+        )
     });
     grants
         .into_iter()
