@@ -18,6 +18,17 @@ const PARALLEL_FROM_DOCUMENTS: usize = 8;
 
 /// Runs `rules` and returns their findings, sorted.
 pub fn run(rules: &[&dyn Rule], cx: &Context<'_>) -> Vec<Finding> {
+    let parallel = cx.workspace.documents.len() >= PARALLEL_FROM_DOCUMENTS;
+    let mut findings = found(rules, cx, parallel);
+    sort(&mut findings);
+    // One finding per place (rule, file, range, message): sorted, they are neighbours.
+    findings.dedup_by(|later, earlier| later.sort_key() == earlier.sort_key());
+    once_per_place(findings, cx)
+}
+
+/// What `rules` find, document rules first, in no particular order; on the pool's
+/// threads when `parallel`.
+fn found(rules: &[&dyn Rule], cx: &Context<'_>, parallel: bool) -> Vec<Finding> {
     let check_document = |document: &Document| {
         let mut out = Vec::new();
         for rule in rules {
@@ -43,24 +54,20 @@ pub fn run(rules: &[&dyn Rule], cx: &Context<'_>) -> Vec<Finding> {
         out
     };
     let documents = &cx.workspace.documents;
-    let (mut findings, across): (Vec<Finding>, Vec<Finding>) =
-        if documents.len() < PARALLEL_FROM_DOCUMENTS {
-            (
-                documents.iter().flat_map(check_document).collect(),
-                rules.iter().flat_map(check_workspace).collect(),
-            )
-        } else {
-            (
-                documents.par_iter().flat_map_iter(check_document).collect(),
-                rules.par_iter().flat_map_iter(check_workspace).collect(),
-            )
-        };
+    let (mut findings, across): (Vec<Finding>, Vec<Finding>) = if parallel {
+        (
+            documents.par_iter().flat_map_iter(check_document).collect(),
+            rules.par_iter().flat_map_iter(check_workspace).collect(),
+        )
+    } else {
+        (
+            documents.iter().flat_map(check_document).collect(),
+            rules.iter().flat_map(check_workspace).collect(),
+        )
+    };
     findings.reserve_exact(across.len());
     findings.extend(across);
-    sort(&mut findings);
-    // One finding per place (rule, file, range, message): sorted, they are neighbours.
-    findings.dedup_by(|later, earlier| later.sort_key() == earlier.sort_key());
-    once_per_place(findings, cx)
+    findings
 }
 
 /// Sorts findings by [`Finding::sort_key`], keeping the order of equal ones. The indices
@@ -130,10 +137,44 @@ fn once_per_place(findings: Vec<Finding>, cx: &Context<'_>) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use trustlint_parser::Span;
+    use trustlint_parser::input::{self, Discovery, Workspace};
+    use trustlint_parser::{Limits, SourceFile, Span};
 
     use super::*;
-    use crate::meta;
+    use crate::{meta, registry, Settings};
+
+    #[test]
+    fn the_calling_thread_finds_what_the_pool_finds() {
+        // The demo's pipeline, trust and permissions policies, and one file of each
+        // rule domain's bad fixtures: document and workspace rules all have work.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let paths = [
+            "demo/.gitlab-ci.yml",
+            "demo/iam/deploy-trust.json",
+            "demo/iam/deploy-permissions.json",
+            "TL101/bad/no-condition.json",
+            "TL101/bad/terraform-plan.json",
+            "TL201/bad/allow-all.json",
+            "TL201/bad/cloudformation-admin-role.yaml",
+        ];
+        let mut workspace = Workspace::default();
+        for (index, path) in paths.iter().enumerate() {
+            let text = std::fs::read_to_string(root.join(path)).unwrap();
+            let file = SourceFile::new(FileId(index as u32), root.join(path), text);
+            let loaded = input::load(&file, None, Discovery::Named, &Limits::default());
+            workspace.documents.extend(loaded);
+            workspace.sources.push(file);
+        }
+        let settings = Settings::default();
+        let cx = Context::new(&workspace, &settings);
+        let in_order = |mut findings: Vec<Finding>| {
+            sort(&mut findings);
+            findings
+        };
+        let on_pool = in_order(found(registry::all(), &cx, true));
+        assert!(on_pool.len() > 5, "{on_pool:#?}");
+        assert_eq!(in_order(found(registry::all(), &cx, false)), on_pool);
+    }
 
     #[test]
     fn sort_orders_by_key_and_keeps_equal_findings_in_order() {
