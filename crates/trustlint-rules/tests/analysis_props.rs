@@ -82,6 +82,7 @@ fn all_short_strings() -> Vec<String> {
 /// bound is found by enumeration exactly when the witness is that short.
 fn check_witness(lang: &Dfa, member: impl Fn(&str) -> bool) -> Result<(), TestCaseError> {
     let witness = lang.witness();
+    prop_assert_eq!(lang.is_empty(), witness.is_none());
     if let Some(w) = &witness {
         prop_assert!(member(w), "witness {w:?} is not a member");
         prop_assert!(lang.contains(w));

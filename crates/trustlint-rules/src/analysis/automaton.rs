@@ -515,9 +515,11 @@ impl Dfa {
         ]))
     }
 
-    /// Is the language empty?
+    /// Is the language empty? Every construction numbers only the states it reaches
+    /// from the start state (subset constructions, products and minimisation are
+    /// searches from it), so the language is empty exactly when no state accepts.
     pub fn is_empty(&self) -> bool {
-        self.witness().is_none()
+        !self.accepting.contains(&true)
     }
 
     /// Does the language hold every string?
