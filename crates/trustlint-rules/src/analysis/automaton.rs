@@ -112,7 +112,35 @@ impl Alphabet {
 
     /// The alphabet distinguishing the characters of both.
     pub fn union(&self, other: &Alphabet) -> Alphabet {
-        Alphabet::new(self.chars.iter().chain(other.chars.iter()).copied())
+        self.merge(other).0
+    }
+
+    /// The union of both alphabets (a merge of their sorted characters), and for each of
+    /// its symbols the symbol of each alphabet that reads it (its "other" for a character
+    /// it does not distinguish).
+    fn merge(&self, other: &Alphabet) -> (Alphabet, Vec<(usize, usize)>) {
+        let (mine, theirs) = (&self.chars, &other.chars);
+        let mut chars = Vec::with_capacity(mine.len() + theirs.len());
+        let mut symbols = Vec::with_capacity(mine.len() + theirs.len() + 1);
+        let (mut i, mut j) = (0, 0);
+        loop {
+            // Which side holds the smallest character not yet merged (both: the same).
+            let (in_mine, in_theirs) = match (mine.get(i), theirs.get(j)) {
+                (None, None) => break,
+                (Some(a), Some(b)) => (a <= b, b <= a),
+                (a, b) => (a.is_some(), b.is_some()),
+            };
+            let c = if in_mine { mine.get(i) } else { theirs.get(j) };
+            chars.extend(c);
+            symbols.push((
+                if in_mine { i } else { self.other_symbol() },
+                if in_theirs { j } else { other.other_symbol() },
+            ));
+            i += usize::from(in_mine);
+            j += usize::from(in_theirs);
+        }
+        symbols.push((self.other_symbol(), other.other_symbol()));
+        (Alphabet { chars }, symbols)
     }
 
     /// The concrete character that stands for "other" in witnesses: `x` unless the
@@ -435,6 +463,14 @@ impl Dfa {
 
     /// A rejecting state every symbol leads back to (the dead state of a minimal
     /// automaton), if there is one.
+    /// The transitions of `state`, one per symbol.
+    fn row(&self, state: usize) -> &[usize] {
+        let width = self.width();
+        self.next
+            .get(state * width..(state + 1) * width)
+            .unwrap_or_default()
+    }
+
     fn sink(&self) -> Option<usize> {
         let width = self.width();
         (0..self.state_count())
@@ -852,13 +888,7 @@ impl Dfa {
     /// The union of both alphabets, and for each of its symbols the symbol each
     /// automaton reads it as.
     fn joint_symbols(&self, other: &Dfa) -> (Alphabet, Vec<(usize, usize)>) {
-        let alphabet = self.alphabet.union(&other.alphabet);
-        let symbols = self
-            .symbols_over(&alphabet)
-            .into_iter()
-            .zip(other.symbols_over(&alphabet))
-            .collect();
-        (alphabet, symbols)
+        self.alphabet.merge(&other.alphabet)
     }
 
     fn product(
@@ -873,11 +903,27 @@ impl Dfa {
         let mut next = Vec::with_capacity(width * (self.state_count() + other.state_count()));
         let mut accepting = Vec::new();
         let mut i = 0;
+        // Most transitions of a pattern's automaton lead to its sink: the dead pair's
+        // number is remembered rather than looked up each time.
+        let mut dead_id = None;
         while let Some((p, q)) = pairs.get(i) {
             accepting.push(accept(self.is_accepting(p), other.is_accepting(q)));
+            let (row_p, row_q) = (self.row(p), other.row(q));
             for &(a, b) in &symbols {
-                let (to_p, to_q) = dead.canonical(self.step(p, a), other.step(q, b));
-                next.push(pairs.id(to_p, to_q)?);
+                let to_p = row_p.get(a).copied().unwrap_or(p);
+                let to_q = row_q.get(b).copied().unwrap_or(q);
+                let id = if dead.is_dead(to_p, to_q) {
+                    match dead_id {
+                        Some(id) => id,
+                        None => {
+                            let (p, q) = dead.canonical(to_p, to_q);
+                            *dead_id.insert(pairs.id(p, q)?)
+                        }
+                    }
+                } else {
+                    pairs.id(to_p, to_q)?
+                };
+                next.push(id);
             }
             i += 1;
         }
@@ -1612,6 +1658,29 @@ mod tests {
 
     fn dfa(expr: &Expr) -> Dfa {
         Dfa::from_expr(expr).unwrap()
+    }
+
+    #[test]
+    fn merged_alphabets_read_each_character_as_each_side_does() {
+        let cases = [
+            ("", ""),
+            ("ac", "b"),
+            ("abc", "abc"),
+            ("b", "acd"),
+            ("x", ""),
+        ];
+        for (left, right) in cases {
+            let (a, b) = (Alphabet::new(left.chars()), Alphabet::new(right.chars()));
+            let (joint, symbols) = a.merge(&b);
+            assert_eq!(joint, Alphabet::new(left.chars().chain(right.chars())));
+            assert_eq!(symbols.len(), joint.width());
+            for (symbol, &(mine, theirs)) in symbols.iter().enumerate() {
+                match joint.chars().get(symbol) {
+                    Some(&c) => assert_eq!((mine, theirs), (a.symbol_of(c), b.symbol_of(c))),
+                    None => assert_eq!((mine, theirs), (a.other_symbol(), b.other_symbol())),
+                }
+            }
+        }
     }
 
     #[test]

@@ -305,8 +305,8 @@ impl Catalog {
             actions: Vec::new(),
             by_prefix: HashMap::new(),
         };
-        for line in text.lines() {
-            let mut fields = line.split('\t');
+        for line in split_at_byte(text, b'\n') {
+            let mut fields = split_at_byte(line.trim_end_matches('\r'), b'\t');
             match fields.next() {
                 Some("S") => {
                     let (Some(prefix), Some(name)) = (fields.next(), fields.next()) else {
@@ -482,6 +482,26 @@ impl Catalog {
     }
 }
 
+/// The parts of `text` between occurrences of the ASCII byte `separator` (as
+/// `text.split(separator as char)`): a plain byte loop, which indexes the catalog's 23 000
+/// short lines and their fields several times faster than the general string searcher.
+fn split_at_byte(text: &str, separator: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.bytes().position(|b| b == separator) {
+            Some(at) => {
+                rest = current.get(at + 1..);
+                current.get(..at)
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
 fn ignore_case_match(pattern: &Pattern, value: &str) -> bool {
     pattern.matches_with(value, Case::Insensitive, VariableApprox::AnyString)
 }
@@ -605,6 +625,15 @@ mod tests {
             .filter_map(|id| catalog.action(id))
             .map(|a| a.qualified_name())
             .collect()
+    }
+
+    #[test]
+    fn splits_at_a_byte_as_str_split_does() {
+        for text in ["", "a", "\t", "a\tb", "a\t\tb\t", "é\tü\tx", "\ta"] {
+            let ours: Vec<&str> = split_at_byte(text, b'\t').collect();
+            let std: Vec<&str> = text.split('\t').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
     }
 
     #[test]
