@@ -485,30 +485,14 @@ impl Dfa {
         self.is_accepting(end)
     }
 
-    /// For each symbol of `alphabet` (a refinement of this automaton's alphabet), the
-    /// symbol of this automaton that reads it.
-    fn symbols_over(&self, alphabet: &Alphabet) -> Vec<usize> {
-        (0..alphabet.width())
-            .map(|s| {
-                alphabet
-                    .chars
-                    .get(s)
-                    .map_or(self.alphabet.other_symbol(), |&c| {
-                        self.alphabet.symbol_of(c)
-                    })
-            })
-            .collect()
-    }
-
     /// The same language over `alphabet` extended with this automaton's characters.
     pub fn over_alphabet(&self, alphabet: &Alphabet) -> Dfa {
-        let alphabet = self.alphabet.union(alphabet);
+        let (alphabet, symbols) = self.alphabet.merge(alphabet);
         if alphabet == self.alphabet {
             return self.clone();
         }
-        let old_symbols = self.symbols_over(&alphabet);
         let next = (0..self.state_count())
-            .flat_map(|q| old_symbols.iter().map(move |&s| (q, s)))
+            .flat_map(|q| symbols.iter().map(move |&(s, _)| (q, s)))
             .map(|(q, s)| self.step(q, s))
             .collect();
         Dfa {
