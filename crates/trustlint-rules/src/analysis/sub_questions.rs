@@ -127,8 +127,9 @@ struct GrammarInner {
     /// A sub of `all` (its witness) that a language must hold to be all of it.
     probe: Option<String>,
     syntax: VariableSyntax,
-    /// [`SubGrammar::remember`]'s languages, shared by the variants of the grammar.
-    remembered: Arc<Mutex<HashMap<String, (Form, bool)>>>,
+    /// [`SubGrammar::remember`]'s languages and [`SubGrammar::remember_region`]'s
+    /// regions, shared by the variants of the grammar.
+    remembered: Arc<Mutex<HashMap<String, Remembered>>>,
 }
 
 impl GrammarInner {
@@ -163,6 +164,24 @@ enum Form {
     Members(Arc<BTreeSet<String>>),
     /// Any language (shared: languages are cloned into every rule's analysis).
     Automaton(Arc<Dfa>),
+}
+
+/// A set of subs that many languages meet only to give an example from the meeting (the
+/// protected subs, the unprotected ones), held as [`SubLanguage::example`]'s preferences
+/// narrowed to it: [`SubLanguage::example_within`] finds the example of `language ∩
+/// region` with searches alone, without building that intersection. Worth it for a
+/// region asked about again and again ([`SubGrammar::remember_region`]).
+#[derive(Debug, Clone)]
+pub struct SubRegion {
+    /// The region's subs on branch `main`, its subs on branches, and all of them.
+    preferences: Arc<[Dfa; 3]>,
+}
+
+/// What a grammar remembers under a key.
+#[derive(Debug, Clone)]
+enum Remembered {
+    Language(Form, bool),
+    Region(SubRegion),
 }
 
 /// Which namespace a pattern names (read from its literal start, no automaton).
@@ -260,22 +279,67 @@ impl SubGrammar {
         key: &str,
         build: impl FnOnce(&SubGrammar) -> Result<SubLanguage, AutomatonError>,
     ) -> Result<SubLanguage, AutomatonError> {
+        let recalled = self.recall(key, |known| match known {
+            Remembered::Language(form, exact) => Some(self.with_form(form, exact)),
+            Remembered::Region(_) => None,
+        });
+        if let Some(language) = recalled {
+            return Ok(language);
+        }
+        let language = build(self)?;
+        self.keep(
+            key,
+            Remembered::Language(language.form.clone(), language.exact),
+        );
+        Ok(language)
+    }
+
+    /// The region of the subs `build` makes, remembered under `key` for the run (the
+    /// same conditions on `key` as [`SubGrammar::remember`]).
+    pub fn remember_region(
+        &self,
+        key: &str,
+        build: impl FnOnce(&SubGrammar) -> Result<SubLanguage, AutomatonError>,
+    ) -> Result<SubRegion, AutomatonError> {
+        let recalled = self.recall(key, |known| match known {
+            Remembered::Region(region) => Some(region),
+            Remembered::Language(..) => None,
+        });
+        if let Some(region) = recalled {
+            return Ok(region);
+        }
+        let subs = build(self)?;
+        let subs = subs.automaton()?;
+        let region = SubRegion {
+            preferences: Arc::new([
+                self.0.main_branch.intersection(&subs)?,
+                self.0.branches.intersection(&subs)?,
+                subs.into_owned(),
+            ]),
+        };
+        self.keep(key, Remembered::Region(region.clone()));
+        Ok(region)
+    }
+
+    /// What is remembered under `key`, if it is of the kind `read` accepts.
+    fn recall<T>(&self, key: &str, read: impl FnOnce(Remembered) -> Option<T>) -> Option<T> {
         let known = self
             .0
             .remembered
             .lock()
             .ok()
             .and_then(|memory| memory.get(key).cloned());
-        if let Some((form, exact)) = known {
-            return Ok(self.with_form(form, exact));
-        }
-        let language = build(self)?;
+        known.and_then(read)
+    }
+
+    /// Remembers `value` under `key` while the memory holds fewer than
+    /// [`REMEMBERED_LIMIT`] entries.
+    fn keep(&self, key: &str, value: Remembered) {
         if let Ok(mut memory) = self.0.remembered.lock() {
             if memory.len() < REMEMBERED_LIMIT {
-                memory.insert(key.to_owned(), (language.form.clone(), language.exact));
+                memory.insert(key.to_owned(), value);
             }
         }
-        Ok(language)
     }
 
     /// The configured components.
@@ -678,6 +742,24 @@ impl SubLanguage {
     /// on a branch, else any (each the shortest, then smallest).
     pub fn example(&self) -> Result<Option<String>, AutomatonError> {
         let preferences = [&self.grammar.0.main_branch, &self.grammar.0.branches];
+        match self.first_witness_in(preferences)? {
+            Some(found) => Ok(Some(found)),
+            None => Ok(self.witness()),
+        }
+    }
+
+    /// The [`SubLanguage::example`] of the subs of this language in `region` (the same
+    /// answer as `self.intersection(region's language)?.example()`: the searches run
+    /// over the same characters, so they find the same strings).
+    pub fn example_within(&self, region: &SubRegion) -> Result<Option<String>, AutomatonError> {
+        self.first_witness_in(region.preferences.iter())
+    }
+
+    /// The witness of this language within the first of `preferences` it meets.
+    fn first_witness_in<'d>(
+        &self,
+        preferences: impl IntoIterator<Item = &'d Dfa>,
+    ) -> Result<Option<String>, AutomatonError> {
         for preferred in preferences {
             let found = match &self.form {
                 Form::Members(members) => {
@@ -689,7 +771,7 @@ impl SubLanguage {
                 return Ok(found);
             }
         }
-        Ok(self.witness())
+        Ok(None)
     }
 
     /// A sub of the language whose project is outside `namespace`, if any.
@@ -1289,6 +1371,45 @@ mod tests {
             proptest::prop_assert_eq!(
                 answers(&spelled, &others),
                 answers(&automaton, &as_automaton(&others))
+            );
+        }
+
+        /// The example within a region is the example of the intersection with the
+        /// region's subs, for either form of the language.
+        #[test]
+        fn example_within_a_region_is_the_example_of_the_intersection(
+            values in proptest::collection::vec(proptest::sample::select(vec![
+                MAIN,
+                "project_path:acme/infra:ref_type:tag:ref:v1",
+                "project_path:other/é:ref_type:branch:ref:fix/ü",
+                "project_path:acme/*",
+                "*:ref_type:tag:ref:v*",
+                "project_path:*:ref_type:branch:ref:main",
+                "project_path:acme/infra:ref_type:branch:ref:*",
+                "project_path:other/*:ref_type:*:ref:fix/*",
+                "*",
+            ]), 0..4),
+            spelled_out in proptest::bool::ANY,
+            region in proptest::sample::select(vec![
+                "*:ref_type:branch:ref:main",
+                "project_path:acme/*",
+                "*:ref_type:tag:ref:*",
+                "*:ref:fix/*",
+                "*",
+            ]),
+            complement in proptest::bool::ANY,
+        ) {
+            let g = grammar();
+            let operator = if spelled_out { SubOperator::Equals } else { SubOperator::Like };
+            let language = g.clause(operator, &values, Bound::Upper).unwrap();
+            let subs = |g: &SubGrammar| {
+                let region = g.clause(SubOperator::Like, &[region], Bound::Upper)?;
+                if complement { g.all().difference(&region) } else { Ok(region) }
+            };
+            let within = g.remember_region(&format!("{region} {complement}"), subs).unwrap();
+            proptest::prop_assert_eq!(
+                language.example_within(&within).unwrap(),
+                language.intersection(&subs(&g).unwrap()).unwrap().example().unwrap()
             );
         }
     }

@@ -17,7 +17,7 @@ use super::{analyze_grants, gitlab_roles, variable_syntax, GitlabRole, GrantAnal
 use crate::analysis::automaton::{AutomatonError, Expr};
 use crate::analysis::glob::{Case, Pattern, VariableApprox, VariableSyntax};
 use crate::analysis::sub_claim::RefType;
-use crate::analysis::sub_questions::{SubGrammar, SubLanguage};
+use crate::analysis::sub_questions::{SubGrammar, SubLanguage, SubRegion};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -41,7 +41,7 @@ impl Rule for RoleSpansEnvironments {
         let syntax = variable_syntax(policy);
         let analyses = analyze_grants(cx, policy);
         for role in gitlab_roles(&analyses) {
-            let Some(protected) = protected_language(&role, cx.settings) else {
+            let Some(protected) = protected_refs(&role, cx.settings) else {
                 continue;
             };
             let Some(mixed) = mixed_refs(&role, &protected, syntax) else {
@@ -83,7 +83,7 @@ impl Rule for RoleSpansEnvironments {
         let syntax = variable_syntax(trust);
         let analyses = analyze_grants(cx, trust);
         for group in gitlab_roles(&analyses) {
-            let Some(protected) = protected_language(&group, cx.settings) else {
+            let Some(protected) = protected_refs(&group, cx.settings) else {
                 continue;
             };
             if mixed_refs(&group, &protected, syntax).is_some() {
@@ -163,14 +163,12 @@ struct Unprotected<'v> {
 
 fn mixed_refs<'v>(
     role: &'v GitlabRole<'_, '_>,
-    protected: &SubLanguage,
+    protected: &ProtectedRefs,
     syntax: VariableSyntax,
 ) -> Option<MixedRefs<'v>> {
     let protected_example = role
         .subs
-        .intersection(protected)
-        .ok()?
-        .example()
+        .example_within(&protected.protected)
         .ok()
         .flatten()?;
     // Unprotected refs admitted through a wildcard (an explicit list is a choice).
@@ -182,10 +180,10 @@ fn mixed_refs<'v>(
 }
 
 /// The first `sub` value (with a wildcard, when `wildcards_only`) through which the
-/// role admits a sub outside `protected`.
+/// role admits an unprotected sub.
 fn unprotected_value<'v>(
     role: &'v GitlabRole<'_, '_>,
-    protected: &SubLanguage,
+    protected: &ProtectedRefs,
     syntax: VariableSyntax,
     wildcards_only: bool,
 ) -> Option<Unprotected<'v>> {
@@ -197,9 +195,7 @@ fn unprotected_value<'v>(
             .gitlab_subs()?
             .intersection(&value.language)
             .ok()?
-            .difference(protected)
-            .ok()?
-            .example()
+            .example_within(&protected.unprotected)
             .ok()
             .flatten()?;
         Some(Unprotected {
@@ -210,22 +206,38 @@ fn unprotected_value<'v>(
     })
 }
 
-/// The protected subs in the grammar of `role`, unless TL117 (a ref name without its
-/// type) already reports the role.
-fn protected_language(role: &GitlabRole<'_, '_>, settings: &Settings) -> Option<SubLanguage> {
+/// The subs of protected refs in the grammar of a role and the others, as regions to
+/// take examples from (built once per run).
+struct ProtectedRefs {
+    protected: SubRegion,
+    unprotected: SubRegion,
+}
+
+/// The protected and unprotected subs in the grammar of `role`, unless TL117 (a ref
+/// name without its type) already reports the role.
+fn protected_refs(role: &GitlabRole<'_, '_>, settings: &Settings) -> Option<ProtectedRefs> {
     if role.unpinned_ref_type().is_some() {
         return None;
     }
     let grammar = role.grants.first()?.reasoner.as_ref()?.grammar();
-    // The language depends on the patterns and on whether they are the default.
+    // The subs depend on the patterns and on whether they are the default.
     let key = format!(
         "protected refs {:?} {}",
         settings.protected_refs(),
         settings.protected_refs.is_empty()
     );
-    grammar
-        .remember(&key, |grammar| protected_subs(grammar, settings))
-        .ok()
+    let protected =
+        |grammar: &SubGrammar| grammar.remember(&key, |grammar| protected_subs(grammar, settings));
+    Some(ProtectedRefs {
+        protected: grammar
+            .remember_region(&format!("in {key}"), protected)
+            .ok()?,
+        unprotected: grammar
+            .remember_region(&format!("outside {key}"), |grammar| {
+                grammar.all().difference(&protected(grammar)?)
+            })
+            .ok()?,
+    })
 }
 
 /// The subs of protected refs: the configured `protected-refs` patterns (branches and
