@@ -190,18 +190,32 @@ impl<'c> ActionRef<'c> {
     }
 }
 
-/// A set of catalog actions.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// A set of catalog actions: a bit set over a window of the action ids, zero outside
+/// it. A service's actions are numbered consecutively, so the set a pattern like
+/// `s3:Get*` matches spans a few words, not the whole catalog's ~360: operations cost
+/// the width of their operands' windows, and the empty set allocates nothing.
+#[derive(Clone, Debug, Default)]
 pub struct ActionSet {
+    /// The word of the catalog-wide bit set that `words[0]` is.
+    start: usize,
     words: Vec<u64>,
 }
+
+/// Equal when they hold the same actions, whatever their windows.
+impl PartialEq for ActionSet {
+    fn eq(&self, other: &ActionSet) -> bool {
+        let from = self.start.min(other.start);
+        let to = self.end().max(other.end());
+        (from..to).all(|i| self.word(i) == other.word(i))
+    }
+}
+
+impl Eq for ActionSet {}
 
 impl ActionSet {
     /// The empty set.
     pub fn empty() -> ActionSet {
-        ActionSet {
-            words: vec![0; Catalog::get().actions.len().div_ceil(64)],
-        }
+        ActionSet::default()
     }
 
     /// Every action of the catalog.
@@ -211,19 +225,20 @@ impl ActionSet {
         if !count.is_multiple_of(64) {
             words.push((1u64 << (count % 64)) - 1);
         }
-        ActionSet { words }
+        ActionSet { start: 0, words }
     }
 
     pub fn insert(&mut self, id: ActionId) {
         let (word, bit) = Self::position(id);
-        if let Some(w) = self.words.get_mut(word) {
+        self.cover(word, word + 1);
+        if let Some(w) = self.words.get_mut(word - self.start) {
             *w |= bit;
         }
     }
 
     pub fn contains(&self, id: ActionId) -> bool {
         let (word, bit) = Self::position(id);
-        self.words.get(word).is_some_and(|w| w & bit != 0)
+        self.word(word) & bit != 0
     }
 
     pub fn is_empty(&self) -> bool {
@@ -235,32 +250,48 @@ impl ActionSet {
     }
 
     pub fn union_with(&mut self, other: &ActionSet) {
-        for (w, o) in self.words.iter_mut().zip(&other.words) {
-            *w |= o;
+        let Some((from, to)) = other.occupied() else {
+            return;
+        };
+        self.cover(from, to);
+        let start = self.start;
+        for (i, w) in self
+            .words
+            .iter_mut()
+            .enumerate()
+            .skip(from - start)
+            .take(to - from)
+        {
+            *w |= other.word(start + i);
         }
     }
 
     pub fn intersect_with(&mut self, other: &ActionSet) {
-        for (w, o) in self.words.iter_mut().zip(&other.words) {
-            *w &= o;
+        let start = self.start;
+        for (i, w) in self.words.iter_mut().enumerate() {
+            *w &= other.word(start + i);
         }
     }
 
     pub fn subtract(&mut self, other: &ActionSet) {
-        for (w, o) in self.words.iter_mut().zip(&other.words) {
-            *w &= !o;
+        let start = self.start;
+        for (i, w) in self.words.iter_mut().enumerate() {
+            *w &= !other.word(start + i);
         }
     }
 
     pub fn is_subset_of(&self, other: &ActionSet) -> bool {
         self.words
             .iter()
-            .zip(&other.words)
-            .all(|(w, o)| w & !o == 0)
+            .enumerate()
+            .all(|(i, w)| w & !other.word(self.start + i) == 0)
     }
 
     pub fn intersects(&self, other: &ActionSet) -> bool {
-        self.words.iter().zip(&other.words).any(|(w, o)| w & o != 0)
+        self.words
+            .iter()
+            .enumerate()
+            .any(|(i, w)| w & other.word(self.start + i) != 0)
     }
 
     /// The ids in the set, ascending.
@@ -268,16 +299,55 @@ impl ActionSet {
         self.words.iter().enumerate().flat_map(|(i, &word)| {
             // The set bits of the word, lowest first.
             let mut rest = word;
+            let base = (self.start + i) as u32 * 64;
             std::iter::from_fn(move || {
                 let bit = (rest != 0).then(|| rest.trailing_zeros())?;
                 rest &= rest - 1;
-                Some(ActionId(i as u32 * 64 + bit))
+                Some(ActionId(base + bit))
             })
         })
     }
 
     fn position(id: ActionId) -> (usize, u64) {
         ((id.0 / 64) as usize, 1u64 << (id.0 % 64))
+    }
+
+    /// One past the last word of the window.
+    fn end(&self) -> usize {
+        self.start + self.words.len()
+    }
+
+    /// Word `i` of the catalog-wide bit set.
+    fn word(&self, i: usize) -> u64 {
+        i.checked_sub(self.start)
+            .and_then(|at| self.words.get(at))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The words `from..to` of the window's first and last non-zero words, if any.
+    fn occupied(&self) -> Option<(usize, usize)> {
+        let first = self.words.iter().position(|&w| w != 0)?;
+        let last = self.words.iter().rposition(|&w| w != 0)?;
+        Some((self.start + first, self.start + last + 1))
+    }
+
+    /// Widens the window to hold the words `from..to`.
+    fn cover(&mut self, from: usize, to: usize) {
+        if self.words.is_empty() {
+            self.start = from;
+            self.words = vec![0; to - from];
+            return;
+        }
+        if from < self.start {
+            self.words
+                .splice(0..0, std::iter::repeat_n(0, self.start - from));
+            self.start = from;
+        }
+        if to > self.end() {
+            let grown = to - self.start;
+            self.words.resize(grown, 0);
+        }
     }
 }
 
@@ -617,6 +687,8 @@ fn share_a_char(a: Token, b: Token) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     fn names(set: &ActionSet) -> Vec<String> {
@@ -625,6 +697,76 @@ mod tests {
             .filter_map(|id| catalog.action(id))
             .map(|a| a.qualified_name())
             .collect()
+    }
+
+    /// A set of the given ids, or every action, and its model.
+    fn set_and_model(ids: &[u32], all: bool) -> (ActionSet, BTreeSet<u32>) {
+        if all {
+            let count = Catalog::get().len() as u32;
+            return (ActionSet::all(), (0..count).collect());
+        }
+        let mut set = ActionSet::empty();
+        for &id in ids {
+            set.insert(ActionId(id));
+        }
+        (set, ids.iter().copied().collect())
+    }
+
+    fn ids_of(set: &ActionSet) -> BTreeSet<u32> {
+        set.iter().map(|id| id.0).collect()
+    }
+
+    /// Action ids in a few clusters (one service's actions are consecutive) and spread
+    /// over the whole catalog.
+    fn some_ids() -> impl proptest::strategy::Strategy<Value = Vec<u32>> {
+        use proptest::prelude::*;
+        let count = Catalog::get().len() as u32;
+        proptest::collection::vec(
+            prop_oneof![0..200u32, 5_000..5_300u32, (count - 100)..count, 0..count],
+            0..12,
+        )
+    }
+
+    proptest::proptest! {
+        /// The windowed bit set answers as a set of ids does.
+        #[test]
+        fn action_sets_behave_as_sets_of_ids(
+            left in some_ids(),
+            right in some_ids(),
+            left_all in proptest::bool::weighted(0.1),
+            right_all in proptest::bool::weighted(0.1),
+        ) {
+            let (a, model_a) = set_and_model(&left, left_all);
+            let (b, model_b) = set_and_model(&right, right_all);
+            proptest::prop_assert_eq!(ids_of(&a), model_a.clone());
+            proptest::prop_assert_eq!(a.len(), model_a.len());
+            proptest::prop_assert_eq!(a.is_empty(), model_a.is_empty());
+            proptest::prop_assert_eq!(a.is_subset_of(&b), model_a.is_subset(&model_b));
+            proptest::prop_assert_eq!(a.intersects(&b), !model_a.is_disjoint(&model_b));
+            proptest::prop_assert_eq!(a == b, model_a == model_b);
+            for id in model_b.iter().chain(&model_a).take(20) {
+                proptest::prop_assert_eq!(a.contains(ActionId(*id)), model_a.contains(id));
+            }
+            let mut union = a.clone();
+            union.union_with(&b);
+            proptest::prop_assert_eq!(ids_of(&union), &model_a | &model_b);
+            let mut intersection = a.clone();
+            intersection.intersect_with(&b);
+            proptest::prop_assert_eq!(ids_of(&intersection), &model_a & &model_b);
+            let mut difference = a.clone();
+            difference.subtract(&b);
+            proptest::prop_assert_eq!(ids_of(&difference), &model_a - &model_b);
+            // Subsets and overlaps the model knows of, through different windows.
+            for (part, whole) in [(&intersection, &a), (&a, &union), (&difference, &a), (&intersection, &b)] {
+                proptest::prop_assert!(part.is_subset_of(whole));
+                proptest::prop_assert_eq!(part.intersects(whole), !part.is_empty());
+            }
+            proptest::prop_assert!(!difference.intersects(&b));
+            // Equal sets built through different windows are equal.
+            let mut rebuilt = difference.clone();
+            rebuilt.union_with(&intersection);
+            proptest::prop_assert_eq!(rebuilt == a, true);
+        }
     }
 
     #[test]

@@ -49,16 +49,27 @@ use crate::last_policy::LastPolicy;
 #[derive(Debug)]
 pub struct Grant<'p> {
     pub statement: &'p Statement,
-    sets: Arc<GrantSets>,
+    written: Arc<WrittenActions>,
+    effective: Arc<ActionSet>,
 }
 
-/// The action sets of one `Allow` statement (shared by every rule asking).
+/// The catalog actions one statement's `Action` or `NotAction` names (shared by every
+/// rule asking).
 #[derive(Debug)]
-struct GrantSets {
+pub struct WrittenActions {
     /// The catalog actions each `Action` pattern matches, in order (empty for `NotAction`).
-    patterns: Vec<ActionSet>,
-    /// What remains after the unconditional `Deny` statements covering its resources.
-    effective: ActionSet,
+    pub patterns: Vec<ActionSet>,
+    /// Every action the statement names: the union of `patterns`, or for `NotAction`
+    /// every catalog action but the listed ones.
+    pub all: ActionSet,
+}
+
+/// The action sets of an identity policy: each statement's, and what each `Allow`
+/// grants after the unconditional `Deny` statements.
+#[derive(Debug, Clone)]
+struct PolicySets {
+    written: Vec<Arc<WrittenActions>>,
+    effective: Vec<Arc<ActionSet>>,
 }
 
 impl<'p> Grant<'p> {
@@ -93,13 +104,13 @@ impl<'p> Grant<'p> {
 
     /// Each `Action` pattern with the catalog actions it matches (none for `NotAction`).
     pub fn patterns(&self) -> impl Iterator<Item = (&'p Spanned<String>, &ActionSet)> {
-        self.statement.actions().iter().zip(&self.sets.patterns)
+        self.statement.actions().iter().zip(&self.written.patterns)
     }
 
     /// What the statement grants after the unconditional `Deny` statements covering its
     /// resources.
     pub fn effective(&self) -> &ActionSet {
-        &self.sets.effective
+        &self.effective
     }
 
     /// The text that grants `action`: the first `Action` pattern matching it, or the
@@ -126,6 +137,8 @@ impl<'p> Grant<'p> {
 #[derive(Debug)]
 pub struct PolicyAccess<'p> {
     pub grants: Vec<Grant<'p>>,
+    /// Every statement of the policy with the actions it names, in order.
+    pub statements: Vec<(&'p Statement, Arc<WrittenActions>)>,
 }
 
 impl<'p> PolicyAccess<'p> {
@@ -137,52 +150,54 @@ impl<'p> PolicyAccess<'p> {
             return None;
         }
         let sets = LAST_ACCESS.with(|last| {
-            last.get_or_derive(|p| p == policy, || (policy.clone(), grant_sets(policy)))
+            last.get_or_derive(|p| p == policy, || (policy.clone(), policy_sets(policy)))
         });
-        let grants = policy
-            .statements
+        let statements: Vec<_> = policy.statements.iter().zip(sets.written).collect();
+        let grants = statements
             .iter()
-            .filter(|s| s.is_allow())
-            .zip(sets)
-            .map(|(statement, sets)| Grant { statement, sets })
+            .filter(|(statement, _)| statement.is_allow())
+            .zip(sets.effective)
+            .map(|((statement, written), effective)| Grant {
+                statement,
+                written: Arc::clone(written),
+                effective,
+            })
             .collect();
-        Some(PolicyAccess { grants })
+        Some(PolicyAccess { grants, statements })
     }
 }
 
 thread_local! {
     /// The action sets of the identity policy last asked about on this thread (module
-    /// [`crate::last_policy`]): nine rules ask about each policy.
-    static LAST_ACCESS: LastPolicy<PolicyDocument, Vec<Arc<GrantSets>>> =
-        const { LastPolicy::new() };
+    /// [`crate::last_policy`]): ten rules ask about each policy.
+    static LAST_ACCESS: LastPolicy<PolicyDocument, PolicySets> = const { LastPolicy::new() };
 }
 
-/// The action sets of each `Allow` statement of `policy`, in order.
-fn grant_sets(policy: &PolicyDocument) -> Vec<Arc<GrantSets>> {
+/// The action sets of `policy`'s statements, and what each `Allow` grants.
+fn policy_sets(policy: &PolicyDocument) -> PolicySets {
     let catalog = Catalog::get();
-    let denies: Vec<(&Statement, ActionSet)> = policy
+    let written: Vec<Arc<WrittenActions>> = policy
         .statements
         .iter()
-        .filter(|s| s.is_deny() && s.conditions.is_empty() && !s.conditions_incomplete)
-        .map(|s| (s, written_actions(catalog, s).1))
+        .map(|statement| Arc::new(written_actions(catalog, statement)))
         .collect();
-    policy
-        .statements
-        .iter()
-        .filter(|s| s.is_allow())
-        .map(|statement| {
-            let (patterns, mut effective) = written_actions(catalog, statement);
+    let statements = || policy.statements.iter().zip(&written);
+    let denies: Vec<_> = statements()
+        .filter(|(s, _)| s.is_deny() && s.conditions.is_empty() && !s.conditions_incomplete)
+        .collect();
+    let effective = statements()
+        .filter(|(s, _)| s.is_allow())
+        .map(|(statement, actions)| {
+            let mut effective = actions.all.clone();
             for (deny, denied) in &denies {
                 if deny_covers_resources(deny, statement) {
-                    effective.subtract(denied);
+                    effective.subtract(&denied.all);
                 }
             }
-            Arc::new(GrantSets {
-                patterns,
-                effective,
-            })
+            Arc::new(effective)
         })
-        .collect()
+        .collect();
+    PolicySets { written, effective }
 }
 
 /// Whether a policy is an identity policy (no statement with `Principal`; trust and
@@ -203,9 +218,12 @@ pub fn is_valid_identity_policy(document: &Document, policy: &PolicyDocument) ->
 
 /// The expansion of each pattern of `Action` (none for `NotAction`), and the statement's
 /// whole action set (`NotAction`: every catalog action but the listed ones).
-fn written_actions(catalog: &Catalog, statement: &Statement) -> (Vec<ActionSet>, ActionSet) {
+fn written_actions(catalog: &Catalog, statement: &Statement) -> WrittenActions {
     let Some(block) = &statement.action else {
-        return (Vec::new(), ActionSet::empty());
+        return WrittenActions {
+            patterns: Vec::new(),
+            all: ActionSet::empty(),
+        };
     };
     let patterns: Vec<ActionSet> = block
         .value
@@ -219,9 +237,15 @@ fn written_actions(catalog: &Catalog, statement: &Statement) -> (Vec<ActionSet>,
     if block.negated {
         let mut all = ActionSet::all();
         all.subtract(&listed);
-        (Vec::new(), all)
+        WrittenActions {
+            patterns: Vec::new(),
+            all,
+        }
     } else {
-        (patterns, listed)
+        WrittenActions {
+            patterns,
+            all: listed,
+        }
     }
 }
 

@@ -9,8 +9,8 @@ use trustlint_parser::input::Document;
 use trustlint_parser::spanned::Spanned;
 use trustlint_parser::Span;
 
-use super::{is_valid_identity_policy, pattern_covers};
-use crate::analysis::catalog::{ActionSet, Catalog};
+use super::{pattern_covers, PolicyAccess};
+use crate::analysis::catalog::ActionSet;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -19,11 +19,11 @@ use crate::rule::{Context, Rule};
 pub struct RedundantPermission;
 
 /// A statement with `Action` (not `NotAction`) and `Resource` (not `NotResource`), and
-/// the catalog actions of each pattern.
+/// the catalog actions of each pattern matching any.
 struct Listed<'p> {
     statement: &'p Statement,
-    patterns: Vec<(&'p Spanned<String>, ActionSet)>,
-    all: ActionSet,
+    patterns: Vec<(&'p Spanned<String>, &'p ActionSet)>,
+    all: &'p ActionSet,
 }
 
 impl Rule for RedundantPermission {
@@ -38,33 +38,25 @@ impl Rule for RedundantPermission {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        if !is_valid_identity_policy(document, policy) {
+        let Some(access) = PolicyAccess::of(document, policy) else {
             return;
-        }
-        let catalog = Catalog::get();
-        let listed: Vec<Listed<'_>> = policy
+        };
+        let listed: Vec<Listed<'_>> = access
             .statements
             .iter()
-            .filter(|s| {
+            .filter(|(s, _)| {
                 s.action.as_ref().is_some_and(|b| !b.negated)
                     && s.resource.as_ref().is_some_and(|b| !b.negated)
             })
-            .map(|statement| {
-                let patterns: Vec<_> = statement
+            .map(|(statement, written)| Listed {
+                statement,
+                patterns: statement
                     .actions()
                     .iter()
-                    .map(|p| (p, catalog.expand(&p.value)))
+                    .zip(&written.patterns)
                     .filter(|(_, set)| !set.is_empty())
-                    .collect();
-                let mut all = ActionSet::empty();
-                for (_, set) in &patterns {
-                    all.union_with(set);
-                }
-                Listed {
-                    statement,
-                    patterns,
-                    all,
-                }
+                    .collect(),
+                all: &written.all,
             })
             .collect();
         let mut reported = BTreeSet::new();
@@ -131,7 +123,7 @@ impl RedundantPermission {
             .as_ref()
             .map_or(other.statement.span, |b| b.span);
         let effect = this.statement.effect.map_or("", |e| e.value.name());
-        if !this.all.is_empty() && this.all.is_subset_of(&other.all) {
+        if !this.all.is_empty() && this.all.is_subset_of(other.all) {
             out.push(
                 Finding::new(
                     self.meta(),
@@ -144,7 +136,7 @@ impl RedundantPermission {
             return;
         }
         for (pattern, set) in &this.patterns {
-            if set.is_subset_of(&other.all) && reported.insert(pattern.span) {
+            if set.is_subset_of(other.all) && reported.insert(pattern.span) {
                 out.push(
                     Finding::new(
                         self.meta(),
@@ -167,7 +159,7 @@ fn covers_statement(other: &Listed<'_>, this: &Listed<'_>) -> bool {
     same_effect
         && a.conditions.is_empty()
         && !a.conditions_incomplete
-        && other.all.intersects(&this.all)
+        && other.all.intersects(this.all)
         && b.resources().iter().all(|r| {
             a.resources()
                 .iter()
