@@ -66,7 +66,7 @@ pub struct WrittenActions {
 
 /// The action sets of an identity policy: each statement's, and what each `Allow`
 /// grants after the unconditional `Deny` statements.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct PolicySets {
     written: Vec<Arc<WrittenActions>>,
     effective: Vec<Arc<ActionSet>>,
@@ -150,17 +150,24 @@ impl<'p> PolicyAccess<'p> {
             return None;
         }
         let sets = LAST_ACCESS.with(|last| {
-            last.get_or_derive(|p| p == policy, || (policy.clone(), policy_sets(policy)))
+            last.get_or_derive(
+                |p| p == policy,
+                || (policy.clone(), Arc::new(policy_sets(policy))),
+            )
         });
-        let statements: Vec<_> = policy.statements.iter().zip(sets.written).collect();
+        let statements: Vec<_> = policy
+            .statements
+            .iter()
+            .zip(sets.written.iter().cloned())
+            .collect();
         let grants = statements
             .iter()
             .filter(|(statement, _)| statement.is_allow())
-            .zip(sets.effective)
+            .zip(&sets.effective)
             .map(|((statement, written), effective)| Grant {
                 statement,
                 written: Arc::clone(written),
-                effective,
+                effective: Arc::clone(effective),
             })
             .collect();
         Some(PolicyAccess { grants, statements })
@@ -170,7 +177,8 @@ impl<'p> PolicyAccess<'p> {
 thread_local! {
     /// The action sets of the identity policy last asked about on this thread (module
     /// [`crate::last_policy`]): ten rules ask about each policy.
-    static LAST_ACCESS: LastPolicy<PolicyDocument, PolicySets> = const { LastPolicy::new() };
+    static LAST_ACCESS: LastPolicy<PolicyDocument, Arc<PolicySets>> =
+        const { LastPolicy::new() };
 }
 
 /// The action sets of `policy`'s statements, and what each `Allow` grants.

@@ -5,6 +5,7 @@
 use trustlint_parser::iam::placeholder::is_placeholder;
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
+use trustlint_parser::spanned::Spanned;
 
 use super::PolicyAccess;
 use crate::analysis::catalog::{ActionRef, Catalog, ResourcePattern, ResourceType};
@@ -45,17 +46,15 @@ impl Rule for ResourceMismatch {
             let Some(resource_block) = &grant.statement.resource else {
                 continue;
             };
-            let resources: Vec<ResourcePattern> = resources
-                .iter()
-                .map(|r| ResourcePattern::new(&r.value))
-                .collect();
+            let mut fits = FittingTypes::new(resources);
             for (pattern, set) in grant.patterns() {
                 let actions: Vec<ActionRef<'_>> =
                     set.iter().filter_map(|id| catalog.action(id)).collect();
                 if actions.is_empty()
-                    || resource_types(&actions)
+                    || actions
                         .iter()
-                        .any(|t| resources.iter().any(|r| t.could_match_pattern(r)))
+                        .flat_map(|a| a.resource_types())
+                        .any(|t| fits.could_match(t))
                 {
                     continue;
                 }
@@ -94,13 +93,38 @@ impl Rule for ResourceMismatch {
     }
 }
 
-/// The resource types any of `actions` acts on, each once (the few dozen types of a
-/// service stand behind the hundreds of actions `s3:*` matches).
-fn resource_types<'c>(actions: &[ActionRef<'c>]) -> Vec<&'c ResourceType> {
-    let mut types: Vec<&ResourceType> = actions.iter().flat_map(|a| a.resource_types()).collect();
-    types.sort_by_key(|t| std::ptr::from_ref(*t) as usize);
-    types.dedup_by(|a, b| std::ptr::eq(*a, *b));
-    types
+/// Which resource types could match one of a statement's resources, each type judged
+/// once (the few dozen types of a service stand behind the hundreds of actions `s3:*`
+/// matches, and the patterns of a statement share them).
+struct FittingTypes {
+    resources: Vec<ResourcePattern>,
+    /// The types judged so far (by address: the catalog's types live for the process).
+    judged: Vec<(*const ResourceType, bool)>,
+}
+
+impl FittingTypes {
+    fn new(resources: &[Spanned<String>]) -> FittingTypes {
+        FittingTypes {
+            resources: resources
+                .iter()
+                .map(|r| ResourcePattern::new(&r.value))
+                .collect(),
+            judged: Vec::new(),
+        }
+    }
+
+    fn could_match(&mut self, resource_type: &ResourceType) -> bool {
+        let key = std::ptr::from_ref(resource_type);
+        if let Some(&(_, fits)) = self.judged.iter().find(|(t, _)| *t == key) {
+            return fits;
+        }
+        let fits = self
+            .resources
+            .iter()
+            .any(|r| resource_type.could_match_pattern(r));
+        self.judged.push((key, fits));
+        fits
+    }
 }
 
 /// "`accesspointobject` or `object` resources": the first resource types of an action.
