@@ -32,12 +32,14 @@ fmt:
 snapshots:
 	$(CARGO) insta review
 
-## Benchmarks: criterion micro benchmarks, then the whole-process comparison on a
-## generated corpus (bench/compare.py; BENCH_FILES=3000 sets the 1x corpus size) against
+## Benchmarks: criterion benchmarks (one file of each kind, and the generated corpus, each
+## against its parse-only floor), then the whole-process comparison on the generated
+## corpus (bench/compare.py; BENCH_FILES=3000 sets the 1x corpus size) against
 ## parliament and checkov (installed from PyPI into target/bench-venv on first use).
 BENCH_FILES ?= 3000
 bench: build
-	$(CARGO) bench --workspace --locked
+	python3 bench/generate.py target/bench/corpus-$(BENCH_FILES) --files $(BENCH_FILES)
+	TRUSTLINT_BENCH_CORPUS=$(CURDIR)/target/bench/corpus-$(BENCH_FILES) $(CARGO) bench --workspace --locked
 	python3 bench/compare.py --files $(BENCH_FILES)
 
 ## Fuzz every target for FUZZ_SECONDS each (default 60; see fuzz/run.sh).
