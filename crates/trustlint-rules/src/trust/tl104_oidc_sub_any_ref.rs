@@ -29,12 +29,17 @@ impl Rule for OidcSubAnyRef {
             let Some((project, ref_type)) = analysis.every_ref() else {
                 continue;
             };
+            // The subs of the project's refs of that type.
+            let project_refs = analysis
+                .reasoner
+                .as_ref()
+                .and_then(|r| r.grammar().project(&project, Some(ref_type)).ok());
             let values = analysis.positive_sub_values();
             // The value that alone admits every such ref, else any `sub` condition.
-            let culprit = values.iter().find(|v| {
-                v.language
-                    .accepts_every_ref_of(&project, ref_type)
-                    .unwrap_or(false)
+            let culprit = project_refs.as_ref().and_then(|refs| {
+                values
+                    .iter()
+                    .find(|v| v.language.includes(refs).unwrap_or(false))
             });
             let primary = culprit
                 .map(|v| v.value.span)
@@ -42,12 +47,8 @@ impl Rule for OidcSubAnyRef {
                 .unwrap_or(analysis.grant.statement.span);
             let example = analysis
                 .gitlab_subs()
-                .and_then(|subs| {
-                    let grammar = analysis.reasoner.as_ref()?.grammar();
-                    subs.intersection(&grammar.project(&project, Some(ref_type)).ok()?)
-                        .ok()?
-                        .witness()
-                })
+                .zip(project_refs.as_ref())
+                .and_then(|(subs, refs)| subs.intersection(refs).ok()?.witness())
                 .unwrap_or_default();
             let written = culprit.map_or_else(String::new, |v| format!("`{}` ", v.value.value));
             // A pattern naming one project, or several (`project_path:acme/*`)?
