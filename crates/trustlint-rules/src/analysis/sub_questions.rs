@@ -875,6 +875,14 @@ impl SubLanguage {
                 branches.contains(sub) && members.contains(&as_tag(sub))
             }),
             Form::Automaton(dfa) => {
+                // Without a tag or without a branch there is no pair: two searches spare
+                // most languages (`ref_type:tag:ref:v*`) the constructions below.
+                let tags = &self.grammar.0.tags;
+                if dfa.intersection_witness(tags)?.is_none()
+                    || dfa.intersection_witness(branches)?.is_none()
+                {
+                    return Ok(None);
+                }
                 let tag_as_branch = dfa.with_field_replaced(':', field, RefType::Tag.name())?;
                 Form::Automaton(Arc::new(
                     branches.intersection(dfa)?.intersection(&tag_as_branch)?,
