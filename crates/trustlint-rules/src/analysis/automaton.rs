@@ -461,8 +461,6 @@ impl Dfa {
         self.accepting.get(state).copied().unwrap_or(false)
     }
 
-    /// A rejecting state every symbol leads back to (the dead state of a minimal
-    /// automaton), if there is one.
     /// The transitions of `state`, one per symbol.
     fn row(&self, state: usize) -> &[usize] {
         let width = self.width();
@@ -471,10 +469,51 @@ impl Dfa {
             .unwrap_or_default()
     }
 
+    /// A rejecting state every symbol leads back to (the dead state of a minimal
+    /// automaton), if there is one.
     fn sink(&self) -> Option<usize> {
         let width = self.width();
         (0..self.state_count())
             .find(|&q| !self.is_accepting(q) && (0..width).all(|symbol| self.step(q, symbol) == q))
+    }
+
+    /// The state reached from state `from` by reading `text`.
+    pub fn state_after(&self, from: usize, text: &str) -> usize {
+        text.chars()
+            .fold(from, |q, c| self.step(q, self.alphabet.symbol_of(c)))
+    }
+
+    /// The states reached from state `from` by reading text without `stop` (`from` too).
+    pub fn states_before(&self, from: usize, stop: char) -> BTreeSet<usize> {
+        let stop = self.alphabet.symbol_of(stop);
+        self.reach([from], |symbol| symbol != stop)
+    }
+
+    /// The strings leading from state `start` to a state that `accept` holds (given the
+    /// state and whether it accepts), over the same alphabet.
+    pub fn rooted_at(&self, start: usize, accept: impl Fn(usize, bool) -> bool) -> Dfa {
+        let mut number: HashMap<usize, usize> = HashMap::from([(start, 0)]);
+        let mut order = vec![start];
+        let mut next = Vec::new();
+        let mut i = 0;
+        while let Some(&q) = order.get(i) {
+            for &target in self.row(q) {
+                let id = *number.entry(target).or_insert_with(|| {
+                    order.push(target);
+                    order.len() - 1
+                });
+                next.push(id);
+            }
+            i += 1;
+        }
+        Dfa {
+            alphabet: self.alphabet.clone(),
+            next,
+            accepting: order
+                .iter()
+                .map(|&q| accept(q, self.is_accepting(q)))
+                .collect(),
+        }
     }
 
     /// Is `text` in the language?

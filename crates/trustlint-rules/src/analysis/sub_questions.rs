@@ -26,6 +26,7 @@
 //! shortest, then smallest by character).
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -145,6 +146,9 @@ impl GrammarInner {
 /// A valid ref name that patterns meant to pin refs do not match (a rune: no pattern of
 /// ASCII ref names matches it), for [`SubLanguage::project_with_every_ref`]'s test.
 const PROBE_REF: &str = "\u{16A0}";
+
+/// The components of a `sub` by default, in order (GitLab's default claim).
+const DEFAULT_ORDER: &[Component] = &[Component::ProjectPath, Component::RefType, Component::Ref];
 
 /// How many languages a grammar remembers; later keys are built every time.
 const REMEMBERED_LIMIT: usize = 1024;
@@ -608,6 +612,60 @@ impl SubGrammar {
         Some(self.with_form(Form::Members(Arc::new(members)), true))
     }
 
+    /// [`SubLanguage::project_with_every_ref`] for any components: the project paths
+    /// (field `field`) of the subs of `ref_type` that `dfa` lacks, projected, and the
+    /// first path not among them.
+    fn project_by_projection(
+        &self,
+        dfa: &Dfa,
+        ref_type: RefType,
+        field: usize,
+    ) -> Result<Option<String>, AutomatonError> {
+        let missing = self.0.all_of(ref_type).difference(dfa)?;
+        let lacking = missing.field_values(':', field)?;
+        let paths = Component::ProjectPath.value_language()?;
+        Ok(paths.difference(&lacking)?.witness())
+    }
+
+    /// [`SubLanguage::project_with_every_ref`] for the components in their default
+    /// order, without the projection: a project has every ref exactly when reading
+    /// `project_path:{project}:ref_type:{type}:ref:` leads `dfa` to a state from which it
+    /// accepts every ref name. The few states reached that way are judged once each,
+    /// and the first project leading to a good one is searched over the characters the
+    /// projection's answer is searched over, so both give the same project (a property
+    /// test compares them).
+    fn project_by_ref_states(
+        &self,
+        dfa: &Dfa,
+        ref_type: RefType,
+    ) -> Result<Option<String>, AutomatonError> {
+        let at_path = dfa.state_after(0, "project_path:");
+        let to_ref = format!(":ref_type:{}:ref:", ref_type.name());
+        let refs = Component::Ref.value_language()?;
+        let mut every_ref: HashMap<usize, bool> = HashMap::new();
+        for path_end in dfa.states_before(at_path, ':') {
+            let at_ref = dfa.state_after(path_end, &to_ref);
+            if let Entry::Vacant(entry) = every_ref.entry(at_ref) {
+                let accepted = dfa.rooted_at(at_ref, |_, accepting| accepting);
+                entry.insert(refs.difference_witness(&accepted)?.is_none());
+            }
+        }
+        if !every_ref.values().any(|&holds_all| holds_all) {
+            return Ok(None);
+        }
+        let projects = dfa.rooted_at(at_path, |path_end, _| {
+            every_ref
+                .get(&dfa.state_after(path_end, &to_ref))
+                .copied()
+                .unwrap_or(false)
+        });
+        // The projection's characters: the subs' of that ref type and this language's.
+        let projects = projects.over_alphabet(self.0.all_of(ref_type).alphabet());
+        Component::ProjectPath
+            .value_language()?
+            .intersection_witness(&projects)
+    }
+
     /// The subs whose values satisfy `constraints` (see [`constrain`]).
     fn constrained(
         &self,
@@ -838,10 +896,11 @@ impl SubLanguage {
                 return Ok(None);
             }
         }
-        let missing = self.grammar.0.all_of(ref_type).difference(dfa)?;
-        let lacking = missing.field_values(':', field)?;
-        let paths = Component::ProjectPath.value_language()?;
-        Ok(paths.difference(&lacking)?.witness())
+        if self.grammar.components().as_slice() == DEFAULT_ORDER {
+            self.grammar.project_by_ref_states(dfa, ref_type)
+        } else {
+            self.grammar.project_by_projection(dfa, ref_type, field)
+        }
     }
 
     /// A pair of subs of the language for the same project and ref name, one on a branch
@@ -1381,6 +1440,46 @@ mod tests {
                 answers(&spelled, &others),
                 answers(&automaton, &as_automaton(&others))
             );
+        }
+
+        /// Both ways of finding a project with every ref give the same project, for
+        /// unions of patterns with carve-outs.
+        #[test]
+        fn ref_states_find_the_projection_s_project(
+            allowed in proptest::collection::vec(proptest::sample::select(vec![
+                MAIN,
+                "project_path:acme/*",
+                "project_path:acme/infra:*",
+                "project_path:acme/infra:ref_type:branch:ref:*",
+                "project_path:*:ref_type:tag:ref:*",
+                "project_path:a*:ref_type:branch:ref:*",
+                "project_path:acme/?:*",
+                "*:ref_type:tag:ref:v*",
+                "project_path:other/é:ref_type:*:ref:*",
+                "*",
+            ]), 1..4),
+            denied in proptest::collection::vec(proptest::sample::select(vec![
+                "project_path:acme/infra:ref_type:branch:ref:feature/*",
+                "project_path:acme/x:*",
+                "*:ref:main",
+                "project_path:*/b*",
+                "*:ref_type:tag:*",
+            ]), 0..3),
+        ) {
+            let g = grammar();
+            let allowed = g.clause(SubOperator::Like, &allowed, Bound::Upper).unwrap();
+            let denied = g.clause(SubOperator::Like, &denied, Bound::Lower).unwrap();
+            let language = as_automaton(&allowed.difference(&denied).unwrap());
+            let Form::Automaton(dfa) = &language.form else {
+                unreachable!("as_automaton gives an automaton");
+            };
+            let field = g.components().value_field(Component::ProjectPath).unwrap();
+            for ref_type in [RefType::Branch, RefType::Tag] {
+                proptest::prop_assert_eq!(
+                    g.project_by_ref_states(dfa, ref_type).unwrap(),
+                    g.project_by_projection(dfa, ref_type, field).unwrap()
+                );
+            }
         }
 
         /// The example within a region is the example of the intersection with the
