@@ -492,17 +492,24 @@ impl Dfa {
     /// The strings leading from state `start` to a state that `accept` holds (given the
     /// state and whether it accepts), over the same alphabet.
     pub fn rooted_at(&self, start: usize, accept: impl Fn(usize, bool) -> bool) -> Dfa {
-        let mut number: HashMap<usize, usize> = HashMap::from([(start, 0)]);
-        let mut order = vec![start];
+        // The new number of each state, once reached.
+        let mut number: Vec<Option<usize>> = vec![None; self.state_count()];
+        let mut order = Vec::new();
         let mut next = Vec::new();
+        let mut reach = |q: usize, order: &mut Vec<usize>| match number.get_mut(q) {
+            Some(Some(id)) => *id,
+            Some(slot) => {
+                order.push(q);
+                *slot = Some(order.len() - 1);
+                order.len() - 1
+            }
+            None => 0,
+        };
+        reach(start, &mut order);
         let mut i = 0;
         while let Some(&q) = order.get(i) {
             for &target in self.row(q) {
-                let id = *number.entry(target).or_insert_with(|| {
-                    order.push(target);
-                    order.len() - 1
-                });
-                next.push(id);
+                next.push(reach(target, &mut order));
             }
             i += 1;
         }

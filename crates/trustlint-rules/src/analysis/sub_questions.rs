@@ -26,6 +26,7 @@
 //! shortest, then smallest by character).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -149,6 +150,26 @@ const PROBE_REF: &str = "\u{16A0}";
 
 /// The components of a `sub` by default, in order (GitLab's default claim).
 const DEFAULT_ORDER: &[Component] = &[Component::ProjectPath, Component::RefType, Component::Ref];
+
+/// A clause language built recently on this thread, with what it was built from (its
+/// grammar is the language's own, which the entry keeps alive: an entry is never
+/// mistaken for another grammar's).
+struct RecentClause {
+    operator: SubOperator,
+    bound: Bound,
+    values: Vec<String>,
+    language: SubLanguage,
+}
+
+/// How many clause languages a thread keeps ([`RECENT_CLAUSES`]).
+const RECENT_CLAUSES_KEPT: usize = 8;
+
+thread_local! {
+    /// The clause languages built last on this thread: the rules checking one policy
+    /// ask for the same clauses (a grant's analysis, then each value of its `sub`
+    /// conditions alone, which for a single value is the same clause).
+    static RECENT_CLAUSES: RefCell<Vec<RecentClause>> = const { RefCell::new(Vec::new()) };
+}
 
 /// How many languages a grammar remembers; later keys are built every time.
 const REMEMBERED_LIMIT: usize = 1024;
@@ -415,6 +436,48 @@ impl SubGrammar {
     /// The subs satisfying one condition operator with its values: any value for a
     /// positive operator, none of them for a negated one (NOR).
     pub fn clause<S: AsRef<str>>(
+        &self,
+        operator: SubOperator,
+        values: &[S],
+        bound: Bound,
+    ) -> Result<SubLanguage, AutomatonError> {
+        let is_key = |clause: &RecentClause| {
+            Arc::ptr_eq(&clause.language.grammar.0, &self.0)
+                && clause.operator == operator
+                && clause.bound == bound
+                && clause.values.len() == values.len()
+                && clause
+                    .values
+                    .iter()
+                    .zip(values)
+                    .all(|(a, b)| a == b.as_ref())
+        };
+        let recent = RECENT_CLAUSES.with_borrow(|recent| {
+            recent
+                .iter()
+                .find(|clause| is_key(clause))
+                .map(|clause| clause.language.clone())
+        });
+        if let Some(language) = recent {
+            return Ok(language);
+        }
+        let language = self.build_clause(operator, values, bound)?;
+        RECENT_CLAUSES.with_borrow_mut(|recent| {
+            if recent.len() == RECENT_CLAUSES_KEPT {
+                recent.remove(0);
+            }
+            recent.push(RecentClause {
+                operator,
+                bound,
+                values: values.iter().map(|v| v.as_ref().to_owned()).collect(),
+                language: language.clone(),
+            });
+        });
+        Ok(language)
+    }
+
+    /// [`SubGrammar::clause`], built.
+    fn build_clause<S: AsRef<str>>(
         &self,
         operator: SubOperator,
         values: &[S],
@@ -1347,6 +1410,29 @@ mod tests {
             .is_all()
             .unwrap());
         assert!(clause(SubOperator::Like, &["project_path:*"]).is_empty());
+    }
+
+    #[test]
+    fn recent_clauses_are_per_grammar() {
+        let full = grammar();
+        let paths_only =
+            SubGrammar::new(SubComponents::from_names(&["project_path".to_owned()]).unwrap())
+                .unwrap();
+        let ask = |g: &SubGrammar| {
+            g.clause(SubOperator::Like, &["project_path:acme/*"], Bound::Upper)
+                .unwrap()
+        };
+        for _ in 0..2 {
+            assert!(ask(&full).contains(MAIN));
+            assert!(!ask(&full).contains("project_path:acme/infra"));
+            assert!(ask(&paths_only).contains("project_path:acme/infra"));
+            assert!(!ask(&paths_only).contains(MAIN));
+        }
+        // Another bound or operator is another clause.
+        let negated = full
+            .clause(SubOperator::NotLike, &["project_path:acme/*"], Bound::Upper)
+            .unwrap();
+        assert!(!negated.contains(MAIN));
     }
 
     #[test]
