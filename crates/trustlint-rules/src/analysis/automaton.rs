@@ -207,6 +207,30 @@ impl CharClass {
         .flatten()
     }
 
+    /// Sets `bit` in the masks of the symbols of `alphabet` (which must distinguish
+    /// every character the class mentions) that are in the class: for the characters of
+    /// a `OneOf` alone, else by testing every symbol.
+    fn mark_symbols(&self, alphabet: &Alphabet, masks: &mut [u128], bit: u128) {
+        if let CharClass::OneOf(set) = self {
+            for c in set {
+                if let Some(mask) = alphabet
+                    .chars
+                    .binary_search(c)
+                    .ok()
+                    .and_then(|s| masks.get_mut(s))
+                {
+                    *mask |= bit;
+                }
+            }
+            return;
+        }
+        for (mask, member) in masks.iter_mut().zip(self.symbols(alphabet)) {
+            if member {
+                *mask |= bit;
+            }
+        }
+    }
+
     /// Membership of each symbol of `alphabet`, which must distinguish every character
     /// the class mentions.
     fn symbols(&self, alphabet: &Alphabet) -> Vec<bool> {
@@ -380,11 +404,7 @@ impl Dfa {
                 },
                 _ => return Ok(None),
             };
-            for (mask, member) in masks.iter_mut().zip(class.symbols(alphabet)) {
-                if member {
-                    *mask |= 1 << i;
-                }
-            }
+            class.mark_symbols(alphabet, masks, 1 << i);
         }
         // A run may match nothing: a position at a run also stands at the next one.
         let close = |mut set: u128| loop {
@@ -398,11 +418,21 @@ impl Dfa {
         let mut states = StateTable::new(close(1), width);
         let mut next = Vec::new();
         let mut accepting = Vec::new();
+        // Most symbols lead nowhere (the empty set of positions): its number is kept.
+        let mut dead = None;
         let mut i = 0;
         while let Some(&set) = states.get(i) {
             accepting.push(set & accept != 0);
             for (&one, &run) in one.iter().zip(&run) {
-                next.push(states.id(close(((set & one) << 1) | (set & run)))?);
+                let target = close(((set & one) << 1) | (set & run));
+                let id = match dead {
+                    Some(id) if target == 0 => id,
+                    _ => states.id(target)?,
+                };
+                if target == 0 {
+                    dead = Some(id);
+                }
+                next.push(id);
             }
             i += 1;
         }
