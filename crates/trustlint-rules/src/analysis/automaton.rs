@@ -520,8 +520,13 @@ impl Dfa {
     }
 
     /// The strings leading from state `start` to a state that `accept` holds (given the
-    /// state and whether it accepts), over the same alphabet.
+    /// state and whether it accepts), over the same alphabet; its states are those
+    /// reachable from `start`, numbered as reached. No string for a state that is not
+    /// this automaton's.
     pub fn rooted_at(&self, start: usize, accept: impl Fn(usize, bool) -> bool) -> Dfa {
+        if start >= self.state_count() {
+            return Dfa::nothing();
+        }
         // The new number of each state, once reached.
         let mut number: Vec<Option<usize>> = vec![None; self.state_count()];
         let mut order = Vec::new();

@@ -16,7 +16,10 @@
 //!
 //! Languages that depend on the grammar and a short key only (a namespace, the
 //! protected refs) are remembered for the run ([`SubGrammar::remember`]): the policies of
-//! one organisation name the same few namespaces.
+//! one organisation name the same few namespaces. A set many languages are asked for an
+//! example within (the protected subs) is remembered as a [`SubRegion`], and each thread
+//! keeps the clause languages it built last (the rules checking one policy ask for the
+//! same clauses).
 //!
 //! A language of spelled-out subs (`StringEquals` values, the most common condition) is
 //! held as its members rather than an automaton: every question about it is a lookup or
