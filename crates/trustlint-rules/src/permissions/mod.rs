@@ -137,8 +137,8 @@ impl<'p> Grant<'p> {
 #[derive(Debug)]
 pub struct PolicyAccess<'p> {
     pub grants: Vec<Grant<'p>>,
-    /// Every statement of the policy with the actions it names, in order.
-    pub statements: Vec<(&'p Statement, Arc<WrittenActions>)>,
+    policy: &'p PolicyDocument,
+    sets: Arc<PolicySets>,
 }
 
 impl<'p> PolicyAccess<'p> {
@@ -155,13 +155,10 @@ impl<'p> PolicyAccess<'p> {
                 || (policy.clone(), Arc::new(policy_sets(policy))),
             )
         });
-        let statements: Vec<_> = policy
+        let grants = policy
             .statements
             .iter()
-            .zip(sets.written.iter().cloned())
-            .collect();
-        let grants = statements
-            .iter()
+            .zip(&sets.written)
             .filter(|(statement, _)| statement.is_allow())
             .zip(&sets.effective)
             .map(|((statement, written), effective)| Grant {
@@ -170,7 +167,19 @@ impl<'p> PolicyAccess<'p> {
                 effective: Arc::clone(effective),
             })
             .collect();
-        Some(PolicyAccess { grants, statements })
+        Some(PolicyAccess {
+            grants,
+            policy,
+            sets,
+        })
+    }
+
+    /// Every statement of the policy with the actions it names, in order.
+    pub fn statements(&self) -> impl Iterator<Item = (&'p Statement, &WrittenActions)> {
+        self.policy
+            .statements
+            .iter()
+            .zip(self.sets.written.iter().map(Arc::as_ref))
     }
 }
 

@@ -42,8 +42,7 @@ impl Rule for RedundantPermission {
             return;
         };
         let listed: Vec<Listed<'_>> = access
-            .statements
-            .iter()
+            .statements()
             .filter(|(s, _)| {
                 s.action.as_ref().is_some_and(|b| !b.negated)
                     && s.resource.as_ref().is_some_and(|b| !b.negated)
