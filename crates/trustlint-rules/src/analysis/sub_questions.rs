@@ -939,7 +939,7 @@ impl SubLanguage {
         };
         // Every project has infinitely many refs of each type: a finite language (every
         // language of members) holds all of no project's. With refs in the claim, the
-        // projection below finds that too, so only the cheaper probe runs first.
+        // search below finds that too, so only the cheaper probe runs first.
         let Form::Automaton(dfa) = &self.form else {
             return Ok(None);
         };
@@ -949,7 +949,7 @@ impl SubLanguage {
             }
         } else {
             // Such a project has the ref `PROBE_REF` too: a cheap test that rules out
-            // most languages (a pinned ref, `v*`, a finite list) before the projection.
+            // most languages (a pinned ref, `v*`, a finite list) before the search.
             let probe = self
                 .grammar
                 .remember(&format!("probe {ref_type}"), |grammar| {
