@@ -708,23 +708,27 @@ impl SubGrammar {
         let at_path = dfa.state_after(0, "project_path:");
         let to_ref = format!(":ref_type:{}:ref:", ref_type.name());
         let refs = Component::Ref.value_language()?;
+        // Whether the state at the ref accepts every ref name, and which path ends lead
+        // to a state that does (a string through another state holds a `:`: no path).
         let mut every_ref: HashMap<usize, bool> = HashMap::new();
+        let mut good_ends: BTreeSet<usize> = BTreeSet::new();
         for path_end in dfa.states_before(at_path, ':') {
             let at_ref = dfa.state_after(path_end, &to_ref);
-            if let Entry::Vacant(entry) = every_ref.entry(at_ref) {
-                let accepted = dfa.rooted_at(at_ref, |_, accepting| accepting);
-                entry.insert(refs.difference_witness(&accepted)?.is_none());
+            let holds_all = match every_ref.entry(at_ref) {
+                Entry::Occupied(entry) => *entry.get(),
+                Entry::Vacant(entry) => {
+                    let accepted = dfa.rooted_at(at_ref, |_, accepting| accepting);
+                    *entry.insert(refs.difference_witness(&accepted)?.is_none())
+                }
+            };
+            if holds_all {
+                good_ends.insert(path_end);
             }
         }
-        if !every_ref.values().any(|&holds_all| holds_all) {
+        if good_ends.is_empty() {
             return Ok(None);
         }
-        let projects = dfa.rooted_at(at_path, |path_end, _| {
-            every_ref
-                .get(&dfa.state_after(path_end, &to_ref))
-                .copied()
-                .unwrap_or(false)
-        });
+        let projects = dfa.rooted_at(at_path, |path_end, _| good_ends.contains(&path_end));
         // The projection's characters: the subs' of that ref type and this language's.
         let projects = projects.over_alphabet(self.0.all_of(ref_type).alphabet());
         Component::ProjectPath
