@@ -1,63 +1,157 @@
-//! "Did you mean …?" suggestions for misspelled keys, keywords and operators: a
-//! case-insensitive match first, then the closest candidate by edit distance.
+//! "Did you mean …?" suggestions for misspelled keys, keywords, operators and action
+//! names: a case-insensitive match first, then the closest candidate by edit distance.
+//! A [`Vocabulary`] prepares a long candidate list (a service's actions) once for many
+//! questions.
 
 /// The candidate `word` most likely misspells: one equal to it ignoring ASCII case, else
 /// the nearest by Levenshtein distance (case-insensitive) when that distance is at most 2
 /// or at most a third of the word's length, and shorter than the word itself. Ties go to
 /// the earlier candidate. `None` when nothing is close enough.
 pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    if let Some(exact) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
-        return Some(exact);
-    }
-    let word_lower: Vec<char> = word.chars().flat_map(char::to_lowercase).collect();
-    let length = word_lower.len();
-    let limit = (length / 3).max(2);
-    let mut best: Option<(usize, &'a str)> = None;
-    let mut candidate_lower: Vec<char> = Vec::new();
-    let bits = BitPattern::of(&word_lower);
-    for &candidate in candidates {
-        // Only a strictly nearer candidate replaces the best one so far.
-        let limit = match best {
-            Some((0, _)) => break,
-            Some((distance, _)) => distance - 1,
-            None => limit,
-        };
-        // The distance is at least the difference in length: most candidates of a long
-        // list (the 20 000 actions of the catalog) are ruled out without computing it.
-        // ASCII text (every AWS name) is lower-cased a byte at a time.
-        let ascii = candidate.is_ascii();
-        let candidate_length = if ascii {
-            candidate.len()
-        } else {
-            candidate.chars().flat_map(char::to_lowercase).count()
-        };
-        if candidate_length.abs_diff(length) > limit {
-            continue;
-        }
-        let distance = match &bits {
-            Some(bits) if ascii => bits.distance(
-                candidate
-                    .bytes()
-                    .map(|byte| char::from(byte.to_ascii_lowercase())),
-            ),
-            Some(bits) => bits.distance(candidate.chars().flat_map(char::to_lowercase)),
-            None => {
-                candidate_lower.clear();
-                candidate_lower.extend(candidate.chars().flat_map(char::to_lowercase));
-                levenshtein_within(&word_lower, &candidate_lower, limit).unwrap_or(usize::MAX)
+    Vocabulary::new(candidates.iter().copied()).closest(word)
+}
+
+/// Candidate words prepared for repeated [`did_you_mean`] questions: grouped by their
+/// lower-cased length, each with how many of each character it contains, so a question
+/// visits only the candidates of a near length and computes few distances.
+#[derive(Debug)]
+pub struct Vocabulary<'a> {
+    /// For each lower-cased length, its candidates in list order.
+    by_length: Vec<Vec<Candidate<'a>>>,
+}
+
+#[derive(Debug)]
+struct Candidate<'a> {
+    text: &'a str,
+    /// Its place in the list: ties go to the earlier candidate.
+    position: usize,
+    characters: CharacterCounts,
+    ascii: bool,
+}
+
+impl<'a> Vocabulary<'a> {
+    pub fn new(candidates: impl IntoIterator<Item = &'a str>) -> Vocabulary<'a> {
+        let mut by_length: Vec<Vec<Candidate<'a>>> = Vec::new();
+        for (position, text) in candidates.into_iter().enumerate() {
+            let (length, characters) =
+                CharacterCounts::of(text.chars().flat_map(char::to_lowercase));
+            if by_length.len() <= length {
+                by_length.resize_with(length + 1, Vec::new);
             }
-        };
-        if distance > limit {
-            continue;
+            if let Some(group) = by_length.get_mut(length) {
+                group.push(Candidate {
+                    text,
+                    position,
+                    characters,
+                    ascii: text.is_ascii(),
+                });
+            }
         }
-        if distance >= length {
-            continue;
-        }
-        if best.is_none_or(|(d, _)| distance < d) {
-            best = Some((distance, candidate));
-        }
+        Vocabulary { by_length }
     }
-    best.map(|(_, candidate)| candidate)
+
+    fn of_length(&self, length: usize) -> &[Candidate<'a>] {
+        self.by_length.get(length).map_or(&[], Vec::as_slice)
+    }
+
+    /// The answer of [`did_you_mean`] for `word` and these candidates.
+    pub fn closest(&self, word: &str) -> Option<&'a str> {
+        let word_lower: Vec<char> = word.chars().flat_map(char::to_lowercase).collect();
+        let length = word_lower.len();
+        // A candidate equal ignoring ASCII case has the word's lower-cased length.
+        if let Some(exact) = self
+            .of_length(length)
+            .iter()
+            .find(|c| c.text.eq_ignore_ascii_case(word))
+        {
+            return Some(exact.text);
+        }
+        let (_, characters) = CharacterCounts::of(word_lower.iter().copied());
+        let limit = (length / 3).max(2);
+        let bits = BitPattern::of(&word_lower);
+        let mut candidate_lower: Vec<char> = Vec::new();
+        // The best (distance, candidate) so far. The distance is at least the difference
+        // in length, so the lengths are visited nearest first and the search stops at the
+        // first length too far from the word's to beat the best.
+        let mut best: Option<(usize, &Candidate<'a>)> = None;
+        for offset in 0..=limit {
+            if best.is_some_and(|(distance, _)| offset > distance) {
+                break;
+            }
+            let shorter = length.checked_sub(offset).filter(|_| offset > 0);
+            let groups = [shorter, Some(length + offset)];
+            for candidate in groups.into_iter().flatten().flat_map(|l| self.of_length(l)) {
+                let limit = best.map_or(limit, |(distance, _)| distance);
+                // The character counts rule out most candidates without a distance.
+                if characters.edits_apart(&candidate.characters) > limit {
+                    continue;
+                }
+                // ASCII text (every AWS name) is lower-cased a byte at a time.
+                let text = candidate.text;
+                let distance = match &bits {
+                    Some(bits) if candidate.ascii => bits.distance(
+                        text.bytes()
+                            .map(|byte| char::from(byte.to_ascii_lowercase())),
+                    ),
+                    Some(bits) => bits.distance(text.chars().flat_map(char::to_lowercase)),
+                    None => {
+                        candidate_lower.clear();
+                        candidate_lower.extend(text.chars().flat_map(char::to_lowercase));
+                        levenshtein_within(&word_lower, &candidate_lower, limit)
+                            .unwrap_or(usize::MAX)
+                    }
+                };
+                if distance > limit || distance >= length {
+                    continue;
+                }
+                let nearer = |(d, c): (usize, &Candidate)| {
+                    distance < d || (distance == d && candidate.position < c.position)
+                };
+                if best.is_none_or(nearer) {
+                    best = Some((distance, candidate));
+                }
+            }
+        }
+        best.map(|(_, candidate)| candidate.text)
+    }
+}
+
+/// How many of each character a word contains, folded into 64 classes: letters and
+/// digits have a class each, other characters share the rest (counts stop at 255).
+#[derive(Clone, Debug)]
+struct CharacterCounts([u8; 64]);
+
+impl CharacterCounts {
+    /// The number of characters and their counts.
+    fn of(characters: impl Iterator<Item = char>) -> (usize, CharacterCounts) {
+        let mut length = 0;
+        let mut counts = [0u8; 64];
+        for c in characters {
+            length += 1;
+            let class = match c {
+                'a'..='z' => c as u32 - 'a' as u32,
+                '0'..='9' => 26 + (c as u32 - '0' as u32),
+                _ => 36 + c as u32 % 28,
+            };
+            if let Some(count) = counts.get_mut(class as usize) {
+                *count = count.saturating_add(1);
+            }
+        }
+        (length, CharacterCounts(counts))
+    }
+
+    /// A lower bound of the edit distance of two words (their "bag distance"): the
+    /// characters one word has beyond the other's must each be deleted or replaced, by
+    /// an edit of its own.
+    fn edits_apart(&self, other: &CharacterCounts) -> usize {
+        // At most 64 × 255 each: the sums fit 16 bits (and the loop vectorises).
+        let (mut only_self, mut only_other) = (0u16, 0u16);
+        for (mine, theirs) in self.0.iter().zip(&other.0) {
+            only_self += u16::from(mine.saturating_sub(*theirs));
+            only_other += u16::from(theirs.saturating_sub(*mine));
+        }
+        usize::from(only_self.max(only_other))
+    }
 }
 
 /// The Levenshtein distance of `a` and `b` when it is at most `limit`: the computation
@@ -164,6 +258,13 @@ mod tests {
     }
 
     #[test]
+    fn ties_go_to_the_earlier_candidate_of_any_length() {
+        assert_eq!(did_you_mean("abcd", &["abc", "abce"]), Some("abc"));
+        assert_eq!(did_you_mean("abcd", &["abce", "abc"]), Some("abce"));
+        assert_eq!(did_you_mean("KEY", &["\u{212A}ey", "key"]), Some("key"));
+    }
+
+    #[test]
     fn far_words_get_nothing() {
         assert_eq!(did_you_mean("Foo", KEYS), None);
         assert_eq!(did_you_mean("x", KEYS), None);
@@ -171,7 +272,48 @@ mod tests {
         assert_eq!(did_you_mean("Resource", KEYS), None);
     }
 
+    /// [`did_you_mean`] as specified, computing every distance.
+    fn closest_by_every_distance<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+        if let Some(exact) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
+            return Some(exact);
+        }
+        let lower = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<Vec<_>>();
+        let word = lower(word);
+        let limit = (word.len() / 3).max(2);
+        let mut best: Option<(usize, &'a str)> = None;
+        for &candidate in candidates {
+            let distance = levenshtein(&word, &lower(candidate));
+            if distance <= limit && distance < word.len() && best.is_none_or(|(d, _)| distance < d)
+            {
+                best = Some((distance, candidate));
+            }
+        }
+        best.map(|(_, candidate)| candidate)
+    }
+
     proptest::proptest! {
+        /// The character counts bound the distance from below.
+        #[test]
+        fn character_counts_bound_the_distance(a in "[a-c0-2é\u{212A}_-]{0,12}", b in "[a-c0-2é\u{212A}_-]{0,12}") {
+            let lower = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<Vec<_>>();
+            let (_, set_a) = CharacterCounts::of(lower(&a).into_iter());
+            let (_, set_b) = CharacterCounts::of(lower(&b).into_iter());
+            proptest::prop_assert!(set_a.edits_apart(&set_b) <= levenshtein(&lower(&a), &lower(&b)));
+        }
+
+        /// The vocabulary's pruned search finds the candidate the specification names.
+        #[test]
+        fn vocabulary_agrees_with_every_distance(
+            word in "[a-cK]{0,7}",
+            candidates in proptest::collection::vec("[a-cé\u{212A}]{0,7}", 0..16),
+        ) {
+            let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(
+                Vocabulary::new(candidates.iter().copied()).closest(&word),
+                closest_by_every_distance(&word, &candidates)
+            );
+        }
+
         /// The bit-parallel distance is the dynamic-programming one.
         #[test]
         fn bit_parallel_distance_agrees(word in "[a-dK]{1,70}", text in "[a-dé\u{212A}]{0,70}") {

@@ -17,6 +17,7 @@ use std::fmt;
 use std::sync::{OnceLock, RwLock};
 
 use crate::analysis::glob::{Case, Pattern, VariableApprox};
+use trustlint_parser::suggest::Vocabulary;
 
 /// How many wildcard patterns [`Catalog::expand`] remembers.
 pub const EXPANSION_CACHE_LIMIT: usize = 4096;
@@ -109,6 +110,8 @@ pub struct Service {
     /// The ids of its actions: `first..first + count`.
     first: u32,
     count: u32,
+    /// Its action names prepared for suggestions, on first use.
+    action_names: OnceLock<Vocabulary<'static>>,
 }
 
 impl Service {
@@ -358,6 +361,8 @@ pub struct Catalog {
     actions: Vec<Action>,
     /// Lower-case prefix to service index.
     by_prefix: HashMap<String, u32>,
+    /// The service prefixes prepared for suggestions, on first use.
+    prefixes: OnceLock<Vocabulary<'static>>,
 }
 
 impl Catalog {
@@ -374,6 +379,7 @@ impl Catalog {
             services: Vec::new(),
             actions: Vec::new(),
             by_prefix: HashMap::new(),
+            prefixes: OnceLock::new(),
         };
         for line in split_at_byte(text, b'\n') {
             let mut fields = split_at_byte(line.trim_end_matches('\r'), b'\t');
@@ -391,6 +397,7 @@ impl Catalog {
                         condition_keys: Vec::new(),
                         first: catalog.actions.len() as u32,
                         count: 0,
+                        action_names: OnceLock::new(),
                     });
                 }
                 Some("R") => {
@@ -448,6 +455,31 @@ impl Catalog {
     pub fn service(&self, prefix: &str) -> Option<&Service> {
         let index = self.by_prefix.get(&prefix.to_ascii_lowercase())?;
         self.services.get(*index as usize)
+    }
+
+    /// The service prefix `prefix` most likely misspells ([`did_you_mean`]).
+    ///
+    /// [`did_you_mean`]: trustlint_parser::suggest::did_you_mean
+    pub fn suggest_prefix(&self, prefix: &str) -> Option<&'static str> {
+        self.prefixes
+            .get_or_init(|| Vocabulary::new(self.services.iter().map(|s| s.prefix)))
+            .closest(prefix)
+    }
+
+    /// The action name of `service` that `name` most likely misspells ([`did_you_mean`]).
+    ///
+    /// [`did_you_mean`]: trustlint_parser::suggest::did_you_mean
+    pub fn suggest_action(&self, service: &Service, name: &str) -> Option<&'static str> {
+        service
+            .action_names
+            .get_or_init(|| {
+                let actions = self
+                    .actions
+                    .get(service.first as usize..)
+                    .unwrap_or_default();
+                Vocabulary::new(actions.iter().take(service.count as usize).map(|a| a.name))
+            })
+            .closest(name)
     }
 
     /// Every action id.

@@ -6,7 +6,6 @@ use trustlint_parser::iam::placeholder::is_placeholder;
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 use trustlint_parser::spanned::Spanned;
-use trustlint_parser::suggest::did_you_mean;
 
 use crate::analysis::catalog::Catalog;
 use crate::finding::Finding;
@@ -55,36 +54,30 @@ fn check(rule: &'static RuleMeta, catalog: &Catalog, pattern: &Spanned<String>) 
     let has_wildcard = |s: &str| s.contains(['*', '?']);
     let known_service = catalog.service(service);
     let (message, suggestion) = match known_service {
-        None if !has_wildcard(service) => {
-            let prefixes: Vec<&str> = catalog.services().iter().map(|s| s.prefix).collect();
-            (
-                format!("no AWS service has the prefix `{service}`: this entry has no effect"),
-                did_you_mean(service, &prefixes).map(|p| format!("{p}:{name}")),
-            )
-        }
+        None if !has_wildcard(service) => (
+            format!("no AWS service has the prefix `{service}`: this entry has no effect"),
+            catalog
+                .suggest_prefix(service)
+                .map(|p| format!("{p}:{name}")),
+        ),
         None => (
             format!("`{text}` matches no action of any AWS service: this entry has no effect"),
             None,
         ),
-        Some(found) => {
-            let names: Vec<&str> = found
-                .action_ids()
-                .filter_map(|id| catalog.action(id))
-                .map(|a| a.action.name)
-                .collect();
-            (
-                format!(
-                    "{} has no action {} `{name}`: this entry has no effect",
-                    found.name,
-                    if has_wildcard(name) {
-                        "matching"
-                    } else {
-                        "named"
-                    }
-                ),
-                did_you_mean(name, &names).map(|n| format!("{}:{n}", found.prefix)),
-            )
-        }
+        Some(found) => (
+            format!(
+                "{} has no action {} `{name}`: this entry has no effect",
+                found.name,
+                if has_wildcard(name) {
+                    "matching"
+                } else {
+                    "named"
+                }
+            ),
+            catalog
+                .suggest_action(found, name)
+                .map(|n| format!("{}:{n}", found.prefix)),
+        ),
     };
     let help = match suggestion {
         Some(s) => format!("did you mean `{s}`?"),
