@@ -148,7 +148,8 @@ fn permissions_policy(c: &mut Criterion) {
 }
 
 /// The group `name` for one policy file: its parse-only floor, loading, loading and
-/// checking with a fresh context, and the rules alone with the per-run analyses built.
+/// checking with a fresh context (a one-file run), and the rules alone with the shared
+/// analyses built.
 fn policy(c: &mut Criterion, name: &str, text: &'static str) {
     let limits = Limits::default();
     let settings = Settings::default();
@@ -166,8 +167,9 @@ fn policy(c: &mut Criterion, name: &str, text: &'static str) {
     group.bench_function("load_and_check", |b| {
         b.iter(|| check(source("role.json", black_box(text)), &limits, &settings))
     });
-    // The rules alone on a loaded file, with the per-run analyses already built (the
-    // steady state of a run over many files).
+    // The rules alone on a file the same run checked before: the run's analyses (the
+    // `sub` grammar) and the file's shared ones (module `last_policy`) are built, so this
+    // is what the rules cost beyond them.
     let file = source("role.json", text);
     let mut workspace = Workspace::default();
     workspace

@@ -1,35 +1,66 @@
 //! Per-thread memory of what was derived from the policy checked last. The engine runs
 //! every rule on one document in turn on one thread, so rules that derive the same facts
-//! from a policy (the TL1xx `sub` analysis, the TL2xx access sets) derive them once. An
-//! entry is read only for an equal key (the policy itself and whatever else the facts
-//! depend on): a stale entry is never used, whatever ran on the thread before.
+//! from a policy (the TL1xx `sub` analysis, the TL2xx access sets) derive them once.
+//!
+//! An entry is keyed by a [`PolicyKey`]: the run (one [`Context`], never reused) and the
+//! address of a policy of the run's workspace, which the context borrows for the whole
+//! run, so no other policy can have that address while the key is used. A policy outside
+//! the workspace has no key and is derived afresh: a stale entry is never used, whatever
+//! ran on the thread before.
+//!
+//! [`Context`]: crate::rule::Context
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The last key seen on a thread and the value derived from it (use in a
-/// `thread_local!`).
-pub struct LastPolicy<K, V> {
-    entry: RefCell<Option<(K, V)>>,
+/// A policy of one run's workspace ([`crate::rule::Context::policy_key`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PolicyKey {
+    run: u64,
+    address: usize,
 }
 
-impl<K, V: Clone> LastPolicy<K, V> {
+impl PolicyKey {
+    /// The key of the policy at `address` in run `run`: the caller guarantees the
+    /// policy stays there, and no other takes its place, for the whole run.
+    pub(crate) fn new(run: u64, address: usize) -> PolicyKey {
+        PolicyKey { run, address }
+    }
+}
+
+/// A number no other run of this process has.
+pub(crate) fn new_run() -> u64 {
+    static NEXT_RUN: AtomicU64 = AtomicU64::new(0);
+    NEXT_RUN.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The last policy seen on a thread and the value derived from it (use in a
+/// `thread_local!`).
+pub struct LastPolicy<V> {
+    entry: RefCell<Option<(PolicyKey, V)>>,
+}
+
+impl<V: Clone> LastPolicy<V> {
     pub const fn new() -> Self {
         LastPolicy {
             entry: RefCell::new(None),
         }
     }
 
-    /// The value remembered for a key `is_key` accepts, or the one `derive` makes (with
-    /// its key), which is remembered in its place.
-    pub fn get_or_derive(&self, is_key: impl Fn(&K) -> bool, derive: impl FnOnce() -> (K, V)) -> V {
+    /// The value remembered for `key`, or the one `derive` makes, which is remembered in
+    /// its place. Without a key the value is derived and nothing is remembered.
+    pub fn get_or_derive(&self, key: Option<PolicyKey>, derive: impl FnOnce() -> V) -> V {
+        let Some(key) = key else {
+            return derive();
+        };
         let remembered = self
             .entry
             .borrow()
             .as_ref()
-            .filter(|(key, _)| is_key(key))
+            .filter(|(remembered, _)| *remembered == key)
             .map(|(_, value)| value.clone());
         remembered.unwrap_or_else(|| {
-            let (key, value) = derive();
+            let value = derive();
             *self.entry.borrow_mut() = Some((key, value.clone()));
             value
         })
@@ -42,21 +73,25 @@ mod tests {
 
     #[test]
     fn derives_again_for_another_key_only() {
-        let last: LastPolicy<u32, u32> = LastPolicy::new();
+        let last: LastPolicy<usize> = LastPolicy::new();
         let mut derived = 0;
-        let mut get = |key: u32| {
-            last.get_or_derive(
-                |k| *k == key,
-                || {
-                    derived += 1;
-                    (key, key * 10)
-                },
-            )
+        let mut get = |key: Option<PolicyKey>, value: usize| {
+            last.get_or_derive(key, || {
+                derived += 1;
+                value
+            })
         };
-        assert_eq!(get(1), 10);
-        assert_eq!(get(1), 10);
-        assert_eq!(get(2), 20);
-        assert_eq!(get(1), 10);
-        assert_eq!(derived, 3);
+        let (run, other_run) = (new_run(), new_run());
+        let first = Some(PolicyKey::new(run, 1));
+        assert_eq!(get(first, 10), 10);
+        assert_eq!(get(first, 99), 10);
+        assert_eq!(get(Some(PolicyKey::new(run, 2)), 20), 20);
+        assert_eq!(get(first, 11), 11);
+        // The same address in another run is another policy.
+        assert_eq!(get(Some(PolicyKey::new(other_run, 1)), 12), 12);
+        // Without a key nothing is remembered.
+        assert_eq!(get(None, 13), 13);
+        assert_eq!(get(None, 14), 14);
+        assert_eq!(derived, 6);
     }
 }

@@ -13,6 +13,7 @@ use crate::analysis::sub_claim::SubComponents;
 use crate::analysis::sub_questions::SubGrammar;
 use crate::cross::link::{self, Link};
 use crate::finding::Finding;
+use crate::last_policy::{self, PolicyKey};
 use crate::meta::RuleMeta;
 use crate::settings::Settings;
 
@@ -25,6 +26,10 @@ pub struct Context<'a> {
     links: OnceLock<Vec<Link<'a>>>,
     included: OnceLock<HashSet<String>>,
     gitlab_ci_files: OnceLock<HashMap<PathBuf, Vec<FileId>>>,
+    /// This run's number, for [`PolicyKey`]s.
+    run: u64,
+    /// The addresses of the workspace's policies.
+    policies: OnceLock<HashSet<usize>>,
 }
 
 impl<'a> Context<'a> {
@@ -36,7 +41,37 @@ impl<'a> Context<'a> {
             links: OnceLock::new(),
             included: OnceLock::new(),
             gitlab_ci_files: OnceLock::new(),
+            run: last_policy::new_run(),
+            policies: OnceLock::new(),
         }
+    }
+
+    /// The key under which rules remember what they derive from `policy`
+    /// ([`crate::last_policy`]); `None` when it is not a policy of the workspace.
+    pub(crate) fn policy_key(&self, policy: &PolicyDocument) -> Option<PolicyKey> {
+        let address = |policy: &PolicyDocument| std::ptr::from_ref(policy) as usize;
+        let policies = self.policies.get_or_init(|| {
+            self.workspace
+                .documents
+                .iter()
+                .flat_map(
+                    |document| -> Box<dyn Iterator<Item = &PolicyDocument> + '_> {
+                        match &document.content {
+                            Content::IamPolicy(policy) => Box::new(std::iter::once(policy)),
+                            Content::Iam(resources) => Box::new(resources.documents()),
+                            Content::GitlabCi(_) | Content::Unparsed => {
+                                Box::new(std::iter::empty())
+                            }
+                        }
+                    },
+                )
+                .map(address)
+                .collect()
+        });
+        let address = address(policy);
+        policies
+            .contains(&address)
+            .then(|| PolicyKey::new(self.run, address))
     }
 
     /// The ids of the GitLab CI documents read from `path` (a file checked on its own

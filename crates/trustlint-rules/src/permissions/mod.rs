@@ -44,6 +44,7 @@ use trustlint_parser::Span;
 
 use crate::analysis::catalog::{ActionId, ActionSet, Catalog};
 use crate::last_policy::LastPolicy;
+use crate::rule::Context;
 
 /// One `Allow` statement of an identity policy and the actions it grants.
 #[derive(Debug)]
@@ -145,15 +146,16 @@ impl<'p> PolicyAccess<'p> {
     /// The access of an identity policy; `None` for a trust or resource policy (a
     /// statement with `Principal`), which TL1xx judge, and for a policy AWS would reject
     /// (TL002 says why): it grants nothing.
-    pub fn of(document: &Document, policy: &'p PolicyDocument) -> Option<PolicyAccess<'p>> {
+    pub fn of(
+        cx: &Context<'_>,
+        document: &Document,
+        policy: &'p PolicyDocument,
+    ) -> Option<PolicyAccess<'p>> {
         if !is_valid_identity_policy(document, policy) {
             return None;
         }
         let sets = LAST_ACCESS.with(|last| {
-            last.get_or_derive(
-                |p| p == policy,
-                || (policy.clone(), Arc::new(policy_sets(policy))),
-            )
+            last.get_or_derive(cx.policy_key(policy), || Arc::new(policy_sets(policy)))
         });
         let grants = policy
             .statements
@@ -186,8 +188,7 @@ impl<'p> PolicyAccess<'p> {
 thread_local! {
     /// The action sets of the identity policy last asked about on this thread (module
     /// [`crate::last_policy`]): ten rules ask about each policy.
-    static LAST_ACCESS: LastPolicy<PolicyDocument, Arc<PolicySets>> =
-        const { LastPolicy::new() };
+    static LAST_ACCESS: LastPolicy<Arc<PolicySets>> = const { LastPolicy::new() };
 }
 
 /// The action sets of `policy`'s statements, and what each `Allow` grants.

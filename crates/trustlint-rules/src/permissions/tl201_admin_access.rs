@@ -47,12 +47,12 @@ impl Rule for AdminAccess {
 
     fn check_policy(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         document: &Document,
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(document, policy) else {
+        let Some(access) = PolicyAccess::of(cx, document, policy) else {
             return;
         };
         for grant in access.grants.iter().filter(|g| g.is_admin()) {

@@ -89,12 +89,12 @@ impl Rule for PrivilegeEscalation {
 
     fn check_policy(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         document: &Document,
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(document, policy) else {
+        let Some(access) = PolicyAccess::of(cx, document, policy) else {
             return;
         };
         // An administrator statement is TL201's; escalation adds nothing to it.

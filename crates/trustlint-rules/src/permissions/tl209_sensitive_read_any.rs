@@ -55,12 +55,12 @@ impl Rule for SensitiveReadAny {
 
     fn check_policy(
         &self,
-        _cx: &Context<'_>,
+        cx: &Context<'_>,
         document: &Document,
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(document, policy) else {
+        let Some(access) = PolicyAccess::of(cx, document, policy) else {
             return;
         };
         let catalog = Catalog::get();

@@ -443,10 +443,9 @@ struct GrantFacts {
 }
 
 thread_local! {
-    /// The grants' facts of the policy last analysed on this thread, keyed by the policy
-    /// and the settings (module [`crate::last_policy`]).
-    static LAST_ANALYSIS: LastPolicy<(PolicyDocument, Settings), Vec<GrantFacts>> =
-        const { LastPolicy::new() };
+    /// The grants' facts of the policy last analysed on this thread (module
+    /// [`crate::last_policy`]; the settings are the run's).
+    static LAST_ANALYSIS: LastPolicy<Vec<GrantFacts>> = const { LastPolicy::new() };
 }
 
 /// The analysis of every OIDC grant of `policy`.
@@ -457,13 +456,9 @@ pub fn analyze_grants<'a>(cx: &Context<'_>, policy: &'a PolicyDocument) -> Vec<G
         return Vec::new();
     }
     let facts = LAST_ANALYSIS.with(|last| {
-        last.get_or_derive(
-            |(p, settings)| p == policy && settings == cx.settings,
-            || {
-                let facts = grants.iter().map(|g| grant_facts(cx, policy, g)).collect();
-                ((policy.clone(), cx.settings.clone()), facts)
-            },
-        )
+        last.get_or_derive(cx.policy_key(policy), || {
+            grants.iter().map(|g| grant_facts(cx, policy, g)).collect()
+        })
     });
     grants
         .into_iter()
