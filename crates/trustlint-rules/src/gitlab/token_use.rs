@@ -289,6 +289,13 @@ impl<'a> ScriptFlow<'a> {
                 .get(command.start..command.end)
                 .unwrap_or_default();
             self.consumers.extend(consumed_paths(text));
+            if command.captured {
+                self.read_file_argument(line, command, text);
+            }
+            let references = shell::references(text);
+            if references.is_empty() {
+                continue;
+            }
             let pipeline: Vec<Command> = std::iter::once(*command)
                 .chain(
                     commands
@@ -299,11 +306,8 @@ impl<'a> ScriptFlow<'a> {
                         .map(|(_, after)| *after),
                 )
                 .collect();
-            if command.captured {
-                self.read_file_argument(line, command, text);
-            }
             let written = written_file(line, &pipeline);
-            for mut reference in shell::references(text) {
+            for mut reference in references {
                 reference.start += command.start;
                 reference.end += command.start;
                 let span = shell::span_in(line, sources, reference.start, reference.end);
@@ -466,47 +470,55 @@ fn consumed_paths(text: &str) -> Vec<(String, TokenChannel)> {
         ("--web-identity-token", true),
         ("jwt", false),
     ];
+    // The settings' occurrences in any case (ASCII), found in one pass without a
+    // lower-cased copy, then read setting by setting. (No setting overlaps itself, so
+    // each one's are non-overlapping.)
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    for (at, byte) in text.bytes().enumerate() {
+        let byte = byte.to_ascii_lowercase();
+        for (index, &(setting, _)) in SETTINGS.iter().enumerate() {
+            if setting.as_bytes().first() == Some(&byte)
+                && text
+                    .get(at..at + setting.len())
+                    .is_some_and(|here| here.eq_ignore_ascii_case(setting))
+            {
+                found.push((index, at));
+            }
+        }
+    }
+    found.sort_unstable();
     let mut out = Vec::new();
-    for &(setting, blank_ok) in SETTINGS {
-        // The setting's occurrences in any case (ASCII), without a lower-cased copy.
-        // (No setting overlaps itself, so these are the non-overlapping matches.)
-        let first = setting.as_bytes().first().copied().unwrap_or_default();
-        let starts = text.bytes().enumerate().filter_map(|(at, byte)| {
-            if !byte.eq_ignore_ascii_case(&first) {
-                return None;
-            }
-            let here = text.get(at..at + setting.len())?;
-            here.eq_ignore_ascii_case(setting).then_some(at)
-        });
-        for at in starts {
-            let rest = text.get(at + setting.len()..).unwrap_or_default();
-            let trimmed = rest.trim_start_matches([' ', '\t']);
-            let value = match trimmed.strip_prefix('=') {
-                Some(value) => value.trim_start_matches([' ', '\t']),
-                None if blank_ok && trimmed.len() < rest.len() => trimmed,
+    for (index, at) in found {
+        let Some(&(setting, blank_ok)) = SETTINGS.get(index) else {
+            continue;
+        };
+        let rest = text.get(at + setting.len()..).unwrap_or_default();
+        let trimmed = rest.trim_start_matches([' ', '\t']);
+        let value = match trimmed.strip_prefix('=') {
+            Some(value) => value.trim_start_matches([' ', '\t']),
+            None if blank_ok && trimmed.len() < rest.len() => trimmed,
+            None => continue,
+        };
+        let value = value.trim_start_matches(['"', '\'']);
+        let path: String = value
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !"\"'\\;)`".contains(*c))
+            .collect();
+        let (path, channel) = match setting {
+            "web_identity_token_file" => (path.as_str(), TokenChannel::WebIdentityTokenFile),
+            "azure_federated_token_file" => (path.as_str(), TokenChannel::AzureLogin),
+            "--credential-source-file" => (path.as_str(), TokenChannel::GcloudLogin),
+            "--web-identity-token" => match path.strip_prefix("file://") {
+                Some(file) => (file, TokenChannel::WebIdentityTokenFlag),
                 None => continue,
-            };
-            let value = value.trim_start_matches(['"', '\'']);
-            let path: String = value
-                .chars()
-                .take_while(|c| !c.is_whitespace() && !"\"'\\;)`".contains(*c))
-                .collect();
-            let (path, channel) = match setting {
-                "web_identity_token_file" => (path.as_str(), TokenChannel::WebIdentityTokenFile),
-                "azure_federated_token_file" => (path.as_str(), TokenChannel::AzureLogin),
-                "--credential-source-file" => (path.as_str(), TokenChannel::GcloudLogin),
-                "--web-identity-token" => match path.strip_prefix("file://") {
-                    Some(file) => (file, TokenChannel::WebIdentityTokenFlag),
-                    None => continue,
-                },
-                _ => match path.strip_prefix('@') {
-                    Some(file) => (file, TokenChannel::VaultLogin),
-                    None => continue,
-                },
-            };
-            if !path.is_empty() && !path.starts_with("$(") {
-                out.push((shell::normalize_path(path), channel));
-            }
+            },
+            _ => match path.strip_prefix('@') {
+                Some(file) => (file, TokenChannel::VaultLogin),
+                None => continue,
+            },
+        };
+        if !path.is_empty() && !path.starts_with("$(") {
+            out.push((shell::normalize_path(path), channel));
         }
     }
     out
