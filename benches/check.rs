@@ -168,7 +168,7 @@ fn policy(c: &mut Criterion, name: &str, text: &'static str) {
         b.iter(|| check(source("role.json", black_box(text)), &limits, &settings))
     });
     // The rules alone on a file the same run checked before: the run's analyses (the
-    // `sub` grammar) and the file's shared ones (module `last_policy`) are built, so this
+    // `sub` grammar) and the file's shared ones (module `last_checked`) are built, so this
     // is what the rules cost beyond them.
     let file = source("role.json", text);
     let mut workspace = Workspace::default();

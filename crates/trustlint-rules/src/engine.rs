@@ -177,6 +177,58 @@ mod tests {
     }
 
     #[test]
+    fn files_checked_in_turn_find_what_each_finds_alone() {
+        // Rules share what they derive from the policy or pipeline checked last on a
+        // thread (module `last_checked`): a file checked after others on the same thread
+        // must find exactly what it finds alone. The cross-file rules (TL4xx) are left
+        // out: they link files on purpose.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut paths: Vec<std::path::PathBuf> = Vec::new();
+        for rule in ["TL303", "TL304", "TL309", "TL104", "TL115", "TL208"] {
+            for kind in ["bad", "good"] {
+                let entries = std::fs::read_dir(root.join(rule).join(kind)).unwrap();
+                paths.extend(entries.map(|e| e.unwrap().path()).filter(|p| p.is_file()));
+            }
+        }
+        paths.sort();
+        let rules: Vec<&dyn Rule> = registry::all()
+            .iter()
+            .copied()
+            .filter(|rule| !rule.meta().code.starts_with("TL4"))
+            .collect();
+        let settings = Settings::default();
+        // Each finding as (file, code, start, end, message), sorted.
+        let check = |paths: &[std::path::PathBuf]| {
+            let mut workspace = Workspace::default();
+            for (index, path) in paths.iter().enumerate() {
+                let text = std::fs::read_to_string(path).unwrap();
+                let file = SourceFile::new(FileId(index as u32), path.clone(), text);
+                let loaded = input::load(&file, None, Discovery::Named, &Limits::default());
+                workspace.documents.extend(loaded);
+                workspace.sources.push(file);
+            }
+            let cx = Context::new(&workspace, &settings);
+            let mut found: Vec<_> = found(&rules, &cx, false)
+                .into_iter()
+                .map(|f| {
+                    let file = &paths[f.primary.file.0 as usize];
+                    let place = (f.primary.start, f.primary.end);
+                    (file.clone(), f.rule.code, place, f.message)
+                })
+                .collect();
+            found.sort();
+            found
+        };
+        let mut alone: Vec<_> = paths
+            .iter()
+            .flat_map(|path| check(std::slice::from_ref(path)))
+            .collect();
+        alone.sort();
+        assert!(alone.len() > 20, "{alone:#?}");
+        assert_eq!(check(&paths), alone);
+    }
+
+    #[test]
     fn sort_orders_by_key_and_keeps_equal_findings_in_order() {
         // 300 findings at 7 offsets in a scrambled order; equal keys differ by help only.
         let findings: Vec<Finding> = (0..300u32)

@@ -8,7 +8,7 @@ pub mod engine;
 pub mod finding;
 mod gitlab;
 mod input;
-mod last_policy;
+mod last_checked;
 pub mod meta;
 mod permissions;
 pub mod registry;

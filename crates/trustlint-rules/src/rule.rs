@@ -13,7 +13,7 @@ use crate::analysis::sub_claim::SubComponents;
 use crate::analysis::sub_questions::SubGrammar;
 use crate::cross::link::{self, Link};
 use crate::finding::Finding;
-use crate::last_policy::{self, PolicyKey};
+use crate::last_checked::{self, CheckedKey};
 use crate::meta::RuleMeta;
 use crate::settings::Settings;
 
@@ -26,7 +26,7 @@ pub struct Context<'a> {
     links: OnceLock<Vec<Link<'a>>>,
     included: OnceLock<HashSet<String>>,
     gitlab_ci_files: OnceLock<HashMap<PathBuf, Vec<FileId>>>,
-    /// This run's number, for [`PolicyKey`]s.
+    /// This run's number, for [`CheckedKey`]s.
     run: u64,
     /// The addresses of the workspace's policies.
     policies: OnceLock<HashSet<usize>>,
@@ -41,14 +41,14 @@ impl<'a> Context<'a> {
             links: OnceLock::new(),
             included: OnceLock::new(),
             gitlab_ci_files: OnceLock::new(),
-            run: last_policy::new_run(),
+            run: last_checked::new_run(),
             policies: OnceLock::new(),
         }
     }
 
     /// The key under which rules remember what they derive from `policy`
-    /// ([`crate::last_policy`]); `None` when it is not a policy of the workspace.
-    pub(crate) fn policy_key(&self, policy: &PolicyDocument) -> Option<PolicyKey> {
+    /// ([`crate::last_checked`]); `None` when it is not a policy of the workspace.
+    pub(crate) fn policy_key(&self, policy: &PolicyDocument) -> Option<CheckedKey> {
         let address = |policy: &PolicyDocument| std::ptr::from_ref(policy) as usize;
         let policies = self.policies.get_or_init(|| {
             self.workspace
@@ -71,7 +71,17 @@ impl<'a> Context<'a> {
         let address = address(policy);
         policies
             .contains(&address)
-            .then(|| PolicyKey::new(self.run, address))
+            .then(|| CheckedKey::new(self.run, address))
+    }
+
+    /// The key under which rules remember what they derive from `document`
+    /// ([`crate::last_checked`]); `None` when it is not a document of the workspace.
+    pub(crate) fn document_key(&self, document: &Document) -> Option<CheckedKey> {
+        index_in(&self.workspace.documents, document)?;
+        Some(CheckedKey::new(
+            self.run,
+            std::ptr::from_ref(document) as usize,
+        ))
     }
 
     /// The ids of the GitLab CI documents read from `path` (a file checked on its own
@@ -148,6 +158,19 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The position of `item` in `items` when it is one of them (the same place in memory,
+/// not an equal value).
+pub(crate) fn index_in<T>(items: &[T], item: &T) -> Option<usize> {
+    let size = std::mem::size_of::<T>().max(1);
+    let offset = (std::ptr::from_ref(item) as usize).checked_sub(items.as_ptr() as usize)?;
+    let index = offset / size;
+    (offset % size == 0
+        && items
+            .get(index)
+            .is_some_and(|found| std::ptr::eq(found, item)))
+    .then_some(index)
+}
+
 /// One rule. Implement the hooks it needs; the engine calls `check_document` for every
 /// document, `check_policy` for every IAM policy (also those inside roles and IaC files),
 /// `check_role` for every role, and `check_workspace` once per run.
@@ -184,5 +207,24 @@ pub trait Rule: Send + Sync {
     /// when it is disabled, so every report still masks the secrets it knows of.
     fn finds_secrets(&self) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::index_in;
+
+    #[test]
+    fn index_in_finds_the_same_place_not_an_equal_value() {
+        let items = vec![String::from("a"), String::from("b"), String::from("a")];
+        assert_eq!(index_in(&items, &items[1]), Some(1));
+        assert_eq!(index_in(&items, &items[2]), Some(2));
+        let equal = String::from("a");
+        assert_eq!(index_in(&items, &equal), None);
+        let other = [String::from("a")];
+        assert_eq!(index_in(&items, &other[0]), None);
+        assert_eq!(index_in(&items[..1], &items[2]), None);
+        let empty: [String; 0] = [];
+        assert_eq!(index_in(&empty, &items[0]), None);
     }
 }

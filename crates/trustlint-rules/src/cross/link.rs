@@ -18,7 +18,7 @@ use super::span_contains;
 use super::sub_match::{sub_match, SubMatch};
 use crate::analysis::job_runs::JobRuns;
 use crate::gitlab::shell::references;
-use crate::gitlab::token_use::{token_uses_in, TokenChannel};
+use crate::gitlab::token_use::{token_uses_in, TokenChannel, TokenUse};
 use crate::rule::Context;
 use crate::settings::Settings;
 
@@ -124,8 +124,13 @@ pub fn links<'w>(
             continue;
         }
         for job in &pipeline.jobs {
-            for role_ref in role_refs(job, &workspace.sources) {
-                let (token, token_used_at) = presented_token(job, &role_ref, &workspace.sources);
+            let role_refs = role_refs(job, &workspace.sources);
+            if role_refs.is_empty() {
+                continue;
+            }
+            let uses = cloud_token_uses(job, &workspace.sources);
+            for role_ref in role_refs {
+                let (token, token_used_at) = presented_token(job, &role_ref, &uses);
                 let role = resolve(workspace, &roles, settings, &role_ref);
                 out.push(Link {
                     pipeline,
@@ -296,23 +301,9 @@ fn variable<'a>(variables: &'a [Variable], name: &str) -> Option<&'a Variable> {
     variables.iter().find(|v| v.name.value.as_ref() == name)
 }
 
-/// The ID token the job presents with `role_ref`: the one it passes through a cloud
-/// channel (in the same script text as the role when there are several), else its only
-/// `id_tokens` entry.
-fn presented_token<'j>(
-    job: &'j Job,
-    role_ref: &RoleRef,
-    sources: &SourceMap,
-) -> (Option<&'j IdToken>, Option<Span>) {
-    let role_at = role_ref.used.unwrap_or(role_ref.written);
-    let same_text = |span: Span| {
-        job.before_script
-            .iter()
-            .chain(&job.script)
-            .chain(&job.after_script)
-            .any(|t: &Text| span_contains(t.span, span) && span_contains(t.span, role_at))
-    };
-    let uses: Vec<_> = token_uses_in(job, sources)
+/// The token uses of `job` that present it to a cloud, for [`presented_token`].
+fn cloud_token_uses(job: &Job, sources: &SourceMap) -> Vec<TokenUse> {
+    token_uses_in(job, sources)
         .into_iter()
         .filter(|u| {
             matches!(
@@ -322,7 +313,25 @@ fn presented_token<'j>(
                     | TokenChannel::Secrets { .. }
             )
         })
-        .collect();
+        .collect()
+}
+
+/// The ID token the job presents with `role_ref`, among its cloud token `uses`: the one
+/// it passes through a cloud channel (in the same script text as the role when there
+/// are several), else its only `id_tokens` entry.
+fn presented_token<'j>(
+    job: &'j Job,
+    role_ref: &RoleRef,
+    uses: &[TokenUse],
+) -> (Option<&'j IdToken>, Option<Span>) {
+    let role_at = role_ref.used.unwrap_or(role_ref.written);
+    let same_text = |span: Span| {
+        job.before_script
+            .iter()
+            .chain(&job.script)
+            .chain(&job.after_script)
+            .any(|t: &Text| span_contains(t.span, span) && span_contains(t.span, role_at))
+    };
     let chosen = uses
         .iter()
         .find(|u| same_text(u.span))

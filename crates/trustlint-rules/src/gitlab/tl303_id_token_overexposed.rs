@@ -15,7 +15,7 @@ use trustlint_parser::input::{Content, Document};
 use trustlint_parser::Span;
 
 use super::shell;
-use super::token_use::{script_lines, token_uses, TokenUse};
+use super::token_use::{job_token_uses, script_lines, TokenUse};
 use super::walk;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -32,7 +32,7 @@ impl Rule for IdTokenOverexposed {
         &meta::TL303
     }
 
-    fn check_document(&self, _cx: &Context<'_>, document: &Document, out: &mut Vec<Finding>) {
+    fn check_document(&self, cx: &Context<'_>, document: &Document, out: &mut Vec<Finding>) {
         let Content::GitlabCi(pipeline) = &document.content else {
             return;
         };
@@ -48,7 +48,7 @@ impl Rule for IdTokenOverexposed {
                 let entry = unused
                     .entry(token.name.span)
                     .or_insert_with(|| (token, shared, Vec::new()));
-                let uses = uses.get_or_insert_with(|| token_uses(job));
+                let uses = uses.get_or_insert_with(|| job_token_uses(cx, document, job));
                 if !uses_token(job, &token.name.value, uses) {
                     entry.2.push(job);
                 }

@@ -18,7 +18,7 @@ use trustlint_parser::input::{Content, Document};
 use trustlint_parser::Span;
 
 use super::shell;
-use super::token_use::{defines, ScriptFlow, ScriptRef};
+use super::token_use::{defines, job_script_flow, ScriptRef};
 use crate::finding::{Finding, Severity};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -76,7 +76,7 @@ impl Rule for IdTokenLeak {
             if job.id_tokens.is_empty() {
                 continue;
             }
-            let flow = ScriptFlow::of(job, &cx.workspace.sources);
+            let flow = job_script_flow(cx, document, job);
             let token = |name: &str, span: Span| {
                 let (name, _) = flow.resolve(job, name, span);
                 defines(job, name).then(|| name.to_string())
@@ -128,7 +128,7 @@ impl Rule for IdTokenLeak {
 
 impl IdTokenLeak {
     /// A re-encoding printed to the log, a send to an untrusted host, or a plain print.
-    fn leak(&self, job: &Job, name: &str, script_ref: &ScriptRef<'_>) -> Option<Finding> {
+    fn leak(&self, job: &Job, name: &str, script_ref: &ScriptRef) -> Option<Finding> {
         let first = script_ref.pipeline.first()?;
         let last = script_ref.pipeline.last()?;
         let words = script_ref.words();

@@ -8,12 +8,18 @@
 //! A variable set to the token (`TOKEN=$GITLAB_OIDC_TOKEN`, `variables: TOKEN: $…`) is
 //! followed: the use is reported for the original name, at the reference that reads it.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use trustlint_parser::gitlab::{Job, Text};
+use trustlint_parser::input::{Content, Document};
 use trustlint_parser::{SourceMap, Span};
 
 use super::shell::{self, Command, Reference};
+use crate::last_checked::LastChecked;
+use crate::rule::{index_in, Context};
 
 /// How a token reaches the service that checks it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,7 +92,21 @@ pub fn token_uses(job: &Job) -> Vec<TokenUse> {
 /// Every place where `job` presents an ID token, in script order, then `secrets:`; the
 /// spans are those of the `$NAME` references inside the scalars written in `sources`.
 pub fn token_uses_in(job: &Job, sources: &SourceMap) -> Vec<TokenUse> {
-    let flow = ScriptFlow::of(job, sources);
+    uses_in_flow(job, &ScriptFlow::of(job, sources), sources)
+}
+
+/// [`token_uses_in`] for `job`, a job of `document`, with the workspace's sources, read
+/// from the job's shared [`job_script_flow`].
+pub fn job_token_uses(cx: &Context<'_>, document: &Document, job: &Job) -> Vec<TokenUse> {
+    uses_in_flow(
+        job,
+        &job_script_flow(cx, document, job),
+        &cx.workspace.sources,
+    )
+}
+
+/// The token uses `flow`, the script flow of `job`, shows (see [`token_uses_in`]).
+fn uses_in_flow(job: &Job, flow: &ScriptFlow, sources: &SourceMap) -> Vec<TokenUse> {
     let mut uses: Vec<TokenUse> = Vec::new();
     let mut push = |name: &str, span: Span, channel: TokenChannel, implicit: bool| {
         let found = TokenUse {
@@ -153,8 +173,9 @@ pub(crate) fn script_lines(job: &Job) -> impl Iterator<Item = &Text> {
 
 /// A variable reference in a job's script, with the line and command it is in.
 #[derive(Clone, Debug)]
-pub(crate) struct ScriptRef<'a> {
-    pub line: &'a Text,
+pub(crate) struct ScriptRef {
+    /// The line's text.
+    pub line: Arc<str>,
     /// Offsets in the line's value.
     pub reference: Reference,
     pub span: Span,
@@ -162,11 +183,10 @@ pub(crate) struct ScriptRef<'a> {
     pub pipeline: Vec<Command>,
 }
 
-impl ScriptRef<'_> {
+impl ScriptRef {
     /// The text of a command of this line.
     pub fn text(&self, command: &Command) -> &str {
         self.line
-            .value
             .get(command.start..command.end)
             .unwrap_or_default()
     }
@@ -181,12 +201,8 @@ impl ScriptRef<'_> {
 
     /// Whether the reference ends the word it is in (`KEY=$X`, not `KEY=$X/file`).
     fn is_whole_value(&self) -> bool {
-        let end = self
-            .pipeline
-            .first()
-            .map_or(self.line.value.len(), |c| c.end);
+        let end = self.pipeline.first().map_or(self.line.len(), |c| c.end);
         self.line
-            .value
             .get(self.reference.end..end)
             .and_then(|rest| rest.chars().next())
             .is_none_or(|c| c.is_whitespace() || "\"';)`".contains(c))
@@ -196,7 +212,6 @@ impl ScriptRef<'_> {
     fn prefix(&self) -> &str {
         let start = self.pipeline.first().map_or(0, |c| c.start);
         self.line
-            .value
             .get(start..self.reference.start)
             .unwrap_or_default()
     }
@@ -214,8 +229,8 @@ pub(crate) struct FileWrite {
 
 /// What a job's scripts and variables do with variable references.
 #[derive(Debug)]
-pub(crate) struct ScriptFlow<'a> {
-    pub refs: Vec<ScriptRef<'a>>,
+pub(crate) struct ScriptFlow {
+    pub refs: Vec<ScriptRef>,
     pub writes: Vec<FileWrite>,
     /// References passed straight to a channel.
     channels: Vec<(String, Span, TokenChannel)>,
@@ -235,8 +250,37 @@ const PRINTERS: &[&str] = &[
     "Set-Content",
 ];
 
-impl<'a> ScriptFlow<'a> {
-    pub fn of(job: &'a Job, sources: &SourceMap) -> Self {
+thread_local! {
+    /// The script flows of the jobs of the pipeline checked last on this thread, each
+    /// read on first use (module [`crate::last_checked`]): TL303, TL304 and TL309 read
+    /// the same jobs' scripts.
+    static LAST_FLOWS: LastChecked<Rc<Vec<OnceCell<Rc<ScriptFlow>>>>> =
+        const { LastChecked::new() };
+}
+
+/// The script flow of `job`, a job of `document`, read with the workspace's sources once
+/// per document and thread.
+pub(crate) fn job_script_flow(cx: &Context<'_>, document: &Document, job: &Job) -> Rc<ScriptFlow> {
+    let read = || Rc::new(ScriptFlow::of(job, &cx.workspace.sources));
+    let Content::GitlabCi(pipeline) = &document.content else {
+        return read();
+    };
+    let Some(index) = index_in(&pipeline.jobs, job) else {
+        return read();
+    };
+    let flows = LAST_FLOWS.with(|last| {
+        last.get_or_derive(cx.document_key(document), || {
+            Rc::new(pipeline.jobs.iter().map(|_| OnceCell::new()).collect())
+        })
+    });
+    match flows.get(index) {
+        Some(flow) => Rc::clone(flow.get_or_init(read)),
+        None => read(),
+    }
+}
+
+impl ScriptFlow {
+    pub fn of(job: &Job, sources: &SourceMap) -> Self {
         let mut flow = ScriptFlow {
             refs: Vec::new(),
             writes: Vec::new(),
@@ -281,7 +325,7 @@ impl<'a> ScriptFlow<'a> {
         flow
     }
 
-    fn read_line(&mut self, line: &'a Text, sources: &SourceMap) {
+    fn read_line(&mut self, line: &Text, sources: &SourceMap) {
         let commands = shell::commands(&line.value);
         for (index, command) in commands.iter().enumerate() {
             let text = line
@@ -312,7 +356,7 @@ impl<'a> ScriptFlow<'a> {
                 reference.end += command.start;
                 let span = shell::span_in(line, sources, reference.start, reference.end);
                 let found = ScriptRef {
-                    line,
+                    line: Arc::clone(&line.value),
                     reference,
                     span,
                     pipeline: pipeline.clone(),

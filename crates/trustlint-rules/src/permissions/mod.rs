@@ -43,7 +43,7 @@ use trustlint_parser::ProblemKind;
 use trustlint_parser::Span;
 
 use crate::analysis::catalog::{ActionId, ActionSet, Catalog};
-use crate::last_policy::LastPolicy;
+use crate::last_checked::LastChecked;
 use crate::rule::Context;
 
 /// One `Allow` statement of an identity policy and the actions it grants.
@@ -187,8 +187,8 @@ impl<'p> PolicyAccess<'p> {
 
 thread_local! {
     /// The action sets of the identity policy last asked about on this thread (module
-    /// [`crate::last_policy`]): ten rules ask about each policy.
-    static LAST_ACCESS: LastPolicy<Arc<PolicySets>> = const { LastPolicy::new() };
+    /// [`crate::last_checked`]): ten rules ask about each policy.
+    static LAST_ACCESS: LastChecked<Arc<PolicySets>> = const { LastChecked::new() };
 }
 
 /// The action sets of `policy`'s statements, and what each `Allow` grants.

@@ -65,7 +65,7 @@ use crate::analysis::condition_eval::false_when_absent;
 use crate::analysis::glob::{matches_ignore_case, Pattern, VariableSyntax};
 use crate::analysis::sub_claim::{Component, RefType};
 use crate::analysis::sub_questions::{Bound, SubClause, SubGrammar, SubLanguage, SubOperator};
-use crate::last_policy::LastPolicy;
+use crate::last_checked::LastChecked;
 use crate::rule::Context;
 use crate::settings::Settings;
 
@@ -444,8 +444,8 @@ struct GrantFacts {
 
 thread_local! {
     /// The grants' facts of the policy last analysed on this thread (module
-    /// [`crate::last_policy`]; the settings are the run's).
-    static LAST_ANALYSIS: LastPolicy<Vec<GrantFacts>> = const { LastPolicy::new() };
+    /// [`crate::last_checked`]; the settings are the run's).
+    static LAST_ANALYSIS: LastChecked<Vec<GrantFacts>> = const { LastChecked::new() };
 }
 
 /// The analysis of every OIDC grant of `policy`.
