@@ -1,7 +1,7 @@
-//! Per-thread memory of what was derived from the policy or document checked last. The
-//! engine runs every rule on one document in turn on one thread, so rules that derive
-//! the same facts (the TL1xx `sub` analysis, the TL2xx access sets, the script flows of
-//! a pipeline's jobs) derive them once.
+//! Per-thread memory of what was derived from the last few policies or documents
+//! checked. The engine runs every rule on one document in turn on one thread, so rules
+//! that derive the same facts (the TL1xx `sub` analysis, the TL2xx access sets, the
+//! script flows of a pipeline's jobs) derive them once.
 //!
 //! An entry is keyed by a [`CheckedKey`]: the run (one [`Context`], never reused) and the
 //! address of a policy or document of the run's workspace, which the context borrows for
@@ -36,34 +36,40 @@ pub(crate) fn new_run() -> u64 {
     NEXT_RUN.fetch_add(1, Ordering::Relaxed)
 }
 
-/// The last key seen on a thread and the value derived for it (use in a
-/// `thread_local!`).
+/// How many keys a [`LastChecked`] remembers: the policies of one IaC file (several
+/// roles' trust and permissions policies) are asked about in turn by every rule.
+const REMEMBERED: usize = 4;
+
+/// The last keys seen on a thread and the values derived for them, newest first (use
+/// in a `thread_local!`).
 pub struct LastChecked<V> {
-    entry: RefCell<Option<(CheckedKey, V)>>,
+    entries: RefCell<Vec<(CheckedKey, V)>>,
 }
 
 impl<V: Clone> LastChecked<V> {
     pub const fn new() -> Self {
         LastChecked {
-            entry: RefCell::new(None),
+            entries: RefCell::new(Vec::new()),
         }
     }
 
     /// The value remembered for `key`, or the one `derive` makes, which is remembered in
-    /// its place. Without a key the value is derived and nothing is remembered.
+    /// place of the oldest. Without a key the value is derived and nothing is remembered.
     pub fn get_or_derive(&self, key: Option<CheckedKey>, derive: impl FnOnce() -> V) -> V {
         let Some(key) = key else {
             return derive();
         };
         let remembered = self
-            .entry
+            .entries
             .borrow()
-            .as_ref()
-            .filter(|(remembered, _)| *remembered == key)
+            .iter()
+            .find(|(remembered, _)| *remembered == key)
             .map(|(_, value)| value.clone());
         remembered.unwrap_or_else(|| {
             let value = derive();
-            *self.entry.borrow_mut() = Some((key, value.clone()));
+            let mut entries = self.entries.borrow_mut();
+            entries.truncate(REMEMBERED - 1);
+            entries.insert(0, (key, value.clone()));
             value
         })
     }
@@ -84,16 +90,21 @@ mod tests {
             })
         };
         let (run, other_run) = (new_run(), new_run());
-        let first = Some(CheckedKey::new(run, 1));
-        assert_eq!(get(first, 10), 10);
-        assert_eq!(get(first, 99), 10);
-        assert_eq!(get(Some(CheckedKey::new(run, 2)), 20), 20);
-        assert_eq!(get(first, 11), 11);
+        let key = |address| Some(CheckedKey::new(run, address));
+        assert_eq!(get(key(1), 10), 10);
+        assert_eq!(get(key(1), 99), 10);
+        assert_eq!(get(key(2), 20), 20);
+        assert_eq!(get(key(1), 99), 10);
         // The same address in another run is another value.
         assert_eq!(get(Some(CheckedKey::new(other_run, 1)), 12), 12);
         // Without a key nothing is remembered.
         assert_eq!(get(None, 13), 13);
         assert_eq!(get(None, 14), 14);
-        assert_eq!(derived, 6);
+        // Four keys are remembered: a fifth replaces the oldest (key 1).
+        assert_eq!(get(key(3), 30), 30);
+        assert_eq!(get(key(4), 40), 40);
+        assert_eq!(get(key(2), 99), 20);
+        assert_eq!(get(key(1), 11), 11);
+        assert_eq!(derived, 8);
     }
 }

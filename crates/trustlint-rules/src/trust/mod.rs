@@ -53,6 +53,7 @@ pub use tl116_sub_unmatchable::SubUnmatchable;
 pub use tl117_ref_type_unpinned::RefTypeUnpinned;
 pub use tl118_partial_trust_check::PartialTrustCheck;
 
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 use trustlint_parser::iam::placeholder::{has_interpolation, is_placeholder};
@@ -66,7 +67,7 @@ use crate::analysis::glob::{matches_ignore_case, Pattern, VariableSyntax};
 use crate::analysis::sub_claim::{Component, RefType};
 use crate::analysis::sub_questions::{Bound, SubClause, SubGrammar, SubLanguage, SubOperator};
 use crate::last_checked::LastChecked;
-use crate::rule::Context;
+use crate::rule::{index_in, Context};
 use crate::settings::Settings;
 
 /// The action an OIDC token assumes a role with.
@@ -435,6 +436,7 @@ struct Memo {
 /// What [`analyze_grants`] computes for one grant that does not borrow the policy.
 #[derive(Debug, Clone)]
 struct GrantFacts {
+    place: GrantPlace,
     reasoner: Option<SubReasoner>,
     subs: Option<SubLanguage>,
     foreign: bool,
@@ -442,39 +444,98 @@ struct GrantFacts {
     memo: Arc<Memo>,
 }
 
+/// Where an [`OidcGrant`] is in its policy, and what was read from it.
+#[derive(Debug, Clone)]
+struct GrantPlace {
+    statement: usize,
+    /// Among the statement's `Federated` values.
+    principal: usize,
+    provider: OidcProviderArn,
+    kind: ProviderKind,
+    inferred: bool,
+}
+
+impl GrantPlace {
+    fn of(policy: &PolicyDocument, grant: &OidcGrant<'_>) -> Option<GrantPlace> {
+        let statement = index_in(&policy.statements, grant.statement)?;
+        let principal = grant
+            .statement
+            .principal()?
+            .federated()
+            .position(|value| std::ptr::eq(value, grant.principal))?;
+        Some(GrantPlace {
+            statement,
+            principal,
+            provider: grant.provider.clone(),
+            kind: grant.kind,
+            inferred: grant.inferred,
+        })
+    }
+
+    /// The grant at this place of `policy` (the policy it was found in).
+    fn grant_in<'a>(&self, policy: &'a PolicyDocument) -> Option<OidcGrant<'a>> {
+        let statement = policy.statements.get(self.statement)?;
+        Some(OidcGrant {
+            statement,
+            principal: statement.principal()?.federated().nth(self.principal)?,
+            provider: self.provider.clone(),
+            kind: self.kind,
+            inferred: self.inferred,
+        })
+    }
+}
+
 thread_local! {
-    /// The grants' facts of the policy last analysed on this thread (module
+    /// The grants of the policy last analysed on this thread and their facts (module
     /// [`crate::last_checked`]; the settings are the run's).
-    static LAST_ANALYSIS: LastChecked<Vec<GrantFacts>> = const { LastChecked::new() };
+    static LAST_ANALYSIS: LastChecked<Rc<Vec<GrantFacts>>> = const { LastChecked::new() };
 }
 
 /// The analysis of every OIDC grant of `policy`.
 pub fn analyze_grants<'a>(cx: &Context<'_>, policy: &'a PolicyDocument) -> Vec<GrantAnalysis<'a>> {
-    let grants = oidc_grants(policy, cx.settings);
-    if grants.is_empty() {
-        // A permissions policy: nothing to analyse or remember.
+    let federated = |statement: &Statement| {
+        statement.is_allow()
+            && statement
+                .principal()
+                .is_some_and(|p| p.federated().next().is_some())
+    };
+    if !policy.statements.iter().any(federated) {
+        // No grant to a federated principal (a permissions policy, a service role's
+        // trust): nothing to analyse, and the entry of a trust policy beside it (in the
+        // same Terraform or CloudFormation file) stays remembered.
         return Vec::new();
     }
     let facts = LAST_ANALYSIS.with(|last| {
         last.get_or_derive(cx.policy_key(policy), || {
-            grants.iter().map(|g| grant_facts(cx, policy, g)).collect()
+            let grants = oidc_grants(policy, cx.settings);
+            Rc::new(
+                grants
+                    .iter()
+                    .filter_map(|grant| grant_facts(cx, policy, grant))
+                    .collect(),
+            )
         })
     });
-    grants
-        .into_iter()
-        .zip(facts)
-        .map(|(grant, facts)| GrantAnalysis {
-            grant,
-            reasoner: facts.reasoner,
-            subs: facts.subs,
-            foreign: facts.foreign,
-            deny_allow_list: facts.deny_allow_list,
-            memo: facts.memo,
+    facts
+        .iter()
+        .filter_map(|facts| {
+            Some(GrantAnalysis {
+                grant: facts.place.grant_in(policy)?,
+                reasoner: facts.reasoner.clone(),
+                subs: facts.subs.clone(),
+                foreign: facts.foreign,
+                deny_allow_list: facts.deny_allow_list,
+                memo: Arc::clone(&facts.memo),
+            })
         })
         .collect()
 }
 
-fn grant_facts(cx: &Context<'_>, policy: &PolicyDocument, grant: &OidcGrant<'_>) -> GrantFacts {
+fn grant_facts(
+    cx: &Context<'_>,
+    policy: &PolicyDocument,
+    grant: &OidcGrant<'_>,
+) -> Option<GrantFacts> {
     let syntax = variable_syntax(policy);
     let foreign = grant
         .statement
@@ -493,13 +554,14 @@ fn grant_facts(cx: &Context<'_>, policy: &PolicyDocument, grant: &OidcGrant<'_>)
         .iter()
         .flat_map(|deny| &deny.conditions)
         .any(|c| sub_operator(c).is_some_and(SubOperator::is_negated));
-    GrantFacts {
+    Some(GrantFacts {
+        place: GrantPlace::of(policy, grant)?,
         reasoner,
         subs,
         foreign,
         deny_allow_list,
         memo: Arc::default(),
-    }
+    })
 }
 
 impl GrantAnalysis<'_> {
