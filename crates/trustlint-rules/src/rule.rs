@@ -152,7 +152,7 @@ impl<'a> Context<'a> {
         self.sub_grammar
             .get_or_init(|| {
                 let components = SubComponents::from_names(&self.settings.sub_claim).ok()?;
-                SubGrammar::new(components).ok()
+                SubGrammar::shared(components).ok()
             })
             .as_ref()
     }

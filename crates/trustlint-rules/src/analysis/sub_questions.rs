@@ -233,7 +233,35 @@ pub struct Unmatchable {
     pub reason: SubError,
 }
 
+/// How many grammars [`SubGrammar::shared`] keeps (one per `sub-claim` setting used in
+/// the process).
+const SHARED_GRAMMARS: usize = 4;
+
 impl SubGrammar {
+    /// The grammar of subs with `components`, built once per process: every run (a CLI
+    /// run has one; tests, benchmarks and fuzzing have many) asks for it, and building it
+    /// costs more than checking a trust policy. What a grammar remembers depends on the
+    /// grammar alone, or names the settings it was built for.
+    pub fn shared(components: SubComponents) -> Result<SubGrammar, AutomatonError> {
+        static BUILT: Mutex<Vec<SubGrammar>> = Mutex::new(Vec::new());
+        let found = BUILT.lock().ok().and_then(|built| {
+            built
+                .iter()
+                .find(|grammar| *grammar.components() == components)
+                .cloned()
+        });
+        if let Some(grammar) = found {
+            return Ok(grammar);
+        }
+        let grammar = SubGrammar::new(components)?;
+        if let Ok(mut built) = BUILT.lock() {
+            if built.len() < SHARED_GRAMMARS {
+                built.push(grammar.clone());
+            }
+        }
+        Ok(grammar)
+    }
+
     /// The grammar of subs with `components`, for a `2012-10-17` policy.
     pub fn new(components: SubComponents) -> Result<SubGrammar, AutomatonError> {
         let all = all_subs(&components)?;
