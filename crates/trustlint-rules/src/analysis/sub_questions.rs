@@ -1084,6 +1084,17 @@ mod tests {
         SubGrammar::new(SubComponents::default()).unwrap()
     }
 
+    #[test]
+    fn shared_grammars_are_built_once_per_components() {
+        let first = SubGrammar::shared(SubComponents::default()).unwrap();
+        let again = SubGrammar::shared(SubComponents::default()).unwrap();
+        assert!(Arc::ptr_eq(&first.0, &again.0));
+        let other = SubComponents::from_names(&["project_path".to_owned()]).unwrap();
+        let shared_other = SubGrammar::shared(other.clone()).unwrap();
+        assert_eq!(shared_other.components(), &other);
+        assert!(!Arc::ptr_eq(&first.0, &shared_other.0));
+    }
+
     fn like(patterns: &[&str]) -> SubLanguage {
         grammar()
             .clause(SubOperator::Like, patterns, Bound::Upper)
