@@ -66,8 +66,12 @@ impl<'a> Vocabulary<'a> {
         {
             return Some(exact.text);
         }
-        let (_, characters) = CharacterCounts::of(word_lower.iter().copied());
         let limit = (length / 3).max(2);
+        if length > self.by_length.len() + limit {
+            // Longer than every candidate by more than the limit (a huge key).
+            return None;
+        }
+        let (_, characters) = CharacterCounts::of(word_lower.iter().copied());
         let bits = BitPattern::of(&word_lower);
         let mut candidate_lower: Vec<char> = Vec::new();
         // The best (distance, candidate) so far. The distance is at least the difference
@@ -255,6 +259,17 @@ mod tests {
         assert_eq!(did_you_mean("Statment", KEYS), Some("Statement"));
         assert_eq!(did_you_mean("Verison", KEYS), Some("Version"));
         assert_eq!(did_you_mean("Statements", KEYS), Some("Statement"));
+    }
+
+    #[test]
+    fn a_huge_word_has_no_suggestion() {
+        let huge = "a".repeat(1_000_000);
+        assert_eq!(did_you_mean(&huge, KEYS), None);
+        let near = format!("{}b", "a".repeat(30));
+        assert_eq!(
+            did_you_mean(&near, &["a", &"a".repeat(30)]),
+            Some("a".repeat(30).as_str())
+        );
     }
 
     #[test]
