@@ -16,8 +16,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{OnceLock, RwLock};
 
-use crate::analysis::glob::{Case, Pattern, VariableApprox};
 use trustlint_parser::suggest::Vocabulary;
+
+use crate::analysis::glob::{Case, Pattern, VariableApprox};
 
 /// How many wildcard patterns [`Catalog::expand`] remembers.
 pub const EXPANSION_CACHE_LIMIT: usize = 4096;

@@ -251,7 +251,7 @@ const PRINTERS: &[&str] = &[
 ];
 
 thread_local! {
-    /// The script flows of the jobs of the pipeline checked last on this thread, each
+    /// The script flows of the jobs of the pipelines checked last on this thread, each
     /// read on first use (module [`crate::last_checked`]): TL303, TL304 and TL309 read
     /// the same jobs' scripts.
     static LAST_FLOWS: LastChecked<Rc<Vec<OnceCell<Rc<ScriptFlow>>>>> =
