@@ -190,13 +190,16 @@ fn load_all(candidates: &[discover::Candidate], scanned: &[PathBuf]) -> Workspac
         });
     let included =
         LocalFiles::new(first_included, limits.max_file_bytes).with_run_files(terraform_files);
+    let scanned_folders: Vec<&PathBuf> = scanned.iter().filter(|root| root.is_dir()).collect();
+    let cwd = std::env::current_dir().unwrap_or_default();
     let loaded: Vec<(SourceFile, Option<Document>)> = candidates
         .par_iter()
         .enumerate()
         .map(|(index, candidate)| {
             let id = FileId(u32::try_from(index).unwrap_or(u32::MAX));
-            let root = display_path(&scan_root(scanned, &candidate.path));
-            load_one(id, candidate, &limits, &included.rooted(&root))
+            let root = display_path(&cwd, &scan_root(&scanned_folders, &candidate.path));
+            let file = display_path(&cwd, &candidate.path);
+            load_one(id, file, candidate, &limits, &included.rooted(&root))
         })
         .collect();
     let mut workspace = Workspace::default();
@@ -221,22 +224,23 @@ fn load_all(candidates: &[discover::Candidate], scanned: &[PathBuf]) -> Workspac
 
 /// The scanned path a candidate was found under (the folder named on the command line,
 /// or a named file's folder): local includes are resolved inside it only.
-fn scan_root(scanned: &[PathBuf], path: &Path) -> PathBuf {
-    scanned
+fn scan_root(scanned_folders: &[&PathBuf], path: &Path) -> PathBuf {
+    scanned_folders
         .iter()
-        .filter(|root| root.is_dir() && path.starts_with(root))
+        .filter(|root| path.starts_with(root))
         .max_by_key(|root| root.components().count())
-        .cloned()
+        .map(|root| root.to_path_buf())
         .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default())
 }
 
+/// Reads and loads one candidate, shown in reports as `path`.
 fn load_one(
     id: FileId,
+    path: PathBuf,
     candidate: &discover::Candidate,
     limits: &Limits,
     includes: &dyn IncludeReader,
 ) -> (SourceFile, Option<Document>) {
-    let path = display_path(&candidate.path);
     let (text, problem) = match read_limited(id, &candidate.path, limits) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => (text, None),
@@ -260,13 +264,24 @@ fn load_one(
 }
 
 /// Reads a file, refusing one over the size limit before reading it (the same TL001 the
-/// loaders give for text over the limit).
+/// loaders give for text over the limit). The size is taken from the opened file, and
+/// the read stops one byte past the limit: a file that grew after its size was taken is
+/// refused too, never read whole.
 fn read_limited(id: FileId, path: &Path, limits: &Limits) -> Result<Vec<u8>, Problem> {
     let unreadable =
         |e: std::io::Error| Problem::parse(Span::new(id, 0, 0), format!("cannot read file: {e}"));
-    let size = fs::metadata(path).map_err(unreadable)?.len();
-    limits.check_size(id, usize::try_from(size).unwrap_or(usize::MAX))?;
-    fs::read(path).map_err(unreadable)
+    let file = fs::File::open(path).map_err(unreadable)?;
+    let size = usize::try_from(file.metadata().map_err(unreadable)?.len()).unwrap_or(usize::MAX);
+    limits.check_size(id, size)?;
+    let past_limit = u64::try_from(limits.max_file_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let mut bytes = Vec::with_capacity(size);
+    file.take(past_limit)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    limits.check_size(id, bytes.len())?;
+    Ok(bytes)
 }
 
 /// Bytes read from the start of a file that is not read whole (over the size limit).
@@ -283,10 +298,9 @@ fn read_head(path: &Path) -> String {
     String::from_utf8_lossy(&head).into_owned()
 }
 
-/// The path as reports print it: relative to the current folder when below it.
-fn display_path(path: &Path) -> PathBuf {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    match path.strip_prefix(&cwd) {
+/// The path as reports print it: relative to the current folder `cwd` when below it.
+fn display_path(cwd: &Path, path: &Path) -> PathBuf {
+    match path.strip_prefix(cwd) {
         Ok(relative) => relative.to_path_buf(),
         Err(_) => path.strip_prefix("./").unwrap_or(path).to_path_buf(),
     }

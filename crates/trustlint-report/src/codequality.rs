@@ -81,6 +81,5 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                 }
             })
     });
-    serde_json::to_writer_pretty(&mut *out, &issues)?;
-    writeln!(out)
+    crate::write_pretty_json(&issues, out)
 }

@@ -180,8 +180,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         },
         vulnerabilities,
     };
-    serde_json::to_writer_pretty(&mut *out, &sast)?;
-    writeln!(out)
+    crate::write_pretty_json(&sast, out)
 }
 
 #[cfg(test)]

@@ -157,6 +157,5 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                 .map(|finding| diagnostic(report.sources, finding))
         }),
     };
-    serde_json::to_writer_pretty(&mut *out, &json)?;
-    writeln!(out)
+    crate::write_pretty_json(&json, out)
 }

@@ -21,6 +21,16 @@ use trustlint_rules::{Finding, Severity};
 
 pub use rule_docs::{help_uri, rule_page};
 
+/// Writes `value` as indented JSON and a final newline. The serializer writes many small
+/// pieces; it writes them into a buffer of its own type, not through `out`'s vtable one
+/// by one, and the buffer goes to `out` in large blocks.
+fn write_pretty_json<T: serde::Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
+    let mut buffered = io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut buffered, value)?;
+    writeln!(buffered)?;
+    buffered.flush()
+}
+
 /// A JSON array of what the iterator made by `F` yields, built entry by entry while it is
 /// written: a report of many findings never holds all its entries at once.
 pub(crate) struct Streamed<F>(pub(crate) F);

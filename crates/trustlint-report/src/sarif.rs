@@ -376,8 +376,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             results,
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    writeln!(out)
+    crate::write_pretty_json(&log, out)
 }
 
 #[cfg(test)]
