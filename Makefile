@@ -35,9 +35,12 @@ snapshots:
 ## Benchmarks: criterion benchmarks (one file of each kind, and the generated corpus, each
 ## against its parse-only floor), then the whole-process comparison on the generated
 ## corpus (bench/compare.py; BENCH_FILES=3000 sets the 1x corpus size) against
-## parliament and checkov (installed from PyPI into target/bench-venv on first use).
+## parliament and checkov (installed from PyPI into target/bench-venv on first use), beside
+## the floors under any tool: reading the files, and reading and parsing them
+## (examples/walk_and_read.rs).
 BENCH_FILES ?= 3000
 bench: build
+	$(CARGO) build --release --locked --example walk_and_read
 	python3 bench/generate.py target/bench/corpus-$(BENCH_FILES) --files $(BENCH_FILES)
 	TRUSTLINT_BENCH_CORPUS=$(CURDIR)/target/bench/corpus-$(BENCH_FILES) $(CARGO) bench --workspace --locked
 	python3 bench/compare.py --files $(BENCH_FILES)
