@@ -17,8 +17,12 @@ each target.
 
 Timing uses hyperfine when it is on PATH (`apt-get install hyperfine`), else a Python
 timer (median of --runs); every command, trustlint's and the peers', is measured the
-same way. Peak memory is the child's maximum resident set size (wait4 rusage: the
-largest of the child and the descendants it waited for, not their sum).
+same way. Peak memory is the command's maximum resident set size (the largest of it and
+the descendants it waited for, not their sum), read by GNU time (`/usr/bin/time -f %M`)
+when installed: Linux counts into a process's peak the memory of the process it was
+forked from, so a command started by this script directly never shows less than the
+script's own size (about 20-60 MiB); without GNU time the figures come from wait4 and
+say so.
 
 The peers are installed with pip into target/bench-venv on first use; a peer that cannot
 be installed is skipped with a message, and one whose run fails is reported. checkov runs
@@ -81,15 +85,35 @@ class PeerFailed(Exception):
     """A peer tool's run exited with an unexpected code."""
 
 
-def run_once(command, cwd, env=None, peer=False):
+def gnu_time():
+    """The path of GNU time, or None when there is none."""
+    path = shutil.which("time")
+    try:
+        if path and "GNU" in subprocess.run([path, "--version"], capture_output=True, text=True).stdout:
+            return path
+    except OSError:
+        pass
+    return None
+
+
+GNU_TIME = gnu_time()
+
+
+def run_once(command, cwd, env=None, peer=False, memory=False):
     """Runs `command`; returns (wall seconds, cpu seconds, peak RSS in MiB). Exit codes 0
     and 1 (findings) are success; any other stops the script, or raises PeerFailed for a
-    peer tool."""
-    with tempfile.TemporaryFile() as stderr:
+    peer tool. With `memory`, the command runs under GNU time when installed, for its
+    true peak (see the module's comment); the wall time then includes starting GNU time."""
+    with tempfile.TemporaryFile() as stderr, tempfile.NamedTemporaryFile(mode="r") as peak:
+        timed = memory and GNU_TIME
+        wrapped = [GNU_TIME, "-f", "%M", "-o", peak.name, *command] if timed else command
         start = time.perf_counter()
-        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        child = subprocess.Popen(wrapped, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
+        # GNU time writes the kilobytes last, after any "Command exited with" line.
+        lines = peak.read().split() if timed else []
+        rss = int(lines[-1]) / 1024 if lines and lines[-1].isdigit() else usage.ru_maxrss / 1024
         child.returncode = os.waitstatus_to_exitcode(status)
         if child.returncode not in (0, 1):
             stderr.seek(0)
@@ -98,7 +122,7 @@ def run_once(command, cwd, env=None, peer=False):
             if peer:
                 raise PeerFailed(message)
             sys.exit(message)
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, rss
 
 
 def hyperfine_median(command, cwd, runs, env):
@@ -113,7 +137,7 @@ def hyperfine_median(command, cwd, runs, env):
 def measure(command, cwd, runs, env=None, peer=False):
     """CPU and peak memory of one run (which also checks the exit code and warms the
     caches), then the median wall time of `runs` more (hyperfine or Python)."""
-    _, cpu, rss = run_once(command, cwd, env, peer)
+    _, cpu, rss = run_once(command, cwd, env, peer, memory=True)
     if runs > 1 and shutil.which("hyperfine"):
         wall = hyperfine_median(command, cwd, runs, env)
     else:
@@ -237,7 +261,9 @@ def main():
     if not TRUSTLINT.exists():
         sys.exit(f"{TRUSTLINT} is missing: run `make build` first")
     timer = "hyperfine" if args.runs > 1 and shutil.which("hyperfine") else "python timer"
-    print(f"machine: {os.cpu_count()} cpus, {cpu_model()}; timing: {timer}, median of {args.runs}")
+    memory = "GNU time" if GNU_TIME else "wait4, at least this script's own size (no GNU time)"
+    print(f"machine: {os.cpu_count()} cpus, {cpu_model()}; timing: {timer}, median of {args.runs};"
+          f" peak RSS: {memory}")
     print(f"{'':46} {'wall':>12} {'cpu':>16} {'peak RSS':>12} {'per file':>16} ratio")
 
     scales = sorted(int(s) for s in args.scales.split(","))
