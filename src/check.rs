@@ -280,7 +280,15 @@ fn read_limited(id: FileId, path: &Path, limits: &Limits) -> Result<Vec<u8>, Pro
     file.take(past_limit)
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
-    limits.check_size(id, bytes.len())?;
+    if bytes.len() > limits.max_file_bytes {
+        return Err(Problem::parse(
+            Span::new(id, 0, 0),
+            format!(
+                "file holds more than the limit of {} bytes (more than its size said when it was opened)",
+                limits.max_file_bytes
+            ),
+        ));
+    }
     Ok(bytes)
 }
 
@@ -348,4 +356,52 @@ fn fails(fail_on: FailOn, findings: &[Finding]) -> bool {
         FailOn::Never => return false,
     };
     findings.iter().any(|f| f.severity >= threshold)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limited_to(max_file_bytes: usize) -> Limits {
+        Limits {
+            max_file_bytes,
+            ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn a_file_at_the_size_limit_is_read_and_one_byte_over_is_refused() {
+        let file = std::env::temp_dir().join(format!("trustlint-read-{}", std::process::id()));
+        fs::write(&file, "0123456789").ok();
+        let at_limit = read_limited(FileId(0), &file, &limited_to(10));
+        let over = read_limited(FileId(0), &file, &limited_to(9));
+        fs::remove_file(&file).ok();
+        assert_eq!(at_limit.ok().as_deref(), Some(&b"0123456789"[..]));
+        let refused = over.err().map(|problem| problem.message);
+        assert_eq!(
+            refused.as_deref(),
+            Some("file is 10 bytes, over the limit of 9 bytes")
+        );
+    }
+
+    /// A file whose size says less than it holds (as a file growing while it is read
+    /// does) is read no further than one byte past the limit, and refused.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_longer_than_its_size_said_is_refused_past_the_limit() {
+        // Files under /proc say they are empty and hold text.
+        let status = Path::new("/proc/self/status");
+        let refused = read_limited(FileId(0), status, &limited_to(100)).err();
+        assert_eq!(
+            refused.map(|problem| problem.message).as_deref(),
+            Some(
+                "file holds more than the limit of 100 bytes (more than its size said when it was opened)"
+            )
+        );
+        let whole = read_limited(FileId(0), status, &limited_to(1 << 20));
+        assert!(whole.is_ok_and(|bytes| bytes.len() > 100));
+        // An endless one is not read whole either.
+        let endless = read_limited(FileId(0), Path::new("/dev/zero"), &limited_to(100));
+        assert!(endless.is_err());
+    }
 }
