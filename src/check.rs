@@ -10,6 +10,7 @@ use std::time::SystemTime;
 use rayon::prelude::*;
 use trustlint_parser::gitlab::{IncludeReader, LocalFiles};
 use trustlint_parser::input::{self, Discovery, Document, InputKind, Workspace};
+use trustlint_parser::limits::{grew_past_message, read_at_most};
 use trustlint_parser::{iac, yaml};
 use trustlint_parser::{FileId, Limits, Problem, SourceFile, Span};
 use trustlint_report::{Format, HumanStyle, Report};
@@ -271,25 +272,16 @@ fn read_limited(id: FileId, path: &Path, limits: &Limits) -> Result<Vec<u8>, Pro
     let unreadable =
         |e: std::io::Error| Problem::parse(Span::new(id, 0, 0), format!("cannot read file: {e}"));
     let file = fs::File::open(path).map_err(unreadable)?;
-    let size = usize::try_from(file.metadata().map_err(unreadable)?.len()).unwrap_or(usize::MAX);
-    limits.check_size(id, size)?;
-    let past_limit = u64::try_from(limits.max_file_bytes)
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
-    let mut bytes = Vec::with_capacity(size);
-    file.take(past_limit)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() > limits.max_file_bytes {
-        return Err(Problem::parse(
-            Span::new(id, 0, 0),
-            format!(
-                "file holds more than the limit of {} bytes (more than its size said when it was opened)",
-                limits.max_file_bytes
-            ),
-        ));
-    }
-    Ok(bytes)
+    let size = file.metadata().map_err(unreadable)?.len();
+    limits.check_size(id, usize::try_from(size).unwrap_or(usize::MAX))?;
+    read_at_most(file, size, limits.max_file_bytes)
+        .map_err(unreadable)?
+        .ok_or_else(|| {
+            Problem::parse(
+                Span::new(id, 0, 0),
+                grew_past_message(limits.max_file_bytes),
+            )
+        })
 }
 
 /// Bytes read from the start of a file that is not read whole (over the size limit).

@@ -1,6 +1,8 @@
 //! Limits that keep hostile input from exhausting time, memory or stack. Hitting one is
 //! a [`crate::problem::ProblemKind::Parse`] problem at the place it happened.
 
+use std::io::{self, Read};
+
 use crate::problem::Problem;
 use crate::source::{FileId, Span};
 
@@ -41,5 +43,54 @@ impl Limits {
             ));
         }
         Ok(())
+    }
+}
+
+/// Reads `file`, whose size said `size` bytes, to its end when it holds at most
+/// `max_bytes` bytes, reading no more than one byte past them: `None` when it holds more
+/// than its size said and more than the limit (a file that grew after its size was
+/// checked, or one whose size says nothing, like those under `/proc`). The caller checks
+/// `size` against the limit first.
+pub fn read_at_most(file: impl Read, size: u64, max_bytes: usize) -> io::Result<Option<Vec<u8>>> {
+    let past_limit = u64::try_from(max_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(max_bytes));
+    file.take(past_limit).read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= max_bytes).then_some(bytes))
+}
+
+/// What to say of a file that [`read_at_most`] found over the limit.
+pub fn grew_past_message(max_bytes: usize) -> String {
+    format!("file holds more than the limit of {max_bytes} bytes (more than its size said when it was opened)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_fits_the_limit_and_nothing_past_it() {
+        let text = b"0123456789";
+        assert_eq!(
+            read_at_most(&text[..], 10, 10).ok().flatten().as_deref(),
+            Some(&text[..])
+        );
+        // A size that says less than the text holds (a growing file, /proc).
+        assert_eq!(
+            read_at_most(&text[..], 0, 10).ok().flatten().as_deref(),
+            Some(&text[..])
+        );
+        assert_eq!(read_at_most(&text[..], 0, 9).ok(), Some(None));
+        // Endless input is read one byte past the limit, then refused.
+        let endless = std::io::repeat(b'x');
+        assert_eq!(read_at_most(endless, 0, 1000).ok(), Some(None));
+    }
+
+    #[test]
+    fn the_first_byte_past_the_limit_is_the_last_read() {
+        let mut text: &[u8] = b"0123456789";
+        assert_eq!(read_at_most(&mut text, 0, 4).ok(), Some(None));
+        assert_eq!(text, b"56789");
     }
 }

@@ -10,6 +10,7 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::limits::{grew_past_message, read_at_most};
 use crate::source::{FileId, SourceFile};
 
 /// Most files listed below one root when matching an `include:` glob.
@@ -199,7 +200,11 @@ impl IncludeReader for RootedFiles<'_> {
                 self.files.max_file_bytes
             )));
         }
-        let bytes = fs::read(&canonical).map_err(|e| ReadError::Failed(e.to_string()))?;
+        let failed = |e: std::io::Error| ReadError::Failed(e.to_string());
+        let file = fs::File::open(&canonical).map_err(failed)?;
+        let bytes = read_at_most(file, metadata.len(), self.files.max_file_bytes)
+            .map_err(failed)?
+            .ok_or_else(|| ReadError::Failed(grew_past_message(self.files.max_file_bytes)))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| ReadError::Failed("file is not valid UTF-8".to_string()))?;
         let shown = full.strip_prefix("./").unwrap_or(&full).to_path_buf();
