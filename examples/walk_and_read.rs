@@ -46,22 +46,29 @@ fn main() -> ExitCode {
     let stack = parser_stack_bytes(&limits);
     let threads = thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = files.len().div_ceil(threads).max(1);
+    let limits = parse.then_some(&limits);
     let tallies = thread::scope(|scope| {
         let readers: Vec<_> = files
             .chunks(chunk)
-            .filter_map(|part| {
-                thread::Builder::new()
-                    .stack_size(stack)
-                    .spawn_scoped(scope, || {
-                        declare_thread_stack(stack);
-                        read_all(part, parse.then_some(&limits))
-                    })
-                    .ok()
+            .map(|part| {
+                let reader =
+                    thread::Builder::new()
+                        .stack_size(stack)
+                        .spawn_scoped(scope, move || {
+                            declare_thread_stack(stack);
+                            read_all(part, limits)
+                        });
+                (part, reader)
             })
             .collect();
+        // A part whose thread could not start is read here; a reader that panicked
+        // counts nothing (the parsers do not panic: they are fuzzed).
         readers
             .into_iter()
-            .map(|reader| reader.join().unwrap_or_default())
+            .map(|(part, reader)| match reader {
+                Ok(reader) => reader.join().unwrap_or_default(),
+                Err(_) => read_all(part, limits),
+            })
             .collect::<Vec<_>>()
     });
     let bytes: u64 = tallies.iter().map(|tally| tally.bytes).sum();
