@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::limits::{grew_past_message, read_at_most};
 use crate::source::{FileId, SourceFile};
@@ -127,7 +127,7 @@ impl LocalFiles {
         RootedFiles {
             files: self,
             root: root.to_path_buf(),
-            canonical_root: fs::canonicalize(root).ok(),
+            canonical_root: OnceLock::new(),
         }
     }
 
@@ -171,7 +171,9 @@ impl LocalFiles {
 pub struct RootedFiles<'a> {
     files: &'a LocalFiles,
     root: PathBuf,
-    canonical_root: Option<PathBuf>,
+    /// `root` with its links resolved, found when the first include is read (most files
+    /// include nothing, and resolving costs a system call per folder of the path).
+    canonical_root: OnceLock<Option<PathBuf>>,
 }
 
 impl IncludeReader for RootedFiles<'_> {
@@ -185,7 +187,11 @@ impl IncludeReader for RootedFiles<'_> {
         }
         let full = self.root.join(relative);
         let canonical = fs::canonicalize(&full).map_err(|_| ReadError::Missing)?;
-        let root = self.canonical_root.as_ref().ok_or(ReadError::Missing)?;
+        let root = self
+            .canonical_root
+            .get_or_init(|| fs::canonicalize(&self.root).ok())
+            .as_ref()
+            .ok_or(ReadError::Missing)?;
         if !canonical.starts_with(root) {
             return Err(ReadError::Outside);
         }
