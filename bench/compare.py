@@ -53,7 +53,8 @@ VENV = ROOT / "target" / "bench-venv"
 TARGETS = {"parliament": 250, "checkov": 400}
 MEMORY_TARGET_MB = 100
 # The floors no tool that reads (and parses, as trustlint does) the files can go below,
-# the lowest first; "loading" (trustlint's model) is a ceiling too, but not a hard one.
+# the higher floor (the lower ceiling) first; "loading" (trustlint's model) gives a
+# ceiling too, but not a hard one.
 HARD_FLOORS = ("reading and parsing", "reading")
 # Per-file time at the largest scale may be this much above the smallest's and still count
 # as linear (timing noise, and the fixed start-up cost shrinking per file).
@@ -89,7 +90,9 @@ def gnu_time():
     """The path of GNU time, or None when there is none."""
     path = shutil.which("time")
     try:
-        if path and "GNU" in subprocess.run([path, "--version"], capture_output=True, text=True).stdout:
+        # Some versions print their version on stderr.
+        version = subprocess.run([path, "--version"], capture_output=True, text=True) if path else None
+        if version and "GNU" in version.stdout + version.stderr:
             return path
     except OSError:
         pass

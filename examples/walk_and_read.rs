@@ -15,6 +15,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 use trustlint_parser::json::parse_json;
@@ -29,6 +30,7 @@ const EXTENSIONS: [&str; 4] = ["json", "yml", "yaml", "tf"];
 struct Tally {
     bytes: u64,
     parsed: u64,
+    unreadable: u64,
 }
 
 fn main() -> ExitCode {
@@ -44,35 +46,49 @@ fn main() -> ExitCode {
     }
     let limits = Limits::default();
     let stack = parser_stack_bytes(&limits);
-    let threads = thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = files.len().div_ceil(threads).max(1);
     let limits = parse.then_some(&limits);
-    let tallies = thread::scope(|scope| {
-        let readers: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                let reader =
-                    thread::Builder::new()
-                        .stack_size(stack)
-                        .spawn_scoped(scope, move || {
-                            declare_thread_stack(stack);
-                            read_all(part, limits)
-                        });
-                (part, reader)
+    let threads = thread::available_parallelism().map_or(1, |n| n.get());
+    // Each reader takes the next file not yet taken, so all cores stay busy to the end
+    // whatever the sizes and the order of the files.
+    let next = AtomicUsize::new(0);
+    let (tallies, panicked) = thread::scope(|scope| {
+        let readers: Vec<_> = (0..threads)
+            .filter_map(|_| {
+                thread::Builder::new()
+                    .stack_size(stack)
+                    .spawn_scoped(scope, || {
+                        declare_thread_stack(stack);
+                        read_all(&files, &next, limits)
+                    })
+                    .ok()
             })
             .collect();
-        // A part whose thread could not start is read here; a reader that panicked
-        // counts nothing (the parsers do not panic: they are fuzzed).
-        readers
-            .into_iter()
-            .map(|(part, reader)| match reader {
-                Ok(reader) => reader.join().unwrap_or_default(),
-                Err(_) => read_all(part, limits),
-            })
-            .collect::<Vec<_>>()
+        let mut tallies = Vec::new();
+        let mut panicked = false;
+        for reader in readers {
+            match reader.join() {
+                Ok(tally) => tallies.push(tally),
+                Err(_) => panicked = true,
+            }
+        }
+        // What no reader took (when none could start) is read on this thread.
+        tallies.push(read_all(&files, &next, limits));
+        (tallies, panicked)
     });
-    let bytes: u64 = tallies.iter().map(|tally| tally.bytes).sum();
-    let parsed: u64 = tallies.iter().map(|tally| tally.parsed).sum();
+    let total = |count: fn(&Tally) -> u64| tallies.iter().map(count).sum::<u64>();
+    let (bytes, parsed, unreadable) = (
+        total(|t| t.bytes),
+        total(|t| t.parsed),
+        total(|t| t.unreadable),
+    );
+    if unreadable > 0 || panicked {
+        // Not a floor: some files were not read (exit 2, which bench/compare.py stops on).
+        eprintln!(
+            "walk_and_read: {unreadable} files could not be read{}",
+            if panicked { "; a reader panicked" } else { "" }
+        );
+        return ExitCode::from(2);
+    }
     if parse {
         println!("{} files, {bytes} bytes, {parsed} parsed", files.len());
     } else {
@@ -101,12 +117,13 @@ fn extension(path: &Path) -> Option<&str> {
     path.extension().and_then(|extension| extension.to_str())
 }
 
-/// Reads `files` whole into memory, one after the other, and parses each when `limits`
-/// are given.
-fn read_all(files: &[PathBuf], limits: Option<&Limits>) -> Tally {
+/// Reads the files of `files` not yet taken (`next` is the first of them), one after the
+/// other, whole into memory, and parses each when `limits` are given.
+fn read_all(files: &[PathBuf], next: &AtomicUsize, limits: Option<&Limits>) -> Tally {
     let mut tally = Tally::default();
-    for file in files {
+    while let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
         let Ok(bytes) = std::fs::read(file) else {
+            tally.unreadable += 1;
             continue;
         };
         tally.bytes += bytes.len() as u64;

@@ -195,7 +195,14 @@ impl IncludeReader for RootedFiles<'_> {
         if !canonical.starts_with(root) {
             return Err(ReadError::Outside);
         }
-        let metadata = fs::metadata(&canonical).map_err(|_| ReadError::Missing)?;
+        // The path's type first, so that a FIFO or a device is never opened (opening a
+        // FIFO waits for a writer); then the type and size of the file actually opened.
+        if !fs::metadata(&canonical).is_ok_and(|metadata| metadata.is_file()) {
+            return Err(ReadError::Missing);
+        }
+        let failed = |e: std::io::Error| ReadError::Failed(e.to_string());
+        let file = fs::File::open(&canonical).map_err(failed)?;
+        let metadata = file.metadata().map_err(failed)?;
         if !metadata.is_file() {
             return Err(ReadError::Missing);
         }
@@ -206,8 +213,6 @@ impl IncludeReader for RootedFiles<'_> {
                 self.files.max_file_bytes
             )));
         }
-        let failed = |e: std::io::Error| ReadError::Failed(e.to_string());
-        let file = fs::File::open(&canonical).map_err(failed)?;
         let bytes = read_at_most(file, metadata.len(), self.files.max_file_bytes)
             .map_err(failed)?
             .ok_or_else(|| ReadError::Failed(grew_past_message(self.files.max_file_bytes)))?;
