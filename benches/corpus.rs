@@ -16,10 +16,10 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use trustlint_parser::input::{self, Discovery, Workspace};
-use trustlint_parser::json::parse_json;
-use trustlint_parser::yaml::parse_yaml;
 use trustlint_parser::{FileId, Limits, SourceFile};
 use trustlint_rules::{engine, registry, Context, Settings};
+
+mod syntax;
 
 /// The corpus folder: `$TRUSTLINT_BENCH_CORPUS`, else the 3 000-file corpus `make bench`
 /// generates.
@@ -49,16 +49,6 @@ fn files_under(folder: &Path) -> Vec<PathBuf> {
     }
     found.sort();
     found
-}
-
-/// The syntax pass alone of one file, by its extension.
-fn parse_only(file: &SourceFile, limits: &Limits) -> bool {
-    match file.path.extension().and_then(|e| e.to_str()) {
-        Some("json") => parse_json(file.id, &file.text, limits).is_ok(),
-        Some("yml" | "yaml") => parse_yaml(file.id, &file.text, limits).is_ok(),
-        Some("tf") => hcl_edit::parser::parse_body(&file.text).is_ok(),
-        _ => false,
-    }
 }
 
 /// Loads every file and runs every rule, as `trustlint check` does after reading them.
@@ -124,7 +114,7 @@ fn corpus(c: &mut Criterion) {
             b.iter(|| {
                 black_box(&files)
                     .iter()
-                    .filter(|f| parse_only(f, &limits))
+                    .filter(|f| syntax::parses(f.id, &f.path, &f.text, &limits))
                     .count()
             })
         });

@@ -18,9 +18,11 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
-use trustlint_parser::json::parse_json;
-use trustlint_parser::yaml::{declare_thread_stack, parse_yaml, parser_stack_bytes};
+use trustlint_parser::yaml::{declare_thread_stack, parser_stack_bytes};
 use trustlint_parser::{FileId, Limits};
+
+#[path = "../benches/syntax/mod.rs"]
+mod syntax;
 
 /// The file names the linters read (the generated corpus holds only these).
 const EXTENSIONS: [&str; 4] = ["json", "yml", "yaml", "tf"];
@@ -137,13 +139,5 @@ fn read_all(files: &[PathBuf], next: &AtomicUsize, limits: Option<&Limits>) -> T
 /// Whether `bytes`, the text of `file`, parse without error in trustlint's syntax parser
 /// for the file's extension.
 fn parses(file: &Path, bytes: &[u8], limits: &Limits) -> bool {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return false;
-    };
-    match extension(file) {
-        Some("json") => parse_json(FileId(0), text, limits).is_ok(),
-        Some("yml" | "yaml") => parse_yaml(FileId(0), text, limits).is_ok(),
-        Some("tf") => hcl_edit::parser::parse_body(text).is_ok(),
-        _ => false,
-    }
+    std::str::from_utf8(bytes).is_ok_and(|text| syntax::parses(FileId(0), file, text, limits))
 }
