@@ -1,41 +1,51 @@
-//! `trustlint check`: configuration → discovery → parallel loading → rules → inline
-//! suppressions → filters → baseline → report → exit status.
+//! `trustlint check`: discovery → the run's parts (one per repository and configuration)
+//! → per part: parallel loading → rules → inline suppressions → filters → then over all
+//! parts: named folders in which nothing was recognised → baseline → report → exit status.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use rayon::prelude::*;
-use trustlint_parser::gitlab::{IncludeReader, LocalFiles};
+use trustlint_parser::gitlab::{IncludeReader, LocalFiles, NoIncludes};
 use trustlint_parser::input::{self, Discovery, Document, InputKind, Workspace};
-use trustlint_parser::limits::{grew_past_message, read_at_most};
+use trustlint_parser::limits::{grew_past_message, read_at_most, TOO_LARGE_HELP};
 use trustlint_parser::{iac, yaml};
-use trustlint_parser::{FileId, Limits, Problem, SourceFile, Span};
+use trustlint_parser::{FileId, Limits, Problem, SourceFile, SourceMap, Span};
 use trustlint_report::{Format, HumanStyle, Report};
 use trustlint_rules::{engine, registry, Context, Finding, Rule, Settings, Severity};
 
 use crate::cli::{CheckArgs, FailOn, KindArg, OutputFormat};
-use crate::config::{self, Config};
-use crate::discover::{self, CiFiles};
-use crate::filter::Filter;
+use crate::config;
+use crate::discover::{self, Candidate, Source};
+use crate::scope::{Configured, Scopes};
 use crate::settings;
 use crate::{baseline, suppress};
+
+/// What a named file of no recognised kind is told.
+const FILE_NOT_RECOGNISED: &str =
+    "this file is none of the inputs trustlint reads (GitLab CI, IAM policy, `aws iam` output, CloudFormation, Terraform): nothing in it was checked";
+const FILE_HELP: &str = "force its kind with `--kind gitlab-ci|iam-policy|cloudformation|terraform`; a GitLab CI file of another name belongs in `[gitlab] ci-files`";
+/// What a named folder in which nothing was recognised is told.
+const FOLDER_NOT_RECOGNISED: &str =
+    "no file in this folder is of a kind trustlint reads (GitLab CI, IAM policy, `aws iam` output, CloudFormation, Terraform): nothing here was checked";
+const FOLDER_HELP: &str = "name GitLab CI files of other names in `[gitlab] ci-files`, or force a kind with `--kind` (it applies to the files inside named folders too)";
+/// What a path the walk could not read is told.
+const UNREADABLE_HELP: &str =
+    "nothing here was checked: make it readable (permissions), or leave it out of the scan";
 
 /// Runs a check; `Ok(true)` when findings at or above `--fail-on` remain.
 pub fn run(args: &CheckArgs) -> Result<bool, String> {
     let started = SystemTime::now();
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
-    let config = match config::find(args.config.as_deref(), &cwd)? {
-        Some(path) => config::load(&path)?,
-        None => Config::default(),
-    };
     for code in args.select.iter().chain(&args.ignore) {
         config::check_code(code)?;
     }
-    let mut settings = settings::resolve(args, &config);
+    let scopes = Scopes::new(args)?;
     // The workers parse YAML on their own stack (0 threads: one per core). Building the
     // pool fails only when one already exists, which is harmless.
     let threads = args.jobs.unwrap_or(0);
@@ -45,18 +55,137 @@ pub fn run(args: &CheckArgs) -> Result<bool, String> {
         .stack_size(stack)
         .start_handler(move |_| yaml::declare_thread_stack(stack))
         .build_global();
-    let ci_files = CiFiles::new(&config.gitlab.ci_files, &config.base_dir)?;
     let forced = args.kind.map(|kind| match kind {
         KindArg::GitlabCi => InputKind::GitlabCi,
         KindArg::IamPolicy => InputKind::IamPolicy,
         KindArg::Cloudformation => InputKind::CloudFormation,
         KindArg::Terraform => InputKind::Terraform,
     });
-    let mut candidates = discover::discover(&args.paths, forced, &ci_files, threads)?;
+    let (candidates, folders) = discover::discover(&args.paths, forced, &scopes, threads)?;
+    let mut checked = Checked::default();
+    for part in parts(&scopes, candidates)? {
+        check_part(args, &cwd, part, &mut checked)?;
+    }
+    let unrecognised = unrecognised_folders(&folders, &checked.recognised, &cwd);
+    for part in parts(&scopes, unrecognised)? {
+        check_part(args, &cwd, part, &mut checked)?;
+    }
+    let mut report = Report {
+        findings: &checked.findings,
+        sources: &checked.sources,
+        files_checked: checked.files,
+        started,
+    };
+    let new_findings = apply_baseline(args, &report)?;
+    if let Some(new_findings) = &new_findings {
+        report.findings = new_findings;
+    }
+    write_report(args, &report)?;
+    Ok(args.write_baseline.is_none() && fails(args.fail_on, report.findings))
+}
+
+/// What the parts of a run found, in the order of their file ids.
+#[derive(Debug, Default)]
+struct Checked {
+    /// The files of every part, secrets masked.
+    sources: SourceMap,
+    findings: Vec<Finding>,
+    /// Files read as one of the kinds.
+    files: usize,
+    /// The paths (as reports show them) of those files.
+    recognised: Vec<PathBuf>,
+}
+
+/// Files of one repository under one configuration, checked together.
+#[derive(Debug)]
+struct Part {
+    /// The repository root, as the run shows paths.
+    root: PathBuf,
+    configured: Arc<Configured>,
+    candidates: Vec<Candidate>,
+}
+
+/// Groups the candidates (sorted by path) into parts, in the order of their first file.
+fn parts(scopes: &Scopes<'_>, candidates: Vec<Candidate>) -> Result<Vec<Part>, String> {
+    let mut parts: Vec<Part> = Vec::new();
+    let mut index: HashMap<(PathBuf, Option<PathBuf>), usize> = HashMap::new();
+    for candidate in candidates {
+        let folder = match candidate.source {
+            Source::Path => candidate.path.parent().unwrap_or(Path::new("")),
+            Source::Stdin | Source::Unreadable(_) | Source::Folder => candidate.scanned.as_path(),
+        };
+        let configured = scopes.config(folder)?;
+        let root = match candidate.source {
+            Source::Path => scopes.repository_root(folder, &candidate.scanned)?,
+            _ => candidate.scanned.clone(),
+        };
+        let key = (root, configured.path.clone());
+        let at = *index.entry(key.clone()).or_insert_with(|| {
+            parts.push(Part {
+                root: key.0,
+                configured,
+                candidates: Vec::new(),
+            });
+            parts.len() - 1
+        });
+        if let Some(part) = parts.get_mut(at) {
+            part.candidates.push(candidate);
+        }
+    }
+    Ok(parts)
+}
+
+/// The named folders in which no file was recognised, as candidates that say so.
+fn unrecognised_folders(folders: &[PathBuf], recognised: &[PathBuf], cwd: &Path) -> Vec<Candidate> {
+    folders
+        .iter()
+        .filter(|folder| {
+            let shown = display_path(cwd, folder);
+            let shown = if shown == Path::new(".") {
+                Path::new("")
+            } else {
+                shown.as_path()
+            };
+            !recognised.iter().any(|path| path.starts_with(shown))
+        })
+        .map(|folder| Candidate {
+            path: folder.clone(),
+            discovery: Discovery::Named,
+            kind: None,
+            scanned: folder.clone(),
+            source: Source::Folder,
+        })
+        .collect()
+}
+
+/// Loads and checks one part, adding its files and findings to `checked`.
+fn check_part(
+    args: &CheckArgs,
+    cwd: &Path,
+    part: Part,
+    checked: &mut Checked,
+) -> Result<(), String> {
+    let Part {
+        root,
+        configured,
+        mut candidates,
+    } = part;
+    let config = &configured.config;
+    let defaults = Limits::default();
+    let limits = Limits {
+        max_file_bytes: config
+            .limits
+            .max_file_size
+            .map_or(defaults.max_file_bytes, |size| size.0),
+        ..defaults
+    };
+    let shown_root = display_path(cwd, &root);
+    let mut settings = settings::resolve(args, config, &non_empty(&root));
     add_bound_files(&mut candidates, &settings);
-    let workspace = load_all(&candidates, &args.paths);
+    let first = checked.sources.next_id();
+    let workspace = load_all(&candidates, &shown_root, first, &limits, cwd);
     bind_role_files(&mut settings, &workspace);
-    let filter = Filter::new(args, &config)?;
+    let filter = &configured.filter;
     // Rules that find secrets run even when disabled: their findings mask the secrets.
     let rules: Vec<&dyn Rule> = registry::all()
         .iter()
@@ -66,30 +195,40 @@ pub fn run(args: &CheckArgs) -> Result<bool, String> {
     let cx = Context::new(&workspace, &settings);
     let found = engine::run(&rules, &cx);
     // Secrets are masked with every finding's, also those suppressed or baselined below.
-    let sources = trustlint_report::mask_secrets(&found, &workspace.sources);
+    let masked = trustlint_report::mask_secrets(&found, &workspace.sources);
     let found: Vec<Finding> = found
         .into_iter()
         .filter(|finding| filter.rule_enabled(finding.code()))
         .collect();
     let findings = suppress::apply(found, &workspace, &|code| filter.rule_enabled(code));
-    let findings: Vec<Finding> = filter.apply(findings, &workspace.sources);
-    let mut report = Report {
-        findings: &findings,
-        sources: &sources,
-        files_checked: workspace.documents.len(),
-        started,
-    };
-    let new_findings = apply_baseline(args, &report)?;
-    if let Some(new_findings) = &new_findings {
-        report.findings = new_findings;
+    checked
+        .findings
+        .extend(filter.apply(findings, &workspace.sources));
+    for document in &workspace.documents {
+        if document.kind != InputKind::Unrecognised {
+            checked.files += 1;
+            if let Some(file) = workspace.sources.get(document.file) {
+                checked.recognised.push(file.path.clone());
+            }
+        }
     }
-    write_report(args, &report)?;
-    let failed = args.write_baseline.is_none() && fails(args.fail_on, report.findings);
-    // The process ends next: freeing every loaded document one allocation at a time
+    checked.sources.append(masked).map_err(|_| {
+        "internal error: the parts of the run numbered their files apart".to_string()
+    })?;
+    // The process ends soon: freeing every loaded document one allocation at a time
     // would only cost time (about 5 % of a run on many pipelines).
     drop(cx);
     std::mem::forget(workspace);
-    Ok(failed)
+    Ok(())
+}
+
+/// `.` for the empty path.
+fn non_empty(path: &Path) -> PathBuf {
+    if path.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        path.to_path_buf()
+    }
 }
 
 /// Writes the baseline (`--write-baseline`) and, with `--baseline`, returns the findings
@@ -119,7 +258,7 @@ fn apply_baseline(args: &CheckArgs, report: &Report<'_>) -> Result<Option<Vec<Fi
 
 /// Adds the `[[roles]]` policy files the scan did not reach, so a job's role is checked
 /// even when only the pipeline is named on the command line.
-fn add_bound_files(candidates: &mut Vec<discover::Candidate>, settings: &Settings) {
+fn add_bound_files(candidates: &mut Vec<Candidate>, settings: &Settings) {
     if settings.roles.is_empty() {
         return;
     }
@@ -134,10 +273,12 @@ fn add_bound_files(candidates: &mut Vec<discover::Candidate>, settings: &Setting
     for path in bound {
         match fs::canonicalize(path) {
             Ok(canonical) if !scanned.contains(&canonical) && canonical.is_file() => {
-                candidates.push(discover::Candidate {
+                candidates.push(Candidate {
                     path: path.clone(),
                     discovery: Discovery::Named,
                     kind: None,
+                    scanned: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                    source: Source::Path,
                 });
             }
             _ => {}
@@ -169,41 +310,49 @@ fn bind_role_files(settings: &mut Settings, workspace: &Workspace) {
     }
 }
 
-/// Reads and loads every candidate in parallel; file ids follow the sorted paths so the
-/// output order is deterministic. Skipped files keep their id with an empty text.
-/// Files reached by local GitLab CI `include:`s, and the sibling `*.tf` files of a
-/// Terraform module, are read inside the scanned path they were found under and get the
-/// ids after the candidates' (a Terraform candidate read as a sibling keeps its own id).
-fn load_all(candidates: &[discover::Candidate], scanned: &[PathBuf]) -> Workspace {
-    let limits = Limits::default();
-    let first_included = FileId(u32::try_from(candidates.len()).unwrap_or(u32::MAX));
+/// Reads and loads a part's candidates in parallel; file ids start at `first` and follow
+/// the sorted paths so the output order is deterministic. Skipped files keep their id
+/// with an empty text. Files reached by local GitLab CI `include:`s, and the sibling
+/// `*.tf` files of a Terraform module, are read inside the repository at `root` (as the
+/// run shows paths) and get the ids after the candidates' (a Terraform candidate read as
+/// a sibling keeps its own id).
+fn load_all(
+    candidates: &[Candidate],
+    root: &Path,
+    first: FileId,
+    limits: &Limits,
+    cwd: &Path,
+) -> Workspace {
+    let id_of = |index: usize| {
+        FileId(
+            first
+                .0
+                .saturating_add(u32::try_from(index).unwrap_or(u32::MAX)),
+        )
+    };
     // A Terraform file's sibling `*.tf` files (its module) that are candidates too keep
     // their own ids: the run always keeps their text.
     let terraform_files = candidates
         .iter()
         .enumerate()
         .filter(|(_, c)| iac::is_terraform_name(&c.path))
-        .map(|(index, c)| {
-            (
-                c.path.clone(),
-                FileId(u32::try_from(index).unwrap_or(u32::MAX)),
-            )
-        });
-    let included =
-        LocalFiles::new(first_included, limits.max_file_bytes).with_run_files(terraform_files);
-    let scanned_folders: Vec<&PathBuf> = scanned.iter().filter(|root| root.is_dir()).collect();
-    let cwd = std::env::current_dir().unwrap_or_default();
+        .map(|(index, c)| (c.path.clone(), id_of(index)));
+    let included = LocalFiles::new(id_of(candidates.len()), limits.max_file_bytes)
+        .with_run_files(terraform_files);
+    let repository = included.rooted(root);
     let loaded: Vec<(SourceFile, Option<Document>)> = candidates
         .par_iter()
         .enumerate()
         .map(|(index, candidate)| {
-            let id = FileId(u32::try_from(index).unwrap_or(u32::MAX));
-            let root = display_path(&cwd, &scan_root(&scanned_folders, &candidate.path));
-            let file = display_path(&cwd, &candidate.path);
-            load_one(id, file, candidate, &limits, &included.rooted(&root))
+            let file = display_path(cwd, &candidate.path);
+            load_one(id_of(index), file, candidate, limits, &repository)
         })
         .collect();
-    let mut workspace = Workspace::default();
+    drop(repository);
+    let mut workspace = Workspace {
+        sources: SourceMap::starting_at(first),
+        documents: Vec::new(),
+    };
     for (file, document) in loaded {
         match document {
             Some(document) => {
@@ -223,26 +372,29 @@ fn load_all(candidates: &[discover::Candidate], scanned: &[PathBuf]) -> Workspac
     workspace
 }
 
-/// The scanned path a candidate was found under (the folder named on the command line,
-/// or a named file's folder): local includes are resolved inside it only.
-fn scan_root(scanned_folders: &[&PathBuf], path: &Path) -> PathBuf {
-    scanned_folders
-        .iter()
-        .filter(|root| path.starts_with(root))
-        .max_by_key(|root| root.components().count())
-        .map(|root| root.to_path_buf())
-        .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default())
-}
-
-/// Reads and loads one candidate, shown in reports as `path`.
+/// Reads and loads one candidate, shown in reports as `path`. A named path in which
+/// nothing is recognised, or that the walk could not read, is kept with what it is told.
 fn load_one(
     id: FileId,
     path: PathBuf,
-    candidate: &discover::Candidate,
+    candidate: &Candidate,
     limits: &Limits,
-    includes: &dyn IncludeReader,
+    repository: &dyn IncludeReader,
 ) -> (SourceFile, Option<Document>) {
-    let (text, problem) = match read_limited(id, &candidate.path, limits) {
+    let read = match &candidate.source {
+        Source::Path => read_limited(id, &candidate.path, limits),
+        Source::Stdin => read_stdin(id, limits),
+        Source::Unreadable(message) => Err(Problem::parse(
+            Span::new(id, 0, 0),
+            format!("cannot read: {message}"),
+        )
+        .with_help(UNREADABLE_HELP)),
+        Source::Folder => {
+            let document = input::unrecognised(id, FOLDER_NOT_RECOGNISED, FOLDER_HELP);
+            return (SourceFile::new(id, path, ""), Some(document));
+        }
+    };
+    let (text, problem) = match read {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => (text, None),
             Err(error) => {
@@ -254,14 +406,43 @@ fn load_one(
                 )
             }
         },
-        Err(problem) => (read_head(&candidate.path), Some(problem)),
+        Err(problem) => (read_head(candidate), Some(problem)),
     };
     let file = SourceFile::new(id, path, text);
+    // Standard input has no folder: no includes, no Terraform module around it.
+    let includes: &dyn IncludeReader = match candidate.source {
+        Source::Stdin => &NoIncludes,
+        _ => repository,
+    };
     let document = match problem {
         Some(problem) => input::unreadable(&file, candidate.kind, candidate.discovery, problem),
         None => input::load_with(&file, candidate.kind, candidate.discovery, limits, includes),
     };
+    let document = document.or_else(|| {
+        (candidate.discovery == Discovery::Named)
+            .then(|| input::unrecognised(id, FILE_NOT_RECOGNISED, FILE_HELP))
+    });
     (file, document)
+}
+
+/// Reads standard input, at most one byte past the size limit.
+fn read_stdin(id: FileId, limits: &Limits) -> Result<Vec<u8>, Problem> {
+    read_at_most(io::stdin().lock(), 0, limits.max_file_bytes)
+        .map_err(|e| {
+            Problem::parse(
+                Span::new(id, 0, 0),
+                format!("cannot read standard input: {e}"),
+            )
+        })?
+        .ok_or_else(|| too_long(id, limits))
+}
+
+fn too_long(id: FileId, limits: &Limits) -> Problem {
+    Problem::parse(
+        Span::new(id, 0, 0),
+        grew_past_message(limits.max_file_bytes),
+    )
+    .with_help(TOO_LARGE_HELP)
 }
 
 /// Reads a file, refusing one over the size limit before reading it (the same TL001 the
@@ -269,19 +450,16 @@ fn load_one(
 /// the read stops one byte past the limit: a file that grew after its size was taken is
 /// refused too, never read whole.
 fn read_limited(id: FileId, path: &Path, limits: &Limits) -> Result<Vec<u8>, Problem> {
-    let unreadable =
-        |e: std::io::Error| Problem::parse(Span::new(id, 0, 0), format!("cannot read file: {e}"));
+    let unreadable = |e: std::io::Error| {
+        Problem::parse(Span::new(id, 0, 0), format!("cannot read file: {e}"))
+            .with_help(UNREADABLE_HELP)
+    };
     let file = fs::File::open(path).map_err(unreadable)?;
     let size = file.metadata().map_err(unreadable)?.len();
     limits.check_size(id, usize::try_from(size).unwrap_or(usize::MAX))?;
     read_at_most(file, size, limits.max_file_bytes)
         .map_err(unreadable)?
-        .ok_or_else(|| {
-            Problem::parse(
-                Span::new(id, 0, 0),
-                grew_past_message(limits.max_file_bytes),
-            )
-        })
+        .ok_or_else(|| too_long(id, limits))
 }
 
 /// Bytes read from the start of a file that is not read whole (over the size limit).
@@ -289,21 +467,29 @@ const HEAD_BYTES: u64 = 64 * 1024;
 
 /// The start of a file that is not read whole, so that a walked file over the size limit
 /// still shows by its raw text whether it was meant to be checked (and gets its TL001).
-fn read_head(path: &Path) -> String {
+/// Nothing is read again from a pipe or a device (it may never end, or wait for a writer).
+fn read_head(candidate: &Candidate) -> String {
     let mut head = Vec::new();
-    if let Ok(file) = fs::File::open(path) {
+    let regular = candidate.source == Source::Path
+        && fs::metadata(&candidate.path).is_ok_and(|metadata| metadata.is_file());
+    if let Some(file) = regular
+        .then(|| fs::File::open(&candidate.path).ok())
+        .flatten()
+    {
         // A read error leaves what was read: the text only decides whether to report.
         let _ = file.take(HEAD_BYTES).read_to_end(&mut head);
     }
     String::from_utf8_lossy(&head).into_owned()
 }
 
-/// The path as reports print it: relative to the current folder `cwd` when below it.
+/// The path as reports print it: relative to the current folder `cwd` when below it (the
+/// current folder itself is `.`).
 fn display_path(cwd: &Path, path: &Path) -> PathBuf {
-    match path.strip_prefix(cwd) {
-        Ok(relative) => relative.to_path_buf(),
-        Err(_) => path.strip_prefix("./").unwrap_or(path).to_path_buf(),
-    }
+    let shown = match path.strip_prefix(cwd) {
+        Ok(relative) => relative,
+        Err(_) => path.strip_prefix("./").unwrap_or(path),
+    };
+    non_empty(shown)
 }
 
 fn write_report(args: &CheckArgs, report: &Report<'_>) -> Result<(), String> {

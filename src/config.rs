@@ -1,4 +1,4 @@
-//! `trustlint.toml`: finding it (upward from the current folder, or `--config`), checking
+//! `trustlint.toml`: the file named with `--config`, checking
 //! every key against CONTRACT.md with "did you mean" hints, and parsing it into a typed
 //! configuration.
 
@@ -25,6 +25,8 @@ pub struct Config {
     pub roles: Vec<RoleConfig>,
     #[serde(default)]
     pub ignore: Vec<IgnoreConfig>,
+    #[serde(default)]
+    pub limits: LimitsConfig,
     /// The folder holding the configuration file; relative paths in it start there.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -42,6 +44,10 @@ pub struct GitlabConfig {
     pub sub_claim: Option<Vec<String>>,
     #[serde(default)]
     pub ci_files: Vec<String>,
+    /// The root of the repository the files below the configuration come from, relative
+    /// to its folder, where it is not the folder holding `.git` (a repository copied into
+    /// another one: vendored configurations, test fixtures).
+    pub repository_root: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -60,6 +66,62 @@ pub struct RulesConfig {
     pub ignore: Vec<String>,
     #[serde(default)]
     pub severity: BTreeMap<String, String>,
+}
+
+/// `[limits]`: the size of the largest file read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LimitsConfig {
+    pub max_file_size: Option<FileSize>,
+}
+
+/// A size in bytes: a number, or a string such as `"32MiB"`, `"500 KB"`, `"1GiB"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileSize(pub usize);
+
+impl<'de> Deserialize<'de> for FileSize {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Bytes(u64),
+            Text(String),
+        }
+        let bytes = match Written::deserialize(deserializer)? {
+            Written::Bytes(bytes) => Some(bytes),
+            Written::Text(text) => parse_size(&text),
+        };
+        bytes
+            .and_then(|bytes| usize::try_from(bytes).ok())
+            .filter(|&bytes| bytes > 0)
+            .map(FileSize)
+            .ok_or_else(|| {
+                serde::de::Error::custom(
+                    "max-file-size is a positive number of bytes or a size such as \"32MiB\"",
+                )
+            })
+    }
+}
+
+/// `"32MiB"`, `"32 MB"`, `"1024"`: bytes (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024).
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "kib" => 1 << 10,
+        "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        _ => return None,
+    };
+    number.checked_mul(factor)
 }
 
 /// Ties a role ARN to its policy files when that can't be inferred.
@@ -83,7 +145,8 @@ pub struct IgnoreConfig {
 
 /// The keys each table allows, for "did you mean" on unknown keys.
 const SCHEMA: &[(&str, &[&str])] = &[
-    ("", &["gitlab", "aws", "rules", "roles", "ignore"]),
+    ("", &["gitlab", "aws", "rules", "roles", "ignore", "limits"]),
+    ("limits", &["max-file-size"]),
     (
         "gitlab",
         &[
@@ -94,6 +157,7 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "issuer",
             "sub-claim",
             "ci-files",
+            "repository-root",
         ],
     ),
     ("aws", &["audiences"]),
@@ -102,25 +166,14 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("ignore", &["path", "codes"]),
 ];
 
-/// Finds the configuration: `explicit` if given, else the first `trustlint.toml` or
-/// `.trustlint.toml` in `start` or a parent folder. `Ok(None)`: there is none.
-pub fn find(explicit: Option<&Path>, start: &Path) -> Result<Option<PathBuf>, String> {
-    if let Some(path) = explicit {
-        return if path.is_file() {
-            Ok(Some(path.to_path_buf()))
-        } else {
-            Err(format!("config file {} does not exist", path.display()))
-        };
+/// The configuration file named with `--config`: an error unless it exists. (Without
+/// it, each scanned file has the nearest one upward: `scope.rs`.)
+pub fn explicit(path: &Path) -> Result<PathBuf, String> {
+    if path.is_file() {
+        Ok(path.to_path_buf())
+    } else {
+        Err(format!("config file {} does not exist", path.display()))
     }
-    for dir in start.ancestors() {
-        for name in FILE_NAMES {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                return Ok(Some(candidate));
-            }
-        }
-    }
-    Ok(None)
 }
 
 /// Reads and validates a configuration file.
@@ -269,6 +322,27 @@ codes = ["TL002"]
         assert!(error.contains("did you mean `trust`"), "{error}");
         let error = parse("[rule]\n").unwrap_err();
         assert!(error.contains("did you mean `rules`"), "{error}");
+    }
+
+    #[test]
+    fn file_sizes_in_bytes_or_units() {
+        let size = |text: &str| parse(text).map(|c| c.limits.max_file_size);
+        assert_eq!(
+            size("[limits]\nmax-file-size = 1024\n"),
+            Ok(Some(FileSize(1024)))
+        );
+        assert_eq!(
+            size("[limits]\nmax-file-size = \"32MiB\"\n"),
+            Ok(Some(FileSize(32 << 20)))
+        );
+        assert_eq!(
+            size("[limits]\nmax-file-size = \"2 MB\"\n"),
+            Ok(Some(FileSize(2_000_000)))
+        );
+        assert!(size("[limits]\nmax-file-size = \"lots\"\n").is_err());
+        assert!(size("[limits]\nmax-file-size = 0\n").is_err());
+        assert!(size("[limits]\nmax-file-sise = 1\n")
+            .is_err_and(|e| e.contains("did you mean `max-file-size`")));
     }
 
     #[test]

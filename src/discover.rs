@@ -1,13 +1,22 @@
-//! Discovery: which files a run reads. Named files are always read; folders are walked in
-//! parallel honouring `.gitignore` (hidden folders such as `.gitlab/` included, `.git`
-//! skipped), keeping files whose name makes them candidates or that match `ci-files`.
+//! Discovery: which files a run reads. Paths named on the command line are always read
+//! (a file, a pipe, a device, or `-` for standard input); folders are walked in parallel
+//! honouring `.gitignore` (hidden folders such as `.gitlab/` included, `.git` skipped),
+//! keeping files whose name makes them candidates, that match the `ci-files` of their
+//! configuration, or whose extension fits `--kind`. What the walk could not read is kept
+//! too, so that the run reports it instead of passing over it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
+use trustlint_parser::iac;
 use trustlint_parser::input::{is_candidate_name, Discovery, InputKind};
+
+use crate::scope::Scopes;
+
+/// What standard input is called on the command line and in reports.
+pub const STDIN: &str = "-";
 
 /// A file to read, how it was found, and its kind when forced.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -15,6 +24,22 @@ pub struct Candidate {
     pub path: PathBuf,
     pub discovery: Discovery,
     pub kind: Option<InputKind>,
+    /// The path named on the command line it was found under (a named file's folder).
+    pub scanned: PathBuf,
+    pub source: Source,
+}
+
+/// Where a candidate's text comes from.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    /// The file (or pipe, or device) at the path.
+    Path,
+    /// Standard input (`-`).
+    Stdin,
+    /// Nothing: the walk could not read the path (the message says why).
+    Unreadable(String),
+    /// Nothing: a named folder in which no file was recognised.
+    Folder,
 }
 
 /// Globs of files to read as GitLab CI (`[gitlab] ci-files`), relative to the config folder.
@@ -52,22 +77,69 @@ impl CiFiles {
     }
 }
 
-/// Collects the candidates under `paths`, sorted by path and without duplicates.
-/// `forced` applies to the paths named (`--kind`).
+/// Whether a walked file's extension fits a kind forced with `--kind`, which applies to
+/// the files inside named folders too.
+fn fits_forced_kind(kind: InputKind, path: &Path) -> bool {
+    let json = path.extension().is_some_and(|ext| ext == "json");
+    match kind {
+        InputKind::GitlabCi => iac::is_yaml_name(path),
+        InputKind::IamPolicy | InputKind::AwsExport => json,
+        InputKind::CloudFormation => json || iac::is_yaml_name(path),
+        InputKind::Terraform => iac::is_terraform_name(path),
+        InputKind::Unrecognised => false,
+    }
+}
+
+/// Collects the candidates under `paths`, sorted by path and without duplicates, and
+/// the folders among `paths`. `forced` (`--kind`) applies to the paths named and to the
+/// files of its kind in named folders. A named path that does not exist is an error.
 pub fn discover(
     paths: &[PathBuf],
     forced: Option<InputKind>,
-    ci_files: &CiFiles,
+    scopes: &Scopes<'_>,
     threads: usize,
-) -> Result<Vec<Candidate>, String> {
+) -> Result<(Vec<Candidate>, Vec<PathBuf>), String> {
     let found = Mutex::new(Vec::new());
+    let failure = Mutex::new(None);
+    let mut folders = Vec::new();
     for path in paths {
-        let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if metadata.is_file() {
-            let kind = forced.or_else(|| ci_files.matches(path).then_some(InputKind::GitlabCi));
-            push(&found, path.clone(), Discovery::Named, kind);
+        if path.as_os_str() == STDIN {
+            push(
+                &found,
+                Candidate {
+                    path: path.clone(),
+                    discovery: Discovery::Named,
+                    kind: forced,
+                    scanned: PathBuf::new(),
+                    source: Source::Stdin,
+                },
+            );
             continue;
         }
+        let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if !metadata.is_dir() {
+            // A file, or a pipe or device named on purpose (`<(cat trust.json)`).
+            let folder = path.parent().unwrap_or(Path::new(""));
+            let configured = scopes.config(folder)?;
+            let kind = forced.or_else(|| {
+                configured
+                    .ci_files
+                    .matches(path)
+                    .then_some(InputKind::GitlabCi)
+            });
+            push(
+                &found,
+                Candidate {
+                    path: path.clone(),
+                    discovery: Discovery::Named,
+                    kind,
+                    scanned: folder.to_path_buf(),
+                    source: Source::Path,
+                },
+            );
+            continue;
+        }
+        folders.push(path.clone());
         WalkBuilder::new(path)
             .hidden(false)
             .require_git(false)
@@ -76,25 +148,48 @@ pub fn discover(
             .build_parallel()
             .run(|| {
                 Box::new(|entry| {
-                    let Ok(entry) = entry else {
-                        return WalkState::Continue;
-                    };
-                    if entry.file_type().is_some_and(|t| t.is_file()) {
-                        let path = entry.path();
-                        if ci_files.matches(path) {
-                            push(
-                                &found,
-                                path.to_path_buf(),
-                                Discovery::Walked,
-                                Some(InputKind::GitlabCi),
-                            );
-                        } else if is_candidate_name(path) {
-                            push(&found, path.to_path_buf(), Discovery::Walked, None);
+                    let entry = match entry {
+                        Ok(entry) => entry,
+                        Err(error) => {
+                            push(&found, unreadable(path, &error));
+                            return WalkState::Continue;
                         }
+                    };
+                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        return WalkState::Continue;
+                    }
+                    let file = entry.path();
+                    let folder = file.parent().unwrap_or(path);
+                    let configured = match scopes.config(folder) {
+                        Ok(configured) => configured,
+                        Err(message) => {
+                            *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(message);
+                            return WalkState::Quit;
+                        }
+                    };
+                    let kind = if configured.ci_files.matches(file) {
+                        Some(InputKind::GitlabCi)
+                    } else {
+                        forced.filter(|&kind| fits_forced_kind(kind, file))
+                    };
+                    if kind.is_some() || is_candidate_name(file) {
+                        push(
+                            &found,
+                            Candidate {
+                                path: file.to_path_buf(),
+                                discovery: Discovery::Walked,
+                                kind,
+                                scanned: path.clone(),
+                                source: Source::Path,
+                            },
+                        );
                     }
                     WalkState::Continue
                 })
             });
+    }
+    if let Some(message) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(message);
     }
     let mut found = found
         .into_inner()
@@ -102,21 +197,46 @@ pub fn discover(
     found.sort();
     // A file named and also walked keeps its first (named) entry.
     found.dedup_by(|later, earlier| later.path == earlier.path);
-    Ok(found)
+    Ok((found, folders))
 }
 
-fn push(
-    found: &Mutex<Vec<Candidate>>,
-    path: PathBuf,
-    discovery: Discovery,
-    kind: Option<InputKind>,
-) {
-    let mut found = found
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    found.push(Candidate {
+/// What the walk of the named folder `scanned` could not read, as a candidate that
+/// reports it.
+fn unreadable(scanned: &Path, error: &ignore::Error) -> Candidate {
+    let path = error_path(error).unwrap_or(scanned).to_path_buf();
+    Candidate {
         path,
-        discovery,
-        kind,
-    });
+        discovery: Discovery::Named,
+        kind: None,
+        scanned: scanned.to_path_buf(),
+        source: Source::Unreadable(error_message(error)),
+    }
+}
+
+/// The path an error of the walk is about, when it names one.
+fn error_path(error: &ignore::Error) -> Option<&Path> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithLineNumber { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
+/// The error without the path it is about (the finding points at the path).
+fn error_message(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithLineNumber { err, .. }
+        | ignore::Error::WithDepth { err, .. } => error_message(err),
+        other => other.to_string(),
+    }
+}
+
+fn push(found: &Mutex<Vec<Candidate>>, candidate: Candidate) {
+    found
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(candidate);
 }

@@ -8,6 +8,7 @@ mod config;
 mod discover;
 mod filter;
 mod git_remote;
+mod scope;
 mod settings;
 mod suppress;
 

@@ -1,8 +1,9 @@
 //! Resolves the rules' settings from flags, the configuration and, when running inside
 //! GitLab CI, its predefined variables: flag > config > environment > default (the
-//! project also from the git remote of the first checked path, last).
+//! project also from the git remote of the repository checked, last).
 
 use std::env;
+use std::path::Path;
 
 use trustlint_rules::{RoleBinding, Settings};
 
@@ -14,7 +15,8 @@ fn env_var(name: &str) -> Option<String> {
     env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-pub fn resolve(args: &CheckArgs, config: &Config) -> Settings {
+/// The settings of the files of the repository at `root` to which `config` applies.
+pub fn resolve(args: &CheckArgs, config: &Config, root: &Path) -> Settings {
     let defaults = Settings::default();
     let gitlab = &config.gitlab;
     let gitlab_host = args
@@ -28,10 +30,7 @@ pub fn resolve(args: &CheckArgs, config: &Config) -> Settings {
         .clone()
         .or_else(|| gitlab.project.clone())
         .or_else(|| env_var("CI_PROJECT_PATH"))
-        .or_else(|| {
-            let root = args.paths.first()?;
-            git_remote::project(root, &gitlab_host)
-        });
+        .or_else(|| git_remote::project(root, &gitlab_host));
     Settings {
         gitlab_host,
         gitlab_project,

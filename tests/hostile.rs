@@ -296,6 +296,8 @@ fn symlink_loops_and_symlinks_out_of_the_root_are_not_followed() {
         ],
     );
     let root = base.join("root");
+    // A checkout of its own (the scratch folder lies inside trustlint's).
+    fs::create_dir_all(root.join(".git")).unwrap();
     fs::create_dir_all(root.join("sub")).unwrap();
     symlink("loop.json", root.join("loop.json")).unwrap();
     symlink("loop.yml", root.join("loop.yml")).unwrap();
@@ -353,6 +355,8 @@ fn include_cycles_and_includes_out_of_the_root_end_in_findings() {
         ],
     );
     let root = base.join("root");
+    // A checkout of its own (the scratch folder lies inside trustlint's).
+    fs::create_dir_all(root.join(".git")).unwrap();
     let (_, report) = check(&root, &["."]);
     let text = report.to_string();
     assert!(!text.contains("leaked"), "{report:#}");

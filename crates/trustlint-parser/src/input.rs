@@ -11,7 +11,7 @@ use crate::iam::{load_policy, PolicyDocument};
 use crate::json::parse_json;
 use crate::limits::Limits;
 use crate::problem::Problem;
-use crate::source::{FileId, SourceFile, SourceMap};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::tree::Node;
 
 /// The kinds of input trustlint reads.
@@ -24,6 +24,9 @@ pub enum InputKind {
     /// `aws iam get-role`, `get-role-policy`, `get-policy-version` or
     /// `get-account-authorization-details` output.
     AwsExport,
+    /// A path named for checking that holds none of the kinds above: it is reported
+    /// (`TL006`), never skipped in silence.
+    Unrecognised,
 }
 
 impl InputKind {
@@ -34,6 +37,7 @@ impl InputKind {
             InputKind::CloudFormation => "cloudformation",
             InputKind::Terraform => "terraform",
             InputKind::AwsExport => "aws-export",
+            InputKind::Unrecognised => "unrecognised",
         }
     }
 }
@@ -116,7 +120,12 @@ pub fn load_with(
     includes: &dyn IncludeReader,
 ) -> Option<Document> {
     let standalone = file.path.file_name().is_some_and(|n| n == ".gitlab-ci.yml");
-    let kind = kind.or_else(|| is_gitlab_ci_name(&file.path).then_some(InputKind::GitlabCi));
+    let kind = kind
+        .or_else(|| is_gitlab_ci_name(&file.path).then_some(InputKind::GitlabCi))
+        .or_else(|| {
+            let unnamed = discovery == Discovery::Named && file.path.extension().is_none();
+            unnamed.then(|| sniffed_kind(&file.text)).flatten()
+        });
     match kind {
         Some(InputKind::GitlabCi) => Some(
             match gitlab::load_file(file.id, &file.text, includes, limits, standalone) {
@@ -132,6 +141,7 @@ pub fn load_with(
         Some(kind @ (InputKind::CloudFormation | InputKind::Terraform | InputKind::AwsExport)) => {
             Some(iac::load_as(file, kind, limits, includes))
         }
+        Some(InputKind::Unrecognised) => None,
         Some(InputKind::IamPolicy) => Some(match parse_json(file.id, &file.text, limits) {
             Ok(root) if root.get("Statement").is_none() => match iac::json_kind(&root) {
                 Some(kind) => iac::json_document(file, kind, &root, limits),
@@ -158,6 +168,55 @@ pub fn load_with(
         }
         None => iac::load_by_name(file, discovery, limits, includes),
     }
+}
+
+/// Lines that start only GitLab CI configurations (global keywords).
+const GITLAB_CI_STARTS: [&str; 5] = ["stages:", "include:", "workflow:", "default:", "spec:"];
+
+/// Lines that start Terraform blocks.
+const TERRAFORM_STARTS: [&str; 7] = [
+    "resource \"",
+    "data \"",
+    "provider \"",
+    "module \"",
+    "variable \"",
+    "terraform {",
+    "locals {",
+];
+
+/// The kind of a named file whose name says nothing (standard input, a pipe such as
+/// `<(cat trust.json)`, a file without extension), from its text: JSON goes to
+/// the IAM loader, which tells policies from `aws iam` output, templates and plans.
+fn sniffed_kind(text: &str) -> Option<InputKind> {
+    let start = text.trim_start_matches('\u{feff}').trim_start();
+    if start.starts_with('{') || start.starts_with('[') {
+        return Some(InputKind::IamPolicy);
+    }
+    if let Some(kind) = iac::kind_from_text(text) {
+        return Some(kind);
+    }
+    let starts = |signs: &[&str]| {
+        text.lines()
+            .any(|line| signs.iter().any(|s| line.starts_with(s)))
+    };
+    if starts(&TERRAFORM_STARTS) {
+        Some(InputKind::Terraform)
+    } else if starts(&GITLAB_CI_STARTS)
+        || text
+            .lines()
+            .any(|line| line.trim_start().starts_with("script:"))
+    {
+        Some(InputKind::GitlabCi)
+    } else {
+        None
+    }
+}
+
+/// A path named for checking in which nothing could be read as one of trustlint's
+/// kinds (`what` says why), kept so that the run says so (`TL006`).
+pub fn unrecognised(file: FileId, what: impl Into<String>, help: impl Into<String>) -> Document {
+    let problem = Problem::not_recognised(Span::new(file, 0, 0), what).with_help(help);
+    unparsed(file, InputKind::Unrecognised, problem)
 }
 
 fn policy_document(file: FileId, root: &Node) -> Document {

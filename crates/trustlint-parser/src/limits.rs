@@ -40,7 +40,8 @@ impl Limits {
                     "file is {len} bytes, over the limit of {} bytes",
                     self.max_file_bytes
                 ),
-            ));
+            )
+            .with_help(TOO_LARGE_HELP));
         }
         Ok(())
     }
@@ -59,6 +60,9 @@ pub fn read_at_most(file: impl Read, size: u64, max_bytes: usize) -> io::Result<
     file.take(past_limit).read_to_end(&mut bytes)?;
     Ok((bytes.len() <= max_bytes).then_some(bytes))
 }
+
+/// What to do about a file over the size limit (nothing in it was checked).
+pub const TOO_LARGE_HELP: &str = "nothing in this file was checked: raise the limit with `[limits] max-file-size` in trustlint.toml (e.g. \"64MiB\") to check it";
 
 /// What to say of a file that [`read_at_most`] found over the limit.
 pub fn grew_past_message(max_bytes: usize) -> String {

@@ -15,6 +15,8 @@ pub enum ProblemKind {
     InvalidCiConfig,
     /// A GitLab CI `include:` that can't be resolved offline, so what it adds is unchecked.
     UnresolvedInclude,
+    /// A path named for checking that holds nothing trustlint reads, so nothing was checked.
+    NotRecognised,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,6 +58,15 @@ impl Problem {
     pub fn unresolved_include(span: Span, message: impl Into<String>) -> Self {
         Problem {
             kind: ProblemKind::UnresolvedInclude,
+            span,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn not_recognised(span: Span, message: impl Into<String>) -> Self {
+        Problem {
+            kind: ProblemKind::NotRecognised,
             span,
             message: message.into(),
             help: None,

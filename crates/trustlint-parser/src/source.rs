@@ -164,9 +164,12 @@ impl SourceFile {
     }
 }
 
-/// All files of one run, indexed by [`FileId`].
+/// All files of one run (or of one part of a run), indexed by [`FileId`]. A map built
+/// with [`SourceMap::starting_at`] hands out ids from that id on, so that the maps of
+/// several parts of a run, each loaded on its own, join into one ([`SourceMap::append`]).
 #[derive(Debug, Default)]
 pub struct SourceMap {
+    first: u32,
     files: Vec<SourceFile>,
 }
 
@@ -175,9 +178,22 @@ impl SourceMap {
         Self::default()
     }
 
+    /// An empty map whose first file gets the id `first`.
+    pub fn starting_at(first: FileId) -> Self {
+        SourceMap {
+            first: first.0,
+            files: Vec::new(),
+        }
+    }
+
+    /// The id of the map's first file (or the one it will get).
+    pub fn first_id(&self) -> FileId {
+        FileId(self.first)
+    }
+
     /// Adds a file and returns its id.
     pub fn add(&mut self, path: PathBuf, text: impl Into<Arc<str>>) -> FileId {
-        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        let id = self.next_id();
         self.files.push(SourceFile::new(id, path, text));
         id
     }
@@ -190,8 +206,18 @@ impl SourceMap {
         id
     }
 
+    /// Adds the files of `other`, which must start at this map's next id (spans into
+    /// them keep pointing at the same files); otherwise `other` is handed back.
+    pub fn append(&mut self, other: SourceMap) -> Result<(), SourceMap> {
+        if other.first != self.next_id().0 {
+            return Err(other);
+        }
+        self.files.extend(other.files);
+        Ok(())
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
-        self.files.get(id.0 as usize)
+        self.files.get(id.0.checked_sub(self.first)? as usize)
     }
 
     pub fn files(&self) -> &[SourceFile] {
@@ -200,7 +226,8 @@ impl SourceMap {
 
     /// The next id [`SourceMap::add`] will hand out.
     pub fn next_id(&self) -> FileId {
-        FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX))
+        let len = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
+        FileId(self.first.saturating_add(len))
     }
 
     pub fn len(&self) -> usize {

@@ -28,7 +28,7 @@ impl<'a> MaskedSources<'a> {
         if secrets.is_empty() {
             return MaskedSources::Original(sources);
         }
-        let mut masked = SourceMap::new();
+        let mut masked = SourceMap::starting_at(sources.first_id());
         for file in sources.files() {
             match secrets.get(file.path.as_path()) {
                 Some(spans) => masked.add(file.path.clone(), mask_text(&file.text, spans)),
@@ -43,7 +43,7 @@ impl<'a> MaskedSources<'a> {
     pub(crate) fn into_owned(self) -> SourceMap {
         match self {
             MaskedSources::Original(sources) => {
-                let mut copy = SourceMap::new();
+                let mut copy = SourceMap::starting_at(sources.first_id());
                 for file in sources.files() {
                     copy.push(file.clone());
                 }

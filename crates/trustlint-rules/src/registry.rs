@@ -10,7 +10,8 @@ use crate::gitlab::{
     SecretsWithoutToken, StaticCloudCredentials, UndefinedIdToken, UnpinnedInclude,
 };
 use crate::input::{
-    InvalidCiConfig, InvalidPolicy, ParseError, UnresolvedInclude, UnusedSuppression,
+    InvalidCiConfig, InvalidPolicy, ParseError, UnrecognisedInput, UnresolvedInclude,
+    UnusedSuppression,
 };
 use crate::permissions::{
     AdminAccess, AllowWithNot, BroadManagedPolicy, PassRoleAny, PrivilegeEscalation,
@@ -32,6 +33,7 @@ static RULES: &[&dyn Rule] = &[
     &InvalidCiConfig,
     &UnresolvedInclude,
     &UnusedSuppression,
+    &UnrecognisedInput,
     &OidcTrustMissingSub,
     &OidcTrustMissingAud,
     &OidcSubForeignNamespace,

@@ -117,16 +117,20 @@ impl LocalFiles {
         }
     }
 
-    /// A reader for the includes of CI files scanned below `root`.
+    /// A reader for the includes of CI files scanned below `root` (a path as the run
+    /// shows it: relative to the current folder, or absolute).
     pub fn rooted(&self, root: &Path) -> RootedFiles<'_> {
         let root = if root.as_os_str().is_empty() {
             Path::new(".")
         } else {
             root
         };
+        let cwd = std::env::current_dir().unwrap_or_default();
         RootedFiles {
             files: self,
             root: root.to_path_buf(),
+            base: normalized(&cwd.join(root)),
+            cwd,
             canonical_root: OnceLock::new(),
         }
     }
@@ -171,6 +175,10 @@ impl LocalFiles {
 pub struct RootedFiles<'a> {
     files: &'a LocalFiles,
     root: PathBuf,
+    /// `root` as an absolute path without `.` and `..` (links not resolved).
+    base: PathBuf,
+    /// The current folder, which paths shown in reports are relative to.
+    cwd: PathBuf,
     /// `root` with its links resolved, found when the first include is read (most files
     /// include nothing, and resolving costs a system call per folder of the path).
     canonical_root: OnceLock<Option<PathBuf>>,
@@ -218,18 +226,12 @@ impl IncludeReader for RootedFiles<'_> {
             .ok_or_else(|| ReadError::Failed(grew_past_message(self.files.max_file_bytes)))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| ReadError::Failed("file is not valid UTF-8".to_string()))?;
-        let shown = full.strip_prefix("./").unwrap_or(&full).to_path_buf();
-        Ok(self.files.register(shown, &canonical, text))
+        Ok(self.files.register(self.shown(relative), &canonical, text))
     }
 
     fn folder_files(&self, file: &Path) -> Vec<String> {
-        let file = file.strip_prefix("./").unwrap_or(file);
-        let relative = if self.root == Path::new(".") {
-            Some(file)
-        } else {
-            file.strip_prefix(&self.root).ok()
-        };
-        let Some(relative) = relative else {
+        let file = normalized(&self.cwd.join(file));
+        let Ok(relative) = file.strip_prefix(&self.base) else {
             return Vec::new();
         };
         let Some(folder) = relative.parent() else {
@@ -289,6 +291,47 @@ impl IncludeReader for RootedFiles<'_> {
         out.sort();
         out
     }
+}
+
+impl RootedFiles<'_> {
+    /// How reports show the file at `relative` below the root: relative to the current
+    /// folder when the root was (`..` where the file is outside it), else absolute.
+    fn shown(&self, relative: &Path) -> PathBuf {
+        let path = self.base.join(relative);
+        if let Ok(below) = path.strip_prefix(&self.cwd) {
+            return below.to_path_buf();
+        }
+        if self.root.is_absolute() {
+            return path;
+        }
+        let common = path
+            .components()
+            .zip(self.cwd.components())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let up = self.cwd.components().count().saturating_sub(common);
+        std::iter::repeat_n(Component::ParentDir, up)
+            .chain(path.components().skip(common))
+            .collect()
+    }
+}
+
+/// `path` without `.` and with each `..` taking off the folder before it (links are not
+/// resolved: this is how the path reads, not where it leads).
+fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(component);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Longest `include: local:` glob matched, in characters: real ones are a few dozen; a

@@ -1,0 +1,234 @@
+//! Where each scanned file belongs: the repository holding it, where its local
+//! `include:`s resolve and which its reads never leave, and the configuration that
+//! applies to it (the nearest `trustlint.toml` or `.trustlint.toml` upward from the
+//! file, unless `--config` names one). Both are found once per folder. Files of the same
+//! repository and configuration are checked together, as one part of the run, so that a
+//! folder holding several repositories gives each the verdicts it gets on its own.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::cli::CheckArgs;
+use crate::config::{self, Config};
+use crate::discover::CiFiles;
+use crate::filter::Filter;
+
+/// One configuration file (or none) as a run applies it.
+#[derive(Debug)]
+pub struct Configured {
+    /// The file, `None` when no configuration applies (defaults).
+    pub path: Option<PathBuf>,
+    pub config: Config,
+    pub ci_files: CiFiles,
+    pub filter: Filter,
+}
+
+impl Configured {
+    fn new(args: &CheckArgs, path: Option<PathBuf>) -> Result<Configured, String> {
+        let config = match &path {
+            Some(path) => config::load(path)?,
+            None => Config::default(),
+        };
+        Ok(Configured {
+            ci_files: CiFiles::new(&config.gitlab.ci_files, &config.base_dir)?,
+            filter: Filter::new(args, &config)?,
+            path,
+            config,
+        })
+    }
+}
+
+/// Finds the repository and the configuration of folders, remembering each answer.
+#[derive(Debug)]
+pub struct Scopes<'a> {
+    args: &'a CheckArgs,
+    /// `--config`: it applies to every file.
+    explicit: Option<Arc<Configured>>,
+    /// No configuration file: the defaults.
+    defaults: Arc<Configured>,
+    /// By canonical folder: the configuration that applies below it.
+    configs: Mutex<HashMap<PathBuf, Arc<Configured>>>,
+    /// By (folder, scanned path), both as the run shows them: the repository root.
+    roots: Mutex<HashMap<(PathBuf, PathBuf), PathBuf>>,
+}
+
+impl<'a> Scopes<'a> {
+    pub fn new(args: &'a CheckArgs) -> Result<Scopes<'a>, String> {
+        let explicit = match &args.config {
+            Some(path) => Some(Arc::new(Configured::new(
+                args,
+                Some(config::explicit(path)?),
+            )?)),
+            None => None,
+        };
+        Ok(Scopes {
+            args,
+            explicit,
+            defaults: Arc::new(Configured::new(args, None)?),
+            configs: Mutex::new(HashMap::new()),
+            roots: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The configuration of the files in `folder` (a path as the run shows it).
+    pub fn config(&self, folder: &Path) -> Result<Arc<Configured>, String> {
+        if let Some(explicit) = &self.explicit {
+            return Ok(Arc::clone(explicit));
+        }
+        match fs::canonicalize(shown_folder(folder)) {
+            Ok(canonical) => self.config_in(&canonical),
+            Err(_) => Ok(Arc::clone(&self.defaults)),
+        }
+    }
+
+    fn config_in(&self, folder: &Path) -> Result<Arc<Configured>, String> {
+        let known = self
+            .configs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(folder)
+            .cloned();
+        if let Some(known) = known {
+            return Ok(known);
+        }
+        let here = config::FILE_NAMES
+            .iter()
+            .map(|name| folder.join(name))
+            .find(|path| path.is_file());
+        let found = match (here, folder.parent()) {
+            (Some(path), _) => Arc::new(Configured::new(self.args, Some(path))?),
+            (None, Some(parent)) => self.config_in(parent)?,
+            (None, None) => Arc::clone(&self.defaults),
+        };
+        let mut configs = self.configs.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(Arc::clone(
+            configs.entry(folder.to_path_buf()).or_insert(found),
+        ))
+    }
+
+    /// The root of the repository holding the files in `folder`, found under the named
+    /// path `scanned` (both as the run shows them): the folder `[gitlab] repository-root`
+    /// of their configuration names, else the nearest folder upward with a `.git` (a
+    /// folder, or a file as in worktrees and submodules); outside a checkout, the
+    /// outermost folder from `scanned` down to `folder` that holds a `.gitlab-ci.yml` (a
+    /// folder of several repositories copied without their `.git`), else `scanned`.
+    pub fn repository_root(&self, folder: &Path, scanned: &Path) -> Result<PathBuf, String> {
+        let key = (folder.to_path_buf(), scanned.to_path_buf());
+        let known = self
+            .roots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some(known) = known {
+            return Ok(known);
+        }
+        let configured = self.config(folder)?;
+        let named = configured
+            .config
+            .gitlab
+            .repository_root
+            .as_ref()
+            .and_then(|root| fs::canonicalize(configured.config.base_dir.join(root)).ok());
+        let root = fs::canonicalize(shown_folder(folder))
+            .ok()
+            .and_then(|canonical| {
+                let root = named
+                    .filter(|root| canonical.starts_with(root))
+                    .or_else(|| checkout_root(&canonical))?;
+                Some(shown_ancestor(folder, &canonical, &root))
+            })
+            .or_else(|| outermost_pipeline_folder(folder, scanned))
+            .unwrap_or_else(|| scanned.to_path_buf());
+        self.roots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, root.clone());
+        Ok(root)
+    }
+}
+
+/// `.` for the empty path (a file named without a folder).
+fn shown_folder(folder: &Path) -> &Path {
+    if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    }
+}
+
+/// The nearest folder upward from the canonical folder `canonical` holding `.git`.
+fn checkout_root(canonical: &Path) -> Option<PathBuf> {
+    canonical
+        .ancestors()
+        .find(|dir| dir.join(".git").symlink_metadata().is_ok())
+        .map(Path::to_path_buf)
+}
+
+/// The folder `root`, an ancestor of `canonical` (the canonical form of `folder`), as the
+/// run shows paths: `folder` with as many components taken off, or `..` added, as `root`
+/// is above it; through a symbolic link, whose folders above are not those its path
+/// names, `root` itself.
+fn shown_ancestor(folder: &Path, canonical: &Path, root: &Path) -> PathBuf {
+    let levels = canonical
+        .components()
+        .count()
+        .saturating_sub(root.components().count());
+    let shown = lexically_up(folder, levels);
+    let same = fs::canonicalize(shown_folder(&shown)).is_ok_and(|c| c == root);
+    if same {
+        shown
+    } else {
+        root.to_path_buf()
+    }
+}
+
+/// `path` with `levels` folders taken off its end (`..` added past its start).
+fn lexically_up(path: &Path, levels: usize) -> PathBuf {
+    let mut parts: Vec<Component<'_>> = path
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    for _ in 0..levels {
+        match parts.last() {
+            Some(Component::Normal(_)) => {
+                parts.pop();
+            }
+            _ => parts.push(Component::ParentDir),
+        }
+    }
+    parts.iter().collect()
+}
+
+/// The outermost folder from `scanned` down to `folder` holding a `.gitlab-ci.yml`.
+fn outermost_pipeline_folder(folder: &Path, scanned: &Path) -> Option<PathBuf> {
+    let below = folder.strip_prefix(scanned).ok()?;
+    let mut dir = scanned.to_path_buf();
+    let holds_pipeline = |dir: &Path| shown_folder(dir).join(".gitlab-ci.yml").is_file();
+    if holds_pipeline(&dir) {
+        return Some(dir);
+    }
+    for part in below.components() {
+        dir.push(part);
+        if holds_pipeline(&dir) {
+            return Some(dir);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexically_up_takes_folders_off_then_adds_parents() {
+        assert_eq!(lexically_up(Path::new("a/b/c"), 0), PathBuf::from("a/b/c"));
+        assert_eq!(lexically_up(Path::new("a/b/c"), 2), PathBuf::from("a"));
+        assert_eq!(lexically_up(Path::new("./a"), 2), PathBuf::from(".."));
+        assert_eq!(lexically_up(Path::new("../x"), 2), PathBuf::from("../.."));
+        assert_eq!(lexically_up(Path::new(""), 1), PathBuf::from(".."));
+    }
+}
