@@ -518,9 +518,13 @@ fn write_report(args: &CheckArgs, report: &Report<'_>) -> Result<(), String> {
         None => {
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
-            trustlint_report::write(report, format, style, &mut out)
+            match trustlint_report::write(report, format, style, &mut out)
                 .and_then(|()| out.flush())
-                .map_err(|e| format!("cannot write the report: {e}"))
+            {
+                // The reader has gone (`trustlint check | head`): nothing left to say.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                written => written.map_err(|e| format!("cannot write the report: {e}")),
+            }
         }
     };
     result

@@ -12,6 +12,7 @@ mod scope;
 mod settings;
 mod suppress;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
         }
         Command::Explain { code } => match meta::by_code(&code) {
             Some(rule) => {
-                println!("{}", rule.body().trim_end());
+                print(&format!("{}\n", rule.body().trim_end()));
                 ExitCode::SUCCESS
             }
             None => failed(&match config::check_code(&code) {
@@ -49,15 +50,26 @@ fn failed(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Writes `text` to standard output; a reader that has gone (`trustlint rules | head`)
+/// ends the output quietly.
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 fn print_rules(format: ListFormat) {
     match format {
         ListFormat::Human => {
-            for rule in meta::ALL {
-                println!(
-                    "{}  {:<34} {:<8} {}",
-                    rule.code, rule.name, rule.severity, rule.summary
-                );
-            }
+            let lines: String = meta::ALL
+                .iter()
+                .map(|rule| {
+                    format!(
+                        "{}  {:<34} {:<8} {}\n",
+                        rule.code, rule.name, rule.severity, rule.summary
+                    )
+                })
+                .collect();
+            print(&lines);
         }
         ListFormat::Json => {
             let rules: Vec<_> = meta::ALL
@@ -73,7 +85,7 @@ fn print_rules(format: ListFormat) {
                 })
                 .collect();
             let text = serde_json::to_string_pretty(&rules).unwrap_or_default();
-            println!("{text}");
+            print(&format!("{text}\n"));
         }
     }
 }

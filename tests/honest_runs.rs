@@ -345,3 +345,93 @@ fn the_demo_gives_the_same_findings_from_any_folder() {
     assert_eq!(strip(&inside, ""), strip(&outside, &prefix));
     assert!(!strip(&inside, "").is_empty());
 }
+
+/// A trust policy whose text holds escape sequences (a terminal title, a colour), a bell
+/// and a right-to-left override.
+const HOSTILE_TEXT_TRUST: &str = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Sid\": \"x\u{1b}[31mRED\u{1b}[0m\", \"Effect\": \"Allow\",\n    \"Principal\": {\"Federated\": \"arn:aws:iam::123456789012:oidc-provider/gitlab.com\"},\n    \"Action\": \"sts:AssumeRoleWithWebIdentity\",\n    \"Condition\": {\"StringEquals\": {\"gitlab.com:aud\": \"\u{1b}]0;pwned\u{7}https://gitlab.com\u{202e}\"}}}]\n}\n";
+
+#[test]
+fn control_characters_of_scanned_files_never_reach_the_terminal_raw() {
+    let dir = scratch(
+        "honest_escapes",
+        &[("tr\u{1b}[2Just.json", HOSTILE_TEXT_TRUST)],
+    );
+    for args in [
+        &["--quiet"][..],
+        &["--no-color"][..],
+        &["--format", "human"][..],
+    ] {
+        let output = trustlint(&dir).args(["check"]).args(args).output().unwrap();
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(text.contains("TL101"), "{text}");
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|&c| (c.is_control() && c != '\n') || c == '\u{202e}')
+            .collect();
+        assert!(raw.is_empty(), "{args:?}: raw {raw:?} in {text}");
+        assert!(text.contains("\\x1b"), "{args:?}: {text}");
+    }
+    // Human output with snippets shows the escaped text where the file has it.
+    let output = trustlint(&dir)
+        .args(["check", "--no-color"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("\\x1b]0;pwned\\x07https://gitlab.com\\u{202e}"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    for args in [
+        vec!["check", "--no-color", "fixtures"],
+        vec!["rules"],
+        vec!["explain", "TL101"],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("trustlint"))
+            .args(&args)
+            .current_dir(workspace_root())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end at once, as `| head -0` does.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{args:?}: {:?}",
+            output.status
+        );
+    }
+}
+
+#[test]
+fn the_first_snippet_is_where_the_finding_is() {
+    // TL115 points at the `sub` (line 20); its related places, the role's name and the
+    // provider, are above it, far enough to be snippets of their own.
+    let root = workspace_root();
+    let file = "fixtures/TL115/bad/get-role-live-develop.json";
+    let quiet = trustlint(&root)
+        .args(["check", "--quiet", "--select", "TL115", file])
+        .output()
+        .unwrap();
+    let quiet = String::from_utf8(quiet.stdout).unwrap();
+    let location = quiet.split(": ").next().unwrap().to_string();
+    assert!(location.ends_with(":20:17"), "{quiet}");
+    let human = trustlint(&root)
+        .args(["check", "--no-color", "--select", "TL115", file])
+        .output()
+        .unwrap();
+    let human = String::from_utf8(human.stdout).unwrap();
+    let first = human
+        .split("─[")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .unwrap();
+    assert_eq!(first, location, "{human}");
+}
