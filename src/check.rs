@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use rayon::prelude::*;
-use trustlint_parser::gitlab::{IncludeReader, LocalFiles, NoIncludes};
+use trustlint_parser::gitlab::{IncludeReader, LocalFiles, NoIncludes, RootedFiles};
 use trustlint_parser::input::{self, Discovery, Document, InputKind, Workspace};
 use trustlint_parser::limits::{grew_past_message, read_at_most, TOO_LARGE_HELP};
 use trustlint_parser::{iac, yaml};
@@ -96,33 +96,42 @@ struct Checked {
     recognised: Vec<PathBuf>,
 }
 
-/// Files of one repository under one configuration, checked together.
+/// Files under one configuration, checked together.
 #[derive(Debug)]
 struct Part {
-    /// The repository root, as the run shows paths.
-    root: PathBuf,
     configured: Arc<Configured>,
     candidates: Vec<Candidate>,
 }
 
-/// Groups the candidates (sorted by path) into parts, in the order of their first file.
+impl Part {
+    /// The repository of all the part's files, when they share one (its git remote
+    /// names the project).
+    fn repository(&self) -> Option<&Path> {
+        let first = self.candidates.first()?;
+        self.candidates
+            .iter()
+            .all(|c| c.repository == first.repository)
+            .then_some(first.repository.as_path())
+    }
+}
+
+/// Groups the candidates (sorted by path) into parts by their configuration, in the
+/// order of their first file, and finds the repository of each.
 fn parts(scopes: &Scopes<'_>, candidates: Vec<Candidate>) -> Result<Vec<Part>, String> {
     let mut parts: Vec<Part> = Vec::new();
-    let mut index: HashMap<(PathBuf, Option<PathBuf>), usize> = HashMap::new();
-    for candidate in candidates {
+    let mut index: HashMap<Option<PathBuf>, usize> = HashMap::new();
+    for mut candidate in candidates {
         let folder = match candidate.source {
             Source::Path => candidate.path.parent().unwrap_or(Path::new("")),
             Source::Stdin | Source::Unreadable(_) | Source::Folder => candidate.scanned.as_path(),
         };
         let configured = scopes.config(folder)?;
-        let root = match candidate.source {
+        candidate.repository = match candidate.source {
             Source::Path => scopes.repository_root(folder, &candidate.scanned)?,
             _ => candidate.scanned.clone(),
         };
-        let key = (root, configured.path.clone());
-        let at = *index.entry(key.clone()).or_insert_with(|| {
+        let at = *index.entry(configured.path.clone()).or_insert_with(|| {
             parts.push(Part {
-                root: key.0,
                 configured,
                 candidates: Vec::new(),
             });
@@ -153,6 +162,7 @@ fn unrecognised_folders(folders: &[PathBuf], recognised: &[PathBuf], cwd: &Path)
             discovery: Discovery::Named,
             kind: None,
             scanned: folder.clone(),
+            repository: folder.clone(),
             source: Source::Folder,
         })
         .collect()
@@ -165,8 +175,8 @@ fn check_part(
     part: Part,
     checked: &mut Checked,
 ) -> Result<(), String> {
+    let repository = part.repository().map(non_empty);
     let Part {
-        root,
         configured,
         mut candidates,
     } = part;
@@ -179,11 +189,10 @@ fn check_part(
             .map_or(defaults.max_file_bytes, |size| size.0),
         ..defaults
     };
-    let shown_root = display_path(cwd, &root);
-    let mut settings = settings::resolve(args, config, &non_empty(&root));
+    let mut settings = settings::resolve(args, config, repository.as_deref());
     add_bound_files(&mut candidates, &settings);
     let first = checked.sources.next_id();
-    let workspace = load_all(&candidates, &shown_root, first, &limits, cwd);
+    let workspace = load_all(&candidates, first, &limits, cwd);
     bind_role_files(&mut settings, &workspace);
     let filter = &configured.filter;
     // Rules that find secrets run even when disabled: their findings mask the secrets.
@@ -278,6 +287,7 @@ fn add_bound_files(candidates: &mut Vec<Candidate>, settings: &Settings) {
                     discovery: Discovery::Named,
                     kind: None,
                     scanned: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                    repository: path.parent().map(Path::to_path_buf).unwrap_or_default(),
                     source: Source::Path,
                 });
             }
@@ -313,16 +323,10 @@ fn bind_role_files(settings: &mut Settings, workspace: &Workspace) {
 /// Reads and loads a part's candidates in parallel; file ids start at `first` and follow
 /// the sorted paths so the output order is deterministic. Skipped files keep their id
 /// with an empty text. Files reached by local GitLab CI `include:`s, and the sibling
-/// `*.tf` files of a Terraform module, are read inside the repository at `root` (as the
-/// run shows paths) and get the ids after the candidates' (a Terraform candidate read as
-/// a sibling keeps its own id).
-fn load_all(
-    candidates: &[Candidate],
-    root: &Path,
-    first: FileId,
-    limits: &Limits,
-    cwd: &Path,
-) -> Workspace {
+/// `*.tf` files of a Terraform module, are read inside the repository of the file that
+/// reads them and get the ids after the candidates' (a Terraform candidate read as a
+/// sibling keeps its own id).
+fn load_all(candidates: &[Candidate], first: FileId, limits: &Limits, cwd: &Path) -> Workspace {
     let id_of = |index: usize| {
         FileId(
             first
@@ -339,16 +343,30 @@ fn load_all(
         .map(|(index, c)| (c.path.clone(), id_of(index)));
     let included = LocalFiles::new(id_of(candidates.len()), limits.max_file_bytes)
         .with_run_files(terraform_files);
-    let repository = included.rooted(root);
+    let repositories: HashMap<&Path, RootedFiles<'_>> = candidates
+        .iter()
+        .map(|c| c.repository.as_path())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .map(|root| (root, included.rooted(&display_path(cwd, root))))
+        .collect();
     let loaded: Vec<(SourceFile, Option<Document>)> = candidates
         .par_iter()
         .enumerate()
         .map(|(index, candidate)| {
             let file = display_path(cwd, &candidate.path);
-            load_one(id_of(index), file, candidate, limits, &repository)
+            let includes: &dyn IncludeReader = match (
+                &candidate.source,
+                repositories.get(candidate.repository.as_path()),
+            ) {
+                (Source::Path, Some(repository)) => repository,
+                // Standard input has no folder: no includes, no Terraform module around it.
+                _ => &NoIncludes,
+            };
+            load_one(id_of(index), file, candidate, limits, includes)
         })
         .collect();
-    drop(repository);
+    drop(repositories);
     let mut workspace = Workspace {
         sources: SourceMap::starting_at(first),
         documents: Vec::new(),
@@ -379,7 +397,7 @@ fn load_one(
     path: PathBuf,
     candidate: &Candidate,
     limits: &Limits,
-    repository: &dyn IncludeReader,
+    includes: &dyn IncludeReader,
 ) -> (SourceFile, Option<Document>) {
     let read = match &candidate.source {
         Source::Path => read_limited(id, &candidate.path, limits),
@@ -409,11 +427,6 @@ fn load_one(
         Err(problem) => (read_head(candidate), Some(problem)),
     };
     let file = SourceFile::new(id, path, text);
-    // Standard input has no folder: no includes, no Terraform module around it.
-    let includes: &dyn IncludeReader = match candidate.source {
-        Source::Stdin => &NoIncludes,
-        _ => repository,
-    };
     let document = match problem {
         Some(problem) => input::unreadable(&file, candidate.kind, candidate.discovery, problem),
         None => input::load_with(&file, candidate.kind, candidate.discovery, limits, includes),

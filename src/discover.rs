@@ -26,6 +26,8 @@ pub struct Candidate {
     pub kind: Option<InputKind>,
     /// The path named on the command line it was found under (a named file's folder).
     pub scanned: PathBuf,
+    /// The root of the repository holding it (found after discovery).
+    pub repository: PathBuf,
     pub source: Source,
 }
 
@@ -111,6 +113,7 @@ pub fn discover(
                     discovery: Discovery::Named,
                     kind: forced,
                     scanned: PathBuf::new(),
+                    repository: PathBuf::new(),
                     source: Source::Stdin,
                 },
             );
@@ -134,6 +137,7 @@ pub fn discover(
                     discovery: Discovery::Named,
                     kind,
                     scanned: folder.to_path_buf(),
+                    repository: PathBuf::new(),
                     source: Source::Path,
                 },
             );
@@ -180,6 +184,7 @@ pub fn discover(
                                 discovery: Discovery::Walked,
                                 kind,
                                 scanned: path.clone(),
+                                repository: PathBuf::new(),
                                 source: Source::Path,
                             },
                         );
@@ -209,6 +214,7 @@ fn unreadable(scanned: &Path, error: &ignore::Error) -> Candidate {
         discovery: Discovery::Named,
         kind: None,
         scanned: scanned.to_path_buf(),
+        repository: scanned.to_path_buf(),
         source: Source::Unreadable(error_message(error)),
     }
 }

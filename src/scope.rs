@@ -1,9 +1,9 @@
 //! Where each scanned file belongs: the repository holding it, where its local
 //! `include:`s resolve and which its reads never leave, and the configuration that
 //! applies to it (the nearest `trustlint.toml` or `.trustlint.toml` upward from the
-//! file, unless `--config` names one). Both are found once per folder. Files of the same
-//! repository and configuration are checked together, as one part of the run, so that a
-//! folder holding several repositories gives each the verdicts it gets on its own.
+//! file, unless `--config` names one). Both are found once per folder. Files under the
+//! same configuration are checked together, as one part of the run (jobs and roles of
+//! different repositories still link when one configuration, or none, covers them).
 
 use std::collections::HashMap;
 use std::fs;
@@ -50,8 +50,12 @@ pub struct Scopes<'a> {
     defaults: Arc<Configured>,
     /// By canonical folder: the configuration that applies below it.
     configs: Mutex<HashMap<PathBuf, Arc<Configured>>>,
+    /// The same by folder as the run shows it (no system call for the next file there).
+    shown_configs: Mutex<HashMap<PathBuf, Arc<Configured>>>,
     /// By (folder, scanned path), both as the run shows them: the repository root.
     roots: Mutex<HashMap<(PathBuf, PathBuf), PathBuf>>,
+    /// By canonical folder: the nearest folder upward holding `.git`, if any.
+    checkouts: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 impl<'a> Scopes<'a> {
@@ -68,7 +72,9 @@ impl<'a> Scopes<'a> {
             explicit,
             defaults: Arc::new(Configured::new(args, None)?),
             configs: Mutex::new(HashMap::new()),
+            shown_configs: Mutex::new(HashMap::new()),
             roots: Mutex::new(HashMap::new()),
+            checkouts: Mutex::new(HashMap::new()),
         })
     }
 
@@ -77,10 +83,24 @@ impl<'a> Scopes<'a> {
         if let Some(explicit) = &self.explicit {
             return Ok(Arc::clone(explicit));
         }
-        match fs::canonicalize(shown_folder(folder)) {
-            Ok(canonical) => self.config_in(&canonical),
-            Err(_) => Ok(Arc::clone(&self.defaults)),
+        let known = self
+            .shown_configs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(folder)
+            .cloned();
+        if let Some(known) = known {
+            return Ok(known);
         }
+        let found = match fs::canonicalize(shown_folder(folder)) {
+            Ok(canonical) => self.config_in(&canonical)?,
+            Err(_) => Arc::clone(&self.defaults),
+        };
+        self.shown_configs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(folder.to_path_buf(), Arc::clone(&found));
+        Ok(found)
     }
 
     fn config_in(&self, folder: &Path) -> Result<Arc<Configured>, String> {
@@ -137,7 +157,7 @@ impl<'a> Scopes<'a> {
             .and_then(|canonical| {
                 let root = named
                     .filter(|root| canonical.starts_with(root))
-                    .or_else(|| checkout_root(&canonical))?;
+                    .or_else(|| self.checkout_root(&canonical))?;
                 Some(shown_ancestor(folder, &canonical, &root))
             })
             .or_else(|| outermost_pipeline_folder(folder, scanned))
@@ -150,6 +170,34 @@ impl<'a> Scopes<'a> {
     }
 }
 
+impl Scopes<'_> {
+    /// The nearest folder upward from the canonical folder `canonical` holding `.git`
+    /// (each folder looked at once per run).
+    fn checkout_root(&self, canonical: &Path) -> Option<PathBuf> {
+        let known = self
+            .checkouts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(canonical)
+            .cloned();
+        if let Some(known) = known {
+            return known;
+        }
+        let found = if canonical.join(".git").symlink_metadata().is_ok() {
+            Some(canonical.to_path_buf())
+        } else {
+            canonical
+                .parent()
+                .and_then(|parent| self.checkout_root(parent))
+        };
+        self.checkouts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(canonical.to_path_buf(), found.clone());
+        found
+    }
+}
+
 /// `.` for the empty path (a file named without a folder).
 fn shown_folder(folder: &Path) -> &Path {
     if folder.as_os_str().is_empty() {
@@ -157,14 +205,6 @@ fn shown_folder(folder: &Path) -> &Path {
     } else {
         folder
     }
-}
-
-/// The nearest folder upward from the canonical folder `canonical` holding `.git`.
-fn checkout_root(canonical: &Path) -> Option<PathBuf> {
-    canonical
-        .ancestors()
-        .find(|dir| dir.join(".git").symlink_metadata().is_ok())
-        .map(Path::to_path_buf)
 }
 
 /// The folder `root`, an ancestor of `canonical` (the canonical form of `folder`), as the

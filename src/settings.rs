@@ -15,8 +15,9 @@ fn env_var(name: &str) -> Option<String> {
     env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// The settings of the files of the repository at `root` to which `config` applies.
-pub fn resolve(args: &CheckArgs, config: &Config, root: &Path) -> Settings {
+/// The settings of the files to which `config` applies, all in the repository at `root`
+/// when there is one.
+pub fn resolve(args: &CheckArgs, config: &Config, root: Option<&Path>) -> Settings {
     let defaults = Settings::default();
     let gitlab = &config.gitlab;
     let gitlab_host = args
@@ -30,7 +31,7 @@ pub fn resolve(args: &CheckArgs, config: &Config, root: &Path) -> Settings {
         .clone()
         .or_else(|| gitlab.project.clone())
         .or_else(|| env_var("CI_PROJECT_PATH"))
-        .or_else(|| git_remote::project(root, &gitlab_host));
+        .or_else(|| git_remote::project(root?, &gitlab_host));
     Settings {
         gitlab_host,
         gitlab_project,

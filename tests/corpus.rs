@@ -113,3 +113,56 @@ fn corpus_pipelines_link_to_their_terraform_roles() {
     // reported as not checked rather than silently skipped.
     assert!(links >= 3, "only {links} cross-file findings");
 }
+
+/// `(code, message)` of the diagnostics of `report` in files below `prefix`.
+fn findings_below(report: &Value, prefix: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["file"].as_str().unwrap().starts_with(prefix))
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// A folder of several repositories (copied without their `.git`): local includes
+/// resolve at each repository's root, and each repository's undefined stages are found
+/// from the parent folder as from its own root.
+#[test]
+fn the_corpus_projects_resolve_their_includes_in_their_own_repository() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let projects = corpus.join("gitlab-ci/projects");
+    let together = check(std::slice::from_ref(&projects), &[]);
+    let missing: Vec<(String, String)> = findings_below(&together, "")
+        .into_iter()
+        .filter(|(code, message)| code == "TL003" && message.contains("does not exist"))
+        .collect();
+    assert!(missing.is_empty(), "{missing:#?}");
+    let stages = |found: Vec<(String, String)>| -> Vec<String> {
+        found
+            .into_iter()
+            .filter(|(code, message)| code == "TL003" && message.contains("`stages:`"))
+            .map(|(_, message)| message)
+            .collect()
+    };
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&projects).unwrap() {
+        let repository = entry.unwrap().path();
+        let alone = check(std::slice::from_ref(&repository), &[]);
+        // Reports show paths relative to the folder the check runs in, `/`.
+        let prefix = format!("{}/", repository.strip_prefix("/").unwrap().display());
+        let own = stages(findings_below(&alone, &prefix));
+        assert_eq!(own, stages(findings_below(&together, &prefix)), "{prefix}");
+        compared += own.len();
+    }
+    assert!(compared > 0, "no undefined stage in the corpus projects");
+}
