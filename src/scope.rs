@@ -49,13 +49,41 @@ pub struct Scopes<'a> {
     /// No configuration file: the defaults.
     defaults: Arc<Configured>,
     /// By canonical folder: the configuration that applies below it.
-    configs: Mutex<HashMap<PathBuf, Arc<Configured>>>,
+    configs: Memo<PathBuf, Arc<Configured>>,
     /// The same by folder as the run shows it (no system call for the next file there).
-    shown_configs: Mutex<HashMap<PathBuf, Arc<Configured>>>,
+    shown_configs: Memo<PathBuf, Arc<Configured>>,
     /// By (folder, scanned path), both as the run shows them: the repository root.
-    roots: Mutex<HashMap<(PathBuf, PathBuf), PathBuf>>,
+    roots: Memo<(PathBuf, PathBuf), PathBuf>,
     /// By canonical folder: the nearest folder upward holding `.git`, if any.
-    checkouts: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    checkouts: Memo<PathBuf, Option<PathBuf>>,
+}
+
+/// Answers remembered across the threads of a run.
+#[derive(Debug)]
+struct Memo<K, V>(Mutex<HashMap<K, V>>);
+
+impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
+    fn new() -> Self {
+        Memo(Mutex::new(HashMap::new()))
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
+
+    /// Remembers `value` unless another thread answered first; the answer kept.
+    fn keep(&self, key: K, value: V) -> V {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key)
+            .or_insert(value)
+            .clone()
+    }
 }
 
 impl<'a> Scopes<'a> {
@@ -71,10 +99,10 @@ impl<'a> Scopes<'a> {
             args,
             explicit,
             defaults: Arc::new(Configured::new(args, None)?),
-            configs: Mutex::new(HashMap::new()),
-            shown_configs: Mutex::new(HashMap::new()),
-            roots: Mutex::new(HashMap::new()),
-            checkouts: Mutex::new(HashMap::new()),
+            configs: Memo::new(),
+            shown_configs: Memo::new(),
+            roots: Memo::new(),
+            checkouts: Memo::new(),
         })
     }
 
@@ -83,34 +111,18 @@ impl<'a> Scopes<'a> {
         if let Some(explicit) = &self.explicit {
             return Ok(Arc::clone(explicit));
         }
-        let known = self
-            .shown_configs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(folder)
-            .cloned();
-        if let Some(known) = known {
+        if let Some(known) = self.shown_configs.get(&folder.to_path_buf()) {
             return Ok(known);
         }
         let found = match fs::canonicalize(shown_folder(folder)) {
             Ok(canonical) => self.config_in(&canonical)?,
             Err(_) => Arc::clone(&self.defaults),
         };
-        self.shown_configs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(folder.to_path_buf(), Arc::clone(&found));
-        Ok(found)
+        Ok(self.shown_configs.keep(folder.to_path_buf(), found))
     }
 
     fn config_in(&self, folder: &Path) -> Result<Arc<Configured>, String> {
-        let known = self
-            .configs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(folder)
-            .cloned();
-        if let Some(known) = known {
+        if let Some(known) = self.configs.get(&folder.to_path_buf()) {
             return Ok(known);
         }
         let here = config::FILE_NAMES
@@ -122,10 +134,7 @@ impl<'a> Scopes<'a> {
             (None, Some(parent)) => self.config_in(parent)?,
             (None, None) => Arc::clone(&self.defaults),
         };
-        let mut configs = self.configs.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(Arc::clone(
-            configs.entry(folder.to_path_buf()).or_insert(found),
-        ))
+        Ok(self.configs.keep(folder.to_path_buf(), found))
     }
 
     /// The root of the repository holding the files in `folder`, found under the named
@@ -136,13 +145,7 @@ impl<'a> Scopes<'a> {
     /// folder of several repositories copied without their `.git`), else `scanned`.
     pub fn repository_root(&self, folder: &Path, scanned: &Path) -> Result<PathBuf, String> {
         let key = (folder.to_path_buf(), scanned.to_path_buf());
-        let known = self
-            .roots
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-            .cloned();
-        if let Some(known) = known {
+        if let Some(known) = self.roots.get(&key) {
             return Ok(known);
         }
         let configured = self.config(folder)?;
@@ -162,11 +165,7 @@ impl<'a> Scopes<'a> {
             })
             .or_else(|| outermost_pipeline_folder(folder, scanned))
             .unwrap_or_else(|| scanned.to_path_buf());
-        self.roots
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, root.clone());
-        Ok(root)
+        Ok(self.roots.keep(key, root))
     }
 }
 
@@ -174,13 +173,7 @@ impl Scopes<'_> {
     /// The nearest folder upward from the canonical folder `canonical` holding `.git`
     /// (each folder looked at once per run).
     fn checkout_root(&self, canonical: &Path) -> Option<PathBuf> {
-        let known = self
-            .checkouts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(canonical)
-            .cloned();
-        if let Some(known) = known {
+        if let Some(known) = self.checkouts.get(&canonical.to_path_buf()) {
             return known;
         }
         let found = if canonical.join(".git").symlink_metadata().is_ok() {
@@ -190,11 +183,7 @@ impl Scopes<'_> {
                 .parent()
                 .and_then(|parent| self.checkout_root(parent))
         };
-        self.checkouts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(canonical.to_path_buf(), found.clone());
-        found
+        self.checkouts.keep(canonical.to_path_buf(), found)
     }
 }
 

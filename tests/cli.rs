@@ -5,23 +5,10 @@
 
 use std::fs;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 mod common;
-use common::{scratch, trustlint, AUD_ONLY_TRUST};
-
-fn json_report(command: &mut Command) -> (i32, Value) {
-    let output = command.output().unwrap();
-    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code().unwrap(), report)
-}
+use common::{json_report, scratch, trustlint, AUD_ONLY_TRUST};
 
 #[test]
 fn aud_only_trust_reports_tl101_at_the_statement_and_exits_1() {

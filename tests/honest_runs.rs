@@ -12,27 +12,19 @@ use std::process::Command as Process;
 use serde_json::Value;
 
 mod common;
-use common::{scratch, trustlint, workspace_root, AUD_ONLY_TRUST};
+use common::{json_report, scratch, trustlint, workspace_root, AUD_ONLY_TRUST};
 
 /// `trustlint check --format json ARGS` in `dir`: exit status and report.
 fn check(dir: &Path, args: &[&str]) -> (i32, Value) {
-    let output = trustlint(dir)
-        .args(["check", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code().unwrap(), report)
+    json_report(
+        trustlint(dir)
+            .args(["check", "--format", "json"])
+            .args(args),
+    )
 }
 
-/// `(code, file)` of every diagnostic.
-fn found(report: &Value) -> Vec<(String, String)> {
+/// `(code, FIELD)` of every diagnostic.
+fn codes_and(report: &Value, field: &str) -> Vec<(String, String)> {
     report["diagnostics"]
         .as_array()
         .unwrap()
@@ -40,10 +32,15 @@ fn found(report: &Value) -> Vec<(String, String)> {
         .map(|d| {
             (
                 d["code"].as_str().unwrap().to_string(),
-                d["file"].as_str().unwrap().to_string(),
+                d[field].as_str().unwrap().to_string(),
             )
         })
         .collect()
+}
+
+/// `(code, file)` of every diagnostic.
+fn found(report: &Value) -> Vec<(String, String)> {
+    codes_and(report, "file")
 }
 
 fn pair(code: &str, file: &str) -> (String, String) {
@@ -269,19 +266,7 @@ fn local_includes_resolve_at_the_repository_root_whatever_is_scanned() {
         "TL003".to_string(),
         "job `deploy` is in stage `deploy`, which `stages:` does not define: GitLab rejects the configuration".to_string(),
     )];
-    let messages = |report: &Value| -> Vec<(String, String)> {
-        report["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| {
-                (
-                    d["code"].as_str().unwrap().to_string(),
-                    d["message"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    };
+    let messages = |report: &Value| codes_and(report, "message");
     // From the repository root, from a sub-folder, from the folder of both
     // repositories, and from elsewhere: the same verdicts.
     let (_, at_root) = check(&dir.join("group/app"), &["."]);

@@ -1,7 +1,7 @@
 //! Helpers shared by the CLI's integration tests: the binary with a clean environment,
 //! scratch folders, and the workspace root.
 
-#![allow(clippy::unwrap_used, dead_code)] // tests fail loudly; each test binary uses a subset
+#![allow(clippy::unwrap_used, clippy::panic, dead_code)] // tests fail loudly; each test binary uses a subset
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -36,6 +36,19 @@ pub fn trustlint(dir: &Path) -> Command {
         .env_remove("CI_PROJECT_PATH")
         .env_remove("CI_DEFAULT_BRANCH");
     command
+}
+
+/// Runs `command` (a check with `--format json`): its exit status and JSON report.
+pub fn json_report(command: &mut Command) -> (i32, serde_json::Value) {
+    let output = command.output().unwrap();
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().unwrap(), report)
 }
 
 /// A fresh folder under the target dir holding `files`.
