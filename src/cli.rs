@@ -24,10 +24,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// Print shell completions for trustlint on standard output
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Print a rule's full documentation
     Explain {
-        /// A rule code such as TL101
-        code: String,
+        /// A rule code or name, such as TL101 or oidc-trust-missing-sub
+        rule: String,
     },
 }
 
@@ -50,11 +55,11 @@ pub struct CheckArgs {
     /// Exit 1 when a finding at or above this severity remains
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
-    /// Only these rule codes (comma-separated)
-    #[arg(long, value_delimiter = ',', value_name = "CODE,...")]
+    /// Only these rules: codes, code prefixes (TL1) or rule names, comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
     pub select: Vec<String>,
-    /// Skip these rule codes (comma-separated)
-    #[arg(long, value_delimiter = ',', value_name = "CODE,...")]
+    /// Skip these rules: codes, code prefixes (TL40) or rule names, comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
     pub ignore: Vec<String>,
     /// The GitLab host that issues the ID tokens (default: $CI_SERVER_HOST, else gitlab.com)
     #[arg(long, value_name = "HOST")]
@@ -68,15 +73,43 @@ pub struct CheckArgs {
     /// Write every current finding's fingerprint to FILE, then exit 0
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
-    /// No colours (also NO_COLOR)
-    #[arg(long)]
+    /// Colour in human output: `auto` on a terminal unless NO_COLOR is set, `always`
+    /// also in files and CI logs (even with NO_COLOR), `never`
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// No colours, as `--color never`
+    #[arg(long, conflicts_with = "color")]
     pub no_color: bool,
+    /// After the report, per-rule counts: reported, suppressed (inline or `[[ignore]]`), baselined
+    #[arg(long)]
+    pub statistics: bool,
     /// Human output: one line per finding
     #[arg(long, short)]
     pub quiet: bool,
     /// Worker threads (default: one per core)
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+impl CheckArgs {
+    /// Whether human output is coloured, given whether it goes to a terminal.
+    pub fn color(&self, to_terminal: bool) -> bool {
+        match self.color {
+            _ if self.no_color => false,
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
