@@ -27,37 +27,7 @@ use crate::{baseline, selector, settings, suppress};
 /// Runs a check; `Ok(true)` when findings at or above `--fail-on` remain.
 pub fn run(args: &CheckArgs) -> Result<bool, String> {
     let started = SystemTime::now();
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
-    let config = match config::find(args.config.as_deref(), &cwd)? {
-        Some(path) => config::load(&path)?,
-        None => Config::default(),
-    };
-    for selector in args.select.iter().chain(&args.ignore) {
-        selector::codes(selector)?;
-    }
-    let mut settings = settings::resolve(args, &config);
-    // The workers parse YAML on their own stack (0 threads: one per core). Building the
-    // pool fails only when one already exists, which is harmless.
-    let threads = args.jobs.unwrap_or(0);
-    let stack = yaml::parser_stack_bytes(&Limits::default());
-    let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(stack)
-        .start_handler(move |_| yaml::declare_thread_stack(stack))
-        .build_global();
-    let ci_files = CiFiles::new(&config.gitlab.ci_files, &config.base_dir)?;
-    let forced = args.kind.map(|kind| match kind {
-        KindArg::GitlabCi => InputKind::GitlabCi,
-        KindArg::IamPolicy => InputKind::IamPolicy,
-        KindArg::Cloudformation => InputKind::CloudFormation,
-        KindArg::Terraform => InputKind::Terraform,
-    });
-    let mut candidates = discover::discover(&args.paths, forced, &ci_files, threads)?;
-    Exclude::new(&config)?.retain(&mut candidates, &config.base_dir);
-    add_bound_files(&mut candidates, &settings);
-    let workspace = load_all(&candidates, &args.paths);
-    bind_role_files(&mut settings, &workspace);
+    let (config, settings, workspace) = load(args)?;
     let filter = Filter::new(args, &config)?;
     // Rules that find secrets run even when disabled: their findings mask the secrets.
     let rules: Vec<&dyn Rule> = registry::all()
@@ -100,6 +70,43 @@ pub fn run(args: &CheckArgs) -> Result<bool, String> {
     drop(cx);
     std::mem::forget(workspace);
     Ok(failed)
+}
+
+/// Loads what a run checks: the configuration, the rules' settings, and every file found
+/// under the paths (with the `[[roles]]` files), read and parsed.
+pub fn load(args: &CheckArgs) -> Result<(Config, Settings, Workspace), String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
+    let config = match config::find(args.config.as_deref(), &cwd)? {
+        Some(path) => config::load(&path)?,
+        None => Config::default(),
+    };
+    for selector in args.select.iter().chain(&args.ignore) {
+        selector::codes(selector)?;
+    }
+    let mut settings = settings::resolve(args, &config);
+    // The workers parse YAML on their own stack (0 threads: one per core). Building the
+    // pool fails only when one already exists, which is harmless.
+    let threads = args.jobs.unwrap_or(0);
+    let stack = yaml::parser_stack_bytes(&Limits::default());
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(stack)
+        .start_handler(move |_| yaml::declare_thread_stack(stack))
+        .build_global();
+    let ci_files = CiFiles::new(&config.gitlab.ci_files, &config.base_dir)?;
+    let forced = args.kind.map(|kind| match kind {
+        KindArg::GitlabCi => InputKind::GitlabCi,
+        KindArg::IamPolicy => InputKind::IamPolicy,
+        KindArg::Cloudformation => InputKind::CloudFormation,
+        KindArg::Terraform => InputKind::Terraform,
+    });
+    let mut candidates = discover::discover(&args.paths, forced, &ci_files, threads)?;
+    Exclude::new(&config)?.retain(&mut candidates, &config.base_dir);
+    add_bound_files(&mut candidates, &settings);
+    let workspace = load_all(&candidates, &args.paths);
+    bind_role_files(&mut settings, &workspace);
+    Ok((config, settings, workspace))
 }
 
 /// Writes the baseline (`--write-baseline`) and, with `--baseline`, returns the findings

@@ -24,6 +24,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// Print the access map: which project and refs (which jobs) can assume which role,
+    /// through which trust, holding which permissions
+    Graph(GraphArgs),
     /// Print shell completions for trustlint on standard output
     Completions {
         #[arg(value_enum)]
@@ -36,12 +39,14 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, clap::Args)]
+/// `Default` is what an empty command line gives, but with no path: the `graph` command
+/// fills in the ones it shares.
+#[derive(Debug, Default, clap::Args)]
 pub struct CheckArgs {
     /// Files or folders to check; kinds are detected
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
     /// Write the report to FILE instead of standard output
     #[arg(long, value_name = "FILE")]
@@ -53,7 +58,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,
     /// Exit 1 when a finding at or above this severity remains
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    #[arg(long, value_enum, default_value_t)]
     pub fail_on: FailOn,
     /// Only these rules: codes, code prefixes (TL1) or rule names, comma-separated
     #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
@@ -75,7 +80,7 @@ pub struct CheckArgs {
     pub write_baseline: Option<PathBuf>,
     /// Colour in human output: `auto` on a terminal unless NO_COLOR is set, `always`
     /// also in files and CI logs (even with NO_COLOR), `never`
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
     pub color: ColorChoice,
     /// No colours, as `--color never`
     #[arg(long, conflicts_with = "color")]
@@ -89,6 +94,50 @@ pub struct CheckArgs {
     /// Worker threads (default: one per core)
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// Files or folders to read, as for `check`
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: GraphFormat,
+    /// Write the map to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Configuration file, as for `check`
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The GitLab host that issues the ID tokens, as for `check`
+    #[arg(long, value_name = "HOST")]
+    pub gitlab_host: Option<String>,
+    /// The project the pipelines run in, as for `check`
+    #[arg(long, value_name = "GROUP/PROJECT")]
+    pub gitlab_project: Option<String>,
+}
+
+impl GraphArgs {
+    /// The `check` arguments that read the same files with the same settings.
+    pub fn check_args(&self) -> CheckArgs {
+        CheckArgs {
+            paths: self.paths.clone(),
+            config: self.config.clone(),
+            gitlab_host: self.gitlab_host.clone(),
+            gitlab_project: self.gitlab_project.clone(),
+            ..CheckArgs::default()
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart (GitLab renders it in Markdown)
+    #[default]
+    Mermaid,
+    /// Graphviz DOT
+    Dot,
+    Json,
 }
 
 impl CheckArgs {
@@ -105,15 +154,17 @@ impl CheckArgs {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
+    #[default]
     Auto,
     Always,
     Never,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    #[default]
     Human,
     Json,
     Sarif,
@@ -135,9 +186,10 @@ pub enum KindArg {
     Terraform,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
     Error,
+    #[default]
     Warning,
     Note,
     Never,

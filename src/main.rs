@@ -9,6 +9,7 @@ mod discover;
 mod exclude;
 mod filter;
 mod git_remote;
+mod graph;
 mod selector;
 mod settings;
 mod statistics;
@@ -33,6 +34,10 @@ fn main() -> ExitCode {
             print_rules(format);
             ExitCode::SUCCESS
         }
+        Command::Graph(args) => match graph::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => failed(&message),
+        },
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "trustlint", &mut std::io::stdout());
