@@ -1,6 +1,7 @@
-//! `trustlint check`: discovery → the run's parts (one per repository and configuration)
-//! → per part: parallel loading → rules → inline suppressions → filters → then over all
-//! parts: named folders in which nothing was recognised → baseline → report → exit status.
+//! `trustlint check`: discovery → the run's parts (one per configuration) → per part:
+//! parallel loading (then the named folders in which nothing was recognised) → rules →
+//! inline suppressions → filters → over all parts: baseline → report → statistics → exit
+//! status. `load` is also what `trustlint graph` reads.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -19,11 +20,10 @@ use trustlint_report::{Format, HumanStyle, Report};
 use trustlint_rules::{engine, registry, Context, Finding, Rule, Settings, Severity};
 
 use crate::cli::{CheckArgs, FailOn, KindArg, OutputFormat};
-use crate::config;
 use crate::discover::{self, Candidate, Source};
 use crate::scope::{Configured, Scopes};
-use crate::settings;
-use crate::{baseline, suppress};
+use crate::statistics::Statistics;
+use crate::{baseline, selector, settings, suppress};
 
 /// What a named file of no recognised kind is told.
 const FILE_NOT_RECOGNISED: &str =
@@ -40,10 +40,46 @@ const UNREADABLE_HELP: &str =
 /// Runs a check; `Ok(true)` when findings at or above `--fail-on` remain.
 pub fn run(args: &CheckArgs) -> Result<bool, String> {
     let started = SystemTime::now();
+    let mut checked = Checked::default();
+    let mut statistics = Statistics::default();
+    for part in load(args)? {
+        check_part(part, &mut checked, &mut statistics)?;
+    }
+    let mut report = Report {
+        findings: &checked.findings,
+        sources: &checked.sources,
+        files_checked: checked.files,
+        started,
+    };
+    let new_findings = apply_baseline(args, &report)?;
+    if let Some(new_findings) = &new_findings {
+        report.findings = new_findings;
+    }
+    write_report(args, &report)?;
+    if args.statistics {
+        statistics.reported(report.findings);
+        write_statistics(args, &statistics)?;
+    }
+    Ok(args.write_baseline.is_none() && fails(args.fail_on, report.findings))
+}
+
+/// One part of a run, loaded: the files under one configuration, read and parsed, with
+/// the rules' settings for them.
+#[derive(Debug)]
+pub struct Loaded {
+    pub configured: Arc<Configured>,
+    pub settings: Settings,
+    pub workspace: Workspace,
+}
+
+/// Loads what a run checks: every file found under the paths (with the `[[roles]]`
+/// files), in parts by configuration, then the named folders in which nothing was
+/// recognised. The file ids of each part follow the previous part's.
+pub fn load(args: &CheckArgs) -> Result<Vec<Loaded>, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
-    for code in args.select.iter().chain(&args.ignore) {
-        config::check_code(code)?;
+    for selector in args.select.iter().chain(&args.ignore) {
+        selector::codes(selector)?;
     }
     let scopes = Scopes::new(args)?;
     // The workers parse YAML on their own stack (0 threads: one per core). Building the
@@ -62,26 +98,35 @@ pub fn run(args: &CheckArgs) -> Result<bool, String> {
         KindArg::Terraform => InputKind::Terraform,
     });
     let (candidates, folders) = discover::discover(&args.paths, forced, &scopes, threads)?;
-    let mut checked = Checked::default();
+    let mut loaded: Vec<Loaded> = Vec::new();
     for part in parts(&scopes, candidates)? {
-        check_part(args, &cwd, part, &mut checked)?;
+        let first = next_id(&loaded);
+        loaded.push(load_part(args, &cwd, part, first));
     }
-    let unrecognised = unrecognised_folders(&folders, &checked.recognised, &cwd);
+    let recognised: Vec<&Path> = loaded
+        .iter()
+        .flat_map(|part| {
+            let sources = &part.workspace.sources;
+            part.workspace
+                .documents
+                .iter()
+                .filter(|document| document.kind != InputKind::Unrecognised)
+                .filter_map(|document| Some(sources.get(document.file)?.path.as_path()))
+        })
+        .collect();
+    let unrecognised = unrecognised_folders(&folders, &recognised, &cwd);
     for part in parts(&scopes, unrecognised)? {
-        check_part(args, &cwd, part, &mut checked)?;
+        let first = next_id(&loaded);
+        loaded.push(load_part(args, &cwd, part, first));
     }
-    let mut report = Report {
-        findings: &checked.findings,
-        sources: &checked.sources,
-        files_checked: checked.files,
-        started,
-    };
-    let new_findings = apply_baseline(args, &report)?;
-    if let Some(new_findings) = &new_findings {
-        report.findings = new_findings;
-    }
-    write_report(args, &report)?;
-    Ok(args.write_baseline.is_none() && fails(args.fail_on, report.findings))
+    Ok(loaded)
+}
+
+/// The first file id after the parts loaded so far.
+fn next_id(loaded: &[Loaded]) -> FileId {
+    loaded
+        .last()
+        .map_or(FileId(0), |part| part.workspace.sources.next_id())
 }
 
 /// What the parts of a run found, in the order of their file ids.
@@ -92,8 +137,6 @@ struct Checked {
     findings: Vec<Finding>,
     /// Files read as one of the kinds.
     files: usize,
-    /// The paths (as reports show them) of those files.
-    recognised: Vec<PathBuf>,
 }
 
 /// Files under one configuration, checked together.
@@ -126,6 +169,9 @@ fn parts(scopes: &Scopes<'_>, candidates: Vec<Candidate>) -> Result<Vec<Part>, S
             Source::Stdin | Source::Unreadable(_) | Source::Folder => candidate.scanned.as_path(),
         };
         let configured = scopes.config(folder)?;
+        if candidate.discovery == Discovery::Walked && configured.exclude.matches(&candidate.path) {
+            continue;
+        }
         candidate.repository = match candidate.source {
             Source::Path => scopes.repository_root(folder, &candidate.scanned)?,
             _ => candidate.scanned.clone(),
@@ -145,7 +191,7 @@ fn parts(scopes: &Scopes<'_>, candidates: Vec<Candidate>) -> Result<Vec<Part>, S
 }
 
 /// The named folders in which no file was recognised, as candidates that say so.
-fn unrecognised_folders(folders: &[PathBuf], recognised: &[PathBuf], cwd: &Path) -> Vec<Candidate> {
+fn unrecognised_folders(folders: &[PathBuf], recognised: &[&Path], cwd: &Path) -> Vec<Candidate> {
     folders
         .iter()
         .filter(|folder| {
@@ -168,13 +214,8 @@ fn unrecognised_folders(folders: &[PathBuf], recognised: &[PathBuf], cwd: &Path)
         .collect()
 }
 
-/// Loads and checks one part, adding its files and findings to `checked`.
-fn check_part(
-    args: &CheckArgs,
-    cwd: &Path,
-    part: Part,
-    checked: &mut Checked,
-) -> Result<(), String> {
+/// Loads one part, its file ids starting at `first`.
+fn load_part(args: &CheckArgs, cwd: &Path, part: Part, first: FileId) -> Loaded {
     let repository = part.repository().map(non_empty);
     let Part {
         configured,
@@ -191,9 +232,26 @@ fn check_part(
     };
     let mut settings = settings::resolve(args, config, repository.as_deref());
     add_bound_files(&mut candidates, &settings);
-    let first = checked.sources.next_id();
     let workspace = load_all(&candidates, first, &limits, cwd);
     bind_role_files(&mut settings, &workspace);
+    Loaded {
+        configured,
+        settings,
+        workspace,
+    }
+}
+
+/// Checks one loaded part, adding its files and findings to `checked`.
+fn check_part(
+    part: Loaded,
+    checked: &mut Checked,
+    statistics: &mut Statistics,
+) -> Result<(), String> {
+    let Loaded {
+        configured,
+        settings,
+        workspace,
+    } = part;
     let filter = &configured.filter;
     // Rules that find secrets run even when disabled: their findings mask the secrets.
     let rules: Vec<&dyn Rule> = registry::all()
@@ -209,18 +267,17 @@ fn check_part(
         .into_iter()
         .filter(|finding| filter.rule_enabled(finding.code()))
         .collect();
+    statistics.found(&found);
     let findings = suppress::apply(found, &workspace, &|code| filter.rule_enabled(code));
-    checked
-        .findings
-        .extend(filter.apply(findings, &workspace.sources));
-    for document in &workspace.documents {
-        if document.kind != InputKind::Unrecognised {
-            checked.files += 1;
-            if let Some(file) = workspace.sources.get(document.file) {
-                checked.recognised.push(file.path.clone());
-            }
-        }
-    }
+    statistics.unsuppressed(&findings);
+    let findings = filter.apply(findings, &workspace.sources);
+    statistics.unignored(&findings);
+    checked.findings.extend(findings);
+    checked.files += workspace
+        .documents
+        .iter()
+        .filter(|document| document.kind != InputKind::Unrecognised)
+        .count();
     checked.sources.append(masked).map_err(|_| {
         "internal error: the parts of the run numbered their files apart".to_string()
     })?;
@@ -515,9 +572,7 @@ fn write_report(args: &CheckArgs, report: &Report<'_>) -> Result<(), String> {
     };
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let style = HumanStyle {
-        color: to_terminal
-            && !args.no_color
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        color: args.color(to_terminal),
         quiet: args.quiet,
     };
     let result = match &args.output {
@@ -541,6 +596,17 @@ fn write_report(args: &CheckArgs, report: &Report<'_>) -> Result<(), String> {
         }
     };
     result
+}
+
+/// Statistics follow a human report on standard output; they go to standard error when
+/// standard output holds a machine-readable report (or nothing, with `--output`).
+fn write_statistics(args: &CheckArgs, statistics: &Statistics) -> Result<(), String> {
+    let result = if args.output.is_none() && args.format == OutputFormat::Human {
+        statistics.write(&mut io::stdout().lock())
+    } else {
+        statistics.write(&mut io::stderr().lock())
+    };
+    result.map_err(|e| format!("cannot write the statistics: {e}"))
 }
 
 fn fails(fail_on: FailOn, findings: &[Finding]) -> bool {

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use trustlint_parser::suggest::did_you_mean;
 
+use crate::selector;
+
 pub const FILE_NAMES: [&str; 2] = ["trustlint.toml", ".trustlint.toml"];
 
 /// The whole configuration file.
@@ -27,6 +29,9 @@ pub struct Config {
     pub ignore: Vec<IgnoreConfig>,
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Globs of paths (relative to the config's folder) that folder walks skip.
+    #[serde(default)]
+    pub exclude: Vec<String>,
     /// The folder holding the configuration file; relative paths in it start there.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -145,7 +150,12 @@ pub struct IgnoreConfig {
 
 /// The keys each table allows, for "did you mean" on unknown keys.
 const SCHEMA: &[(&str, &[&str])] = &[
-    ("", &["gitlab", "aws", "rules", "roles", "ignore", "limits"]),
+    (
+        "",
+        &[
+            "gitlab", "aws", "rules", "roles", "ignore", "limits", "exclude",
+        ],
+    ),
     ("limits", &["max-file-size"]),
     (
         "gitlab",
@@ -190,14 +200,16 @@ pub fn parse(text: &str) -> Result<Config, String> {
     let table: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
     check_keys("", &table)?;
     let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
-    for code in config
+    for selector in config
         .rules
         .select
         .iter()
         .chain(&config.rules.ignore)
-        .chain(config.rules.severity.keys())
         .chain(config.ignore.iter().flat_map(|i| &i.codes))
     {
+        selector::codes(selector)?;
+    }
+    for code in config.rules.severity.keys() {
         check_code(code)?;
     }
     for (code, severity) in &config.rules.severity {

@@ -1,7 +1,8 @@
-//! Which findings a run keeps: rule selection (`--select`/`--ignore`, `[rules]`),
-//! severity overrides, and `[[ignore]]` path globs from the configuration.
+//! Which findings a run keeps: rule selection (`--select`/`--ignore`, `[rules]`, by code,
+//! code prefix or rule name), severity overrides, and `[[ignore]]` path globs from the
+//! configuration.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use trustlint_parser::SourceMap;
@@ -9,34 +10,44 @@ use trustlint_rules::{Finding, Severity};
 
 use crate::cli::CheckArgs;
 use crate::config::Config;
+use crate::selector;
 
 /// The filters of one run.
 #[derive(Debug)]
 pub struct Filter {
-    select: Vec<String>,
-    ignore: Vec<String>,
+    /// The codes selected; all when `None`.
+    select: Option<BTreeSet<&'static str>>,
+    ignore: BTreeSet<&'static str>,
     severity: BTreeMap<String, Severity>,
-    /// `[[ignore]]` entries: a path glob and the codes it silences (all when empty).
-    path_ignores: Vec<(GlobSet, Vec<String>)>,
+    /// `[[ignore]]` entries: a path glob and the codes it silences (all when `None`).
+    path_ignores: Vec<(GlobSet, Option<BTreeSet<&'static str>>)>,
+}
+
+/// The codes some selectors match together.
+fn resolve(selectors: &[String]) -> Result<BTreeSet<&'static str>, String> {
+    let mut codes = BTreeSet::new();
+    for selector in selectors {
+        codes.extend(selector::codes(selector)?);
+    }
+    Ok(codes)
 }
 
 impl Filter {
     /// Flags win over the configuration: `--select` replaces `[rules] select`, and
-    /// `--ignore` adds to `[rules] ignore`.
+    /// `--ignore` adds to `[rules] ignore`. A rule both selected and ignored is ignored.
     pub fn new(args: &CheckArgs, config: &Config) -> Result<Filter, String> {
-        let upper = |codes: &[String]| {
-            codes
-                .iter()
-                .map(|c| c.to_ascii_uppercase())
-                .collect::<Vec<_>>()
-        };
-        let select = if args.select.is_empty() {
-            upper(&config.rules.select)
+        let selectors = if args.select.is_empty() {
+            &config.rules.select
         } else {
-            upper(&args.select)
+            &args.select
         };
-        let mut ignore = upper(&config.rules.ignore);
-        ignore.extend(upper(&args.ignore));
+        let select = if selectors.is_empty() {
+            None
+        } else {
+            Some(resolve(selectors)?)
+        };
+        let mut ignore = resolve(&config.rules.ignore)?;
+        ignore.extend(resolve(&args.ignore)?);
         let severity = config
             .rules
             .severity
@@ -50,7 +61,12 @@ impl Filter {
                 .add(glob)
                 .build()
                 .map_err(|e| format!("[[ignore]] path: {e}"))?;
-            path_ignores.push((set, upper(&entry.codes)));
+            let codes = if entry.codes.is_empty() {
+                None
+            } else {
+                Some(resolve(&entry.codes)?)
+            };
+            path_ignores.push((set, codes));
         }
         Ok(Filter {
             select,
@@ -63,7 +79,11 @@ impl Filter {
     /// Whether a rule runs at all.
     pub fn rule_enabled(&self, code: &str) -> bool {
         let code = code.to_ascii_uppercase();
-        (self.select.is_empty() || self.select.contains(&code)) && !self.ignore.contains(&code)
+        let code = code.as_str();
+        self.select
+            .as_ref()
+            .is_none_or(|select| select.contains(code))
+            && !self.ignore.contains(code)
     }
 
     /// Applies severity overrides and path ignores.
@@ -87,7 +107,9 @@ impl Filter {
         let path = file.display_path();
         self.path_ignores.iter().any(|(set, codes)| {
             set.is_match(&path)
-                && (codes.is_empty() || codes.iter().any(|c| c == finding.rule.code))
+                && codes
+                    .as_ref()
+                    .is_none_or(|codes| codes.contains(finding.rule.code))
         })
     }
 }

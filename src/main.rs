@@ -6,16 +6,20 @@ mod check;
 mod cli;
 mod config;
 mod discover;
+mod exclude;
 mod filter;
 mod git_remote;
+mod graph;
 mod scope;
+mod selector;
 mod settings;
+mod statistics;
 mod suppress;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use trustlint_rules::meta;
 
 use crate::cli::{Cli, Command, ListFormat};
@@ -32,15 +36,21 @@ fn main() -> ExitCode {
             print_rules(format);
             ExitCode::SUCCESS
         }
-        Command::Explain { code } => match meta::by_code(&code) {
-            Some(rule) => {
+        Command::Graph(args) => match graph::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => failed(&message),
+        },
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "trustlint", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Explain { rule } => match selector::rule(&rule) {
+            Ok(rule) => {
                 print(&format!("{}\n", rule.body().trim_end()));
                 ExitCode::SUCCESS
             }
-            None => failed(&match config::check_code(&code) {
-                Err(message) => message,
-                Ok(()) => format!("unknown rule code `{code}`"),
-            }),
+            Err(message) => failed(&message),
         },
     }
 }

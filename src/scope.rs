@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::cli::CheckArgs;
 use crate::config::{self, Config};
 use crate::discover::CiFiles;
+use crate::exclude::Exclude;
 use crate::filter::Filter;
 
 /// One configuration file (or none) as a run applies it.
@@ -23,6 +24,8 @@ pub struct Configured {
     pub config: Config,
     pub ci_files: CiFiles,
     pub filter: Filter,
+    /// What walks leave out (`exclude`).
+    pub exclude: Exclude,
 }
 
 impl Configured {
@@ -34,6 +37,7 @@ impl Configured {
         Ok(Configured {
             ci_files: CiFiles::new(&config.gitlab.ci_files, &config.base_dir)?,
             filter: Filter::new(args, &config)?,
+            exclude: Exclude::new(&config)?,
             path,
             config,
         })

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::{env, fs};
 
 fn main() {
-    let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     println!("cargo:rerun-if-changed={}", rules_dir.display());
     let mut files: Vec<_> = fs::read_dir(&rules_dir)
         .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", rules_dir.display())))

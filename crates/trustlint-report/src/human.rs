@@ -349,7 +349,11 @@ impl<'a> FindingDiagnostic<'a> {
                 });
             }
         }
-        let explain = format!("details: trustlint explain {}", finding.rule.code);
+        let code = finding.rule.code;
+        let explain = format!(
+            "details: trustlint explain {code} or {}",
+            crate::rule_docs::help_uri(code)
+        );
         let help = match &finding.help {
             Some(help) => format!("{}\n{explain}", escaped(help)),
             None => explain,

@@ -2,6 +2,7 @@
 //! module per rule grouped by domain, the engine that runs them, and the analyses rules
 //! share.
 
+pub mod access;
 pub mod analysis;
 mod cross;
 pub mod engine;

@@ -24,7 +24,7 @@ use crate::analysis::glob::{Case, Pattern, VariableApprox};
 pub const EXPANSION_CACHE_LIMIT: usize = 4096;
 
 /// The catalog text, one record per line (format in `generate_catalog.py`).
-const CATALOG_TEXT: &str = include_str!("../../../../rules/data/aws_actions.txt");
+const CATALOG_TEXT: &str = include_str!("../../rules/data/aws_actions.txt");
 
 /// The access level AWS assigns to an action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

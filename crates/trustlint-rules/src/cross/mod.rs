@@ -6,7 +6,7 @@
 //! give one finding naming them all ([`merge_jobs`]).
 
 pub(crate) mod link;
-mod sub_match;
+pub(crate) mod sub_match;
 mod tl401_aud_mismatch;
 mod tl402_sub_mismatch;
 mod tl403_trust_broader_than_use;
@@ -14,12 +14,14 @@ mod tl404_issuer_mismatch;
 mod tl405_unknown_role;
 mod tl406_overprivileged_ci_role;
 
+pub(crate) use tl401_aud_mismatch::refuses_audience;
 pub use tl401_aud_mismatch::AudMismatch;
 pub use tl402_sub_mismatch::SubMismatch;
 pub use tl403_trust_broader_than_use::TrustBroaderThanUse;
 pub use tl404_issuer_mismatch::IssuerMismatch;
 pub use tl405_unknown_role::UnknownRole;
 pub use tl406_overprivileged_ci_role::OverprivilegedCiRole;
+pub(crate) use tl406_overprivileged_ci_role::{permission_findings, what};
 
 use std::sync::Arc;
 

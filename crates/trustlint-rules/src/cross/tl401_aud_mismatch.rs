@@ -26,12 +26,7 @@ impl Rule for AudMismatch {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let issuer = issuer_provider(cx.settings);
-        let provider = providers(cx.workspace).into_iter().find(|p| {
-            p.url
-                .as_ref()
-                .is_some_and(|url| bare_url(&url.value).eq_ignore_ascii_case(&issuer))
-        });
+        let provider = issuer_oidc_provider(cx);
         let mut found = Vec::new();
         for link in cx.links() {
             if let Some(finding) = check_link(self.meta(), cx, link, provider) {
@@ -42,6 +37,22 @@ impl Rule for AudMismatch {
             format!("{}: {}", jobs_phrase(jobs), finding.message)
         }));
     }
+}
+
+/// The OIDC provider of the pipeline's issuer among the scanned files.
+fn issuer_oidc_provider<'w>(cx: &Context<'w>) -> Option<&'w OidcProvider> {
+    let issuer = issuer_provider(cx.settings);
+    providers(cx.workspace).into_iter().find(|p| {
+        p.url
+            .as_ref()
+            .is_some_and(|url| bare_url(&url.value).eq_ignore_ascii_case(&issuer))
+    })
+}
+
+/// Whether the role refuses the audience of the job's token every time (TL401's error).
+pub(crate) fn refuses_audience(cx: &Context<'_>, link: &Link<'_>) -> bool {
+    check_link(&meta::TL401, cx, link, issuer_oidc_provider(cx))
+        .is_some_and(|finding| finding.severity == Severity::Error)
 }
 
 /// The audiences of a token after `$VAR` expansion, each with where it is written.

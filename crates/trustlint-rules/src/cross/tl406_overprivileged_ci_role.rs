@@ -65,7 +65,7 @@ impl Rule for OverprivilegedCiRole {
 }
 
 /// What each permission rule's finding means, for the message.
-fn what(code: &str) -> &'static str {
+pub(crate) fn what(code: &str) -> &'static str {
     match code {
         "TL201" => "administrator access",
         "TL205" => "a privilege-escalation path",
@@ -74,7 +74,7 @@ fn what(code: &str) -> &'static str {
 }
 
 /// The TL201, TL205 and TL206 findings of a role's permissions, most severe rule first.
-fn permission_findings(cx: &Context<'_>, role: &LinkedRole<'_>) -> Vec<Finding> {
+pub(crate) fn permission_findings(cx: &Context<'_>, role: &LinkedRole<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let rules: [&dyn Rule; 3] = [&AdminAccess, &PrivilegeEscalation, &PassRoleAny];
     for rule in rules {

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use crate::analysis::glob::matches_ignore_case;
 
-const MANAGED_TEXT: &str = include_str!("../../../../rules/data/aws_managed_policies.txt");
+const MANAGED_TEXT: &str = include_str!("../../rules/data/aws_managed_policies.txt");
 
 /// A known broad AWS managed policy.
 #[derive(Debug, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
 
-const PATHS_TEXT: &str = include_str!("../../../../rules/data/escalation_paths.txt");
+const PATHS_TEXT: &str = include_str!("../../rules/data/escalation_paths.txt");
 const PASS_ROLE: &str = "iam:PassRole";
 const PASSED_TO_SERVICE: &str = "iam:PassedToService";
 
