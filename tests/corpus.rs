@@ -12,16 +12,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 mod common;
-use common::{trustlint, workspace_root};
+use common::trustlint;
 
 fn corpus() -> Option<PathBuf> {
-    let dir = workspace_root().join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: the shared corpus is not at {}", dir.display());
-        None
-    }
+    common::corpus::shared_corpus("")
 }
 
 /// Checks `paths` (with extra arguments) and returns the JSON report; the run must end

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, dead_code)] // tests fail loudly; each test binary uses a subset
 
+pub mod corpus;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

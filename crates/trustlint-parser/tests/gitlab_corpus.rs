@@ -10,14 +10,11 @@ use trustlint_parser::gitlab::{LocalFiles, NoIncludes};
 use trustlint_parser::input::{is_gitlab_ci_name, load_with, Content, Discovery, InputKind};
 use trustlint_parser::{FileId, Limits, ProblemKind, SourceFile};
 
+#[path = "../../../tests/common/corpus.rs"]
+mod corpus;
+
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/gitlab-ci");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: GitLab CI corpus not found at {}", dir.display());
-        None
-    }
+    corpus::shared_corpus("gitlab-ci")
 }
 
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {

@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use trustlint_parser::gitlab::{self, Kind, LocalFiles, NoIncludes, Pipeline, Val, Via};
 use trustlint_parser::{FileId, Limits, ProblemKind, SourceFile, Span};
 
+#[path = "../../../tests/common/corpus.rs"]
+mod corpus;
+
 /// Loads `text` as a standalone `.gitlab-ci.yml` without includes.
 fn load(text: &str) -> (Pipeline, Vec<trustlint_parser::Problem>) {
     gitlab::load_file(FileId(0), text, &NoIncludes, &Limits::default(), true).unwrap()
@@ -443,13 +446,7 @@ fn snapshot_of_local_includes() {
 }
 
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/gitlab-ci");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: GitLab CI corpus not found at {}", dir.display());
-        None
-    }
+    corpus::shared_corpus("gitlab-ci")
 }
 
 #[test]

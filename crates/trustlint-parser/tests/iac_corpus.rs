@@ -14,6 +14,9 @@ use trustlint_parser::gitlab::LocalFiles;
 use trustlint_parser::input::{is_candidate_name, load_with, Content, Discovery};
 use trustlint_parser::{FileId, Limits, SourceFile};
 
+#[path = "../../../tests/common/corpus.rs"]
+mod corpus;
+
 fn files_under(folder: &Path, found: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return;
@@ -31,11 +34,9 @@ fn files_under(folder: &Path, found: &mut Vec<PathBuf>) {
 
 #[test]
 fn corpus_iac_files_load_without_panic() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/iam");
-    if !corpus.is_dir() {
-        eprintln!("corpus absent: skipped ({})", corpus.display());
+    let Some(corpus) = corpus::shared_corpus("iam") else {
         return;
-    }
+    };
     for folder in ["terraform", "cloudformation", "account-dumps"] {
         let mut files = Vec::new();
         files_under(&corpus.join(folder), &mut files);

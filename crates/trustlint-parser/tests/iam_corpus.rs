@@ -8,6 +8,9 @@ use trustlint_parser::iam::load_policy;
 use trustlint_parser::json::parse_json;
 use trustlint_parser::{FileId, Limits, SourceFile};
 
+#[path = "../../../tests/common/corpus.rs"]
+mod corpus;
+
 fn json_files(folder: &Path, found: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return;
@@ -25,11 +28,9 @@ fn json_files(folder: &Path, found: &mut Vec<PathBuf>) {
 
 #[test]
 fn corpus_policies_load_without_panic() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if !corpus.is_dir() {
-        eprintln!("corpus absent: skipped ({})", corpus.display());
+    let Some(corpus) = corpus::shared_corpus("") else {
         return;
-    }
+    };
     let mut files = Vec::new();
     for folder in ["iam/policies", "iam/trust"] {
         json_files(&corpus.join(folder), &mut files);

@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 use trustlint_parser::yaml::parse_yaml;
 use trustlint_parser::{FileId, Limits, Node, Value};
 
+#[path = "../../../tests/common/corpus.rs"]
+mod corpus;
+
 /// Checks span invariants under `node`; returns a description of the first violation.
 fn check_spans(text: &str, node: &Node) -> Result<(), String> {
     let span = node.span;
@@ -59,10 +62,6 @@ fn check_spans(text: &str, node: &Node) -> Result<(), String> {
     Ok(())
 }
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-}
-
 fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -82,11 +81,9 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn every_corpus_yaml_file_loads_without_panic() {
-    let dir = corpus_dir();
-    if !dir.is_dir() {
-        eprintln!("corpus absent: skipped ({})", dir.display());
+    let Some(dir) = corpus::shared_corpus("") else {
         return;
-    }
+    };
     let mut files = Vec::new();
     collect_yaml(&dir, &mut files);
     files.sort();

@@ -12,14 +12,11 @@ use trustlint_parser::{FileId, Limits};
 use trustlint_rules::analysis::job_runs::JobRuns;
 use trustlint_rules::Settings;
 
+#[path = "../../../tests/common/corpus.rs"]
+mod corpus;
+
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/gitlab-ci");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("corpus absent at {}: skipping", dir.display());
-        None
-    }
+    corpus::shared_corpus("gitlab-ci")
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -11,15 +11,11 @@ use trustlint_parser::input::{self, Discovery, Workspace};
 use trustlint_parser::{FileId, Limits, SourceFile};
 use trustlint_rules::{engine, registry, Context, Settings};
 
+#[path = "../../../tests/common/corpus.rs"]
+mod corpus;
+
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/iam/policies/iam-vulnerable");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("corpus absent at {}: skipping", dir.display());
-        None
-    }
+    corpus::shared_corpus("iam/policies/iam-vulnerable")
 }
 
 /// The codes the registry's rules report for one file.
