@@ -137,6 +137,7 @@ pub enum GraphFormat {
     Mermaid,
     /// Graphviz DOT
     Dot,
+    /// One object per job and role it assumes (docs/graph.md)
     Json,
 }
 

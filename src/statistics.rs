@@ -29,7 +29,8 @@ fn add(counts: &mut Counts, findings: &[Finding]) {
     }
 }
 
-/// How many of `code` the step from `before` to `after` dropped.
+/// How many of `code` the step from `before` to `after` dropped. (The suppression step
+/// also adds TL005 notes: for TL005 it drops none, and `after` may hold more.)
 fn dropped(before: &Counts, after: &Counts, code: &str) -> usize {
     let of = |counts: &Counts| counts.get(code).copied().unwrap_or_default();
     of(before).saturating_sub(of(after))
