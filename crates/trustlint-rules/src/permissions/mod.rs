@@ -87,6 +87,37 @@ impl<'p> Grant<'p> {
         self.statement.resources().iter().find(|r| r.value == "*")
     }
 
+    /// Where the statement gives `action` effectively every resource it can act on
+    /// (TL203, TL206, TL209, TL213, TL214 share this one notion): `Resource: "*"`; an ARN
+    /// pattern that is every resource of one of the action's types in every account and
+    /// region ([`is_every_resource_of_type`]: `arn:aws:iam::*:role/*`,
+    /// `arn:aws:secretsmanager:*:*:secret:*`, `arn:aws:s3:::*`, `arn:aws:s3:::*/*`); or
+    /// `NotResource` unless it lists such a pattern itself (then it may exclude all).
+    pub fn every_resource_for(&self, action: ActionId) -> Option<EveryResource<'p>> {
+        let block = self.statement.resource.as_ref()?;
+        let entry = Catalog::get().action(action)?;
+        let of_its_type = |pattern: &str| {
+            pattern == "*"
+                || (is_every_resource_of_type(pattern)
+                    && entry.resource_types().any(|t| t.could_match(pattern)))
+        };
+        if block.negated {
+            return (!block.value.iter().any(|r| of_its_type(&r.value))).then_some(EveryResource {
+                span: block.key_span,
+                written: None,
+            });
+        }
+        block
+            .value
+            .iter()
+            .find(|r| r.value == "*")
+            .or_else(|| block.value.iter().find(|r| of_its_type(&r.value)))
+            .map(|r| EveryResource {
+                span: r.span,
+                written: Some(r.value.as_str()),
+            })
+    }
+
     /// True when the statement allows every action on every resource with nothing
     /// denied: the administrator statement (TL201). Other rules skip it.
     pub fn is_admin(&self) -> bool {
@@ -132,6 +163,52 @@ impl<'p> Grant<'p> {
             " (under its conditions)"
         }
     }
+}
+
+/// The text by which a statement reaches effectively every resource of an action
+/// ([`Grant::every_resource_for`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EveryResource<'p> {
+    /// The `Resource` value, or the `NotResource` key.
+    pub span: Span,
+    /// The `Resource` value; `None` for `NotResource`.
+    pub written: Option<&'p str>,
+}
+
+impl EveryResource<'_> {
+    /// How a message names it: "`*`", "`arn:aws:iam::*:role/*` (every resource of its
+    /// type in any account)", "`NotResource` (every resource but those it lists)".
+    pub fn describe(&self) -> String {
+        match self.written {
+            Some("*") => "`*`".to_string(),
+            Some(pattern) => {
+                format!("`{pattern}` (every resource of its type in any account)")
+            }
+            None => "`NotResource` (every resource but those it lists)".to_string(),
+        }
+    }
+}
+
+/// Whether an ARN pattern names every resource of a type in every account and region:
+/// the region is `*` or empty, the account `*` or empty (S3 ARNs have none), and the
+/// resource `*`, `*/*`, `TYPE/*` or `TYPE:*` (`arn:*:cloudtrail:*:*:trail/*`,
+/// `arn:aws:s3:::*/*`). A path prefix (`role/ci/*`) or one account is narrower.
+pub fn is_every_resource_of_type(resource: &str) -> bool {
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    let [arn, _partition, service, region, account, rest] = parts.as_slice() else {
+        return false;
+    };
+    let any = |field: &str| field.is_empty() || field == "*";
+    // Without an account (S3), the resource starts with a name, not a type.
+    let of_one_type = *account == "*"
+        && rest
+            .strip_suffix("/*")
+            .or_else(|| rest.strip_suffix(":*"))
+            .is_some_and(|kind| {
+                !kind.is_empty() && kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+    let rest_is_all = *rest == "*" || *rest == "*/*" || of_one_type;
+    *arn == "arn" && !service.is_empty() && any(region) && any(account) && rest_is_all
 }
 
 /// The access an identity policy grants: its `Allow` statements.
@@ -320,6 +397,30 @@ pub fn describe_actions(set: &ActionSet, limit: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_resource_of_type() {
+        assert!(is_every_resource_of_type("arn:*:cloudtrail:*:*:trail/*"));
+        assert!(is_every_resource_of_type("arn:*:lambda:*:*:function:*"));
+        assert!(is_every_resource_of_type("arn:aws:sqs:*:*:*"));
+        assert!(is_every_resource_of_type("arn:aws:iam::*:role/*"));
+        assert!(is_every_resource_of_type(
+            "arn:aws:secretsmanager:*:*:secret:*"
+        ));
+        assert!(is_every_resource_of_type("arn:aws:kms:*:*:key/*"));
+        assert!(is_every_resource_of_type("arn:aws:s3:::*"));
+        assert!(is_every_resource_of_type("arn:aws:s3:::*/*"));
+        assert!(!is_every_resource_of_type(
+            "arn:aws:cloudtrail:*:123456789012:trail/*"
+        ));
+        assert!(!is_every_resource_of_type("arn:aws:iam::*:role/ci/*"));
+        assert!(!is_every_resource_of_type(
+            "arn:aws:iam::*:user/${aws:username}"
+        ));
+        assert!(!is_every_resource_of_type("arn:*:s3:::my-bucket/*"));
+        assert!(!is_every_resource_of_type("arn:aws:kms:eu-west-1:*:key/*"));
+        assert!(!is_every_resource_of_type("*"));
+    }
 
     #[test]
     fn covers() {
