@@ -95,6 +95,7 @@ pub fn load_template(
     }
     IamResources {
         roles: roles.into_iter().map(|(_, role)| role).collect(),
+        identities: Vec::new(),
         policies,
         providers,
     }

@@ -21,6 +21,7 @@ mod tl208_redundant_permission;
 mod tl209_sensitive_read_any;
 mod tl210_broad_managed_policy;
 mod tl211_resource_mismatch;
+mod tl215_user_attached_policy;
 
 pub use tl201_admin_access::AdminAccess;
 pub use tl202_service_wildcard_action::ServiceWildcardAction;
@@ -33,16 +34,18 @@ pub use tl208_redundant_permission::RedundantPermission;
 pub use tl209_sensitive_read_any::SensitiveReadAny;
 pub use tl210_broad_managed_policy::BroadManagedPolicy;
 pub use tl211_resource_mismatch::ResourceMismatch;
+pub use tl215_user_attached_policy::UserAttachedPolicy;
 
 use std::sync::Arc;
 
-use trustlint_parser::iam::{PolicyDocument, Statement};
+use trustlint_parser::iam::{IamResources, NamedPolicy, PolicyDocument, Statement};
 use trustlint_parser::input::Document;
 use trustlint_parser::spanned::Spanned;
 use trustlint_parser::ProblemKind;
 use trustlint_parser::Span;
 
 use crate::analysis::catalog::{ActionId, ActionSet, Catalog};
+use crate::finding::{Finding, Severity};
 use crate::last_checked::LastChecked;
 use crate::rule::Context;
 
@@ -375,6 +378,75 @@ pub fn pattern_covers(outer: &str, inner: &str) -> bool {
             .is_some_and(|head| head.eq_ignore_ascii_case(prefix)),
         _ => false,
     }
+}
+
+/// AWS-owned resources (`arn:aws:iam::aws:policy/...`) cannot be changed by anyone.
+pub(crate) fn is_aws_owned(resource: &str) -> bool {
+    resource
+        .split(':')
+        .nth(4)
+        .is_some_and(|account| account == "aws")
+}
+
+/// The AWS managed policy (`arn:aws:iam::aws:policy/…`) of an account export that
+/// `policy` is, if it is one.
+pub(crate) fn aws_managed<'r>(
+    resources: &'r IamResources,
+    policy: &PolicyDocument,
+) -> Option<&'r NamedPolicy> {
+    resources.policies.iter().find(|named| {
+        std::ptr::eq(&named.document, policy)
+            && named
+                .arn
+                .as_ref()
+                .is_some_and(|arn| is_aws_owned(&arn.value))
+    })
+}
+
+/// What one rule found in an AWS managed policy of an account export, as the export's
+/// owner can act on it: nothing where no role, user or group of the export attaches the
+/// policy (AWS ships hundreds, and only AWS can edit them); else one note per rule and
+/// policy, at its first finding, naming who attaches it and how many more there are.
+pub(crate) fn summarise_aws_managed(
+    resources: &IamResources,
+    policy: &NamedPolicy,
+    found: Vec<Finding>,
+    out: &mut Vec<Finding>,
+) {
+    let Some(arn) = &policy.arn else {
+        return;
+    };
+    let attached_by = resources.attached_by(&arn.value);
+    let count = found.len();
+    let Some(first) = found
+        .into_iter()
+        .min_by_key(|f| (f.primary.start, f.primary.end))
+    else {
+        return;
+    };
+    if attached_by.is_empty() {
+        return;
+    }
+    let name = policy
+        .name
+        .as_ref()
+        .map_or(arn.value.as_str(), |n| n.value.as_str());
+    let more = match count {
+        1 => String::new(),
+        n => format!(" ({} more like this in the policy)", n - 1),
+    };
+    out.push(Finding {
+        severity: Severity::Note,
+        message: format!(
+            "in the AWS managed policy `{name}`, attached to {}: {}{more}",
+            attached_by.join(", "),
+            first.message
+        ),
+        help: Some(
+            "only AWS can edit this policy: if this access matters, detach it and attach a customer managed policy with the access needed".to_string(),
+        ),
+        ..first
+    });
 }
 
 /// Up to `limit` qualified action names of a set, for messages: "a, b, c and 12 more".

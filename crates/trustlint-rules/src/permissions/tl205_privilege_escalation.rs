@@ -10,7 +10,7 @@ use trustlint_parser::input::Document;
 use trustlint_parser::Span;
 
 use super::managed::classify;
-use super::{Grant, PolicyAccess};
+use super::{is_aws_owned, Grant, PolicyAccess};
 use crate::analysis::catalog::{ActionId, Catalog};
 use crate::analysis::glob::matches_ignore_case;
 use crate::finding::Finding;
@@ -176,14 +176,6 @@ fn grants_usefully(grant: &Grant<'_>, action: ActionId, guard: &Guard) -> bool {
         _ => true,
     };
     on_resource && open
-}
-
-/// AWS-owned resources (`arn:aws:iam::aws:policy/...`) cannot be changed by anyone.
-fn is_aws_owned(resource: &str) -> bool {
-    resource
-        .split(':')
-        .nth(4)
-        .is_some_and(|account| account == "aws")
 }
 
 /// Whether the statement's `iam:PassedToService` conditions admit `service`. Only
