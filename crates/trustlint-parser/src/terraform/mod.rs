@@ -38,6 +38,17 @@ use policy_document::document_node;
 
 pub use plan::{is_plan, load_plan};
 
+/// Resources whose `policy` attribute is a resource policy (who may access a bucket, key,
+/// queue, topic, secret or repository): checked like other policies (TL110,
+/// TL111 for `Principal`), never as identity policies.
+const RESOURCE_POLICIES: &[&str] = &[
+    "aws_s3_bucket_policy",
+    "aws_kms_key",
+    "aws_sqs_queue_policy",
+    "aws_sns_topic_policy",
+    "aws_secretsmanager_secret_policy",
+    "aws_ecr_repository_policy",
+];
 /// Most sibling files read into one module (more are ignored: references into them stay
 /// symbolic).
 pub const MAX_MODULE_FILES: usize = 64;
@@ -185,6 +196,9 @@ impl<'a> Loader<'a, '_> {
                 "aws_iam_policy" if own(block) => {
                     resources.policies.extend(self.named_policy(name, block));
                 }
+                kind if RESOURCE_POLICIES.contains(&kind) && own(block) => {
+                    resources.policies.extend(self.named_policy(name, block));
+                }
                 "aws_iam_role_policy" => {
                     let standalone = own(block)
                         && role_label
@@ -259,6 +273,9 @@ impl<'a> Loader<'a, '_> {
                 match *kind {
                     "aws_iam_role" => drop(self.role(name, block)),
                     "aws_iam_policy" | "aws_iam_role_policy" => {
+                        drop(self.named_policy(name, block));
+                    }
+                    kind if RESOURCE_POLICIES.contains(&kind) => {
                         drop(self.named_policy(name, block));
                     }
                     _ => {}
