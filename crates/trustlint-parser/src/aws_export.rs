@@ -102,6 +102,7 @@ impl Reader<'_> {
             trust,
             inline_policies,
             managed_policy_arns,
+            conditional_attachments: Vec::new(),
             max_session_duration: node.get("MaxSessionDuration").and_then(spanned_text),
             tags,
             tags_known,

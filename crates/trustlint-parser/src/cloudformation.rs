@@ -215,6 +215,7 @@ impl Loader<'_> {
             trust,
             inline_policies,
             managed_policy_arns,
+            conditional_attachments: Vec::new(),
             max_session_duration: property("MaxSessionDuration").and_then(spanned_text),
             tags,
             tags_known,

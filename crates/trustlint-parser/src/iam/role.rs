@@ -32,6 +32,10 @@ pub struct Role {
     pub inline_policies: Vec<NamedPolicy>,
     /// Attached managed policies, as ARNs (symbolic `${…}` text when not resolvable).
     pub managed_policy_arns: Vec<Spanned<String>>,
+    /// The spans of the `managed_policy_arns` whose attachment may not exist: a Terraform
+    /// `aws_iam_role_policy_attachment` with a `count` or `for_each` that can't be
+    /// evaluated offline (`count = var.admin ? 1 : 0`).
+    pub conditional_attachments: Vec<Span>,
     /// `MaxSessionDuration` in seconds, as written.
     pub max_session_duration: Option<Spanned<String>>,
     /// The tags that could be read.
@@ -104,6 +108,11 @@ pub struct IamResources {
 }
 
 impl Role {
+    /// Whether the attachment of `arn` (one of `managed_policy_arns`) may not exist.
+    pub fn attachment_is_conditional(&self, arn: &Spanned<String>) -> bool {
+        self.conditional_attachments.contains(&arn.span)
+    }
+
     /// The trust policy and every inline policy document.
     pub fn documents(&self) -> impl Iterator<Item = &PolicyDocument> {
         self.trust

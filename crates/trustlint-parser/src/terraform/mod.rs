@@ -219,8 +219,19 @@ impl<'a> Loader<'a, '_> {
                 }
                 "aws_iam_role_policy_attachment" => {
                     let arn = attribute("policy_arn").and_then(|e| self.env.string_node(e, 0));
+                    let count = attribute("count").and_then(|e| self.env.render(e, 0));
+                    let count = count.as_deref().map(str::parse::<u64>);
+                    if matches!(count, Some(Ok(0))) {
+                        continue; // never created
+                    }
+                    let conditional = attribute("for_each").is_some()
+                        || (attribute("count").is_some() && !matches!(count, Some(Ok(_))));
                     if let (Some(arn), Some(role)) = (arn, role_here) {
-                        role.managed_policy_arns.push(spanned(&arn));
+                        let arn = spanned(&arn);
+                        if conditional {
+                            role.conditional_attachments.push(arn.span);
+                        }
+                        role.managed_policy_arns.push(arn);
                     }
                 }
                 "aws_iam_openid_connect_provider" if own(block) => {
@@ -377,6 +388,7 @@ impl<'a> Loader<'a, '_> {
             trust: attribute("assume_role_policy").and_then(|e| self.policy(e, 0)),
             inline_policies,
             managed_policy_arns: self.strings(attribute("managed_policy_arns")),
+            conditional_attachments: Vec::new(),
             max_session_duration: attribute("max_session_duration")
                 .and_then(|e| self.env.string_node(e, 0))
                 .map(|n| spanned(&n)),
