@@ -37,8 +37,9 @@ pub use tl211_resource_mismatch::ResourceMismatch;
 pub use tl215_user_attached_policy::UserAttachedPolicy;
 
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use trustlint_parser::iam::{IamResources, NamedPolicy, PolicyDocument, Statement};
+use trustlint_parser::iam::{BaseOperator, IamResources, NamedPolicy, PolicyDocument, Statement};
 use trustlint_parser::input::Document;
 use trustlint_parser::spanned::Spanned;
 use trustlint_parser::ProblemKind;
@@ -243,6 +244,7 @@ impl<'p> PolicyAccess<'p> {
             .zip(&sets.written)
             .filter(|(statement, _)| statement.is_allow())
             .zip(&sets.effective)
+            .filter(|((statement, _), _)| !never_holds(statement))
             .map(|((statement, written), effective)| Grant {
                 statement,
                 written: Arc::clone(written),
@@ -378,6 +380,43 @@ pub fn pattern_covers(outer: &str, inner: &str) -> bool {
             .is_some_and(|head| head.eq_ignore_ascii_case(prefix)),
         _ => false,
     }
+}
+
+/// Whether a statement's conditions can never all hold, so it grants nothing: a
+/// `DateLessThan`/`DateLessThanEquals` (no `IfExists`, no set qualifier) on
+/// `aws:CurrentTime` or `aws:TokenIssueTime` whose dates are all in a past year (or past
+/// epoch seconds). The time is the request's; an absent `aws:TokenIssueTime` (long-term
+/// keys) makes the operator false too.
+pub fn never_holds(statement: &Statement) -> bool {
+    let Ok(now) = SystemTime::now().duration_since(UNIX_EPOCH) else {
+        return false;
+    };
+    // A year that has surely begun before now (two days of slack for the approximation).
+    let this_year_at_least = 1970 + (now.as_secs().saturating_sub(2 * 86_400) / 31_556_952);
+    let in_the_past = |value: &str| {
+        if value.contains(['-', 't', 'T']) {
+            value
+                .get(..4)
+                .filter(|year| year.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|year| year.parse::<u64>().ok())
+                .is_some_and(|year| year < this_year_at_least)
+        } else {
+            value
+                .parse::<u64>()
+                .is_ok_and(|seconds| seconds < now.as_secs())
+        }
+    };
+    statement.conditions.iter().any(|c| {
+        let operator = &c.operator.value;
+        matches!(
+            operator.base,
+            BaseOperator::DateLessThan | BaseOperator::DateLessThanEquals
+        ) && !operator.if_exists
+            && operator.qualifier.is_none()
+            && (c.key_is("aws:CurrentTime") || c.key_is("aws:TokenIssueTime"))
+            && !c.values.is_empty()
+            && c.value_texts().all(in_the_past)
+    })
 }
 
 /// AWS-owned resources (`arn:aws:iam::aws:policy/...`) cannot be changed by anyone.
