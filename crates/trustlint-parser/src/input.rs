@@ -118,7 +118,13 @@ pub fn load_with(
     let standalone = file.path.file_name().is_some_and(|n| n == ".gitlab-ci.yml");
     let kind = kind.or_else(|| is_gitlab_ci_name(&file.path).then_some(InputKind::GitlabCi));
     match kind {
-        Some(InputKind::GitlabCi) => Some(
+        Some(InputKind::GitlabCi) => Some({
+            let below_root = gitlab::BelowRoot(includes);
+            let includes: &dyn IncludeReader = if includes.at_root(&file.path) {
+                includes
+            } else {
+                &below_root
+            };
             match gitlab::load_file(file.id, &file.text, includes, limits, standalone) {
                 Ok((pipeline, problems)) => Document {
                     file: file.id,
@@ -127,8 +133,8 @@ pub fn load_with(
                     problems,
                 },
                 Err(problem) => unparsed(file.id, InputKind::GitlabCi, problem),
-            },
-        ),
+            }
+        }),
         Some(kind @ (InputKind::CloudFormation | InputKind::Terraform | InputKind::AwsExport)) => {
             Some(iac::load_as(file, kind, limits, includes))
         }

@@ -32,6 +32,9 @@ pub enum ReadError {
     Outside,
     /// Local files are not available to this load (no root was given).
     Unavailable,
+    /// No such file below the root, read for a pipeline in a subfolder of it: the
+    /// scanned folder may not be the repository root GitLab resolves the path from.
+    MissingBelowRoot,
     /// The file exists but can't be read (too large, not UTF-8, I/O error).
     Failed(String),
 }
@@ -47,6 +50,52 @@ pub trait IncludeReader: Sync {
     /// the reader has no files.
     fn folder_files(&self, _file: &Path) -> Vec<String> {
         Vec::new()
+    }
+    /// Whether `file` (a path as the run shows it) is directly in the root folder, or
+    /// not below the root at all; `false` for a file in a subfolder of the root.
+    fn at_root(&self, _file: &Path) -> bool {
+        true
+    }
+    /// What a path that matches no file is: [`ReadError::Missing`] (or
+    /// [`ReadError::MissingBelowRoot`] for a pipeline in a subfolder of the root).
+    fn missing(&self) -> ReadError {
+        ReadError::Missing
+    }
+}
+
+/// The reader of a pipeline in a subfolder of the scanned root: what the root lacks is
+/// [`ReadError::MissingBelowRoot`], since the repository root may be elsewhere.
+#[derive(Clone, Copy)]
+pub struct BelowRoot<'a>(pub &'a dyn IncludeReader);
+
+impl std::fmt::Debug for BelowRoot<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BelowRoot")
+    }
+}
+
+impl IncludeReader for BelowRoot<'_> {
+    fn read(&self, path: &str) -> Result<IncludedText, ReadError> {
+        self.0.read(path).map_err(|error| match error {
+            ReadError::Missing => self.missing(),
+            other => other,
+        })
+    }
+
+    fn missing(&self) -> ReadError {
+        ReadError::MissingBelowRoot
+    }
+
+    fn list(&self) -> Vec<String> {
+        self.0.list()
+    }
+
+    fn folder_files(&self, file: &Path) -> Vec<String> {
+        self.0.folder_files(file)
+    }
+
+    fn at_root(&self, file: &Path) -> bool {
+        self.0.at_root(file)
     }
 }
 
@@ -166,6 +215,18 @@ impl LocalFiles {
     }
 }
 
+impl RootedFiles<'_> {
+    /// `file` (a path as the run shows it) relative to the root, when below it.
+    fn relative<'f>(&self, file: &'f Path) -> Option<&'f Path> {
+        let file = file.strip_prefix("./").unwrap_or(file);
+        if self.root == Path::new(".") {
+            Some(file)
+        } else {
+            file.strip_prefix(&self.root).ok()
+        }
+    }
+}
+
 /// [`LocalFiles`] seen from one scanned root.
 #[derive(Debug)]
 pub struct RootedFiles<'a> {
@@ -222,14 +283,14 @@ impl IncludeReader for RootedFiles<'_> {
         Ok(self.files.register(shown, &canonical, text))
     }
 
+    fn at_root(&self, file: &Path) -> bool {
+        self.relative(file)
+            .and_then(Path::parent)
+            .is_none_or(|folder| folder.as_os_str().is_empty())
+    }
+
     fn folder_files(&self, file: &Path) -> Vec<String> {
-        let file = file.strip_prefix("./").unwrap_or(file);
-        let relative = if self.root == Path::new(".") {
-            Some(file)
-        } else {
-            file.strip_prefix(&self.root).ok()
-        };
-        let Some(relative) = relative else {
+        let Some(relative) = self.relative(file) else {
             return Vec::new();
         };
         let Some(folder) = relative.parent() else {

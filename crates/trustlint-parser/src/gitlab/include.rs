@@ -209,7 +209,7 @@ impl Expander<'_> {
                 .cloned()
                 .collect();
             if matched.is_empty() {
-                self.unreadable(path, &ReadError::Missing);
+                self.unreadable(path, &self.reader.missing());
             }
             matched
         } else {
@@ -283,6 +283,11 @@ impl Expander<'_> {
                 format!("local file `{}` does not exist in the scanned folder", path.value),
             )
             .with_help("GitLab fails the pipeline on a missing include: fix the path (it is relative to the repository root)"),
+            ReadError::MissingBelowRoot => Problem::unresolved_include(
+                path.span,
+                format!("local include `{}` is not in the scanned folder, and this pipeline is in a subfolder of it: GitLab reads the path from the repository root, which may be elsewhere, so what it adds is not checked", path.value),
+            )
+            .with_help("scan the repository root (where GitLab resolves local includes) to check the included file, or fix the path if it is wrong"),
             ReadError::Outside => Problem::unresolved_include(
                 path.span,
                 format!("local include `{}` points outside the scanned folder and is not read: what it adds is not checked", path.value),

@@ -16,7 +16,9 @@ mod model;
 mod resolve;
 mod value;
 
-pub use files::{IncludeReader, IncludedText, LocalFiles, NoIncludes, ReadError, RootedFiles};
+pub use files::{
+    BelowRoot, IncludeReader, IncludedText, LocalFiles, NoIncludes, ReadError, RootedFiles,
+};
 pub use include::{parse_entry, Include, IncludeKind};
 pub use model::{
     Environment, Filter, IdToken, Job, Need, Pipeline, RuleClause, Secret, Trigger, Variable,
