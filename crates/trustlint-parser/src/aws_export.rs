@@ -4,14 +4,20 @@
 //! their spans in the export file.
 
 use crate::embedded::load_policy_value;
-use crate::iam::role::{IamResources, NamedPolicy, Role, Tag};
+use crate::iam::role::{IamResources, Identity, IdentityKind, NamedPolicy, Role, Tag};
 use crate::limits::Limits;
 use crate::problem::Problem;
 use crate::spanned::Spanned;
 use crate::tree::Node;
 
 /// The top-level keys that make a JSON file an `aws iam` export.
-const EXPORT_KEYS: &[&str] = &["Role", "PolicyVersion", "RoleDetailList"];
+const EXPORT_KEYS: &[&str] = &[
+    "Role",
+    "PolicyVersion",
+    "RoleDetailList",
+    "UserDetailList",
+    "GroupDetailList",
+];
 
 /// True when the JSON root is the output of one of the supported `aws iam` commands.
 pub fn is_export(root: &Node) -> bool {
@@ -50,6 +56,14 @@ pub fn load_export(
     {
         resources.roles.extend(reader.role(role));
     }
+    for (list, kind) in [
+        ("UserDetailList", IdentityKind::User),
+        ("GroupDetailList", IdentityKind::Group),
+    ] {
+        for identity in root.get(list).and_then(Node::as_seq).unwrap_or_default() {
+            resources.identities.extend(reader.identity(identity, kind));
+        }
+    }
     for policy in root
         .get("Policies")
         .and_then(Node::as_seq)
@@ -79,13 +93,7 @@ impl Reader<'_> {
             .iter()
             .filter_map(|policy| self.inline_policy(policy))
             .collect();
-        let managed_policy_arns = node
-            .get("AttachedManagedPolicies")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|attached| attached.get("PolicyArn").and_then(spanned_text))
-            .collect();
+        let managed_policy_arns = attached_policy_arns(node);
         let (tags, tags_known) = key_value_tags(node.get("Tags"), spanned_text);
         Some(Role {
             span: node.span,
@@ -94,9 +102,33 @@ impl Reader<'_> {
             trust,
             inline_policies,
             managed_policy_arns,
+            conditional_attachments: Vec::new(),
             max_session_duration: node.get("MaxSessionDuration").and_then(spanned_text),
             tags,
             tags_known,
+        })
+    }
+
+    /// A `UserDetailList` or `GroupDetailList` item.
+    fn identity(&mut self, node: &Node, kind: IdentityKind) -> Option<Identity> {
+        let (name_key, policies_key) = match kind {
+            IdentityKind::User => ("UserName", "UserPolicyList"),
+            IdentityKind::Group => ("GroupName", "GroupPolicyList"),
+        };
+        let inline_policies = node
+            .get(policies_key)
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|policy| self.inline_policy(policy))
+            .collect();
+        Some(Identity {
+            kind,
+            span: node.span,
+            name: spanned_text(node.get(name_key)?)?,
+            arn: node.get("Arn").and_then(spanned_text),
+            inline_policies,
+            managed_policy_arns: attached_policy_arns(node),
         })
     }
 
@@ -146,6 +178,16 @@ impl Reader<'_> {
     fn document(&mut self, node: &Node) -> Option<crate::iam::PolicyDocument> {
         load_policy_value(node, self.text, self.limits, self.problems)
     }
+}
+
+/// The `PolicyArn`s of an export item's `AttachedManagedPolicies`.
+fn attached_policy_arns(node: &Node) -> Vec<Spanned<String>> {
+    node.get("AttachedManagedPolicies")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|attached| attached.get("PolicyArn").and_then(spanned_text))
+        .collect()
 }
 
 /// A scalar with its span.
@@ -226,6 +268,30 @@ mod tests {
         let managed = resources.managed_policy("arn:aws:iam::1:policy/m").unwrap();
         assert!(managed.document.statements[0].is_deny());
         assert_eq!(resources.documents().count(), 3);
+    }
+
+    #[test]
+    fn authorization_details_users_and_groups() {
+        let text = r#"{"UserDetailList": [{"UserName": "u", "Arn": "arn:aws:iam::1:user/u",
+            "UserPolicyList": [{"PolicyName": "p", "PolicyDocument": {"Statement": []}}],
+            "AttachedManagedPolicies": [{"PolicyName": "m", "PolicyArn": "arn:aws:iam::aws:policy/m"}]}],
+            "GroupDetailList": [{"GroupName": "g", "GroupPolicyList": [
+                {"PolicyName": "q", "PolicyDocument": {"Statement": []}}]}]}"#;
+        let (resources, _) = load(text);
+        let [user, group] = resources.identities.as_slice() else {
+            panic!("{:?}", resources.identities);
+        };
+        assert_eq!(
+            (user.kind, user.name.value.as_str()),
+            (IdentityKind::User, "u")
+        );
+        assert_eq!(group.kind, IdentityKind::Group);
+        assert_eq!(group.inline_policies.len(), 1);
+        assert_eq!(resources.documents().count(), 2);
+        assert_eq!(
+            resources.attached_by("arn:aws:iam::aws:policy/m"),
+            ["user `u`"]
+        );
     }
 
     #[test]

@@ -33,6 +33,21 @@ fn resources(root: &Node) -> impl Iterator<Item = (&str, &Node)> {
         .filter_map(|entry| Some((entry.key_str()?, &entry.value)))
 }
 
+/// The property holding the resource policy of a CloudFormation resource type that has
+/// one (who may access a bucket, key, queue, topic, secret, repository or parameter).
+fn resource_policy_key(kind: &str) -> Option<&'static str> {
+    match kind {
+        "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::SNS::TopicPolicy" => {
+            Some("PolicyDocument")
+        }
+        "AWS::KMS::Key" => Some("KeyPolicy"),
+        "AWS::SecretsManager::ResourcePolicy" => Some("ResourcePolicy"),
+        "AWS::ECR::Repository" => Some("RepositoryPolicyText"),
+        "AWS::SSM::ResourcePolicy" => Some("Policy"),
+        _ => None,
+    }
+}
+
 fn resource_type(resource: &Node) -> Option<&str> {
     resource.get("Type")?.as_str()
 }
@@ -67,6 +82,10 @@ pub fn load_template(
     let mut policies = Vec::new();
     for (logical, resource) in resources(root) {
         let kind = resource_type(resource);
+        if let Some(key) = kind.and_then(resource_policy_key) {
+            policies.extend(loader.resource_policy(logical, resource, key));
+            continue;
+        }
         let managed = kind == Some("AWS::IAM::ManagedPolicy");
         if !(managed || kind == Some("AWS::IAM::Policy") || kind == Some("AWS::IAM::RolePolicy")) {
             continue;
@@ -95,6 +114,7 @@ pub fn load_template(
     }
     IamResources {
         roles: roles.into_iter().map(|(_, role)| role).collect(),
+        identities: Vec::new(),
         policies,
         providers,
     }
@@ -195,6 +215,7 @@ impl Loader<'_> {
             trust,
             inline_policies,
             managed_policy_arns,
+            conditional_attachments: Vec::new(),
             max_session_duration: property("MaxSessionDuration").and_then(spanned_text),
             tags,
             tags_known,
@@ -212,6 +233,22 @@ impl Loader<'_> {
         Some(NamedPolicy {
             name: properties.get(name_key).and_then(spanned_value),
             arn: managed.then(|| Spanned::new(format!("${{{logical}}}"), resource.span)),
+            document,
+        })
+    }
+
+    /// A resource policy (`AWS::S3::BucketPolicy`, `AWS::KMS::Key`, …), named by its
+    /// logical name.
+    fn resource_policy(
+        &mut self,
+        logical: &str,
+        resource: &Node,
+        key: &str,
+    ) -> Option<NamedPolicy> {
+        let document = self.document(resource.get("Properties")?.get(key)?)?;
+        Some(NamedPolicy {
+            name: Some(Spanned::new(logical.to_string(), resource.span)),
+            arn: None,
             document,
         })
     }

@@ -9,6 +9,7 @@ use trustlint_parser::input::{Content, Document};
 use trustlint_parser::FileId;
 
 use crate::finding::Finding;
+use crate::permissions;
 use crate::rule::{Context, Rule};
 
 /// Below this many documents a run stays on the calling thread: handing the work to the
@@ -40,7 +41,16 @@ fn found(rules: &[&dyn Rule], cx: &Context<'_>, parallel: bool) -> Vec<Finding> 
                         rule.check_role(cx, document, role, &mut out);
                     }
                     for policy in resources.documents() {
-                        rule.check_policy(cx, document, policy, &mut out);
+                        match permissions::aws_managed(resources, policy) {
+                            Some(managed) => {
+                                let mut found = Vec::new();
+                                rule.check_policy(cx, document, policy, &mut found);
+                                permissions::summarise_aws_managed(
+                                    resources, managed, found, &mut out,
+                                );
+                            }
+                            None => rule.check_policy(cx, document, policy, &mut out),
+                        }
                     }
                 }
                 Content::GitlabCi(_) | Content::Unparsed => {}

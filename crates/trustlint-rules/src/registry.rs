@@ -16,7 +16,7 @@ use crate::input::{
 use crate::permissions::{
     AdminAccess, AllowWithNot, BroadManagedPolicy, PassRoleAny, PrivilegeEscalation,
     RedundantPermission, ResourceMismatch, SensitiveReadAny, ServiceWildcardAction, UnknownAction,
-    WildcardResource,
+    UserAttachedPolicy, WildcardResource,
 };
 use crate::rule::Rule;
 use crate::trust::{
@@ -63,6 +63,7 @@ static RULES: &[&dyn Rule] = &[
     &SensitiveReadAny,
     &BroadManagedPolicy,
     &ResourceMismatch,
+    &UserAttachedPolicy,
     &StaticCloudCredentials,
     &RemovedCiJobJwt,
     &IdTokenOverexposed,

@@ -32,6 +32,10 @@ pub struct Role {
     pub inline_policies: Vec<NamedPolicy>,
     /// Attached managed policies, as ARNs (symbolic `${…}` text when not resolvable).
     pub managed_policy_arns: Vec<Spanned<String>>,
+    /// The spans of the `managed_policy_arns` whose attachment may not exist: a Terraform
+    /// `aws_iam_role_policy_attachment` with a `count` or `for_each` that can't be
+    /// evaluated offline (`count = var.admin ? 1 : 0`).
+    pub conditional_attachments: Vec<Span>,
     /// `MaxSessionDuration` in seconds, as written.
     pub max_session_duration: Option<Spanned<String>>,
     /// The tags that could be read.
@@ -40,6 +44,37 @@ pub struct Role {
     /// var.tags`, `merge(local.tags, {…})`, `Tags: !Ref Tags`): the role may carry tags
     /// beyond [`Role::tags`].
     pub tags_known: bool,
+}
+
+/// Whether an [`Identity`] is an IAM user or group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdentityKind {
+    User,
+    Group,
+}
+
+impl IdentityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentityKind::User => "user",
+            IdentityKind::Group => "group",
+        }
+    }
+}
+
+/// An IAM user or group with its permission policies (`UserDetailList` and
+/// `GroupDetailList` of `get-account-authorization-details`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub kind: IdentityKind,
+    /// The span of the whole declaration.
+    pub span: Span,
+    pub name: Spanned<String>,
+    pub arn: Option<Spanned<String>>,
+    /// Inline policies (`UserPolicyList`, `GroupPolicyList`).
+    pub inline_policies: Vec<NamedPolicy>,
+    /// Attached managed policies, as ARNs.
+    pub managed_policy_arns: Vec<Spanned<String>>,
 }
 
 /// One `Key`/`Value` tag.
@@ -65,12 +100,19 @@ pub struct OidcProvider {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IamResources {
     pub roles: Vec<Role>,
+    /// IAM users and groups.
+    pub identities: Vec<Identity>,
     /// Policies not tied to exactly one role: managed policies, exported policy versions.
     pub policies: Vec<NamedPolicy>,
     pub providers: Vec<OidcProvider>,
 }
 
 impl Role {
+    /// Whether the attachment of `arn` (one of `managed_policy_arns`) may not exist.
+    pub fn attachment_is_conditional(&self, arn: &Spanned<String>) -> bool {
+        self.conditional_attachments.contains(&arn.span)
+    }
+
     /// The trust policy and every inline policy document.
     pub fn documents(&self) -> impl Iterator<Item = &PolicyDocument> {
         self.trust
@@ -80,13 +122,35 @@ impl Role {
 }
 
 impl IamResources {
-    /// Every policy document of the file: role trust and inline policies, then the
-    /// standalone policies.
+    /// Every policy document of the file: role trust and inline policies, the inline
+    /// policies of users and groups, then the standalone policies.
     pub fn documents(&self) -> impl Iterator<Item = &PolicyDocument> {
         self.roles
             .iter()
             .flat_map(Role::documents)
+            .chain(
+                self.identities
+                    .iter()
+                    .flat_map(|i| i.inline_policies.iter().map(|p| &p.document)),
+            )
             .chain(self.policies.iter().map(|p| &p.document))
+    }
+
+    /// Who in this file attaches the managed policy `arn`, for messages: "role `a`",
+    /// "user `b`", "group `c`", in file order.
+    pub fn attached_by(&self, arn: &str) -> Vec<String> {
+        let attaches = |arns: &[Spanned<String>]| arns.iter().any(|a| a.value == arn);
+        self.roles
+            .iter()
+            .filter(|r| attaches(&r.managed_policy_arns))
+            .map(|r| format!("role `{}`", r.name.value))
+            .chain(
+                self.identities
+                    .iter()
+                    .filter(|i| attaches(&i.managed_policy_arns))
+                    .map(|i| format!("{} `{}`", i.kind.as_str(), i.name.value)),
+            )
+            .collect()
     }
 
     /// The policy of this file with this ARN (an attached managed policy resolved from
@@ -98,6 +162,9 @@ impl IamResources {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.roles.is_empty() && self.policies.is_empty() && self.providers.is_empty()
+        self.roles.is_empty()
+            && self.identities.is_empty()
+            && self.policies.is_empty()
+            && self.providers.is_empty()
     }
 }

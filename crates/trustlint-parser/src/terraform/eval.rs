@@ -244,8 +244,8 @@ impl<'a> Env<'a> {
             }
             ["aws_iam_openid_connect_provider", name, "url"] => {
                 let block = self.resource("aws_iam_openid_connect_provider", name)?;
-                let url = block.body.get_attribute("url")?;
-                Some(Resolved::Expr(&url.value))
+                self.provider_host_path(block, depth + 1)
+                    .map(Resolved::Text)
             }
             ["aws_iam_role", name, "name" | "id"] => {
                 let block = self.resource("aws_iam_role", name)?;
@@ -261,11 +261,22 @@ impl<'a> Env<'a> {
     /// The ARN of an `aws_iam_openid_connect_provider` block, from its `url` (account
     /// and partition stay placeholders).
     pub fn provider_arn(&self, block: &'a Block, depth: usize) -> Option<String> {
-        let url = self.render(&block.body.get_attribute("url")?.value, depth)?;
-        let host = url.trim_start_matches("https://");
+        let host = self.provider_host_path(block, depth)?;
         Some(format!(
             "arn:${{partition}}:iam::${{account_id}}:oidc-provider/{host}"
         ))
+    }
+
+    /// The `url` attribute of an `aws_iam_openid_connect_provider` block as the provider
+    /// exports it: IAM stores the URL without its `https://` scheme (`gitlab.com`), so
+    /// `"${aws_iam_openid_connect_provider.X.url}:sub"` is the key `gitlab.com:sub`.
+    pub fn provider_host_path(&self, block: &'a Block, depth: usize) -> Option<String> {
+        let url = self.render(&block.body.get_attribute("url")?.value, depth)?;
+        let host = url
+            .get(..8)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+            .map_or(url.as_str(), |_| &url[8..]);
+        Some(host.to_string())
     }
 
     /// The string value of a scalar expression, unknown parts as `${…}`; `None` for

@@ -38,6 +38,17 @@ use policy_document::document_node;
 
 pub use plan::{is_plan, load_plan};
 
+/// Resources whose `policy` attribute is a resource policy (who may access a bucket, key,
+/// queue, topic, secret or repository): checked like other policies (TL110,
+/// TL111 for `Principal`), never as identity policies.
+const RESOURCE_POLICIES: &[&str] = &[
+    "aws_s3_bucket_policy",
+    "aws_kms_key",
+    "aws_sqs_queue_policy",
+    "aws_sns_topic_policy",
+    "aws_secretsmanager_secret_policy",
+    "aws_ecr_repository_policy",
+];
 /// Most sibling files read into one module (more are ignored: references into them stay
 /// symbolic).
 pub const MAX_MODULE_FILES: usize = 64;
@@ -185,6 +196,9 @@ impl<'a> Loader<'a, '_> {
                 "aws_iam_policy" if own(block) => {
                     resources.policies.extend(self.named_policy(name, block));
                 }
+                kind if RESOURCE_POLICIES.contains(&kind) && own(block) => {
+                    resources.policies.extend(self.named_policy(name, block));
+                }
                 "aws_iam_role_policy" => {
                     let standalone = own(block)
                         && role_label
@@ -205,8 +219,19 @@ impl<'a> Loader<'a, '_> {
                 }
                 "aws_iam_role_policy_attachment" => {
                     let arn = attribute("policy_arn").and_then(|e| self.env.string_node(e, 0));
+                    let count = attribute("count").and_then(|e| self.env.render(e, 0));
+                    let count = count.as_deref().map(str::parse::<u64>);
+                    if matches!(count, Some(Ok(0))) {
+                        continue; // never created
+                    }
+                    let conditional = attribute("for_each").is_some()
+                        || (attribute("count").is_some() && !matches!(count, Some(Ok(_))));
                     if let (Some(arn), Some(role)) = (arn, role_here) {
-                        role.managed_policy_arns.push(spanned(&arn));
+                        let arn = spanned(&arn);
+                        if conditional {
+                            role.conditional_attachments.push(arn.span);
+                        }
+                        role.managed_policy_arns.push(arn);
                     }
                 }
                 "aws_iam_openid_connect_provider" if own(block) => {
@@ -259,6 +284,9 @@ impl<'a> Loader<'a, '_> {
                 match *kind {
                     "aws_iam_role" => drop(self.role(name, block)),
                     "aws_iam_policy" | "aws_iam_role_policy" => {
+                        drop(self.named_policy(name, block));
+                    }
+                    kind if RESOURCE_POLICIES.contains(&kind) => {
                         drop(self.named_policy(name, block));
                     }
                     _ => {}
@@ -360,6 +388,7 @@ impl<'a> Loader<'a, '_> {
             trust: attribute("assume_role_policy").and_then(|e| self.policy(e, 0)),
             inline_policies,
             managed_policy_arns: self.strings(attribute("managed_policy_arns")),
+            conditional_attachments: Vec::new(),
             max_session_duration: attribute("max_session_duration")
                 .and_then(|e| self.env.string_node(e, 0))
                 .map(|n| spanned(&n)),

@@ -85,6 +85,7 @@ pub fn load_plan(
                         trust,
                         inline_policies,
                         managed_policy_arns: strings(values.get("managed_policy_arns")),
+                        conditional_attachments: Vec::new(),
                         max_session_duration: values
                             .get("max_session_duration")
                             .and_then(spanned_text),

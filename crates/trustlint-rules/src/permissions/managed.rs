@@ -4,6 +4,9 @@
 
 use std::sync::OnceLock;
 
+use trustlint_parser::iam::Role;
+use trustlint_parser::spanned::Spanned;
+
 use crate::analysis::glob::matches_ignore_case;
 
 const MANAGED_TEXT: &str = include_str!("../../rules/data/aws_managed_policies.txt");
@@ -93,6 +96,17 @@ fn aws_managed_name(arn: &str) -> Option<String> {
         .rsplit('/')
         .next()
         .map(str::to_string)
+}
+
+/// How a message says that `role` has the managed policy `arn` attached: "has", or
+/// "may have" with the reason when the attachment may not exist
+/// ([`Role::attachment_is_conditional`]).
+pub fn attached_verb(role: &Role, arn: &Spanned<String>) -> &'static str {
+    if role.attachment_is_conditional(arn) {
+        "may have (its attachment has a `count` or `for_each` that can't be evaluated offline)"
+    } else {
+        "has"
+    }
 }
 
 #[cfg(test)]

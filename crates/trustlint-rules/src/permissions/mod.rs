@@ -21,6 +21,7 @@ mod tl208_redundant_permission;
 mod tl209_sensitive_read_any;
 mod tl210_broad_managed_policy;
 mod tl211_resource_mismatch;
+mod tl215_user_attached_policy;
 
 pub use tl201_admin_access::AdminAccess;
 pub use tl202_service_wildcard_action::ServiceWildcardAction;
@@ -33,16 +34,19 @@ pub use tl208_redundant_permission::RedundantPermission;
 pub use tl209_sensitive_read_any::SensitiveReadAny;
 pub use tl210_broad_managed_policy::BroadManagedPolicy;
 pub use tl211_resource_mismatch::ResourceMismatch;
+pub use tl215_user_attached_policy::UserAttachedPolicy;
 
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use trustlint_parser::iam::{PolicyDocument, Statement};
+use trustlint_parser::iam::{BaseOperator, IamResources, NamedPolicy, PolicyDocument, Statement};
 use trustlint_parser::input::Document;
 use trustlint_parser::spanned::Spanned;
 use trustlint_parser::ProblemKind;
 use trustlint_parser::Span;
 
 use crate::analysis::catalog::{ActionId, ActionSet, Catalog};
+use crate::finding::{Finding, Severity};
 use crate::last_checked::LastChecked;
 use crate::rule::Context;
 
@@ -85,6 +89,37 @@ impl<'p> Grant<'p> {
     /// The `Resource` value `*`, when present.
     pub fn star_resource(&self) -> Option<&'p Spanned<String>> {
         self.statement.resources().iter().find(|r| r.value == "*")
+    }
+
+    /// Where the statement gives `action` effectively every resource it can act on
+    /// (TL203, TL206, TL209, TL213, TL214 share this one notion): `Resource: "*"`; an ARN
+    /// pattern that is every resource of one of the action's types in every account and
+    /// region ([`is_every_resource_of_type`]: `arn:aws:iam::*:role/*`,
+    /// `arn:aws:secretsmanager:*:*:secret:*`, `arn:aws:s3:::*`, `arn:aws:s3:::*/*`); or
+    /// `NotResource` unless it lists such a pattern itself (then it may exclude all).
+    pub fn every_resource_for(&self, action: ActionId) -> Option<EveryResource<'p>> {
+        let block = self.statement.resource.as_ref()?;
+        let entry = Catalog::get().action(action)?;
+        let of_its_type = |pattern: &str| {
+            pattern == "*"
+                || (is_every_resource_of_type(pattern)
+                    && entry.resource_types().any(|t| t.could_match(pattern)))
+        };
+        if block.negated {
+            return (!block.value.iter().any(|r| of_its_type(&r.value))).then_some(EveryResource {
+                span: block.key_span,
+                written: None,
+            });
+        }
+        block
+            .value
+            .iter()
+            .find(|r| r.value == "*")
+            .or_else(|| block.value.iter().find(|r| of_its_type(&r.value)))
+            .map(|r| EveryResource {
+                span: r.span,
+                written: Some(r.value.as_str()),
+            })
     }
 
     /// True when the statement allows every action on every resource with nothing
@@ -134,6 +169,52 @@ impl<'p> Grant<'p> {
     }
 }
 
+/// The text by which a statement reaches effectively every resource of an action
+/// ([`Grant::every_resource_for`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EveryResource<'p> {
+    /// The `Resource` value, or the `NotResource` key.
+    pub span: Span,
+    /// The `Resource` value; `None` for `NotResource`.
+    pub written: Option<&'p str>,
+}
+
+impl EveryResource<'_> {
+    /// How a message names it: "`*`", "`arn:aws:iam::*:role/*` (every resource of its
+    /// type in any account)", "`NotResource` (every resource but those it lists)".
+    pub fn describe(&self) -> String {
+        match self.written {
+            Some("*") => "`*`".to_string(),
+            Some(pattern) => {
+                format!("`{pattern}` (every resource of its type in any account)")
+            }
+            None => "`NotResource` (every resource but those it lists)".to_string(),
+        }
+    }
+}
+
+/// Whether an ARN pattern names every resource of a type in every account and region:
+/// the region is `*` or empty, the account `*` or empty (S3 ARNs have none), and the
+/// resource `*`, `*/*`, `TYPE/*` or `TYPE:*` (`arn:*:cloudtrail:*:*:trail/*`,
+/// `arn:aws:s3:::*/*`). A path prefix (`role/ci/*`) or one account is narrower.
+pub fn is_every_resource_of_type(resource: &str) -> bool {
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    let [arn, _partition, service, region, account, rest] = parts.as_slice() else {
+        return false;
+    };
+    let any = |field: &str| field.is_empty() || field == "*";
+    // Without an account (S3), the resource starts with a name, not a type.
+    let of_one_type = *account == "*"
+        && rest
+            .strip_suffix("/*")
+            .or_else(|| rest.strip_suffix(":*"))
+            .is_some_and(|kind| {
+                !kind.is_empty() && kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+    let rest_is_all = *rest == "*" || *rest == "*/*" || of_one_type;
+    *arn == "arn" && !service.is_empty() && any(region) && any(account) && rest_is_all
+}
+
 /// The access an identity policy grants: its `Allow` statements.
 #[derive(Debug)]
 pub struct PolicyAccess<'p> {
@@ -163,6 +244,7 @@ impl<'p> PolicyAccess<'p> {
             .zip(&sets.written)
             .filter(|(statement, _)| statement.is_allow())
             .zip(&sets.effective)
+            .filter(|((statement, _), _)| !never_holds(statement))
             .map(|((statement, written), effective)| Grant {
                 statement,
                 written: Arc::clone(written),
@@ -300,6 +382,112 @@ pub fn pattern_covers(outer: &str, inner: &str) -> bool {
     }
 }
 
+/// Whether a statement's conditions can never all hold, so it grants nothing: a
+/// `DateLessThan`/`DateLessThanEquals` (no `IfExists`, no set qualifier) on
+/// `aws:CurrentTime` or `aws:TokenIssueTime` whose dates are all in a past year (or past
+/// epoch seconds). The time is the request's; an absent `aws:TokenIssueTime` (long-term
+/// keys) makes the operator false too.
+pub fn never_holds(statement: &Statement) -> bool {
+    let Ok(now) = SystemTime::now().duration_since(UNIX_EPOCH) else {
+        return false;
+    };
+    // A year that has surely begun before now (two days of slack for the approximation).
+    let this_year_at_least = 1970 + (now.as_secs().saturating_sub(2 * 86_400) / 31_556_952);
+    let in_the_past = |value: &str| {
+        if value.contains(['-', 't', 'T']) {
+            value
+                .get(..4)
+                .filter(|year| year.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|year| year.parse::<u64>().ok())
+                .is_some_and(|year| year < this_year_at_least)
+        } else {
+            value
+                .parse::<u64>()
+                .is_ok_and(|seconds| seconds < now.as_secs())
+        }
+    };
+    statement.conditions.iter().any(|c| {
+        let operator = &c.operator.value;
+        matches!(
+            operator.base,
+            BaseOperator::DateLessThan | BaseOperator::DateLessThanEquals
+        ) && !operator.if_exists
+            && operator.qualifier.is_none()
+            && (c.key_is("aws:CurrentTime") || c.key_is("aws:TokenIssueTime"))
+            && !c.values.is_empty()
+            && c.value_texts().all(in_the_past)
+    })
+}
+
+/// AWS-owned resources (`arn:aws:iam::aws:policy/...`) cannot be changed by anyone.
+pub(crate) fn is_aws_owned(resource: &str) -> bool {
+    resource
+        .split(':')
+        .nth(4)
+        .is_some_and(|account| account == "aws")
+}
+
+/// The AWS managed policy (`arn:aws:iam::aws:policy/…`) of an account export that
+/// `policy` is, if it is one.
+pub(crate) fn aws_managed<'r>(
+    resources: &'r IamResources,
+    policy: &PolicyDocument,
+) -> Option<&'r NamedPolicy> {
+    resources.policies.iter().find(|named| {
+        std::ptr::eq(&named.document, policy)
+            && named
+                .arn
+                .as_ref()
+                .is_some_and(|arn| is_aws_owned(&arn.value))
+    })
+}
+
+/// What one rule found in an AWS managed policy of an account export, as the export's
+/// owner can act on it: nothing where no role, user or group of the export attaches the
+/// policy (AWS ships hundreds, and only AWS can edit them); else one note per rule and
+/// policy, at its first finding, naming who attaches it and how many more there are.
+pub(crate) fn summarise_aws_managed(
+    resources: &IamResources,
+    policy: &NamedPolicy,
+    found: Vec<Finding>,
+    out: &mut Vec<Finding>,
+) {
+    let Some(arn) = &policy.arn else {
+        return;
+    };
+    let attached_by = resources.attached_by(&arn.value);
+    let count = found.len();
+    let Some(first) = found
+        .into_iter()
+        .min_by_key(|f| (f.primary.start, f.primary.end))
+    else {
+        return;
+    };
+    if attached_by.is_empty() {
+        return;
+    }
+    let name = policy
+        .name
+        .as_ref()
+        .map_or(arn.value.as_str(), |n| n.value.as_str());
+    let more = match count {
+        1 => String::new(),
+        n => format!(" ({} more like this in the policy)", n - 1),
+    };
+    out.push(Finding {
+        severity: Severity::Note,
+        message: format!(
+            "in the AWS managed policy `{name}`, attached to {}: {}{more}",
+            attached_by.join(", "),
+            first.message
+        ),
+        help: Some(
+            "only AWS can edit this policy: if this access matters, detach it and attach a customer managed policy with the access needed".to_string(),
+        ),
+        ..first
+    });
+}
+
 /// Up to `limit` qualified action names of a set, for messages: "a, b, c and 12 more".
 pub fn describe_actions(set: &ActionSet, limit: usize) -> String {
     let catalog = Catalog::get();
@@ -320,6 +508,30 @@ pub fn describe_actions(set: &ActionSet, limit: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_resource_of_type() {
+        assert!(is_every_resource_of_type("arn:*:cloudtrail:*:*:trail/*"));
+        assert!(is_every_resource_of_type("arn:*:lambda:*:*:function:*"));
+        assert!(is_every_resource_of_type("arn:aws:sqs:*:*:*"));
+        assert!(is_every_resource_of_type("arn:aws:iam::*:role/*"));
+        assert!(is_every_resource_of_type(
+            "arn:aws:secretsmanager:*:*:secret:*"
+        ));
+        assert!(is_every_resource_of_type("arn:aws:kms:*:*:key/*"));
+        assert!(is_every_resource_of_type("arn:aws:s3:::*"));
+        assert!(is_every_resource_of_type("arn:aws:s3:::*/*"));
+        assert!(!is_every_resource_of_type(
+            "arn:aws:cloudtrail:*:123456789012:trail/*"
+        ));
+        assert!(!is_every_resource_of_type("arn:aws:iam::*:role/ci/*"));
+        assert!(!is_every_resource_of_type(
+            "arn:aws:iam::*:user/${aws:username}"
+        ));
+        assert!(!is_every_resource_of_type("arn:*:s3:::my-bucket/*"));
+        assert!(!is_every_resource_of_type("arn:aws:kms:eu-west-1:*:key/*"));
+        assert!(!is_every_resource_of_type("*"));
+    }
 
     #[test]
     fn covers() {

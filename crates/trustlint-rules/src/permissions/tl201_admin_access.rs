@@ -5,9 +5,9 @@
 use trustlint_parser::iam::{PolicyDocument, Role};
 use trustlint_parser::input::Document;
 
-use super::managed::{classify, Breadth};
+use super::managed::{attached_verb, classify, Breadth};
 use super::PolicyAccess;
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
 
@@ -30,15 +30,21 @@ impl Rule for AdminAccess {
             if let Some(Breadth::Known(policy)) =
                 classify(&arn.value).filter(|b| matches!(b, Breadth::Known(p) if p.admin))
             {
+                let (verb, severity) = if role.attachment_is_conditional(arn) {
+                    (attached_verb(role, arn), Severity::Warning)
+                } else {
+                    ("has", self.meta().severity)
+                };
                 out.push(
                     Finding::new(
                         self.meta(),
                         arn.span,
                         format!(
-                            "role `{}` has the AWS managed `{}` policy attached ({}): whoever can assume it is an administrator of the account",
+                            "role `{}` {verb} the AWS managed `{}` policy attached ({}): whoever can assume it is an administrator of the account",
                             role.name.value, policy.name, policy.grants
                         ),
                     )
+                    .with_severity(severity)
                     .with_help("detach it and attach a policy listing the actions the pipeline needs on the resources it deploys"),
                 );
             }

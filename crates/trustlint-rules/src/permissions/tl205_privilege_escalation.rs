@@ -10,7 +10,7 @@ use trustlint_parser::input::Document;
 use trustlint_parser::Span;
 
 use super::managed::classify;
-use super::{Grant, PolicyAccess};
+use super::{is_aws_owned, Grant, PolicyAccess};
 use crate::analysis::catalog::{ActionId, Catalog};
 use crate::analysis::glob::matches_ignore_case;
 use crate::finding::Finding;
@@ -40,6 +40,8 @@ enum Guard {
     UnlessAll(&'static str),
     /// Attaching a policy: void where `iam:PolicyARN` limits it to named narrow policies.
     PolicyArn,
+    /// Acting as another user: void where the statement names only the caller itself.
+    OtherUser,
 }
 
 impl Guard {
@@ -50,6 +52,8 @@ impl Guard {
             Guard::UnlessAll(prefix)
         } else if text == "policy-arn" {
             Guard::PolicyArn
+        } else if text == "other-user" {
+            Guard::OtherUser
         } else {
             Guard::None
         }
@@ -169,6 +173,7 @@ fn grants_usefully(grant: &Grant<'_>, action: ActionId, guard: &Guard) -> bool {
             passes_to(grant, service)
         }
         Guard::PolicyArn => !attaches_only_narrow_policies(grant),
+        Guard::OtherUser => !only_the_caller(grant),
         Guard::UnlessAll(prefix) => {
             let all = Catalog::get().expand(&format!("{prefix}:*"));
             !all.is_subset_of(grant.effective())
@@ -178,12 +183,18 @@ fn grants_usefully(grant: &Grant<'_>, action: ActionId, guard: &Guard) -> bool {
     on_resource && open
 }
 
-/// AWS-owned resources (`arn:aws:iam::aws:policy/...`) cannot be changed by anyone.
-fn is_aws_owned(resource: &str) -> bool {
-    resource
-        .split(':')
-        .nth(4)
-        .is_some_and(|account| account == "aws")
+/// Whether every `Resource` of the statement is the calling user itself
+/// (`arn:aws:iam::*:user/${aws:username}`; IAM users can't be managed across accounts,
+/// so the account doesn't matter).
+fn only_the_caller(grant: &Grant<'_>) -> bool {
+    let resources = grant.statement.resources();
+    !grant.on_any_resource()
+        && !resources.is_empty()
+        && resources.iter().all(|r| {
+            r.value
+                .rsplit_once(":user/")
+                .is_some_and(|(_, name)| name.eq_ignore_ascii_case("${aws:username}"))
+        })
 }
 
 /// Whether the statement's `iam:PassedToService` conditions admit `service`. Only

@@ -1,5 +1,7 @@
-//! TL206 pass-role-any: `iam:PassRole` on `Resource: "*"`: its holder can hand any role
-//! of the account, administrator roles included, to a service it controls.
+//! TL206 pass-role-any: `iam:PassRole` on effectively every role (`Resource: "*"`,
+//! `arn:aws:iam::*:role/*`, `NotResource`: [`super::Grant::every_resource_for`]): its
+//! holder can hand any role of the account, administrator roles included, to a service it
+//! controls.
 
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
@@ -32,12 +34,12 @@ impl Rule for PassRoleAny {
             return;
         };
         for grant in access.grants.iter().filter(|g| !g.is_admin()) {
-            let Some(star) = grant.star_resource() else {
-                continue;
-            };
             if !grant.effective().contains(pass_role) {
                 continue;
             }
+            let Some(every) = grant.every_resource_for(pass_role) else {
+                continue;
+            };
             let services = if grant
                 .statement
                 .conditions_on("iam:PassedToService")
@@ -53,12 +55,13 @@ impl Rule for PassRoleAny {
                     self.meta(),
                     grant.span_granting(pass_role),
                     format!(
-                        "`iam:PassRole` on `*` lets its holder pass any role of the account, administrator roles included, {services}{}, and act with that role's permissions",
+                        "`iam:PassRole` on {} lets its holder pass any role of the account, administrator roles included, {services}{}, and act with that role's permissions",
+                        every.describe(),
                         grant.conditional_note()
                     ),
                 )
                 .with_help("limit `Resource` to the ARNs of the roles the pipeline must pass (e.g. `arn:aws:iam::123456789012:role/app-task`) and add an `iam:PassedToService` condition")
-                .with_related(star.span, "on every role"),
+                .with_related(every.span, "on every role"),
             );
         }
     }

@@ -1,5 +1,7 @@
-//! TL209 sensitive-read-any: read access to secrets on `Resource: "*"`: every Secrets
-//! Manager secret, SSM parameter, KMS key or S3 object of the account.
+//! TL209 sensitive-read-any: read access to secrets on effectively every resource
+//! (`Resource: "*"`, `…:secret:*`, `…:key/*`, `arn:aws:s3:::*/*`, `NotResource`:
+//! [`super::Grant::every_resource_for`]): every Secrets Manager secret, SSM parameter, KMS
+//! key or S3 object of the account.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +9,7 @@ use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 use trustlint_parser::Span;
 
-use super::PolicyAccess;
+use super::{EveryResource, PolicyAccess};
 use crate::analysis::catalog::Catalog;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -15,6 +17,9 @@ use crate::rule::{Context, Rule};
 
 #[derive(Debug)]
 pub struct SensitiveReadAny;
+
+/// The sensitive actions granted at one place, and what they expose.
+type NamesAndExposures = (Vec<&'static str>, Vec<&'static str>);
 
 /// The actions that read secret material, and what they read.
 const SENSITIVE_READS: &[(&str, &str)] = &[
@@ -65,39 +70,40 @@ impl Rule for SensitiveReadAny {
         };
         let catalog = Catalog::get();
         for grant in access.grants.iter().filter(|g| !g.is_admin()) {
-            let Some(star) = grant.star_resource() else {
-                continue;
-            };
-            // The sensitive actions and what they expose, by the text granting them.
-            let mut by_span: BTreeMap<Span, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
+            // The sensitive actions and what they expose, by the text granting them and
+            // the text giving them every resource.
+            let mut by_span: BTreeMap<(Span, EveryResource<'_>), NamesAndExposures> =
+                BTreeMap::new();
             for (name, what) in SENSITIVE_READS {
-                let Some(id) = catalog
+                let Some((id, every)) = catalog
                     .lookup(name)
                     .filter(|id| grant.effective().contains(*id))
+                    .and_then(|id| Some((id, grant.every_resource_for(id)?)))
                 else {
                     continue;
                 };
-                let (names, whats) = by_span.entry(grant.span_granting(id)).or_default();
+                let (names, whats) = by_span.entry((grant.span_granting(id), every)).or_default();
                 names.push(name);
                 if !whats.contains(what) {
                     whats.push(what);
                 }
             }
-            for (span, (names, whats)) in by_span {
+            for ((span, every), (names, whats)) in by_span {
                 let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
                 out.push(
                     Finding::new(
                         self.meta(),
                         span,
                         format!(
-                            "this grants {} on `*`{}: its holder can read {}",
+                            "this grants {} on {}{}: its holder can read {}",
                             listed.join(", "),
+                            every.describe(),
                             grant.conditional_note(),
                             whats.join("; ")
                         ),
                     )
                     .with_help("limit these actions to the ARNs the pipeline reads (one secret, one parameter path, one key, one bucket)")
-                    .with_related(star.span, "on every resource"),
+                    .with_related(every.span, "on every resource"),
                 );
             }
         }

@@ -7,7 +7,7 @@ use trustlint_parser::iam::{OperatorFamily, PolicyDocument, Role};
 use trustlint_parser::input::Document;
 use trustlint_parser::spanned::Spanned;
 
-use super::managed::{admitted_by, classify, Breadth};
+use super::managed::{admitted_by, attached_verb, classify, Breadth};
 use super::PolicyAccess;
 use crate::analysis::catalog::Catalog;
 use crate::finding::{Finding, Severity};
@@ -59,8 +59,9 @@ impl Rule for BroadManagedPolicy {
                     self.meta(),
                     arn.span,
                     format!(
-                        "role `{}`, which GitLab CI jobs can assume through OIDC, has {what} attached: every job that can assume it holds all of that",
-                        role.name.value
+                        "role `{}`, which GitLab CI jobs can assume through OIDC, {} {what} attached: every job that can assume it holds all of that",
+                        role.name.value,
+                        attached_verb(role, arn)
                     ),
                 )
                 .with_help("replace the managed policy with an inline or customer managed policy listing the actions and resources the pipeline needs"),

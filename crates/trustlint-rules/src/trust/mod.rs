@@ -101,6 +101,21 @@ impl OidcGrant<'_> {
         }
     }
 
+    /// The conditions on a key of this provider whose claim can't be resolved offline
+    /// (`gitlab.com:${var.match_field}`): each may be the check on `sub` or `aud`, so
+    /// neither is known to be missing (TL118 says so, TL101/TL102 stay silent).
+    pub fn unknown_claim_conditions(&self) -> impl Iterator<Item = &Condition> + '_ {
+        let prefix = format!("{}:", self.provider.condition_key_prefix());
+        self.statement.conditions.iter().filter(move |c| {
+            c.key
+                .value
+                .get(..prefix.len())
+                .filter(|head| head.eq_ignore_ascii_case(&prefix))
+                .and_then(|_| c.key.value.get(prefix.len()..))
+                .is_some_and(has_interpolation)
+        })
+    }
+
     /// The conditions on this provider's `claim` key (e.g. `sub`), ignoring key case.
     pub fn conditions_on(&self, claim: &str) -> impl Iterator<Item = &Condition> {
         let key = self.provider.condition_key(claim);
@@ -544,8 +559,9 @@ fn grant_facts(
         .any(|c| requires_foreign_claim(c, &grant.provider, syntax));
     let reasoner =
         provider::sub_grammar(cx, grant.kind).map(|grammar| SubReasoner::new(&grammar, policy));
+    let claim_unknown = grant.unknown_claim_conditions().next().is_some();
     let subs = match &reasoner {
-        Some(reasoner) if !foreign && !grant.statement.conditions_incomplete => {
+        Some(reasoner) if !foreign && !claim_unknown && !grant.statement.conditions_incomplete => {
             reasoner.effective(policy, grant, "sub")
         }
         _ => None,

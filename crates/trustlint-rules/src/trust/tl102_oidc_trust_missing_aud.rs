@@ -33,7 +33,10 @@ impl Rule for OidcTrustMissingAud {
         };
         for analysis in analyze_grants(cx, policy) {
             let grant = &analysis.grant;
-            if analysis.foreign || grant.statement.conditions_incomplete {
+            if analysis.foreign
+                || grant.statement.conditions_incomplete
+                || grant.unknown_claim_conditions().next().is_some()
+            {
                 continue;
             }
             let Some(audiences) = reasoner.effective(policy, grant, "aud") else {

@@ -1,11 +1,14 @@
 //! TL104 oidc-sub-any-ref: a GitLab trust that admits every branch (or every tag) of
-//! some project, so any pusher can assume the role from an unprotected ref.
+//! some project, so any pusher can assume the role from an unprotected ref; or that
+//! names a ref under `StringEqualsIgnoreCase`, which admits its unprotected case
+//! variants.
 
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::{analyze_grants, variable_syntax};
+use super::{analyze_grants, variable_syntax, GrantAnalysis};
 use crate::analysis::sub_claim::RefType;
+use crate::analysis::sub_questions::SubOperator;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -27,6 +30,7 @@ impl Rule for OidcSubAnyRef {
     ) {
         for analysis in analyze_grants(cx, policy) {
             let Some((project, ref_type)) = analysis.every_ref() else {
+                out.extend(case_variants(self.meta(), &analysis));
                 continue;
             };
             // The subs of the project's refs of that type.
@@ -86,5 +90,69 @@ impl Rule for OidcSubAnyRef {
                     .with_related(analysis.grant.principal.span, analysis.grant.trusted_here()),
             );
         }
+    }
+}
+
+/// `StringEqualsIgnoreCase` on a GitLab `sub` that names a ref: it also admits the ref's
+/// case variants (`ref:MAIN` for `ref:main`), and GitLab's branch and tag protection is
+/// case-sensitive, so any Developer can push the unprotected `MAIN` and assume the role.
+/// On `gitlab.com` a condition on `ref_protected` closes that; then nothing is reported.
+fn case_variants(rule: &'static RuleMeta, analysis: &GrantAnalysis<'_>) -> Vec<Finding> {
+    let grant = &analysis.grant;
+    if !grant.kind.is_gitlab() || grant.conditions_on("ref_protected").next().is_some() {
+        return Vec::new();
+    }
+    analysis
+        .positive_sub_values()
+        .into_iter()
+        // A value no token can carry is TL116's.
+        .filter(|v| v.operator == SubOperator::EqualsIgnoreCase && !v.language.is_empty())
+        .filter_map(|v| {
+            let name = ref_name(&v.value.value)?;
+            let upper = name.to_ascii_uppercase();
+            Some(
+                Finding::new(
+                    rule,
+                    v.value.span,
+                    format!(
+                        "`StringEqualsIgnoreCase` also admits every case variant of the ref `{name}` (`{upper}`, …): GitLab's branch and tag protection is case-sensitive, so anyone who can push a branch can push an unprotected `{upper}` and assume this role"
+                    ),
+                )
+                .with_help("compare `sub` with `StringEquals`: GitLab writes the ref name exactly as it is")
+                .with_related(grant.principal.span, grant.trusted_here()),
+            )
+        })
+        .collect()
+}
+
+/// The `ref` component of a GitLab `sub` (`name:value` pairs; ref names never contain
+/// `:`), when it has a letter whose case can vary.
+fn ref_name(sub: &str) -> Option<&str> {
+    let parts: Vec<&str> = sub.split(':').collect();
+    parts
+        .chunks(2)
+        .find_map(|pair| match pair {
+            ["ref", name] => Some(*name),
+            _ => None,
+        })
+        .filter(|name| name.chars().any(|c| c.is_ascii_alphabetic()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ref_name;
+
+    #[test]
+    fn ref_component() {
+        assert_eq!(
+            ref_name("project_path:g/p:ref_type:branch:ref:main"),
+            Some("main")
+        );
+        assert_eq!(
+            ref_name("project_path:g/p:ref:release/v1:ref_type:tag"),
+            Some("release/v1")
+        );
+        assert_eq!(ref_name("project_path:g/p:ref_type:tag:ref:1.0"), None);
+        assert_eq!(ref_name("project_path:g/p:ref_type:branch"), None);
     }
 }

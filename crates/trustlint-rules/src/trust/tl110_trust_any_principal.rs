@@ -1,7 +1,9 @@
 //! TL110 trust-any-principal: an `Allow` with `Principal: "*"` or `{"AWS": "*"}` and no
-//! condition that restricts who the caller is.
+//! condition that restricts who the caller is, in a role's trust policy or in a resource
+//! policy (S3 bucket, KMS key, SQS queue, SNS topic, Secrets Manager secret, ECR
+//! repository, SSM resource policies, from JSON, CloudFormation or Terraform).
 
-use trustlint_parser::iam::{Condition, PolicyDocument};
+use trustlint_parser::iam::{Condition, PolicyDocument, Statement};
 use trustlint_parser::input::Document;
 
 use super::{is_sub_or_aud, variable_syntax};
@@ -57,16 +59,43 @@ impl Rule for TrustAnyPrincipal {
             if restricted {
                 continue;
             }
+            let what = if is_trust_statement(statement) {
+                "assume this role".to_string()
+            } else {
+                let actions: Vec<String> = statement
+                    .actions()
+                    .iter()
+                    .map(|a| format!("`{}`", a.value))
+                    .collect();
+                match actions.as_slice() {
+                    [] => "act on this resource".to_string(),
+                    _ => format!("call {} on this resource", actions.join(", ")),
+                }
+            };
             out.push(
                 Finding::new(
                     self.meta(),
                     block.span,
-                    "this `Allow` trusts every principal: any AWS account (and, with `\"*\"`, anonymous callers) can assume this role, and no condition restricts the caller",
+                    format!("this `Allow` trusts every principal: any AWS account (and, with `\"*\"`, anonymous callers) can {what}, and no condition restricts the caller"),
                 )
                 .with_help("name the trusted principals (`{\"AWS\": \"arn:aws:iam::ACCOUNT:role/NAME\"}`), or add `\"StringEquals\": {\"aws:PrincipalAccount\": \"ACCOUNT\"}` or `aws:PrincipalOrgID`"),
             );
         }
     }
+}
+
+/// Whether a statement is a role trust statement: its actions are all `sts:` actions
+/// (`sts:AssumeRole`, `sts:AssumeRoleWithWebIdentity`, `sts:TagSession`, …). Any other
+/// statement with `Principal` belongs to a resource policy (bucket, key, queue, topic,
+/// secret, repository).
+fn is_trust_statement(statement: &Statement) -> bool {
+    let actions = statement.actions();
+    !actions.is_empty()
+        && actions.iter().all(|a| {
+            a.value
+                .get(..4)
+                .is_some_and(|prefix| prefix.eq_ignore_ascii_case("sts:"))
+        })
 }
 
 /// A positive condition on a caller key (or an OIDC `sub`/`aud`) that fails for a

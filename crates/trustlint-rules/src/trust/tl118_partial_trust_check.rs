@@ -174,6 +174,27 @@ fn unknowns(policy: &PolicyDocument, analysis: &GrantAnalysis<'_>) -> Vec<Unknow
             out.extend(unknown_values(condition, &codes));
         }
     }
+    let claim_checks: BTreeSet<&'static str> = ["TL101", "TL102"]
+        .iter()
+        .chain(if gitlab {
+            GITLAB_LANGUAGE_CHECKS
+        } else {
+            LANGUAGE_CHECKS
+        })
+        .copied()
+        .collect();
+    for condition in grant.unknown_claim_conditions() {
+        let key = &condition.key.value;
+        let claim = key.get(grant.provider.condition_key_prefix().len() + 1..);
+        out.push(Unknown {
+            span: condition.key.span,
+            subject: format!(
+                "`{}` in the condition key `{key}` (it may be the check on `sub` or on `aud`)",
+                claim.and_then(placeholder_in).unwrap_or(key)
+            ),
+            codes: claim_checks.clone(),
+        });
+    }
     let aud_checks: BTreeSet<&'static str> = ["TL102"].into_iter().collect();
     for condition in grant
         .conditions_on("aud")
