@@ -133,3 +133,36 @@ fn the_dockerfile_is_multi_stage_non_root_and_ships_the_binary_only() {
         .iter()
         .any(|l| l.contains("cargo build --release --locked")));
 }
+
+/// `make run` builds the `local` profile (no LTO, for a fresh clone in under two
+/// minutes); releases, `cargo install` and benchmarks keep fat LTO.
+#[test]
+fn make_run_builds_without_lto_and_releases_keep_fat_lto() {
+    let root = manifest("Cargo.toml");
+    let profiles = root["profile"].as_table().unwrap();
+    assert_eq!(profiles["release"]["lto"].as_str(), Some("fat"));
+    assert_eq!(profiles["release"]["codegen-units"].as_integer(), Some(1));
+    let local = &profiles["local"];
+    assert_eq!(local["inherits"].as_str(), Some("release"));
+    assert_eq!(local["lto"].as_bool(), Some(false));
+    let makefile = fs::read_to_string(workspace_root().join("Makefile")).unwrap();
+    let target = |name: &str| -> String {
+        let start = makefile.find(&format!("\n{name}:")).unwrap();
+        makefile[start + 1..]
+            .lines()
+            .skip(1)
+            .take_while(|line| line.starts_with('\t'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(
+        makefile.contains("\nrun: local\n"),
+        "make run builds `local`"
+    );
+    assert!(target("local").contains("--profile local --locked"));
+    assert!(target("build").contains("--release --locked"));
+    assert!(
+        makefile.contains("\nbench: build\n"),
+        "benchmarks use the release build"
+    );
+}
