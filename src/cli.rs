@@ -1,4 +1,4 @@
-//! The command line as CONTRACT.md specifies it (clap derive).
+//! The command line as docs/cli.md describes it (clap derive).
 
 use std::path::PathBuf;
 
@@ -43,7 +43,7 @@ pub enum Command {
 /// fills in the ones it shares.
 #[derive(Debug, Default, clap::Args)]
 pub struct CheckArgs {
-    /// Files or folders to check; kinds are detected
+    /// Files or folders to check (`-`: standard input); kinds are detected
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
@@ -51,10 +51,10 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of standard output
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Configuration file (default: trustlint.toml or .trustlint.toml, searched upward)
+    /// Configuration file for every checked file (default: each file's nearest trustlint.toml or .trustlint.toml upward)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Force the kind of the files named
+    /// Force the kind of the files named, and of the files of that kind's extensions in named folders
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,
     /// Exit 1 when a finding at or above this severity remains

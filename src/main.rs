@@ -1,5 +1,5 @@
 //! The `trustlint` binary: parses the command line, runs the command, and maps the
-//! outcome to the exit status of CONTRACT.md (0 clean, 1 findings, 2 the run failed).
+//! outcome to the exit status of docs/cli.md (0 clean, 1 findings, 2 the run failed).
 
 mod baseline;
 mod check;

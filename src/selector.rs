@@ -6,7 +6,7 @@ use trustlint_parser::suggest::did_you_mean;
 use trustlint_rules::meta::{self, RuleMeta};
 
 /// The codes a selector matches; an error (with a "did you mean") when it matches no
-/// rule. A planned code (in the catalog, no rule yet) matches nothing, without error.
+/// rule.
 pub fn codes(selector: &str) -> Result<Vec<&'static str>, String> {
     let upper = selector.to_ascii_uppercase();
     if is_code_prefix(&upper) {
@@ -15,7 +15,7 @@ pub fn codes(selector: &str) -> Result<Vec<&'static str>, String> {
             .map(|rule| rule.code)
             .filter(|code| code.starts_with(&upper))
             .collect();
-        if !matched.is_empty() || meta::is_planned(&upper) {
+        if !matched.is_empty() {
             return Ok(matched);
         }
     } else if let Some(rule) = by_name(selector) {

@@ -1,4 +1,4 @@
-//! Inline suppressions (CONTRACT.md "Suppressions"): a comment
+//! Inline suppressions (docs/suppressions.md): a comment
 //! `# trustlint: ignore[TL101, TL104]` (or `// trustlint: …` in HCL) in a YAML or HCL
 //! file silences findings of those codes starting on its own line or the line below.
 //! A suppression without codes is refused, an unknown code is refused, and a code that

@@ -1,4 +1,4 @@
-//! The CLI conveniences of CONTRACT.md's second round: rule selection by code prefix and
+//! The CLI conveniences of docs/cli.md: rule selection by code prefix and
 //! rule name, `explain` by name, `--color`, `--statistics`, config `exclude`, shell
 //! completions and the rule-docs link of human output.
 

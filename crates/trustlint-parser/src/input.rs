@@ -1,5 +1,5 @@
 //! Input kinds and loading one file into its typed document: kind detection from the
-//! file name and content (CONTRACT.md "What is detected"), then the right loader, with
+//! file name and content (docs/cli.md "What is read"), then the right loader, with
 //! every problem collected instead of thrown.
 
 use std::path::Path;
@@ -255,7 +255,7 @@ fn unparsed(file: FileId, kind: InputKind, problem: Problem) -> Document {
 }
 
 /// Raw-text signs that a file which fails to parse was meant to be an IAM input
-/// (CONTRACT.md: such files get `TL001`, other broken files in a folder are skipped).
+/// (docs/cli.md: such files get `TL001`, other broken files in a folder are skipped).
 fn looks_like_iam(text: &str) -> bool {
     [
         "\"Statement\"",

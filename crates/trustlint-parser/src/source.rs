@@ -86,11 +86,6 @@ impl SourceFile {
         }
     }
 
-    /// The span of the whole file.
-    pub fn full_span(&self) -> Span {
-        Span::new(self.id, 0, self.text.len())
-    }
-
     /// The path as printed in reports, with `/` separators on every platform.
     pub fn display_path(&self) -> String {
         display_path(&self.path)

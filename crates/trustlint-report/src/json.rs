@@ -1,4 +1,4 @@
-//! The JSON report, version 1, exactly as CONTRACT.md specifies: deterministic, sorted,
+//! The JSON report, version 1, exactly as docs/json-output.md specifies: deterministic, sorted,
 //! with byte offsets and 1-based Unicode-scalar columns.
 
 use std::io::{self, Write};

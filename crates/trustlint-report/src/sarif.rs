@@ -1,4 +1,4 @@
-//! SARIF 2.1.0 (CONTRACT.md): one run, every rule of `rules/` in `tool.driver.rules`
+//! SARIF 2.1.0 (docs/output-formats.md): one run, every rule of `rules/` in `tool.driver.rules`
 //! with its full help, `helpUri` into the docs, `security-severity`, results with
 //! Unicode-code-point columns plus byte offsets, related locations, fixes and
 //! `partialFingerprints`. Checked by Microsoft's SARIF validator in `make test`.

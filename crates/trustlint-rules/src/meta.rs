@@ -48,22 +48,6 @@ pub fn by_code(code: &str) -> Option<&'static RuleMeta> {
         .find(|meta| meta.code.eq_ignore_ascii_case(code))
 }
 
-/// Numbers of the rule-catalog codes (`TLnnn`, `RULES.md`) not implemented yet. Configurations may name
-/// them already (CONTRACT.md's example ignores TL113), so they are accepted and match
-/// nothing until the rule exists; a code leaves this list when its rule lands.
-pub const PLANNED: &[u16] = &[];
-
-/// Whether a code is in the catalog but has no rule yet.
-pub fn is_planned(code: &str) -> bool {
-    let number = code
-        .get(..2)
-        .filter(|prefix| prefix.eq_ignore_ascii_case("TL"))
-        .and_then(|_| code.get(2..))
-        .filter(|digits| digits.len() == 3)
-        .and_then(|digits| digits.parse::<u16>().ok());
-    number.is_some_and(|n| PLANNED.contains(&n))
-}
-
 include!(concat!(env!("OUT_DIR"), "/rule_meta.rs"));
 
 #[cfg(test)]
@@ -84,20 +68,6 @@ mod tests {
                 .body()
                 .starts_with(&format!("# {} {}", meta.code, meta.name)));
         }
-    }
-
-    #[test]
-    fn planned_codes_have_no_rule_yet() {
-        for number in PLANNED {
-            let code = format!("TL{number}");
-            assert!(
-                by_code(&code).is_none(),
-                "{code} is implemented: remove it from PLANNED"
-            );
-            assert!(is_planned(&code));
-        }
-        assert!(!is_planned("TL1130") && !is_planned("XX113"));
-        assert!(PLANNED.iter().all(|n| is_planned(&format!("tl{n}"))) && !is_planned("TL101"));
     }
 
     #[test]

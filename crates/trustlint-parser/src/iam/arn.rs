@@ -188,11 +188,6 @@ impl OidcProviderArn {
     pub fn account_is_placeholder(&self) -> bool {
         is_placeholder_account(&self.account)
     }
-
-    /// True when the provider part holds an interpolation (`${var.url}`).
-    pub fn provider_is_placeholder(&self) -> bool {
-        is_placeholder(&self.provider)
-    }
 }
 
 impl fmt::Display for OidcProviderArn {

@@ -5,7 +5,7 @@
 //! with an explicit `Deny` overriding every `Allow`.
 //!
 //! Semantics (IAM user guide, "Condition operators", "Multivalued context keys",
-//! "Conditions with multiple context keys or values"; DOMAIN.md):
+//! "Conditions with multiple context keys or values"):
 //! - a key absent from the request (or present with no value) makes a condition false,
 //!   except: negated operators are true, `…IfExists` is true, `ForAllValues:` is true
 //!   (vacuously), `ForAnyValue:` (negated or not) is false, and `Null` tests exactly

@@ -413,11 +413,6 @@ impl SubGrammar {
         self.language(Dfa::nothing(), true)
     }
 
-    /// The GitLab subs in `dfa`'s language.
-    pub fn from_dfa(&self, dfa: &Dfa) -> Result<SubLanguage, AutomatonError> {
-        Ok(self.language(self.0.all.intersection(dfa)?, true))
-    }
-
     /// The subs of project `project` on refs of `ref_type` (any ref type when `None`).
     pub fn project(
         &self,
