@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 use regex_syntax::ParserBuilder;
 
-use super::automaton::{CharClass, Dfa, Expr};
+use crate::automaton::{CharClass, Dfa, Expr};
 
 /// The most copies a bounded repetition (`{n,m}`) expands to.
 pub const MAX_REPEAT: u32 = 32;

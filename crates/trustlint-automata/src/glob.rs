@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-use super::automaton::{CharClass, Expr};
+use crate::automaton::{CharClass, Expr};
 
 /// Which kind of operator a value belongs to: it decides whether `*`/`?` are wildcards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
