@@ -1,0 +1,173 @@
+//! The alphabet partition: the characters an automaton distinguishes plus one class
+//! for all the rest, and sets of characters ([`CharClass`]).
+
+use super::*;
+
+/// The characters an automaton distinguishes, plus one "other" class for all the rest.
+/// Symbol `i < chars().len()` is `chars()[i]`; symbol `chars().len()` is "other".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Alphabet {
+    pub(super) chars: Vec<char>,
+}
+
+impl Alphabet {
+    /// The alphabet distinguishing exactly `chars`.
+    pub fn new(chars: impl IntoIterator<Item = char>) -> Alphabet {
+        let set: BTreeSet<char> = chars.into_iter().map(canonical).collect();
+        Alphabet {
+            chars: set.into_iter().collect(),
+        }
+    }
+
+    /// The distinguished characters, sorted.
+    pub fn chars(&self) -> &[char] {
+        &self.chars
+    }
+
+    /// The number of symbols: distinguished characters plus "other".
+    pub fn width(&self) -> usize {
+        self.chars.len() + 1
+    }
+
+    /// The symbol of the "other" class.
+    pub fn other_symbol(&self) -> usize {
+        self.chars.len()
+    }
+
+    /// The symbol of character `c`.
+    pub fn symbol_of(&self, c: char) -> usize {
+        self.chars
+            .binary_search(&canonical(c))
+            .unwrap_or(self.chars.len())
+    }
+
+    /// The alphabet distinguishing the characters of both.
+    pub fn union(&self, other: &Alphabet) -> Alphabet {
+        self.merge(other).0
+    }
+
+    /// The union of both alphabets (a merge of their sorted characters), and for each of
+    /// its symbols the symbol of each alphabet that reads it (its "other" for a character
+    /// it does not distinguish).
+    pub(super) fn merge(&self, other: &Alphabet) -> (Alphabet, Vec<(usize, usize)>) {
+        let (mine, theirs) = (&self.chars, &other.chars);
+        let mut chars = Vec::with_capacity(mine.len() + theirs.len());
+        let mut symbols = Vec::with_capacity(mine.len() + theirs.len() + 1);
+        let (mut i, mut j) = (0, 0);
+        loop {
+            // Which side holds the smallest character not yet merged (both: the same).
+            let (in_mine, in_theirs) = match (mine.get(i), theirs.get(j)) {
+                (None, None) => break,
+                (Some(a), Some(b)) => (a <= b, b <= a),
+                (a, b) => (a.is_some(), b.is_some()),
+            };
+            let c = if in_mine { mine.get(i) } else { theirs.get(j) };
+            chars.extend(c);
+            symbols.push((
+                if in_mine { i } else { self.other_symbol() },
+                if in_theirs { j } else { other.other_symbol() },
+            ));
+            i += usize::from(in_mine);
+            j += usize::from(in_theirs);
+        }
+        symbols.push((self.other_symbol(), other.other_symbol()));
+        (Alphabet { chars }, symbols)
+    }
+
+    /// The concrete character that stands for "other" in witnesses: `x` unless the
+    /// alphabet distinguishes it, then `y`, `z`, …, then the first printable character
+    /// the alphabet doesn't distinguish.
+    pub fn other_representative(&self) -> char {
+        OTHER_REPRESENTATIVES
+            .iter()
+            .copied()
+            .chain((0x21..=u32::from(char::MAX)).filter_map(char::from_u32))
+            .find(|c| self.chars.binary_search(c).is_err())
+            .unwrap_or('\u{FFFD}')
+    }
+
+    /// Symbols in witness order: "other" first, then the characters in ascending order.
+    pub(super) fn witness_order(&self) -> impl Iterator<Item = usize> {
+        std::iter::once(self.other_symbol()).chain(0..self.chars.len())
+    }
+}
+
+/// A set of characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CharClass {
+    /// Every character.
+    Any,
+    /// Exactly these characters.
+    OneOf(BTreeSet<char>),
+    /// Every character except these.
+    NoneOf(BTreeSet<char>),
+}
+
+impl CharClass {
+    /// The class of the single character `c`.
+    pub fn char(c: char) -> CharClass {
+        CharClass::OneOf(BTreeSet::from([canonical(c)]))
+    }
+
+    /// The class of the given characters.
+    pub fn one_of(chars: impl IntoIterator<Item = char>) -> CharClass {
+        CharClass::OneOf(chars.into_iter().map(canonical).collect())
+    }
+
+    /// Every character except the given ones.
+    pub fn none_of(chars: impl IntoIterator<Item = char>) -> CharClass {
+        CharClass::NoneOf(chars.into_iter().map(canonical).collect())
+    }
+
+    /// Is `c` in the class?
+    pub fn contains(&self, c: char) -> bool {
+        let c = canonical(c);
+        match self {
+            CharClass::Any => true,
+            CharClass::OneOf(set) => set.contains(&c),
+            CharClass::NoneOf(set) => !set.contains(&c),
+        }
+    }
+
+    pub(super) fn mentioned(&self) -> impl Iterator<Item = char> + '_ {
+        match self {
+            CharClass::Any => None,
+            CharClass::OneOf(set) | CharClass::NoneOf(set) => Some(set.iter().copied()),
+        }
+        .into_iter()
+        .flatten()
+    }
+
+    /// Sets `bit` in the masks of the symbols of `alphabet` (which must distinguish
+    /// every character the class mentions) that are in the class: for the characters of
+    /// a `OneOf` alone, else by testing every symbol.
+    pub(super) fn mark_symbols(&self, alphabet: &Alphabet, masks: &mut [u128], bit: u128) {
+        if let CharClass::OneOf(set) = self {
+            for c in set {
+                if let Some(mask) = alphabet
+                    .chars
+                    .binary_search(c)
+                    .ok()
+                    .and_then(|s| masks.get_mut(s))
+                {
+                    *mask |= bit;
+                }
+            }
+            return;
+        }
+        for (mask, member) in masks.iter_mut().zip(self.symbols(alphabet)) {
+            if member {
+                *mask |= bit;
+            }
+        }
+    }
+
+    /// Membership of each symbol of `alphabet`, which must distinguish every character
+    /// the class mentions.
+    pub(super) fn symbols(&self, alphabet: &Alphabet) -> Vec<bool> {
+        let other = !matches!(self, CharClass::OneOf(_));
+        (0..alphabet.width())
+            .map(|s| alphabet.chars.get(s).map_or(other, |&c| self.contains(c)))
+            .collect()
+    }
+}

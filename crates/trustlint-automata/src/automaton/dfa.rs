@@ -1,0 +1,531 @@
+//! The minimal complete DFA ([`Dfa`]): construction from expressions, stepping,
+//! decision procedures, witnesses and field views.
+
+use super::*;
+
+/// A complete deterministic finite automaton. State 0 is the start state.
+#[derive(Debug, Clone)]
+pub struct Dfa {
+    pub(super) alphabet: Alphabet,
+    /// `next[q * width + symbol]`
+    pub(super) next: Vec<usize>,
+    pub(super) accepting: Vec<bool>,
+}
+
+/// Same alphabet and same language: the minimal automata are equal.
+impl PartialEq for Dfa {
+    fn eq(&self, other: &Dfa) -> bool {
+        if self.alphabet != other.alphabet {
+            return false;
+        }
+        let (a, b) = (self.minimized(), other.minimized());
+        a.next == b.next && a.accepting == b.accepting
+    }
+}
+
+impl Eq for Dfa {}
+
+impl Dfa {
+    /// The automaton of `expr` over the characters `expr` mentions.
+    pub fn from_expr(expr: &Expr) -> Result<Dfa, AutomatonError> {
+        Dfa::from_expr_over(expr, &Alphabet::default())
+    }
+
+    /// The automaton of `expr` over `alphabet` extended with the characters `expr` mentions.
+    pub fn from_expr_over(expr: &Expr, alphabet: &Alphabet) -> Result<Dfa, AutomatonError> {
+        let mut chars: BTreeSet<char> = alphabet.chars.iter().copied().collect();
+        expr.collect_chars(&mut chars);
+        let alphabet = Alphabet::new(chars);
+        if let Expr::Seq(parts) = expr {
+            if let Some(dfa) = Dfa::from_sequence(parts, &alphabet)? {
+                return Ok(dfa);
+            }
+        }
+        let mut nfa = Nfa::new(alphabet);
+        let (start, end) = nfa.build(expr);
+        nfa.determinize(start, end)
+    }
+
+    /// The automaton of a sequence of single characters and runs of characters (the
+    /// shape of literals and IAM wildcard patterns), by a subset construction over the
+    /// sequence's positions held in a bit mask: no NFA, no epsilon closures, no
+    /// minimisation (the result is small: a literal's is already minimal). `None` when
+    /// `parts` has another shape or too many parts for the mask.
+    pub(super) fn from_sequence(
+        parts: &[Expr],
+        alphabet: &Alphabet,
+    ) -> Result<Option<Dfa>, AutomatonError> {
+        fn flatten<'e>(parts: &'e [Expr], out: &mut Vec<&'e Expr>) {
+            for part in parts {
+                match part {
+                    Expr::Seq(inner) => flatten(inner, out),
+                    other => out.push(other),
+                }
+            }
+        }
+        let mut flat = Vec::with_capacity(parts.len());
+        flatten(parts, &mut flat);
+        let parts = flat;
+        if parts.len() >= 128 {
+            return Ok(None);
+        }
+        let width = alphabet.width();
+        // Per symbol: positions whose single character it is, positions whose run it
+        // continues.
+        let mut one = vec![0u128; width];
+        let mut run = vec![0u128; width];
+        let mut runs = 0u128;
+        for (i, part) in parts.iter().enumerate() {
+            let (class, masks) = match part {
+                Expr::Class(class) => (class, &mut one),
+                Expr::Star(inner) => match inner.as_ref() {
+                    Expr::Class(class) => {
+                        runs |= 1 << i;
+                        (class, &mut run)
+                    }
+                    _ => return Ok(None),
+                },
+                _ => return Ok(None),
+            };
+            class.mark_symbols(alphabet, masks, 1 << i);
+        }
+        // A run may match nothing: a position at a run also stands at the next one.
+        let close = |mut set: u128| loop {
+            let wider = set | ((set & runs) << 1);
+            if wider == set {
+                return set;
+            }
+            set = wider;
+        };
+        let accept = 1u128 << parts.len();
+        let mut states = StateTable::new(close(1), width);
+        let mut next = Vec::new();
+        let mut accepting = Vec::new();
+        // Most symbols lead nowhere (the empty set of positions): its number is kept.
+        let mut dead = None;
+        let mut i = 0;
+        while let Some(&set) = states.get(i) {
+            accepting.push(set & accept != 0);
+            for (&one, &run) in one.iter().zip(&run) {
+                let target = close(((set & one) << 1) | (set & run));
+                let id = match dead {
+                    Some(id) if target == 0 => id,
+                    _ => states.id(target)?,
+                };
+                if target == 0 {
+                    dead = Some(id);
+                }
+                next.push(id);
+            }
+            i += 1;
+        }
+        Ok(Some(Dfa {
+            alphabet: alphabet.clone(),
+            next,
+            accepting,
+        }))
+    }
+
+    /// The empty language.
+    pub fn nothing() -> Dfa {
+        Dfa {
+            alphabet: Alphabet::default(),
+            next: vec![0],
+            accepting: vec![false],
+        }
+    }
+
+    /// The language of all strings.
+    pub fn everything() -> Dfa {
+        Dfa {
+            alphabet: Alphabet::default(),
+            next: vec![0],
+            accepting: vec![true],
+        }
+    }
+
+    /// The language holding only `text`.
+    pub fn literal(text: &str) -> Result<Dfa, AutomatonError> {
+        Dfa::from_expr(&Expr::literal(text))
+    }
+
+    /// The alphabet the automaton reads.
+    pub fn alphabet(&self) -> &Alphabet {
+        &self.alphabet
+    }
+
+    /// The number of states (including the dead state, if any).
+    pub fn state_count(&self) -> usize {
+        self.accepting.len()
+    }
+
+    pub(super) fn width(&self) -> usize {
+        self.alphabet.width()
+    }
+
+    pub(super) fn step(&self, state: usize, symbol: usize) -> usize {
+        self.next
+            .get(state * self.width() + symbol)
+            .copied()
+            .unwrap_or(state)
+    }
+
+    pub(super) fn is_accepting(&self, state: usize) -> bool {
+        self.accepting.get(state).copied().unwrap_or(false)
+    }
+
+    /// The transitions of `state`, one per symbol.
+    pub(super) fn row(&self, state: usize) -> &[usize] {
+        let width = self.width();
+        self.next
+            .get(state * width..(state + 1) * width)
+            .unwrap_or_default()
+    }
+
+    /// A rejecting state every symbol leads back to (the dead state of a minimal
+    /// automaton), if there is one.
+    pub(super) fn sink(&self) -> Option<usize> {
+        let width = self.width();
+        (0..self.state_count())
+            .find(|&q| !self.is_accepting(q) && (0..width).all(|symbol| self.step(q, symbol) == q))
+    }
+
+    /// The state reached from state `from` by reading `text`.
+    pub fn state_after(&self, from: usize, text: &str) -> usize {
+        text.chars()
+            .fold(from, |q, c| self.step(q, self.alphabet.symbol_of(c)))
+    }
+
+    /// The states reached from state `from` by reading text without `stop` (`from` too).
+    pub fn states_before(&self, from: usize, stop: char) -> BTreeSet<usize> {
+        let stop = self.alphabet.symbol_of(stop);
+        self.reach([from], |symbol| symbol != stop)
+    }
+
+    /// The strings leading from state `start` to a state that `accept` holds (given the
+    /// state and whether it accepts), over the same alphabet; its states are those
+    /// reachable from `start`, numbered as reached. No string for a state that is not
+    /// this automaton's.
+    pub fn rooted_at(&self, start: usize, accept: impl Fn(usize, bool) -> bool) -> Dfa {
+        if start >= self.state_count() {
+            return Dfa::nothing();
+        }
+        // The new number of each state, once reached.
+        let mut number: Vec<Option<usize>> = vec![None; self.state_count()];
+        let mut order = Vec::new();
+        let mut next = Vec::new();
+        let mut reach = |q: usize, order: &mut Vec<usize>| match number.get_mut(q) {
+            Some(Some(id)) => *id,
+            Some(slot) => {
+                order.push(q);
+                *slot = Some(order.len() - 1);
+                order.len() - 1
+            }
+            None => 0,
+        };
+        reach(start, &mut order);
+        let mut i = 0;
+        while let Some(&q) = order.get(i) {
+            for &target in self.row(q) {
+                next.push(reach(target, &mut order));
+            }
+            i += 1;
+        }
+        Dfa {
+            alphabet: self.alphabet.clone(),
+            next,
+            accepting: order
+                .iter()
+                .map(|&q| accept(q, self.is_accepting(q)))
+                .collect(),
+        }
+    }
+
+    /// Is `text` in the language?
+    pub fn contains(&self, text: &str) -> bool {
+        let end = text
+            .chars()
+            .fold(0, |q, c| self.step(q, self.alphabet.symbol_of(c)));
+        self.is_accepting(end)
+    }
+
+    /// The same language over `alphabet` extended with this automaton's characters.
+    pub fn over_alphabet(&self, alphabet: &Alphabet) -> Dfa {
+        let (alphabet, symbols) = self.alphabet.merge(alphabet);
+        if alphabet == self.alphabet {
+            return self.clone();
+        }
+        let next = (0..self.state_count())
+            .flat_map(|q| symbols.iter().map(move |&(s, _)| (q, s)))
+            .map(|(q, s)| self.step(q, s))
+            .collect();
+        Dfa {
+            alphabet,
+            next,
+            accepting: self.accepting.clone(),
+        }
+    }
+
+    /// The strings not in the language.
+    pub fn complement(&self) -> Dfa {
+        Dfa {
+            alphabet: self.alphabet.clone(),
+            next: self.next.clone(),
+            accepting: self.accepting.iter().map(|a| !a).collect(),
+        }
+        .minimized()
+    }
+
+    /// Is the language empty? Every construction numbers only the states it reaches
+    /// from the start state (subset constructions, products and minimisation are
+    /// searches from it), so the language is empty exactly when no state accepts.
+    pub fn is_empty(&self) -> bool {
+        !self.accepting.contains(&true)
+    }
+
+    /// Does the language hold every string?
+    pub fn is_universal(&self) -> bool {
+        self.complement().is_empty()
+    }
+
+    /// Is every string of this language in `other`?
+    pub fn is_subset_of(&self, other: &Dfa) -> Result<bool, AutomatonError> {
+        Ok(self.difference_witness(other)?.is_none())
+    }
+
+    /// The witness of the strings in both languages (as `intersection` then `witness`,
+    /// without building the product).
+    pub fn intersection_witness(&self, other: &Dfa) -> Result<Option<String>, AutomatonError> {
+        self.product_witness(other, |a, b| a && b)
+    }
+
+    /// The witness of the strings in this language but not in `other` (as `difference`
+    /// then `witness`, without building the product).
+    pub fn difference_witness(&self, other: &Dfa) -> Result<Option<String>, AutomatonError> {
+        self.product_witness(other, |a, b| a && !b)
+    }
+
+    /// Do both automata accept the same strings?
+    pub fn is_equivalent(&self, other: &Dfa) -> Result<bool, AutomatonError> {
+        Ok(self.is_subset_of(other)? && other.is_subset_of(self)?)
+    }
+
+    /// The shortest string of the language, and among those the smallest in symbol
+    /// order ("other" first, rendered by [`Alphabet::other_representative`], then the
+    /// characters ascending); `None` when the language is empty.
+    pub fn witness(&self) -> Option<String> {
+        // The product with the language of all strings has this automaton's states, so
+        // it is within the size bounds and the search cannot fail.
+        self.intersection_witness(&Dfa::everything()).ok().flatten()
+    }
+
+    /// Every string of the language, in symbol order, when it holds at most `limit`
+    /// strings written with the alphabet's own characters; `None` for a larger or
+    /// infinite language (a cycle through live states, or a live "other" transition,
+    /// which stands for infinitely many characters).
+    pub fn finite_members(&self, limit: usize) -> Option<Vec<String>> {
+        let live = self.live_states();
+        let is_live = |q: usize| live.get(q).copied().unwrap_or(false);
+        let mut out = Vec::new();
+        let mut on_path = vec![false; self.state_count()];
+        // Depth-first: (state, next symbol to try), with the string so far.
+        let mut stack = vec![(0usize, 0usize)];
+        let mut prefix: Vec<char> = Vec::new();
+        if !is_live(0) {
+            return Some(out);
+        }
+        *on_path.get_mut(0)? = true;
+        if self.is_accepting(0) {
+            out.push(String::new());
+        }
+        while let Some((q, symbol)) = stack.pop() {
+            if symbol == self.width() {
+                *on_path.get_mut(q)? = false;
+                prefix.pop();
+                continue;
+            }
+            stack.push((q, symbol + 1));
+            let t = self.step(q, symbol);
+            if !is_live(t) {
+                continue;
+            }
+            let c = *self.alphabet.chars.get(symbol)?;
+            if *on_path.get(t)? {
+                return None;
+            }
+            *on_path.get_mut(t)? = true;
+            prefix.push(c);
+            if self.is_accepting(t) {
+                out.push(prefix.iter().collect());
+                if out.len() > limit {
+                    return None;
+                }
+            }
+            stack.push((t, 0));
+        }
+        Some(out)
+    }
+
+    /// Does the language hold finitely many strings? (No cycle through states that lead
+    /// to acceptance, and no such transition on "other", which stands for infinitely
+    /// many characters.)
+    pub fn is_finite(&self) -> bool {
+        let live = self.live_states();
+        let is_live = |q: usize| live.get(q).copied().unwrap_or(false);
+        let other = self.alphabet.other_symbol();
+        // Depth-first over live states: 1 = on the current path, 2 = done.
+        let mut mark = vec![0u8; self.state_count()];
+        let mut stack = vec![(0usize, 0usize)];
+        if !is_live(0) {
+            return true;
+        }
+        while let Some((q, symbol)) = stack.pop() {
+            if symbol == 0 {
+                if let Some(m) = mark.get_mut(q) {
+                    *m = 1;
+                }
+            }
+            if symbol == self.width() {
+                if let Some(m) = mark.get_mut(q) {
+                    *m = 2;
+                }
+                continue;
+            }
+            stack.push((q, symbol + 1));
+            let t = self.step(q, symbol);
+            if !is_live(t) {
+                continue;
+            }
+            match mark.get(t).copied().unwrap_or(2) {
+                _ if symbol == other => return false,
+                1 => return false,
+                0 => stack.push((t, 0)),
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// The values of one field when strings are split at `separator`: the set of `v`
+    /// such that some string of the language, split at every `separator`, has `v` as its
+    /// field number `index` (0-based). Exact (an existential projection).
+    pub fn field_values(&self, separator: char, index: usize) -> Result<Dfa, AutomatonError> {
+        let dfa = self.over_alphabet(&Alphabet::new([separator]));
+        let sep = dfa.alphabet.symbol_of(separator);
+        let width = dfa.width();
+        // States reached right after the `index`-th separator.
+        let mut current: BTreeSet<usize> = BTreeSet::from([0]);
+        for _ in 0..index {
+            let closure = dfa.reach(current.iter().copied(), |s| s != sep);
+            current = closure.into_iter().map(|q| dfa.step(q, sep)).collect();
+        }
+        // A state ends a field value when the string can end there or go on after a
+        // separator.
+        let live = dfa.live_states();
+        let ends_field: Vec<bool> = (0..dfa.state_count())
+            .map(|q| dfa.is_accepting(q) || live.get(dfa.step(q, sep)).copied().unwrap_or(false))
+            .collect();
+        let mut states = StateTable::new(current, width);
+        let mut next = Vec::new();
+        let mut accepting = Vec::new();
+        let mut i = 0;
+        while let Some(set) = states.get(i).cloned() {
+            accepting.push(
+                set.iter()
+                    .any(|&q| ends_field.get(q).copied().unwrap_or(false)),
+            );
+            for symbol in 0..width {
+                let target: BTreeSet<usize> = if symbol == sep {
+                    BTreeSet::new()
+                } else {
+                    set.iter().map(|&q| dfa.step(q, symbol)).collect()
+                };
+                next.push(states.id(target)?);
+            }
+            i += 1;
+        }
+        Ok(Dfa {
+            alphabet: dfa.alphabet.clone(),
+            next,
+            accepting,
+        }
+        .minimized())
+    }
+
+    /// The strings `s` that have a field number `index` (0-based, fields split at
+    /// `separator`) and that, with that field replaced by `original`, are in this
+    /// language. Exact; the replaced field may hold any text without `separator`.
+    pub fn with_field_replaced(
+        &self,
+        separator: char,
+        index: usize,
+        original: &str,
+    ) -> Result<Dfa, AutomatonError> {
+        let dfa = self.over_alphabet(&Alphabet::new([separator]));
+        let sep = dfa.alphabet.symbol_of(separator);
+        let width = dfa.width();
+        let feed = |q: usize| {
+            original
+                .chars()
+                .fold(q, |q, c| dfa.step(q, dfa.alphabet.symbol_of(c)))
+        };
+        // (state of this automaton, fields begun so far, capped at index + 1)
+        let mut keys = StateTable::new((0, 0), width);
+        let mut next = Vec::new();
+        let mut accepting = Vec::new();
+        let mut i = 0;
+        while let Some(&(q, field)) = keys.get(i) {
+            accepting.push(match field.cmp(&index) {
+                std::cmp::Ordering::Less => false,
+                std::cmp::Ordering::Equal => dfa.is_accepting(feed(q)),
+                std::cmp::Ordering::Greater => dfa.is_accepting(q),
+            });
+            for symbol in 0..width {
+                let target = if field == index {
+                    if symbol == sep {
+                        (dfa.step(feed(q), sep), field + 1)
+                    } else {
+                        (q, field)
+                    }
+                } else {
+                    let bump = usize::from(symbol == sep && field < index);
+                    (dfa.step(q, symbol), field + bump)
+                };
+                next.push(keys.id(target)?);
+            }
+            i += 1;
+        }
+        Ok(Dfa {
+            alphabet: dfa.alphabet.clone(),
+            next,
+            accepting,
+        }
+        .minimized())
+    }
+
+    /// For each state, whether an accepting state is reachable from it.
+    pub(super) fn live_states(&self) -> Vec<bool> {
+        let n = self.state_count();
+        let mut reverse: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for q in 0..n {
+            for symbol in 0..self.width() {
+                if let Some(list) = reverse.get_mut(self.step(q, symbol)) {
+                    list.push(q);
+                }
+            }
+        }
+        let mut live = self.accepting.clone();
+        let mut stack: Vec<usize> = (0..n).filter(|&q| self.is_accepting(q)).collect();
+        while let Some(q) = stack.pop() {
+            for &p in reverse.get(q).map_or(&[][..], Vec::as_slice) {
+                if let Some(flag) = live.get_mut(p) {
+                    if !*flag {
+                        *flag = true;
+                        stack.push(p);
+                    }
+                }
+            }
+        }
+        live
+    }
+}

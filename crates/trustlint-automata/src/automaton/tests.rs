@@ -1,0 +1,178 @@
+//! Unit tests of the automata.
+
+use super::*;
+
+fn dfa(expr: &Expr) -> Dfa {
+    Dfa::from_expr(expr).unwrap()
+}
+
+#[test]
+fn merged_alphabets_read_each_character_as_each_side_does() {
+    let cases = [
+        ("", ""),
+        ("ac", "b"),
+        ("abc", "abc"),
+        ("b", "acd"),
+        ("x", ""),
+    ];
+    for (left, right) in cases {
+        let (a, b) = (Alphabet::new(left.chars()), Alphabet::new(right.chars()));
+        let (joint, symbols) = a.merge(&b);
+        assert_eq!(joint, Alphabet::new(left.chars().chain(right.chars())));
+        assert_eq!(symbols.len(), joint.width());
+        for (symbol, &(mine, theirs)) in symbols.iter().enumerate() {
+            match joint.chars().get(symbol) {
+                Some(&c) => assert_eq!((mine, theirs), (a.symbol_of(c), b.symbol_of(c))),
+                None => assert_eq!((mine, theirs), (a.other_symbol(), b.other_symbol())),
+            }
+        }
+    }
+}
+
+#[test]
+fn minimisation_is_canonical() {
+    let a = Expr::literal("a");
+    let stars = dfa(&Expr::Star(Box::new(a.clone())));
+    let doubled = dfa(&Expr::Star(Box::new(Expr::Alt(vec![
+        a.clone(),
+        Expr::Seq(vec![a.clone(), a.clone()]),
+    ]))));
+    assert_eq!(stars, doubled);
+    assert_eq!(stars.state_count(), 2); // a* and the dead state for other characters
+    let literal = dfa(&Expr::literal("abc"));
+    assert_eq!(literal.state_count(), 5);
+    // Suffix-sharing: "xab" | "yab" needs one state per distinct suffix.
+    let shared = dfa(&Expr::one_of_strings(&["xab", "yab"]));
+    assert_eq!(shared.state_count(), 5);
+    let via_union = dfa(&Expr::literal("xab"))
+        .union(&dfa(&Expr::literal("yab")))
+        .unwrap();
+    assert_eq!(shared, via_union);
+}
+
+#[test]
+fn lists_finite_languages_only() {
+    let three = dfa(&Expr::one_of_strings(&["main", "v1", "release"]));
+    assert_eq!(
+        three.finite_members(10),
+        Some(vec![
+            "main".to_owned(),
+            "release".to_owned(),
+            "v1".to_owned()
+        ])
+    );
+    assert_eq!(three.finite_members(2), None);
+    assert_eq!(dfa(&Expr::Nothing).finite_members(1), Some(Vec::new()));
+    assert_eq!(
+        dfa(&Expr::Empty).finite_members(1),
+        Some(vec![String::new()])
+    );
+    let star = dfa(&Expr::Seq(vec![Expr::literal("v"), Expr::any_string()]));
+    assert_eq!(star.finite_members(100), None);
+    let any_one = dfa(&Expr::Seq(vec![Expr::literal("v"), Expr::any_char()]));
+    assert_eq!(any_one.finite_members(100), None);
+    assert!(three.is_finite() && dfa(&Expr::Nothing).is_finite());
+    assert!(dfa(&Expr::Empty).is_finite());
+    assert!(!star.is_finite() && !any_one.is_finite());
+    let loop_then_dead = three.union(&star).unwrap();
+    assert!(!loop_then_dead.is_finite());
+    // A cycle that cannot reach acceptance does not make the language infinite.
+    let dead_cycle = three.intersection(&dfa(&Expr::any_string())).unwrap();
+    assert!(dead_cycle.is_finite());
+}
+
+#[test]
+fn literal_and_any() {
+    let abc = Dfa::literal("abc").unwrap();
+    assert!(abc.contains("abc"));
+    assert!(!abc.contains("ab"));
+    assert!(!abc.contains("abcd"));
+    assert!(!abc.contains("abx"));
+    assert_eq!(abc.witness().as_deref(), Some("abc"));
+    assert!(Dfa::everything().is_universal());
+    assert!(Dfa::nothing().is_empty());
+    assert_eq!(Dfa::everything().witness().as_deref(), Some(""));
+}
+
+#[test]
+fn classes_and_other() {
+    let no_colon = dfa(&Expr::plus(Expr::Class(CharClass::none_of([':']))));
+    assert!(no_colon.contains("abc/é"));
+    assert!(!no_colon.contains("a:b"));
+    assert!(!no_colon.contains(""));
+    assert_eq!(no_colon.witness().as_deref(), Some("x"));
+    let x_free = dfa(&Expr::Seq(vec![
+        Expr::literal("x"),
+        Expr::Class(CharClass::none_of(['x'])),
+    ]));
+    assert_eq!(x_free.witness().as_deref(), Some("xy"));
+}
+
+#[test]
+fn boolean_algebra() {
+    let a_star = dfa(&Expr::Seq(vec![Expr::literal("a"), Expr::any_string()]));
+    let star_b = dfa(&Expr::Seq(vec![Expr::any_string(), Expr::literal("b")]));
+    let both = a_star.intersection(&star_b).unwrap();
+    assert!(both.contains("ab"));
+    assert!(both.contains("a::b"));
+    assert!(!both.contains("a"));
+    assert_eq!(both.witness().as_deref(), Some("ab"));
+    let either = a_star.union(&star_b).unwrap();
+    assert!(either.contains("a") && either.contains("b") && !either.contains("x"));
+    let diff = a_star.difference(&star_b).unwrap();
+    assert!(diff.contains("a") && !diff.contains("ab"));
+    assert!(both.is_subset_of(&a_star).unwrap());
+    assert!(!a_star.is_subset_of(&both).unwrap());
+    let again = a_star.complement().complement();
+    assert_eq!(again, a_star);
+    assert!(a_star.is_equivalent(&again).unwrap());
+    let cat = Dfa::literal("a").unwrap().concat(&star_b).unwrap();
+    assert!(cat.contains("ab") && cat.contains("axb") && !cat.contains("b"));
+}
+
+#[test]
+fn minimal_canonical_form() {
+    let one = dfa(&Expr::Alt(vec![Expr::literal("ab"), Expr::literal("ab")]));
+    let two = Dfa::literal("ab").unwrap();
+    assert_eq!(one, two);
+    // start, after a, after ab, dead
+    assert_eq!(two.state_count(), 4);
+}
+
+#[test]
+fn field_projection() {
+    let lang = dfa(&Expr::Alt(vec![
+        Expr::literal("p:acme/x:r:main"),
+        Expr::literal("p:other/y:r:dev"),
+    ]));
+    let second = lang.field_values(':', 1).unwrap();
+    assert!(second.contains("acme/x") && second.contains("other/y"));
+    assert!(!second.contains("acme") && !second.contains("main"));
+    let last = lang.field_values(':', 3).unwrap();
+    assert!(last.contains("main") && last.contains("dev") && !last.contains("r"));
+    assert!(lang.field_values(':', 4).unwrap().is_empty());
+}
+
+#[test]
+fn field_replacement() {
+    let lang = Dfa::literal("p:a:t:tag:r:main").unwrap();
+    let replaced = lang.with_field_replaced(':', 3, "tag").unwrap();
+    assert!(replaced.contains("p:a:t:branch:r:main"));
+    assert!(replaced.contains("p:a:t::r:main"));
+    assert!(!replaced.contains("p:b:t:branch:r:main"));
+    assert!(!replaced.contains("p:a:t:branch:r:dev"));
+    let last = Dfa::literal("a:b")
+        .unwrap()
+        .with_field_replaced(':', 1, "b")
+        .unwrap();
+    assert!(last.contains("a:zz") && !last.contains("a") && !last.contains("a:b:c"));
+}
+
+#[test]
+fn too_complex_is_reported() {
+    // "the 15th character from the end is `a`" needs 2^15 states.
+    let mut parts = vec![Expr::any_string(), Expr::literal("a")];
+    parts.extend((0..14).map(|_| Expr::any_char()));
+    let result = Dfa::from_expr(&Expr::Seq(parts));
+    assert!(matches!(result, Err(AutomatonError::TooComplex { .. })));
+}
