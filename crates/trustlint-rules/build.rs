@@ -1,5 +1,10 @@
 //! Embeds `rules/<CODE>.md`: parses each file's front matter into a `RuleMeta` static
-//! named after the code, so a rule can only refer to metadata that exists.
+//! named after the code, so a rule can only refer to metadata that exists. Then declares
+//! the rules themselves: every `src/<domain>/tlNNN_<name>.rs` is a rule file defining the
+//! rule `<Name>` (its front-matter name in PascalCase, its file stem the name in
+//! snake_case); each domain's module includes its generated declarations
+//! (`rules_<domain>.rs`) and the registry lists every rule in code order (`registry.rs`).
+//! A rule file without its doc, or a doc without its rule file, stops the build.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -18,6 +23,7 @@ fn main() {
 
     let mut out = String::new();
     let mut codes = Vec::new();
+    let mut names = Vec::new();
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let text = fs::read_to_string(path)
@@ -58,6 +64,7 @@ fn main() {
             field("summary"),
             path.canonicalize().unwrap_or_else(|_| path.clone()).display().to_string(),
         );
+        names.push((code.clone(), field("name")));
         codes.push(code);
     }
     let _ = writeln!(
@@ -72,6 +79,128 @@ fn main() {
     let out_dir = env::var("OUT_DIR").unwrap_or_else(|_| fail("OUT_DIR is not set"));
     fs::write(Path::new(&out_dir).join("rule_meta.rs"), out)
         .unwrap_or_else(|e| fail(&format!("cannot write rule_meta.rs: {e}")));
+    declare_rules(&names, Path::new(&out_dir));
+}
+
+/// A rule file: its domain folder, module name, code and the rule's type name.
+struct RuleFile {
+    domain: String,
+    module: String,
+    code: String,
+    rule: String,
+}
+
+/// Writes `rules_<domain>.rs` for every domain folder holding rule files, and
+/// `registry.rs`, from the rule files under `src/`; `names` maps each documented code to
+/// its rule name.
+fn declare_rules(names: &[(String, String)], out_dir: &Path) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    println!("cargo:rerun-if-changed={}", src.display());
+    let mut files = Vec::new();
+    for domain in entries(&src).into_iter().filter(|path| path.is_dir()) {
+        println!("cargo:rerun-if-changed={}", domain.display());
+        let domain_name = file_name(&domain);
+        for path in entries(&domain) {
+            let module = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let Some((number, rest)) = module
+                .strip_prefix("tl")
+                .and_then(|tail| tail.split_once('_'))
+                .filter(|(number, _)| {
+                    number.len() == 3 && number.bytes().all(|b| b.is_ascii_digit())
+                })
+            else {
+                continue;
+            };
+            let code = format!("TL{number}");
+            let Some((_, name)) = names.iter().find(|(known, _)| *known == code) else {
+                fail(&format!("{}: no rules/{code}.md", path.display()));
+            };
+            if name.replace('-', "_") != rest {
+                fail(&format!(
+                    "{}: the file of rule {code} `{name}` is named `tl{number}_{}.rs`",
+                    path.display(),
+                    name.replace('-', "_")
+                ));
+            }
+            let rule = name
+                .split('-')
+                .map(|word| {
+                    let mut chars = word.chars();
+                    chars
+                        .next()
+                        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                        .unwrap_or_default()
+                })
+                .collect();
+            files.push(RuleFile {
+                domain: domain_name.clone(),
+                module,
+                code,
+                rule,
+            });
+        }
+    }
+    for (code, _) in names {
+        if !files.iter().any(|file| &file.code == code) {
+            fail(&format!(
+                "rules/{code}.md: no rule file src/<domain>/{}_….rs",
+                code.to_ascii_lowercase()
+            ));
+        }
+    }
+    files.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut domains: Vec<&str> = files.iter().map(|file| file.domain.as_str()).collect();
+    domains.dedup();
+    domains.sort_unstable();
+    domains.dedup();
+    for domain in domains {
+        let mut text = String::new();
+        for file in files.iter().filter(|file| file.domain == domain) {
+            let path = src.join(&file.domain).join(format!("{}.rs", file.module));
+            let _ = writeln!(
+                text,
+                "#[path = {:?}]\nmod {};\npub use {}::{};",
+                path.display().to_string(),
+                file.module,
+                file.module,
+                file.rule
+            );
+        }
+        fs::write(out_dir.join(format!("rules_{domain}.rs")), text)
+            .unwrap_or_else(|e| fail(&format!("cannot write rules_{domain}.rs: {e}")));
+    }
+    let registry = format!(
+        "/// Every rule, sorted by code.\nstatic RULES: &[&dyn Rule] = &[{}];\n",
+        files
+            .iter()
+            .map(|file| format!("&crate::{}::{}", file.domain, file.rule))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    fs::write(out_dir.join("registry.rs"), registry)
+        .unwrap_or_else(|e| fail(&format!("cannot write registry.rs: {e}")));
+}
+
+/// The entries of a folder, sorted.
+fn entries(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut paths: Vec<_> = fs::read_dir(dir)
+        .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", dir.display())))
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .collect();
+    paths.sort();
+    paths
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// `key: value` lines between the leading `---` fences.

@@ -1,85 +1,11 @@
-//! The registry: every rule, keyed by its stable code. Adding a rule means adding it here
-//! (and its `rules/<CODE>.md` and fixtures); nothing else changes.
+//! The registry: every rule, keyed by its stable code. It is generated (build.rs) from
+//! the rule files, `src/<domain>/tlNNN_<name>.rs` each defining the rule `<Name>`, and
+//! checked against `rules/<CODE>.md`: adding a rule is its file, its documentation and
+//! its fixtures; no list is edited by hand.
 
-use crate::cross::{
-    AudMismatch, IssuerMismatch, OverprivilegedCiRole, SubMismatch, TrustBroaderThanUse,
-    UnknownRole,
-};
-use crate::gitlab::{
-    CloudJobOnAnyRef, IdTokenBadAud, IdTokenLeak, IdTokenOverexposed, RemovedCiJobJwt,
-    SecretsWithoutToken, StaticCloudCredentials, UndefinedIdToken, UnpinnedInclude,
-};
-use crate::input::{
-    InvalidCiConfig, InvalidPolicy, ParseError, UnrecognisedInput, UnresolvedInclude,
-    UnusedSuppression,
-};
-use crate::permissions::{
-    AdminAccess, AllowWithNot, BroadManagedPolicy, PassRoleAny, PrivilegeEscalation,
-    RedundantPermission, ResourceMismatch, SensitiveReadAny, ServiceWildcardAction, UnknownAction,
-    UserAttachedPolicy, WildcardResource,
-};
 use crate::rule::Rule;
-use crate::trust::{
-    CiRoleMissingEnvironmentTag, ConditionKeyProviderMismatch, IfExistsOnClaim, LongCiSession,
-    OidcSubAnyRef, OidcSubForeignNamespace, OidcTrustMissingAud, OidcTrustMissingSub,
-    PartialTrustCheck, RefTypeUnpinned, RoleSpansEnvironments, SetOperatorOnClaim, SubDenyListOnly,
-    SubUnmatchable, TrustActionMismatch, TrustAnyPrincipal, TrustNotPrincipal,
-    WildcardOperatorMismatch,
-};
 
-static RULES: &[&dyn Rule] = &[
-    &ParseError,
-    &InvalidPolicy,
-    &InvalidCiConfig,
-    &UnresolvedInclude,
-    &UnusedSuppression,
-    &UnrecognisedInput,
-    &OidcTrustMissingSub,
-    &OidcTrustMissingAud,
-    &OidcSubForeignNamespace,
-    &OidcSubAnyRef,
-    &WildcardOperatorMismatch,
-    &ConditionKeyProviderMismatch,
-    &IfExistsOnClaim,
-    &SetOperatorOnClaim,
-    &TrustActionMismatch,
-    &TrustAnyPrincipal,
-    &TrustNotPrincipal,
-    &SubDenyListOnly,
-    &LongCiSession,
-    &CiRoleMissingEnvironmentTag,
-    &RoleSpansEnvironments,
-    &SubUnmatchable,
-    &RefTypeUnpinned,
-    &PartialTrustCheck,
-    &AdminAccess,
-    &ServiceWildcardAction,
-    &WildcardResource,
-    &AllowWithNot,
-    &PrivilegeEscalation,
-    &PassRoleAny,
-    &UnknownAction,
-    &RedundantPermission,
-    &SensitiveReadAny,
-    &BroadManagedPolicy,
-    &ResourceMismatch,
-    &UserAttachedPolicy,
-    &StaticCloudCredentials,
-    &RemovedCiJobJwt,
-    &IdTokenOverexposed,
-    &UndefinedIdToken,
-    &IdTokenBadAud,
-    &CloudJobOnAnyRef,
-    &SecretsWithoutToken,
-    &UnpinnedInclude,
-    &IdTokenLeak,
-    &AudMismatch,
-    &SubMismatch,
-    &TrustBroaderThanUse,
-    &IssuerMismatch,
-    &UnknownRole,
-    &OverprivilegedCiRole,
-];
+include!(concat!(env!("OUT_DIR"), "/registry.rs"));
 
 /// Every rule, sorted by code.
 pub fn all() -> &'static [&'static dyn Rule] {

@@ -7,20 +7,9 @@
 
 pub(crate) mod link;
 pub(crate) mod sub_match;
-mod tl401_aud_mismatch;
-mod tl402_sub_mismatch;
-mod tl403_trust_broader_than_use;
-mod tl404_issuer_mismatch;
-mod tl405_unknown_role;
-mod tl406_overprivileged_ci_role;
+include!(concat!(env!("OUT_DIR"), "/rules_cross.rs"));
 
 pub(crate) use tl401_aud_mismatch::refuses_audience;
-pub use tl401_aud_mismatch::AudMismatch;
-pub use tl402_sub_mismatch::SubMismatch;
-pub use tl403_trust_broader_than_use::TrustBroaderThanUse;
-pub use tl404_issuer_mismatch::IssuerMismatch;
-pub use tl405_unknown_role::UnknownRole;
-pub use tl406_overprivileged_ci_role::OverprivilegedCiRole;
 pub(crate) use tl406_overprivileged_ci_role::{permission_findings, what};
 
 use std::sync::Arc;

@@ -1,18 +1,6 @@
 //! Rules about the inputs themselves (TL0xx): each reports one kind of loader problem.
 
-mod tl001_parse_error;
-mod tl002_invalid_policy;
-mod tl003_invalid_ci_config;
-mod tl004_unresolved_include;
-mod tl005_unused_suppression;
-mod tl006_unrecognised_input;
-
-pub use tl001_parse_error::ParseError;
-pub use tl002_invalid_policy::InvalidPolicy;
-pub use tl003_invalid_ci_config::InvalidCiConfig;
-pub use tl004_unresolved_include::UnresolvedInclude;
-pub use tl005_unused_suppression::UnusedSuppression;
-pub use tl006_unrecognised_input::UnrecognisedInput;
+include!(concat!(env!("OUT_DIR"), "/rules_input.rs"));
 
 use trustlint_parser::input::Document;
 use trustlint_parser::ProblemKind;

@@ -10,31 +10,7 @@
 //! as granted too (its message says "under its conditions").
 
 mod managed;
-mod tl201_admin_access;
-mod tl202_service_wildcard_action;
-mod tl203_wildcard_resource;
-mod tl204_allow_with_not;
-mod tl205_privilege_escalation;
-mod tl206_pass_role_any;
-mod tl207_unknown_action;
-mod tl208_redundant_permission;
-mod tl209_sensitive_read_any;
-mod tl210_broad_managed_policy;
-mod tl211_resource_mismatch;
-mod tl215_user_attached_policy;
-
-pub use tl201_admin_access::AdminAccess;
-pub use tl202_service_wildcard_action::ServiceWildcardAction;
-pub use tl203_wildcard_resource::WildcardResource;
-pub use tl204_allow_with_not::AllowWithNot;
-pub use tl205_privilege_escalation::PrivilegeEscalation;
-pub use tl206_pass_role_any::PassRoleAny;
-pub use tl207_unknown_action::UnknownAction;
-pub use tl208_redundant_permission::RedundantPermission;
-pub use tl209_sensitive_read_any::SensitiveReadAny;
-pub use tl210_broad_managed_policy::BroadManagedPolicy;
-pub use tl211_resource_mismatch::ResourceMismatch;
-pub use tl215_user_attached_policy::UserAttachedPolicy;
+include!(concat!(env!("OUT_DIR"), "/rules_permissions.rs"));
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
