@@ -3,6 +3,19 @@
 
 use trustlint_parser::FileId;
 
+/// The predefined CI/CD variables whose values follow from the settings
+/// ([`Settings::predefined_variable`]).
+pub const PREDEFINED_VARIABLES: [&str; 8] = [
+    "CI_SERVER_URL",
+    "CI_SERVER_HOST",
+    "CI_SERVER_FQDN",
+    "CI_DEFAULT_BRANCH",
+    "CI_PROJECT_PATH",
+    "CI_PROJECT_NAME",
+    "CI_PROJECT_NAMESPACE",
+    "CI_PROJECT_ROOT_NAMESPACE",
+];
+
 /// The settings rules read. `Default` is gitlab.com with GitLab's defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
@@ -60,6 +73,25 @@ impl Settings {
         self.issuer
             .clone()
             .unwrap_or_else(|| format!("https://{}", self.gitlab_host))
+    }
+
+    /// The value of a predefined CI/CD variable of [`PREDEFINED_VARIABLES`]:
+    /// `CI_SERVER_URL` is `https://{host}`, `CI_SERVER_HOST` and `CI_SERVER_FQDN` the
+    /// host, `CI_DEFAULT_BRANCH` the default branch, `CI_PROJECT_*` the parts of the
+    /// project path when it is known; `None` otherwise.
+    pub fn predefined_variable(&self, name: &str) -> Option<String> {
+        let project = self.gitlab_project.as_deref();
+        let value = match name {
+            "CI_SERVER_URL" => return Some(format!("https://{}", self.gitlab_host)),
+            "CI_SERVER_HOST" | "CI_SERVER_FQDN" => &self.gitlab_host,
+            "CI_DEFAULT_BRANCH" => &self.default_branch,
+            "CI_PROJECT_PATH" => project?,
+            "CI_PROJECT_NAME" => project?.rsplit_once('/')?.1,
+            "CI_PROJECT_NAMESPACE" => project?.rsplit_once('/')?.0,
+            "CI_PROJECT_ROOT_NAMESPACE" => project?.split_once('/')?.0,
+            _ => return None,
+        };
+        Some(value.to_owned())
     }
 
     /// The protected ref patterns, defaulting to the default branch.

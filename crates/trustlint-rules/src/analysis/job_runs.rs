@@ -18,15 +18,19 @@
 //! case's source; `CI_COMMIT_REF_NAME` the ref name; `CI_COMMIT_BRANCH` the ref name in
 //! branch pipelines that are not merge-request pipelines, else undefined;
 //! `CI_COMMIT_TAG` the ref name in tag pipelines, else undefined;
-//! `CI_MERGE_REQUEST_SOURCE_BRANCH_NAME` the ref name in merge-request pipelines, the
-//! other `CI_MERGE_REQUEST_*` variables defined only there (their values unknown);
+//! `CI_MERGE_REQUEST_SOURCE_BRANCH_NAME` the ref name in merge-request pipelines;
+//! `CI_MERGE_REQUEST_TARGET_BRANCH_NAME` there any branch name, unrelated to the ref (so
+//! `$CI_MERGE_REQUEST_TARGET_BRANCH_NAME == "main"` may hold on every source branch,
+//! exactly, and surely on none); the other `CI_MERGE_REQUEST_*` variables defined only
+//! there (their values unknown);
 //! `CI_DEFAULT_BRANCH` the configured default branch; `CI_COMMIT_REF_PROTECTED` `"true"`
 //! exactly on the protected refs ([`protected_refs`]: the `protected-refs` patterns, by
 //! default the default branch and no tag; in merge-request pipelines it can be `"true"` only
 //! when the source branch is protected, and only with the project setting
 //! "protect merge request pipelines"); `CI_PROJECT_PATH`, `CI_PROJECT_NAME`,
-//! `CI_PROJECT_NAMESPACE`, `CI_PROJECT_ROOT_NAMESPACE` and `CI_SERVER_HOST` from the
-//! configured project and host; `CI_OPEN_MERGE_REQUESTS` unknown; variables the
+//! `CI_PROJECT_NAMESPACE`, `CI_PROJECT_ROOT_NAMESPACE`, `CI_SERVER_HOST`,
+//! `CI_SERVER_FQDN` and `CI_SERVER_URL` from the configured project and host
+//! ([`Settings::predefined_variable`]); `CI_OPEN_MERGE_REQUESTS` unknown; variables the
 //! job (or the pipeline, for `workflow`) defines with a literal value have that value,
 //! except in pipelines that can carry pipeline variables (web, API, trigger, schedule,
 //! multi-project and parent pipelines), where they are unknown. Other variables are
@@ -46,7 +50,7 @@ use trustlint_parser::Span;
 use super::automaton::{AutomatonError, Dfa, Expr};
 use super::ci_regex::search_language;
 use super::sub_claim::{Component, RefType};
-use crate::settings::Settings;
+use crate::settings::{Settings, PREDEFINED_VARIABLES};
 
 /// A value of `$CI_PIPELINE_SOURCE`: what started the pipeline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -238,6 +242,15 @@ impl JobRuns {
             .unwrap_or_else(|_| Dfa::everything())
     }
 
+    /// The cases the `rules:` entries at `clauses` ([`clause_span`]) admit.
+    pub fn admitted_by(mut self, clauses: &[Span]) -> JobRuns {
+        self.cases.retain(|case| {
+            case.because
+                .is_some_and(|because| clauses.contains(&because))
+        });
+        self
+    }
+
     /// Does no pipeline ever run the job?
     pub fn never_runs(&self) -> bool {
         self.cases.is_empty()
@@ -277,6 +290,12 @@ impl JobRuns {
         self.unprotected_case(settings)
             .map(|(case, name)| (case.ref_type, name, case.because))
     }
+}
+
+/// Where a `rules:` entry is named as the reason a job runs ([`RunCase::because`]): its
+/// `if:` when it has one, else the entry.
+pub fn clause_span(clause: &RuleClause) -> Span {
+    clause.condition.as_ref().map_or(clause.span, |c| c.span)
 }
 
 /// Ref names offered as examples before the automaton's shortest witness, which is
@@ -365,6 +384,9 @@ enum Sym {
     },
     /// Defined and non-empty, value unknown.
     Present,
+    /// A branch name unrelated to the ref name (a merge request's target branch): on
+    /// every ref, some pipelines have any given branch name there.
+    OtherBranch,
     /// Maybe undefined, value unknown.
     Unknown,
 }
@@ -452,6 +474,20 @@ impl<'a> Analysis<'a> {
         Truth {
             may: names.clone(),
             must: names,
+        }
+    }
+
+    /// A condition on something other than the ref name that holds in some pipelines
+    /// on every ref when `possible`, never otherwise: exactly where it may hold, and
+    /// nowhere surely.
+    fn for_some_pipelines(&self, possible: bool) -> Truth {
+        Truth {
+            may: if possible {
+                self.universe.clone()
+            } else {
+                Dfa::nothing()
+            },
+            must: Dfa::nothing(),
         }
     }
 
@@ -601,8 +637,7 @@ impl<'a> Analysis<'a> {
             if !never {
                 let names = self.checked(truth.may.difference(&blocked));
                 if !names.is_empty() {
-                    let because = clause.condition.as_ref().map_or(clause.span, |c| c.span);
-                    admitted.push((names, Some(because)));
+                    admitted.push((names, Some(clause_span(clause))));
                 }
             }
             blocked = self.checked(blocked.union(&truth.must));
@@ -751,7 +786,7 @@ impl<'a> Analysis<'a> {
                 match sym {
                     Sym::Undefined => self.none(),
                     Sym::Text(text) => self.when(!text.is_empty()),
-                    Sym::Ref | Sym::Flag { .. } | Sym::Present => self.all(),
+                    Sym::Ref | Sym::Flag { .. } | Sym::Present | Sym::OtherBranch => self.all(),
                     Sym::Unknown => self.unknown(),
                 }
             }
@@ -787,6 +822,10 @@ impl<'a> Analysis<'a> {
             (Undefined, Undefined) => self.all(),
             (Undefined, _) | (_, Undefined) => self.none(),
             (Text(a), Text(b)) => self.when(a == b),
+            (OtherBranch, Text(text)) | (Text(text), OtherBranch) => {
+                let branch = self.universe.contains(text);
+                self.for_some_pipelines(branch)
+            }
             (Ref, Ref) => self.all(),
             (Ref, Text(text)) | (Text(text), Ref) => {
                 let names = Dfa::literal(text).and_then(|l| l.intersection(&self.universe));
@@ -846,6 +885,11 @@ impl<'a> Analysis<'a> {
                 let (may, must) = (may.clone(), must.clone());
                 self.flag_is(&may, &must, |value| language.contains(value))
             }
+            Sym::OtherBranch => {
+                let branches = language.intersection(&self.universe);
+                let some = !self.checked(branches).is_empty();
+                self.for_some_pipelines(some)
+            }
             Sym::Present | Sym::Unknown => self.unknown(),
         }
     }
@@ -903,21 +947,11 @@ impl<'a> Analysis<'a> {
             "CI_COMMIT_BRANCH" => defined_if(case.ref_type == RefType::Branch && !mr),
             "CI_COMMIT_TAG" => defined_if(case.ref_type == RefType::Tag),
             "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME" => defined_if(mr),
-            "CI_DEFAULT_BRANCH" => Sym::Text(case.settings.default_branch.clone()),
-            "CI_SERVER_HOST" => Sym::Text(case.settings.gitlab_host.clone()),
-            "CI_PROJECT_PATH"
-            | "CI_PROJECT_NAME"
-            | "CI_PROJECT_NAMESPACE"
-            | "CI_PROJECT_ROOT_NAMESPACE" => {
-                let project = case.settings.gitlab_project.as_deref();
-                let part = project.and_then(|path| match name {
-                    "CI_PROJECT_PATH" => Some(path),
-                    "CI_PROJECT_NAME" => path.rsplit_once('/').map(|(_, name)| name),
-                    "CI_PROJECT_NAMESPACE" => path.rsplit_once('/').map(|(namespace, _)| namespace),
-                    _ => path.split_once('/').map(|(root, _)| root),
-                });
-                part.map_or(Sym::Present, |text| Sym::Text(text.to_string()))
-            }
+            _ if PREDEFINED_VARIABLES.contains(&name) => case
+                .settings
+                .predefined_variable(name)
+                .map_or(Sym::Present, Sym::Text),
+            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME" if mr => Sym::OtherBranch,
             "CI_COMMIT_REF_SLUG"
             | "CI_COMMIT_SHA"
             | "CI_COMMIT_SHORT_SHA"

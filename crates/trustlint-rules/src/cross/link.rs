@@ -1,13 +1,14 @@
 //! Linking jobs to the roles they assume: the role ARNs a job uses (`--role-arn`,
-//! `role_arn=`, `AWS_ROLE_ARN`, with `$VAR` expansion through the job's effective
-//! variables), the ID token it presents with them, and the role's policies found among
-//! the scanned files (IaC and exports by ARN or role name, loose JSON through
-//! `[[roles]]`).
+//! `role_arn=`, `AWS_ROLE_ARN`, with `$VAR` expansion through the variables of each
+//! instance of the job: a `rules:` entry's, a `parallel:matrix` combination's, the job's
+//! effective ones, then the predefined ones the settings determine), the ID token it
+//! presents with them, and the role's policies found among the scanned files (IaC and
+//! exports by ARN or role name, loose JSON through `[[roles]]`).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use trustlint_parser::gitlab::{IdToken, Job, Pipeline, Text, Variable};
+use trustlint_parser::gitlab::{texts, IdToken, Job, Pipeline, Text, Val, Variable};
 use trustlint_parser::iam::arn::Arn;
 use trustlint_parser::iam::placeholder::is_placeholder;
 use trustlint_parser::iam::{OidcProvider, PolicyDocument, Role};
@@ -16,14 +17,69 @@ use trustlint_parser::{SourceMap, Span};
 
 use super::span_contains;
 use super::sub_match::{sub_match, SubMatch};
-use crate::analysis::job_runs::JobRuns;
+use crate::analysis::job_runs::{clause_span, JobRuns};
+use crate::finding::Finding;
 use crate::gitlab::shell::references;
 use crate::gitlab::token_use::{token_uses_in, TokenChannel, TokenUse};
 use crate::rule::Context;
-use crate::settings::Settings;
+use crate::settings::{Settings, PREDEFINED_VARIABLES};
 
 /// How deep `$VAR` references are followed through variables that hold other variables.
 const MAX_EXPANSION_DEPTH: usize = 8;
+
+/// How many `parallel:matrix` combinations of a job are linked (GitLab's limit).
+const MAX_MATRIX_JOBS: usize = 200;
+
+/// The variables one instance of a job sees, the first that defines a name winning: the
+/// variables of the `rules:` entry that adds it, one `parallel:matrix` combination, the
+/// job's effective variables, then the predefined variables the settings determine.
+#[derive(Debug, Clone)]
+pub struct Scope<'w> {
+    rule: &'w [Variable],
+    matrix: Vec<Variable>,
+    job: &'w [Variable],
+    predefined: Arc<[(&'static str, String)]>,
+}
+
+/// The value of a variable in a [`Scope`].
+enum Value<'a> {
+    /// Written in the configuration.
+    Written(&'a Text),
+    /// Predefined by GitLab, known from the settings.
+    Predefined(&'a str),
+}
+
+impl Scope<'_> {
+    /// The predefined variables `settings` determine.
+    pub fn predefined(settings: &Settings) -> Arc<[(&'static str, String)]> {
+        PREDEFINED_VARIABLES
+            .iter()
+            .filter_map(|&name| Some((name, settings.predefined_variable(name)?)))
+            .collect()
+    }
+
+    /// Whether `span` is a value of the instance's `rules:` entry or matrix combination.
+    fn is_instance_value(&self, span: Span) -> bool {
+        self.rule
+            .iter()
+            .chain(&self.matrix)
+            .any(|v| v.value.as_ref().is_some_and(|value| value.span == span))
+    }
+
+    fn value(&self, name: &str) -> Option<Value<'_>> {
+        let written = [self.rule, self.matrix.as_slice(), self.job]
+            .into_iter()
+            .find_map(|variables| variable(variables, name));
+        match written {
+            Some(variable) => variable.value.as_ref().map(Value::Written),
+            None => self
+                .predefined
+                .iter()
+                .find(|(predefined, _)| *predefined == name)
+                .map(|(_, value)| Value::Predefined(value)),
+        }
+    }
+}
 
 /// A role ARN a job uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +129,12 @@ pub struct Link<'w> {
     pub token_used_at: Option<Span>,
     /// The role's policies; `None` when none of the scanned files holds them.
     pub role: Option<LinkedRole<'w>>,
+    /// The variables the role ARN was expanded with (those of the first job instance
+    /// that uses it).
+    pub scope: Scope<'w>,
+    /// The `rules:` entries ([`clause_span`]) whose instances use the role; `None` when
+    /// every instance does (a job without `rules:`).
+    pub clauses: Option<Vec<Span>>,
     /// Where the job runs, computed on first use.
     runs: OnceLock<JobRuns>,
     /// The `sub` comparison of the link, computed on first use ([`Link::sub_match`]).
@@ -80,15 +142,42 @@ pub struct Link<'w> {
 }
 
 impl Link<'_> {
-    /// Where the job names the role: the use when there is one, else the ARN.
+    /// Where the job names the role: where the ARN is written when a `rules:` entry or
+    /// `parallel:matrix` combination gives it (the use is shared by every instance), else
+    /// the use when there is one.
     pub fn role_span(&self) -> Span {
-        self.role_ref.used.unwrap_or(self.role_ref.written)
+        match self.role_ref.used {
+            Some(used) if !self.scope.is_instance_value(self.role_ref.written) => used,
+            _ => self.role_ref.written,
+        }
     }
 
-    /// Where the job runs (computed once, shared by the rules that ask).
+    /// `finding` with where the job uses the role as a related place, when
+    /// [`Link::role_span`] is elsewhere.
+    pub fn with_role_use(&self, finding: Finding) -> Finding {
+        match self.role_ref.used {
+            Some(used) if used != self.role_span() => {
+                finding.with_related(used, "the job uses the role here")
+            }
+            _ => finding,
+        }
+    }
+
+    /// Where the job runs with this role: on what the `rules:` entries that give it the
+    /// role admit (computed once, shared by the rules that ask).
     pub fn runs(&self, settings: &Settings) -> &JobRuns {
-        self.runs
-            .get_or_init(|| JobRuns::of(self.pipeline, self.job, settings))
+        self.runs.get_or_init(|| {
+            let runs = JobRuns::of(self.pipeline, self.job, settings);
+            match &self.clauses {
+                Some(clauses) => runs.admitted_by(clauses),
+                None => runs,
+            }
+        })
+    }
+
+    /// A value of the job expanded through the link's [`Scope`].
+    pub fn expand(&self, text: &Text) -> String {
+        expand(&text.value, text.span, &self.scope, 0).0
     }
 
     /// The job's subs against the trust's ([`sub_match`]), computed once.
@@ -110,6 +199,7 @@ pub fn links<'w>(
 ) -> Vec<Link<'w>> {
     let mut out = Vec::new();
     let roles = RoleIndex::of(workspace);
+    let predefined = Scope::predefined(settings);
     for document in &workspace.documents {
         let Content::GitlabCi(pipeline) = &document.content else {
             continue;
@@ -124,12 +214,17 @@ pub fn links<'w>(
             continue;
         }
         for job in &pipeline.jobs {
-            let role_refs = role_refs(job, &workspace.sources);
-            if role_refs.is_empty() {
+            let job_roles = job_roles(job, &workspace.sources, &predefined);
+            if job_roles.is_empty() {
                 continue;
             }
             let uses = cloud_token_uses(job, &workspace.sources);
-            for role_ref in role_refs {
+            for JobRole {
+                role_ref,
+                scope,
+                clauses,
+            } in job_roles
+            {
                 let (token, token_used_at) = presented_token(job, &role_ref, &uses);
                 let role = resolve(workspace, &roles, settings, &role_ref);
                 out.push(Link {
@@ -139,6 +234,8 @@ pub fn links<'w>(
                     token,
                     token_used_at,
                     role,
+                    scope,
+                    clauses,
                     runs: OnceLock::new(),
                     sub_match: OnceLock::new(),
                 });
@@ -161,10 +258,110 @@ pub fn providers(workspace: &Workspace) -> Vec<&OidcProvider> {
         .collect()
 }
 
-/// The role ARNs a job uses: `--role-arn`, `role_arn` and `AWS_ROLE_ARN=` in its
-/// scripts, and its `AWS_ROLE_ARN` variable when it requests an ID token (the AWS SDKs
-/// and the runner's `aws_secrets_manager` read it), each once.
-pub fn role_refs(job: &Job, sources: &SourceMap) -> Vec<RoleRef> {
+/// A role a job uses, with the variables of the first instance that uses it and the
+/// `rules:` entries under which it does.
+struct JobRole<'w> {
+    role_ref: RoleRef,
+    scope: Scope<'w>,
+    clauses: Option<Vec<Span>>,
+}
+
+/// The roles a job uses over its instances: each `parallel:matrix` combination under
+/// each `rules:` entry that can add the job (not `when: never`), each role once.
+fn job_roles<'w>(
+    job: &'w Job,
+    sources: &SourceMap,
+    predefined: &Arc<[(&'static str, String)]>,
+) -> Vec<JobRole<'w>> {
+    let clauses: Vec<Option<(&[Variable], Span)>> = if job.rules.is_empty() {
+        vec![None]
+    } else {
+        job.rules
+            .iter()
+            .filter(|clause| clause.when.as_ref().is_none_or(|w| &*w.value != "never"))
+            .map(|clause| Some((clause.variables.as_slice(), clause_span(clause))))
+            .collect()
+    };
+    let mut out: Vec<JobRole<'w>> = Vec::new();
+    for combination in matrix_combinations(job) {
+        for clause in &clauses {
+            let scope = Scope {
+                rule: clause.map_or(&[], |(variables, _)| variables),
+                matrix: combination.clone(),
+                job: &job.variables,
+                predefined: Arc::clone(predefined),
+            };
+            for role_ref in role_refs(job, sources, &scope) {
+                let at = clause.map(|(_, span)| span);
+                match out
+                    .iter_mut()
+                    .find(|known| known.role_ref.arn == role_ref.arn)
+                {
+                    Some(known) => {
+                        if let (Some(spans), Some(at)) = (&mut known.clauses, at) {
+                            if !spans.contains(&at) {
+                                spans.push(at);
+                            }
+                        }
+                    }
+                    None => out.push(JobRole {
+                        role_ref,
+                        scope: scope.clone(),
+                        clauses: at.map(|at| vec![at]),
+                    }),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The `parallel:matrix` combinations of a job (each a job instance), as variables whose
+/// values are where the matrix writes them; one empty combination without a matrix.
+fn matrix_combinations(job: &Job) -> Vec<Vec<Variable>> {
+    let entries = job
+        .get("parallel")
+        .and_then(|parallel| parallel.get("matrix"))
+        .and_then(Val::as_seq)
+        .unwrap_or_default();
+    let mut out: Vec<Vec<Variable>> = Vec::new();
+    for entry in entries {
+        let mut combinations = vec![Vec::new()];
+        for field in entry.as_map().unwrap_or_default() {
+            let values = texts(&field.value);
+            combinations = combinations
+                .iter()
+                .flat_map(|combination: &Vec<Variable>| {
+                    values.iter().map(move |value| {
+                        let mut next = combination.clone();
+                        next.push(Variable {
+                            name: field.key.clone(),
+                            via: value.via.clone(),
+                            value: Some(value.clone()),
+                            description: None,
+                            expand: None,
+                            options: Vec::new(),
+                        });
+                        next
+                    })
+                })
+                .take(MAX_MATRIX_JOBS)
+                .collect();
+        }
+        out.extend(combinations);
+    }
+    out.truncate(MAX_MATRIX_JOBS);
+    if out.is_empty() {
+        out.push(Vec::new());
+    }
+    out
+}
+
+/// The role ARNs a job instance with the variables of `scope` uses: `--role-arn`,
+/// `role_arn` and `AWS_ROLE_ARN=` in its scripts, and its `AWS_ROLE_ARN` variable when it
+/// requests an ID token (the AWS SDKs and the runner's `aws_secrets_manager` read it),
+/// each once.
+fn role_refs(job: &Job, sources: &SourceMap, scope: &Scope<'_>) -> Vec<RoleRef> {
     let mut refs: Vec<RoleRef> = Vec::new();
     let scripts = job
         .before_script
@@ -178,15 +375,14 @@ pub fn role_refs(job: &Job, sources: &SourceMap) -> Vec<RoleRef> {
             };
             let used = text.span_of(range.clone(), file);
             let written_value = text.value.get(range).unwrap_or_default();
-            if let Some(role_ref) = expand_role(written_value, used, &job.variables) {
+            if let Some(role_ref) = expand_role(written_value, used, scope) {
                 push_unique(&mut refs, role_ref);
             }
         }
     }
     if !job.id_tokens.is_empty() {
-        if let Some(value) = variable(&job.variables, "AWS_ROLE_ARN").and_then(|v| v.value.as_ref())
-        {
-            if let Some(role_ref) = expand_role(&value.value, value.span, &job.variables) {
+        if let Some(Value::Written(value)) = scope.value("AWS_ROLE_ARN") {
+            if let Some(role_ref) = expand_role(&value.value, value.span, scope) {
                 push_unique(&mut refs, role_ref);
             }
         }
@@ -249,8 +445,8 @@ fn word_after(script: &str, from: usize) -> Option<std::ops::Range<usize>> {
 
 /// A role reference from the value written at `at`, expanded; `None` when it is not a
 /// role ARN (nor a variable that may hold one).
-fn expand_role(value: &str, at: Span, variables: &[Variable]) -> Option<RoleRef> {
-    let (arn, written) = expand(value, at, variables, 0);
+fn expand_role(value: &str, at: Span, scope: &Scope<'_>) -> Option<RoleRef> {
+    let (arn, written) = expand(value, at, scope, 0);
     let is_role =
         Arn::parse(&arn).is_some_and(|a| a.service == "iam" && a.resource.starts_with("role/"));
     if !is_role && !arn.starts_with('$') {
@@ -263,18 +459,18 @@ fn expand_role(value: &str, at: Span, variables: &[Variable]) -> Option<RoleRef>
     })
 }
 
-/// Expands `$VAR` and `${VAR}` through `variables`. The span is the written place of the
-/// value: the variable's value when the whole text is one variable, else `at`.
-pub fn expand(value: &str, at: Span, variables: &[Variable], depth: usize) -> (String, Span) {
+/// Expands `$VAR` and `${VAR}` through `scope`. The span is the written place of the
+/// value: the variable's value when the whole text is one written variable, else `at`.
+fn expand(value: &str, at: Span, scope: &Scope<'_>, depth: usize) -> (String, Span) {
     let references = references(value);
     if depth >= MAX_EXPANSION_DEPTH || references.is_empty() {
         return (value.to_owned(), at);
     }
-    let defined = |name: &str| variable(variables, name).and_then(|v| v.value.as_ref());
     if let [only] = references.as_slice() {
         if only.start == 0 && only.end == value.len() {
-            return match defined(&only.name) {
-                Some(text) => expand(&text.value, text.span, variables, depth + 1),
+            return match scope.value(&only.name) {
+                Some(Value::Written(text)) => expand(&text.value, text.span, scope, depth + 1),
+                Some(Value::Predefined(text)) => (text.to_owned(), at),
                 None => (value.to_owned(), at),
             };
         }
@@ -283,8 +479,11 @@ pub fn expand(value: &str, at: Span, variables: &[Variable], depth: usize) -> (S
     let mut done = 0;
     for reference in &references {
         out.push_str(value.get(done..reference.start).unwrap_or_default());
-        match defined(&reference.name) {
-            Some(text) => out.push_str(&expand(&text.value, text.span, variables, depth + 1).0),
+        match scope.value(&reference.name) {
+            Some(Value::Written(text)) => {
+                out.push_str(&expand(&text.value, text.span, scope, depth + 1).0)
+            }
+            Some(Value::Predefined(text)) => out.push_str(text),
             None => out.push_str(
                 value
                     .get(reference.start..reference.end)
@@ -495,12 +694,40 @@ mod tests {
         let variables = [
             variable("ACCOUNT", "111122223333"),
             variable("ROLE", "arn:aws:iam::${ACCOUNT}:role/deploy"),
+            variable(
+                "PROJECT_ROLE",
+                "arn:aws:iam::1:role/${CI_PROJECT_NAME}-deploy",
+            ),
         ];
+        let settings = Settings {
+            gitlab_project: Some("acme/web".into()),
+            ..Settings::default()
+        };
+        let job_scope = |settings: &Settings| Scope {
+            rule: &[],
+            matrix: Vec::new(),
+            job: &variables,
+            predefined: Scope::predefined(settings),
+        };
+        let scope = job_scope(&settings);
         assert_eq!(
-            expand("$ROLE", at, &variables, 0).0,
+            expand("$ROLE", at, &scope, 0).0,
             "arn:aws:iam::111122223333:role/deploy"
         );
-        assert_eq!(expand("${UNKNOWN}/x", at, &variables, 0).0, "${UNKNOWN}/x");
-        assert_eq!(expand("$$ROLE", at, &variables, 0).0, "$$ROLE");
+        assert_eq!(
+            expand("$PROJECT_ROLE", at, &scope, 0).0,
+            "arn:aws:iam::1:role/web-deploy"
+        );
+        assert_eq!(
+            expand("$CI_SERVER_URL", at, &scope, 0).0,
+            "https://gitlab.com"
+        );
+        assert_eq!(expand("${UNKNOWN}/x", at, &scope, 0).0, "${UNKNOWN}/x");
+        assert_eq!(expand("$$ROLE", at, &scope, 0).0, "$$ROLE");
+        let unknown_project = job_scope(&Settings::default());
+        assert_eq!(
+            expand("$CI_PROJECT_PATH", at, &unknown_project, 0).0,
+            "$CI_PROJECT_PATH"
+        );
     }
 }

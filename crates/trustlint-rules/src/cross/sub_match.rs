@@ -7,7 +7,7 @@
 
 use trustlint_parser::Span;
 
-use super::link::{expand, Link};
+use super::link::Link;
 use super::{aud_accepted, issuer_provider};
 use crate::analysis::automaton::Expr;
 use crate::analysis::job_runs::{JobRuns, RunCase};
@@ -96,13 +96,9 @@ impl SubMatch {
 pub fn sub_match(cx: &Context<'_>, link: &Link<'_>) -> Option<SubMatch> {
     let (_, trust) = link.trust()?;
     let issuer = issuer_provider(cx.settings);
-    let audiences: Option<Vec<String>> = link.token.map(|token| {
-        token
-            .aud
-            .iter()
-            .map(|text| expand(&text.value, text.span, &link.job.variables, 0).0)
-            .collect()
-    });
+    let audiences: Option<Vec<String>> = link
+        .token
+        .map(|token| token.aud.iter().map(|text| link.expand(text)).collect());
     let audiences = audiences.filter(|auds| !auds.iter().any(|a| a.contains('$')));
     let analyses = analyze_grants(cx, trust);
     let accepting: Vec<_> = analyses

@@ -9,7 +9,7 @@ use trustlint_parser::iam::placeholder::is_placeholder;
 use trustlint_parser::iam::{Condition, OidcProvider};
 use trustlint_parser::Span;
 
-use super::link::{expand, providers, Link};
+use super::link::{providers, Link};
 use super::{
     aud_accepted, bare_url, issuer_grants, issuer_provider, jobs_phrase, merge_jobs, role_label,
 };
@@ -72,7 +72,7 @@ fn check_link(
         .aud
         .iter()
         .map(|text: &Text| Audience {
-            value: expand(&text.value, text.span, &link.job.variables, 0).0,
+            value: link.expand(text),
             span: text.span,
         })
         .collect();

@@ -85,7 +85,8 @@ fn mismatch(rule: &'static RuleMeta, link: &Link<'_>, matched: &SubMatch) -> Opt
     } else {
         return None;
     };
-    let mut finding = Finding::new(rule, link.role_span(), message)
+    let mut finding = link
+        .with_role_use(Finding::new(rule, link.role_span(), message))
         .with_severity(severity)
         .with_help(format!(
             "restrict the job's `rules:` to the refs the trust accepts, or accept `{refused}` (a `StringEquals` value on the trust's `sub` key) if the job should deploy from {on}"

@@ -36,7 +36,9 @@ impl Rule for UnknownRole {
                     format!("check the role's IaC together with the pipeline, or add to trustlint.toml:\n[[roles]]\narn = \"{arn}\"\ntrust = \"path/to/trust.json\"\npermissions = [\"path/to/permissions.json\"]"),
                 )
             };
-            let finding = Finding::new(self.meta(), link.role_span(), why).with_help(help);
+            let finding = link
+                .with_role_use(Finding::new(self.meta(), link.role_span(), why))
+                .with_help(help);
             found.push((link.job.name.value.clone(), finding));
         }
         out.extend(merge_jobs(found, |jobs, finding| {

@@ -29,18 +29,19 @@ impl Rule for OverprivilegedCiRole {
             let Some(worst) = permission_findings(cx, role).into_iter().next() else {
                 continue;
             };
-            let finding = Finding::new(
-                self.meta(),
-                link.role_span(),
-                format!(
-                    "role {}, which holds {} ({}: {})",
-                    role_label(link),
-                    what(worst.rule.code),
-                    worst.rule.code,
-                    worst.message
-                ),
-            )
-            .with_related(
+            let finding = link
+                .with_role_use(Finding::new(
+                    self.meta(),
+                    link.role_span(),
+                    format!(
+                        "role {}, which holds {} ({}: {})",
+                        role_label(link),
+                        what(worst.rule.code),
+                        worst.rule.code,
+                        worst.message
+                    ),
+                ))
+                .with_related(
                 link.job.name.span,
                 format!(
                     "job `{}` runs on {}",

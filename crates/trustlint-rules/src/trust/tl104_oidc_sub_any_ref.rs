@@ -1,12 +1,15 @@
 //! TL104 oidc-sub-any-ref: a GitLab trust that admits every branch (or every tag) of
 //! some project, so any pusher can assume the role from an unprotected ref; or that
 //! names a ref under `StringEqualsIgnoreCase`, which admits its unprotected case
-//! variants.
+//! variants; or whose wildcard admits only refs that are not protected
+//! (`ref:release/*` when only `main` is).
 
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
 use super::{analyze_grants, variable_syntax, GrantAnalysis};
+use crate::analysis::automaton::Expr;
+use crate::analysis::job_runs::protected_refs;
 use crate::analysis::sub_claim::RefType;
 use crate::analysis::sub_questions::SubOperator;
 use crate::finding::Finding;
@@ -31,6 +34,7 @@ impl Rule for OidcSubAnyRef {
         for analysis in analyze_grants(cx, policy) {
             let Some((project, ref_type)) = analysis.every_ref() else {
                 out.extend(case_variants(self.meta(), &analysis));
+                out.extend(unprotected_only(self.meta(), cx, &analysis));
                 continue;
             };
             // The subs of the project's refs of that type.
@@ -119,6 +123,62 @@ fn case_variants(rule: &'static RuleMeta, analysis: &GrantAnalysis<'_>) -> Vec<F
                     ),
                 )
                 .with_help("compare `sub` with `StringEquals`: GitLab writes the ref name exactly as it is")
+                .with_related(grant.principal.span, grant.trusted_here()),
+            )
+        })
+        .collect()
+}
+
+/// `StringLike` wildcards on a GitLab `sub` that admit refs, none of them protected
+/// (`[gitlab] protected-refs`, by default the default branch): `ref:release/*` when only
+/// `main` is protected lets anyone who can push `release/x` assume the role.
+fn unprotected_only(
+    rule: &'static RuleMeta,
+    cx: &Context<'_>,
+    analysis: &GrantAnalysis<'_>,
+) -> Vec<Finding> {
+    let grant = &analysis.grant;
+    let (Some(reasoner), Some(admitted)) = (analysis.reasoner.as_ref(), analysis.gitlab_subs())
+    else {
+        return Vec::new();
+    };
+    if !grant.kind.is_gitlab() {
+        return Vec::new();
+    }
+    let grammar = reasoner.grammar();
+    let protected = [RefType::Branch, RefType::Tag].map(|ref_type| {
+        let names = protected_refs(cx.settings, ref_type).ok()?;
+        grammar
+            .refs(Expr::Automaton(Box::new(names)), Some(ref_type))
+            .ok()
+    });
+    let [Some(branches), Some(tags)] = protected else {
+        return Vec::new();
+    };
+    let Ok(protected) = branches.union(&tags) else {
+        return Vec::new();
+    };
+    analysis
+        .positive_sub_values()
+        .into_iter()
+        .filter(|v| v.operator == SubOperator::Like && v.value.value.contains(['*', '?']))
+        .filter_map(|v| {
+            let subs = v.language.intersection(admitted).ok()?;
+            if subs.is_empty() || !subs.intersection(&protected).ok()?.is_empty() {
+                return None;
+            }
+            let example = subs.example().ok()??;
+            Some(
+                Finding::new(
+                    rule,
+                    v.value.span,
+                    format!(
+                        "`{}` admits only refs that are not protected (protected: {}): anyone who can push such a ref — for example `{example}` — can assume this role",
+                        v.value.value,
+                        cx.settings.protected_refs().join(", ")
+                    ),
+                )
+                .with_help("protect the refs the pattern names in GitLab and list them in `[gitlab] protected-refs`, or pin a protected ref")
                 .with_related(grant.principal.span, grant.trusted_here()),
             )
         })

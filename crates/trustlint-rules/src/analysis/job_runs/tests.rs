@@ -112,6 +112,26 @@ fn protected_rule_stays_protected_in_merge_requests() {
 }
 
 #[test]
+fn merge_request_target_branch_admits_every_source_branch_exactly() {
+    let yaml =
+        "job:\n  script: x\n  rules:\n    - if: $CI_MERGE_REQUEST_TARGET_BRANCH_NAME == \"main\"\n";
+    let r = runs(yaml);
+    assert!(r.exact);
+    assert!(on(&r, Mr, Branch, "main") && on(&r, Mr, Branch, "feature/x"));
+    assert!(!on(&r, Push, Branch, "main") && !on(&r, Push, Tag, "v1"));
+    // Surely on no source branch: a later rule still admits the other merge requests.
+    let yaml = "job:\n  script: x\n  rules:\n    - if: $CI_MERGE_REQUEST_TARGET_BRANCH_NAME =~ /^release/\n      when: never\n    - if: $CI_MERGE_REQUEST_IID\n";
+    let r = runs(yaml);
+    assert!(r.exact);
+    assert!(on(&r, Mr, Branch, "feature/x"));
+    // No branch is named `a b`: that comparison never holds.
+    let r = runs(
+        "job:\n  script: x\n  rules:\n    - if: $CI_MERGE_REQUEST_TARGET_BRANCH_NAME == \"a b\"\n",
+    );
+    assert!(r.never_runs());
+}
+
+#[test]
 fn first_match_and_never() {
     let yaml = "job:\n  script: x\n  rules:\n    - if: $CI_COMMIT_BRANCH == \"main\"\n      when: never\n    - when: always\n";
     let r = runs(yaml);
