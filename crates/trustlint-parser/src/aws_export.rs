@@ -129,6 +129,7 @@ impl Reader<'_> {
             arn: node.get("Arn").and_then(spanned_text),
             inline_policies,
             managed_policy_arns: attached_policy_arns(node),
+            conditional_attachments: Vec::new(),
         })
     }
 

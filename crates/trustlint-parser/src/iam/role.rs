@@ -63,7 +63,8 @@ impl IdentityKind {
 }
 
 /// An IAM user or group with its permission policies (`UserDetailList` and
-/// `GroupDetailList` of `get-account-authorization-details`).
+/// `GroupDetailList` of `get-account-authorization-details`, CloudFormation
+/// `AWS::IAM::User`, Terraform `aws_iam_user` with its policies and attachments).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Identity {
     pub kind: IdentityKind,
@@ -71,10 +72,14 @@ pub struct Identity {
     pub span: Span,
     pub name: Spanned<String>,
     pub arn: Option<Spanned<String>>,
-    /// Inline policies (`UserPolicyList`, `GroupPolicyList`).
+    /// Inline policies (`UserPolicyList`, `GroupPolicyList`; CloudFormation `Policies`,
+    /// Terraform `aws_iam_user_policy`).
     pub inline_policies: Vec<NamedPolicy>,
     /// Attached managed policies, as ARNs.
     pub managed_policy_arns: Vec<Spanned<String>>,
+    /// The spans of the `managed_policy_arns` whose attachment may not exist (as
+    /// [`Role::conditional_attachments`]).
+    pub conditional_attachments: Vec<Span>,
 }
 
 /// One `Key`/`Value` tag.
@@ -118,6 +123,13 @@ impl Role {
         self.trust
             .iter()
             .chain(self.inline_policies.iter().map(|p| &p.document))
+    }
+}
+
+impl Identity {
+    /// Whether the attachment of `arn` (one of `managed_policy_arns`) may not exist.
+    pub fn attachment_is_conditional(&self, arn: &Spanned<String>) -> bool {
+        self.conditional_attachments.contains(&arn.span)
     }
 }
 
