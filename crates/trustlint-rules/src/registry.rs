@@ -16,7 +16,7 @@ use crate::input::{
 use crate::permissions::{
     AdminAccess, AllowWithNot, BroadManagedPolicy, PassRoleAny, PrivilegeEscalation,
     RedundantPermission, ResourceMismatch, SensitiveReadAny, ServiceWildcardAction, UnknownAction,
-    UserAttachedPolicy, WildcardResource,
+    UnusedPermission, UserAttachedPolicy, WildcardResource,
 };
 use crate::rule::Rule;
 use crate::trust::{
@@ -64,6 +64,7 @@ static RULES: &[&dyn Rule] = &[
     &BroadManagedPolicy,
     &ResourceMismatch,
     &UserAttachedPolicy,
+    &UnusedPermission,
     &StaticCloudCredentials,
     &RemovedCiJobJwt,
     &IdTokenOverexposed,

@@ -101,6 +101,33 @@ pub struct OidcProvider {
     pub thumbprints: Vec<Spanned<String>>,
 }
 
+/// Which of the services its policies grant an IAM role used, as of a date: an
+/// `aws iam get-service-last-accessed-details` report or an IAM Access Analyzer
+/// `UnusedPermission` finding ([`crate::access_report`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceUsage {
+    /// The span of the report or finding.
+    pub span: Span,
+    /// The ARN of the role the finding is about (`resource`); a last-accessed report
+    /// names none.
+    pub resource: Option<Spanned<String>>,
+    /// When the data was computed (`JobCompletionDate`, `analyzedAt`).
+    pub as_of: Option<Spanned<String>>,
+    /// The Access Analyzer finding's `id`.
+    pub finding_id: Option<Spanned<String>>,
+    /// The services, with their last access.
+    pub services: Vec<ServiceAccess>,
+}
+
+/// One service of a [`ServiceUsage`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceAccess {
+    /// The service prefix (`s3`).
+    pub namespace: Spanned<String>,
+    /// When the role last used it; `None` for never (in the tracking period).
+    pub last_accessed: Option<Spanned<String>>,
+}
+
 /// Everything IAM one input file declares.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IamResources {
@@ -110,6 +137,8 @@ pub struct IamResources {
     /// Policies not tied to exactly one role: managed policies, exported policy versions.
     pub policies: Vec<NamedPolicy>,
     pub providers: Vec<OidcProvider>,
+    /// Reports of the services roles used.
+    pub usage: Vec<ServiceUsage>,
 }
 
 impl Role {
@@ -178,5 +207,6 @@ impl IamResources {
             && self.identities.is_empty()
             && self.policies.is_empty()
             && self.providers.is_empty()
+            && self.usage.is_empty()
     }
 }

@@ -22,6 +22,7 @@ mod tl209_sensitive_read_any;
 mod tl210_broad_managed_policy;
 mod tl211_resource_mismatch;
 mod tl215_user_attached_policy;
+mod tl216_unused_permission;
 
 pub use tl201_admin_access::AdminAccess;
 pub use tl202_service_wildcard_action::ServiceWildcardAction;
@@ -35,6 +36,7 @@ pub use tl209_sensitive_read_any::SensitiveReadAny;
 pub use tl210_broad_managed_policy::BroadManagedPolicy;
 pub use tl211_resource_mismatch::ResourceMismatch;
 pub use tl215_user_attached_policy::UserAttachedPolicy;
+pub use tl216_unused_permission::UnusedPermission;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
