@@ -45,7 +45,10 @@ impl Rule for UnusedPermission {
                     .iter()
                     .map(|(service, age)| format!("`{}` ({age})", service.namespace.value))
                     .collect();
-                let date = usage.as_of.as_ref().map_or("?", |d| day(&d.value));
+                let date = usage
+                    .as_of
+                    .as_ref()
+                    .map_or("the report (which gives no date)", |d| day(&d.value));
                 let mut finding = Finding::new(
                     self.meta(),
                     first.namespace.span,
