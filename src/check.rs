@@ -332,10 +332,12 @@ fn add_bound_files(candidates: &mut Vec<Candidate>, settings: &Settings) {
         .iter()
         .filter_map(|c| fs::canonicalize(&c.path).ok())
         .collect();
-    let bound = settings
-        .roles
-        .iter()
-        .flat_map(|role| role.trust.iter().chain(&role.permissions));
+    let bound = settings.roles.iter().flat_map(|role| {
+        role.trust
+            .iter()
+            .chain(&role.permissions)
+            .chain(&role.last_accessed)
+    });
     for path in bound {
         match fs::canonicalize(path) {
             Ok(canonical) if !scanned.contains(&canonical) && canonical.is_file() => {
@@ -374,6 +376,7 @@ fn bind_role_files(settings: &mut Settings, workspace: &Workspace) {
     for role in &mut settings.roles {
         role.trust_file = role.trust.as_ref().and_then(id_of);
         role.permission_files = role.permissions.iter().filter_map(id_of).collect();
+        role.last_accessed_file = role.last_accessed.as_ref().and_then(id_of);
     }
 }
 

@@ -56,10 +56,12 @@ pub struct GitlabConfig {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AwsConfig {
     #[serde(default)]
     pub audiences: Vec<String>,
+    /// TL216: a service not used for more days than this is unused.
+    pub unused_after_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -131,12 +133,14 @@ fn parse_size(text: &str) -> Option<u64> {
 
 /// Ties a role ARN to its policy files when that can't be inferred.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RoleConfig {
     pub arn: String,
     pub trust: Option<PathBuf>,
     #[serde(default)]
     pub permissions: Vec<PathBuf>,
+    /// The role's `aws iam get-service-last-accessed-details` output.
+    pub last_accessed: Option<PathBuf>,
 }
 
 /// `[[ignore]] path = "glob", codes = [...]`.
@@ -170,9 +174,9 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "repository-root",
         ],
     ),
-    ("aws", &["audiences"]),
+    ("aws", &["audiences", "unused-after-days"]),
     ("rules", &["select", "ignore", "severity"]),
-    ("roles", &["arn", "trust", "permissions"]),
+    ("roles", &["arn", "trust", "permissions", "last-accessed"]),
     ("ignore", &["path", "codes"]),
 ];
 

@@ -44,6 +44,10 @@ pub fn resolve(args: &CheckArgs, config: &Config, root: Option<&Path>) -> Settin
         issuer: gitlab.issuer.clone(),
         sub_claim: gitlab.sub_claim.clone().unwrap_or(defaults.sub_claim),
         audiences: config.aws.audiences.clone(),
+        unused_after_days: config
+            .aws
+            .unused_after_days
+            .unwrap_or(defaults.unused_after_days),
         roles: config
             .roles
             .iter()
@@ -55,8 +59,13 @@ pub fn resolve(args: &CheckArgs, config: &Config, root: Option<&Path>) -> Settin
                     .iter()
                     .map(|path| config.base_dir.join(path))
                     .collect(),
+                last_accessed: role
+                    .last_accessed
+                    .as_ref()
+                    .map(|path| config.base_dir.join(path)),
                 trust_file: None,
                 permission_files: Vec::new(),
+                last_accessed_file: None,
             })
             .collect(),
     }

@@ -1,8 +1,10 @@
 //! `aws iam` command output read into the role model: `get-role`, `get-role-policy`,
-//! `get-policy-version` and `get-account-authorization-details`. Policy documents may be
+//! `get-policy-version` and `get-account-authorization-details`, and the reports of
+//! which services roles used ([`crate::access_report`]). Policy documents may be
 //! JSON objects or URL-encoded strings (what the IAM API itself returns); both keep
 //! their spans in the export file.
 
+use crate::access_report::{is_access_report, load_access_report};
 use crate::embedded::load_policy_value;
 use crate::iam::role::{IamResources, Identity, IdentityKind, NamedPolicy, Role, Tag};
 use crate::limits::Limits;
@@ -22,6 +24,7 @@ const EXPORT_KEYS: &[&str] = &[
 /// True when the JSON root is the output of one of the supported `aws iam` commands.
 pub fn is_export(root: &Node) -> bool {
     EXPORT_KEYS.iter().any(|key| root.get(key).is_some())
+        || is_access_report(root)
         || (root.get("PolicyDocument").is_some() && root.get("PolicyName").is_some())
 }
 
@@ -37,7 +40,10 @@ pub fn load_export(
         limits,
         problems,
     };
-    let mut resources = IamResources::default();
+    let mut resources = IamResources {
+        usage: load_access_report(root),
+        ..IamResources::default()
+    };
     if let Some(role) = root.get("Role") {
         resources.roles.extend(reader.role(role));
     }
@@ -129,6 +135,7 @@ impl Reader<'_> {
             arn: node.get("Arn").and_then(spanned_text),
             inline_policies,
             managed_policy_arns: attached_policy_arns(node),
+            conditional_attachments: Vec::new(),
         })
     }
 

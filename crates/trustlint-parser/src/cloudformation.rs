@@ -1,5 +1,5 @@
 //! CloudFormation templates (YAML or JSON) read into the role model: `AWS::IAM::Role`,
-//! `AWS::IAM::Policy`, `AWS::IAM::RolePolicy`, `AWS::IAM::ManagedPolicy` and
+//! `AWS::IAM::User` (its `Policies` and `ManagedPolicyArns`), `AWS::IAM::Policy`, `AWS::IAM::RolePolicy`, `AWS::IAM::ManagedPolicy` and
 //! `AWS::IAM::OIDCProvider`. References to an OIDC provider of the same template
 //! (`!Ref Provider`, `!GetAtt Provider.Arn`, `${Provider}` in `!Sub`) are resolved to its
 //! ARN; every other intrinsic stays symbolic (`${…}` text, see [`crate::iam::intrinsic`]).
@@ -7,7 +7,7 @@
 use crate::aws_export::{key_value_tags, spanned_text};
 use crate::embedded::load_policy_value;
 use crate::iam::intrinsic::{intrinsic_call, value_text};
-use crate::iam::role::{IamResources, NamedPolicy, OidcProvider, Role};
+use crate::iam::role::{IamResources, Identity, IdentityKind, NamedPolicy, OidcProvider, Role};
 use crate::iam::PolicyDocument;
 use crate::limits::Limits;
 use crate::problem::Problem;
@@ -79,6 +79,10 @@ pub fn load_template(
         .filter(|(_, r)| resource_type(r) == Some("AWS::IAM::Role"))
         .map(|(logical, r)| (logical, loader.role(logical, r)))
         .collect();
+    let identities = resources(root)
+        .filter(|(_, r)| resource_type(r) == Some("AWS::IAM::User"))
+        .map(|(logical, r)| loader.user(logical, r))
+        .collect();
     let mut policies = Vec::new();
     for (logical, resource) in resources(root) {
         let kind = resource_type(resource);
@@ -114,9 +118,10 @@ pub fn load_template(
     }
     IamResources {
         roles: roles.into_iter().map(|(_, role)| role).collect(),
-        identities: Vec::new(),
+        identities,
         policies,
         providers,
+        usage: Vec::new(),
     }
 }
 
@@ -168,6 +173,17 @@ fn provider(logical: &str, resource: &Node) -> OidcProvider {
     }
 }
 
+/// The `ManagedPolicyArns` of a role's or user's properties.
+fn managed_policy_arns(properties: Option<&Node>) -> Vec<Spanned<String>> {
+    properties
+        .and_then(|p| p.get("ManagedPolicyArns"))
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(spanned_value)
+        .collect()
+}
+
 /// A scalar or intrinsic as text (`${…}` for what is unknown offline), with its span.
 fn spanned_value(node: &Node) -> Option<Spanned<String>> {
     value_text(node).map(|text| Spanned::new(text, node.span))
@@ -188,7 +204,42 @@ impl Loader<'_> {
             .and_then(spanned_value)
             .unwrap_or_else(|| Spanned::new(logical.to_string(), resource.span));
         let trust = property("AssumeRolePolicyDocument").and_then(|doc| self.document(doc));
-        let inline_policies = property("Policies")
+        let (tags, tags_known) = key_value_tags(property("Tags"), spanned_value);
+        Role {
+            span: resource.span,
+            name,
+            arn: None,
+            trust,
+            inline_policies: self.inline_policies(properties),
+            managed_policy_arns: managed_policy_arns(properties),
+            conditional_attachments: Vec::new(),
+            max_session_duration: property("MaxSessionDuration").and_then(spanned_text),
+            tags,
+            tags_known,
+        }
+    }
+
+    /// An `AWS::IAM::User`: its name (`UserName`, else the logical name) and policies.
+    fn user(&mut self, logical: &str, resource: &Node) -> Identity {
+        let properties = resource.get("Properties");
+        Identity {
+            kind: IdentityKind::User,
+            span: resource.span,
+            name: properties
+                .and_then(|p| p.get("UserName"))
+                .and_then(spanned_value)
+                .unwrap_or_else(|| Spanned::new(logical.to_string(), resource.span)),
+            arn: None,
+            inline_policies: self.inline_policies(properties),
+            managed_policy_arns: managed_policy_arns(properties),
+            conditional_attachments: Vec::new(),
+        }
+    }
+
+    /// The `Policies` of a role's or user's properties.
+    fn inline_policies(&mut self, properties: Option<&Node>) -> Vec<NamedPolicy> {
+        properties
+            .and_then(|p| p.get("Policies"))
             .and_then(Node::as_seq)
             .unwrap_or_default()
             .iter()
@@ -200,26 +251,7 @@ impl Loader<'_> {
                     document,
                 })
             })
-            .collect();
-        let managed_policy_arns = property("ManagedPolicyArns")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(spanned_value)
-            .collect();
-        let (tags, tags_known) = key_value_tags(property("Tags"), spanned_value);
-        Role {
-            span: resource.span,
-            name,
-            arn: None,
-            trust,
-            inline_policies,
-            managed_policy_arns,
-            conditional_attachments: Vec::new(),
-            max_session_duration: property("MaxSessionDuration").and_then(spanned_text),
-            tags,
-            tags_known,
-        }
+            .collect()
     }
 
     fn policy(&mut self, logical: &str, resource: &Node, managed: bool) -> Option<NamedPolicy> {
@@ -417,6 +449,42 @@ Resources:
             "arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/gitlab.com"
         );
         assert_eq!(&YAML[federated[0].span.range()], "Provider");
+    }
+
+    #[test]
+    fn users_with_inline_and_managed_policies() {
+        let text = "Resources:
+  Ci:
+    Type: AWS::IAM::User
+    Properties:
+      UserName: ci
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/AmazonS3FullAccess]
+      Policies:
+        - PolicyName: push
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: 'ecr:*', Resource: '*'}
+  Bare:
+    Type: AWS::IAM::User
+";
+        let root = parse_yaml(FileId(0), text, &Limits::default()).unwrap();
+        let resources = load(&root, text);
+        let [ci, bare] = resources.identities.as_slice() else {
+            panic!("{:?}", resources.identities);
+        };
+        assert_eq!(
+            (ci.kind, ci.name.value.as_str()),
+            (IdentityKind::User, "ci")
+        );
+        assert_eq!(&text[ci.name.span.range()], "ci");
+        assert_eq!(
+            ci.managed_policy_arns[0].value,
+            "arn:aws:iam::aws:policy/AmazonS3FullAccess"
+        );
+        assert_eq!(ci.inline_policies[0].name.as_ref().unwrap().value, "push");
+        assert_eq!(resources.documents().count(), 1);
+        assert_eq!(bare.name.value, "Bare");
+        assert!(bare.inline_policies.is_empty() && bare.managed_policy_arns.is_empty());
     }
 
     #[test]

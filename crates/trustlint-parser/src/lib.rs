@@ -2,6 +2,7 @@
 //! map and spans, spanned JSON and YAML loading with limits against hostile input, and
 //! the typed, spanned models of IAM policies and GitLab CI files.
 
+pub mod access_report;
 pub mod aws_export;
 pub mod cloudformation;
 pub mod embedded;

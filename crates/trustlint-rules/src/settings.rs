@@ -35,6 +35,9 @@ pub struct Settings {
     pub audiences: Vec<String>,
     /// Roles tied to their policy files by the configuration (`[[roles]]`).
     pub roles: Vec<RoleBinding>,
+    /// TL216: a service not used for more days than this is unused (`[aws]
+    /// unused-after-days`).
+    pub unused_after_days: u32,
 }
 
 /// A role ARN and the files holding its policies (`[[roles]]`), paths relative to the
@@ -44,10 +47,14 @@ pub struct RoleBinding {
     pub arn: String,
     pub trust: Option<std::path::PathBuf>,
     pub permissions: Vec<std::path::PathBuf>,
+    /// The role's `aws iam get-service-last-accessed-details` output.
+    pub last_accessed: Option<std::path::PathBuf>,
     /// The workspace file of `trust`, once loaded.
     pub trust_file: Option<FileId>,
     /// The workspace files of `permissions`, once loaded.
     pub permission_files: Vec<FileId>,
+    /// The workspace file of `last_accessed`, once loaded.
+    pub last_accessed_file: Option<FileId>,
 }
 
 impl Default for Settings {
@@ -63,6 +70,7 @@ impl Default for Settings {
                 .to_vec(),
             audiences: Vec::new(),
             roles: Vec::new(),
+            unused_after_days: 90,
         }
     }
 }

@@ -28,5 +28,8 @@ pub use load::load_policy;
 pub use operator::{BaseOperator, ConditionOperator, OperatorError, OperatorFamily, SetQualifier};
 pub use policy::PolicyDocument;
 pub use principal::{Principal, PrincipalEntry, PrincipalKind};
-pub use role::{IamResources, Identity, IdentityKind, NamedPolicy, OidcProvider, Role, Tag};
+pub use role::{
+    IamResources, Identity, IdentityKind, NamedPolicy, OidcProvider, Role, ServiceAccess,
+    ServiceUsage, Tag,
+};
 pub use statement::{ActionBlock, Block, Effect, PrincipalBlock, ResourceBlock, Statement};

@@ -63,7 +63,8 @@ impl IdentityKind {
 }
 
 /// An IAM user or group with its permission policies (`UserDetailList` and
-/// `GroupDetailList` of `get-account-authorization-details`).
+/// `GroupDetailList` of `get-account-authorization-details`, CloudFormation
+/// `AWS::IAM::User`, Terraform `aws_iam_user` with its policies and attachments).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Identity {
     pub kind: IdentityKind,
@@ -71,10 +72,14 @@ pub struct Identity {
     pub span: Span,
     pub name: Spanned<String>,
     pub arn: Option<Spanned<String>>,
-    /// Inline policies (`UserPolicyList`, `GroupPolicyList`).
+    /// Inline policies (`UserPolicyList`, `GroupPolicyList`; CloudFormation `Policies`,
+    /// Terraform `aws_iam_user_policy`).
     pub inline_policies: Vec<NamedPolicy>,
     /// Attached managed policies, as ARNs.
     pub managed_policy_arns: Vec<Spanned<String>>,
+    /// The spans of the `managed_policy_arns` whose attachment may not exist (as
+    /// [`Role::conditional_attachments`]).
+    pub conditional_attachments: Vec<Span>,
 }
 
 /// One `Key`/`Value` tag.
@@ -96,6 +101,33 @@ pub struct OidcProvider {
     pub thumbprints: Vec<Spanned<String>>,
 }
 
+/// Which of the services its policies grant an IAM role used, as of a date: an
+/// `aws iam get-service-last-accessed-details` report or an IAM Access Analyzer
+/// `UnusedPermission` finding ([`crate::access_report`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceUsage {
+    /// The span of the report or finding.
+    pub span: Span,
+    /// The ARN of the role the finding is about (`resource`); a last-accessed report
+    /// names none.
+    pub resource: Option<Spanned<String>>,
+    /// When the data was computed (`JobCompletionDate`, `analyzedAt`).
+    pub as_of: Option<Spanned<String>>,
+    /// The Access Analyzer finding's `id`.
+    pub finding_id: Option<Spanned<String>>,
+    /// The services, with their last access.
+    pub services: Vec<ServiceAccess>,
+}
+
+/// One service of a [`ServiceUsage`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceAccess {
+    /// The service prefix (`s3`).
+    pub namespace: Spanned<String>,
+    /// When the role last used it; `None` for never (in the tracking period).
+    pub last_accessed: Option<Spanned<String>>,
+}
+
 /// Everything IAM one input file declares.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IamResources {
@@ -105,6 +137,8 @@ pub struct IamResources {
     /// Policies not tied to exactly one role: managed policies, exported policy versions.
     pub policies: Vec<NamedPolicy>,
     pub providers: Vec<OidcProvider>,
+    /// Reports of the services roles used.
+    pub usage: Vec<ServiceUsage>,
 }
 
 impl Role {
@@ -118,6 +152,13 @@ impl Role {
         self.trust
             .iter()
             .chain(self.inline_policies.iter().map(|p| &p.document))
+    }
+}
+
+impl Identity {
+    /// Whether the attachment of `arn` (one of `managed_policy_arns`) may not exist.
+    pub fn attachment_is_conditional(&self, arn: &Spanned<String>) -> bool {
+        self.conditional_attachments.contains(&arn.span)
     }
 }
 
@@ -166,5 +207,6 @@ impl IamResources {
             && self.identities.is_empty()
             && self.policies.is_empty()
             && self.providers.is_empty()
+            && self.usage.is_empty()
     }
 }

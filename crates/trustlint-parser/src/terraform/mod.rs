@@ -2,16 +2,18 @@
 //! every value keeps its span) and plan JSON (`terraform show -json`, see [`plan`]).
 //!
 //! HCL resources read: `aws_iam_role` (`assume_role_policy`, `inline_policy`,
-//! `managed_policy_arns`, `max_session_duration`, `tags`), `aws_iam_policy`,
-//! `aws_iam_role_policy`, `aws_iam_role_policy_attachment`,
+//! `managed_policy_arns`, `max_session_duration`, `tags`), `aws_iam_user`,
+//! `aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`,
+//! `aws_iam_role_policy_attachment`, `aws_iam_user_policy_attachment`,
+//! `aws_iam_policy_attachment` (its `roles` and `users`),
 //! `aws_iam_openid_connect_provider` and `data "aws_iam_policy_document"`
 //! ([`policy_document`]). Policies may be `jsonencode({...})`, heredoc or string JSON, or
 //! references to policy documents; [`eval`] resolves what the module determines.
 //!
 //! A Terraform module is a folder: references resolve across the `*.tf` files of the
 //! loaded file's folder ([`load_module`]), spans pointing into the file each value is
-//! written in. Each file reports only what it declares (a role once, from the file of
-//! its `aws_iam_role`, with the attachments and inline policies any file of the module
+//! written in. Each file reports only what it declares (a role or user once, from the
+//! file of its `aws_iam_role` or `aws_iam_user`, with the attachments and inline policies any file of the module
 //! gives it). A policy document no role or policy of the module uses is checked on its
 //! own, from its file.
 
@@ -26,7 +28,9 @@ use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span as _;
 
 use crate::embedded::{not_json, parse_embedded, string_with_map, OffsetMap};
-use crate::iam::role::{IamResources, NamedPolicy, OidcProvider, Role, Tag};
+use crate::iam::role::{
+    IamResources, Identity, IdentityKind, NamedPolicy, OidcProvider, Role, Tag,
+};
 use crate::iam::{load_policy, PolicyDocument};
 use crate::limits::Limits;
 use crate::problem::Problem;
@@ -177,21 +181,31 @@ impl<'a> Loader<'a, '_> {
             .collect();
         let own = |block: &Block| self.env.in_loaded_file(block.span());
         self.note_documents_used_elsewhere(body, &blocks);
-        let mut roles: Vec<(&str, Role)> = blocks
+        let mut declared: Vec<(&str, &str, Holder)> = blocks
             .iter()
-            .filter(|(kind, _, block)| *kind == "aws_iam_role" && own(block))
-            .map(|(_, name, block)| (*name, self.role(name, block)))
+            .filter(|(_, _, block)| own(block))
+            .filter_map(|(kind, name, block)| match *kind {
+                "aws_iam_role" => Some((*kind, *name, Holder::Role(self.role(name, block)))),
+                "aws_iam_user" => Some((*kind, *name, Holder::User(self.user(name, block)))),
+                _ => None,
+            })
             .collect();
         for (kind, name, block) in &blocks {
             let attribute = |key: &str| block.body.get_attribute(key).map(|a| &a.value);
-            let role_label = self.role_label(attribute("role"));
-            // A role of another file gets its attachments in that file's load; a
-            // sibling that declares a role of the same name attaches to its own.
-            let role_here = role_label
-                .filter(|r| {
-                    own(block) || !self.declared_beside(body, block, "resource", "aws_iam_role", r)
+            let targets = self.targets(kind, block);
+            // A role or user of another file gets its policies in that file's load; a
+            // sibling that declares one of the same name attaches to its own.
+            let here: Vec<usize> = targets
+                .iter()
+                .filter(|(target, label)| {
+                    own(block) || !self.declared_beside(body, block, "resource", target, label)
                 })
-                .and_then(|r| find(&mut roles, r));
+                .filter_map(|(target, label)| {
+                    declared
+                        .iter()
+                        .position(|(k, l, _)| k == target && l == label)
+                })
+                .collect();
             match *kind {
                 "aws_iam_policy" if own(block) => {
                     resources.policies.extend(self.named_policy(name, block));
@@ -199,25 +213,28 @@ impl<'a> Loader<'a, '_> {
                 kind if RESOURCE_POLICIES.contains(&kind) && own(block) => {
                     resources.policies.extend(self.named_policy(name, block));
                 }
-                "aws_iam_role_policy" => {
+                "aws_iam_role_policy" | "aws_iam_user_policy" => {
                     let standalone = own(block)
-                        && role_label
-                            .is_none_or(|r| self.env.resource("aws_iam_role", r).is_none());
-                    if role_here.is_none() && !standalone {
+                        && targets.first().is_none_or(|(target, label)| {
+                            self.env.resource(target, label).is_none()
+                        });
+                    if here.is_empty() && !standalone {
                         continue;
                     }
                     let Some(policy) = self.named_policy(name, block) else {
                         continue;
                     };
-                    match role_here {
-                        Some(role) => role.inline_policies.push(NamedPolicy {
+                    match here.first().and_then(|&i| declared.get_mut(i)) {
+                        Some((_, _, holder)) => holder.parts().inline.push(NamedPolicy {
                             arn: None,
                             ..policy
                         }),
                         None => resources.policies.push(policy),
                     }
                 }
-                "aws_iam_role_policy_attachment" => {
+                "aws_iam_role_policy_attachment"
+                | "aws_iam_user_policy_attachment"
+                | "aws_iam_policy_attachment" => {
                     let arn = attribute("policy_arn").and_then(|e| self.env.string_node(e, 0));
                     let count = attribute("count").and_then(|e| self.env.render(e, 0));
                     let count = count.as_deref().map(str::parse::<u64>);
@@ -226,12 +243,18 @@ impl<'a> Loader<'a, '_> {
                     }
                     let conditional = attribute("for_each").is_some()
                         || (attribute("count").is_some() && !matches!(count, Some(Ok(_))));
-                    if let (Some(arn), Some(role)) = (arn, role_here) {
-                        let arn = spanned(&arn);
+                    let Some(arn) = arn.map(|arn| spanned(&arn)) else {
+                        continue;
+                    };
+                    for &i in &here {
+                        let Some((_, _, holder)) = declared.get_mut(i) else {
+                            continue;
+                        };
+                        let parts = holder.parts();
                         if conditional {
-                            role.conditional_attachments.push(arn.span);
+                            parts.conditional.push(arn.span);
                         }
-                        role.managed_policy_arns.push(arn);
+                        parts.managed.push(arn.clone());
                     }
                 }
                 "aws_iam_openid_connect_provider" if own(block) => {
@@ -240,7 +263,12 @@ impl<'a> Loader<'a, '_> {
                 _ => {}
             }
         }
-        resources.roles = roles.into_iter().map(|(_, role)| role).collect();
+        for (_, _, holder) in declared {
+            match holder {
+                Holder::Role(role) => resources.roles.push(role),
+                Holder::User(user) => resources.identities.push(user),
+            }
+        }
         let unused: Vec<(&str, &Block)> = body
             .blocks()
             .filter(|b| b.ident.as_str() == "data" && own(b))
@@ -283,7 +311,7 @@ impl<'a> Loader<'a, '_> {
                 let before = self.used_documents.borrow().len();
                 match *kind {
                     "aws_iam_role" => drop(self.role(name, block)),
-                    "aws_iam_policy" | "aws_iam_role_policy" => {
+                    "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" => {
                         drop(self.named_policy(name, block));
                     }
                     kind if RESOURCE_POLICIES.contains(&kind) => {
@@ -338,8 +366,40 @@ impl<'a> Loader<'a, '_> {
             })
     }
 
-    /// The label of the role an `aws_iam_role.NAME.name`/`.id` reference names.
-    fn role_label(&self, expr: Option<&'a Expression>) -> Option<&'a str> {
+    /// The roles and users (resource type and label) a policy or attachment block names:
+    /// `role`/`user = aws_iam_role.NAME.name`, or the `roles`/`users` lists of an
+    /// `aws_iam_policy_attachment`.
+    fn targets(&self, kind: &str, block: &'a Block) -> Vec<(&'static str, &'a str)> {
+        let attribute = |key: &str| block.body.get_attribute(key).map(|a| &a.value);
+        let one = |key: &str, target: &'static str| {
+            self.reference_label(attribute(key), target)
+                .map(|label| (target, label))
+                .into_iter()
+                .collect()
+        };
+        match kind {
+            "aws_iam_role_policy" | "aws_iam_role_policy_attachment" => one("role", "aws_iam_role"),
+            "aws_iam_user_policy" | "aws_iam_user_policy_attachment" => one("user", "aws_iam_user"),
+            "aws_iam_policy_attachment" => [("roles", "aws_iam_role"), ("users", "aws_iam_user")]
+                .into_iter()
+                .flat_map(|(key, target)| {
+                    let items = match attribute(key) {
+                        Some(Expression::Array(items)) => items.iter().collect(),
+                        _ => Vec::new(),
+                    };
+                    items
+                        .into_iter()
+                        .filter_map(move |item| self.reference_label(Some(item), target))
+                        .map(move |label| (target, label))
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The label of the resource of type `kind` an `KIND.NAME.name`/`.id` reference
+    /// (`aws_iam_role.deploy.name`) names.
+    fn reference_label(&self, expr: Option<&'a Expression>, kind: &str) -> Option<&'a str> {
         let expr = expr?;
         let Expression::Traversal(traversal) = self.env.single_of(expr).unwrap_or(expr) else {
             return None;
@@ -347,7 +407,7 @@ impl<'a> Loader<'a, '_> {
         let Expression::Variable(root) = &traversal.expr else {
             return None;
         };
-        if root.as_str() != "aws_iam_role" {
+        if root.as_str() != kind {
             return None;
         }
         traversal.operators.iter().find_map(|op| match op.value() {
@@ -359,10 +419,7 @@ impl<'a> Loader<'a, '_> {
     fn role(&self, label: &str, block: &'a Block) -> Role {
         let attribute = |key: &str| block.body.get_attribute(key).map(|a| &a.value);
         let span = self.env.span(block.span());
-        let name = attribute("name")
-            .or_else(|| attribute("name_prefix"))
-            .and_then(|e| self.env.string_node(e, 0))
-            .map_or_else(|| Spanned::new(label.to_string(), span), |n| spanned(&n));
+        let name = self.name(label, span, block);
         let inline_policies = block
             .body
             .blocks()
@@ -395,6 +452,29 @@ impl<'a> Loader<'a, '_> {
             tags,
             tags_known,
         }
+    }
+
+    /// An `aws_iam_user`: its policies are added from the module's `aws_iam_user_policy*`.
+    fn user(&self, label: &str, block: &'a Block) -> Identity {
+        let span = self.env.span(block.span());
+        Identity {
+            kind: IdentityKind::User,
+            span,
+            name: self.name(label, span, block),
+            arn: None,
+            inline_policies: Vec::new(),
+            managed_policy_arns: Vec::new(),
+            conditional_attachments: Vec::new(),
+        }
+    }
+
+    /// The `name` (or `name_prefix`) of a role or user, else its label.
+    fn name(&self, label: &str, span: Span, block: &'a Block) -> Spanned<String> {
+        let attribute = |key: &str| block.body.get_attribute(key).map(|a| &a.value);
+        attribute("name")
+            .or_else(|| attribute("name_prefix"))
+            .and_then(|e| self.env.string_node(e, 0))
+            .map_or_else(|| Spanned::new(label.to_string(), span), |n| spanned(&n))
     }
 
     fn named_policy(&self, label: &str, block: &'a Block) -> Option<NamedPolicy> {
@@ -548,11 +628,35 @@ impl<'a> Loader<'a, '_> {
     }
 }
 
-fn find<'r>(roles: &'r mut [(&str, Role)], label: &str) -> Option<&'r mut Role> {
-    roles
-        .iter_mut()
-        .find(|(l, _)| *l == label)
-        .map(|(_, role)| role)
+/// A role or user the loaded file declares, which policies and attachments of the module
+/// add to.
+enum Holder {
+    Role(Role),
+    User(Identity),
+}
+
+/// The policy lists of a [`Holder`].
+struct Parts<'r> {
+    inline: &'r mut Vec<NamedPolicy>,
+    managed: &'r mut Vec<Spanned<String>>,
+    conditional: &'r mut Vec<Span>,
+}
+
+impl Holder {
+    fn parts(&mut self) -> Parts<'_> {
+        match self {
+            Holder::Role(role) => Parts {
+                inline: &mut role.inline_policies,
+                managed: &mut role.managed_policy_arns,
+                conditional: &mut role.conditional_attachments,
+            },
+            Holder::User(user) => Parts {
+                inline: &mut user.inline_policies,
+                managed: &mut user.managed_policy_arns,
+                conditional: &mut user.conditional_attachments,
+            },
+        }
+    }
 }
 
 fn spanned(node: &Node) -> Spanned<String> {
@@ -914,6 +1018,91 @@ resource "aws_iam_role" "deploy" {
         let statement = &role.trust.as_ref().unwrap().statements[0];
         assert_eq!(statement.span.file, FileId(0));
         assert!(first.policies.is_empty());
+    }
+
+    #[test]
+    fn users_get_their_policies_and_attachments_from_the_module() {
+        const USERS: &str = r#"resource "aws_iam_user" "ci" {
+  name = "gitlab-ci"
+}
+resource "aws_iam_role" "deploy" {
+  name = "deploy"
+}
+"#;
+        const POLICIES: &str = r#"resource "aws_iam_user_policy" "push" {
+  name   = "push"
+  user   = aws_iam_user.ci.name
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "ecr:*", Resource = "*" }] })
+}
+resource "aws_iam_user_policy" "orphan" {
+  user   = "someone-else"
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "s3:*", Resource = "*" }] })
+}
+resource "aws_iam_user_policy_attachment" "s3" {
+  user       = aws_iam_user.ci.name
+  policy_arn = "arn:aws:iam::aws:policy/AmazonS3FullAccess"
+}
+resource "aws_iam_user_policy_attachment" "maybe" {
+  count      = var.admin ? 1 : 0
+  user       = aws_iam_user.ci.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+resource "aws_iam_user_policy_attachment" "never" {
+  count      = 0
+  user       = aws_iam_user.ci.name
+  policy_arn = "arn:aws:iam::aws:policy/IAMFullAccess"
+}
+resource "aws_iam_policy_attachment" "shared" {
+  name       = "shared"
+  users      = [aws_iam_user.ci.name, "outside"]
+  roles      = [aws_iam_role.deploy.name]
+  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+"#;
+        let files = [USERS, POLICIES];
+        let (users, problems) = load_in_module(&files, 0);
+        assert_eq!(problems, Vec::new());
+        let [ci] = users.identities.as_slice() else {
+            panic!("{:?}", users.identities);
+        };
+        assert_eq!(
+            (ci.kind, ci.name.value.as_str()),
+            (IdentityKind::User, "gitlab-ci")
+        );
+        assert_eq!(&USERS[ci.name.span.range()], "\"gitlab-ci\"");
+        assert_eq!(ci.inline_policies.len(), 1);
+        assert_eq!(
+            ci.inline_policies[0].document.statements[0].span.file,
+            FileId(1)
+        );
+        let arns: Vec<&str> = ci
+            .managed_policy_arns
+            .iter()
+            .map(|a| a.value.as_str())
+            .collect();
+        assert_eq!(
+            arns,
+            [
+                "arn:aws:iam::aws:policy/AmazonS3FullAccess",
+                "arn:aws:iam::aws:policy/AdministratorAccess",
+                "arn:aws:iam::aws:policy/ReadOnlyAccess"
+            ]
+        );
+        let conditional: Vec<bool> = ci
+            .managed_policy_arns
+            .iter()
+            .map(|a| ci.attachment_is_conditional(a))
+            .collect();
+        assert_eq!(conditional, [false, true, false]);
+        assert_eq!(
+            users.roles[0].managed_policy_arns[0].value,
+            "arn:aws:iam::aws:policy/ReadOnlyAccess"
+        );
+        // The attachments' file declares no user: only the orphan policy is its own.
+        let (policies, _) = load_in_module(&files, 1);
+        assert!(policies.identities.is_empty() && policies.roles.is_empty());
+        assert_eq!(policies.policies.len(), 1);
+        assert_eq!(policies.documents().count(), 1);
     }
 
     #[test]

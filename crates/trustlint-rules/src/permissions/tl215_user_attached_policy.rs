@@ -1,5 +1,6 @@
 //! TL215 user-attached-policy: an IAM user with inline or directly attached policies
-//! (account exports' `UserDetailList`): permissions are easier to review and revoke when
+//! (account exports' `UserDetailList`, CloudFormation `AWS::IAM::User`, Terraform
+//! `aws_iam_user` with its policies and attachments): permissions are easier to review and revoke when
 //! they come through groups or roles (AWS Security Hub IAM.2, CIS AWS Foundations 1.15).
 
 use trustlint_parser::iam::IdentityKind;
@@ -36,7 +37,12 @@ impl Rule for UserAttachedPolicy {
                 .collect();
             held.extend(user.managed_policy_arns.iter().map(|arn| {
                 let name = arn.value.rsplit('/').next().unwrap_or(&arn.value);
-                format!("attached `{name}`")
+                let condition = if user.attachment_is_conditional(arn) {
+                    " (if its `count` or `for_each` creates the attachment)"
+                } else {
+                    ""
+                };
+                format!("attached `{name}`{condition}")
             }));
             if held.is_empty() {
                 continue;
