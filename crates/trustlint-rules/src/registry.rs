@@ -14,9 +14,9 @@ use crate::input::{
     UnusedSuppression,
 };
 use crate::permissions::{
-    AdminAccess, AllowWithNot, BroadManagedPolicy, PassRoleAny, PrivilegeEscalation,
-    RedundantPermission, ResourceMismatch, SensitiveReadAny, ServiceWildcardAction, UnknownAction,
-    UserAttachedPolicy, WildcardResource,
+    AdminAccess, AllowWithNot, BroadManagedPolicy, CredentialsExposure, PassRoleAny,
+    PrivilegeEscalation, RedundantPermission, ResourceExposure, ResourceMismatch, SensitiveReadAny,
+    ServiceWildcardAction, UnknownAction, UserAttachedPolicy, WildcardResource,
 };
 use crate::rule::Rule;
 use crate::trust::{
@@ -63,6 +63,8 @@ static RULES: &[&dyn Rule] = &[
     &SensitiveReadAny,
     &BroadManagedPolicy,
     &ResourceMismatch,
+    &CredentialsExposure,
+    &ResourceExposure,
     &UserAttachedPolicy,
     &StaticCloudCredentials,
     &RemovedCiJobJwt,

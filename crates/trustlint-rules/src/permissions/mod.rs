@@ -9,6 +9,7 @@
 //! access it would remove is still reported as granted; a conditional `Allow` is reported
 //! as granted too (its message says "under its conditions").
 
+mod exposure;
 mod managed;
 mod tl201_admin_access;
 mod tl202_service_wildcard_action;
@@ -21,6 +22,8 @@ mod tl208_redundant_permission;
 mod tl209_sensitive_read_any;
 mod tl210_broad_managed_policy;
 mod tl211_resource_mismatch;
+mod tl213_credentials_exposure;
+mod tl214_resource_exposure;
 mod tl215_user_attached_policy;
 
 pub use tl201_admin_access::AdminAccess;
@@ -34,6 +37,8 @@ pub use tl208_redundant_permission::RedundantPermission;
 pub use tl209_sensitive_read_any::SensitiveReadAny;
 pub use tl210_broad_managed_policy::BroadManagedPolicy;
 pub use tl211_resource_mismatch::ResourceMismatch;
+pub use tl213_credentials_exposure::CredentialsExposure;
+pub use tl214_resource_exposure::ResourceExposure;
 pub use tl215_user_attached_policy::UserAttachedPolicy;
 
 use std::sync::Arc;
@@ -159,6 +164,18 @@ impl<'p> Grant<'p> {
             .unwrap_or(self.statement.span)
     }
 
+    /// Whether a condition scopes the statement to some resources the way `Resource`
+    /// would (`aws:ResourceTag/…`, `…:ResourceTag/…`, `aws:ResourceAccount`,
+    /// `aws:ResourceOrgID`, `aws:ResourceOrgPaths`), or its conditions could not all be
+    /// read: then "every resource" is not what it grants (TL203, TL213, TL214).
+    pub fn scoped_by_condition(&self) -> bool {
+        self.statement.conditions_incomplete
+            || self.statement.conditions.iter().any(|c| {
+                let key = c.key_lower();
+                key.contains(":resourcetag/") || RESOURCE_SCOPING_KEYS.contains(&key.as_str())
+            })
+    }
+
     /// "" or " (under its conditions)", for messages.
     pub fn conditional_note(&self) -> &'static str {
         if self.statement.conditions.is_empty() {
@@ -168,6 +185,13 @@ impl<'p> Grant<'p> {
         }
     }
 }
+
+/// Condition keys that scope a statement to some resources the way `Resource` would.
+const RESOURCE_SCOPING_KEYS: &[&str] = &[
+    "aws:resourceaccount",
+    "aws:resourceorgid",
+    "aws:resourceorgpaths",
+];
 
 /// The text by which a statement reaches effectively every resource of an action
 /// ([`Grant::every_resource_for`]).
