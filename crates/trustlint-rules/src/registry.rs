@@ -14,9 +14,9 @@ use crate::input::{
     UnusedSuppression,
 };
 use crate::permissions::{
-    AdminAccess, AllowWithNot, BroadManagedPolicy, CredentialsExposure, PassRoleAny,
-    PrivilegeEscalation, RedundantPermission, ResourceExposure, ResourceMismatch, SensitiveReadAny,
-    ServiceWildcardAction, UnknownAction, UserAttachedPolicy, WildcardResource,
+    AdminAccess, AllowWithNot, BroadManagedPolicy, ConditionKeyMismatch, CredentialsExposure,
+    PassRoleAny, PrivilegeEscalation, RedundantPermission, ResourceExposure, ResourceMismatch,
+    SensitiveReadAny, ServiceWildcardAction, UnknownAction, UserAttachedPolicy, WildcardResource,
 };
 use crate::rule::Rule;
 use crate::trust::{
@@ -63,6 +63,7 @@ static RULES: &[&dyn Rule] = &[
     &SensitiveReadAny,
     &BroadManagedPolicy,
     &ResourceMismatch,
+    &ConditionKeyMismatch,
     &CredentialsExposure,
     &ResourceExposure,
     &UserAttachedPolicy,

@@ -22,6 +22,7 @@ mod tl208_redundant_permission;
 mod tl209_sensitive_read_any;
 mod tl210_broad_managed_policy;
 mod tl211_resource_mismatch;
+mod tl212_condition_key_mismatch;
 mod tl213_credentials_exposure;
 mod tl214_resource_exposure;
 mod tl215_user_attached_policy;
@@ -37,6 +38,7 @@ pub use tl208_redundant_permission::RedundantPermission;
 pub use tl209_sensitive_read_any::SensitiveReadAny;
 pub use tl210_broad_managed_policy::BroadManagedPolicy;
 pub use tl211_resource_mismatch::ResourceMismatch;
+pub use tl212_condition_key_mismatch::ConditionKeyMismatch;
 pub use tl213_credentials_exposure::CredentialsExposure;
 pub use tl214_resource_exposure::ResourceExposure;
 pub use tl215_user_attached_policy::UserAttachedPolicy;
@@ -44,7 +46,9 @@ pub use tl215_user_attached_policy::UserAttachedPolicy;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use trustlint_parser::iam::{BaseOperator, IamResources, NamedPolicy, PolicyDocument, Statement};
+use trustlint_parser::iam::{
+    BaseOperator, Condition, IamResources, NamedPolicy, PolicyDocument, Statement,
+};
 use trustlint_parser::input::Document;
 use trustlint_parser::spanned::Spanned;
 use trustlint_parser::ProblemKind;
@@ -406,14 +410,20 @@ pub fn pattern_covers(outer: &str, inner: &str) -> bool {
     }
 }
 
-/// Whether a statement's conditions can never all hold, so it grants nothing: a
+/// Whether a statement's conditions can never all hold, so it grants nothing
+/// ([`dead_condition`]).
+pub fn never_holds(statement: &Statement) -> bool {
+    dead_condition(statement).is_some()
+}
+
+/// The condition that can never hold, making its statement dead (TL212 says so): a
 /// `DateLessThan`/`DateLessThanEquals` (no `IfExists`, no set qualifier) on
 /// `aws:CurrentTime` or `aws:TokenIssueTime` whose dates are all in a past year (or past
 /// epoch seconds). The time is the request's; an absent `aws:TokenIssueTime` (long-term
 /// keys) makes the operator false too.
-pub fn never_holds(statement: &Statement) -> bool {
+pub fn dead_condition(statement: &Statement) -> Option<&Condition> {
     let Ok(now) = SystemTime::now().duration_since(UNIX_EPOCH) else {
-        return false;
+        return None;
     };
     // A year that has surely begun before now (two days of slack for the approximation).
     let this_year_at_least = 1970 + (now.as_secs().saturating_sub(2 * 86_400) / 31_556_952);
@@ -430,7 +440,7 @@ pub fn never_holds(statement: &Statement) -> bool {
                 .is_ok_and(|seconds| seconds < now.as_secs())
         }
     };
-    statement.conditions.iter().any(|c| {
+    statement.conditions.iter().find(|c| {
         let operator = &c.operator.value;
         matches!(
             operator.base,
