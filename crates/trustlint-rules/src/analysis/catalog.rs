@@ -108,6 +108,8 @@ pub struct Service {
     pub name: &'static str,
     resources: Vec<ResourceType>,
     condition_keys: Vec<&'static str>,
+    /// The `T` line: each condition key's type code, TAB-separated, read on demand.
+    key_types: &'static str,
     /// The ids of its actions: `first..first + count`.
     first: u32,
     count: u32,
@@ -120,9 +122,90 @@ impl Service {
         &self.resources
     }
 
+    /// What the service documents about a condition key as written in a policy
+    /// (`s3:prefix`, `s3:ExistingObjectTag/team`), if it lists the key.
+    pub fn condition_key(&self, written: &str) -> Option<KeyInfo> {
+        let index = self
+            .condition_keys
+            .iter()
+            .position(|template| key_matches(template, written))?;
+        let code = self.key_types.split('\t').nth(index).unwrap_or("-");
+        Some(KeyInfo {
+            kind: code.chars().next().and_then(KeyType::from_code),
+            array: code.starts_with(|c: char| c.is_ascii_uppercase()),
+            service_wide: code.ends_with('*'),
+        })
+    }
+
     /// The ids of this service's actions.
     pub fn action_ids(&self) -> impl Iterator<Item = ActionId> {
         (self.first..self.first + self.count).map(ActionId)
+    }
+}
+
+/// The type of a condition key's value (the Service Authorization Reference's types).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyType {
+    String,
+    Arn,
+    Bool,
+    Numeric,
+    Date,
+    IpAddress,
+}
+
+impl KeyType {
+    /// The generator's one-letter code (`s`, `a`, `b`, `n`, `d`, `i`; upper case for
+    /// arrays).
+    fn from_code(code: char) -> Option<KeyType> {
+        match code.to_ascii_lowercase() {
+            's' => Some(KeyType::String),
+            'a' => Some(KeyType::Arn),
+            'b' => Some(KeyType::Bool),
+            'n' => Some(KeyType::Numeric),
+            'd' => Some(KeyType::Date),
+            'i' => Some(KeyType::IpAddress),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyType::String => "String",
+            KeyType::Arn => "ARN",
+            KeyType::Bool => "Boolean",
+            KeyType::Numeric => "Numeric",
+            KeyType::Date => "Date",
+            KeyType::IpAddress => "IP address",
+        }
+    }
+}
+
+/// What a service documents about one condition key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// Its type; `None` when undocumented.
+    pub kind: Option<KeyType>,
+    /// `ArrayOf…`: a multivalued key.
+    pub array: bool,
+    /// Documented for the service but listed by none of its actions: it applies to the
+    /// service as a whole.
+    pub service_wide: bool,
+}
+
+/// Whether a catalog key (`s3:prefix`, `aws:RequestTag/${TagKey}`,
+/// `s3:ExistingObjectTag/<key>`) matches a key as written, ignoring case: a template
+/// matches any text, at least one character, in place of its variable.
+pub fn key_matches(template: &str, written: &str) -> bool {
+    match template.find(['$', '<']) {
+        Some(variable) => {
+            written.len() > variable
+                && written
+                    .get(..variable)
+                    .zip(template.get(..variable))
+                    .is_some_and(|(head, prefix)| head.eq_ignore_ascii_case(prefix))
+        }
+        None => template.eq_ignore_ascii_case(written),
     }
 }
 
@@ -181,6 +264,12 @@ impl<'c> ActionRef<'c> {
     /// Whether the action supports resource-level permissions (names resource types).
     pub fn has_resource_types(&self) -> bool {
         self.action.resource_names().next().is_some()
+    }
+
+    /// Whether the action lists a condition key as written in a policy (templates like
+    /// `aws:RequestTag/${TagKey}` match any tag key).
+    pub fn supports_key(&self, written: &str) -> bool {
+        self.condition_keys().any(|k| key_matches(k, written))
     }
 
     /// The condition keys the action supports.
@@ -396,6 +485,7 @@ impl Catalog {
                         name,
                         resources: Vec::new(),
                         condition_keys: Vec::new(),
+                        key_types: "",
                         first: catalog.actions.len() as u32,
                         count: 0,
                         action_names: OnceLock::new(),
@@ -416,6 +506,11 @@ impl Catalog {
                 Some("K") => {
                     if let Some(service) = catalog.services.last_mut() {
                         service.condition_keys = fields.collect();
+                    }
+                }
+                Some("T") => {
+                    if let Some(service) = catalog.services.last_mut() {
+                        service.key_types = line.get(2..).unwrap_or_default();
                     }
                 }
                 Some("A") => catalog.parse_action(fields),
@@ -723,6 +818,40 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+
+    #[test]
+    fn condition_key_types() {
+        let catalog = Catalog::get();
+        let s3 = catalog.service("s3").unwrap();
+        let prefix = s3.condition_key("S3:Prefix").unwrap();
+        assert_eq!(prefix.kind, Some(KeyType::String));
+        assert!(!prefix.service_wide && !prefix.array);
+        let tag = s3.condition_key("s3:ExistingObjectTag/team").unwrap();
+        assert_eq!(tag.kind, Some(KeyType::String));
+        assert!(s3.condition_key("s3:ExistingObjectTag/").is_none());
+        assert!(s3.condition_key("s3:NoSuchKey").is_none());
+        let encrypted = catalog
+            .service("ec2")
+            .unwrap()
+            .condition_key("ec2:Encrypted");
+        assert_eq!(encrypted.and_then(|k| k.kind), Some(KeyType::Bool));
+        let get_object = catalog
+            .action(catalog.lookup("s3:GetObject").unwrap())
+            .unwrap();
+        assert!(!get_object.supports_key("s3:prefix"));
+        assert!(get_object.supports_key("s3:ExistingObjectTag/team"));
+        let list = catalog
+            .action(catalog.lookup("s3:ListBucket").unwrap())
+            .unwrap();
+        assert!(list.supports_key("s3:Prefix"));
+        // A key the service documents but none of its actions lists.
+        let api = catalog.service("apigateway").unwrap();
+        assert!(
+            api.condition_key("apigateway:Request/ApiName")
+                .unwrap()
+                .service_wide
+        );
+    }
 
     fn names(set: &ActionSet) -> Vec<String> {
         let catalog = Catalog::get();

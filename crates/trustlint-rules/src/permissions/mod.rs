@@ -9,13 +9,16 @@
 //! access it would remove is still reported as granted; a conditional `Allow` is reported
 //! as granted too (its message says "under its conditions").
 
+mod exposure;
 mod managed;
 include!(concat!(env!("OUT_DIR"), "/rules_permissions.rs"));
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use trustlint_parser::iam::{BaseOperator, IamResources, NamedPolicy, PolicyDocument, Statement};
+use trustlint_parser::iam::{
+    BaseOperator, Condition, IamResources, NamedPolicy, PolicyDocument, Statement,
+};
 use trustlint_parser::input::Document;
 use trustlint_parser::spanned::Spanned;
 use trustlint_parser::ProblemKind;
@@ -135,6 +138,18 @@ impl<'p> Grant<'p> {
             .unwrap_or(self.statement.span)
     }
 
+    /// Whether a condition scopes the statement to some resources the way `Resource`
+    /// would (`aws:ResourceTag/…`, `…:ResourceTag/…`, `aws:ResourceAccount`,
+    /// `aws:ResourceOrgID`, `aws:ResourceOrgPaths`), or its conditions could not all be
+    /// read: then "every resource" is not what it grants (TL203, TL213, TL214).
+    pub fn scoped_by_condition(&self) -> bool {
+        self.statement.conditions_incomplete
+            || self.statement.conditions.iter().any(|c| {
+                let key = c.key_lower();
+                key.contains(":resourcetag/") || RESOURCE_SCOPING_KEYS.contains(&key.as_str())
+            })
+    }
+
     /// "" or " (under its conditions)", for messages.
     pub fn conditional_note(&self) -> &'static str {
         if self.statement.conditions.is_empty() {
@@ -144,6 +159,13 @@ impl<'p> Grant<'p> {
         }
     }
 }
+
+/// Condition keys that scope a statement to some resources the way `Resource` would.
+const RESOURCE_SCOPING_KEYS: &[&str] = &[
+    "aws:resourceaccount",
+    "aws:resourceorgid",
+    "aws:resourceorgpaths",
+];
 
 /// The text by which a statement reaches effectively every resource of an action
 /// ([`Grant::every_resource_for`]).
@@ -358,14 +380,20 @@ pub fn pattern_covers(outer: &str, inner: &str) -> bool {
     }
 }
 
-/// Whether a statement's conditions can never all hold, so it grants nothing: a
+/// Whether a statement's conditions can never all hold, so it grants nothing
+/// ([`dead_condition`]).
+pub fn never_holds(statement: &Statement) -> bool {
+    dead_condition(statement).is_some()
+}
+
+/// The condition that can never hold, making its statement dead (TL212 says so): a
 /// `DateLessThan`/`DateLessThanEquals` (no `IfExists`, no set qualifier) on
 /// `aws:CurrentTime` or `aws:TokenIssueTime` whose dates are all in a past year (or past
 /// epoch seconds). The time is the request's; an absent `aws:TokenIssueTime` (long-term
 /// keys) makes the operator false too.
-pub fn never_holds(statement: &Statement) -> bool {
+pub fn dead_condition(statement: &Statement) -> Option<&Condition> {
     let Ok(now) = SystemTime::now().duration_since(UNIX_EPOCH) else {
-        return false;
+        return None;
     };
     // A year that has surely begun before now (two days of slack for the approximation).
     let this_year_at_least = 1970 + (now.as_secs().saturating_sub(2 * 86_400) / 31_556_952);
@@ -382,7 +410,7 @@ pub fn never_holds(statement: &Statement) -> bool {
                 .is_ok_and(|seconds| seconds < now.as_secs())
         }
     };
-    statement.conditions.iter().any(|c| {
+    statement.conditions.iter().find(|c| {
         let operator = &c.operator.value;
         matches!(
             operator.base,

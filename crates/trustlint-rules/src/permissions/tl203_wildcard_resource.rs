@@ -18,13 +18,6 @@ use crate::rule::{Context, Rule};
 #[derive(Debug)]
 pub struct WildcardResource;
 
-/// Condition keys that scope a statement to some resources the way `Resource` would.
-const RESOURCE_SCOPING_KEYS: &[&str] = &[
-    "aws:resourceaccount",
-    "aws:resourceorgid",
-    "aws:resourceorgpaths",
-];
-
 impl Rule for WildcardResource {
     fn meta(&self) -> &'static RuleMeta {
         &meta::TL203
@@ -42,11 +35,7 @@ impl Rule for WildcardResource {
         };
         let catalog = Catalog::get();
         for grant in access.grants.iter().filter(|g| !g.is_admin()) {
-            let scoped = grant.statement.conditions.iter().any(|c| {
-                let key = c.key_lower();
-                key.contains(":resourcetag/") || RESOURCE_SCOPING_KEYS.contains(&key.as_str())
-            });
-            if scoped || grant.statement.conditions_incomplete {
+            if grant.scoped_by_condition() {
                 continue;
             }
             // The changing actions, by the text that gives them every resource.
