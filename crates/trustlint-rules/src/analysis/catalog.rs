@@ -261,6 +261,18 @@ impl<'c> ActionRef<'c> {
             .filter_map(move |name| resources.iter().find(|t| t.name == name))
     }
 
+    /// The resource types every request of the action names (the reference's required
+    /// ones, `!` in the catalog): a statement must allow one of them for the action to be
+    /// of use. Empty when the reference marks none required.
+    pub fn required_resource_types(&self) -> impl Iterator<Item = &'c ResourceType> + 'c {
+        let resources = &self.service.resources;
+        self.action
+            .resources
+            .split(',')
+            .filter_map(|r| r.strip_suffix('!'))
+            .filter_map(move |name| resources.iter().find(|t| t.name == name))
+    }
+
     /// Whether the action supports resource-level permissions (names resource types).
     pub fn has_resource_types(&self) -> bool {
         self.action.resource_names().next().is_some()

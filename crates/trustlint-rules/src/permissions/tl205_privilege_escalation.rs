@@ -11,7 +11,7 @@ use trustlint_parser::Span;
 
 use super::managed::classify;
 use super::{is_aws_owned, Grant, PolicyAccess};
-use crate::analysis::catalog::{ActionId, Catalog};
+use crate::analysis::catalog::{ActionId, Catalog, ResourceType};
 use crate::analysis::glob::matches_ignore_case;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -163,11 +163,22 @@ fn grants_usefully(grant: &Grant<'_>, action: ActionId, guard: &Guard) -> bool {
     let Some(entry) = Catalog::get().action(action) else {
         return false;
     };
+    // The statement reaches the action only through a resource every request of it names
+    // (`ssm:SendCommand` needs a document: a bucket alone, which it may also name, does
+    // not let its holder run a command), else through any type it acts on.
+    let resources = grant.statement.resources();
+    let reaches = |t: &ResourceType| {
+        resources
+            .iter()
+            .any(|r| !is_aws_owned(&r.value) && t.could_match(&r.value))
+    };
+    let mut required = entry.required_resource_types().peekable();
     let on_resource = grant.on_any_resource()
-        || (entry.has_resource_types()
-            && grant.statement.resources().iter().any(|r| {
-                !is_aws_owned(&r.value) && entry.resource_types().any(|t| t.could_match(&r.value))
-            }));
+        || if required.peek().is_some() {
+            required.any(reaches)
+        } else {
+            entry.resource_types().any(reaches)
+        };
     let open = match guard {
         Guard::PassedTo(service) if entry.qualified_name() == PASS_ROLE => {
             passes_to(grant, service)
