@@ -17,6 +17,9 @@ pub enum ProblemKind {
     UnresolvedInclude,
     /// A path named for checking that holds nothing trustlint reads, so nothing was checked.
     NotRecognised,
+    /// A trust policy the input determines only in part (a Terraform policy document built
+    /// from `dynamic` blocks), so the trust rules could not check it.
+    PartialTrust,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +70,15 @@ impl Problem {
     pub fn not_recognised(span: Span, message: impl Into<String>) -> Self {
         Problem {
             kind: ProblemKind::NotRecognised,
+            span,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn partial_trust(span: Span, message: impl Into<String>) -> Self {
+        Problem {
+            kind: ProblemKind::PartialTrust,
             span,
             message: message.into(),
             help: None,

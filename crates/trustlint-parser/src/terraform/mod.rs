@@ -442,7 +442,7 @@ impl<'a> Loader<'a, '_> {
             span,
             name,
             arn: None,
-            trust: attribute("assume_role_policy").and_then(|e| self.policy(e, 0)),
+            trust: attribute("assume_role_policy").and_then(|e| self.trust(label, e)),
             inline_policies,
             managed_policy_arns: self.strings(attribute("managed_policy_arns")),
             conditional_attachments: Vec::new(),
@@ -452,6 +452,27 @@ impl<'a> Loader<'a, '_> {
             tags,
             tags_known,
         }
+    }
+
+    /// A role's `assume_role_policy`. A policy document the module does not determine
+    /// (built from `dynamic` blocks, or including documents it can't resolve) leaves the
+    /// trust unknown: said as a problem, so the trust rules' silence is not taken for a
+    /// clean trust.
+    fn trust(&self, role: &str, expr: &'a Expression) -> Option<PolicyDocument> {
+        let trust = self.policy(expr, 0);
+        if trust.is_none() {
+            if let Some(Resolved::PolicyDocument(name, block)) = self.env.resolve(expr, 0) {
+                if document_node(&self.env, block, 0).is_none() {
+                    self.problems.borrow_mut().push(Problem::partial_trust(
+                        self.env.span(block.ident.span()),
+                        format!(
+                            "the trust policy of role `{role}` is the policy document `{name}`, built from `dynamic` blocks or documents the module doesn't determine: it is not evaluated offline, so no trust rule checked it"
+                        ),
+                    ).with_help("write the statements out (a `statement` block per provider), or check the rendered policy (`terraform show -json` of a plan)"));
+                }
+            }
+        }
+        trust
     }
 
     /// An `aws_iam_user`: its policies are added from the module's `aws_iam_user_policy*`.
@@ -861,8 +882,17 @@ resource "aws_iam_policy" "p" {
         let (resources, problems) = load(text);
         assert!(resources.roles.iter().all(|r| r.trust.is_none()));
         assert_eq!(resources.roles[0].name.value, "r");
-        assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].kind, crate::ProblemKind::InvalidPolicy);
+        // The document left unevaluated is said (at the document), the unknown `var` not.
+        let kinds: Vec<_> = problems.iter().map(|p| p.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                crate::ProblemKind::PartialTrust,
+                crate::ProblemKind::InvalidPolicy
+            ]
+        );
+        assert_eq!(&text[problems[0].span.range()], "data");
+        let problems = &problems[1..];
         assert_eq!(
             &text[problems[0].span.range()],
             "not",

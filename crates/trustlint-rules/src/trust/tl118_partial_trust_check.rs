@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use trustlint_parser::iam::placeholder::{has_interpolation, is_placeholder};
 use trustlint_parser::iam::{BaseOperator, Condition, PolicyDocument};
 use trustlint_parser::input::Document;
-use trustlint_parser::Span;
+use trustlint_parser::{ProblemKind, Span};
 
 use super::{
     analyze_grants, carve_outs, sub_operator, unresolved_providers, GrantAnalysis, ProviderKind,
@@ -38,6 +38,20 @@ const PROVIDER_CHECKS: &[&str] = &[
 pub struct PartialTrustCheck;
 
 impl Rule for PartialTrustCheck {
+    fn check_document(&self, _cx: &Context<'_>, document: &Document, out: &mut Vec<Finding>) {
+        for problem in document
+            .problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::PartialTrust)
+        {
+            let mut finding = Finding::new(self.meta(), problem.span, problem.message.clone());
+            if let Some(help) = &problem.help {
+                finding = finding.with_help(help);
+            }
+            out.push(finding);
+        }
+    }
+
     fn meta(&self) -> &'static RuleMeta {
         &meta::TL118
     }
