@@ -11,7 +11,7 @@
 //! A module is several files parsed as one text (the [`Segment`]s, the loaded file
 //! first); [`Env::span`] maps offsets back to the file each value is written in.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
@@ -71,6 +71,17 @@ pub struct Env<'a> {
     /// Evaluation work allowed, and left (see [`BASE_WORK`]).
     budget: usize,
     work_left: Cell<usize>,
+    /// The iterators of the `dynamic` blocks being expanded: name, and the key and value
+    /// of the element at hand.
+    iterators: RefCell<Vec<(&'a str, Iteration<'a>)>>,
+}
+
+/// One element of a `dynamic` block's `for_each`: its key (the index of a list element)
+/// and its value.
+#[derive(Clone, Debug)]
+pub struct Iteration<'a> {
+    pub key: String,
+    pub value: &'a Expression,
 }
 
 /// The two labels of a `resource "TYPE" "NAME"` or `data "TYPE" "NAME"` block.
@@ -96,6 +107,7 @@ impl<'a> Env<'a> {
             data: HashMap::new(),
             budget,
             work_left: Cell::new(budget),
+            iterators: RefCell::new(Vec::new()),
         };
         // The loaded file comes first: a name declared twice (invalid Terraform, or
         // unrelated files sharing a folder) resolves to its own declaration.
@@ -228,9 +240,78 @@ impl<'a> Env<'a> {
         Some(path)
     }
 
+    /// The elements of a `for_each` the module determines: a list (keys are indexes) or
+    /// an object, written out or through `var` defaults and `local`s; `None` otherwise.
+    pub fn elements(&self, expr: &'a Expression, depth: usize) -> Option<Vec<Iteration<'a>>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match expr {
+            Expression::Array(items) => Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, value)| Iteration {
+                        key: index.to_string(),
+                        value,
+                    })
+                    .collect(),
+            ),
+            Expression::Object(object) => object
+                .iter()
+                .map(|(key, value)| {
+                    let key = match key {
+                        ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
+                        ObjectKey::Expression(expr) => self.render(expr, depth + 1),
+                    }?;
+                    Some(Iteration {
+                        key,
+                        value: value.expr(),
+                    })
+                })
+                .collect(),
+            Expression::Parenthesis(inner) => self.elements(inner.inner(), depth + 1),
+            _ => match self.resolve(expr, depth)? {
+                Resolved::Expr(target) => self.elements(target, depth + 1),
+                _ => None,
+            },
+        }
+    }
+
+    /// Runs `f` with the iterator `name` standing for `element` (`name.key`,
+    /// `name.value`, `name.value.attribute`).
+    pub fn iterating<T>(&self, name: &'a str, element: Iteration<'a>, f: impl FnOnce() -> T) -> T {
+        self.iterators.borrow_mut().push((name, element));
+        let result = f();
+        self.iterators.borrow_mut().pop();
+        result
+    }
+
+    /// What `path` names through a `dynamic` block's iterator, when it starts with one.
+    fn through_iterator(&self, path: &[&'a str]) -> Option<Resolved<'a>> {
+        let (root, rest) = path.split_first()?;
+        let iterators = self.iterators.borrow();
+        let (_, element) = iterators.iter().rev().find(|(name, _)| name == root)?;
+        match rest {
+            ["key"] => Some(Resolved::Text(element.key.clone())),
+            ["value"] => Some(Resolved::Expr(element.value)),
+            ["value", attribute] => match element.value {
+                Expression::Object(object) => object
+                    .iter()
+                    .find(|(key, _)| matches!(key, ObjectKey::Ident(ident) if ident.as_str() == *attribute))
+                    .map(|(_, value)| Resolved::Expr(value.expr())),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// What a reference expression stands for, when the file determines it.
     pub fn resolve(&self, expr: &'a Expression, depth: usize) -> Option<Resolved<'a>> {
         let path = Self::path(expr)?;
+        if let Some(resolved) = self.through_iterator(&path) {
+            return Some(resolved);
+        }
         match path.as_slice() {
             ["var", name] => self.variables.get(name).map(|e| Resolved::Expr(e)),
             ["local", name] => self.locals.get(name).map(|e| Resolved::Expr(e)),

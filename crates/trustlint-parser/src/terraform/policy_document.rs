@@ -3,8 +3,12 @@
 //! `Resource`, `Condition`), every value spanned at the HCL that writes it, so the IAM
 //! loader and every rule read them like any policy. `source_policy_documents` and
 //! `override_policy_documents` referring to other documents of the file add their
-//! statements. A document built with `dynamic` blocks, or including documents that
-//! can't be resolved, is not evaluated (`None`): its statements are unknown offline.
+//! statements. A `dynamic "statement"` block renders one statement per element of its
+//! `for_each` when the module determines the elements (a list or object, written out or
+//! through `var` defaults and `local`s), its iterator's `key`/`value` substituted. A
+//! document whose `for_each` is unknown, with `dynamic` blocks inside a statement, or
+//! including documents that can't be resolved, is not evaluated (`None`): its statements
+//! are unknown offline.
 
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body};
@@ -23,11 +27,10 @@ const MAX_NESTING: usize = 8;
 /// The policy tree of an `aws_iam_policy_document` block, when the file determines it.
 pub fn document_node<'a>(env: &Env<'a>, block: &'a Block, depth: usize) -> Option<Node> {
     let has_dynamic = |body: &Body| body.blocks().any(|b| b.ident.as_str() == "dynamic");
-    if has_dynamic(&block.body)
-        || block
-            .body
-            .blocks()
-            .any(|statement| has_dynamic(&statement.body))
+    if block
+        .body
+        .blocks()
+        .any(|statement| has_dynamic(&statement.body))
     {
         return None;
     }
@@ -47,6 +50,13 @@ pub fn document_node<'a>(env: &Env<'a>, block: &'a Block, depth: usize) -> Optio
             .filter(|b| b.ident.as_str() == "statement")
             .map(|statement| statement_node(env, statement, depth)),
     );
+    for dynamic in block
+        .body
+        .blocks()
+        .filter(|b| b.ident.as_str() == "dynamic")
+    {
+        statements.extend(dynamic_statements(env, dynamic, depth)?);
+    }
     statements.extend(included_statements(
         env,
         block,
@@ -106,6 +116,34 @@ fn included_statements<'a>(
         statements.extend(document.get("Statement")?.as_seq()?.iter().cloned());
     }
     Some(statements)
+}
+
+/// The statements a `dynamic "statement"` block renders, one per element of its
+/// `for_each`; `None` when the module does not determine the elements (or the block is
+/// not a statement's, or has no `content`).
+fn dynamic_statements<'a>(env: &Env<'a>, dynamic: &'a Block, depth: usize) -> Option<Vec<Node>> {
+    let label = dynamic.labels.first()?.as_str();
+    if label != "statement" {
+        return None;
+    }
+    let content = dynamic
+        .body
+        .blocks()
+        .find(|b| b.ident.as_str() == "content")?;
+    let iterator = match dynamic.body.get_attribute("iterator") {
+        Some(attribute) => match &attribute.value {
+            Expression::Variable(name) => name.as_str(),
+            _ => return None,
+        },
+        None => label,
+    };
+    let elements = env.elements(&dynamic.body.get_attribute("for_each")?.value, depth)?;
+    Some(
+        elements
+            .into_iter()
+            .map(|element| env.iterating(iterator, element, || statement_node(env, content, depth)))
+            .collect(),
+    )
 }
 
 fn statement_node<'a>(env: &Env<'a>, block: &'a Block, depth: usize) -> Node {
