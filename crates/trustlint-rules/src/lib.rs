@@ -4,17 +4,18 @@
 
 pub mod access;
 pub mod analysis;
+pub mod context;
 mod cross;
 pub mod engine;
 pub mod finding;
 mod gitlab;
 mod input;
-mod last_checked;
 pub mod meta;
 mod permissions;
 pub mod registry;
 pub mod rule;
 pub mod settings;
+pub mod severity;
 mod trust;
 
 pub use finding::{Edit, Finding, Fix, Related, Severity};

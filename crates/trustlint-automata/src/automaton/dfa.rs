@@ -48,7 +48,6 @@ impl Dfa {
         }
     }
 
-
     /// The alphabet the automaton reads.
     pub fn alphabet(&self) -> &Alphabet {
         &self.alphabet
