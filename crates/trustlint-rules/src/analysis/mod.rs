@@ -5,7 +5,8 @@
 //!   evaluation over a request), `permissions` (what an identity policy grants),
 //!   `grants` (what a trust policy admits from OIDC providers, and the `sub` verdicts),
 //!   `provider` (which CI system an OIDC provider is);
-//! - GitLab: `sub_claim` and `sub_questions` (the `sub` claim grammar and languages),
+//! - GitLab: `claims` (the catalog of the ID token's claims and their names at each
+//!   relying party), `sub_claim` and `sub_questions` (the `sub` claim grammar and languages),
 //!   `job_runs` (the refs a job runs on), `shell` and `token_use` (what job scripts do
 //!   with ID tokens);
 //! - across files: `link` (jobs linked to the roles they assume) and `sub_match` (a
@@ -17,6 +18,7 @@
 pub use trustlint_automata::{automaton, ci_regex, glob};
 
 pub mod catalog;
+pub mod claims;
 pub mod condition_eval;
 pub mod grants;
 pub mod job_runs;
