@@ -42,6 +42,10 @@ pub struct Config {
 pub struct GitlabConfig {
     pub host: Option<String>,
     pub project: Option<String>,
+    /// The project's numeric id, as GitLab shows it (`123`, or `"123"`).
+    pub project_id: Option<NumericId>,
+    /// The id of the project's group (namespace).
+    pub namespace_id: Option<NumericId>,
     pub default_branch: Option<String>,
     #[serde(default)]
     pub protected_refs: Vec<String>,
@@ -53,6 +57,32 @@ pub struct GitlabConfig {
     /// to its folder, where it is not the folder holding `.git` (a repository copied into
     /// another one: vendored configurations, test fixtures).
     pub repository_root: Option<PathBuf>,
+}
+
+/// A GitLab id written as an integer (`project-id = 123`, as GitLab shows it) or a
+/// string of digits (`"123"`, as the token carries it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum NumericId {
+    Number(u64),
+    Text(String),
+}
+
+impl NumericId {
+    /// The id as the token's claims carry it: decimal digits, no leading zero.
+    pub fn claim_value(&self) -> Result<String, String> {
+        let text = match self {
+            NumericId::Number(number) => number.to_string(),
+            NumericId::Text(text) => text.trim().to_owned(),
+        };
+        let valid = text.starts_with(|c: char| matches!(c, '1'..='9'))
+            && text.chars().all(|c| c.is_ascii_digit());
+        if valid {
+            Ok(text)
+        } else {
+            Err(format!("`{text}` is not a GitLab id (a positive integer)"))
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -166,6 +196,8 @@ const SCHEMA: &[(&str, &[&str])] = &[
         &[
             "host",
             "project",
+            "project-id",
+            "namespace-id",
             "default-branch",
             "protected-refs",
             "issuer",
@@ -221,6 +253,15 @@ pub fn parse(text: &str) -> Result<Config, String> {
             return Err(format!(
                 "[rules] severity of {code}: `{severity}` is not one of error, warning, note"
             ));
+        }
+    }
+    for (key, id) in [
+        ("project-id", &config.gitlab.project_id),
+        ("namespace-id", &config.gitlab.namespace_id),
+    ] {
+        if let Some(id) = id {
+            id.claim_value()
+                .map_err(|e| format!("[gitlab] {key}: {e}"))?;
         }
     }
     Ok(config)

@@ -32,9 +32,17 @@ pub fn resolve(args: &CheckArgs, config: &Config, root: Option<&Path>) -> Settin
         .or_else(|| gitlab.project.clone())
         .or_else(|| env_var("CI_PROJECT_PATH"))
         .or_else(|| git_remote::project(root?, &gitlab_host));
+    let id = |written: &Option<crate::config::NumericId>, variable: &str| {
+        written
+            .as_ref()
+            .and_then(|id| id.claim_value().ok())
+            .or_else(|| env_var(variable))
+    };
     Settings {
         gitlab_host,
         gitlab_project,
+        project_id: id(&gitlab.project_id, "CI_PROJECT_ID"),
+        namespace_id: id(&gitlab.namespace_id, "CI_PROJECT_NAMESPACE_ID"),
         default_branch: gitlab
             .default_branch
             .clone()

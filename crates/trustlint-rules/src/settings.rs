@@ -23,6 +23,11 @@ pub struct Settings {
     pub gitlab_host: String,
     /// The project the pipelines run in (`group/project`), when known.
     pub gitlab_project: Option<String>,
+    /// The project's id (`[gitlab] project-id`), as the token's `project_id` claim
+    /// carries it; `None`: unknown, never guessed.
+    pub project_id: Option<String>,
+    /// The project's group id (`[gitlab] namespace-id`), as `namespace_id` carries it.
+    pub namespace_id: Option<String>,
     /// `$CI_DEFAULT_BRANCH`.
     pub default_branch: String,
     /// Protected ref patterns; by default the default branch only.
@@ -62,6 +67,8 @@ impl Default for Settings {
         Settings {
             gitlab_host: "gitlab.com".to_string(),
             gitlab_project: None,
+            project_id: None,
+            namespace_id: None,
             default_branch: "main".to_string(),
             protected_refs: Vec::new(),
             issuer: None,

@@ -547,7 +547,7 @@ fn normalise_provider(provider: &str) -> &str {
 
 /// Whether `provider` (normalised) is GitLab.com's, the only provider AWS populates
 /// GitLab-specific keys for.
-fn is_gitlab_com(provider: &str) -> bool {
+pub fn is_gitlab_com(provider: &str) -> bool {
     provider.eq_ignore_ascii_case("gitlab.com")
 }
 

@@ -20,6 +20,7 @@ use trustlint_parser::iam::{
 };
 use trustlint_parser::spanned::Spanned;
 
+use super::claim_pins::ClaimPins;
 use super::index_in;
 use super::provider::{sub_grammar, ProviderKind};
 use crate::analysis::condition_eval::{decide, false_when_absent, Decision, RequestContext};
@@ -386,6 +387,9 @@ pub struct GrantAnalysis<'a> {
     /// judged at all (no rejected condition, no foreign claim) and its `sub` conditions
     /// are all string comparisons.
     pub subs: Option<SubLanguage>,
+    /// What the statement requires of the token's other claims (`project_id`,
+    /// `ref_protected`, keys AWS never fills).
+    pub pins: ClaimPins,
     /// True when the statement requires another provider's claim (TL106's case).
     pub foreign: bool,
     /// True when a `Deny` carve-out on `sub` uses a negated operator: it denies every
@@ -399,12 +403,18 @@ pub struct GrantAnalysis<'a> {
 /// provider can satisfy) and grants that can't be judged exactly being [`SubVerdict::Narrower`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubVerdict {
+    /// TL120: a condition on a key AWS never fills makes the statement false for every
+    /// token (TL106's case, a foreign provider's claim, is decided by TL106 itself).
+    NoToken,
     /// TL101: every token of the provider satisfies the statement.
     EveryToken,
     /// TL112: only exclusions restrict `sub` (no positive string condition in the
     /// `Allow`, no allow-list written as a `Deny`), yet some token is admitted.
     DenyListOnly,
-    /// TL104: every branch (or else every tag) of `project` is admitted.
+    /// TL104: every branch (or else every tag) of `project` is admitted, and not only
+    /// on protected refs (`ref_protected`). For a grant whose ids pin the projects
+    /// ([`ClaimPins::is_tenant_bound`]), `project` is a path the `sub` conditions admit
+    /// every ref of, any path when they don't restrict it.
     EveryRef { project: String, ref_type: RefType },
     /// None of these.
     Narrower,
@@ -427,6 +437,7 @@ pub struct GrantFacts {
     place: GrantPlace,
     reasoner: Option<SubReasoner>,
     subs: Option<SubLanguage>,
+    pins: ClaimPins,
     foreign: bool,
     deny_allow_list: bool,
     memo: Arc<Memo>,
@@ -508,6 +519,7 @@ pub fn analyses<'a>(facts: &[GrantFacts], policy: &'a PolicyDocument) -> Vec<Gra
                 grant: facts.place.grant_in(policy)?,
                 reasoner: facts.reasoner.clone(),
                 subs: facts.subs.clone(),
+                pins: facts.pins.clone(),
                 foreign: facts.foreign,
                 deny_allow_list: facts.deny_allow_list,
                 memo: Arc::clone(&facts.memo),
@@ -540,10 +552,16 @@ fn facts_of(
         .iter()
         .flat_map(|deny| &deny.conditions)
         .any(|c| sub_operator(c).is_some_and(SubOperator::is_negated));
+    let pins = if grant.kind.is_gitlab() {
+        ClaimPins::of(grant.statement, &grant.provider, syntax)
+    } else {
+        ClaimPins::default()
+    };
     Some(GrantFacts {
         place: GrantPlace::of(policy, grant)?,
         reasoner,
         subs,
+        pins,
         foreign,
         deny_allow_list,
         memo: Arc::default(),
@@ -565,9 +583,16 @@ impl GrantAnalysis<'_> {
     /// order (module documentation).
     pub fn verdict(&self) -> &SubVerdict {
         self.memo.verdict.get_or_init(|| {
+            if self.pins.denies_every_token() {
+                return SubVerdict::NoToken;
+            }
             let Some(subs) = self.exact_subs() else {
                 return SubVerdict::Narrower;
             };
+            if self.pins.is_tenant_bound() {
+                // Ids pin the projects: the question is only which of their refs.
+                return self.every_ref_verdict(subs);
+            }
             if subs.is_all().unwrap_or(false) {
                 return SubVerdict::EveryToken;
             }
@@ -577,17 +602,23 @@ impl GrantAnalysis<'_> {
             if !positive && !self.deny_allow_list && !subs.is_empty() {
                 return SubVerdict::DenyListOnly;
             }
-            let Some(subs) = self.gitlab_subs() else {
-                return SubVerdict::Narrower;
-            };
-            [RefType::Branch, RefType::Tag]
-                .into_iter()
-                .find_map(|ref_type| {
-                    let project = subs.project_with_every_ref(ref_type).ok().flatten()?;
-                    Some(SubVerdict::EveryRef { project, ref_type })
-                })
-                .unwrap_or(SubVerdict::Narrower)
+            self.every_ref_verdict(subs)
         })
+    }
+
+    /// [`SubVerdict::EveryRef`] when the grant admits every branch (or else every tag)
+    /// of some project and not only protected refs, else [`SubVerdict::Narrower`].
+    fn every_ref_verdict(&self, subs: &SubLanguage) -> SubVerdict {
+        if self.pins.protected_only || !self.grant.kind.is_gitlab() {
+            return SubVerdict::Narrower;
+        }
+        [RefType::Branch, RefType::Tag]
+            .into_iter()
+            .find_map(|ref_type| {
+                let project = subs.project_with_every_ref(ref_type).ok().flatten()?;
+                Some(SubVerdict::EveryRef { project, ref_type })
+            })
+            .unwrap_or(SubVerdict::Narrower)
     }
 
     /// TL101: every token of the provider satisfies the statement.
@@ -666,11 +697,16 @@ pub struct GitlabRole<'r, 'a> {
     pub subs: SubLanguage,
 }
 
-/// The analyses grouped by GitLab provider, in order of first appearance; `None` for
-/// a provider whose grants already fire TL101, TL112 or TL104 (the stronger finding).
+/// The analyses grouped by GitLab provider, in order of first appearance, without the
+/// grants that admit only protected refs; `None` for a provider whose grants already
+/// fire TL120, TL101, TL112 or TL104 (the stronger finding).
 pub fn gitlab_roles<'r, 'a>(analyses: &'r [GrantAnalysis<'a>]) -> Vec<GitlabRole<'r, 'a>> {
     let mut groups: Vec<Vec<&'r GrantAnalysis<'a>>> = Vec::new();
-    for analysis in analyses.iter().filter(|a| a.grant.kind.is_gitlab()) {
+    // A grant admitting only protected refs (`ref_protected`) mixes nothing in.
+    for analysis in analyses
+        .iter()
+        .filter(|a| a.grant.kind.is_gitlab() && !a.pins.protected_only)
+    {
         let provider = &analysis.grant.provider.provider;
         match groups.iter_mut().find(|g| {
             g.first()

@@ -347,9 +347,9 @@ fn matrix_combinations(job: &Job) -> Vec<Vec<Variable>> {
 }
 
 /// The role ARNs a job instance with the variables of `scope` uses: `--role-arn`,
-/// `role_arn` and `AWS_ROLE_ARN=` in its scripts, and its `AWS_ROLE_ARN` variable when it
-/// requests an ID token (the AWS SDKs and the runner's `aws_secrets_manager` read it),
-/// each once.
+/// `role_arn` and `AWS_ROLE_ARN=` in its scripts, the `role_arn` of its
+/// `aws_secrets_manager` secrets, and its `AWS_ROLE_ARN` variable when it requests an ID
+/// token (the AWS SDKs and the runner's `aws_secrets_manager` read it), each once.
 fn role_refs(job: &Job, sources: &SourceMap, scope: &Scope<'_>) -> Vec<RoleRef> {
     let mut refs: Vec<RoleRef> = Vec::new();
     let scripts = job
@@ -365,6 +365,20 @@ fn role_refs(job: &Job, sources: &SourceMap, scope: &Scope<'_>) -> Vec<RoleRef> 
             let used = text.span_of(range.clone(), file);
             let written_value = text.value.get(range).unwrap_or_default();
             if let Some(role_ref) = expand_role(written_value, used, scope) {
+                push_unique(&mut refs, role_ref);
+            }
+        }
+    }
+    // `secrets: NAME: aws_secrets_manager: role_arn:` (GitLab 18.3): the runner assumes
+    // that role with the job's ID token.
+    for secret in &job.secrets {
+        let is_aws = secret
+            .provider
+            .as_ref()
+            .is_some_and(|p| p.value.as_ref() == "aws_secrets_manager");
+        let role_arn = secret.source.as_ref().and_then(|s| s.get("role_arn"));
+        if let Some(text) = role_arn.filter(|_| is_aws).and_then(Text::of) {
+            if let Some(role_ref) = expand_role(&text.value, text.span, scope) {
                 push_unique(&mut refs, role_ref);
             }
         }

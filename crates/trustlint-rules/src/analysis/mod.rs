@@ -4,6 +4,7 @@
 //! - IAM: the action and condition-key `catalog`, `condition_eval` (AWS condition
 //!   evaluation over a request), `permissions` (what an identity policy grants),
 //!   `grants` (what a trust policy admits from OIDC providers, and the `sub` verdicts),
+//!   `claim_pins` (what a trust requires of the token's other claims),
 //!   `provider` (which CI system an OIDC provider is);
 //! - GitLab: `claims` (the catalog of the ID token's claims and their names at each
 //!   relying party), `sub_claim` and `sub_questions` (the `sub` claim grammar and languages),
@@ -18,6 +19,7 @@
 pub use trustlint_automata::{automaton, ci_regex, glob};
 
 pub mod catalog;
+pub mod claim_pins;
 pub mod claims;
 pub mod condition_eval;
 pub mod grants;

@@ -14,8 +14,10 @@
 //!   character, space, `~`, `^`, `:`, `?`, `*`, `[` or `\`; no `..`, `@{` or `//`; doesn't
 //!   start or end with `/`, end with `.`, or equal `@`; no `/`-separated component starts
 //!   with `.` or ends with `.lock`;
-//! - ids (`job_project_id`, `source_project_id`): a positive decimal number without
-//!   leading zeros.
+//! - ids (`project_id`, `job_project_id`, `source_project_id`): a positive decimal number
+//!   without leading zeros;
+//! - `ref_protected`, `environment_protected`: `true` or `false`; `deployment_tier`:
+//!   `production`, `staging`, `testing`, `development` or `other`.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -28,6 +30,12 @@ use nom::{IResult, Parser};
 
 use super::automaton::{AutomatonError, CharClass, Dfa, Expr, CONTROL};
 use super::glob::{case_variants, Case};
+
+/// The values of GitLab's boolean claims, as strings.
+const BOOLEANS: [&str; 2] = ["true", "false"];
+
+/// The deployment tiers of GitLab environments.
+const DEPLOYMENT_TIERS: [&str; 5] = ["production", "staging", "testing", "development", "other"];
 
 /// One component of the `sub` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -46,11 +54,20 @@ pub enum Component {
     SourceProjectPath,
     /// `source_project_id`: the id of the pipeline's source project.
     SourceProjectId,
+    /// `project_id`: the id of the project (GitLab's fix for recycled paths: a
+    /// `project_id`-first `sub`).
+    ProjectId,
+    /// `ref_protected`: `true` or `false` (GitLab 18.7).
+    RefProtected,
+    /// `environment_protected`: `true` or `false` (GitLab 18.7).
+    EnvironmentProtected,
+    /// `deployment_tier`: the environment's tier (GitLab 18.7).
+    DeploymentTier,
 }
 
 impl Component {
     /// Every component GitLab knows.
-    pub const ALL: [Component; 7] = [
+    pub const ALL: [Component; 11] = [
         Component::ProjectPath,
         Component::RefType,
         Component::Ref,
@@ -58,6 +75,10 @@ impl Component {
         Component::JobProjectId,
         Component::SourceProjectPath,
         Component::SourceProjectId,
+        Component::ProjectId,
+        Component::RefProtected,
+        Component::EnvironmentProtected,
+        Component::DeploymentTier,
     ];
 
     /// The name used in `sub` and in the projects API.
@@ -70,6 +91,10 @@ impl Component {
             Component::JobProjectId => "job_project_id",
             Component::SourceProjectPath => "source_project_path",
             Component::SourceProjectId => "source_project_id",
+            Component::ProjectId => "project_id",
+            Component::RefProtected => "ref_protected",
+            Component::EnvironmentProtected => "environment_protected",
+            Component::DeploymentTier => "deployment_tier",
         }
     }
 
@@ -95,7 +120,11 @@ impl Component {
             }
             Component::RefType => Dfa::from_expr(&Expr::one_of_strings(&["branch", "tag"])),
             Component::Ref => git_ref_language(),
-            Component::JobProjectId | Component::SourceProjectId => {
+            Component::RefProtected | Component::EnvironmentProtected => {
+                Dfa::from_expr(&Expr::one_of_strings(&BOOLEANS))
+            }
+            Component::DeploymentTier => Dfa::from_expr(&Expr::one_of_strings(&DEPLOYMENT_TIERS)),
+            Component::JobProjectId | Component::SourceProjectId | Component::ProjectId => {
                 Dfa::from_expr(&Expr::Seq(vec![
                     Expr::Class(CharClass::one_of('1'..='9')),
                     Expr::run_of(CharClass::one_of('0'..='9')),
@@ -122,7 +151,23 @@ impl Component {
                 }),
             },
             Component::Ref => check_git_ref(value).map_err(invalid),
-            Component::JobProjectId | Component::SourceProjectId => {
+            Component::RefProtected | Component::EnvironmentProtected => {
+                if BOOLEANS.contains(&value) {
+                    Ok(())
+                } else {
+                    Err(invalid("GitLab writes `true` or `false`"))
+                }
+            }
+            Component::DeploymentTier => {
+                if DEPLOYMENT_TIERS.contains(&value) {
+                    Ok(())
+                } else {
+                    Err(invalid(
+                        "a deployment tier is production, staging, testing, development or other",
+                    ))
+                }
+            }
+            Component::JobProjectId | Component::SourceProjectId | Component::ProjectId => {
                 let mut chars = value.chars();
                 match chars.next() {
                     Some('1'..='9') if chars.all(|c| c.is_ascii_digit()) => Ok(()),
@@ -253,6 +298,14 @@ pub struct SubClaim {
     pub source_project_path: Option<String>,
     /// `source_project_id`.
     pub source_project_id: Option<String>,
+    /// `project_id`.
+    pub project_id: Option<String>,
+    /// `ref_protected`.
+    pub ref_protected: Option<String>,
+    /// `environment_protected`.
+    pub environment_protected: Option<String>,
+    /// `deployment_tier`.
+    pub deployment_tier: Option<String>,
 }
 
 impl SubClaim {
@@ -276,6 +329,10 @@ impl SubClaim {
             Component::JobProjectId => self.job_project_id.as_deref(),
             Component::SourceProjectPath => self.source_project_path.as_deref(),
             Component::SourceProjectId => self.source_project_id.as_deref(),
+            Component::ProjectId => self.project_id.as_deref(),
+            Component::RefProtected => self.ref_protected.as_deref(),
+            Component::EnvironmentProtected => self.environment_protected.as_deref(),
+            Component::DeploymentTier => self.deployment_tier.as_deref(),
         }
     }
 
@@ -289,6 +346,10 @@ impl SubClaim {
             Component::JobProjectId => self.job_project_id = value,
             Component::SourceProjectPath => self.source_project_path = value,
             Component::SourceProjectId => self.source_project_id = value,
+            Component::ProjectId => self.project_id = value,
+            Component::RefProtected => self.ref_protected = value,
+            Component::EnvironmentProtected => self.environment_protected = value,
+            Component::DeploymentTier => self.deployment_tier = value,
         }
     }
 }

@@ -2,14 +2,18 @@
 //! job runs on (from [`JobRuns`], the configured project and the `sub-claim`
 //! components), against the subs the role's trust admits for the pipeline's issuer
 //! (the union over the `Allow` statements that accept the token's `aud`, after `Deny`
-//! carve-outs). Both are exact automata; a trust that can't be judged exactly (policy
-//! variables, conditions that are not string comparisons) gives no answer.
+//! carve-outs), each grant read with its conditions on the other claims
+//! ([`crate::analysis::claim_pins`]): a grant pinning `project_id` or `namespace_id` to
+//! other ids than the configured ones admits none of the job's tokens, one requiring
+//! `ref_protected` only those of protected refs. Both sides are exact automata; a trust
+//! that can't be judged exactly (policy variables, conditions that are not string
+//! comparisons) gives no answer.
 
 use trustlint_parser::Span;
 
 use super::automaton::Expr;
 use super::grants::{aud_accepted, issuer_provider, GrantAnalysis};
-use super::job_runs::{JobRuns, RunCase};
+use super::job_runs::{protected_refs, JobRuns, RunCase};
 use super::link::Link;
 use super::sub_claim::{parse_sub, RefType};
 use super::sub_questions::{SubGrammar, SubLanguage};
@@ -39,6 +43,13 @@ pub struct SubMatch {
     /// Where the accepting grants' `sub` conditions are written (their statements when
     /// they have none).
     pub trust_spans: Vec<Span>,
+    /// What the accepting grants' `sub` conditions admit, on protected and unprotected
+    /// refs alike (`admitted` leaves out the unprotected refs of grants that require
+    /// `ref_protected`).
+    pub admitted_any_ref: SubLanguage,
+    /// Why the trust refuses every token of the pipeline's project whatever its `sub`,
+    /// when its conditions on other claims do (`project_id`, keys AWS never fills).
+    pub claims_refused: Option<String>,
 }
 
 impl SubMatch {
@@ -117,9 +128,26 @@ pub fn sub_match(
         .collect();
     let grammar = accepting.first()?.reasoner.as_ref()?.grammar().clone();
     let mut admitted = grammar.none();
+    let mut admitted_any_ref = grammar.none();
+    let mut refusals = Vec::new();
     for analysis in &accepting {
-        admitted = admitted.union(analysis.exact_subs()?).ok()?;
+        let subs = analysis.exact_subs()?;
+        if let Some(refusal) = claims_refusal(analysis, settings) {
+            refusals.push(refusal);
+            continue;
+        }
+        admitted_any_ref = admitted_any_ref.union(subs).ok()?;
+        let subs = if analysis.pins.protected_only {
+            subs.intersection(&protected_subs(&grammar, settings)?)
+                .ok()?
+        } else {
+            subs.clone()
+        };
+        admitted = admitted.union(&subs).ok()?;
     }
+    let claims_refused = (refusals.len() == accepting.len())
+        .then(|| refusals.into_iter().next())
+        .flatten();
     let runs = link.runs(settings).clone();
     let project = settings.gitlab_project.as_deref();
     let mut job_subs = Vec::new();
@@ -160,5 +188,62 @@ pub fn sub_match(
         runs,
         trust_values,
         trust_spans,
+        admitted_any_ref,
+        claims_refused,
     })
+}
+
+/// Why `analysis`'s conditions on claims other than `sub` refuse every token of the
+/// pipeline's project, when they do: a condition on a key AWS never fills, or a
+/// `project_id`/`namespace_id` pin that excludes the configured id (an unknown id
+/// refuses nothing: it is never guessed).
+fn claims_refusal(analysis: &GrantAnalysis<'_>, settings: &Settings) -> Option<String> {
+    let grant = &analysis.grant;
+    if let Some(unpopulated) = analysis
+        .pins
+        .unpopulated
+        .iter()
+        .find(|u| u.denies_every_token)
+    {
+        let key = grant
+            .statement
+            .conditions
+            .get(unpopulated.condition)
+            .map_or_else(String::new, |c| c.key.value.clone());
+        return Some(format!(
+            "its condition on `{key}`, a key AWS never fills, is false for every token"
+        ));
+    }
+    analysis.pins.tenant.iter().find_map(|pin| {
+        let ours = match pin.claim {
+            "project_id" => settings.project_id.as_deref(),
+            _ => settings.namespace_id.as_deref(),
+        }?;
+        (!pin.ids.contains(ours)).then(|| {
+            let ids: Vec<String> = pin.ids.iter().map(|id| format!("`{id}`")).collect();
+            format!(
+                "it requires `{}` to be {}, and this project's {} is `{ours}`",
+                grant.provider.condition_key(pin.claim),
+                if ids.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    ids.join(" or ")
+                },
+                pin.claim
+            )
+        })
+    })
+}
+
+/// The subs of the protected refs (`[gitlab] protected-refs`) of any project.
+fn protected_subs(grammar: &SubGrammar, settings: &Settings) -> Option<SubLanguage> {
+    let mut subs = grammar.none();
+    for ref_type in [RefType::Branch, RefType::Tag] {
+        let names = protected_refs(settings, ref_type).ok()?;
+        let refs = grammar
+            .refs(Expr::Automaton(Box::new(names)), Some(ref_type))
+            .ok()?;
+        subs = subs.union(&refs).ok()?;
+    }
+    Some(subs)
 }

@@ -419,7 +419,13 @@ impl SubGrammar {
         project: &str,
         ref_type: Option<RefType>,
     ) -> Result<SubLanguage, AutomatonError> {
-        let mut constraints = vec![(Component::ProjectPath, Expr::literal(project))];
+        // A `project_id`-first `sub` names projects by id.
+        let by = if self.components().contains(Component::ProjectPath) {
+            Component::ProjectPath
+        } else {
+            Component::ProjectId
+        };
+        let mut constraints = vec![(by, Expr::literal(project))];
         constraints.extend(ref_type.map(|t| (Component::RefType, Expr::literal(t.name()))));
         self.constrained(&constraints)
     }
@@ -701,19 +707,20 @@ impl SubGrammar {
         Some(self.with_form(Form::Members(Arc::new(members)), true))
     }
 
-    /// [`SubLanguage::project_with_every_ref`] for any components: the project paths
-    /// (field `field`) of the subs of `ref_type` that `dfa` lacks, projected, and the
-    /// first path not among them.
+    /// [`SubLanguage::project_with_every_ref`] for any components: the projects (the
+    /// values of component `by`, field `field`) of the subs of `ref_type` that `dfa`
+    /// lacks, projected, and the first project not among them.
     fn project_by_projection(
         &self,
         dfa: &Dfa,
         ref_type: RefType,
+        by: Component,
         field: usize,
     ) -> Result<Option<String>, AutomatonError> {
         let missing = self.0.all_of(ref_type).difference(dfa)?;
         let lacking = missing.field_values(':', field)?;
-        let paths = Component::ProjectPath.value_language()?;
-        Ok(paths.difference(&lacking)?.witness())
+        let projects = by.value_language()?;
+        Ok(projects.difference(&lacking)?.witness())
     }
 
     /// [`SubLanguage::project_with_every_ref`] for the components in their default
@@ -951,16 +958,17 @@ impl SubLanguage {
         self.includes(&self.grammar.project(project, Some(ref_type))?)
     }
 
-    /// A project path every ref of `ref_type` of which is in the language (the question
-    /// of TL104, over all projects at once); `None` when there is none.
+    /// A project (its path, or its id when the `sub` names projects by `project_id`)
+    /// every ref of `ref_type` of which is in the language (the question of TL104, over
+    /// all projects at once); `None` when there is none.
     pub fn project_with_every_ref(
         &self,
         ref_type: RefType,
     ) -> Result<Option<String>, AutomatonError> {
-        let Some(field) = self
-            .grammar
-            .components()
-            .value_field(Component::ProjectPath)
+        let components = self.grammar.components();
+        let Some((by, field)) = [Component::ProjectPath, Component::ProjectId]
+            .into_iter()
+            .find_map(|by| Some((by, components.value_field(by)?)))
         else {
             return Ok(None);
         };
@@ -992,7 +1000,7 @@ impl SubLanguage {
         if self.grammar.components().as_slice() == DEFAULT_ORDER {
             self.grammar.project_by_ref_states(dfa, ref_type)
         } else {
-            self.grammar.project_by_projection(dfa, ref_type, field)
+            self.grammar.project_by_projection(dfa, ref_type, by, field)
         }
     }
 
@@ -1604,7 +1612,7 @@ mod tests {
             for ref_type in [RefType::Branch, RefType::Tag] {
                 proptest::prop_assert_eq!(
                     g.project_by_ref_states(dfa, ref_type).unwrap(),
-                    g.project_by_projection(dfa, ref_type, field).unwrap()
+                    g.project_by_projection(dfa, ref_type, Component::ProjectPath, field).unwrap()
                 );
             }
         }

@@ -36,6 +36,19 @@ impl Rule for SubMismatch {
 }
 
 fn mismatch(rule: &'static RuleMeta, link: &Link<'_>, matched: &SubMatch) -> Option<Finding> {
+    if let Some(refusal) = &matched.claims_refused {
+        let role = role_label(link);
+        let finding = Finding::new(
+            rule,
+            link.role_span(),
+            format!(
+                "the trust of role {role} refuses every token of this project whatever its `sub`: {refusal} — AssumeRoleWithWebIdentity is denied (AccessDenied) every time"
+            ),
+        )
+        .with_severity(Severity::Error)
+        .with_help("deploy from the project the trust names, or correct the trust's conditions (`[gitlab] project-id`/`namespace-id` say which project runs the pipelines)");
+        return Some(link.with_role_use(finding));
+    }
     let mut accepted_somewhere = false;
     let mut refused = None;
     let mut runs_somewhere = false;
@@ -66,20 +79,27 @@ fn mismatch(rule: &'static RuleMeta, link: &Link<'_>, matched: &SubMatch) -> Opt
     } else {
         "the sub (of whichever project runs it: set `[gitlab] project` for an example)".to_owned()
     };
+    // A sub the `sub` conditions admit, refused because the ref is not protected.
+    let unprotected = matched.admitted_any_ref.contains(&refused);
+    let why = if unprotected {
+        "its token carries `ref_protected: \"false\"` there, and the trust requires a protected ref (`ref_protected` = `true`)".to_owned()
+    } else {
+        format!("but the trust only accepts {}", matched.quoted_trust_values())
+    };
     let (severity, message) = if !accepted_somewhere {
         (
             Severity::Error,
             format!(
-                "on no ref this job runs on does its token's `sub` satisfy the trust of role {role}: on {on} {sub}, but the trust only accepts {} — AssumeRoleWithWebIdentity is denied (AccessDenied) every time",
-                matched.quoted_trust_values()
+                "on no ref this job runs on does its token{} satisfy the trust of role {role}: on {on} {sub}, {why} — AssumeRoleWithWebIdentity is denied (AccessDenied) every time",
+                if unprotected { "" } else { "'s `sub`" }
             ),
         )
     } else if matched.exact {
         (
             Severity::Warning,
             format!(
-                "on some refs this job runs on, the trust of role {role} refuses its token: on {on} {sub}, which none of {} matches — the job fails there with AccessDenied",
-                matched.quoted_trust_values()
+                "on some refs this job runs on, the trust of role {role} refuses its token: on {on} {sub}, {} — the job fails there with AccessDenied",
+                if unprotected { why } else { format!("which none of {} matches", matched.quoted_trust_values()) }
             ),
         )
     } else {

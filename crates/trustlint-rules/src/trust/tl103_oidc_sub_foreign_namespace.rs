@@ -5,7 +5,7 @@
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::{variable_syntax, GrantAnalysis, SubValue};
+use super::{variable_syntax, GrantAnalysis, SubValue, SubVerdict};
 use crate::analysis::automaton::AutomatonError;
 use crate::analysis::glob::VariableSyntax;
 use crate::analysis::sub_claim::{parse_sub, Component};
@@ -31,7 +31,10 @@ impl Rule for OidcSubForeignNamespace {
     ) {
         let syntax = variable_syntax(policy);
         for analysis in cx.grant_analyses(policy) {
-            if analysis.admits_every_token() {
+            if matches!(
+                analysis.verdict(),
+                SubVerdict::EveryToken | SubVerdict::NoToken
+            ) {
                 continue;
             }
             let Some(admitted) = analysis.gitlab_subs() else {

@@ -8,9 +8,10 @@ use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
 use super::{variable_syntax, GrantAnalysis};
+use crate::analysis::claim_pins::TenantPin;
 use crate::analysis::automaton::Expr;
 use crate::analysis::job_runs::protected_refs;
-use crate::analysis::sub_claim::RefType;
+use crate::analysis::sub_claim::{Component, RefType};
 use crate::analysis::sub_questions::SubOperator;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -37,6 +38,10 @@ impl Rule for OidcSubAnyRef {
                 out.extend(unprotected_only(self.meta(), cx, &analysis));
                 continue;
             };
+            if let Some(pin) = analysis.pins.tenant.first() {
+                out.push(pinned_any_ref(self.meta(), cx, &analysis, pin, ref_type));
+                continue;
+            }
             // The subs of the project's refs of that type.
             let project_refs = analysis
                 .reasoner
@@ -60,11 +65,20 @@ impl Rule for OidcSubAnyRef {
                 .unwrap_or_default();
             let written = culprit.map_or_else(String::new, |v| format!("`{}` ", v.value.value));
             // A pattern naming one project, or several (`project_path:acme/*`)?
+            let by_id = analysis.reasoner.as_ref().is_some_and(|r| {
+                !r.grammar().components().contains(Component::ProjectPath)
+            });
             let one_project = culprit.is_some_and(|v| {
                 analysis.reasoner.as_ref().is_some_and(|r| {
-                    r.grammar()
-                        .named_namespace(&v.pattern(variable_syntax(policy)))
-                        .exact_project
+                    let grammar = r.grammar();
+                    if grammar.components().contains(Component::ProjectPath) {
+                        grammar
+                            .named_namespace(&v.pattern(variable_syntax(policy)))
+                            .exact_project
+                    } else {
+                        // A `project_id`-first `sub`: the id written out.
+                        written_id(&v.value.value).is_some()
+                    }
                 })
             });
             let whose = if one_project {
@@ -88,13 +102,72 @@ impl Rule for OidcSubAnyRef {
             out.push(
                 Finding::new(self.meta(), primary, message)
                     .with_help(format!(
-                        "pin the protected ref: `project_path:{project}:ref_type:branch:ref:{}` (one role per environment)",
+                        "pin the protected ref: `{}:{project}:ref_type:branch:ref:{}` (one role per environment)",
+                        if by_id { "project_id" } else { "project_path" },
                         cx.settings.default_branch
                     ))
                     .with_related(analysis.grant.principal.span, analysis.grant.trusted_here()),
             );
         }
     }
+}
+
+/// The project id a `project_id`-first `sub` pattern writes out, without wildcards.
+fn written_id(pattern: &str) -> Option<&str> {
+    let mut fields = pattern.split(':');
+    fields.find(|field| *field == "project_id")?;
+    fields.next().filter(|id| !id.is_empty() && !id.contains(['*', '?', '$']))
+}
+
+/// A grant whose ids pin the projects (`gitlab.com:project_id`, `namespace_id`) but
+/// whose `sub` conditions admit every ref of theirs: one project (or group), any ref.
+fn pinned_any_ref(
+    rule: &'static RuleMeta,
+    cx: &Context<'_>,
+    analysis: &GrantAnalysis<'_>,
+    pin: &TenantPin,
+    ref_type: RefType,
+) -> Finding {
+    let grant = &analysis.grant;
+    let key = grant.provider.condition_key(pin.claim);
+    let ids = pin
+        .ids
+        .iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let what = if pin.claim == "project_id" {
+        "the project"
+    } else {
+        "the group's projects"
+    };
+    let sub = grant.provider.condition_key("sub");
+    let how = match analysis.sub_conditions().next() {
+        Some(_) => format!("its `{sub}` conditions admit every {ref_type}"),
+        None => format!("nothing checks `{sub}`, so every {ref_type} is admitted"),
+    };
+    let pinned_at = grant
+        .statement
+        .conditions
+        .get(pin.condition)
+        .map_or(grant.statement.span, |c| c.key.span);
+    let mut finding = Finding::new(
+        rule,
+        pinned_at,
+        format!(
+            "`{key}` ({ids}) pins {what}, but {how}: anyone who can push a {ref_type} there can assume this role from an unprotected ref"
+        ),
+    )
+    .with_help(format!(
+        "also require a protected ref: `\"{}\": \"true\"`, or pin the ref in `{sub}` (`…:ref_type:branch:ref:{}`)",
+        grant.provider.condition_key("ref_protected"),
+        cx.settings.default_branch
+    ))
+    .with_related(grant.principal.span, grant.trusted_here());
+    for condition in analysis.sub_conditions() {
+        finding = finding.with_related(condition.values_span, "admits every ref");
+    }
+    finding
 }
 
 /// `StringEqualsIgnoreCase` on a GitLab `sub` that names a ref: it also admits the ref's
@@ -142,7 +215,7 @@ fn unprotected_only(
     else {
         return Vec::new();
     };
-    if !grant.kind.is_gitlab() {
+    if !grant.kind.is_gitlab() || analysis.pins.protected_only || analysis.pins.denies_every_token() {
         return Vec::new();
     }
     let grammar = reasoner.grammar();

@@ -5,7 +5,7 @@
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::{variable_syntax};
+use super::{variable_syntax, SubVerdict};
 use crate::analysis::glob::{Operator, Pattern};
 use crate::analysis::sub_claim::SubError;
 use crate::finding::Finding;
@@ -30,7 +30,10 @@ impl Rule for SubUnmatchable {
         let syntax = variable_syntax(policy);
         for analysis in cx.grant_analyses(policy) {
             let grant = &analysis.grant;
-            if !grant.kind.is_gitlab() || analysis.foreign || grant.statement.conditions_incomplete
+            if !grant.kind.is_gitlab()
+                || analysis.foreign
+                || grant.statement.conditions_incomplete
+                || *analysis.verdict() == SubVerdict::NoToken
             {
                 continue;
             }
