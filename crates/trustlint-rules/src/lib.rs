@@ -15,9 +15,11 @@ mod permissions;
 pub mod registry;
 pub mod rule;
 pub mod settings;
+pub mod suppression;
 mod trust;
 
 pub use finding::{Edit, Finding, Fix, Related, Severity};
 pub use meta::RuleMeta;
 pub use rule::{Context, Rule};
 pub use settings::{RoleBinding, Settings};
+pub use suppression::Suppressions;

@@ -16,6 +16,7 @@ use crate::finding::Finding;
 use crate::last_checked::{self, CheckedKey};
 use crate::meta::RuleMeta;
 use crate::settings::Settings;
+use crate::suppression::Suppressions;
 
 /// What a rule may read while checking, and analyses built once per run.
 #[derive(Debug)]
@@ -173,7 +174,8 @@ pub(crate) fn index_in<T>(items: &[T], item: &T) -> Option<usize> {
 
 /// One rule. Implement the hooks it needs; the engine calls `check_document` for every
 /// document, `check_policy` for every IAM policy (also those inside roles and IaC files),
-/// `check_role` for every role, and `check_workspace` once per run.
+/// `check_role` for every role, and `check_workspace` once per run; then, once the
+/// findings of all are known, `check_suppressions`.
 pub trait Rule: Send + Sync {
     /// The rule's metadata, e.g. `&meta::TL101`.
     fn meta(&self) -> &'static RuleMeta;
@@ -202,6 +204,17 @@ pub trait Rule: Send + Sync {
     }
 
     fn check_workspace(&self, _cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+
+    /// The last phase ([`crate::engine::suppress`]), once per run after every other hook
+    /// of every rule: the inline suppressions have silenced the findings they name, and
+    /// `suppressions` holds what is wrong with the comments (TL005 reports it).
+    fn check_suppressions(
+        &self,
+        _cx: &Context<'_>,
+        _suppressions: &Suppressions,
+        _out: &mut Vec<Finding>,
+    ) {
+    }
 
     /// Whether the rule finds secret values ([`Finding::secrets`]): such a rule runs even
     /// when it is disabled, so every report still masks the secrets it knows of.
