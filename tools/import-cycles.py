@@ -61,6 +61,42 @@ def main():
         files = [f for f in files_of(src) if not f.endswith('tests.rs') and '/tests/' not in f]
         by_module = {module_of(f): f for f in files}
         edges = {f: set() for f in files}
+        # What each file re-exports: name -> the path it names.
+        reexports = {}
+        for f in files:
+            text = strip_tests(open(os.path.join(src, f)).read())
+            names = {}
+            for m in re.finditer(r'\bpub(?:\([^)]*\))?\s+use\s+([^;]+);', text):
+                for path in expand_use(m.group(1), []):
+                    path = [x.strip() for x in path if x.strip()]
+                    if not path or path[-1] in ('self', '*'):
+                        continue
+                    me = module_of(f)
+                    if path[0] == 'crate':
+                        full = path[1:]
+                    elif path[0] == 'super':
+                        full = list(me[:-1]) + path[1:]
+                    elif path[0] == 'self':
+                        full = list(me) + path[1:]
+                    elif tuple(me) + (path[0],) in by_module:
+                        full = list(me) + path
+                    else:
+                        continue
+                    names[path[-1]] = full
+            reexports[f] = names
+
+        def resolve(full, depth):
+            # The file naming `full`: the longest prefix naming a file, followed
+            # through that file's re-exports.
+            for k in range(len(full), 0, -1):
+                target = by_module.get(tuple(full[:k]))
+                if target:
+                    if k < len(full) and depth < 8:
+                        named = reexports.get(target, {}).get(full[k])
+                        if named:
+                            return resolve(named + full[k + 1:], depth + 1) or target
+                    return target
+            return None
         for f in files:
             text = strip_tests(open(os.path.join(src, f)).read())
             text = re.sub(r'//[^\n]*', '', text)
@@ -85,16 +121,13 @@ def main():
                         pass
                 elif p[0] == 'self':
                     base = list(me); rest = p[1:]
+                elif tuple(me) + (p[0],) in by_module:
+                    base = list(me); rest = p
                 else:
                     continue
-                full = base + rest
-                # Longest prefix naming a file.
-                for k in range(len(full), 0, -1):
-                    target = by_module.get(tuple(full[:k]))
-                    if target:
-                        if target != f:
-                            edges[f].add(target)
-                        break
+                target = resolve(base + rest, 0)
+                if target and target != f:
+                    edges[f].add(target)
         # Tarjan SCC
         index, low, stack, on, sccs, counter = {}, {}, [], set(), [], [0]
         sys.setrecursionlimit(10000)

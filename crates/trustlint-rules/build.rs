@@ -163,11 +163,9 @@ fn declare_rules(names: &[(String, String)], out_dir: &Path) {
             let path = src.join(&file.domain).join(format!("{}.rs", file.module));
             let _ = writeln!(
                 text,
-                "#[path = {:?}]\nmod {};\npub use {}::{};",
+                "#[path = {:?}]\npub(crate) mod {};",
                 path.display().to_string(),
                 file.module,
-                file.module,
-                file.rule
             );
         }
         fs::write(out_dir.join(format!("rules_{domain}.rs")), text)
@@ -177,7 +175,7 @@ fn declare_rules(names: &[(String, String)], out_dir: &Path) {
         "/// Every rule, sorted by code.\nstatic RULES: &[&dyn Rule] = &[{}];\n",
         files
             .iter()
-            .map(|file| format!("&crate::{}::{}", file.domain, file.rule))
+            .map(|file| format!("&crate::{}::{}::{}", file.domain, file.module, file.rule))
             .collect::<Vec<_>>()
             .join(", ")
     );

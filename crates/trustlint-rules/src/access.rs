@@ -7,10 +7,12 @@ use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 use trustlint_parser::FileId;
 
-use crate::cross::link::{Link, LinkedRole};
-use crate::cross::sub_match::SubMatch;
-use crate::cross::{self, describe_runs};
-use crate::rule::Context;
+use crate::analysis::link::{Link, LinkedRole};
+use crate::analysis::sub_match::SubMatch;
+use crate::context::Context;
+use crate::cross::describe_runs;
+use crate::cross::tl401_aud_mismatch::refuses_audience;
+use crate::cross::tl406_overprivileged_ci_role::{permission_findings, what};
 
 /// One job assuming one role.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +74,7 @@ pub fn access_map(cx: &Context<'_>) -> Vec<Access> {
 fn access(cx: &Context<'_>, link: &Link<'_>) -> Access {
     let path = |file: FileId| cx.workspace.sources.get(file).map(|f| f.display_path());
     let role = link.role.as_ref();
-    let matched = link.sub_match(cx);
+    let matched = cx.sub_match(link);
     let permissions: Vec<&PolicyDocument> = role.map_or_else(Vec::new, policies);
     let actions = permissions
         .iter()
@@ -88,15 +90,15 @@ fn access(cx: &Context<'_>, link: &Link<'_>) -> Access {
     });
     let dangers = role
         .into_iter()
-        .flat_map(|role| cross::permission_findings(cx, role))
-        .map(|finding| cross::what(finding.rule.code));
+        .flat_map(|role| permission_findings(cx, role))
+        .map(|finding| what(finding.rule.code));
     Access {
         project: cx.settings.gitlab_project.clone(),
         refs: describe_runs(link.runs(cx.settings)),
         pipeline: path(link.job.name.span.file).unwrap_or_default(),
         job: link.job.name.value.to_string(),
         role: link.role_ref.arn.clone(),
-        trust: if cross::refuses_audience(cx, link) {
+        trust: if refuses_audience(cx, link) {
             Admits::Nowhere
         } else {
             matched.map_or(Admits::Unknown, admits)

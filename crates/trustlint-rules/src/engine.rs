@@ -52,6 +52,8 @@ pub fn suppress(rules: &[&dyn Rule], cx: &Context<'_>, findings: Vec<Finding>) -
 /// threads when `parallel`.
 fn found(rules: &[&dyn Rule], cx: &Context<'_>, parallel: bool) -> Vec<Finding> {
     let check_document = |document: &Document| {
+        let cx = cx.for_document(document);
+        let cx = &cx;
         let mut out = Vec::new();
         for rule in rules {
             rule.check_document(cx, document, &mut out);
@@ -209,9 +211,8 @@ mod tests {
 
     #[test]
     fn files_checked_in_turn_find_what_each_finds_alone() {
-        // Rules share what they derive from the policy or pipeline checked last on a
-        // thread (module `last_checked`): a file checked after others on the same thread
-        // must find exactly what it finds alone. The cross-file rules (TL4xx) are left
+        // Rules share what they derive from a policy or pipeline (module `context`): a
+        // file checked after others must find exactly what it finds alone. The cross-file rules (TL4xx) are left
         // out: they link files on purpose.
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
         let mut paths: Vec<std::path::PathBuf> = Vec::new();

@@ -1,42 +1,9 @@
 //! The one finding type every rule produces and every reporter consumes.
 
-use std::fmt;
-
 use trustlint_parser::Span;
 
 use crate::meta::RuleMeta;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    Note,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Severity> {
-        match text {
-            "note" => Some(Severity::Note),
-            "warning" => Some(Severity::Warning),
-            "error" => Some(Severity::Error),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::severity::Severity;
 
 /// Another place that explains a finding ("job `deploy` assumes this role").
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,11 +96,3 @@ impl Finding {
         )
     }
 }
-
-impl PartialEq for RuleMeta {
-    fn eq(&self, other: &Self) -> bool {
-        self.code == other.code
-    }
-}
-
-impl Eq for RuleMeta {}

@@ -4,17 +4,18 @@
 
 pub mod access;
 pub mod analysis;
+pub mod context;
 mod cross;
 pub mod engine;
 pub mod finding;
 mod gitlab;
 mod input;
-mod last_checked;
 pub mod meta;
 mod permissions;
 pub mod registry;
 pub mod rule;
 pub mod settings;
+pub mod severity;
 pub mod suppression;
 mod trust;
 

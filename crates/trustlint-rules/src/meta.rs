@@ -2,7 +2,7 @@
 //! code (e.g. `meta::TL101`) and [`ALL`], the single source for `trustlint rules`,
 //! `trustlint explain` and every report's rule descriptions.
 
-use crate::finding::Severity;
+use crate::severity::Severity;
 
 /// What `rules/<CODE>.md` says about a rule.
 #[derive(Debug)]
@@ -40,6 +40,15 @@ impl RuleMeta {
         Some(rest[..end].trim())
     }
 }
+
+/// Rules are the same rule when their codes are.
+impl PartialEq for RuleMeta {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code
+    }
+}
+
+impl Eq for RuleMeta {}
 
 /// The metadata of a code, if such a rule exists (case-insensitive).
 pub fn by_code(code: &str) -> Option<&'static RuleMeta> {

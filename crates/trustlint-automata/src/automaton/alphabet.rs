@@ -1,7 +1,22 @@
 //! The alphabet partition: the characters an automaton distinguishes plus one class
 //! for all the rest, and sets of characters ([`CharClass`]).
 
-use super::*;
+use std::collections::BTreeSet;
+
+/// The character standing for every ASCII control character (module documentation).
+pub const CONTROL: char = '\u{0}';
+
+/// `c`, or [`CONTROL`] for an ASCII control character.
+pub(super) fn canonical(c: char) -> char {
+    if c.is_ascii_control() {
+        CONTROL
+    } else {
+        c
+    }
+}
+
+/// Characters tried first, in order, to render the "other" class in witnesses.
+pub(super) const OTHER_REPRESENTATIVES: [char; 8] = ['x', 'y', 'z', 'q', 'w', 'k', 'v', 'j'];
 
 /// The characters an automaton distinguishes, plus one "other" class for all the rest.
 /// Symbol `i < chars().len()` is `chars()[i]`; symbol `chars().len()` is "other".

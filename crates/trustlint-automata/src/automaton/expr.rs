@@ -1,7 +1,12 @@
 //! Regular expressions over character classes ([`Expr`]) and the Thompson NFA that
 //! turns them into a [`Dfa`] (subset construction).
 
-use super::*;
+use std::collections::{BTreeSet, HashMap};
+
+use super::alphabet::{Alphabet, CharClass};
+use super::bounds::AutomatonError;
+use super::dfa::Dfa;
+use super::state_table::{FastMap, StateTable};
 
 /// A regular expression over character classes, the way languages are described before
 /// they become a [`Dfa`].
@@ -272,5 +277,112 @@ impl Nfa {
             accepting,
         }
         .minimized())
+    }
+}
+
+impl Dfa {
+    /// The automaton of `expr` over the characters `expr` mentions.
+    pub fn from_expr(expr: &Expr) -> Result<Dfa, AutomatonError> {
+        Dfa::from_expr_over(expr, &Alphabet::default())
+    }
+
+    /// The automaton of `expr` over `alphabet` extended with the characters `expr` mentions.
+    pub fn from_expr_over(expr: &Expr, alphabet: &Alphabet) -> Result<Dfa, AutomatonError> {
+        let mut chars: BTreeSet<char> = alphabet.chars.iter().copied().collect();
+        expr.collect_chars(&mut chars);
+        let alphabet = Alphabet::new(chars);
+        if let Expr::Seq(parts) = expr {
+            if let Some(dfa) = Dfa::from_sequence(parts, &alphabet)? {
+                return Ok(dfa);
+            }
+        }
+        let mut nfa = Nfa::new(alphabet);
+        let (start, end) = nfa.build(expr);
+        nfa.determinize(start, end)
+    }
+
+    /// The automaton of a sequence of single characters and runs of characters (the
+    /// shape of literals and IAM wildcard patterns), by a subset construction over the
+    /// sequence's positions held in a bit mask: no NFA, no epsilon closures, no
+    /// minimisation (the result is small: a literal's is already minimal). `None` when
+    /// `parts` has another shape or too many parts for the mask.
+    pub(super) fn from_sequence(
+        parts: &[Expr],
+        alphabet: &Alphabet,
+    ) -> Result<Option<Dfa>, AutomatonError> {
+        fn flatten<'e>(parts: &'e [Expr], out: &mut Vec<&'e Expr>) {
+            for part in parts {
+                match part {
+                    Expr::Seq(inner) => flatten(inner, out),
+                    other => out.push(other),
+                }
+            }
+        }
+        let mut flat = Vec::with_capacity(parts.len());
+        flatten(parts, &mut flat);
+        let parts = flat;
+        if parts.len() >= 128 {
+            return Ok(None);
+        }
+        let width = alphabet.width();
+        // Per symbol: positions whose single character it is, positions whose run it
+        // continues.
+        let mut one = vec![0u128; width];
+        let mut run = vec![0u128; width];
+        let mut runs = 0u128;
+        for (i, part) in parts.iter().enumerate() {
+            let (class, masks) = match part {
+                Expr::Class(class) => (class, &mut one),
+                Expr::Star(inner) => match inner.as_ref() {
+                    Expr::Class(class) => {
+                        runs |= 1 << i;
+                        (class, &mut run)
+                    }
+                    _ => return Ok(None),
+                },
+                _ => return Ok(None),
+            };
+            class.mark_symbols(alphabet, masks, 1 << i);
+        }
+        // A run may match nothing: a position at a run also stands at the next one.
+        let close = |mut set: u128| loop {
+            let wider = set | ((set & runs) << 1);
+            if wider == set {
+                return set;
+            }
+            set = wider;
+        };
+        let accept = 1u128 << parts.len();
+        let mut states = StateTable::new(close(1), width);
+        let mut next = Vec::new();
+        let mut accepting = Vec::new();
+        // Most symbols lead nowhere (the empty set of positions): its number is kept.
+        let mut dead = None;
+        let mut i = 0;
+        while let Some(&set) = states.get(i) {
+            accepting.push(set & accept != 0);
+            for (&one, &run) in one.iter().zip(&run) {
+                let target = close(((set & one) << 1) | (set & run));
+                let id = match dead {
+                    Some(id) if target == 0 => id,
+                    _ => states.id(target)?,
+                };
+                if target == 0 {
+                    dead = Some(id);
+                }
+                next.push(id);
+            }
+            i += 1;
+        }
+        Ok(Some(Dfa {
+            alphabet: alphabet.clone(),
+            next,
+            accepting,
+        }))
+    }
+
+    /// The language holding only `text`.
+    pub fn literal(text: &str) -> Result<Dfa, AutomatonError> {
+        Dfa::from_expr(&Expr::literal(text))
     }
 }

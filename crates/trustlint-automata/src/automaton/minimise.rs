@@ -1,6 +1,6 @@
 //! Minimisation: Hopcroft's partition refinement and canonical renumbering.
 
-use super::*;
+use super::dfa::Dfa;
 
 impl Dfa {
     /// The minimal automaton: Hopcroft partition refinement ([`Partition`]), then

@@ -1,7 +1,13 @@
 //! Products of two automata: intersection, union, difference and concatenation, witness
 //! searches over state pairs, and the tables that number the pairs.
 
-use super::*;
+use std::collections::BTreeSet;
+
+use super::alphabet::Alphabet;
+use super::bounds::{check_size, AutomatonError};
+use super::dfa::Dfa;
+use super::expr::Expr;
+use super::state_table::FastMap;
 
 impl Dfa {
     /// The strings in both languages.

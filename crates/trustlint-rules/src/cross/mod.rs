@@ -1,71 +1,19 @@
 //! Pipeline ↔ cloud rules (TL4xx): the cross-file checks. Jobs are linked to the roles
-//! they assume ([`link`]), and each link is checked: the token's `aud` and issuer against
+//! they assume ([`crate::analysis::link`]), and each link is checked: the token's `aud` and issuer against
 //! the provider and the trust policy, its `sub` on every ref the job runs on against the
 //! trust's `sub` conditions, the trust against what the jobs need, and the role's
 //! permissions against what a CI job should hold. Several jobs reaching the same place
 //! give one finding naming them all ([`merge_jobs`]).
 
-pub(crate) mod link;
-pub(crate) mod sub_match;
 include!(concat!(env!("OUT_DIR"), "/rules_cross.rs"));
-
-pub(crate) use tl401_aud_mismatch::refuses_audience;
-pub(crate) use tl406_overprivileged_ci_role::{permission_findings, what};
 
 use std::sync::Arc;
 
-use trustlint_parser::iam::{Condition, Effect, PolicyDocument};
-use trustlint_parser::Span;
-
-use crate::analysis::condition_eval::{decide, Decision, RequestContext};
+pub use crate::analysis::grants::{aud_accepted, bare_url, issuer_grants, issuer_provider};
 use crate::analysis::job_runs::JobRuns;
+use crate::analysis::link::Link;
 use crate::analysis::sub_claim::RefType;
 use crate::finding::Finding;
-use crate::settings::Settings;
-use crate::trust::{carve_outs, oidc_grants, variable_syntax, OidcGrant};
-
-use link::Link;
-
-/// The provider (`HOST[/PATH]`) of the pipeline's tokens: the configured issuer URL
-/// without its scheme and trailing `/`.
-pub fn issuer_provider(settings: &Settings) -> String {
-    bare_url(&settings.issuer()).to_owned()
-}
-
-/// A provider URL as a condition-key prefix: `https://gitlab.com/` → `gitlab.com`.
-pub fn bare_url(url: &str) -> &str {
-    url.strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .unwrap_or(url)
-        .trim_end_matches('/')
-}
-
-/// The grants of `trust` for the pipeline's issuer.
-pub fn issuer_grants<'p>(trust: &'p PolicyDocument, settings: &Settings) -> Vec<OidcGrant<'p>> {
-    let issuer = issuer_provider(settings);
-    oidc_grants(trust, settings)
-        .into_iter()
-        .filter(|g| g.provider.provider.eq_ignore_ascii_case(&issuer))
-        .collect()
-}
-
-/// Whether a grant's conditions on `aud`, after the `Deny` statements on `aud` alone,
-/// may accept a token with these audiences (its other conditions are other rules' part).
-pub fn aud_accepted(trust: &PolicyDocument, grant: &OidcGrant<'_>, audiences: &[&str]) -> bool {
-    let key = grant.provider.condition_key("aud");
-    let allow: Vec<Condition> = grant.conditions_on("aud").cloned().collect();
-    let denies: Vec<Vec<Condition>> = carve_outs(trust, grant, &key)
-        .into_iter()
-        .map(|deny| deny.conditions.clone())
-        .collect();
-    let statements = std::iter::once((Effect::Allow, allow.as_slice()))
-        .chain(denies.iter().map(|d| (Effect::Deny, d.as_slice())));
-    let request = RequestContext::new().with_values(&key, audiences);
-    !matches!(
-        decide(statements, &request, variable_syntax(trust)),
-        Decision::ExplicitDeny | Decision::ImplicitDeny
-    )
-}
 
 /// The role's name for messages: its ARN as the job names it.
 pub fn role_label(link: &Link<'_>) -> String {
@@ -154,9 +102,4 @@ pub fn describe_runs(runs: &JobRuns) -> String {
     } else {
         parts.join(" and ")
     }
-}
-
-/// Whether `inner` lies inside `outer`.
-pub fn span_contains(outer: Span, inner: Span) -> bool {
-    outer.file == inner.file && outer.start <= inner.start && inner.end <= outer.end
 }

@@ -9,7 +9,7 @@ use trustlint_parser::iam::placeholder::is_placeholder;
 use trustlint_parser::iam::{Condition, OidcProvider};
 use trustlint_parser::Span;
 
-use super::link::{providers, Link};
+use crate::analysis::link::{providers, Link};
 use super::{
     aud_accepted, bare_url, issuer_grants, issuer_provider, jobs_phrase, merge_jobs, role_label,
 };

@@ -3,8 +3,8 @@
 //! of them (warning, only when where the job runs is known exactly). A merge-request
 //! pipeline's ref is its source branch: any branch.
 
-use super::link::Link;
-use super::sub_match::SubMatch;
+use crate::analysis::link::Link;
+use crate::analysis::sub_match::SubMatch;
 use super::{jobs_phrase, merge_jobs, role_label};
 use crate::analysis::job_runs::PipelineSource;
 use crate::finding::{Finding, Severity};
@@ -22,7 +22,7 @@ impl Rule for SubMismatch {
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut found = Vec::new();
         for link in cx.links() {
-            let Some(matched) = link.sub_match(cx) else {
+            let Some(matched) = cx.sub_match(link) else {
                 continue;
             };
             if let Some(finding) = mismatch(self.meta(), link, matched) {

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use trustlint_parser::input::Content;
 use trustlint_parser::Span;
 
-use super::link::Link;
-use super::sub_match::SubMatch;
+use crate::analysis::link::Link;
+use crate::analysis::sub_match::SubMatch;
 use super::{issuer_provider, jobs_phrase, role_label};
 use crate::analysis::sub_questions::SubLanguage;
 use crate::finding::{Edit, Finding, Fix};
@@ -33,7 +33,7 @@ impl Rule for TrustBroaderThanUse {
             return;
         };
         for group in by_trust(cx.links()) {
-            let matches: Option<Vec<&SubMatch>> = group.iter().map(|l| l.sub_match(cx)).collect();
+            let matches: Option<Vec<&SubMatch>> = group.iter().map(|l| cx.sub_match(l)).collect();
             let Some(matches) = matches.filter(|m| m.iter().all(|m| m.exact)) else {
                 continue;
             };

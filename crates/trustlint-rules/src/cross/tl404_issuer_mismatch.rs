@@ -5,7 +5,7 @@
 use trustlint_parser::iam::placeholder::is_placeholder;
 use trustlint_parser::iam::PolicyDocument;
 
-use super::link::Link;
+use crate::analysis::link::Link;
 use super::{issuer_grants, issuer_provider, jobs_phrase, merge_jobs, role_label};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};

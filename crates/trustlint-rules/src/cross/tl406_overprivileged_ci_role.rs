@@ -5,11 +5,13 @@
 
 use trustlint_parser::input::Document;
 
-use super::link::LinkedRole;
+use crate::analysis::link::LinkedRole;
 use super::{describe_runs, jobs_phrase, merge_jobs, role_label};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
-use crate::permissions::{AdminAccess, PassRoleAny, PrivilegeEscalation};
+use crate::permissions::tl201_admin_access::AdminAccess;
+use crate::permissions::tl205_privilege_escalation::PrivilegeEscalation;
+use crate::permissions::tl206_pass_role_any::PassRoleAny;
 use crate::rule::{Context, Rule};
 
 #[derive(Debug)]

@@ -10,7 +10,8 @@ use trustlint_parser::gitlab::{Kind, Pipeline, Text};
 use trustlint_parser::input::{Content, Document, InputKind};
 use trustlint_parser::{FileId, SourceMap, Span};
 
-use super::{shell, walk};
+use super::walk;
+use crate::analysis::shell;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};

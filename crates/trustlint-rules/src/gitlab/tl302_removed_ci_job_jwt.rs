@@ -9,7 +9,8 @@ use trustlint_parser::gitlab::{Job, Text, Val};
 use trustlint_parser::input::{Content, Document};
 use trustlint_parser::{SourceMap, Span};
 
-use super::{shell, walk};
+use super::walk;
+use crate::analysis::shell;
 use crate::finding::{Edit, Finding, Fix};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};

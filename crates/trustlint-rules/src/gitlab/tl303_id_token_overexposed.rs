@@ -14,8 +14,8 @@ use trustlint_parser::gitlab::{IdToken, Job, Via};
 use trustlint_parser::input::{Content, Document};
 use trustlint_parser::Span;
 
-use super::shell;
-use super::token_use::{job_token_uses, script_lines, TokenUse};
+use crate::analysis::shell;
+use crate::analysis::token_use::{script_lines, TokenUse};
 use super::walk;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -48,7 +48,7 @@ impl Rule for IdTokenOverexposed {
                 let entry = unused
                     .entry(token.name.span)
                     .or_insert_with(|| (token, shared, Vec::new()));
-                let uses = uses.get_or_insert_with(|| job_token_uses(cx, document, job));
+                let uses = uses.get_or_insert_with(|| cx.job_token_uses(document, job));
                 if !uses_token(job, &token.name.value, uses) {
                     entry.2.push(job);
                 }

@@ -14,7 +14,7 @@ use trustlint_parser::gitlab::{Job, Kind, Pipeline, Via};
 use trustlint_parser::input::{Content, Document};
 use trustlint_parser::{SourceMap, Span};
 
-use super::token_use::{defines, job_token_uses, TokenChannel, TokenUse};
+use crate::analysis::token_use::{defines, TokenChannel, TokenUse};
 use crate::finding::{Edit, Finding, Fix, Severity};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -41,7 +41,7 @@ impl Rule for UndefinedIdToken {
         };
         let sources = &cx.workspace.sources;
         for job in &pipeline.jobs {
-            let uses = job_token_uses(cx, document, job);
+            let uses = cx.job_token_uses(document, job);
             let mut names: Vec<&str> = Vec::new();
             for token_use in &uses {
                 let name = token_use.name.as_str();

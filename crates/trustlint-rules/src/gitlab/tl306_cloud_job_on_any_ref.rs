@@ -7,7 +7,7 @@
 use trustlint_parser::gitlab::{Job, Text};
 use trustlint_parser::input::{Content, Document};
 
-use super::token_use::{script_lines, token_uses};
+use crate::analysis::token_use::{script_lines, token_uses};
 use crate::analysis::job_runs::{JobRuns, PipelineSource, RunCase};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};

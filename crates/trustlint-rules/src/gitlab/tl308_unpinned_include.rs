@@ -11,7 +11,8 @@ use trustlint_parser::gitlab::{parse_entry, IncludeKind, Text};
 use trustlint_parser::input::{Content, Document};
 use trustlint_parser::{SourceMap, Span};
 
-use super::{shell, walk};
+use super::walk;
+use crate::analysis::shell;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};

@@ -17,8 +17,8 @@ use trustlint_parser::gitlab::{texts, Job, Val};
 use trustlint_parser::input::{Content, Document};
 use trustlint_parser::Span;
 
-use super::shell;
-use super::token_use::{defines, job_script_flow, ScriptRef};
+use crate::analysis::shell;
+use crate::analysis::token_use::{defines, ScriptRef};
 use crate::finding::{Finding, Severity};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -76,7 +76,7 @@ impl Rule for IdTokenLeak {
             if job.id_tokens.is_empty() {
                 continue;
             }
-            let flow = job_script_flow(cx, document, job);
+            let flow = cx.script_flow(document, job);
             let token = |name: &str, span: Span| {
                 let (name, _) = flow.resolve(job, name, span);
                 defines(job, name).then(|| name.to_string())

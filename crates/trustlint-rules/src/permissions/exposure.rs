@@ -11,7 +11,7 @@ use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 use trustlint_parser::Span;
 
-use super::{describe_actions, EveryResource, PolicyAccess};
+use super::{describe_actions, EveryResource};
 use crate::analysis::catalog::{ActionId, ActionSet, Catalog};
 use crate::finding::Finding;
 use crate::meta::RuleMeta;
@@ -62,7 +62,7 @@ impl Exposure {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(cx, document, policy) else {
+        let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
         let catalog = Catalog::get();

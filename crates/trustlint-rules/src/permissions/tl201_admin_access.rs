@@ -6,7 +6,6 @@ use trustlint_parser::iam::{PolicyDocument, Role};
 use trustlint_parser::input::Document;
 
 use super::managed::{attached_verb, classify, Breadth};
-use super::PolicyAccess;
 use crate::finding::{Finding, Severity};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -58,7 +57,7 @@ impl Rule for AdminAccess {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(cx, document, policy) else {
+        let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
         for grant in access.grants.iter().filter(|g| g.is_admin()) {

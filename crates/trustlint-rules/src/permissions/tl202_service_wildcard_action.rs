@@ -4,7 +4,6 @@
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::PolicyAccess;
 use crate::analysis::catalog::{AccessLevel, Catalog};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -25,7 +24,7 @@ impl Rule for ServiceWildcardAction {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(cx, document, policy) else {
+        let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
         let catalog = Catalog::get();

@@ -9,7 +9,7 @@ use trustlint_parser::input::Document;
 
 use std::collections::BTreeMap;
 
-use super::{describe_actions, EveryResource, PolicyAccess};
+use super::{describe_actions, EveryResource};
 use crate::analysis::catalog::{AccessLevel, ActionSet, Catalog};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -30,7 +30,7 @@ impl Rule for WildcardResource {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(cx, document, policy) else {
+        let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
         let catalog = Catalog::get();

@@ -4,7 +4,6 @@
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::PolicyAccess;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -24,7 +23,7 @@ impl Rule for AllowWithNot {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(cx, document, policy) else {
+        let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
         for grant in &access.grants {

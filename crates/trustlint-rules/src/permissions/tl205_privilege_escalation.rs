@@ -10,7 +10,7 @@ use trustlint_parser::input::Document;
 use trustlint_parser::Span;
 
 use super::managed::classify;
-use super::{is_aws_owned, Grant, PolicyAccess};
+use super::{is_aws_owned, Grant};
 use crate::analysis::catalog::{ActionId, Catalog, ResourceType};
 use crate::analysis::glob::matches_ignore_case;
 use crate::finding::Finding;
@@ -98,7 +98,7 @@ impl Rule for PrivilegeEscalation {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(cx, document, policy) else {
+        let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
         // An administrator statement is TL201's; escalation adds nothing to it.

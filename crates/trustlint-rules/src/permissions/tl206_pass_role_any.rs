@@ -6,7 +6,6 @@
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::PolicyAccess;
 use crate::analysis::catalog::Catalog;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -27,7 +26,7 @@ impl Rule for PassRoleAny {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(cx, document, policy) else {
+        let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
         let Some(pass_role) = Catalog::get().lookup("iam:PassRole") else {

@@ -9,7 +9,7 @@ use trustlint_parser::input::Document;
 use trustlint_parser::spanned::Spanned;
 use trustlint_parser::Span;
 
-use super::{pattern_covers, PolicyAccess};
+use super::pattern_covers;
 use crate::analysis::catalog::ActionSet;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -38,7 +38,7 @@ impl Rule for RedundantPermission {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(cx, document, policy) else {
+        let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
         let listed: Vec<Listed<'_>> = access

@@ -9,7 +9,7 @@ use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 use trustlint_parser::Span;
 
-use super::{EveryResource, PolicyAccess};
+use super::EveryResource;
 use crate::analysis::catalog::Catalog;
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -65,7 +65,7 @@ impl Rule for SensitiveReadAny {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(cx, document, policy) else {
+        let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
         let catalog = Catalog::get();

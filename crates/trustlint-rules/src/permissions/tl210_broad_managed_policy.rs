@@ -8,7 +8,6 @@ use trustlint_parser::input::Document;
 use trustlint_parser::spanned::Spanned;
 
 use super::managed::{admitted_by, attached_verb, classify, Breadth};
-use super::PolicyAccess;
 use crate::analysis::catalog::Catalog;
 use crate::finding::{Finding, Severity};
 use crate::meta::{self, RuleMeta};
@@ -76,7 +75,7 @@ impl Rule for BroadManagedPolicy {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(cx, document, policy) else {
+        let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
         let catalog = Catalog::get();

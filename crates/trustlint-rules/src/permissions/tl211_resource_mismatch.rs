@@ -7,7 +7,6 @@ use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 use trustlint_parser::spanned::Spanned;
 
-use super::PolicyAccess;
 use crate::analysis::catalog::{ActionRef, Catalog, ResourcePattern, ResourceType};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -28,7 +27,7 @@ impl Rule for ResourceMismatch {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(cx, document, policy) else {
+        let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
         let catalog = Catalog::get();

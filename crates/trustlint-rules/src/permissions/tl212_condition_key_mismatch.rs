@@ -14,7 +14,7 @@ use trustlint_parser::iam::{
 };
 use trustlint_parser::input::Document;
 
-use super::{dead_condition, describe_actions, PolicyAccess, WrittenActions};
+use super::{dead_condition, describe_actions, WrittenActions};
 use crate::analysis::catalog::{Catalog, KeyType};
 use crate::finding::{Finding, Severity};
 use crate::meta::{self, RuleMeta};
@@ -72,7 +72,7 @@ impl Rule for ConditionKeyMismatch {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        let Some(access) = PolicyAccess::of(cx, document, policy) else {
+        let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
         for (statement, written) in access.statements() {

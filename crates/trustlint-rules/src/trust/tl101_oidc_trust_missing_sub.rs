@@ -4,7 +4,7 @@
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::{analyze_grants, OidcGrant};
+use super::{OidcGrant};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -28,7 +28,7 @@ impl Rule for OidcTrustMissingSub {
         // With part of the Condition block rejected (TL002), absence proves nothing; a
         // statement no token of this provider can satisfy is TL106's; only an exact
         // answer fires (policy variables widen the language).
-        for analysis in analyze_grants(cx, policy) {
+        for analysis in cx.grant_analyses(policy) {
             if analysis.admits_every_token() {
                 out.push(finding(self.meta(), &analysis.grant, cx.settings));
             }

@@ -4,8 +4,8 @@
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::provider::{sub_grammar, ProviderKind};
-use super::{analyze_grants, SubReasoner};
+use crate::analysis::provider::{sub_grammar, ProviderKind};
+use super::{SubReasoner};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -27,11 +27,11 @@ impl Rule for OidcTrustMissingAud {
     ) {
         // Audiences are free strings for every provider: reason over all strings.
         let Some(reasoner) =
-            sub_grammar(cx, ProviderKind::Other).map(|grammar| SubReasoner::new(&grammar, policy))
+            sub_grammar(cx.sub_grammar(), ProviderKind::Other).map(|grammar| SubReasoner::new(&grammar, policy))
         else {
             return;
         };
-        for analysis in analyze_grants(cx, policy) {
+        for analysis in cx.grant_analyses(policy) {
             let grant = &analysis.grant;
             if analysis.foreign
                 || grant.statement.conditions_incomplete

@@ -5,7 +5,7 @@
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::{analyze_grants, variable_syntax, GrantAnalysis, SubValue};
+use super::{variable_syntax, GrantAnalysis, SubValue};
 use crate::analysis::automaton::AutomatonError;
 use crate::analysis::glob::VariableSyntax;
 use crate::analysis::sub_claim::{parse_sub, Component};
@@ -30,7 +30,7 @@ impl Rule for OidcSubForeignNamespace {
         out: &mut Vec<Finding>,
     ) {
         let syntax = variable_syntax(policy);
-        for analysis in analyze_grants(cx, policy) {
+        for analysis in cx.grant_analyses(policy) {
             if analysis.admits_every_token() {
                 continue;
             }

@@ -7,7 +7,7 @@
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::{analyze_grants, variable_syntax, GrantAnalysis};
+use super::{variable_syntax, GrantAnalysis};
 use crate::analysis::automaton::Expr;
 use crate::analysis::job_runs::protected_refs;
 use crate::analysis::sub_claim::RefType;
@@ -31,7 +31,7 @@ impl Rule for OidcSubAnyRef {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        for analysis in analyze_grants(cx, policy) {
+        for analysis in cx.grant_analyses(policy) {
             let Some((project, ref_type)) = analysis.every_ref() else {
                 out.extend(case_variants(self.meta(), &analysis));
                 out.extend(unprotected_only(self.meta(), cx, &analysis));

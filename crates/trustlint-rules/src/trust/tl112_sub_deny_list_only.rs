@@ -5,7 +5,7 @@
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::analyze_grants;
+
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -25,7 +25,7 @@ impl Rule for SubDenyListOnly {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
-        for analysis in analyze_grants(cx, policy) {
+        for analysis in cx.grant_analyses(policy) {
             if !analysis.deny_list_only() {
                 continue;
             }

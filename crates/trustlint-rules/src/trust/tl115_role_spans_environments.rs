@@ -13,7 +13,7 @@ use trustlint_parser::input::Document;
 use trustlint_parser::Span;
 
 use super::role_environment::{production_tag, production_word};
-use super::{analyze_grants, gitlab_roles, variable_syntax, GitlabRole, GrantAnalysis, SubValue};
+use super::{gitlab_roles, variable_syntax, GitlabRole, GrantAnalysis, SubValue};
 use crate::analysis::automaton::{AutomatonError, Expr};
 use crate::analysis::glob::{Case, Pattern, VariableApprox, VariableSyntax};
 use crate::analysis::sub_claim::RefType;
@@ -39,7 +39,7 @@ impl Rule for RoleSpansEnvironments {
         out: &mut Vec<Finding>,
     ) {
         let syntax = variable_syntax(policy);
-        let analyses = analyze_grants(cx, policy);
+        let analyses = cx.grant_analyses(policy);
         for role in gitlab_roles(&analyses) {
             let Some(protected) = protected_refs(&role, cx.settings) else {
                 continue;
@@ -81,7 +81,7 @@ impl Rule for RoleSpansEnvironments {
             return;
         };
         let syntax = variable_syntax(trust);
-        let analyses = analyze_grants(cx, trust);
+        let analyses = cx.grant_analyses(trust);
         for group in gitlab_roles(&analyses) {
             let Some(protected) = protected_refs(&group, cx.settings) else {
                 continue;

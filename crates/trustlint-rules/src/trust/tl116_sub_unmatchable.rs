@@ -5,7 +5,7 @@
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::{analyze_grants, variable_syntax};
+use super::{variable_syntax};
 use crate::analysis::glob::{Operator, Pattern};
 use crate::analysis::sub_claim::SubError;
 use crate::finding::Finding;
@@ -28,7 +28,7 @@ impl Rule for SubUnmatchable {
         out: &mut Vec<Finding>,
     ) {
         let syntax = variable_syntax(policy);
-        for analysis in analyze_grants(cx, policy) {
+        for analysis in cx.grant_analyses(policy) {
             let grant = &analysis.grant;
             if !grant.kind.is_gitlab() || analysis.foreign || grant.statement.conditions_incomplete
             {

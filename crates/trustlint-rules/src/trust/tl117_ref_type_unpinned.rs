@@ -6,7 +6,7 @@
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
-use super::{analyze_grants, gitlab_roles, variable_syntax, SubValue};
+use super::{gitlab_roles, variable_syntax, SubValue};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -27,7 +27,7 @@ impl Rule for RefTypeUnpinned {
         out: &mut Vec<Finding>,
     ) {
         let syntax = variable_syntax(policy);
-        let analyses = analyze_grants(cx, policy);
+        let analyses = cx.grant_analyses(policy);
         for role in gitlab_roles(&analyses) {
             let Some((branch, tag)) = role.unpinned_ref_type() else {
                 continue;

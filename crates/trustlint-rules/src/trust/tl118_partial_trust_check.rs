@@ -17,7 +17,7 @@ use trustlint_parser::input::Document;
 use trustlint_parser::{ProblemKind, Span};
 
 use super::{
-    analyze_grants, carve_outs, sub_operator, unresolved_providers, GrantAnalysis, ProviderKind,
+    carve_outs, sub_operator, unresolved_providers, GrantAnalysis, ProviderKind,
 };
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -92,7 +92,7 @@ impl Rule for PartialTrustCheck {
         }
         // A statement requiring another provider's claim admits nobody (TL106): nothing
         // a placeholder hides changes that.
-        for analysis in analyze_grants(cx, policy)
+        for analysis in cx.grant_analyses(policy)
             .into_iter()
             .filter(|a| !a.foreign)
         {

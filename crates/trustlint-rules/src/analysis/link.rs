@@ -15,13 +15,10 @@ use trustlint_parser::iam::{OidcProvider, PolicyDocument, Role};
 use trustlint_parser::input::{Content, Document, Workspace};
 use trustlint_parser::{SourceMap, Span};
 
-use super::span_contains;
-use super::sub_match::{sub_match, SubMatch};
-use crate::analysis::job_runs::{clause_span, JobRuns};
+use super::job_runs::{clause_span, JobRuns};
+use super::shell::references;
+use super::token_use::{token_uses_in, TokenChannel, TokenUse};
 use crate::finding::Finding;
-use crate::gitlab::shell::references;
-use crate::gitlab::token_use::{token_uses_in, TokenChannel, TokenUse};
-use crate::rule::Context;
 use crate::settings::{Settings, PREDEFINED_VARIABLES};
 
 /// How deep `$VAR` references are followed through variables that hold other variables.
@@ -137,8 +134,6 @@ pub struct Link<'w> {
     pub clauses: Option<Vec<Span>>,
     /// Where the job runs, computed on first use.
     runs: OnceLock<JobRuns>,
-    /// The `sub` comparison of the link, computed on first use ([`Link::sub_match`]).
-    sub_match: OnceLock<Option<SubMatch>>,
 }
 
 impl Link<'_> {
@@ -178,11 +173,6 @@ impl Link<'_> {
     /// A value of the job expanded through the link's [`Scope`].
     pub fn expand(&self, text: &Text) -> String {
         expand(&text.value, text.span, &self.scope, 0).0
-    }
-
-    /// The job's subs against the trust's ([`sub_match`]), computed once.
-    pub fn sub_match(&self, cx: &Context<'_>) -> Option<&SubMatch> {
-        self.sub_match.get_or_init(|| sub_match(cx, self)).as_ref()
     }
 
     /// The trust policy, when known.
@@ -237,7 +227,6 @@ pub fn links<'w>(
                     scope,
                     clauses,
                     runs: OnceLock::new(),
-                    sub_match: OnceLock::new(),
                 });
             }
         }
@@ -653,6 +642,11 @@ fn resolve<'w>(
             .filter_map(|&file| policy_in(file))
             .collect(),
     })
+}
+
+/// Whether `inner` lies inside `outer`.
+pub fn span_contains(outer: Span, inner: Span) -> bool {
+    outer.file == inner.file && outer.start <= inner.start && inner.end <= outer.end
 }
 
 #[cfg(test)]

@@ -8,18 +8,13 @@
 //! A variable set to the token (`TOKEN=$GITLAB_OIDC_TOKEN`, `variables: TOKEN: $…`) is
 //! followed: the use is reported for the original name, at the reference that reads it.
 
-use std::cell::OnceCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use trustlint_parser::gitlab::{Job, Text};
-use trustlint_parser::input::{Content, Document};
 use trustlint_parser::{SourceMap, Span};
 
 use super::shell::{self, Command, Reference};
-use crate::last_checked::LastChecked;
-use crate::rule::{index_in, Context};
 
 /// How a token reaches the service that checks it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,18 +90,8 @@ pub fn token_uses_in(job: &Job, sources: &SourceMap) -> Vec<TokenUse> {
     uses_in_flow(job, &ScriptFlow::of(job, sources), sources)
 }
 
-/// [`token_uses_in`] for `job`, a job of `document`, with the workspace's sources, read
-/// from the job's shared [`job_script_flow`].
-pub fn job_token_uses(cx: &Context<'_>, document: &Document, job: &Job) -> Vec<TokenUse> {
-    uses_in_flow(
-        job,
-        &job_script_flow(cx, document, job),
-        &cx.workspace.sources,
-    )
-}
-
 /// The token uses `flow`, the script flow of `job`, shows (see [`token_uses_in`]).
-fn uses_in_flow(job: &Job, flow: &ScriptFlow, sources: &SourceMap) -> Vec<TokenUse> {
+pub(crate) fn uses_in_flow(job: &Job, flow: &ScriptFlow, sources: &SourceMap) -> Vec<TokenUse> {
     let mut uses: Vec<TokenUse> = Vec::new();
     let mut push = |name: &str, span: Span, channel: TokenChannel, implicit: bool| {
         let found = TokenUse {
@@ -249,35 +234,6 @@ const PRINTERS: &[&str] = &[
     "Write-Output",
     "Set-Content",
 ];
-
-thread_local! {
-    /// The script flows of the jobs of the pipelines checked last on this thread, each
-    /// read on first use (module [`crate::last_checked`]): TL303, TL304 and TL309 read
-    /// the same jobs' scripts.
-    static LAST_FLOWS: LastChecked<Rc<Vec<OnceCell<Rc<ScriptFlow>>>>> =
-        const { LastChecked::new() };
-}
-
-/// The script flow of `job`, a job of `document`, read with the workspace's sources once
-/// per document and thread.
-pub(crate) fn job_script_flow(cx: &Context<'_>, document: &Document, job: &Job) -> Rc<ScriptFlow> {
-    let read = || Rc::new(ScriptFlow::of(job, &cx.workspace.sources));
-    let Content::GitlabCi(pipeline) = &document.content else {
-        return read();
-    };
-    let Some(index) = index_in(&pipeline.jobs, job) else {
-        return read();
-    };
-    let flows = LAST_FLOWS.with(|last| {
-        last.get_or_derive(cx.document_key(document), || {
-            Rc::new(pipeline.jobs.iter().map(|_| OnceCell::new()).collect())
-        })
-    });
-    match flows.get(index) {
-        Some(flow) => Rc::clone(flow.get_or_init(read)),
-        None => read(),
-    }
-}
 
 impl ScriptFlow {
     pub fn of(job: &Job, sources: &SourceMap) -> Self {

@@ -7,14 +7,13 @@
 
 use trustlint_parser::Span;
 
+use super::automaton::Expr;
+use super::grants::{aud_accepted, issuer_provider, GrantAnalysis};
+use super::job_runs::{JobRuns, RunCase};
 use super::link::Link;
-use super::{aud_accepted, issuer_provider};
-use crate::analysis::automaton::Expr;
-use crate::analysis::job_runs::{JobRuns, RunCase};
-use crate::analysis::sub_claim::{parse_sub, RefType};
-use crate::analysis::sub_questions::{SubGrammar, SubLanguage};
-use crate::rule::Context;
-use crate::trust::analyze_grants;
+use super::sub_claim::{parse_sub, RefType};
+use super::sub_questions::{SubGrammar, SubLanguage};
+use crate::settings::Settings;
 
 /// How many trust values a message quotes.
 const QUOTED_VALUES: usize = 3;
@@ -90,17 +89,20 @@ impl SubMatch {
     }
 }
 
-/// The `sub` comparison of a link; `None` when the role's trust is unknown, trusts no
-/// GitLab provider of the pipeline's issuer for the token's `aud`, or can't be judged
-/// exactly.
-pub fn sub_match(cx: &Context<'_>, link: &Link<'_>) -> Option<SubMatch> {
+/// The `sub` comparison of a link, given the analyses of its trust's grants; `None` when
+/// the role's trust is unknown, trusts no GitLab provider of the pipeline's issuer for
+/// the token's `aud`, or can't be judged exactly.
+pub fn sub_match(
+    link: &Link<'_>,
+    analyses: &[GrantAnalysis<'_>],
+    settings: &Settings,
+) -> Option<SubMatch> {
     let (_, trust) = link.trust()?;
-    let issuer = issuer_provider(cx.settings);
+    let issuer = issuer_provider(settings);
     let audiences: Option<Vec<String>> = link
         .token
         .map(|token| token.aud.iter().map(|text| link.expand(text)).collect());
     let audiences = audiences.filter(|auds| !auds.iter().any(|a| a.contains('$')));
-    let analyses = analyze_grants(cx, trust);
     let accepting: Vec<_> = analyses
         .iter()
         .filter(|a| a.grant.kind.is_gitlab())
@@ -118,8 +120,8 @@ pub fn sub_match(cx: &Context<'_>, link: &Link<'_>) -> Option<SubMatch> {
     for analysis in &accepting {
         admitted = admitted.union(analysis.exact_subs()?).ok()?;
     }
-    let runs = link.runs(cx.settings).clone();
-    let project = cx.settings.gitlab_project.as_deref();
+    let runs = link.runs(settings).clone();
+    let project = settings.gitlab_project.as_deref();
     let mut job_subs = Vec::new();
     for ref_type in [RefType::Branch, RefType::Tag] {
         let names = runs.names(ref_type);

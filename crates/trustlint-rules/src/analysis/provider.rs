@@ -14,9 +14,8 @@
 
 use trustlint_parser::iam::OidcProviderArn;
 
-use crate::analysis::automaton::{Dfa, Expr};
-use crate::analysis::sub_questions::SubGrammar;
-use crate::rule::Context;
+use super::automaton::{Dfa, Expr};
+use super::sub_questions::SubGrammar;
 use crate::settings::Settings;
 
 /// The CI system behind an OIDC provider.
@@ -110,12 +109,13 @@ impl ProviderKind {
     }
 }
 
-/// The `sub` grammar for tokens of a provider of `kind`: the configured GitLab grammar,
+/// The `sub` grammar for tokens of a provider of `kind`: the configured GitLab grammar
+/// (`gitlab`),
 /// or the generic universe of another provider. `None` when the GitLab grammar is
 /// unavailable (invalid `sub-claim`) or the universe can't be built.
-pub fn sub_grammar(cx: &Context<'_>, kind: ProviderKind) -> Option<SubGrammar> {
+pub fn sub_grammar(gitlab: Option<&SubGrammar>, kind: ProviderKind) -> Option<SubGrammar> {
     if kind.is_gitlab() {
-        return cx.sub_grammar().cloned();
+        return gitlab.cloned();
     }
     let universe = Expr::Seq(vec![Expr::literal(kind.sub_prefix()), Expr::any_string()]);
     Dfa::from_expr(&universe).ok().map(SubGrammar::generic)

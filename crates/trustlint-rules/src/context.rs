@@ -1,0 +1,301 @@
+//! The analysis context of a run: what rules read (the workspace and the settings) and
+//! the analyses several rules share, each derived on first use and kept in a cell of the
+//! context, never in a global: nothing survives the run.
+//!
+//! Two levels. The run's analyses ([`Context::new`]) live until the run ends: the `sub`
+//! grammar, the job ↔ role links and their `sub` comparisons, and the grant analyses of
+//! trust policies (few, and read again by every link to their role). A document's
+//! analyses live while the engine checks that document ([`Context::for_document`]): the
+//! action sets of its identity policies and the script flows of its jobs, which the
+//! document's rules share and nothing reads afterwards. Asked outside its document (a
+//! cross-file rule reading a linked role's permissions), such an analysis is derived
+//! afresh.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use trustlint_parser::gitlab::Job;
+use trustlint_parser::iam::PolicyDocument;
+use trustlint_parser::input::{Content, Document, InputKind, Workspace};
+use trustlint_parser::{FileId, SourceFile};
+
+use crate::analysis::grants::{self, GrantAnalysis, GrantFacts};
+use crate::analysis::index_in;
+use crate::analysis::link::{self, Link};
+use crate::analysis::permissions::{policy_sets, PolicyAccess, PolicySets};
+use crate::analysis::sub_claim::SubComponents;
+use crate::analysis::sub_match::{sub_match, SubMatch};
+use crate::analysis::sub_questions::SubGrammar;
+use crate::analysis::token_use::{uses_in_flow, ScriptFlow, TokenUse};
+use crate::settings::Settings;
+
+/// What a rule may read while checking, and the analyses it shares with other rules.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub workspace: &'a Workspace,
+    pub settings: &'a Settings,
+    run: Arc<RunAnalyses<'a>>,
+    /// The analyses of the document being checked, when the engine checks one.
+    document: Option<DocumentAnalyses>,
+}
+
+/// The analyses kept for the whole run.
+#[derive(Debug, Default)]
+struct RunAnalyses<'a> {
+    sub_grammar: OnceLock<Option<SubGrammar>>,
+    links: OnceLock<Vec<Link<'a>>>,
+    /// The `sub` comparison of each link, in link order.
+    sub_matches: OnceLock<Vec<OnceLock<Option<SubMatch>>>>,
+    included: OnceLock<HashSet<String>>,
+    gitlab_ci_files: OnceLock<HashMap<PathBuf, Vec<FileId>>>,
+    /// The slot of each policy of the workspace in `grant_facts`, by its place in memory
+    /// (the workspace is borrowed for the whole run, so the places are stable).
+    policy_slots: OnceLock<HashMap<usize, usize>>,
+    /// The facts of each policy's OIDC grants, by slot.
+    grant_facts: OnceLock<Vec<OnceLock<Arc<Vec<GrantFacts>>>>>,
+}
+
+/// The analyses kept while one document is checked.
+#[derive(Debug)]
+struct DocumentAnalyses {
+    /// The document's index in the workspace.
+    index: usize,
+    /// The action sets of each of the document's policies, in [`policies_of`] order.
+    policy_sets: Vec<OnceLock<Arc<PolicySets>>>,
+    /// The script flow of each job of a GitLab CI document, in job order.
+    script_flows: Vec<OnceLock<Arc<ScriptFlow>>>,
+}
+
+/// The policies of a document: its own, or those of its roles and resources.
+fn policies_of(document: &Document) -> Box<dyn Iterator<Item = &PolicyDocument> + '_> {
+    match &document.content {
+        Content::IamPolicy(policy) => Box::new(std::iter::once(policy)),
+        Content::Iam(resources) => Box::new(resources.documents()),
+        Content::GitlabCi(_) | Content::Unparsed => Box::new(std::iter::empty()),
+    }
+}
+
+/// The place in memory of `policy`, its identity within the run.
+fn place(policy: &PolicyDocument) -> usize {
+    std::ptr::from_ref(policy) as usize
+}
+
+impl<'a> Context<'a> {
+    pub fn new(workspace: &'a Workspace, settings: &'a Settings) -> Self {
+        Context {
+            workspace,
+            settings,
+            run: Arc::default(),
+            document: None,
+        }
+    }
+
+    /// The context in which the engine checks `document` (one of the workspace's): the
+    /// run's analyses, and cells for the document's own.
+    pub fn for_document(&self, document: &Document) -> Context<'a> {
+        let document_analyses = index_in(&self.workspace.documents, document).map(|index| {
+            let jobs = match &document.content {
+                Content::GitlabCi(pipeline) => pipeline.jobs.len(),
+                _ => 0,
+            };
+            DocumentAnalyses {
+                index,
+                policy_sets: policies_of(document).map(|_| OnceLock::new()).collect(),
+                script_flows: (0..jobs).map(|_| OnceLock::new()).collect(),
+            }
+        });
+        Context {
+            workspace: self.workspace,
+            settings: self.settings,
+            run: Arc::clone(&self.run),
+            document: document_analyses,
+        }
+    }
+
+    /// The analyses of `document` when it is the one being checked.
+    fn analyses_of(&self, document: &Document) -> Option<&DocumentAnalyses> {
+        self.document.as_ref().filter(|analyses| {
+            self.workspace
+                .documents
+                .get(analyses.index)
+                .is_some_and(|checked| std::ptr::eq(checked, document))
+        })
+    }
+
+    /// The ids of the GitLab CI documents read from `path` (a file checked on its own
+    /// and also read through another pipeline's `include:` has one id each time).
+    pub fn gitlab_ci_files(&self, path: &Path) -> &[FileId] {
+        let by_path = self.run.gitlab_ci_files.get_or_init(|| {
+            let mut by_path: HashMap<PathBuf, Vec<FileId>> = HashMap::new();
+            for document in &self.workspace.documents {
+                if document.kind != InputKind::GitlabCi {
+                    continue;
+                }
+                if let Some(source) = self.workspace.sources.get(document.file) {
+                    by_path
+                        .entry(source.path.clone())
+                        .or_default()
+                        .push(document.file);
+                }
+            }
+            by_path
+        });
+        by_path.get(path).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn source(&self, document: &Document) -> Option<&SourceFile> {
+        self.workspace.sources.get(document.file)
+    }
+
+    /// Every job of the workspace linked to a role it assumes, computed on first use.
+    pub(crate) fn links(&self) -> &[Link<'a>] {
+        self.run
+            .links
+            .get_or_init(|| link::links(self.workspace, self.settings, self.included_files()))
+    }
+
+    /// The `sub` comparison of `link`, one of [`Context::links`], computed once (`None`
+    /// also for a link of another context).
+    pub(crate) fn sub_match(&self, link: &Link<'_>) -> Option<&SubMatch> {
+        let compare = || {
+            let (_, trust) = link.trust()?;
+            sub_match(link, &self.grant_analyses(trust), self.settings)
+        };
+        let links = self.links();
+        let cells = self
+            .run
+            .sub_matches
+            .get_or_init(|| links.iter().map(|_| OnceLock::new()).collect());
+        let cell = index_in(links, link).and_then(|index| cells.get(index))?;
+        cell.get_or_init(compare).as_ref()
+    }
+
+    /// Whether `document` is a CI fragment that another scanned pipeline includes: its
+    /// jobs are judged there, where `include: rules:` and `workflow:` apply to them.
+    pub fn is_included_fragment(&self, document: &Document) -> bool {
+        self.source(document)
+            .is_some_and(|file| self.included_files().contains(&file.display_path()))
+    }
+
+    /// The files (display paths) that define jobs of a scanned pipeline other than its own
+    /// file: fragments read through `include:`.
+    fn included_files(&self) -> &HashSet<String> {
+        self.run.included.get_or_init(|| {
+            self.workspace
+                .documents
+                .iter()
+                .filter_map(|document| match &document.content {
+                    Content::GitlabCi(pipeline) => Some((document.file, pipeline)),
+                    _ => None,
+                })
+                .flat_map(|(file, pipeline)| {
+                    pipeline
+                        .jobs
+                        .iter()
+                        .map(|job| job.name.span.file)
+                        .filter(move |&defined_in| defined_in != file)
+                })
+                .filter_map(|file| self.workspace.sources.get(file).map(|f| f.display_path()))
+                .collect()
+        })
+    }
+
+    /// The language of GitLab `sub` claims for the configured `sub-claim` components,
+    /// built on first use. `None` when the components are invalid (the CLI refuses
+    /// such a configuration) or the automaton would be too large.
+    pub fn sub_grammar(&self) -> Option<&SubGrammar> {
+        self.run
+            .sub_grammar
+            .get_or_init(|| {
+                let components = SubComponents::from_names(&self.settings.sub_claim).ok()?;
+                SubGrammar::shared(components).ok()
+            })
+            .as_ref()
+    }
+
+    /// The analysis of every OIDC grant of `policy`, derived once per run for a policy
+    /// of the workspace.
+    pub fn grant_analyses<'p>(&self, policy: &'p PolicyDocument) -> Vec<GrantAnalysis<'p>> {
+        if !grants::has_federated_grant(policy) {
+            return Vec::new();
+        }
+        let derive = || {
+            Arc::new(grants::grant_facts(
+                policy,
+                self.settings,
+                self.sub_grammar(),
+            ))
+        };
+        let facts = match self.grant_slot(policy) {
+            Some(slot) => Arc::clone(slot.get_or_init(derive)),
+            None => derive(),
+        };
+        grants::analyses(&facts, policy)
+    }
+
+    /// The run's cell for the grant facts of `policy`, when it is a policy of the
+    /// workspace.
+    fn grant_slot(&self, policy: &PolicyDocument) -> Option<&OnceLock<Arc<Vec<GrantFacts>>>> {
+        let slots = self.run.policy_slots.get_or_init(|| {
+            self.workspace
+                .documents
+                .iter()
+                .flat_map(policies_of)
+                .enumerate()
+                .map(|(slot, policy)| (place(policy), slot))
+                .collect()
+        });
+        let slot = *slots.get(&place(policy))?;
+        let cells = self
+            .run
+            .grant_facts
+            .get_or_init(|| (0..slots.len()).map(|_| OnceLock::new()).collect());
+        cells.get(slot)
+    }
+
+    /// The access `policy`, a policy of `document`, grants ([`PolicyAccess::of`]); its
+    /// action sets are derived once while `document` is checked.
+    pub fn policy_access<'p>(
+        &self,
+        document: &Document,
+        policy: &'p PolicyDocument,
+    ) -> Option<PolicyAccess<'p>> {
+        let derive = || Arc::new(policy_sets(policy));
+        let cell = self.analyses_of(document).and_then(|analyses| {
+            let index = policies_of(document).position(|p| std::ptr::eq(p, policy))?;
+            analyses.policy_sets.get(index)
+        });
+        PolicyAccess::of(document, policy, || match cell {
+            Some(cell) => Arc::clone(cell.get_or_init(derive)),
+            None => derive(),
+        })
+    }
+
+    /// The script flow of `job`, a job of `document`, derived once while `document` is
+    /// checked.
+    pub(crate) fn script_flow(&self, document: &Document, job: &Job) -> Arc<ScriptFlow> {
+        let derive = || Arc::new(ScriptFlow::of(job, &self.workspace.sources));
+        let cell = self.analyses_of(document).and_then(|analyses| {
+            let Content::GitlabCi(pipeline) = &document.content else {
+                return None;
+            };
+            analyses.script_flows.get(index_in(&pipeline.jobs, job)?)
+        });
+        match cell {
+            Some(cell) => Arc::clone(cell.get_or_init(derive)),
+            None => derive(),
+        }
+    }
+
+    /// Every place where `job`, a job of `document`, presents an ID token, with the
+    /// exact `$NAME` spans ([`crate::analysis::token_use::token_uses_in`]), read from the
+    /// job's shared [`Context::script_flow`].
+    pub(crate) fn job_token_uses(&self, document: &Document, job: &Job) -> Vec<TokenUse> {
+        uses_in_flow(
+            job,
+            &self.script_flow(document, job),
+            &self.workspace.sources,
+        )
+    }
+}
