@@ -6,6 +6,7 @@ use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::time::SystemTime;
 
+use trustlint_lint::fix::FixedFile;
 use trustlint_lint::{LintOutcome, LintRequest};
 use trustlint_parser::input::InputKind;
 use trustlint_report::{Format, HumanStyle, Report};
@@ -15,9 +16,16 @@ use crate::baseline;
 use crate::cli::{CheckArgs, FailOn, KindArg, OutputFormat};
 use crate::statistics::Statistics;
 
-/// Runs a check; `Ok(true)` when findings at or above `--fail-on` remain.
+/// Runs a check; `Ok(true)` when findings at or above `--fail-on` remain (with `--diff`:
+/// when there is a fix to show).
 pub fn run(args: &CheckArgs) -> Result<bool, String> {
     let started = SystemTime::now();
+    if args.fix || args.diff {
+        let fixed = fix(args)?;
+        if args.diff {
+            return Ok(!fixed.is_empty());
+        }
+    }
     let outcome = trustlint_lint::lint(&request(args)).map_err(|error| error.0)?;
     let mut report = Report {
         findings: &outcome.findings,
@@ -42,6 +50,58 @@ pub fn run(args: &CheckArgs) -> Result<bool, String> {
     let LintOutcome { workspaces, .. } = outcome;
     std::mem::forget(workspaces);
     Ok(fails)
+}
+
+/// `--fix` and `--diff`: the fixes of the findings (those not in the `--baseline`),
+/// written to the files or printed as a unified diff.
+fn fix(args: &CheckArgs) -> Result<Vec<FixedFile>, String> {
+    if args
+        .paths
+        .iter()
+        .any(|path| path.as_os_str() == trustlint_lint::STDIN)
+    {
+        return Err("--fix and --diff need files: standard input (`-`) has none to write".into());
+    }
+    let known = match &args.baseline {
+        Some(path) => baseline::load(path)?,
+        None => Default::default(),
+    };
+    let select = |_: &Finding, fingerprint: &str| !known.contains(fingerprint);
+    let fixed = trustlint_lint::fix::fix(&request(args), args.unsafe_fixes, &select)
+        .map_err(|error| error.0)?;
+    if args.diff {
+        let mut out = io::stdout().lock();
+        for file in &fixed {
+            let path = file.path.display().to_string();
+            let diff = similar::TextDiff::from_lines(&file.before, &file.after);
+            let text = diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{path}"), &format!("b/{path}"))
+                .to_string();
+            if let Err(e) = out.write_all(text.as_bytes()) {
+                if e.kind() == io::ErrorKind::BrokenPipe {
+                    break;
+                }
+                return Err(format!("cannot write the diff: {e}"));
+            }
+        }
+        return Ok(fixed);
+    }
+    for file in &fixed {
+        fs::write(&file.path, &file.after)
+            .map_err(|e| format!("cannot write {}: {e}", file.path.display()))?;
+    }
+    let count: usize = fixed.iter().map(|file| file.fixes.len()).sum();
+    if count > 0 && !args.quiet {
+        let files = fixed.len();
+        eprintln!(
+            "trustlint: applied {count} fix{} in {files} file{}",
+            if count == 1 { "" } else { "es" },
+            if files == 1 { "" } else { "s" }
+        );
+    }
+    Ok(fixed)
 }
 
 /// The run the options ask for.

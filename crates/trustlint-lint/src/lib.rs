@@ -18,6 +18,9 @@
 //! - over the whole run: the secrets masked in one pass over the files (`mask`), then one
 //!   fingerprint per finding (`fingerprint`).
 //!
+//! `fix` applies the findings' fixes to the files' texts, each file checked again with
+//! another run (`trustlint check --fix`, `--diff`).
+//!
 //! Baselines and output formats are the caller's: the outcome's findings, masked sources
 //! and fingerprints are what they read.
 
@@ -27,6 +30,7 @@ mod discover;
 mod exclude;
 mod filter;
 pub mod fingerprint;
+pub mod fix;
 mod git_remote;
 mod load;
 pub mod mask;

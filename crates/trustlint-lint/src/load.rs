@@ -61,7 +61,22 @@ pub fn load(request: &LintRequest) -> Result<Vec<Loaded>, LintError> {
         .stack_size(stack)
         .start_handler(move |_| yaml::declare_thread_stack(stack))
         .build_global();
-    let (candidates, folders) = discover::discover(request, &scopes, threads)?;
+    let (mut candidates, folders) = discover::discover(request, &scopes, threads)?;
+    // Walked files whose text the request gives are read from it too.
+    if !request.texts.is_empty() {
+        for candidate in &mut candidates {
+            if candidate.source != Source::Path {
+                continue;
+            }
+            let text = request
+                .texts
+                .get(&candidate.path)
+                .or_else(|| request.texts.get(&display_path(&cwd, &candidate.path)));
+            if let Some(text) = text {
+                candidate.source = Source::Text(Arc::from(text.as_str()));
+            }
+        }
+    }
     let mut loaded: Vec<Loaded> = Vec::new();
     for part in parts(&scopes, candidates)? {
         let first = next_id(&loaded);

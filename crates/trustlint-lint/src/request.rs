@@ -11,9 +11,12 @@ use trustlint_parser::input::InputKind;
 pub struct LintRequest {
     /// Files or folders (`-`: standard input); kinds are detected.
     pub paths: Vec<PathBuf>,
-    /// Texts of named paths, read instead of the files (an editor's unsaved buffers, the
-    /// fuzz targets' inputs): such a path need not exist. Its folder still gives its
-    /// configuration, repository and local `include:`s, read from the disk.
+    /// Texts of files, read instead of the files (an editor's unsaved buffers, the fuzz
+    /// targets' inputs, fixes being checked): by the path named, or as found under a named
+    /// folder (as named, or as reports show it). A named path given here need not exist.
+    /// Its folder still gives its configuration, repository and local `include:`s, read
+    /// from the disk (an `include:`d file or a Terraform module's sibling is always read
+    /// from the disk).
     pub texts: BTreeMap<PathBuf, String>,
     /// A configuration for every file (`--config`) instead of each one's nearest.
     pub config: Option<PathBuf>,

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use serde_json::Value;
 use trustlint_parser::{SourceMap, Span};
 use trustlint_report::{Format, HumanStyle, Report};
-use trustlint_rules::{meta, Edit, Finding, Fix};
+use trustlint_rules::{meta, Applicability, Edit, Finding, Fix};
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
@@ -84,6 +84,7 @@ fn fixture_with(secret: &str) -> Fixture {
             span: star,
             replacement: "\"project_path:g/p:ref_type:branch:ref:main\"".to_string(),
         }],
+        applicability: Applicability::Unsafe,
     });
     let findings = vec![
         // The secret's own finding, and a finding whose snippet shows the secret's line.

@@ -19,7 +19,7 @@ pub mod severity;
 pub mod suppression;
 mod trust;
 
-pub use finding::{Edit, Finding, Fix, Related, Severity};
+pub use finding::{Applicability, Edit, Finding, Fix, Related, Severity};
 pub use meta::RuleMeta;
 pub use rule::{Context, Rule};
 pub use settings::{RoleBinding, Settings};
