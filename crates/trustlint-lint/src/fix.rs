@@ -257,6 +257,9 @@ fn resolved(before: &LintOutcome, after: &LintOutcome, path: &PathBuf, fixed: &[
 
 #[cfg(test)]
 mod tests {
+    use trustlint_parser::{FileId, Span};
+    use trustlint_rules::{meta, Edit, RuleMeta};
+
     use super::*;
 
     #[test]
@@ -264,5 +267,104 @@ mod tests {
         let edits = [(0, 1, "A".to_string()), (4, 4, "+".to_string())];
         let edits: Vec<_> = edits.iter().collect();
         assert_eq!(apply("abcdef", &edits), "Abcd+ef");
+    }
+
+    /// An outcome over `a.json` (id 0), `b.json` (id 1) and standard input (id 2).
+    fn outcome(findings: Vec<Finding>) -> LintOutcome {
+        let mut sources = SourceMap::new();
+        sources.add(PathBuf::from("a.json"), "0123456789");
+        sources.add(PathBuf::from("b.json"), "0123456789");
+        sources.add(PathBuf::from(STDIN), "0123456789");
+        let fingerprints = findings.iter().map(|_| String::new()).collect();
+        LintOutcome {
+            findings,
+            fingerprints,
+            sources,
+            ..LintOutcome::default()
+        }
+    }
+
+    fn finding(code: &'static RuleMeta, file: u32, edits: &[(u32, usize, usize)]) -> Finding {
+        let mut finding = Finding::new(code, Span::new(FileId(file), 0, 1), "m");
+        if !edits.is_empty() {
+            finding.fix = Some(Fix {
+                description: "d".into(),
+                edits: edits
+                    .iter()
+                    .map(|&(file, start, end)| Edit {
+                        span: Span::new(FileId(file), start, end),
+                        replacement: "x".into(),
+                    })
+                    .collect(),
+                applicability: Applicability::Safe,
+            });
+        }
+        finding
+    }
+
+    #[test]
+    fn a_round_takes_fixes_in_one_disk_file_that_overlap_none_before() {
+        let mut unsafe_fix = finding(&meta::TL113, 1, &[(1, 8, 9)]);
+        if let Some(fix) = unsafe_fix.fix.as_mut() {
+            fix.applicability = Applicability::Unsafe;
+        }
+        let outcome = outcome(vec![
+            finding(&meta::TL105, 0, &[(0, 2, 4)]),
+            finding(&meta::TL106, 0, &[(0, 3, 5)]), // overlaps the first
+            finding(&meta::TL107, 0, &[(0, 5, 6), (1, 0, 1)]), // two files
+            finding(&meta::TL108, 2, &[(2, 0, 1)]), // standard input
+            finding(&meta::TL109, 1, &[(1, 4, 5)]),
+            unsafe_fix,
+            finding(&meta::TL302, 1, &[]), // no fix
+        ]);
+        let safe_only = |fix: &Fix| fix.applicability == Applicability::Safe;
+        let every = |_: &Finding, _: &str| true;
+        let codes = |plan: Vec<(Planned, &'static str, String)>| -> Vec<&'static str> {
+            plan.into_iter().map(|(_, code, _)| code).collect()
+        };
+        let refused = BTreeSet::new();
+        assert_eq!(
+            codes(plan(&outcome, &safe_only, &every, &refused)),
+            ["TL105", "TL109"]
+        );
+        assert_eq!(
+            codes(plan(&outcome, &|_| true, &every, &refused)),
+            ["TL105", "TL109", "TL113"]
+        );
+        let not_tl105 = |f: &Finding, _: &str| f.rule.code != "TL105";
+        assert_eq!(
+            codes(plan(&outcome, &safe_only, &not_tl105, &refused)),
+            ["TL106", "TL109"]
+        );
+        let refused: BTreeSet<Planned> = plan(&outcome, &safe_only, &every, &refused)
+            .into_iter()
+            .take(1)
+            .map(|(planned, ..)| planned)
+            .collect();
+        assert_eq!(
+            codes(plan(&outcome, &safe_only, &every, &refused)),
+            ["TL106", "TL109"]
+        );
+    }
+
+    #[test]
+    fn a_fix_is_kept_when_its_findings_are_gone_and_no_validity_finding_came() {
+        let path = PathBuf::from("a.json");
+        let before = outcome(vec![
+            finding(&meta::TL105, 0, &[]),
+            finding(&meta::TL105, 0, &[]),
+            finding(&meta::TL105, 1, &[]),
+        ]);
+        let one_left = outcome(vec![
+            finding(&meta::TL105, 0, &[]),
+            finding(&meta::TL105, 1, &[]),
+        ]);
+        assert!(resolved(&before, &one_left, &path, &["TL105"]));
+        assert!(!resolved(&before, &one_left, &path, &["TL105", "TL105"]));
+        let broken = outcome(vec![finding(&meta::TL001, 0, &[])]);
+        assert!(!resolved(&before, &broken, &path, &["TL105"]));
+        // A parse error in another file is not this file's.
+        let elsewhere = outcome(vec![finding(&meta::TL001, 1, &[])]);
+        assert!(resolved(&before, &elsewhere, &path, &["TL105", "TL105"]));
     }
 }
