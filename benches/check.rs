@@ -4,15 +4,16 @@
 //! loader's parser thread. Figures are recorded in docs/performance.md.
 
 use std::hint::black_box;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use trustlint_parser::input::{self, Discovery, Workspace};
+use trustlint_lint::LintRequest;
+use trustlint_parser::input::{self, Discovery};
 use trustlint_parser::json::parse_json;
 use trustlint_parser::yaml::parse_yaml;
 use trustlint_parser::{FileId, Limits, SourceFile};
-use trustlint_rules::{engine, registry, Context, Settings};
+use trustlint_rules::{engine, registry, Context};
 
 /// A trust policy as teams write them: the GitLab statement (audience, exact and
 /// wildcard subs), a Deny carve-out, and an unrelated service principal.
@@ -123,16 +124,20 @@ fn pipeline(jobs: usize) -> String {
     out
 }
 
-/// Loads `file` and runs every rule with default settings, as `trustlint check` does for
-/// one file (a fresh context, so per-run analyses are built too). Returns the finding count.
-fn check(file: SourceFile, limits: &Limits, settings: &Settings) -> usize {
-    let mut workspace = Workspace::default();
-    workspace
-        .documents
-        .extend(input::load(&file, None, Discovery::Named, limits));
-    workspace.sources.push(file);
-    let cx = Context::new(&workspace, settings);
-    engine::run(registry::all(), &cx).len()
+/// Where the benchmarked files are said to be: a folder that does not exist, so that no
+/// configuration or repository of the machine applies.
+const FOLDER: &str = "/nonexistent/trustlint-bench";
+
+/// A run over one file of `text` named `name`, read from memory.
+fn request(name: &str, text: &str) -> LintRequest {
+    LintRequest::in_memory([(Path::new(FOLDER).join(name), text.to_string())])
+}
+
+/// The whole pipeline over one file, as `trustlint check` runs it (`trustlint_lint::lint`:
+/// loading, every rule with default settings, suppressions, filters, masking,
+/// fingerprints). Returns the finding count.
+fn check(name: &str, text: &str) -> usize {
+    trustlint_lint::lint(&request(name, text)).map_or(0, |outcome| outcome.findings.len())
 }
 
 fn source(name: &str, text: &str) -> SourceFile {
@@ -152,7 +157,6 @@ fn permissions_policy(c: &mut Criterion) {
 /// analyses built.
 fn policy(c: &mut Criterion, name: &str, text: &'static str) {
     let limits = Limits::default();
-    let settings = Settings::default();
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.bench_function("parse_only", |b| {
@@ -165,18 +169,18 @@ fn policy(c: &mut Criterion, name: &str, text: &'static str) {
         })
     });
     group.bench_function("load_and_check", |b| {
-        b.iter(|| check(source("role.json", black_box(text)), &limits, &settings))
+        b.iter(|| check("role.json", black_box(text)))
     });
     // The rules alone on a file the same run checked before: the run's analyses (the
     // `sub` grammar) and the file's shared ones (module `last_checked`) are built, so this
     // is what the rules cost beyond them.
-    let file = source("role.json", text);
-    let mut workspace = Workspace::default();
-    workspace
-        .documents
-        .extend(input::load(&file, None, Discovery::Named, &limits));
-    workspace.sources.push(file);
-    let cx = Context::new(&workspace, &settings);
+    let Ok(parts) = trustlint_lint::load(&request("role.json", text)) else {
+        return;
+    };
+    let Some(part) = parts.first() else {
+        return;
+    };
+    let cx = Context::new(&part.workspace, &part.settings);
     engine::run(registry::all(), &cx);
     group.bench_function("rules_warm", |b| {
         b.iter(|| engine::run(registry::all(), black_box(&cx)).len())
@@ -186,7 +190,6 @@ fn policy(c: &mut Criterion, name: &str, text: &'static str) {
 
 fn gitlab_ci(c: &mut Criterion) {
     let limits = Limits::default();
-    let settings = Settings::default();
     let mut group = c.benchmark_group("gitlab_ci");
     for (scale, jobs) in [("1x", 100), ("4x", 400), ("16x", 1600)] {
         let text = pipeline(jobs);
@@ -197,15 +200,7 @@ fn gitlab_ci(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new("load_and_check", scale),
             &text,
-            |b, text| {
-                b.iter(|| {
-                    check(
-                        source(".gitlab-ci.yml", black_box(text)),
-                        &limits,
-                        &settings,
-                    )
-                })
-            },
+            |b, text| b.iter(|| check(".gitlab-ci.yml", black_box(text))),
         );
     }
     group.finish();

@@ -5,8 +5,10 @@
 //!
 //! Both sides start from the files' text in memory and run on one thread:
 //! - `parse_only`: each file through its syntax parser alone (JSON, YAML, HCL), no model;
-//! - `load_and_check`: what `trustlint check` does with the text — load every file into
-//!   the model, then every rule with default settings, in a one-thread pool.
+//! - `load_and_check`: what `trustlint check` does with the text — the lint pipeline
+//!   (`trustlint_lint::lint` over the texts in memory: load every file into the model,
+//!   every rule with default settings, suppressions, filters, masking, fingerprints), in a
+//!   one-thread pool.
 //!
 //! Without a generated corpus the benchmark says so and measures nothing.
 
@@ -15,9 +17,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use trustlint_parser::input::{self, Discovery, Workspace};
+use trustlint_lint::LintRequest;
 use trustlint_parser::{FileId, Limits, SourceFile};
-use trustlint_rules::{engine, registry, Context, Settings};
 
 mod syntax;
 
@@ -51,19 +52,9 @@ fn files_under(folder: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Loads every file and runs every rule, as `trustlint check` does after reading them.
-fn load_and_check(files: &[SourceFile], limits: &Limits, settings: &Settings) -> usize {
-    let mut workspace = Workspace::default();
-    for file in files {
-        workspace
-            .documents
-            .extend(input::load(file, None, Discovery::Walked, limits));
-    }
-    for file in files {
-        workspace.sources.push(file.clone());
-    }
-    let cx = Context::new(&workspace, settings);
-    engine::run(registry::all(), &cx).len()
+/// The lint pipeline over every file, as `trustlint check` runs it after reading them.
+fn load_and_check(request: &LintRequest) -> usize {
+    trustlint_lint::lint(request).map_or(0, |outcome| outcome.findings.len())
 }
 
 fn corpus(c: &mut Criterion) {
@@ -78,7 +69,6 @@ fn corpus(c: &mut Criterion) {
         return;
     }
     let limits = Limits::default();
-    let settings = Settings::default();
     let Ok(one_thread) = rayon::ThreadPoolBuilder::new().num_threads(1).build() else {
         println!("corpus: skipped, no thread pool");
         return;
@@ -109,6 +99,11 @@ fn corpus(c: &mut Criterion) {
             .map(|(i, (path, text))| SourceFile::new(FileId(i as u32), path.clone(), text))
             .collect();
         let bytes: usize = files.iter().map(|f| f.text.len()).sum();
+        let request = LintRequest::in_memory(
+            files
+                .iter()
+                .map(|file| (file.path.clone(), file.text.to_string())),
+        );
         group.throughput(Throughput::Bytes(bytes as u64));
         group.bench_function(format!("{name}/parse_only"), |b| {
             b.iter(|| {
@@ -119,7 +114,7 @@ fn corpus(c: &mut Criterion) {
             })
         });
         group.bench_function(format!("{name}/load_and_check"), |b| {
-            b.iter(|| one_thread.install(|| load_and_check(black_box(&files), &limits, &settings)))
+            b.iter(|| one_thread.install(|| load_and_check(black_box(&request))))
         });
     }
     group.finish();

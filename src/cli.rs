@@ -94,6 +94,16 @@ pub struct CheckArgs {
     /// Worker threads (default: one per core)
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Apply the safe fixes of the findings to the files, then report what remains
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff, also the fixes that change what a policy allows or a job does
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of writing them (no report; exit 1 when
+    /// there is one)
+    #[arg(long)]
+    pub diff: bool,
 }
 
 #[derive(Debug, clap::Args)]

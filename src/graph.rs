@@ -13,7 +13,8 @@ use crate::cli::{GraphArgs, GraphFormat};
 
 pub fn run(args: &GraphArgs) -> Result<(), String> {
     let mut map = Vec::new();
-    for part in check::load(&args.check_args())? {
+    let request = check::request(&args.check_args());
+    for part in trustlint_lint::load(&request).map_err(|error| error.0)? {
         let cx = Context::new(&part.workspace, &part.settings);
         map.extend(access_map(&cx));
     }

@@ -4,22 +4,14 @@
 mod baseline;
 mod check;
 mod cli;
-mod config;
-mod discover;
-mod exclude;
-mod filter;
-mod git_remote;
 mod graph;
-mod scope;
-mod selector;
-mod settings;
 mod statistics;
-mod suppress;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
+use trustlint_lint::selector;
 use trustlint_rules::meta;
 
 use crate::cli::{Cli, Command, ListFormat};

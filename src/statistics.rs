@@ -1,32 +1,20 @@
 //! `--statistics`: how many findings of each rule a run reported, and how many it
 //! suppressed (inline comments or `[[ignore]]` paths) or left out as baselined. The
-//! counts are taken between the steps of `check` that drop findings.
+//! counts are taken between the steps that drop findings (the run's `Tally`, then the
+//! baseline).
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use trustlint_lint::tally::{self, Counts, Tally};
 use trustlint_rules::{meta, Finding};
 
-/// Findings per code at each step of a run.
-#[derive(Debug, Default)]
-pub struct Statistics {
-    /// What the enabled rules found.
-    found: Counts,
-    /// Left after inline suppressions (which also add `TL005` notes).
-    unsuppressed: Counts,
-    /// Left after the `[[ignore]]` paths.
-    unignored: Counts,
+/// Findings per code at each step of a run: the library's, then the baseline's.
+#[derive(Debug)]
+pub struct Statistics<'a> {
+    /// Found, left after inline suppressions, left after the `[[ignore]]` paths.
+    tally: &'a Tally,
     /// Left after the baseline: what is reported.
     reported: Counts,
-}
-
-type Counts = BTreeMap<&'static str, usize>;
-
-/// Adds the findings of each code to `counts`.
-fn add(counts: &mut Counts, findings: &[Finding]) {
-    for finding in findings {
-        *counts.entry(finding.rule.code).or_default() += 1;
-    }
 }
 
 /// How many of `code` the step from `before` to `after` dropped. (The suppression step
@@ -36,22 +24,15 @@ fn dropped(before: &Counts, after: &Counts, code: &str) -> usize {
     of(before).saturating_sub(of(after))
 }
 
-/// Each step adds the findings of one part of the run.
-impl Statistics {
-    pub fn found(&mut self, findings: &[Finding]) {
-        add(&mut self.found, findings);
-    }
-
-    pub fn unsuppressed(&mut self, findings: &[Finding]) {
-        add(&mut self.unsuppressed, findings);
-    }
-
-    pub fn unignored(&mut self, findings: &[Finding]) {
-        add(&mut self.unignored, findings);
-    }
-
-    pub fn reported(&mut self, findings: &[Finding]) {
-        add(&mut self.reported, findings);
+impl<'a> Statistics<'a> {
+    /// The statistics of a run that counted `tally` and reports `reported`.
+    pub fn new(tally: &'a Tally, reported: &[Finding]) -> Statistics<'a> {
+        let mut counts = Counts::new();
+        tally::add(&mut counts, reported);
+        Statistics {
+            tally,
+            reported: counts,
+        }
     }
 
     /// One row per rule that found anything, in code order, then the totals.
@@ -66,9 +47,9 @@ impl Statistics {
             let code = rule.code;
             let row = [
                 self.reported.get(code).copied().unwrap_or_default(),
-                dropped(&self.found, &self.unsuppressed, code)
-                    + dropped(&self.unsuppressed, &self.unignored, code),
-                dropped(&self.unignored, &self.reported, code),
+                dropped(&self.tally.found, &self.tally.unsuppressed, code)
+                    + dropped(&self.tally.unsuppressed, &self.tally.unignored, code),
+                dropped(&self.tally.unignored, &self.reported, code),
             ];
             if row == [0; 3] {
                 continue;

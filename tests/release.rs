@@ -15,10 +15,11 @@ fn manifest(path: &str) -> toml::Table {
     toml::from_str(&fs::read_to_string(workspace_root().join(path)).unwrap()).unwrap()
 }
 
-const MANIFESTS: [&str; 4] = [
+const MANIFESTS: [&str; 5] = [
     "Cargo.toml",
     "crates/trustlint-parser/Cargo.toml",
     "crates/trustlint-rules/Cargo.toml",
+    "crates/trustlint-lint/Cargo.toml",
     "crates/trustlint-report/Cargo.toml",
 ];
 
@@ -27,7 +28,12 @@ fn every_crate_takes_the_workspace_version_and_has_crates_io_metadata() {
     let root = manifest("Cargo.toml");
     let workspace = root["workspace"].as_table().unwrap();
     let version = workspace["package"]["version"].as_str().unwrap();
-    for crate_name in ["trustlint-parser", "trustlint-rules", "trustlint-report"] {
+    for crate_name in [
+        "trustlint-parser",
+        "trustlint-rules",
+        "trustlint-lint",
+        "trustlint-report",
+    ] {
         assert_eq!(
             workspace["dependencies"][crate_name]["version"].as_str(),
             Some(version),

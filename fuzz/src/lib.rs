@@ -1,14 +1,15 @@
 //! Shared code of the fuzz targets: turning fuzzer bytes into text the way the CLI does,
-//! and the whole check of one file (load, every rule, both reporters).
+//! and the whole check of one file: the lint pipeline (`trustlint_lint::lint` on the text
+//! in memory: load, every rule, suppressions, filters, masking, fingerprints) and every
+//! reporter.
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use trustlint_parser::input::{self, Discovery, InputKind, Workspace};
-use trustlint_parser::{FileId, Limits, SourceFile};
+use trustlint_lint::{lint, LintRequest};
+use trustlint_parser::input::InputKind;
 use trustlint_report::{Format, HumanStyle, Report};
-use trustlint_rules::{engine, registry, Context, Settings};
 
 /// The bytes as text: invalid UTF-8 is replaced, as the CLI does before reporting the
 /// file as unreadable, so every input reaches a parser.
@@ -16,40 +17,40 @@ pub fn text(data: &[u8]) -> String {
     String::from_utf8_lossy(data).into_owned()
 }
 
-/// The file names (and forced kinds) one input is checked under: a walked `.json` file
-/// (kind detected from content), a `.gitlab-ci.yml` and a `.tf` file (kinds from the name).
-const AS: &[(&str, Option<InputKind>, Discovery)] = &[
-    ("policy.json", None, Discovery::Walked),
-    (
-        "role.trust.json",
-        Some(InputKind::IamPolicy),
-        Discovery::Named,
-    ),
-    (".gitlab-ci.yml", None, Discovery::Named),
-    ("main.tf", None, Discovery::Walked),
+/// Where the inputs are said to be: a folder that does not exist, so that no
+/// configuration, repository or `include:`d file of the machine running the fuzzer applies.
+const FOLDER: &str = "/nonexistent/trustlint-fuzz";
+
+/// The file names (and forced kinds) one input is checked under: a `.json` file (kind
+/// detected from content), a forced IAM policy, a `.gitlab-ci.yml` and a `.tf` file
+/// (kinds from the name).
+const AS: &[(&str, Option<InputKind>)] = &[
+    ("policy.json", None),
+    ("role.trust.json", Some(InputKind::IamPolicy)),
+    (".gitlab-ci.yml", None),
+    ("main.tf", None),
 ];
 
-/// The whole check of `text` as each kind of file: load, all rules with default
-/// settings, and the human (plain, colour, quiet) and JSON reports written to a sink.
+/// The whole check of `text` as each kind of file: the lint pipeline with default
+/// settings, and every report (human plain, colour and quiet, JSON, SARIF, code quality,
+/// GitLab SAST) written to a sink.
 pub fn check_all_ways(text: &str) {
-    for &(name, kind, discovery) in AS {
-        check_one(name, kind, discovery, text);
+    for &(name, kind) in AS {
+        check_one(name, kind, text);
     }
 }
 
-fn check_one(name: &str, kind: Option<InputKind>, discovery: Discovery, text: &str) {
-    let file = SourceFile::new(FileId(0), PathBuf::from(name), text);
-    let document = input::load(&file, kind, discovery, &Limits::default());
-    let mut workspace = Workspace::default();
-    workspace.sources.push(file);
-    workspace.documents.extend(document);
-    let settings = Settings::default();
-    let cx = Context::new(&workspace, &settings);
-    let findings = engine::run(registry::all(), &cx);
+fn check_one(name: &str, kind: Option<InputKind>, text: &str) {
+    let path = Path::new(FOLDER).join(name);
+    let mut request = LintRequest::in_memory([(PathBuf::from(&path), text.to_string())]);
+    request.kind = kind;
+    // Nothing but a configuration or a selector can make a run fail.
+    let outcome = lint(&request).expect("a run of one in-memory file");
     let report = Report {
-        findings: &findings,
-        sources: &workspace.sources,
-        files_checked: workspace.documents.len(),
+        findings: &outcome.findings,
+        fingerprints: &outcome.fingerprints,
+        sources: &outcome.sources,
+        files_checked: outcome.files_checked,
         started: SystemTime::UNIX_EPOCH,
     };
     let styles = [
@@ -71,11 +72,13 @@ fn check_one(name: &str, kind: Option<InputKind>, discovery: Discovery, text: &s
         trustlint_report::write(&report, Format::Human, style, &mut io::sink())
             .expect("human report to a sink");
     }
-    trustlint_report::write(
-        &report,
+    for format in [
         Format::Json,
-        HumanStyle::default(),
-        &mut io::sink(),
-    )
-    .expect("JSON report to a sink");
+        Format::Sarif,
+        Format::CodeQuality,
+        Format::GitlabSast,
+    ] {
+        trustlint_report::write(&report, format, HumanStyle::default(), &mut io::sink())
+            .expect("report to a sink");
+    }
 }

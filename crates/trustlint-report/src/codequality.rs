@@ -8,7 +8,6 @@ use std::io::{self, Write};
 use serde::Serialize;
 use trustlint_rules::Severity;
 
-use crate::fingerprint::fingerprints;
 use crate::location::Location;
 use crate::{Report, Streamed};
 
@@ -54,12 +53,12 @@ fn severity(severity: Severity) -> &'static str {
 }
 
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let prints = fingerprints(report.findings, report.sources);
+    let prints = report.fingerprints;
     let issues = Streamed(|| {
         report
             .findings
             .iter()
-            .zip(&prints)
+            .zip(prints)
             .map(|(finding, fingerprint)| {
                 let location = Location::of(report.sources, finding.primary);
                 Issue {

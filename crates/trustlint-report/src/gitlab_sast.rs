@@ -9,7 +9,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use trustlint_rules::Severity;
 
-use crate::fingerprint::fingerprints;
 use crate::location::Location;
 use crate::rule_docs::{help_uri, HOME};
 use crate::{Report, Streamed};
@@ -139,12 +138,12 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         url: HOME,
         vendor: Vendor { name: "trustlint" },
     };
-    let prints = fingerprints(report.findings, report.sources);
+    let prints = report.fingerprints;
     let vulnerabilities = Streamed(|| {
         report
             .findings
             .iter()
-            .zip(&prints)
+            .zip(prints)
             .map(|(finding, fingerprint)| {
                 let location = Location::of(report.sources, finding.primary);
                 let rule = finding.rule;

@@ -13,7 +13,7 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 use trustlint_parser::{FileId, SourceFile, SourceMap, Span};
-use trustlint_rules::{Finding, Severity};
+use trustlint_rules::{Applicability, Finding, Severity};
 
 use crate::location::Location;
 use crate::{HumanStyle, Report};
@@ -354,10 +354,21 @@ impl<'a> FindingDiagnostic<'a> {
             "details: trustlint explain {code} or {}",
             crate::rule_docs::help_uri(code)
         );
-        let help = match &finding.help {
-            Some(help) => format!("{}\n{explain}", escaped(help)),
-            None => explain,
-        };
+        let fix = finding.fix.as_ref().map(|fix| {
+            let how = match fix.applicability {
+                Applicability::Safe => "`trustlint check --fix` applies it",
+                Applicability::Unsafe => {
+                    "unsafe, it changes what is allowed: `trustlint check --fix --unsafe-fixes` applies it"
+                }
+            };
+            format!("fix: {} ({how})", escaped(&fix.description))
+        });
+        let help = [finding.help.as_deref().map(escaped), fix.map(Cow::Owned)]
+            .into_iter()
+            .flatten()
+            .chain([Cow::Owned(explain)])
+            .collect::<Vec<_>>()
+            .join("\n");
         FindingDiagnostic {
             finding,
             message: escaped(&finding.message),

@@ -1,15 +1,13 @@
 //! trustlint-report: turns findings into output formats (human, json, sarif, GitLab code
-//! quality, GitLab SAST), with the fingerprints baselines and the GitLab widgets track
-//! findings by, and the masking of secret values every format goes through. It never
-//! decides what is a finding or how severe it is; it only renders.
+//! quality, GitLab SAST). It never decides what is a finding or how severe it is, nor
+//! masks or fingerprints: it renders the outcome of a run (`trustlint-lint`), whose files
+//! already have their secrets masked and whose findings have their fingerprints.
 
 mod codequality;
-mod fingerprint;
 mod gitlab_sast;
 mod human;
 mod json;
 mod location;
-mod mask;
 mod rule_docs;
 mod sarif;
 
@@ -64,11 +62,14 @@ pub struct HumanStyle {
     pub quiet: bool,
 }
 
-/// Everything a reporter needs: the findings (already filtered and sorted), the files
-/// they point into, how many files were checked, and when the run started.
+/// Everything a reporter needs: the findings (already filtered and sorted) with their
+/// fingerprints, the files they point into (secrets masked: a format prints what it finds
+/// there), how many files were checked, and when the run started.
 #[derive(Debug)]
 pub struct Report<'a> {
     pub findings: &'a [Finding],
+    /// One per finding, in order (`trustlint_lint::fingerprint`).
+    pub fingerprints: &'a [String],
     pub sources: &'a SourceMap,
     pub files_checked: usize,
     pub started: SystemTime,
@@ -84,40 +85,18 @@ impl Report<'_> {
     }
 }
 
-/// Writes the report in `format`. Secret spans of the findings are masked in every file
-/// before any format reads it.
+/// Writes the report in `format`.
 pub fn write(
     report: &Report<'_>,
     format: Format,
     style: HumanStyle,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let masked = mask::MaskedSources::new(report.findings, report.sources);
-    let report = Report {
-        sources: masked.sources(),
-        ..*report
-    };
     match format {
-        Format::Human => human::write(&report, style, out),
-        Format::Json => json::write(&report, out),
-        Format::Sarif => sarif::write(&report, out),
-        Format::CodeQuality => codequality::write(&report, out),
-        Format::GitlabSast => gitlab_sast::write(&report, out),
+        Format::Human => human::write(report, style, out),
+        Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, out),
+        Format::CodeQuality => codequality::write(report, out),
+        Format::GitlabSast => gitlab_sast::write(report, out),
     }
-}
-
-/// `sources` with the secret spans of `findings` masked. A caller that drops findings
-/// after the rules ran (inline suppressions, baselines) masks with all of them first and
-/// reports over the result, so a secret stays hidden in every snippet even when the
-/// finding that found it is not reported.
-pub fn mask_secrets(findings: &[Finding], sources: &SourceMap) -> SourceMap {
-    mask::MaskedSources::new(findings, sources).into_owned()
-}
-
-/// The fingerprint of each finding, in order: stable across edits elsewhere in the file
-/// (see `fingerprint.rs`); what baselines, SARIF `partialFingerprints` and the GitLab
-/// reports use.
-pub fn fingerprints(report: &Report<'_>) -> Vec<String> {
-    let masked = mask::MaskedSources::new(report.findings, report.sources);
-    fingerprint::fingerprints(report.findings, masked.sources())
 }

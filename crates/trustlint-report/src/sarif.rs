@@ -10,7 +10,6 @@ use serde::Serialize;
 use trustlint_parser::{SourceMap, Span};
 use trustlint_rules::{meta, Finding, RuleMeta, Severity};
 
-use crate::fingerprint::fingerprints;
 use crate::location::Location;
 use crate::rule_docs::{help_uri, HOME};
 use crate::{Report, Streamed};
@@ -345,12 +344,12 @@ fn result(
 
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules: Vec<Descriptor> = meta::ALL.iter().copied().map(descriptor).collect();
-    let prints = fingerprints(report.findings, report.sources);
+    let prints = report.fingerprints;
     let results = Streamed(|| {
         report
             .findings
             .iter()
-            .zip(&prints)
+            .zip(prints)
             .map(|(finding, fingerprint)| {
                 let rule_index = meta::ALL
                     .iter()

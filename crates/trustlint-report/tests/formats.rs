@@ -1,6 +1,6 @@
-//! Every format from synthetic findings: a secret marked on a finding never appears in
-//! any output (snippets, regions, fingerprints), and fixes and related places in other
-//! files reach SARIF.
+//! Every format from synthetic findings: a secret marked on a finding, once the run has
+//! masked it (`trustlint_lint::mask`), never appears in any output (snippets, regions,
+//! fingerprints), and fixes and related places in other files reach SARIF.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use serde_json::Value;
 use trustlint_parser::{SourceMap, Span};
 use trustlint_report::{Format, HumanStyle, Report};
-use trustlint_rules::{meta, Edit, Finding, Fix};
+use trustlint_rules::{meta, Applicability, Edit, Finding, Fix};
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
@@ -25,22 +25,53 @@ fn render(report: &Report<'_>, format: Format, quiet: bool) -> String {
 }
 
 struct Fixture {
+    /// As a run hands them to the reports: secrets masked.
     sources: SourceMap,
     findings: Vec<Finding>,
+    fingerprints: Vec<String>,
+}
+
+impl Fixture {
+    /// The fixture's findings and files, as the run masks and fingerprints them.
+    fn new(sources: SourceMap, findings: Vec<Finding>) -> Fixture {
+        let secrets: Vec<Span> = findings.iter().flat_map(|f| f.secrets.clone()).collect();
+        let sources = trustlint_lint::mask::mask(sources, &secrets);
+        let fingerprints = trustlint_lint::fingerprint::fingerprints(&findings, &sources);
+        Fixture {
+            sources,
+            findings,
+            fingerprints,
+        }
+    }
+
+    fn report(&self) -> Report<'_> {
+        Report {
+            findings: &self.findings,
+            fingerprints: &self.fingerprints,
+            sources: &self.sources,
+            files_checked: 2,
+            started: SystemTime::now(),
+        }
+    }
 }
 
 fn fixture() -> Fixture {
+    fixture_with(SECRET)
+}
+
+/// The fixture with `secret` as the secret's value.
+fn fixture_with(secret: &str) -> Fixture {
     let mut sources = SourceMap::new();
     let ci_text = format!(
-        "deploy:\n  variables:\n    AWS_SECRET_ACCESS_KEY: {SECRET}\n  script: ./deploy.sh\n"
+        "deploy:\n  variables:\n    AWS_SECRET_ACCESS_KEY: {secret}\n  script: ./deploy.sh\n"
     );
     let ci = sources.add(PathBuf::from(".gitlab-ci.yml"), ci_text.clone());
     let trust = sources.add(
         PathBuf::from("iam/trust.json"),
         "{\"Condition\": {\"StringLike\": {\"gitlab.com:sub\": \"*\"}}}\n",
     );
-    let secret_start = ci_text.find(SECRET).unwrap();
-    let secret = Span::new(ci, secret_start, secret_start + SECRET.len());
+    let secret_start = ci_text.find(secret).unwrap();
+    let secret = Span::new(ci, secret_start, secret_start + secret.len());
     let line_start = ci_text.find("AWS_SECRET").unwrap();
     let whole_line = Span::new(ci, line_start, secret.end as usize);
     let star = Span::new(trust, 47, 50);
@@ -53,6 +84,7 @@ fn fixture() -> Fixture {
             span: star,
             replacement: "\"project_path:g/p:ref_type:branch:ref:main\"".to_string(),
         }],
+        applicability: Applicability::Unsafe,
     });
     let findings = vec![
         // The secret's own finding, and a finding whose snippet shows the secret's line.
@@ -64,18 +96,13 @@ fn fixture() -> Fixture {
         ),
         with_fix,
     ];
-    Fixture { sources, findings }
+    Fixture::new(sources, findings)
 }
 
 #[test]
 fn no_format_prints_a_secret() {
     let fixture = fixture();
-    let report = Report {
-        findings: &fixture.findings,
-        sources: &fixture.sources,
-        files_checked: 2,
-        started: SystemTime::now(),
-    };
+    let report = fixture.report();
     for (format, quiet) in [
         (Format::Human, false),
         (Format::Human, true),
@@ -101,36 +128,15 @@ fn no_format_prints_a_secret() {
 
 #[test]
 fn fingerprints_do_not_depend_on_the_secret() {
-    let fixture = fixture();
-    let report = Report {
-        findings: &fixture.findings,
-        sources: &fixture.sources,
-        files_checked: 2,
-        started: SystemTime::now(),
-    };
-    let before = trustlint_report::fingerprints(&report);
-    // The same finding over another secret value of the same length.
-    let mut sources = SourceMap::new();
-    for file in fixture.sources.files() {
-        let text = file.text.replace(SECRET, &"x".repeat(SECRET.len()));
-        sources.add(file.path.clone(), text);
-    }
-    let report = Report {
-        sources: &sources,
-        ..report
-    };
-    assert_eq!(before, trustlint_report::fingerprints(&report));
+    // The same findings over another secret value of the same length.
+    let other = fixture_with(&"x".repeat(SECRET.len()));
+    assert_eq!(fixture().fingerprints, other.fingerprints);
 }
 
 #[test]
 fn sarif_carries_fixes_and_related_places_in_other_files() {
     let fixture = fixture();
-    let report = Report {
-        findings: &fixture.findings,
-        sources: &fixture.sources,
-        files_checked: 2,
-        started: SystemTime::now(),
-    };
+    let report = fixture.report();
     let sarif: Value = serde_json::from_str(&render(&report, Format::Sarif, false)).unwrap();
     let result = &sarif["runs"][0]["results"][2];
     assert_eq!(result["ruleId"], "TL101");

@@ -1,6 +1,7 @@
 //! Runs rules over a workspace: documents in parallel, then the workspace-wide rules in
 //! parallel with each other, and returns the findings in report order (file, offset,
-//! code).
+//! code) ([`run`]); then, as a last phase over those findings, the inline suppressions
+//! and the rules' review of them ([`suppress`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,6 +12,7 @@ use trustlint_parser::FileId;
 use crate::finding::Finding;
 use crate::permissions;
 use crate::rule::{Context, Rule};
+use crate::suppression;
 
 /// Below this many documents a run stays on the calling thread: handing the work to the
 /// pool and waking its threads costs more than checking a few files (a pre-commit hook's
@@ -25,6 +27,25 @@ pub fn run(rules: &[&dyn Rule], cx: &Context<'_>) -> Vec<Finding> {
     // One finding per place (rule, file, range, message): sorted, they are neighbours.
     findings.dedup_by(|later, earlier| later.sort_key() == earlier.sort_key());
     once_per_place(findings, cx)
+}
+
+/// The last phase, over the findings of [`run`] (those of the rules that ran, in report
+/// order): the inline suppressions of the workspace's files remove the findings they
+/// name, then each of `rules` (the rules that ran) reviews the suppressions with
+/// [`Rule::check_suppressions`] (TL005 reports the refused and unused ones). A caller
+/// that masks secrets does it before, with every finding, since this drops some.
+pub fn suppress(rules: &[&dyn Rule], cx: &Context<'_>, findings: Vec<Finding>) -> Vec<Finding> {
+    let rule_ran = |code: &str| rules.iter().any(|rule| rule.meta().code == code);
+    let (mut kept, suppressions) = suppression::apply(findings, cx.workspace, &rule_ran);
+    let mut notes = Vec::new();
+    for rule in rules {
+        rule.check_suppressions(cx, &suppressions, &mut notes);
+    }
+    if !notes.is_empty() {
+        kept.extend(notes);
+        kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+    kept
 }
 
 /// What `rules` find, document rules first, in no particular order; on the pool's

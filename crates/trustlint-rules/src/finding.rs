@@ -19,11 +19,32 @@ pub struct Edit {
     pub replacement: String,
 }
 
+/// Whether a fix is applied by `trustlint check --fix` or only with `--unsafe-fixes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    /// It changes how the file says something, not what it allows or does (a
+    /// `StringLike` without wildcards made `StringEquals`).
+    Safe,
+    /// It changes what a policy allows or what a job does (a trust narrowed, a key
+    /// renamed, a token requested): right for the finding, but to be reviewed.
+    Unsafe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
 /// A suggested change that resolves a finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {
     pub description: String,
     pub edits: Vec<Edit>,
+    pub applicability: Applicability,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -16,9 +16,11 @@ pub mod registry;
 pub mod rule;
 pub mod settings;
 pub mod severity;
+pub mod suppression;
 mod trust;
 
-pub use finding::{Edit, Finding, Fix, Related, Severity};
+pub use finding::{Applicability, Edit, Finding, Fix, Related, Severity};
 pub use meta::RuleMeta;
 pub use rule::{Context, Rule};
 pub use settings::{RoleBinding, Settings};
+pub use suppression::Suppressions;

@@ -7,10 +7,12 @@ use trustlint_parser::input::Document;
 pub use crate::context::Context;
 use crate::finding::Finding;
 use crate::meta::RuleMeta;
+use crate::suppression::Suppressions;
 
 /// One rule. Implement the hooks it needs; the engine calls `check_document` for every
 /// document, `check_policy` for every IAM policy (also those inside roles and IaC files),
-/// `check_role` for every role, and `check_workspace` once per run.
+/// `check_role` for every role, and `check_workspace` once per run; then, once the
+/// findings of all are known, `check_suppressions`.
 pub trait Rule: Send + Sync {
     /// The rule's metadata, e.g. `&meta::TL101`.
     fn meta(&self) -> &'static RuleMeta;
@@ -39,6 +41,17 @@ pub trait Rule: Send + Sync {
     }
 
     fn check_workspace(&self, _cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+
+    /// The last phase ([`crate::engine::suppress`]), once per run after every other hook
+    /// of every rule: the inline suppressions have silenced the findings they name, and
+    /// `suppressions` holds what is wrong with the comments (TL005 reports it).
+    fn check_suppressions(
+        &self,
+        _cx: &Context<'_>,
+        _suppressions: &Suppressions,
+        _out: &mut Vec<Finding>,
+    ) {
+    }
 
     /// Whether the rule finds secret values ([`Finding::secrets`]): such a rule runs even
     /// when it is disabled, so every report still masks the secrets it knows of.

@@ -13,7 +13,7 @@ use crate::analysis::link::Link;
 use crate::analysis::sub_match::SubMatch;
 use super::{issuer_provider, jobs_phrase, role_label};
 use crate::analysis::sub_questions::SubLanguage;
-use crate::finding::{Edit, Finding, Fix};
+use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
 
@@ -140,6 +140,7 @@ fn broader(
                 span: primary,
                 replacement: list,
             }],
+            applicability: Applicability::Unsafe,
         });
     }
     for link in group {

@@ -11,7 +11,7 @@ use trustlint_parser::{SourceMap, Span};
 
 use super::walk;
 use crate::analysis::shell;
-use crate::finding::{Edit, Finding, Fix};
+use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
 
@@ -84,6 +84,8 @@ fn finding(rule: &'static RuleMeta, span: Span, used: &Use<'_>, issuer: &str) ->
                 span,
                 replacement: token.to_string(),
             }],
+            // The job already requests the token: only the reference changes.
+            applicability: Applicability::Safe,
         });
     }
     finding

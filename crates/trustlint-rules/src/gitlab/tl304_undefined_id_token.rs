@@ -15,7 +15,7 @@ use trustlint_parser::input::{Content, Document};
 use trustlint_parser::{SourceMap, Span};
 
 use crate::analysis::token_use::{defines, TokenChannel, TokenUse};
-use crate::finding::{Edit, Finding, Fix, Severity};
+use crate::finding::{Applicability, Edit, Finding, Fix, Severity};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
 
@@ -248,5 +248,6 @@ fn add_id_token(job: &Job, name: &str, aud: &str, sources: &SourceMap) -> Option
             span: Span::new(anchor.file, anchor.start as usize, anchor.start as usize),
             replacement: text.replace("{indent}", indent),
         }],
+        applicability: Applicability::Unsafe,
     })
 }

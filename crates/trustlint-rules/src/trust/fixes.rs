@@ -7,7 +7,7 @@ use trustlint_parser::input::Document;
 use trustlint_parser::Span;
 
 use super::block_is_claims_only;
-use crate::finding::{Edit, Fix};
+use crate::finding::{Applicability, Edit, Fix};
 use crate::rule::Context;
 
 /// An edit replacing the key written at `span` (whose text is `old`, quoted or not) with
@@ -58,6 +58,7 @@ pub fn rename_operator(
     Some(Fix {
         description: format!("replace `{from}` with `{to}`"),
         edits: vec![edit],
+        applicability: Applicability::Unsafe,
     })
 }
 

@@ -11,7 +11,7 @@ use trustlint_parser::input::Document;
 use super::fixes::rename_operator;
 use super::variable_syntax;
 use crate::analysis::glob::{Operator, Pattern, VariableSyntax};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Applicability, Finding, Fix, Severity};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
 
@@ -118,6 +118,7 @@ impl Rule for WildcardOperatorMismatch {
                 )
                 .with_severity(Severity::Note)
                 .with_help(format!("use `{to}`"));
+                // Without a wildcard, both operators match the same values.
                 finding.fix = rename_operator(
                     cx,
                     document,
@@ -125,7 +126,11 @@ impl Rule for WildcardOperatorMismatch {
                     condition.operator.span,
                     operator,
                     to,
-                );
+                )
+                .map(|fix| Fix {
+                    applicability: Applicability::Safe,
+                    ..fix
+                });
                 out.push(finding);
             }
         }

@@ -8,7 +8,7 @@ use trustlint_parser::input::Document;
 
 use super::fixes::replace_key;
 use super::{oidc_claim_prefix, oidc_grants, requires_foreign_claim, variable_syntax};
-use crate::finding::{Finding, Fix};
+use crate::finding::{Applicability, Finding, Fix};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
 
@@ -68,6 +68,7 @@ impl Rule for ConditionKeyProviderMismatch {
                         .map(|edit| Fix {
                             description: format!("replace `{key}` with `{intended}`"),
                             edits: vec![edit],
+                            applicability: Applicability::Unsafe,
                         });
                 }
                 out.push(finding);

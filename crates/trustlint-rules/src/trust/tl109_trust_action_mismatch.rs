@@ -9,7 +9,7 @@ use trustlint_parser::input::Document;
 use super::fixes::replace_key;
 use super::{covers_web_identity, ASSUME_WITH_WEB_IDENTITY};
 use crate::analysis::glob::matches_ignore_case;
-use crate::finding::{Finding, Fix};
+use crate::finding::{Applicability, Finding, Fix};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
 
@@ -83,6 +83,7 @@ impl Rule for TrustActionMismatch {
                                     "replace `{text}` with `{ASSUME_WITH_WEB_IDENTITY}`"
                                 ),
                                 edits: vec![edit],
+                                applicability: Applicability::Unsafe,
                             },
                         );
                 }

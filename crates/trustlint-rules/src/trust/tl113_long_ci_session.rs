@@ -6,7 +6,7 @@ use trustlint_parser::input::Document;
 
 use super::first_oidc_grant;
 use super::fixes::replace_key;
-use crate::finding::{Finding, Fix};
+use crate::finding::{Applicability, Finding, Fix};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
 
@@ -57,6 +57,7 @@ impl Rule for LongCiSession {
             replace_key(cx, document, duration.span, &duration.value, "3600").map(|edit| Fix {
                 description: "set `MaxSessionDuration` to 3600".to_owned(),
                 edits: vec![edit],
+                applicability: Applicability::Unsafe,
             });
         out.push(finding);
     }

@@ -10,11 +10,11 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::cli::CheckArgs;
+use crate::ci_files::CiFiles;
 use crate::config::{self, Config};
-use crate::discover::CiFiles;
 use crate::exclude::Exclude;
 use crate::filter::Filter;
+use crate::request::LintRequest;
 
 /// One configuration file (or none) as a run applies it.
 #[derive(Debug)]
@@ -29,14 +29,14 @@ pub struct Configured {
 }
 
 impl Configured {
-    fn new(args: &CheckArgs, path: Option<PathBuf>) -> Result<Configured, String> {
+    fn new(request: &LintRequest, path: Option<PathBuf>) -> Result<Configured, String> {
         let config = match &path {
             Some(path) => config::load(path)?,
             None => Config::default(),
         };
         Ok(Configured {
             ci_files: CiFiles::new(&config.gitlab.ci_files, &config.base_dir)?,
-            filter: Filter::new(args, &config)?,
+            filter: Filter::new(request, &config)?,
             exclude: Exclude::new(&config)?,
             path,
             config,
@@ -47,7 +47,7 @@ impl Configured {
 /// Finds the repository and the configuration of folders, remembering each answer.
 #[derive(Debug)]
 pub struct Scopes<'a> {
-    args: &'a CheckArgs,
+    request: &'a LintRequest,
     /// `--config`: it applies to every file.
     explicit: Option<Arc<Configured>>,
     /// No configuration file: the defaults.
@@ -91,18 +91,18 @@ impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
 }
 
 impl<'a> Scopes<'a> {
-    pub fn new(args: &'a CheckArgs) -> Result<Scopes<'a>, String> {
-        let explicit = match &args.config {
+    pub fn new(request: &'a LintRequest) -> Result<Scopes<'a>, String> {
+        let explicit = match &request.config {
             Some(path) => Some(Arc::new(Configured::new(
-                args,
+                request,
                 Some(config::explicit(path)?),
             )?)),
             None => None,
         };
         Ok(Scopes {
-            args,
+            request,
             explicit,
-            defaults: Arc::new(Configured::new(args, None)?),
+            defaults: Arc::new(Configured::new(request, None)?),
             configs: Memo::new(),
             shown_configs: Memo::new(),
             roots: Memo::new(),
@@ -134,7 +134,7 @@ impl<'a> Scopes<'a> {
             .map(|name| folder.join(name))
             .find(|path| path.is_file());
         let found = match (here, folder.parent()) {
-            (Some(path), _) => Arc::new(Configured::new(self.args, Some(path))?),
+            (Some(path), _) => Arc::new(Configured::new(self.request, Some(path))?),
             (None, Some(parent)) => self.config_in(parent)?,
             (None, None) => Arc::clone(&self.defaults),
         };

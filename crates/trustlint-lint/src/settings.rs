@@ -7,9 +7,9 @@ use std::path::Path;
 
 use trustlint_rules::{RoleBinding, Settings};
 
-use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::git_remote;
+use crate::request::LintRequest;
 
 fn env_var(name: &str) -> Option<String> {
     env::var(name).ok().filter(|v| !v.is_empty())
@@ -17,16 +17,16 @@ fn env_var(name: &str) -> Option<String> {
 
 /// The settings of the files to which `config` applies, all in the repository at `root`
 /// when there is one.
-pub fn resolve(args: &CheckArgs, config: &Config, root: Option<&Path>) -> Settings {
+pub fn resolve(request: &LintRequest, config: &Config, root: Option<&Path>) -> Settings {
     let defaults = Settings::default();
     let gitlab = &config.gitlab;
-    let gitlab_host = args
+    let gitlab_host = request
         .gitlab_host
         .clone()
         .or_else(|| gitlab.host.clone())
         .or_else(|| env_var("CI_SERVER_HOST"))
         .unwrap_or(defaults.gitlab_host);
-    let gitlab_project = args
+    let gitlab_project = request
         .gitlab_project
         .clone()
         .or_else(|| gitlab.project.clone())

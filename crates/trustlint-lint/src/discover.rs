@@ -6,13 +6,13 @@
 //! too, so that the run reports it instead of passing over it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 use trustlint_parser::iac;
 use trustlint_parser::input::{is_candidate_name, Discovery, InputKind};
 
+use crate::request::LintRequest;
 use crate::scope::Scopes;
 
 /// What standard input is called on the command line and in reports.
@@ -38,45 +38,12 @@ pub enum Source {
     Path,
     /// Standard input (`-`).
     Stdin,
+    /// Text given in memory for the path ([`LintRequest::texts`]: an unsaved buffer).
+    Text(Arc<str>),
     /// Nothing: the walk could not read the path (the message says why).
     Unreadable(String),
     /// Nothing: a named folder in which no file was recognised.
     Folder,
-}
-
-/// Globs of files to read as GitLab CI (`[gitlab] ci-files`), relative to the config folder.
-#[derive(Debug)]
-pub struct CiFiles {
-    set: GlobSet,
-    base: PathBuf,
-}
-
-impl CiFiles {
-    pub fn new(globs: &[String], base: &Path) -> Result<CiFiles, String> {
-        let mut builder = GlobSetBuilder::new();
-        for glob in globs {
-            let glob = Glob::new(glob).map_err(|e| format!("[gitlab] ci-files: {e}"))?;
-            builder.add(glob);
-        }
-        let set = builder
-            .build()
-            .map_err(|e| format!("[gitlab] ci-files: {e}"))?;
-        Ok(CiFiles {
-            set,
-            base: base.to_path_buf(),
-        })
-    }
-
-    fn matches(&self, path: &Path) -> bool {
-        if self.set.is_empty() {
-            return false;
-        }
-        let relative = path
-            .strip_prefix(&self.base)
-            .or_else(|_| path.strip_prefix("./"))
-            .unwrap_or(path);
-        self.set.is_match(relative) || self.set.is_match(path)
-    }
 }
 
 /// Whether a walked file's extension fits a kind forced with `--kind`, which applies to
@@ -92,19 +59,20 @@ fn fits_forced_kind(kind: InputKind, path: &Path) -> bool {
     }
 }
 
-/// Collects the candidates under `paths`, sorted by path and without duplicates, and
-/// the folders among `paths`. `forced` (`--kind`) applies to the paths named and to the
-/// files of its kind in named folders. A named path that does not exist is an error.
+/// Collects the candidates under the request's paths, sorted by path and without
+/// duplicates, and the folders among them. The forced kind (`--kind`) applies to the paths
+/// named and to the files of its kind in named folders. A named path that does not exist
+/// is an error, unless the request gives its text.
 pub fn discover(
-    paths: &[PathBuf],
-    forced: Option<InputKind>,
+    request: &LintRequest,
     scopes: &Scopes<'_>,
     threads: usize,
 ) -> Result<(Vec<Candidate>, Vec<PathBuf>), String> {
+    let forced = request.kind;
     let found = Mutex::new(Vec::new());
     let failure = Mutex::new(None);
     let mut folders = Vec::new();
-    for path in paths {
+    for path in &request.paths {
         if path.as_os_str() == STDIN {
             push(
                 &found,
@@ -119,8 +87,14 @@ pub fn discover(
             );
             continue;
         }
-        let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if !metadata.is_dir() {
+        let text = request.texts.get(path);
+        let is_dir = match text {
+            Some(_) => false,
+            None => std::fs::metadata(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .is_dir(),
+        };
+        if !is_dir {
             // A file, or a pipe or device named on purpose (`<(cat trust.json)`).
             let folder = path.parent().unwrap_or(Path::new(""));
             let configured = scopes.config(folder)?;
@@ -138,7 +112,8 @@ pub fn discover(
                     kind,
                     scanned: folder.to_path_buf(),
                     repository: PathBuf::new(),
-                    source: Source::Path,
+                    source: text
+                        .map_or(Source::Path, |text| Source::Text(Arc::from(text.as_str()))),
                 },
             );
             continue;

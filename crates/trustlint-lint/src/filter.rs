@@ -8,8 +8,8 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use trustlint_parser::SourceMap;
 use trustlint_rules::{Finding, Severity};
 
-use crate::cli::CheckArgs;
 use crate::config::Config;
+use crate::request::LintRequest;
 use crate::selector;
 
 /// The filters of one run.
@@ -35,11 +35,11 @@ fn resolve(selectors: &[String]) -> Result<BTreeSet<&'static str>, String> {
 impl Filter {
     /// Flags win over the configuration: `--select` replaces `[rules] select`, and
     /// `--ignore` adds to `[rules] ignore`. A rule both selected and ignored is ignored.
-    pub fn new(args: &CheckArgs, config: &Config) -> Result<Filter, String> {
-        let selectors = if args.select.is_empty() {
+    pub fn new(request: &LintRequest, config: &Config) -> Result<Filter, String> {
+        let selectors = if request.select.is_empty() {
             &config.rules.select
         } else {
-            &args.select
+            &request.select
         };
         let select = if selectors.is_empty() {
             None
@@ -47,7 +47,7 @@ impl Filter {
             Some(resolve(selectors)?)
         };
         let mut ignore = resolve(&config.rules.ignore)?;
-        ignore.extend(resolve(&args.ignore)?);
+        ignore.extend(resolve(&request.ignore)?);
         let severity = config
             .rules
             .severity

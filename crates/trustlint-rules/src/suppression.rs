@@ -1,15 +1,19 @@
 //! Inline suppressions (docs/suppressions.md): a comment
 //! `# trustlint: ignore[TL101, TL104]` (or `// trustlint: …` in HCL) in a YAML or HCL
 //! file silences findings of those codes starting on its own line or the line below.
-//! A suppression without codes is refused, an unknown code is refused, and a code that
-//! silences nothing (while its rule ran) is reported: all three as `TL005` notes.
+//! This module reads the comments and matches them with the findings (the engine's last
+//! phase, [`crate::engine::suppress`]); what is wrong with a comment (no codes, an unknown
+//! code, a code that silenced nothing while its rule ran) is kept in [`Suppressions`]
+//! for the rules' [`crate::Rule::check_suppressions`] hook, where TL005 reports it.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use trustlint_parser::input::{InputKind, Workspace};
 use trustlint_parser::{FileId, SourceFile, Span};
-use trustlint_rules::{meta, Finding};
+
+use crate::finding::Finding;
+use crate::meta;
 
 /// The comment marker after `#` or `//`.
 const MARKER: &str = "trustlint:";
@@ -31,27 +35,38 @@ struct Suppression {
     codes: Vec<Suppressed>,
 }
 
-/// A comment that is not a valid suppression.
-#[derive(Debug)]
-struct Refused {
-    span: Span,
-    message: String,
+/// What is wrong with one suppression comment, or one code of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flaw {
+    /// A comment that is not a valid suppression (no codes, an unknown code, an unknown
+    /// directive): `message` says why.
+    Refused { span: Span, message: String },
+    /// A code (at `span`, as `code` names it in upper case) whose rule ran and which
+    /// silenced no finding.
+    Unused { span: Span, code: String },
 }
 
-/// Removes the findings the comments suppress and adds the `TL005` findings (when that
-/// rule is enabled). `rule_ran` tells whether a code's rule ran in this run: a
-/// suppression of a rule that did not run is not reported as unused.
+/// What the suppressions of a run silenced nothing with, or could not be read as: the
+/// flaws of every comment, in file and line order.
+#[derive(Debug, Default)]
+pub struct Suppressions {
+    pub flaws: Vec<Flaw>,
+}
+
+/// Removes the findings the comments of the workspace's files suppress, and returns
+/// the rest with the comments' flaws. `rule_ran` tells whether a code's rule ran in this
+/// run: a suppression of a rule that did not run is not unused.
 pub fn apply(
     findings: Vec<Finding>,
     workspace: &Workspace,
     rule_ran: &dyn Fn(&str) -> bool,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Suppressions) {
     let mut suppressed = vec![false; findings.len()];
     let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
     for (index, finding) in findings.iter().enumerate() {
         by_file.entry(finding.primary.file).or_default().push(index);
     }
-    let mut notes = Vec::new();
+    let mut flaws = Vec::new();
     for document in &workspace.documents {
         let Some(file) = workspace.sources.get(document.file) else {
             continue;
@@ -60,11 +75,7 @@ pub fn apply(
             continue;
         }
         let (mut suppressions, refused) = scan(file);
-        notes.extend(refused.into_iter().map(|refused| {
-            Finding::new(&meta::TL005, refused.span, refused.message).with_help(
-                "name the codes it silences, e.g. `# trustlint: ignore[TL101]` (`trustlint rules` lists them)",
-            )
-        }));
+        flaws.extend(refused);
         for &index in by_file.get(&file.id).map_or(&[][..], Vec::as_slice) {
             let Some(finding) = findings.get(index) else {
                 continue;
@@ -77,30 +88,19 @@ pub fn apply(
         }
         for code in suppressions.into_iter().flat_map(|s| s.codes) {
             if !code.used && rule_ran(&code.code) {
-                notes.push(
-                    Finding::new(
-                        &meta::TL005,
-                        code.span,
-                        format!(
-                            "this suppression of {0} matches no {0} finding on its line or the next one",
-                            code.code
-                        ),
-                    )
-                    .with_help("remove it (or its code from the list): the finding it was for is gone"),
-                );
+                flaws.push(Flaw::Unused {
+                    span: code.span,
+                    code: code.code,
+                });
             }
         }
     }
-    let mut kept: Vec<Finding> = findings
+    let kept: Vec<Finding> = findings
         .into_iter()
         .zip(suppressed)
         .filter_map(|(finding, suppressed)| (!suppressed).then_some(finding))
         .collect();
-    if rule_ran(meta::TL005.code) && !notes.is_empty() {
-        kept.extend(notes);
-        kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    }
-    kept
+    (kept, Suppressions { flaws })
 }
 
 /// HCL files, where `//` also starts a comment.
@@ -136,7 +136,7 @@ fn suppress(suppressions: &mut [Suppression], file: &SourceFile, finding: &Findi
 }
 
 /// Every suppression comment of a file, and the refused ones.
-fn scan(file: &SourceFile) -> (Vec<Suppression>, Vec<Refused>) {
+fn scan(file: &SourceFile) -> (Vec<Suppression>, Vec<Flaw>) {
     let mut suppressions = Vec::new();
     let mut refused = Vec::new();
     for line in 1..=file.line_count() {
@@ -150,7 +150,7 @@ fn scan(file: &SourceFile) -> (Vec<Suppression>, Vec<Refused>) {
 }
 
 /// The suppression comment on a line: `None` when there is none.
-fn parse_line(file: &SourceFile, line: u32) -> Option<Result<Suppression, Refused>> {
+fn parse_line(file: &SourceFile, line: u32) -> Option<Result<Suppression, Flaw>> {
     let text = file.line_text(line);
     let line_start = file.line_start(line);
     let (comment_at, after_marker) = find_marker(text, is_hcl(&file.path))?;
@@ -161,7 +161,7 @@ fn parse_line(file: &SourceFile, line: u32) -> Option<Result<Suppression, Refuse
     let directive = rest.trim_start();
     let directive_at = after_marker + (rest.len() - directive.len());
     let Some(after_ignore) = directive.strip_prefix("ignore") else {
-        return Some(Err(Refused {
+        return Some(Err(Flaw::Refused {
             span: comment_span,
             message: format!(
                 "unknown trustlint directive `{}`: the only one is `ignore[CODE,...]`",
@@ -170,14 +170,14 @@ fn parse_line(file: &SourceFile, line: u32) -> Option<Result<Suppression, Refuse
         }));
     };
     let Some(list) = after_ignore.strip_prefix('[') else {
-        return Some(Err(Refused {
+        return Some(Err(Flaw::Refused {
             span: comment_span,
             message: "`trustlint: ignore` without codes is refused: it would silence every rule, including ones added later".to_string(),
         }));
     };
     let list_at = directive_at + "ignore[".len();
     let Some(close) = list.find(']') else {
-        return Some(Err(Refused {
+        return Some(Err(Flaw::Refused {
             span: comment_span,
             message: "this `trustlint: ignore[` has no closing `]`: it suppresses nothing"
                 .to_string(),
@@ -200,7 +200,7 @@ fn parse_line(file: &SourceFile, line: u32) -> Option<Result<Suppression, Refuse
                 used: false,
             }),
             None => {
-                return Some(Err(Refused {
+                return Some(Err(Flaw::Refused {
                     span,
                     message: format!(
                         "`{code}` in this suppression is not a rule code: it suppresses nothing"
@@ -210,7 +210,7 @@ fn parse_line(file: &SourceFile, line: u32) -> Option<Result<Suppression, Refuse
         }
     }
     if codes.is_empty() {
-        return Some(Err(Refused {
+        return Some(Err(Flaw::Refused {
             span: comment_span,
             message: "`trustlint: ignore[]` names no code: it suppresses nothing".to_string(),
         }));
@@ -251,8 +251,6 @@ fn find_marker(text: &str, hcl: bool) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
-
-    use trustlint_parser::FileId;
 
     use super::*;
 

@@ -2,7 +2,9 @@
 //! path, the whitespace-normalized text of the primary span (secrets already masked) and
 //! the finding's occurrence index among findings with the same three, so moving a
 //! statement down or editing another one keeps the fingerprint. Line numbers are left
-//! out on purpose. Used by baselines, SARIF `partialFingerprints` and the GitLab reports.
+//! out on purpose. Computed once per run, over the reported findings of every part and
+//! the masked files, after the filters ([`crate::LintOutcome::fingerprints`]); used by
+//! baselines, SARIF `partialFingerprints` and the GitLab reports.
 
 use std::collections::HashMap;
 
@@ -10,7 +12,7 @@ use trustlint_parser::SourceMap;
 use trustlint_rules::Finding;
 
 /// One fingerprint per finding (in the findings' order), 32 hex digits.
-pub(crate) fn fingerprints(findings: &[Finding], sources: &SourceMap) -> Vec<String> {
+pub fn fingerprints(findings: &[Finding], sources: &SourceMap) -> Vec<String> {
     let mut occurrences: HashMap<u128, u32> = HashMap::new();
     findings
         .iter()
