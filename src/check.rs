@@ -11,9 +11,11 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use rayon::prelude::*;
-use trustlint_parser::gitlab::{IncludeReader, LocalFiles, NoIncludes, RootedFiles};
+use trustlint_parser::files::{LocalFiles, RootedFiles};
+use trustlint_parser::gitlab::{IncludeReader, NoIncludes};
 use trustlint_parser::input::{self, Discovery, Document, InputKind, Workspace};
 use trustlint_parser::limits::{grew_past_message, read_at_most, TOO_LARGE_HELP};
+use trustlint_parser::terraform::{ModuleReader, NoModules};
 use trustlint_parser::{iac, yaml};
 use trustlint_parser::{FileId, Limits, Problem, SourceFile, SourceMap, Span};
 use trustlint_report::{Format, HumanStyle, Report};
@@ -415,15 +417,15 @@ fn load_all(candidates: &[Candidate], first: FileId, limits: &Limits, cwd: &Path
         .enumerate()
         .map(|(index, candidate)| {
             let file = display_path(cwd, &candidate.path);
-            let includes: &dyn IncludeReader = match (
+            let readers: (&dyn IncludeReader, &dyn ModuleReader) = match (
                 &candidate.source,
                 repositories.get(candidate.repository.as_path()),
             ) {
-                (Source::Path, Some(repository)) => repository,
+                (Source::Path, Some(repository)) => (repository, repository),
                 // Standard input has no folder: no includes, no Terraform module around it.
-                _ => &NoIncludes,
+                _ => (&NoIncludes, &NoModules),
             };
-            load_one(id_of(index), file, candidate, limits, includes)
+            load_one(id_of(index), file, candidate, limits, readers)
         })
         .collect();
     drop(repositories);
@@ -457,7 +459,7 @@ fn load_one(
     path: PathBuf,
     candidate: &Candidate,
     limits: &Limits,
-    includes: &dyn IncludeReader,
+    (includes, modules): (&dyn IncludeReader, &dyn ModuleReader),
 ) -> (SourceFile, Option<Document>) {
     let read = match &candidate.source {
         Source::Path => read_limited(id, &candidate.path, limits),
@@ -489,7 +491,14 @@ fn load_one(
     let file = SourceFile::new(id, path, text);
     let document = match problem {
         Some(problem) => input::unreadable(&file, candidate.kind, candidate.discovery, problem),
-        None => input::load_with(&file, candidate.kind, candidate.discovery, limits, includes),
+        None => input::load_with(
+            &file,
+            candidate.kind,
+            candidate.discovery,
+            limits,
+            includes,
+            modules,
+        ),
     };
     let document = document.or_else(|| {
         (candidate.discovery == Discovery::Named)

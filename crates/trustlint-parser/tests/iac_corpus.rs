@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use trustlint_parser::gitlab::LocalFiles;
+use trustlint_parser::files::LocalFiles;
 use trustlint_parser::input::{is_candidate_name, load_with, Content, Discovery};
 use trustlint_parser::{FileId, Limits, SourceFile};
 
@@ -53,7 +53,7 @@ fn corpus_iac_files_load_without_panic() {
         for (index, path) in files.iter().enumerate() {
             let text = std::fs::read_to_string(path).unwrap();
             let source = SourceFile::new(id(index), path.clone(), text);
-            let document = load_with(&source, None, Discovery::Walked, &limits, &reader)
+            let document = load_with(&source, None, Discovery::Walked, &limits, &reader, &reader)
                 .unwrap_or_else(|| panic!("{}: not recognised", path.display()));
             let Content::Iam(resources) = &document.content else {
                 panic!("{}: not loaded: {:?}", path.display(), document.problems);

@@ -22,12 +22,14 @@ pub mod plan;
 pub mod policy_document;
 
 use std::cell::RefCell;
+use std::path::Path;
 
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span as _;
 
 use crate::embedded::{not_json, parse_embedded, string_with_map, OffsetMap};
+use crate::files::{FileText, RootedFiles};
 use crate::iam::role::{
     IamResources, Identity, IdentityKind, NamedPolicy, OidcProvider, Role, Tag,
 };
@@ -56,6 +58,40 @@ const RESOURCE_POLICIES: &[&str] = &[
 /// Most sibling files read into one module (more are ignored: references into them stay
 /// symbolic).
 pub const MAX_MODULE_FILES: usize = 64;
+
+/// Whether a path names a Terraform HCL file (`*.tf`).
+pub fn is_tf_name(path: &Path) -> bool {
+    path.extension().and_then(|ext| ext.to_str()) == Some("tf")
+}
+
+/// Reads the other `*.tf` files of a Terraform file's folder (its module) for
+/// [`load_module`]: [`RootedFiles`] inside the file's repository, [`NoModules`] none.
+pub trait ModuleReader: Sync {
+    /// The other `*.tf` files of the folder of `file` (a path as the run shows it) that
+    /// can be read, in path order, from the first [`MAX_MODULE_FILES`] of them.
+    fn siblings(&self, file: &Path) -> Vec<FileText>;
+}
+
+/// The module reader of a load without a folder (standard input, a file alone).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoModules;
+
+impl ModuleReader for NoModules {
+    fn siblings(&self, _file: &Path) -> Vec<FileText> {
+        Vec::new()
+    }
+}
+
+impl ModuleReader for RootedFiles<'_> {
+    fn siblings(&self, file: &Path) -> Vec<FileText> {
+        self.folder_files(file)
+            .iter()
+            .filter(|path| is_tf_name(Path::new(path)))
+            .take(MAX_MODULE_FILES)
+            .filter_map(|path| self.read(path).ok())
+            .collect()
+    }
+}
 
 /// Parses a `.tf` file and reads its IAM resources. A syntax error is the `Err`;
 /// problems of the policies are pushed.
