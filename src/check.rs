@@ -15,7 +15,7 @@ use trustlint_parser::files::{LocalFiles, RootedFiles};
 use trustlint_parser::gitlab::{IncludeReader, NoIncludes};
 use trustlint_parser::input::{self, Discovery, Document, InputKind, Workspace};
 use trustlint_parser::limits::{grew_past_message, read_at_most, TOO_LARGE_HELP};
-use trustlint_parser::terraform::{ModuleReader, NoModules};
+use trustlint_parser::terraform::{FolderModules, ModuleReader, NoModules};
 use trustlint_parser::{iac, yaml};
 use trustlint_parser::{FileId, Limits, Problem, SourceFile, SourceMap, Span};
 use trustlint_report::{Format, HumanStyle, Report};
@@ -412,6 +412,11 @@ fn load_all(candidates: &[Candidate], first: FileId, limits: &Limits, cwd: &Path
         .into_iter()
         .map(|root| (root, included.rooted(&display_path(cwd, root))))
         .collect();
+    // Each Terraform folder is read and parsed once, by the first of its files loaded.
+    let modules: HashMap<&Path, FolderModules<'_>> = repositories
+        .iter()
+        .map(|(root, files)| (*root, FolderModules::new(files)))
+        .collect();
     let loaded: Vec<(SourceFile, Option<Document>)> = candidates
         .par_iter()
         .enumerate()
@@ -420,14 +425,16 @@ fn load_all(candidates: &[Candidate], first: FileId, limits: &Limits, cwd: &Path
             let readers: (&dyn IncludeReader, &dyn ModuleReader) = match (
                 &candidate.source,
                 repositories.get(candidate.repository.as_path()),
+                modules.get(candidate.repository.as_path()),
             ) {
-                (Source::Path, Some(repository)) => (repository, repository),
+                (Source::Path, Some(repository), Some(modules)) => (repository, modules),
                 // Standard input has no folder: no includes, no Terraform module around it.
                 _ => (&NoIncludes, &NoModules),
             };
             load_one(id_of(index), file, candidate, limits, readers)
         })
         .collect();
+    drop(modules);
     drop(repositories);
     let mut workspace = Workspace {
         sources: SourceMap::starting_at(first),

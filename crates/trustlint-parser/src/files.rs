@@ -44,6 +44,8 @@ pub enum ReadError {
 #[derive(Debug)]
 pub struct LocalFiles {
     max_file_bytes: usize,
+    /// The id the first file read gets: ids below it are the run's own files.
+    first: FileId,
     registry: Mutex<Registry>,
 }
 
@@ -63,6 +65,7 @@ impl LocalFiles {
     pub fn new(first: FileId, max_file_bytes: usize) -> Self {
         LocalFiles {
             max_file_bytes,
+            first,
             registry: Mutex::new(Registry {
                 next: first.0,
                 by_path: HashMap::new(),
@@ -87,6 +90,7 @@ impl LocalFiles {
         registry.run_files.extend(known);
         LocalFiles {
             max_file_bytes: self.max_file_bytes,
+            first: self.first,
             registry: Mutex::new(registry),
         }
     }
@@ -204,8 +208,9 @@ impl RootedFiles<'_> {
         Ok(self.files.register(self.shown(relative), &canonical, text))
     }
 
-    /// The root-relative paths of the other files in the folder of `file` (a path as the
-    /// run shows it, below the root), sorted; empty when `file` is not below the root.
+    /// The root-relative paths of the files in the folder of `file` (a path as the run
+    /// shows it, below the root; itself included), sorted; empty when `file` is not
+    /// below the root.
     pub fn folder_files(&self, file: &Path) -> Vec<String> {
         let file = normalized(&self.cwd.join(file));
         let Ok(relative) = file.strip_prefix(&self.base) else {
@@ -235,11 +240,16 @@ impl RootedFiles<'_> {
                     .is_ok_and(|t| t.is_file() || t.is_symlink())
             })
             .filter_map(|entry| entry.file_name().to_str().map(|n| format!("{prefix}{n}")))
-            .filter(|path| Path::new(path) != relative)
             .take(MAX_LISTED_FILES)
             .collect();
         out.sort();
         out
+    }
+
+    /// Whether a file read through this reader is one of the run's own files (see
+    /// [`LocalFiles::with_run_files`]), which the run loads itself.
+    pub fn is_run_file(&self, file: FileId) -> bool {
+        file < self.files.first
     }
 
     /// Every regular file below the root, as root-relative paths, sorted.
@@ -327,10 +337,13 @@ mod tests {
         let reader = files.rooted(&dir);
         assert_eq!(
             reader.folder_files(&dir.join("infra/main.tf")),
-            ["infra/data.tf".to_string()],
-            "the other files of the folder, not sub-folders"
+            ["infra/data.tf".to_string(), "infra/main.tf".to_string()],
+            "the files of the folder, not sub-folders"
         );
-        assert!(reader.folder_files(&dir.join("top.tf")).is_empty());
+        assert_eq!(
+            reader.folder_files(&dir.join("top.tf")),
+            ["top.tf".to_string()]
+        );
         assert!(reader
             .folder_files(Path::new("/elsewhere/main.tf"))
             .is_empty());

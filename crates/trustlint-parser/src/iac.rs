@@ -115,17 +115,15 @@ pub fn load_by_name(
 }
 
 fn hcl_document(file: &SourceFile, limits: &Limits, modules: &dyn ModuleReader) -> Document {
-    let siblings = modules.siblings(&file.path);
-    let module: Vec<terraform::ModuleFile> = siblings
-        .iter()
-        .filter(|sibling| sibling.file != file.id)
-        .map(|sibling| terraform::ModuleFile {
-            file: sibling.file,
-            text: &sibling.text,
-        })
-        .collect();
     let mut problems = Vec::new();
-    match terraform::load_module(file.id, &file.text, &module, limits, &mut problems) {
+    match terraform::load_in_folder(
+        file.id,
+        &file.path,
+        &file.text,
+        modules,
+        limits,
+        &mut problems,
+    ) {
         Ok(resources) => iam_document(file, InputKind::Terraform, resources, problems),
         Err(problem) => unparsed(file, InputKind::Terraform, problem),
     }

@@ -48,7 +48,7 @@ fn problems(path: &Path, root: Option<&Path>) -> Vec<(ProblemKind, String)> {
     let document = match root {
         Some(root) => {
             let reader = files.rooted(root);
-            load_with(&file, kind, Discovery::Named, &limits, &reader, &reader)
+            load_with(&file, kind, Discovery::Named, &limits, &reader, &NoModules)
         }
         None => load_with(
             &file,
