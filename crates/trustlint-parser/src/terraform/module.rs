@@ -103,44 +103,50 @@ impl Module {
     /// file that doesn't fit in what the earlier ones left is left out). `None` when no
     /// file parses, or the files that parse alone don't parse together.
     pub fn build(files: &[ModuleFile<'_>], limits: &Limits) -> Option<Module> {
+        if files.len() > 1 {
+            if let Some(module) = Self::build_joined(files, limits) {
+                return Some(module);
+            }
+        }
         let mut bodies = Vec::new();
-        let mut room = limits.max_file_bytes;
-        for file in files {
-            if bodies.len() >= MAX_MODULE_FILES {
-                break;
-            }
-            let fits = match bodies.len() {
-                0 => file.text.len() <= room,
-                _ => file.text.len() < room,
-            };
-            if !fits {
-                continue;
-            }
-            if let Ok(body) = parse(file.file, file.text, limits) {
-                room = room.saturating_sub(file.text.len() + usize::from(!bodies.is_empty()));
-                bodies.push((*file, body));
-            }
-        }
-        let mut text = String::new();
-        let mut segments = Vec::new();
-        for (file, _) in &bodies {
-            if !segments.is_empty() {
-                text.push('\n');
-            }
-            segments.push(Segment {
-                file: file.file,
-                start: text.len(),
-                len: file.text.len(),
-            });
-            text.push_str(file.text);
-        }
-        let body = match bodies.len() {
+        let members = fitting(files, limits, |file| {
+            let body = parse(file.file, file.text, limits).ok();
+            let parsed = body.is_some();
+            bodies.extend(body);
+            parsed
+        });
+        let (text, segments) = joined(&members);
+        let body = match members.len() {
             0 => None,
-            1 => bodies.pop().map(|(_, body)| body),
+            1 => bodies.pop(),
             // Files that parse alone parse together; if not, each is read alone.
             _ => hcl_edit::parser::parse_body(&text).ok(),
         };
         body.map(|body| Module::index(text, body, segments))
+    }
+
+    /// [`Module::build`] with one parse, of the joined text, when it shows that every
+    /// file parses alone: a file that doesn't ends in an unfinished construct (block,
+    /// string, heredoc, expression) that the next file's text finishes, so a structure of
+    /// the joined text would straddle two files; only an unfinished `/*` comment would
+    /// hide in the decor between structures, so files with `/*` are parsed alone too.
+    /// `None` when it can't tell.
+    fn build_joined(files: &[ModuleFile<'_>], limits: &Limits) -> Option<Module> {
+        let members = fitting(files, limits, |_| true);
+        let (text, segments) = joined(&members);
+        let body = hcl_edit::parser::parse_body(&text).ok()?;
+        let module = Module::index(text, body, segments);
+        let straddles = module.body.iter().any(|structure| {
+            structure.span().is_none_or(|range| {
+                module.segment_index(range.start)
+                    != module.segment_index(range.end.saturating_sub(1).max(range.start))
+            })
+        });
+        let commented = members
+            .iter()
+            .filter(|m| m.text.contains("/*"))
+            .any(|m| parse(m.file, m.text, limits).is_err());
+        (!straddles && !commented).then_some(module)
     }
 
     /// The module of one file alone, already parsed.
@@ -393,6 +399,50 @@ impl Module {
             .get(&(kind.to_string(), label.to_string()))
             .map_or(&[], Vec::as_slice)
     }
+}
+
+/// The files of `files` a module holds, in order: those that `parses` (called in order,
+/// once each, on the files that fit), within [`MAX_MODULE_FILES`] and the size limit of
+/// one file in all (a file that doesn't fit in what the earlier ones left is left out).
+fn fitting<'t>(
+    files: &[ModuleFile<'t>],
+    limits: &Limits,
+    mut parses: impl FnMut(&ModuleFile<'t>) -> bool,
+) -> Vec<ModuleFile<'t>> {
+    let mut members: Vec<ModuleFile<'t>> = Vec::new();
+    let mut room = limits.max_file_bytes;
+    for file in files {
+        if members.len() >= MAX_MODULE_FILES {
+            break;
+        }
+        let fits = match members.len() {
+            0 => file.text.len() <= room,
+            _ => file.text.len() < room,
+        };
+        if fits && parses(file) {
+            room = room.saturating_sub(file.text.len() + usize::from(!members.is_empty()));
+            members.push(*file);
+        }
+    }
+    members
+}
+
+/// The text of a module of `files` (joined by newlines) and their segments in it.
+fn joined(files: &[ModuleFile<'_>]) -> (String, Vec<Segment>) {
+    let mut text = String::new();
+    let mut segments = Vec::new();
+    for file in files {
+        if !segments.is_empty() {
+            text.push('\n');
+        }
+        segments.push(Segment {
+            file: file.file,
+            start: text.len(),
+            len: file.text.len(),
+        });
+        text.push_str(file.text);
+    }
+    (text, segments)
 }
 
 /// The roles and users a policy or attachment block may name, read from its syntax
