@@ -415,7 +415,10 @@ fn load_all(candidates: &[Candidate], first: FileId, limits: &Limits, cwd: &Path
     // Each Terraform folder is read and parsed once, by the first of its files loaded.
     let modules: HashMap<&Path, FolderModules<'_>> = repositories
         .iter()
-        .map(|(root, files)| (*root, FolderModules::new(files)))
+        .map(|(root, files)| {
+            let modules = FolderModules::new(files).with_threads(rayon::current_num_threads());
+            (*root, modules)
+        })
         .collect();
     let loaded: Vec<(SourceFile, Option<Document>)> = candidates
         .par_iter()

@@ -1261,6 +1261,38 @@ resource "aws_iam_policy_attachment" "shared" {
     }
 
     #[test]
+    fn a_large_module_parsed_in_parts_loads_as_in_one() {
+        let texts: Vec<String> = (0..60)
+            .map(|i| {
+                let body = MAIN
+                    .replace("deploy", &format!("deploy_{i}"))
+                    .replace("\"gitlab\"", &format!("\"gitlab_{i}\""));
+                format!(
+                    "# file {i}{}\n{body}{}",
+                    " ".repeat(3000),
+                    DATA.replace("\"trust\"", &format!("\"trust_{i}\""))
+                        .replace("\"alone\"", &format!("\"alone_{i}\""))
+                        .replace("\"inline\"", &format!("\"inline_{i}\""))
+                        .replace("\"orphan\"", &format!("\"orphan_{i}\""))
+                )
+            })
+            .collect();
+        let files: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let limits = Limits::default();
+        let members = module_files(&files);
+        let whole = Module::build(&members, &limits).unwrap();
+        let parts = Module::build_with(&members, &limits, 4).unwrap();
+        assert_eq!(whole.body().iter().count(), parts.body().iter().count());
+        for member in &members {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let one = load_in(&whole, member.file, &limits, &mut a);
+            let four = load_in(&parts, member.file, &limits, &mut b);
+            assert!(!one.roles.is_empty());
+            assert_eq!((one, a), (four, b));
+        }
+    }
+
+    #[test]
     fn siblings_that_do_not_parse_are_left_out() {
         let (main, problems) = load_in_module(&["resource \"a\" {", DATA, MAIN], 2);
         assert_eq!(problems, Vec::new());

@@ -103,8 +103,15 @@ impl Module {
     /// file that doesn't fit in what the earlier ones left is left out). `None` when no
     /// file parses, or the files that parse alone don't parse together.
     pub fn build(files: &[ModuleFile<'_>], limits: &Limits) -> Option<Module> {
+        Self::build_with(files, limits, 1)
+    }
+
+    /// [`Module::build`], parsing a large module's text in up to `threads` parts at once
+    /// (each part at the offsets it has in the module, so the parts' structures join into
+    /// one body).
+    pub fn build_with(files: &[ModuleFile<'_>], limits: &Limits, threads: usize) -> Option<Module> {
         if files.len() > 1 {
-            if let Some(module) = Self::build_joined(files, limits) {
+            if let Some(module) = Self::build_joined(files, limits, threads) {
                 return Some(module);
             }
         }
@@ -131,10 +138,10 @@ impl Module {
     /// the joined text would straddle two files; only an unfinished `/*` comment would
     /// hide in the decor between structures, so files with `/*` are parsed alone too.
     /// `None` when it can't tell.
-    fn build_joined(files: &[ModuleFile<'_>], limits: &Limits) -> Option<Module> {
+    fn build_joined(files: &[ModuleFile<'_>], limits: &Limits, threads: usize) -> Option<Module> {
         let members = fitting(files, limits, |_| true);
         let (text, segments) = joined(&members);
-        let body = hcl_edit::parser::parse_body(&text).ok()?;
+        let body = parse_in_parts(&text, &segments, threads, limits)?;
         let module = Module::index(text, body, segments);
         let straddles = module.body.iter().any(|structure| {
             structure.span().is_none_or(|range| {
@@ -427,6 +434,76 @@ fn fitting<'t>(
     members
 }
 
+/// Module texts smaller than this are parsed in one part.
+const PART_BYTES: usize = 64 * 1024;
+
+/// The body of a module's text, parsed in up to `threads` parts of whole files at once:
+/// each part is parsed from a text that holds it at its own offsets (blanks before it),
+/// so spans are the module's, and the parts' structures are joined in order. `None` when
+/// a part doesn't parse.
+fn parse_in_parts(
+    text: &str,
+    segments: &[Segment],
+    threads: usize,
+    limits: &Limits,
+) -> Option<Body> {
+    let parts = threads
+        .min(text.len() / PART_BYTES)
+        .min(segments.len())
+        .max(1);
+    if parts == 1 {
+        return hcl_edit::parser::parse_body(text).ok();
+    }
+    // Part boundaries: the start of the first file at or after each equal share.
+    let mut starts: Vec<usize> = (0..parts)
+        .filter_map(|k| {
+            let share = text.len() * k / parts;
+            segments
+                .iter()
+                .map(|s| s.start)
+                .find(|&start| start >= share)
+        })
+        .collect();
+    starts.dedup();
+    let ends: Vec<usize> = starts.iter().skip(1).copied().chain([text.len()]).collect();
+    let parse_part = |start: usize, end: usize| {
+        let mut padded = " ".repeat(start);
+        padded.push_str(text.get(start..end)?);
+        hcl_edit::parser::parse_body(&padded).ok()
+    };
+    let stack = crate::yaml::parser_stack_bytes(limits);
+    let bodies: Vec<Option<Body>> = std::thread::scope(|scope| {
+        let spawned: Vec<_> = starts
+            .iter()
+            .zip(&ends)
+            .skip(1)
+            .map(|(&start, &end)| {
+                std::thread::Builder::new()
+                    .stack_size(stack)
+                    .spawn_scoped(scope, move || parse_part(start, end))
+            })
+            .collect();
+        let first = starts
+            .first()
+            .zip(ends.first())
+            .and_then(|(&s, &e)| parse_part(s, e));
+        std::iter::once(first)
+            .chain(spawned.into_iter().map(|handle| match handle {
+                Ok(handle) => handle.join().ok().flatten(),
+                Err(_) => None,
+            }))
+            .collect()
+    });
+    let mut bodies = bodies.into_iter();
+    let mut body = bodies.next()??;
+    for part in bodies {
+        for structure in part? {
+            body.push(structure);
+        }
+    }
+    Some(body)
+}
+
 /// The text of a module of `files` (joined by newlines) and their segments in it.
 fn joined(files: &[ModuleFile<'_>]) -> (String, Vec<Segment>) {
     let mut text = String::new();
@@ -553,6 +630,8 @@ type FolderSlot = OnceLock<Option<Arc<Folder>>>;
 #[derive(Debug)]
 pub struct FolderModules<'r> {
     files: &'r RootedFiles<'r>,
+    /// How many threads may parse a large folder's module at once.
+    threads: usize,
     folders: Mutex<HashMap<PathBuf, Arc<FolderSlot>>>,
 }
 
@@ -560,7 +639,18 @@ impl<'r> FolderModules<'r> {
     pub fn new(files: &'r RootedFiles<'r>) -> Self {
         FolderModules {
             files,
+            threads: 1,
             folders: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Parses a large folder's module on up to `threads` threads at once (the run's
+    /// other loads of the folder wait for it).
+    #[must_use]
+    pub fn with_threads(self, threads: usize) -> Self {
+        FolderModules {
+            threads: threads.max(1),
+            ..self
         }
     }
 
@@ -588,7 +678,7 @@ impl<'r> FolderModules<'r> {
                 text: &f.text,
             })
             .collect();
-        let module = Module::build(&members, limits);
+        let module = Module::build_with(&members, limits, self.threads);
         let remaining = files
             .iter()
             .filter(|f| self.files.is_run_file(f.file))
