@@ -667,10 +667,19 @@ impl<'r> FolderModules<'r> {
         if paths.len() < 2 {
             return None;
         }
-        let files: Vec<FileText> = paths
-            .iter()
-            .filter_map(|path| self.files.read(path).ok())
-            .collect();
+        // Read while the module could still hold more (its text stays within the size
+        // limit of one file), so a folder of many large files is not read whole.
+        let mut read = 0usize;
+        let mut files: Vec<FileText> = Vec::new();
+        for path in &paths {
+            if read >= limits.max_file_bytes {
+                break;
+            }
+            if let Ok(file) = self.files.read(path) {
+                read = read.saturating_add(file.text.len() + 1);
+                files.push(file);
+            }
+        }
         let members: Vec<ModuleFile> = files
             .iter()
             .map(|f| ModuleFile {
