@@ -7,6 +7,14 @@ a summary of the targets (250x parliament, 400x checkov, peak memory under 100 M
 linear in input size). Part of `make bench`; figures go to docs/performance.md.
 
     bench/compare.py [--files N] [--scales 1,4,16] [--runs 3] [--no-peers]
+    bench/compare.py --shapes [--runs 3]
+
+With --shapes it times the scale shapes of issue 27 instead (bench/generate.py
+--shapes, written once into target/bench/shapes): a flat Terraform root (200 files in
+one folder) beside the same files one per folder, one policy of 25 000 statements in two
+shapes, pipelines whose jobs all link to roles of the same scan, and an
+organisation-wide mix of 30 000 files, each beside its floor (the split folders, or
+walk_and_read parsing the same files), with the targets of docs/performance.md.
 
 Beside each peer it times the floors under any tool's time on the same files: trustlint
 loading them without analysis (`--select TL001`), and `walk_and_read` (examples/, built by
@@ -254,15 +262,71 @@ def compare(name, what, paths, command, cwd, files, runs, env=None):
     return ratio, ceilings
 
 
+# The scale shapes: (name, the folder trustlint checks, the floor: ("split", FOLDER) for
+# the same files checked by trustlint in other folders, ("parse", FOLDER) for
+# walk_and_read --parse of the same files), and the target, if any.
+SHAPES = [
+    ("flat Terraform root, 200 files in one folder", "flat-terraform/one-folder",
+     ("split", "flat-terraform/folders"), "within 1.5x of the same files one per folder"),
+    ("one policy, 25 000 statements (varied)", "big-policy/varied", ("parse", "big-policy/varied"),
+     "under 1 s and 200 MB"),
+    ("one policy, 25 000 statements (3 S3 actions, 1 bucket each)", "big-policy/bucket",
+     ("parse", "big-policy/bucket"), "under 1 s and 200 MB"),
+    ("100 pipelines whose jobs all assume 100 roles of the scan", "linked", ("parse", "linked"), None),
+    ("organisation-wide mix, 30 000 files", "org", ("parse", "org"), None),
+]
+
+
+def shapes(runs):
+    """Times each scale shape beside its floor and says which target is met."""
+    target = WORK / "shapes"
+    stamp = target / ".generated"
+    try:
+        recorded = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        recorded = {}
+    if not isinstance(recorded, dict) or recorded.get("format") != generate.FORMAT or "shapes" not in recorded:
+        print(f"writing the scale shapes into {target.relative_to(ROOT)} ...", flush=True)
+        generate.generate_shapes(target, seed=9)
+    print(f"scale shapes in {target.relative_to(ROOT)} (median of {runs}):")
+    print(f"{'':46} {'wall':>12} {'cpu':>16} {'peak RSS':>12} {'per file':>16} ratio")
+    for name, folder, (kind, floor_folder), goal in SHAPES:
+        files = sum(1 for p in (target / folder).rglob("*") if p.is_file())
+        print(f"{name}:")
+        ours = measure(trustlint([folder]), target, runs)
+        row("trustlint check", ours, files)
+        if kind == "split":
+            floor = measure(trustlint([floor_folder]), target, runs)
+            row("  floor: the same files, one per folder", floor, files, None)
+        elif WALK_AND_READ_RS.exists():
+            floor = measure([WALK_AND_READ_RS, "--parse", floor_folder], target, runs)
+            row("  floor: reading + parsing (walk_and_read --parse)", floor, files, None)
+        else:
+            floor = None
+            print("  (no walk_and_read: parse floor not measured)")
+        ratio = f"{ours['wall'] / floor['wall']:.2f}x its floor" if floor else "no floor"
+        verdict = ""
+        if goal and goal.startswith("within"):
+            verdict = f"; target {goal}: {'met' if floor and ours['wall'] <= 1.5 * floor['wall'] else 'NOT met'}"
+        elif goal:
+            met = ours["wall"] < 1.0 and ours["rss"] * 1.048576 < 200
+            verdict = f"; target {goal}: {'met' if met else 'NOT met'}"
+        print(f"  {ratio}{verdict}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=3000, help="files in the 1x corpus (default 3000)")
     parser.add_argument("--scales", default="1,4,16", help="corpus multiples (default 1,4,16)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per command (default 3)")
     parser.add_argument("--no-peers", action="store_true", help="skip parliament and checkov")
+    parser.add_argument("--shapes", action="store_true", help="time the scale shapes instead (issue 27)")
     args = parser.parse_args()
     if not TRUSTLINT.exists():
         sys.exit(f"{TRUSTLINT} is missing: run `make build` first")
+    if args.shapes:
+        shapes(args.runs)
+        return
     timer = "hyperfine" if args.runs > 1 and shutil.which("hyperfine") else "python timer"
     memory = "GNU time" if GNU_TIME else "wait4, at least this script's own size (no GNU time)"
     print(f"machine: {os.cpu_count()} cpus, {cpu_model()}; timing: {timer}, median of {args.runs};"

@@ -228,8 +228,10 @@ def sub_conditions(shape, group, sub, aud):
     return [audience, ("StringLike", sub, [f"project_path:{group}*:ref_type:branch:ref:main"])], None
 
 
-def terraform_module(rng, index):
-    """One Terraform module (main.tf): a GitLab OIDC role, its trust and its permissions."""
+def terraform_module(rng, index, flat=False):
+    """One Terraform module (main.tf): a GitLab OIDC role, its trust and its permissions.
+    With `flat`, every name it declares ends in `_INDEX`, so that many such files can
+    share one folder (a flat Terraform root) without declaring a name twice."""
     host = rng.choice(HOSTS)
     domain = host.split("/")[0]
     path = project(rng, index)
@@ -314,7 +316,14 @@ def terraform_module(rng, index):
     elif managed < 0.3:
         parts.append(hcl_block('resource "aws_iam_role_policy_attachment" "read_only"', {
             "role": Ref("aws_iam_role.ci.name"), "policy_arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}))
-    return f"# GitLab CI role for {path} (module {index}).\n" + "\n\n".join(parts) + "\n"
+    text = f"# GitLab CI role for {path} (module {index}).\n" + "\n\n".join(parts) + "\n"
+    if flat:
+        names = r"gitlab_host|project_path|gitlab_url|provider_arn|gitlab|trust|ci|admin|read_only"
+        text = re.sub(r'((?:variable|resource "[a-z_]+"|data "[a-z_]+") ")(' + names + r')"', rf'\1\2_{index}"', text)
+        text = re.sub(r"\b((?:var|local|aws_iam_openid_connect_provider|data\.aws_iam_policy_document|aws_iam_role|aws_iam_policy)\.)(" + names + r")\b",
+                      rf"\1\2_{index}", text)
+        text = re.sub(r"^(  )(gitlab_url|provider_arn|project_path)( +=)", rf"\1\2_{index}\3", text, flags=re.M)
+    return text
 
 
 def generate(target, files, seed):
@@ -343,12 +352,98 @@ def generate(target, files, seed):
     return counts
 
 
+# The scale shapes (issue 27) and what each is timed against (bench/compare.py --shapes).
+FLAT_FILES = 200
+BIG_POLICY_STATEMENTS = 25_000
+LINKED_PIPELINES = 100
+ORG_FILES = 30_000
+
+
+def big_policy(rng, statements, shape):
+    """One permissions policy of `statements` statements: "varied" (one to five actions
+    of one service on two resources, as permissions_policy writes them) or "bucket" (three
+    S3 actions on one bucket ARN each)."""
+    out = []
+    for s in range(statements):
+        if shape == "bucket":
+            out.append({"Sid": f"B{s}", "Effect": "Allow",
+                        "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+                        "Resource": f"arn:aws:s3:::bucket-{s}"})
+        else:
+            service = rng.choice(SERVICES)
+            actions = sorted({f"{service}:{rng.choice(VERBS)}{rng.choice(NOUNS)}" for _ in range(rng.randrange(1, 6))})
+            resource = f"arn:aws:{service}:eu-west-1:{account(rng)}:{rng.choice(NOUNS).lower()}/app-{s}/*"
+            out.append({"Sid": f"S{s}", "Effect": "Allow", "Action": actions,
+                        "Resource": [resource, resource.rstrip("/*")]})
+    return {"Version": "2012-10-17", "Statement": out}
+
+
+def linked_pipeline(rng, index, roles):
+    """A pipeline whose deploy jobs each assume one of `roles` (role names the same scan
+    declares in Terraform)."""
+    text = pipeline(rng, index)
+    lines = text.splitlines()
+    out = []
+    for line in lines:
+        out.append(line)
+        if line.startswith("deploy-") and line.endswith(":"):
+            role = roles[rng.randrange(len(roles))]
+            out += ["  variables:", f"    ROLE_ARN: arn:aws:iam::123456789012:role/{role}"]
+    return "\n".join(out) + "\n"
+
+
+def generate_shapes(target, seed, statements=BIG_POLICY_STATEMENTS, flat=FLAT_FILES, org=ORG_FILES):
+    """The scale shapes, each in a folder of its own below `target`:
+    flat-terraform/one-folder/ (`flat` files in one folder: a flat Terraform root) and
+    flat-terraform/folders/ (the same files, one per folder: its floor);
+    big-policy/varied/ and big-policy/bucket/ (one policy.json of `statements` statements
+    each); linked/ (Terraform roles and pipelines whose deploy jobs all assume
+    them); org/ (the organisation-wide mix: the corpus of `org` files)."""
+    rng = random.Random(seed)
+    if target.exists():
+        shutil.rmtree(target)
+    one = target / "flat-terraform" / "one-folder"
+    one.mkdir(parents=True)
+    for i in range(flat):
+        text = terraform_module(rng, i, flat=True)
+        (one / f"role-{i:04}.tf").write_text(text)
+        folder = target / "flat-terraform" / "folders" / f"role-{i:04}"
+        folder.mkdir(parents=True)
+        (folder / f"role-{i:04}.tf").write_text(text)
+    for shape in ["varied", "bucket"]:
+        policy = big_policy(rng, statements, shape)
+        (target / "big-policy" / shape).mkdir(parents=True)
+        (target / "big-policy" / shape / "policy.json").write_text(json.dumps(policy, indent=1))
+    roles = []
+    for i in range(LINKED_PIPELINES):
+        folder = target / "linked" / "terraform" / f"module-{i:04}"
+        folder.mkdir(parents=True)
+        text = terraform_module(rng, i)
+        roles.append(re.search(r'name += "(ci-[^"]+)"', text).group(1))
+        (folder / "main.tf").write_text(text)
+    for i in range(LINKED_PIPELINES):
+        folder = target / "linked" / "pipelines" / f"project-{i:04}"
+        folder.mkdir(parents=True)
+        (folder / ".gitlab-ci.yml").write_text(linked_pipeline(rng, i, roles))
+    generate(target / "org", org, seed)
+    stamp = {"format": FORMAT, "shapes": {"flat": flat, "statements": statements, "org": org}, "seed": seed}
+    (target / ".generated").write_text(json.dumps(stamp))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("target", type=Path, help="folder to (re)create")
     parser.add_argument("--files", type=int, default=3000, help="number of files (default 3000)")
     parser.add_argument("--seed", type=int, default=9, help="random seed (default 9)")
+    parser.add_argument("--shapes", action="store_true",
+                        help="write the scale shapes instead (see generate_shapes)")
+    parser.add_argument("--statements", type=int, default=BIG_POLICY_STATEMENTS,
+                        help=f"with --shapes: statements of the big policies (default {BIG_POLICY_STATEMENTS})")
     args = parser.parse_args()
+    if args.shapes:
+        generate_shapes(args.target, args.seed, args.statements)
+        print(f"wrote the scale shapes to {args.target}")
+        return
     counts = generate(args.target, args.files, args.seed)
     total = sum(counts.values())
     print(f"wrote {total} files to {args.target}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))

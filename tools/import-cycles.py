@@ -104,7 +104,8 @@ def main():
             paths = []
             for m in re.finditer(r'\buse\s+([^;]+);', text):
                 paths += expand_use(m.group(1), [])
-            paths += [p.split('::') for p in re.findall(r'\b((?:crate|super)(?:::\w+)+)', text)]
+            inline = re.sub(r'\buse\s+[^;]+;', '', text)
+            paths += [p.split('::') for p in re.findall(r'\b((?:crate|super)(?:::\w+)+)', inline)]
             for p in paths:
                 p = [s.strip() for s in p if s.strip()]
                 if not p:

@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use trustlint_parser::gitlab::{IncludeReader, LocalFiles, NoIncludes, RootedFiles};
+use trustlint_parser::files::{LocalFiles, RootedFiles};
+use trustlint_parser::gitlab::{IncludeReader, NoIncludes};
 use trustlint_parser::input::{self, Discovery, Document, InputKind, Workspace};
 use trustlint_parser::limits::{grew_past_message, read_at_most, TOO_LARGE_HELP};
+use trustlint_parser::terraform::{FolderModules, ModuleReader, NoModules};
 use trustlint_parser::{iac, yaml};
 use trustlint_parser::{FileId, Limits, Problem, SourceFile, SourceMap, Span};
 use trustlint_rules::Settings;
@@ -307,22 +309,34 @@ fn load_all(candidates: &[Candidate], first: FileId, limits: &Limits, cwd: &Path
         .into_iter()
         .map(|root| (root, included.rooted(&display_path(cwd, root))))
         .collect();
+    // Each Terraform folder is read and parsed once, by the first of its files loaded.
+    let modules: HashMap<&Path, FolderModules<'_>> = repositories
+        .iter()
+        .map(|(root, files)| {
+            let modules = FolderModules::new(files).with_threads(rayon::current_num_threads());
+            (*root, modules)
+        })
+        .collect();
     let loaded: Vec<(SourceFile, Option<Document>)> = candidates
         .par_iter()
         .enumerate()
         .map(|(index, candidate)| {
             let file = display_path(cwd, &candidate.path);
-            let includes: &dyn IncludeReader = match (
+            let readers: (&dyn IncludeReader, &dyn ModuleReader) = match (
                 &candidate.source,
                 repositories.get(candidate.repository.as_path()),
+                modules.get(candidate.repository.as_path()),
             ) {
-                (Source::Path | Source::Text(_), Some(repository)) => repository,
+                (Source::Path | Source::Text(_), Some(repository), Some(modules)) => {
+                    (repository, modules)
+                }
                 // Standard input has no folder: no includes, no Terraform module around it.
-                _ => &NoIncludes,
+                _ => (&NoIncludes, &NoModules),
             };
-            load_one(id_of(index), file, candidate, limits, includes)
+            load_one(id_of(index), file, candidate, limits, readers)
         })
         .collect();
+    drop(modules);
     drop(repositories);
     let mut workspace = Workspace {
         sources: SourceMap::starting_at(first),
@@ -354,7 +368,7 @@ fn load_one(
     path: PathBuf,
     candidate: &Candidate,
     limits: &Limits,
-    includes: &dyn IncludeReader,
+    (includes, modules): (&dyn IncludeReader, &dyn ModuleReader),
 ) -> (SourceFile, Option<Document>) {
     let read = match &candidate.source {
         Source::Path => read_limited(id, &candidate.path, limits),
@@ -389,7 +403,14 @@ fn load_one(
     let file = SourceFile::new(id, path, text);
     let document = match problem {
         Some(problem) => input::unreadable(&file, candidate.kind, candidate.discovery, problem),
-        None => input::load_with(&file, candidate.kind, candidate.discovery, limits, includes),
+        None => input::load_with(
+            &file,
+            candidate.kind,
+            candidate.discovery,
+            limits,
+            includes,
+            modules,
+        ),
     };
     let document = document.or_else(|| {
         (candidate.discovery == Discovery::Named)

@@ -4,8 +4,8 @@
 //! findings (`aws accessanalyzer get-finding-v2` output, or the `findings` of
 //! `list-findings-v2`), which name the role's ARN in `resource`.
 
-use crate::aws_export::spanned_text;
 use crate::iam::role::{ServiceAccess, ServiceUsage};
+use crate::spanned::spanned_text;
 use crate::tree::Node;
 
 /// The Access Analyzer finding type of unused permissions.

@@ -9,7 +9,7 @@ use crate::embedded::load_policy_value;
 use crate::iam::role::{IamResources, Identity, IdentityKind, NamedPolicy, Role, Tag};
 use crate::limits::Limits;
 use crate::problem::Problem;
-use crate::spanned::Spanned;
+use crate::spanned::{spanned_text, Spanned};
 use crate::tree::Node;
 
 /// The top-level keys that make a JSON file an `aws iam` export.
@@ -195,11 +195,6 @@ fn attached_policy_arns(node: &Node) -> Vec<Spanned<String>> {
         .iter()
         .filter_map(|attached| attached.get("PolicyArn").and_then(spanned_text))
         .collect()
-}
-
-/// A scalar with its span.
-pub(crate) fn spanned_text(node: &Node) -> Option<Spanned<String>> {
-    node.scalar_text().map(|text| Spanned::new(text, node.span))
 }
 
 /// `[{"Key": …, "Value": …}]` tags (IAM exports and CloudFormation), each part read

@@ -4,14 +4,14 @@
 //! (`!Ref Provider`, `!GetAtt Provider.Arn`, `${Provider}` in `!Sub`) are resolved to its
 //! ARN; every other intrinsic stays symbolic (`${…}` text, see [`crate::iam::intrinsic`]).
 
-use crate::aws_export::{key_value_tags, spanned_text};
+use crate::aws_export::key_value_tags;
 use crate::embedded::load_policy_value;
 use crate::iam::intrinsic::{intrinsic_call, value_text};
 use crate::iam::role::{IamResources, Identity, IdentityKind, NamedPolicy, OidcProvider, Role};
 use crate::iam::PolicyDocument;
 use crate::limits::Limits;
 use crate::problem::Problem;
-use crate::spanned::Spanned;
+use crate::spanned::{spanned_text, Spanned};
 use crate::tree::{Entry, Node, Value};
 
 const IAM_TYPE_PREFIX: &str = "AWS::IAM::";

@@ -6,14 +6,13 @@ use std::path::Path;
 
 use crate::aws_export::{is_export, load_export};
 use crate::cloudformation::{is_template, load_template};
-use crate::gitlab::{IncludeReader, IncludedText};
+use crate::document::{Content, Discovery, Document, InputKind};
 use crate::iam::role::IamResources;
-use crate::input::{Content, Discovery, Document, InputKind};
 use crate::json::parse_json;
 use crate::limits::Limits;
 use crate::problem::Problem;
 use crate::source::SourceFile;
-use crate::terraform;
+use crate::terraform::{self, ModuleReader};
 use crate::tree::Node;
 use crate::yaml::parse_yaml;
 
@@ -28,7 +27,7 @@ pub fn is_yaml_name(path: &Path) -> bool {
 
 /// True for `*.tf`.
 pub fn is_terraform_name(path: &Path) -> bool {
-    extension(path) == Some("tf")
+    terraform::is_tf_name(path)
 }
 
 /// The kind a parsed JSON root that is no policy document holds, if any.
@@ -69,15 +68,15 @@ pub fn json_document(file: &SourceFile, kind: InputKind, root: &Node, limits: &L
 }
 
 /// Loads a file forced (or named by its extension) to be one of the IaC/export kinds.
-/// Terraform HCL reads its module's other `*.tf` files through `files`.
+/// Terraform HCL reads its module's other `*.tf` files through `modules`.
 pub fn load_as(
     file: &SourceFile,
     kind: InputKind,
     limits: &Limits,
-    files: &dyn IncludeReader,
+    modules: &dyn ModuleReader,
 ) -> Document {
     if kind == InputKind::Terraform && extension(&file.path) != Some("json") {
-        return hcl_document(file, limits, files);
+        return hcl_document(file, limits, modules);
     }
     let parsed = if kind == InputKind::CloudFormation && extension(&file.path) != Some("json") {
         parse_yaml(file.id, &file.text, limits)
@@ -96,10 +95,10 @@ pub fn load_by_name(
     file: &SourceFile,
     discovery: Discovery,
     limits: &Limits,
-    files: &dyn IncludeReader,
+    modules: &dyn ModuleReader,
 ) -> Option<Document> {
     if is_terraform_name(&file.path) {
-        return Some(hcl_document(file, limits, files));
+        return Some(hcl_document(file, limits, modules));
     }
     if !is_yaml_name(&file.path) {
         return None;
@@ -115,33 +114,19 @@ pub fn load_by_name(
     }
 }
 
-fn hcl_document(file: &SourceFile, limits: &Limits, files: &dyn IncludeReader) -> Document {
-    let siblings = module_siblings(file, files);
-    let module: Vec<terraform::ModuleFile> = siblings
-        .iter()
-        .map(|sibling| terraform::ModuleFile {
-            file: sibling.file,
-            text: &sibling.text,
-        })
-        .collect();
+fn hcl_document(file: &SourceFile, limits: &Limits, modules: &dyn ModuleReader) -> Document {
     let mut problems = Vec::new();
-    match terraform::load_module(file.id, &file.text, &module, limits, &mut problems) {
+    match terraform::load_in_folder(
+        file.id,
+        &file.path,
+        &file.text,
+        modules,
+        limits,
+        &mut problems,
+    ) {
         Ok(resources) => iam_document(file, InputKind::Terraform, resources, problems),
         Err(problem) => unparsed(file, InputKind::Terraform, problem),
     }
-}
-
-/// The other `*.tf` files of a Terraform file's folder (its module) that `files` can
-/// read (inside the scanned root), at most [`terraform::MAX_MODULE_FILES`].
-fn module_siblings(file: &SourceFile, files: &dyn IncludeReader) -> Vec<IncludedText> {
-    files
-        .folder_files(&file.path)
-        .iter()
-        .filter(|path| is_terraform_name(Path::new(path)))
-        .take(terraform::MAX_MODULE_FILES)
-        .filter_map(|path| files.read(path).ok())
-        .filter(|sibling| sibling.file != file.id)
-        .collect()
 }
 
 fn iam_document(

@@ -4,75 +4,16 @@
 
 use std::path::Path;
 
-use crate::gitlab::{self, IncludeReader, NoIncludes, Pipeline};
+pub use crate::document::{Content, Discovery, Document, InputKind};
+use crate::gitlab::{self, IncludeReader, NoIncludes};
 use crate::iac;
-use crate::iam::role::IamResources;
-use crate::iam::{load_policy, PolicyDocument};
+use crate::iam::load_policy;
 use crate::json::parse_json;
 use crate::limits::Limits;
 use crate::problem::Problem;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::terraform::{ModuleReader, NoModules};
 use crate::tree::Node;
-
-/// The kinds of input trustlint reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum InputKind {
-    GitlabCi,
-    IamPolicy,
-    CloudFormation,
-    Terraform,
-    /// `aws iam get-role`, `get-role-policy`, `get-policy-version` or
-    /// `get-account-authorization-details` output.
-    AwsExport,
-    /// A path named for checking that holds none of the kinds above: it is reported
-    /// (`TL006`), never skipped in silence.
-    Unrecognised,
-}
-
-impl InputKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InputKind::GitlabCi => "gitlab-ci",
-            InputKind::IamPolicy => "iam-policy",
-            InputKind::CloudFormation => "cloudformation",
-            InputKind::Terraform => "terraform",
-            InputKind::AwsExport => "aws-export",
-            InputKind::Unrecognised => "unrecognised",
-        }
-    }
-}
-
-/// What a file turned out to hold.
-#[derive(Debug)]
-pub enum Content {
-    /// A GitLab CI configuration, resolved and typed (includes read, when the load had
-    /// an [`IncludeReader`]).
-    GitlabCi(Box<Pipeline>),
-    /// An IAM policy document (trust or permissions).
-    IamPolicy(PolicyDocument),
-    /// Roles, policies and OIDC providers (CloudFormation, Terraform, `aws iam` exports).
-    Iam(Box<IamResources>),
-    /// The file could not be parsed; its problems say why.
-    Unparsed,
-}
-
-/// One loaded input file.
-#[derive(Debug)]
-pub struct Document {
-    pub file: FileId,
-    pub kind: InputKind,
-    pub content: Content,
-    /// Parse and validation problems, in the order found.
-    pub problems: Vec<Problem>,
-}
-
-/// How a file reached the run: named on the command line (or forced with `--kind`), or
-/// found while walking a folder.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Discovery {
-    Named,
-    Walked,
-}
 
 /// Whether a file name alone makes a file GitLab CI (`.gitlab-ci.yml`, `*.gitlab-ci.yml`,
 /// `*.gitlab-ci.yaml`).
@@ -105,19 +46,20 @@ pub fn load(
     discovery: Discovery,
     limits: &Limits,
 ) -> Option<Document> {
-    load_with(file, kind, discovery, limits, &NoIncludes)
+    load_with(file, kind, discovery, limits, &NoIncludes, &NoModules)
 }
 
-/// [`load`], reading the local `include:`s of GitLab CI files and the sibling `*.tf`
-/// files of a Terraform file (its module) through `includes` (e.g.
-/// [`gitlab::LocalFiles::rooted`] at the scanned root; the files it read must then be
-/// added to the run's source map with [`gitlab::LocalFiles::into_sources`]).
+/// [`load`], reading the local `include:`s of GitLab CI files through `includes` and the
+/// sibling `*.tf` files of a Terraform file (its module) through `modules` (both e.g.
+/// [`crate::files::LocalFiles::rooted`] at the repository root; the files read must then
+/// be added to the run's source map with [`crate::files::LocalFiles::into_sources`]).
 pub fn load_with(
     file: &SourceFile,
     kind: Option<InputKind>,
     discovery: Discovery,
     limits: &Limits,
     includes: &dyn IncludeReader,
+    modules: &dyn ModuleReader,
 ) -> Option<Document> {
     let standalone = file.path.file_name().is_some_and(|n| n == ".gitlab-ci.yml");
     let kind = kind
@@ -139,7 +81,7 @@ pub fn load_with(
             },
         ),
         Some(kind @ (InputKind::CloudFormation | InputKind::Terraform | InputKind::AwsExport)) => {
-            Some(iac::load_as(file, kind, limits, includes))
+            Some(iac::load_as(file, kind, limits, modules))
         }
         Some(InputKind::Unrecognised) => None,
         Some(InputKind::IamPolicy) => Some(match parse_json(file.id, &file.text, limits) {
@@ -166,7 +108,7 @@ pub fn load_with(
                 }
             }
         }
-        None => iac::load_by_name(file, discovery, limits, includes),
+        None => iac::load_by_name(file, discovery, limits, modules),
     }
 }
 

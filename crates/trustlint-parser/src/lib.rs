@@ -5,7 +5,9 @@
 pub mod access_report;
 pub mod aws_export;
 pub mod cloudformation;
+pub mod document;
 pub mod embedded;
+pub mod files;
 pub mod gitlab;
 pub mod iac;
 pub mod iam;

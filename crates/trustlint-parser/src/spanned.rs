@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::source::Span;
+use crate::tree::Node;
 
 /// A value and the span of the text it was read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -44,4 +45,9 @@ impl<T: fmt::Display> fmt::Display for Spanned<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.value.fmt(f)
     }
+}
+
+/// A scalar of the spanned tree as a [`Spanned`] string (`None` for maps, lists and null).
+pub(crate) fn spanned_text(node: &Node) -> Option<Spanned<String>> {
+    node.scalar_text().map(|text| Spanned::new(text, node.span))
 }

@@ -6,8 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use trustlint_parser::gitlab::{LocalFiles, NoIncludes};
+use trustlint_parser::files::LocalFiles;
+use trustlint_parser::gitlab::NoIncludes;
 use trustlint_parser::input::{is_gitlab_ci_name, load_with, Content, Discovery, InputKind};
+use trustlint_parser::terraform::NoModules;
 use trustlint_parser::{FileId, Limits, ProblemKind, SourceFile};
 
 #[path = "../../../tests/common/corpus.rs"]
@@ -44,8 +46,18 @@ fn problems(path: &Path, root: Option<&Path>) -> Vec<(ProblemKind, String)> {
     // Files not named as GitLab CI are read with `--kind gitlab-ci`.
     let kind = (!is_gitlab_ci_name(path)).then_some(InputKind::GitlabCi);
     let document = match root {
-        Some(root) => load_with(&file, kind, Discovery::Named, &limits, &files.rooted(root)),
-        None => load_with(&file, kind, Discovery::Named, &limits, &NoIncludes),
+        Some(root) => {
+            let reader = files.rooted(root);
+            load_with(&file, kind, Discovery::Named, &limits, &reader, &NoModules)
+        }
+        None => load_with(
+            &file,
+            kind,
+            Discovery::Named,
+            &limits,
+            &NoIncludes,
+            &NoModules,
+        ),
     }
     .unwrap();
     assert!(matches!(

@@ -10,8 +10,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use trustlint_parser::gitlab::LocalFiles;
+use trustlint_parser::files::LocalFiles;
 use trustlint_parser::input::{is_candidate_name, load_with, Content, Discovery};
+use trustlint_parser::terraform::FolderModules;
 use trustlint_parser::{FileId, Limits, SourceFile};
 
 #[path = "../../../tests/common/corpus.rs"]
@@ -48,12 +49,13 @@ fn corpus_iac_files_load_without_panic() {
             .with_run_files(files.iter().enumerate().map(|(i, p)| (p.clone(), id(i))));
         let root = corpus.join(folder);
         let reader = siblings.rooted(&root);
+        let modules = FolderModules::new(&reader);
         // Per project (first folder below `folder`): roles, roles with a readable trust.
         let mut projects: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for (index, path) in files.iter().enumerate() {
             let text = std::fs::read_to_string(path).unwrap();
             let source = SourceFile::new(id(index), path.clone(), text);
-            let document = load_with(&source, None, Discovery::Walked, &limits, &reader)
+            let document = load_with(&source, None, Discovery::Walked, &limits, &reader, &modules)
                 .unwrap_or_else(|| panic!("{}: not recognised", path.display()));
             let Content::Iam(resources) = &document.content else {
                 panic!("{}: not loaded: {:?}", path.display(), document.problems);

@@ -5,57 +5,50 @@
 //! Every included value carries a [`Via::Include`] step. `remote`, `project`, `template`
 //! and `component` includes are never fetched: they become `UnresolvedInclude` problems.
 
-use crate::gitlab::files::{glob_matches, is_glob, IncludeReader, ReadError};
+use crate::files::{FileText, ReadError, RootedFiles};
+use crate::gitlab::glob::{glob_matches, is_glob};
 use crate::gitlab::keywords;
-use crate::gitlab::model::{self, RuleClause};
-use crate::gitlab::value::{texts, Kind, Text, Val, Via, ViaChain};
+use crate::gitlab::model::{Include, IncludeKind};
+use crate::gitlab::value::{texts, Kind, Text, Val, Via};
 use crate::gitlab::{header, inputs};
 use crate::limits::Limits;
 use crate::problem::Problem;
-use crate::source::Span;
 
 /// GitLab's limit on included files per pipeline (the default of the instance setting).
 const MAX_INCLUDES: usize = 150;
 /// GitLab's limit on nested includes.
 const MAX_INCLUDE_DEPTH: usize = 100;
 
-/// Where an `include:` entry points.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum IncludeKind {
-    /// `local:` or the string form: a file (or glob) in the same repository.
-    Local(Text),
-    Remote(Text),
-    /// `project:` with its `file:` list and optional `ref:`.
-    Project {
-        project: Text,
-        files: Vec<Text>,
-        reference: Option<Text>,
-    },
-    Template(Text),
-    Component(Text),
-    /// None of the above (GitLab rejects it; reported as invalid).
-    Unknown,
+/// Reads files for local `include:` entries. Paths are relative to the scanned root,
+/// `/`-separated, without a leading `/`. [`RootedFiles`] reads them from disk, inside the
+/// repository.
+pub trait IncludeReader: Sync {
+    fn read(&self, path: &str) -> Result<FileText, ReadError>;
+    /// Every regular file below the root, as root-relative paths (for glob patterns).
+    fn list(&self) -> Vec<String>;
 }
 
-/// One `include:` entry.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Include {
-    /// The whole entry.
-    pub span: Span,
-    /// How the entry itself was reached (the includes of included files).
-    pub via: ViaChain,
-    pub kind: IncludeKind,
-    /// `rules:` on the include: it is only included when they match (trustlint includes
-    /// it regardless).
-    pub rules: Option<Val>,
-    /// The root-relative paths of the local files it loaded.
-    pub loaded: Vec<String>,
+/// The reader of a load that has no root: every local include is [`ReadError::Unavailable`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoIncludes;
+
+impl IncludeReader for NoIncludes {
+    fn read(&self, _path: &str) -> Result<FileText, ReadError> {
+        Err(ReadError::Unavailable)
+    }
+
+    fn list(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
-impl Include {
-    /// The typed clauses of the include's `rules:` (empty when it has none).
-    pub fn rule_clauses(&self) -> Vec<RuleClause> {
-        self.rules.as_ref().map(model::rules).unwrap_or_default()
+impl IncludeReader for RootedFiles<'_> {
+    fn read(&self, path: &str) -> Result<FileText, ReadError> {
+        RootedFiles::read(self, path)
+    }
+
+    fn list(&self) -> Vec<String> {
+        RootedFiles::list(self)
     }
 }
 

@@ -7,7 +7,7 @@
 //! `UnresolvedInclude` for includes that are not fetched).
 
 pub mod expression;
-mod files;
+mod glob;
 mod header;
 mod include;
 mod inputs;
@@ -16,11 +16,11 @@ mod model;
 mod resolve;
 mod value;
 
-pub use files::{IncludeReader, IncludedText, LocalFiles, NoIncludes, ReadError, RootedFiles};
-pub use include::{parse_entry, Include, IncludeKind};
+pub use crate::files::{FileText, LocalFiles, ReadError, RootedFiles};
+pub use include::{parse_entry, IncludeReader, NoIncludes};
 pub use model::{
-    Environment, Filter, IdToken, Job, Need, Pipeline, RuleClause, Secret, Trigger, Variable,
-    Workflow, DEFAULT_STAGES,
+    Environment, Filter, IdToken, Include, IncludeKind, Job, Need, Pipeline, RuleClause, Secret,
+    Trigger, Variable, Workflow, DEFAULT_STAGES,
 };
 pub use value::{texts, Field, Kind, Text, Val, Via, ViaChain};
 

@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use crate::gitlab::include::Include;
 use crate::gitlab::value::{exact, texts, Kind, Text, Val, ViaChain};
 use crate::source::Span;
 use crate::spanned::Spanned;
@@ -304,6 +303,46 @@ pub fn variables(value: &Val) -> Vec<Variable> {
             }
         })
         .collect()
+}
+
+/// Where an `include:` entry points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IncludeKind {
+    /// `local:` or the string form: a file (or glob) in the same repository.
+    Local(Text),
+    Remote(Text),
+    /// `project:` with its `file:` list and optional `ref:`.
+    Project {
+        project: Text,
+        files: Vec<Text>,
+        reference: Option<Text>,
+    },
+    Template(Text),
+    Component(Text),
+    /// None of the above (GitLab rejects it; reported as invalid).
+    Unknown,
+}
+
+/// One `include:` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Include {
+    /// The whole entry.
+    pub span: Span,
+    /// How the entry itself was reached (the includes of included files).
+    pub via: ViaChain,
+    pub kind: IncludeKind,
+    /// `rules:` on the include: it is only included when they match (trustlint includes
+    /// it regardless).
+    pub rules: Option<Val>,
+    /// The root-relative paths of the local files it loaded.
+    pub loaded: Vec<String>,
+}
+
+impl Include {
+    /// The typed clauses of the include's `rules:` (empty when it has none).
+    pub fn rule_clauses(&self) -> Vec<RuleClause> {
+        self.rules.as_ref().map(rules).unwrap_or_default()
+    }
 }
 
 /// The clauses of a `rules:` list.

@@ -8,19 +8,19 @@
 //! `join("", X[*].attr)` / `one(X[*].attr)` as `X.attr`) and
 //! templates with `%{ }` directives.
 //!
-//! A module is several files parsed as one text (the [`Segment`]s, the loaded file
-//! first); [`Env::span`] maps offsets back to the file each value is written in.
+//! A module is several files parsed as one text ([`Module`]), evaluated from the file
+//! being loaded; [`Env::span`] maps offsets back to the file each value is written in.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
-use hcl_edit::structure::{Block, Body};
+use hcl_edit::structure::Block;
 use hcl_edit::template::{Element, Template};
 use hcl_edit::Span as _;
 
 use crate::embedded::OffsetMap;
 use crate::source::{FileId, Span};
+use crate::terraform::module::Module;
 use crate::tree::{Entry, Node, Value};
 
 /// Deepest chain of references followed (`local.a` → `var.b` → …).
@@ -46,28 +46,16 @@ pub enum Resolved<'a> {
     PolicyDocument(&'a str, &'a Block),
 }
 
-/// One file of a module inside the text the module is parsed from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Segment {
-    pub file: FileId,
-    /// Where the file's text starts in the module text, and its length.
-    pub start: usize,
-    pub len: usize,
-}
-
-/// The named declarations of one module that references resolve to.
+/// A module seen from one of its files (the file being loaded): references resolve to
+/// that file's own declarations first (a name declared twice, invalid Terraform or
+/// unrelated files sharing a folder, resolves to its own), then to the module's.
 #[derive(Debug)]
 pub struct Env<'a> {
-    /// The file being loaded (its segment starts at offset 0).
+    /// The file being loaded.
     pub file: FileId,
-    /// The module text: the loaded file, then its sibling files.
+    /// The module text: its files joined.
     pub text: &'a str,
-    segments: Vec<Segment>,
-    variables: HashMap<&'a str, &'a Expression>,
-    locals: HashMap<&'a str, &'a Expression>,
-    /// `resource` and `data` blocks by type and name.
-    resources: HashMap<(&'a str, &'a str), &'a Block>,
-    data: HashMap<(&'a str, &'a str), &'a Block>,
+    module: &'a Module,
     /// Evaluation work allowed, and left (see [`BASE_WORK`]).
     budget: usize,
     work_left: Cell<usize>,
@@ -84,105 +72,49 @@ pub struct Iteration<'a> {
     pub value: &'a Expression,
 }
 
-/// The two labels of a `resource "TYPE" "NAME"` or `data "TYPE" "NAME"` block.
-pub fn labels(block: &Block) -> Option<(&str, &str)> {
-    match block.labels.as_slice() {
-        [kind, name] => Some((kind.as_str(), name.as_str())),
-        _ => None,
-    }
-}
-
 impl<'a> Env<'a> {
-    /// The declarations of `body`, parsed from `text`, the concatenation of `segments`
-    /// (the first is the loaded file).
-    pub fn new(segments: Vec<Segment>, text: &'a str, body: &'a Body) -> Self {
+    /// `module` as `file` (one of its files) reads it.
+    pub fn new(module: &'a Module, file: FileId) -> Self {
+        let text = module.text();
         let budget = BASE_WORK.saturating_add(text.len().saturating_mul(WORK_PER_SOURCE_BYTE));
-        let mut env = Env {
-            file: segments.first().map_or(FileId(0), |s| s.file),
+        Env {
+            file,
             text,
-            segments,
-            variables: HashMap::new(),
-            locals: HashMap::new(),
-            resources: HashMap::new(),
-            data: HashMap::new(),
+            module,
             budget,
             work_left: Cell::new(budget),
             iterators: RefCell::new(Vec::new()),
-        };
-        // The loaded file comes first: a name declared twice (invalid Terraform, or
-        // unrelated files sharing a folder) resolves to its own declaration.
-        for block in body.blocks() {
-            match block.ident.as_str() {
-                "variable" => {
-                    if let (Some(name), Some(default)) =
-                        (block.labels.first(), block.body.get_attribute("default"))
-                    {
-                        env.variables.entry(name.as_str()).or_insert(&default.value);
-                    }
-                }
-                "locals" => {
-                    for attribute in block.body.attributes() {
-                        env.locals
-                            .entry(attribute.key.as_str())
-                            .or_insert(&attribute.value);
-                    }
-                }
-                "resource" => {
-                    if let Some(key) = labels(block) {
-                        env.resources.entry(key).or_insert(block);
-                    }
-                }
-                "data" => {
-                    if let Some(key) = labels(block) {
-                        env.data.entry(key).or_insert(block);
-                    }
-                }
-                _ => {}
-            }
         }
-        env
+    }
+
+    /// The module the loaded file belongs to.
+    pub fn module(&self) -> &'a Module {
+        self.module
     }
 
     /// The file span of an hcl-edit span: in the file of the module it falls in (the
     /// start of the loaded file when unknown).
     pub fn span(&self, range: Option<std::ops::Range<usize>>) -> Span {
-        let Some(range) = range else {
-            return Span::new(self.file, 0, 0);
-        };
-        match self.segment_at(range.start) {
-            Some(segment) => Span::new(
-                segment.file,
-                range.start - segment.start,
-                range.end.saturating_sub(segment.start),
-            ),
-            None => Span::new(self.file, range.start, range.end),
+        match range {
+            Some(range) => self.module.span(range, self.file),
+            None => Span::new(self.file, 0, 0),
         }
-    }
-
-    fn segment_at(&self, offset: usize) -> Option<&Segment> {
-        self.segments
-            .iter()
-            .find(|s| s.start <= offset && offset <= s.start + s.len)
     }
 
     /// Whether a module offset falls in the loaded file.
     pub fn in_loaded_file(&self, range: Option<std::ops::Range<usize>>) -> bool {
         range
-            .and_then(|range| self.segment_at(range.start))
+            .and_then(|range| self.module.segment_at(range.start))
             .is_some_and(|segment| segment.file == self.file)
     }
 
     /// The text of one file of the module.
     pub fn file_text(&self, file: FileId) -> &'a str {
-        self.segments
-            .iter()
-            .find(|s| s.file == file)
-            .and_then(|s| self.text.get(s.start..s.start + s.len))
-            .unwrap_or_default()
+        self.module.file_text(file)
     }
 
     pub fn resource(&self, kind: &str, name: &str) -> Option<&'a Block> {
-        self.resources.get(&(kind, name)).copied()
+        self.module.resource(kind, name, self.file)
     }
 
     /// Charges `work` to the evaluation budget; `false` once it is spent.
@@ -313,12 +245,12 @@ impl<'a> Env<'a> {
             return Some(resolved);
         }
         match path.as_slice() {
-            ["var", name] => self.variables.get(name).map(|e| Resolved::Expr(e)),
-            ["local", name] => self.locals.get(name).map(|e| Resolved::Expr(e)),
+            ["var", name] => self.module.variable(name, self.file).map(Resolved::Expr),
+            ["local", name] => self.module.local(name, self.file).map(Resolved::Expr),
             ["data", "aws_iam_policy_document", name, "json" | "minified_json"] => self
-                .data
-                .get_key_value(&("aws_iam_policy_document", name))
-                .map(|((_, name), block)| Resolved::PolicyDocument(name, block)),
+                .module
+                .data("aws_iam_policy_document", name, self.file)
+                .map(|(name, block)| Resolved::PolicyDocument(name, block)),
             ["aws_iam_openid_connect_provider", name, "arn" | "id"] => {
                 let block = self.resource("aws_iam_openid_connect_provider", name)?;
                 self.provider_arn(block, depth + 1).map(Resolved::Text)

@@ -10,21 +10,24 @@
 //! ([`policy_document`]). Policies may be `jsonencode({...})`, heredoc or string JSON, or
 //! references to policy documents; [`eval`] resolves what the module determines.
 //!
-//! A Terraform module is a folder: references resolve across the `*.tf` files of the
-//! loaded file's folder ([`load_module`]), spans pointing into the file each value is
-//! written in. Each file reports only what it declares (a role or user once, from the
+//! A Terraform module is a folder ([`module`]): references resolve across the `*.tf`
+//! files of the loaded file's folder, read and parsed once per run ([`load_in_folder`]),
+//! spans pointing into the file each value is written in. Each file reports only what it declares (a role or user once, from the
 //! file of its `aws_iam_role` or `aws_iam_user`, with the attachments and inline policies any file of the module
 //! gives it). A policy document no role or policy of the module uses is checked on its
 //! own, from its file.
 
 pub mod eval;
+pub mod module;
 pub mod plan;
 pub mod policy_document;
 
 use std::cell::RefCell;
+use std::collections::HashSet;
+use std::path::Path;
 
 use hcl_edit::expr::Expression;
-use hcl_edit::structure::{Block, Body};
+use hcl_edit::structure::Block;
 use hcl_edit::Span as _;
 
 use crate::embedded::{not_json, parse_embedded, string_with_map, OffsetMap};
@@ -37,9 +40,13 @@ use crate::problem::Problem;
 use crate::source::{FileId, Span};
 use crate::spanned::Spanned;
 use crate::tree::Node;
-use eval::{labels, Env, Resolved, Segment};
+use eval::{Env, Resolved};
+use module::{labels, parse, Derived, Module};
 use policy_document::document_node;
 
+pub use module::{
+    is_tf_name, Folder, FolderModules, ModuleFile, ModuleReader, NoModules, MAX_MODULE_FILES,
+};
 pub use plan::{is_plan, load_plan};
 
 /// Resources whose `policy` attribute is a resource policy (who may access a bucket, key,
@@ -53,9 +60,6 @@ const RESOURCE_POLICIES: &[&str] = &[
     "aws_secretsmanager_secret_policy",
     "aws_ecr_repository_policy",
 ];
-/// Most sibling files read into one module (more are ignored: references into them stay
-/// symbolic).
-pub const MAX_MODULE_FILES: usize = 64;
 
 /// Parses a `.tf` file and reads its IAM resources. A syntax error is the `Err`;
 /// problems of the policies are pushed.
@@ -68,18 +72,12 @@ pub fn load_hcl(
     load_module(file, text, &[], limits, problems)
 }
 
-/// Another `.tf` file of the loaded file's module (folder).
-#[derive(Clone, Copy, Debug)]
-pub struct ModuleFile<'t> {
-    pub file: FileId,
-    pub text: &'t str,
-}
-
 /// [`load_hcl`] with references resolved across the module: the IAM resources `text`
 /// declares, evaluated with the declarations of `siblings` too. Siblings that don't
 /// parse or are over the size limit are left out (their own load reports them); the
 /// module holds at most [`MAX_MODULE_FILES`] files and, in all, the size limit of one
-/// file (later siblings are left out).
+/// file (later siblings are left out). It parses the module for this one file: a run
+/// loads through [`load_in_folder`], which parses each folder once.
 pub fn load_module(
     file: FileId,
     text: &str,
@@ -88,79 +86,175 @@ pub fn load_module(
     problems: &mut Vec<Problem>,
 ) -> Result<IamResources, Problem> {
     let own = parse(file, text, limits)?;
-    // The module text is kept within the size limit of one file (siblings past it are
-    // left out), so each load parses and evaluates a bounded amount whatever the folder
-    // holds: without it, N large files cost N² parses.
-    let mut room = limits.max_file_bytes.saturating_sub(text.len());
-    let readable: Vec<&ModuleFile> = siblings
-        .iter()
-        .filter(|s| {
-            let fits =
-                s.file != file && s.text.len() < room && parse(s.file, s.text, limits).is_ok();
-            if fits {
-                room = room.saturating_sub(s.text.len() + 1);
-            }
-            fits
-        })
-        .take(MAX_MODULE_FILES)
+    let files: Vec<ModuleFile> = std::iter::once(ModuleFile { file, text })
+        .chain(siblings.iter().filter(|s| s.file != file).copied())
         .collect();
-    let mut module = text.to_string();
-    let mut segments = vec![Segment {
-        file,
-        start: 0,
-        len: text.len(),
-    }];
-    for sibling in readable {
-        module.push('\n');
-        segments.push(Segment {
-            file: sibling.file,
-            start: module.len(),
-            len: sibling.text.len(),
-        });
-        module.push_str(sibling.text);
-    }
-    // Files that parse alone parse together; if not, the file is read alone.
-    let joined = match segments.len() {
+    let module = match files.len() {
         1 => None,
-        _ => hcl_edit::parser::parse_body(&module).ok(),
+        _ => Module::build(&files, limits).filter(|module| module.has_file(file)),
     };
-    let (module, body) = match joined {
-        Some(body) => (module.as_str(), body),
+    let module = module.unwrap_or_else(|| Module::single(file, text, own));
+    Ok(load_in(&module, file, limits, problems))
+}
+
+/// Loads the `.tf` file `file` at `path` with the module of its folder, which `modules`
+/// reads and parses once per run: the file's own load evaluates what it declares, with
+/// references resolved across the module. A file the folder's module doesn't hold (one
+/// left out, or a folder whose files don't parse together) is loaded as
+/// [`load_module`] does, with the folder's other files.
+pub fn load_in_folder(
+    file: FileId,
+    path: &Path,
+    text: &str,
+    modules: &dyn ModuleReader,
+    limits: &Limits,
+    problems: &mut Vec<Problem>,
+) -> Result<IamResources, Problem> {
+    let folder = modules.folder(path, limits);
+    let module = folder.as_ref().and_then(|f| f.module.as_ref());
+    let loaded = match module.filter(|module| module.has_file(file)) {
+        Some(module) => Ok(load_in(module, file, limits, problems)),
         None => {
-            segments.truncate(1);
-            (text, own)
+            let siblings: Vec<ModuleFile> = folder
+                .iter()
+                .flat_map(|folder| folder.files.iter())
+                .map(|sibling| ModuleFile {
+                    file: sibling.file,
+                    text: &sibling.text,
+                })
+                .collect();
+            load_module(file, text, &siblings, limits, problems)
         }
     };
+    drop(folder);
+    modules.loaded(path, file);
+    loaded
+}
+
+/// The IAM resources `file` (one of the module's files) declares.
+fn load_in(
+    module: &Module,
+    file: FileId,
+    limits: &Limits,
+    problems: &mut Vec<Problem>,
+) -> IamResources {
     let loader = Loader {
-        env: Env::new(segments, module, &body),
+        env: Env::new(module, file),
         limits,
         problems: RefCell::new(problems),
         used_documents: RefCell::new(Vec::new()),
     };
-    let resources = loader.resources(&body);
+    let resources = loader.resources();
     if loader.env.exhausted() {
         loader.problems.borrow_mut().push(Problem::parse(
             Span::new(file, 0, 0),
             "expressions expand past the evaluation limit (references or `replace` multiplying text): values past it are left unevaluated and not checked",
         ));
     }
-    Ok(resources)
+    resources
 }
 
-/// Parses one file; a syntax error is a parse problem at its place.
-fn parse(file: FileId, text: &str, limits: &Limits) -> Result<Body, Problem> {
-    limits.check_size(file, text.len())?;
-    hcl_edit::parser::parse_body(text).map_err(|error| {
-        let offset = error.location().offset().min(text.len());
-        let width = text
-            .get(offset..)
-            .and_then(|rest| rest.chars().next())
-            .map_or(0, char::len_utf8);
-        Problem::parse(
-            Span::new(file, offset, offset + width),
-            format!("invalid HCL: {}", error.message()),
-        )
-    })
+/// Where a policy attribute's document comes from, through parentheses,
+/// `join("", X[*].attr)` / `one(X[*].attr)` and references: an expression that writes it
+/// (`jsonencode`, heredoc, string; or anything else, which writes none), at its depth,
+/// or a policy document of the module.
+enum PolicySource<'a> {
+    Written(&'a Expression, usize),
+    Document(&'a str, &'a Block),
+}
+
+fn policy_source<'a>(
+    env: &Env<'a>,
+    expr: &'a Expression,
+    depth: usize,
+) -> Option<PolicySource<'a>> {
+    if depth > 8 {
+        return None;
+    }
+    match expr {
+        Expression::FuncCall(call)
+            if call.name.namespace.is_empty() && call.name.name.as_str() == "jsonencode" =>
+        {
+            Some(PolicySource::Written(expr, depth))
+        }
+        Expression::Parenthesis(inner) => policy_source(env, inner.inner(), depth + 1),
+        Expression::FuncCall(_) => policy_source(env, env.single_of(expr)?, depth + 1),
+        Expression::Traversal(_) | Expression::Variable(_) => match env.resolve(expr, depth)? {
+            Resolved::PolicyDocument(name, block) => Some(PolicySource::Document(name, block)),
+            Resolved::Expr(target) => policy_source(env, target, depth + 1),
+            Resolved::Text(_) => None,
+        },
+        _ => Some(PolicySource::Written(expr, depth)),
+    }
+}
+
+/// The policy documents a `resource` block's policies use (a role's trust and inline
+/// policies, a policy's `policy`), as `env`'s file reads the references.
+fn documents_used<'a>(env: &Env<'a>, kind: &str, block: &'a Block) -> Vec<&'a str> {
+    let attribute = |block: &'a Block, key: &str| block.body.get_attribute(key).map(|a| &a.value);
+    let expressions: Vec<&Expression> = match kind {
+        "aws_iam_role" => block
+            .body
+            .blocks()
+            .filter(|b| b.ident.as_str() == "inline_policy")
+            .filter_map(|inline| attribute(inline, "policy"))
+            .chain(attribute(block, "assume_role_policy"))
+            .collect(),
+        "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" => {
+            attribute(block, "policy").into_iter().collect()
+        }
+        kind if RESOURCE_POLICIES.contains(&kind) => {
+            attribute(block, "policy").into_iter().collect()
+        }
+        _ => Vec::new(),
+    };
+    expressions
+        .into_iter()
+        .filter_map(|expr| match policy_source(env, expr, 0) {
+            Some(PolicySource::Document(name, _)) => Some(name),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The policy documents the files of the module use through their roles and policies
+/// without declaring them, each with how many files use it (as `env`'s file reads the
+/// references: the same for every file when no name is declared twice), and the
+/// documents other documents include.
+fn derive(env: &Env<'_>) -> Derived {
+    let module = env.module();
+    let mut derived = Derived::default();
+    for segment in module.segments() {
+        let mut used: HashSet<&str> = HashSet::new();
+        for (_, block) in module.blocks_of(segment.file) {
+            match (block.ident.as_str(), labels(block)) {
+                ("resource", Some((kind, _))) => {
+                    used.extend(documents_used(env, kind, block).into_iter().filter(|name| {
+                        !module.declares(segment.file, "data", "aws_iam_policy_document", name)
+                    }))
+                }
+                ("data", _) => {
+                    for key in ["source_policy_documents", "override_policy_documents"] {
+                        let Some(Expression::Array(items)) =
+                            block.body.get_attribute(key).map(|a| &a.value)
+                        else {
+                            continue;
+                        };
+                        for item in items.iter() {
+                            if let Some(Resolved::PolicyDocument(name, _)) = env.resolve(item, 0) {
+                                derived.included.insert(name.to_string());
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for name in used {
+            *derived.used_by_files.entry(name.to_string()).or_default() += 1;
+        }
+    }
+    derived
 }
 
 struct Loader<'a, 'p> {
@@ -172,25 +266,39 @@ struct Loader<'a, 'p> {
 }
 
 impl<'a> Loader<'a, '_> {
-    fn resources(&self, body: &'a Body) -> IamResources {
+    fn resources(&self) -> IamResources {
+        let module = self.env.module();
+        let file = self.env.file;
         let mut resources = IamResources::default();
-        let blocks: Vec<(&str, &str, &Block)> = body
-            .blocks()
-            .filter(|b| b.ident.as_str() == "resource")
-            .filter_map(|b| labels(b).map(|(kind, name)| (kind, name, b)))
-            .collect();
-        let own = |block: &Block| self.env.in_loaded_file(block.span());
-        self.note_documents_used_elsewhere(body, &blocks);
-        let mut declared: Vec<(&str, &str, Holder)> = blocks
+        let own_blocks: Vec<&Block> = module.blocks_of(file).map(|(_, b)| b).collect();
+        let own_resources = own_blocks
             .iter()
-            .filter(|(_, _, block)| own(block))
-            .filter_map(|(kind, name, block)| match *kind {
-                "aws_iam_role" => Some((*kind, *name, Holder::Role(self.role(name, block)))),
-                "aws_iam_user" => Some((*kind, *name, Holder::User(self.user(name, block)))),
+            .filter(|b| b.ident.as_str() == "resource")
+            .filter_map(|b| labels(b).map(|(kind, name)| (kind, name, *b)));
+        let own = |block: &Block| self.env.in_loaded_file(block.span());
+        let elsewhere = self.documents_used_elsewhere();
+        let mut declared: Vec<(&str, &str, Holder)> = own_resources
+            .clone()
+            .filter_map(|(kind, name, block)| match kind {
+                "aws_iam_role" => Some((kind, name, Holder::Role(self.role(name, block)))),
+                "aws_iam_user" => Some((kind, name, Holder::User(self.user(name, block)))),
                 _ => None,
             })
             .collect();
-        for (kind, name, block) in &blocks {
+        // The other files' policies and attachments that may name a role or user this
+        // file declares (the others attach to none of them), in module order.
+        let mut attaching: Vec<usize> = declared
+            .iter()
+            .flat_map(|(kind, name, _)| module.attaching(kind, name).iter().copied())
+            .filter(|&index| module.file_of(index) != Some(file))
+            .collect();
+        attaching.sort_unstable();
+        attaching.dedup();
+        let others = attaching
+            .into_iter()
+            .filter_map(|index| module.block(index))
+            .filter_map(|b| labels(b).map(|(kind, name)| (kind, name, b)));
+        for (kind, name, block) in own_resources.chain(others) {
             let attribute = |key: &str| block.body.get_attribute(key).map(|a| &a.value);
             let targets = self.targets(kind, block);
             // A role or user of another file gets its policies in that file's load; a
@@ -198,7 +306,7 @@ impl<'a> Loader<'a, '_> {
             let here: Vec<usize> = targets
                 .iter()
                 .filter(|(target, label)| {
-                    own(block) || !self.declared_beside(body, block, "resource", target, label)
+                    own(block) || !self.declared_beside(block, "resource", target, label)
                 })
                 .filter_map(|(target, label)| {
                     declared
@@ -206,7 +314,7 @@ impl<'a> Loader<'a, '_> {
                         .position(|(k, l, _)| k == target && l == label)
                 })
                 .collect();
-            match *kind {
+            match kind {
                 "aws_iam_policy" if own(block) => {
                     resources.policies.extend(self.named_policy(name, block));
                 }
@@ -269,15 +377,17 @@ impl<'a> Loader<'a, '_> {
                 Holder::User(user) => resources.identities.push(user),
             }
         }
-        let unused: Vec<(&str, &Block)> = body
-            .blocks()
-            .filter(|b| b.ident.as_str() == "data" && own(b))
+        let derived = self.derived();
+        let unused: Vec<(&str, &Block)> = own_blocks
+            .iter()
+            .filter(|b| b.ident.as_str() == "data")
             .filter_map(|b| match labels(b) {
-                Some(("aws_iam_policy_document", name)) => Some((name, b)),
+                Some(("aws_iam_policy_document", name)) => Some((name, *b)),
                 _ => None,
             })
             .filter(|(name, _)| !self.used_documents.borrow().contains(name))
-            .filter(|(name, _)| !self.included_by_another(body, name))
+            .filter(|(name, _)| !elsewhere(name))
+            .filter(|(name, _)| !derived.included.contains(*name))
             .collect();
         for (name, block) in unused {
             let document = document_node(&self.env, block, 0).and_then(|root| self.load(&root));
@@ -292,78 +402,51 @@ impl<'a> Loader<'a, '_> {
         resources
     }
 
-    /// Records the policy documents the roles and policies of the module's other files
-    /// use (they are not checked on their own here); what evaluating them finds is
-    /// reported by their own files' loads, so it is dropped.
-    /// A sibling's reference to a document its own file declares is not counted.
-    fn note_documents_used_elsewhere(
-        &self,
-        body: &'a Body,
-        blocks: &[(&'a str, &'a str, &'a Block)],
-    ) {
-        let reported = self.problems.borrow().len();
-        // On a budget apart: a sibling's expansion bomb is not the loaded file's.
-        self.env.apart(|| {
-            for (kind, name, block) in blocks {
-                if self.env.in_loaded_file(block.span()) {
-                    continue;
-                }
-                let before = self.used_documents.borrow().len();
-                match *kind {
-                    "aws_iam_role" => drop(self.role(name, block)),
-                    "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" => {
-                        drop(self.named_policy(name, block));
-                    }
-                    kind if RESOURCE_POLICIES.contains(&kind) => {
-                        drop(self.named_policy(name, block));
-                    }
-                    _ => {}
-                }
-                let mut used = self.used_documents.borrow_mut();
-                let found = used.split_off(before);
-                used.extend(found.into_iter().filter(|document| {
-                    !self.declared_beside(body, block, "data", "aws_iam_policy_document", document)
-                }));
-            }
-        });
-        self.problems.borrow_mut().truncate(reported);
-    }
-
-    /// Whether the file of `block` also declares `IDENT "KIND" "LABEL"`.
-    fn declared_beside(
-        &self,
-        body: &Body,
-        block: &Block,
-        ident: &str,
-        kind: &str,
-        label: &str,
-    ) -> bool {
-        let file = self.env.span(block.span()).file;
-        body.blocks().any(|other| {
-            other.ident.as_str() == ident
-                && labels(other) == Some((kind, label))
-                && self.env.span(other.span()).file == file
+    /// The module's analyses derived once (read from its first file).
+    fn derived(&self) -> &'a Derived {
+        let module = self.env.module();
+        module.derived.get_or_init(|| {
+            let first = module.segments().first().map_or(self.env.file, |s| s.file);
+            derive(&Env::new(module, first))
         })
     }
 
-    /// True when a policy document of the module lists document `name` in its
-    /// `source_policy_documents` or `override_policy_documents`.
-    fn included_by_another(&self, body: &'a Body, name: &str) -> bool {
-        body.blocks()
-            .filter(|b| b.ident.as_str() == "data")
-            .flat_map(|b| {
-                ["source_policy_documents", "override_policy_documents"]
-                    .into_iter()
-                    .filter_map(|key| b.body.get_attribute(key))
-            })
-            .filter_map(|attribute| match &attribute.value {
-                Expression::Array(items) => Some(items),
-                _ => None,
-            })
-            .flat_map(|items| items.iter())
-            .any(|item| {
-                matches!(self.env.resolve(item, 0), Some(Resolved::PolicyDocument(used, _)) if used == name)
-            })
+    /// Whether the roles and policies of the module's other files use a policy document
+    /// of this name that their own file doesn't declare (it is then not checked on its
+    /// own here: their loads check it where it is used). When a name is declared in
+    /// several files, the references are read as this file reads them.
+    fn documents_used_elsewhere(&self) -> impl Fn(&str) -> bool + 'a {
+        let module = self.env.module();
+        let file = self.env.file;
+        let mut names: HashSet<&'a str> = HashSet::new();
+        let derived = (!module.ambiguous()).then(|| self.derived());
+        if derived.is_none() {
+            for segment in module.segments().iter().filter(|s| s.file != file) {
+                for (_, block) in module.blocks_of(segment.file) {
+                    let Some(("resource", (kind, _))) =
+                        labels(block).map(|labels| (block.ident.as_str(), labels))
+                    else {
+                        continue;
+                    };
+                    names.extend(documents_used(&self.env, kind, block).into_iter().filter(
+                        |name| {
+                            !module.declares(segment.file, "data", "aws_iam_policy_document", name)
+                        },
+                    ));
+                }
+            }
+        }
+        move |name| match derived {
+            // A document of this file's own is in no count of this file's.
+            Some(derived) => derived.used_by_files.get(name).is_some_and(|&n| n > 0),
+            None => names.contains(name),
+        }
+    }
+
+    /// Whether the file of `block` also declares `IDENT "KIND" "LABEL"`.
+    fn declared_beside(&self, block: &Block, ident: &str, kind: &str, label: &str) -> bool {
+        let file = self.env.span(block.span()).file;
+        self.env.module().declares(file, ident, kind, label)
     }
 
     /// The roles and users (resource type and label) a policy or attachment block names:
@@ -586,13 +669,15 @@ impl<'a> Loader<'a, '_> {
     /// or a reference to a policy document or to a local/variable holding one. `None`
     /// when it can't be evaluated offline.
     fn policy(&self, expr: &'a Expression, depth: usize) -> Option<PolicyDocument> {
-        if depth > 8 {
-            return None;
-        }
+        let (expr, depth) = match policy_source(&self.env, expr, depth)? {
+            PolicySource::Document(name, block) => {
+                self.used_documents.borrow_mut().push(name);
+                return self.load(&document_node(&self.env, block, 0)?);
+            }
+            PolicySource::Written(expr, depth) => (expr, depth),
+        };
         match expr {
-            Expression::FuncCall(call)
-                if call.name.namespace.is_empty() && call.name.name.as_str() == "jsonencode" =>
-            {
+            Expression::FuncCall(call) => {
                 let argument = call.args.iter().next()?;
                 self.load(&self.env.node(argument, depth))
             }
@@ -613,18 +698,6 @@ impl<'a> Loader<'a, '_> {
                 let node = self.env.string_node(expr, depth)?;
                 let (text, map) = string_with_map(&node, self.env.file_text(node.span.file))?;
                 self.parse(&text, &map, false)
-            }
-            Expression::Parenthesis(inner) => self.policy(inner.inner(), depth + 1),
-            Expression::FuncCall(_) => self.policy(self.env.single_of(expr)?, depth + 1),
-            Expression::Traversal(_) | Expression::Variable(_) => {
-                match self.env.resolve(expr, depth)? {
-                    Resolved::PolicyDocument(name, block) => {
-                        self.used_documents.borrow_mut().push(name);
-                        self.load(&document_node(&self.env, block, 0)?)
-                    }
-                    Resolved::Expr(target) => self.policy(target, depth + 1),
-                    Resolved::Text(_) => None,
-                }
             }
             _ => None,
         }
@@ -900,16 +973,21 @@ resource "aws_iam_policy" "p" {
         );
     }
 
-    /// Loads file `index` of a module whose files get ids 0, 1, ….
-    fn load_in_module(files: &[&str], index: usize) -> (IamResources, Vec<Problem>) {
-        let siblings: Vec<ModuleFile> = files
+    /// The files of a module, with ids 0, 1, ….
+    fn module_files<'t>(files: &[&'t str]) -> Vec<ModuleFile<'t>> {
+        files
             .iter()
             .enumerate()
             .map(|(i, text)| ModuleFile {
                 file: FileId(u32::try_from(i).unwrap()),
                 text,
             })
-            .collect();
+            .collect()
+    }
+
+    /// Loads file `index` of a module whose files get ids 0, 1, ….
+    fn load_in_module(files: &[&str], index: usize) -> (IamResources, Vec<Problem>) {
+        let siblings = module_files(files);
         let mut problems = Vec::new();
         let own = FileId(u32::try_from(index).unwrap());
         let resources = load_module(
@@ -1133,6 +1211,85 @@ resource "aws_iam_policy_attachment" "shared" {
         assert!(policies.identities.is_empty() && policies.roles.is_empty());
         assert_eq!(policies.policies.len(), 1);
         assert_eq!(policies.documents().count(), 1);
+    }
+
+    /// Each file loaded from one module built for the folder (files in path order, as a
+    /// run builds it) gives what loading it with its siblings alone gives.
+    fn assert_shared_module_agrees(files: &[&str]) {
+        let limits = Limits::default();
+        let members = module_files(files);
+        let module = Module::build(&members, &limits).unwrap();
+        for member in &members {
+            let mut problems = Vec::new();
+            let alone = load_module(member.file, member.text, &members, &limits, &mut problems);
+            if !module.has_file(member.file) {
+                assert!(
+                    alone.is_err(),
+                    "{:?} is left out: it doesn't parse",
+                    member.file
+                );
+                continue; // a run loads it alone
+            }
+            let mut shared_problems = Vec::new();
+            let shared = load_in(&module, member.file, &limits, &mut shared_problems);
+            assert_eq!(
+                (shared, shared_problems),
+                (alone.unwrap(), problems),
+                "{:?}",
+                member.file
+            );
+        }
+    }
+
+    #[test]
+    fn one_module_per_folder_loads_each_file_as_before() {
+        assert_shared_module_agrees(&[VARIABLES, DATA, MAIN, ATTACH]);
+        assert_shared_module_agrees(&[ATTACH, MAIN, DATA, VARIABLES]);
+        // Names declared in several files: each file reads its own first.
+        let file = |duration: &str, arn: &str| {
+            format!(
+                "data \"aws_iam_policy_document\" \"trust\" {{\n  statement {{\n    actions = [\"sts:AssumeRole\"]\n  }}\n}}\nresource \"aws_iam_role\" \"deploy\" {{\n  max_session_duration = {duration}\n  assume_role_policy = data.aws_iam_policy_document.trust.json\n}}\nresource \"aws_iam_role_policy_attachment\" \"a\" {{\n  role       = aws_iam_role.deploy.name\n  policy_arn = \"{arn}\"\n}}\n"
+            )
+        };
+        let (a, b) = (file("3600", "arn:a"), file("7200", "arn:b"));
+        assert_shared_module_agrees(&[&a, &b, DATA, MAIN]);
+        // Files that parse only together are left out, however the module is parsed.
+        let open = "variable \"sub\" {\n  default = \"*\"\n";
+        assert_shared_module_agrees(&[DATA, open, "}\n", MAIN]);
+        assert_shared_module_agrees(&[DATA, "locals {}\n/*", "*/\n", MAIN]);
+        assert_shared_module_agrees(&[VARIABLES, "locals {\n  x = <<EOT\n", "EOT\n}\n", MAIN]);
+    }
+
+    #[test]
+    fn a_large_module_parsed_in_parts_loads_as_in_one() {
+        let texts: Vec<String> = (0..60)
+            .map(|i| {
+                let body = MAIN
+                    .replace("deploy", &format!("deploy_{i}"))
+                    .replace("\"gitlab\"", &format!("\"gitlab_{i}\""));
+                format!(
+                    "# file {i}{}\n{body}{}",
+                    " ".repeat(3000),
+                    DATA.replace("\"trust\"", &format!("\"trust_{i}\""))
+                        .replace("\"alone\"", &format!("\"alone_{i}\""))
+                        .replace("\"inline\"", &format!("\"inline_{i}\""))
+                        .replace("\"orphan\"", &format!("\"orphan_{i}\""))
+                )
+            })
+            .collect();
+        let files: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let limits = Limits::default();
+        let members = module_files(&files);
+        let whole = Module::build(&members, &limits).unwrap();
+        let parts = Module::build_with(&members, &limits, 4).unwrap();
+        assert_eq!(whole.body().iter().count(), parts.body().iter().count());
+        for member in &members {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let one = load_in(&whole, member.file, &limits, &mut a);
+            let four = load_in(&parts, member.file, &limits, &mut b);
+            assert!(!one.roles.is_empty());
+            assert_eq!((one, a), (four, b));
+        }
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //! `planned_values` (or `values`) and their child modules. Policies there are JSON
 //! strings; their spans map through the string escapes into the plan file.
 
-use crate::aws_export::spanned_text;
 use crate::embedded::load_policy_value;
 use crate::iam::role::{IamResources, NamedPolicy, OidcProvider, Role, Tag};
 use crate::limits::Limits;
 use crate::problem::Problem;
+use crate::spanned::spanned_text;
 use crate::spanned::Spanned;
 use crate::tree::Node;
 

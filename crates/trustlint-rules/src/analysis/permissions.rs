@@ -299,7 +299,7 @@ pub fn is_valid_identity_policy(document: &Document, policy: &PolicyDocument) ->
 
 /// The expansion of each pattern of `Action` (none for `NotAction`), and the statement's
 /// whole action set (`NotAction`: every catalog action but the listed ones).
-fn written_actions(catalog: &Catalog, statement: &Statement) -> WrittenActions {
+pub(crate) fn written_actions(catalog: &Catalog, statement: &Statement) -> WrittenActions {
     let Some(block) = &statement.action else {
         return WrittenActions {
             patterns: Vec::new(),

@@ -2,15 +2,15 @@
 //! by another of the same policy (`s3:GetObject` beside `s3:*`): noise that hides what
 //! the policy really grants.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use trustlint_parser::iam::{PolicyDocument, Statement};
 use trustlint_parser::input::Document;
 use trustlint_parser::spanned::Spanned;
 use trustlint_parser::Span;
 
-use super::pattern_covers;
-use crate::analysis::catalog::ActionSet;
+use super::{pattern_covers, WrittenActions};
+use crate::analysis::catalog::{ActionId, ActionSet};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -41,37 +41,137 @@ impl Rule for RedundantPermission {
         let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
-        let listed: Vec<Listed<'_>> = access
-            .statements()
-            .filter(|(s, _)| {
-                s.action.as_ref().is_some_and(|b| !b.negated)
-                    && s.resource.as_ref().is_some_and(|b| !b.negated)
-            })
-            .map(|(statement, written)| Listed {
-                statement,
-                patterns: statement
-                    .actions()
-                    .iter()
-                    .zip(&written.patterns)
-                    .filter(|(_, set)| !set.is_empty())
-                    .collect(),
-                all: &written.all,
-            })
-            .collect();
+        let listed = listed(access.statements());
         let mut reported = BTreeSet::new();
-        for (i, this) in listed.iter().enumerate() {
+        for (this, cover) in listed.iter().zip(covering(&listed)) {
             self.within_statement(this, &mut reported, out);
-            for (j, other) in listed.iter().enumerate() {
-                if i != j && covers_statement(other, this) {
-                    let mutual = covers_statement(this, other);
-                    if !mutual || j < i {
-                        self.across_statements(this, other, &mut reported, out);
-                        break;
-                    }
-                }
+            if let Some(other) = cover.and_then(|j| listed.get(j)) {
+                self.across_statements(this, other, &mut reported, out);
             }
         }
     }
+}
+
+/// The statements with `Action` and `Resource` (not their `Not` forms), each with the
+/// catalog actions of its patterns.
+fn listed<'p>(
+    statements: impl Iterator<Item = (&'p Statement, &'p WrittenActions)>,
+) -> Vec<Listed<'p>> {
+    statements
+        .filter(|(s, _)| {
+            s.action.as_ref().is_some_and(|b| !b.negated)
+                && s.resource.as_ref().is_some_and(|b| !b.negated)
+        })
+        .map(|(statement, written)| Listed {
+            statement,
+            patterns: statement
+                .actions()
+                .iter()
+                .zip(&written.patterns)
+                .filter(|(_, set)| !set.is_empty())
+                .collect(),
+            all: &written.all,
+        })
+        .collect()
+}
+
+/// Statements naming more actions than this are not indexed by action (each is a
+/// candidate for every statement when candidates are taken by action).
+const MAX_INDEXED_ACTIONS: usize = 256;
+
+/// For each statement, the statement that makes it redundant: the first other one (in
+/// order) that applies wherever it does ([`covers_statement`]) and that it doesn't cover
+/// back, or covers back but comes first. The same as trying every other statement in
+/// order, but only those that can cover it are tried: the statements without
+/// conditions whose resources could cover its first resource (equal to it, or a
+/// `prefix*` of it: [`pattern_covers`]), or those sharing an action with it, whichever
+/// are fewer. So a policy of N statements on different resources (or with different
+/// actions) takes about N steps, not N².
+fn covering(listed: &[Listed<'_>]) -> Vec<Option<usize>> {
+    let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut prefixed: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut lengths: BTreeSet<usize> = BTreeSet::new();
+    let mut by_action: HashMap<ActionId, Vec<usize>> = HashMap::new();
+    let mut broad = Vec::new();
+    let mut unconditional = Vec::new();
+    for (j, other) in listed.iter().enumerate() {
+        let a = other.statement;
+        if a.effect.is_none() || !a.conditions.is_empty() || a.conditions_incomplete {
+            continue; // covers nothing
+        }
+        unconditional.push(j);
+        for resource in a.resources() {
+            let lower = resource.value.to_ascii_lowercase();
+            if let Some(prefix) = lower.strip_suffix('*') {
+                if !prefix.contains(['*', '?']) {
+                    lengths.insert(prefix.len());
+                    prefixed.entry(prefix.to_string()).or_default().push(j);
+                }
+            }
+            exact.entry(lower).or_default().push(j);
+        }
+        if other.all.len() > MAX_INDEXED_ACTIONS {
+            broad.push(j);
+        } else {
+            for action in other.all.iter() {
+                by_action.entry(action).or_default().push(j);
+            }
+        }
+    }
+    let none = Vec::new();
+    listed
+        .iter()
+        .enumerate()
+        .map(|(i, this)| {
+            let by_resource: Vec<usize> = match this.statement.resources().first() {
+                // No resource: every statement's resources cover all of its (none).
+                None => unconditional.clone(),
+                Some(first) => {
+                    let first = first.value.to_ascii_lowercase();
+                    let prefixes = lengths
+                        .iter()
+                        .take_while(|&&n| n <= first.len())
+                        .filter_map(|&n| first.get(..n))
+                        .filter_map(|prefix| prefixed.get(prefix));
+                    exact
+                        .get(&first)
+                        .into_iter()
+                        .chain(prefixes)
+                        .flatten()
+                        .copied()
+                        .collect()
+                }
+            };
+            let mut candidates = if this.all.len() > MAX_INDEXED_ACTIONS {
+                by_resource
+            } else {
+                let sharing: usize = this
+                    .all
+                    .iter()
+                    .map(|a| by_action.get(&a).map_or(0, Vec::len))
+                    .sum::<usize>()
+                    + broad.len();
+                if sharing < by_resource.len() {
+                    this.all
+                        .iter()
+                        .flat_map(|a| by_action.get(&a).unwrap_or(&none))
+                        .chain(&broad)
+                        .copied()
+                        .collect()
+                } else {
+                    by_resource
+                }
+            };
+            candidates.sort_unstable();
+            candidates.dedup();
+            candidates.into_iter().find(|&j| {
+                j != i
+                    && listed.get(j).is_some_and(|other| {
+                        covers_statement(other, this) && (j < i || !covers_statement(this, other))
+                    })
+            })
+        })
+        .collect()
 }
 
 impl RedundantPermission {
@@ -164,4 +264,97 @@ fn covers_statement(other: &Listed<'_>, this: &Listed<'_>) -> bool {
                 .iter()
                 .any(|o| pattern_covers(&o.value, &r.value))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::catalog::Catalog;
+    use proptest::prelude::*;
+    use trustlint_parser::iam::load_policy;
+    use trustlint_parser::json::parse_json;
+    use trustlint_parser::FileId;
+
+    /// The straightforward pairing: every other statement tried, in order.
+    fn covering_by_trying_all(listed: &[Listed<'_>]) -> Vec<Option<usize>> {
+        listed
+            .iter()
+            .enumerate()
+            .map(|(i, this)| {
+                listed.iter().enumerate().find_map(|(j, other)| {
+                    (i != j
+                        && covers_statement(other, this)
+                        && (!covers_statement(this, other) || j < i))
+                        .then_some(j)
+                })
+            })
+            .collect()
+    }
+
+    const ACTIONS: &[&str] = &[
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:Get*",
+        "s3:*",
+        "ec2:RunInstances",
+        "*",
+        "iam:PassRole",
+    ];
+    const RESOURCES: &[&str] = &[
+        "*",
+        "arn:aws:s3:::a",
+        "ARN:aws:s3:::A",
+        "arn:aws:s3:::a*",
+        "arn:aws:s3:::a/*",
+        "arn:aws:s3:::a/b",
+        "arn:aws:s3:::a?b",
+        "arn:aws:s3:::*/b",
+        "arn:aws:s3:::b",
+        "arn:*",
+    ];
+
+    fn statement() -> impl Strategy<Value = String> {
+        (
+            any::<bool>(),
+            prop::collection::vec(0..ACTIONS.len(), 1..3),
+            prop::collection::vec(0..RESOURCES.len(), 0..3),
+            0..4u8,
+        )
+            .prop_map(|(deny, actions, resources, condition)| {
+                let list = |names: Vec<&str>| {
+                    names
+                        .iter()
+                        .map(|n| format!("\"{n}\""))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                let condition = if condition == 0 {
+                    r#","Condition":{"Bool":{"aws:SecureTransport":"true"}}"#
+                } else {
+                    ""
+                };
+                format!(
+                    r#"{{"Effect":"{}","Action":[{}],"Resource":[{}]{condition}}}"#,
+                    if deny { "Deny" } else { "Allow" },
+                    list(actions.into_iter().map(|a| ACTIONS[a]).collect()),
+                    list(resources.into_iter().map(|r| RESOURCES[r]).collect()),
+                )
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn indexing_finds_what_trying_all_finds(statements in prop::collection::vec(statement(), 0..24)) {
+            let text = format!(r#"{{"Statement":[{}]}}"#, statements.join(","));
+            let root = parse_json(FileId(0), &text, &trustlint_parser::Limits::default()).unwrap();
+            let policy = load_policy(&root, &mut Vec::new()).unwrap();
+            let written: Vec<WrittenActions> = policy
+                .statements
+                .iter()
+                .map(|s| crate::analysis::permissions::written_actions(Catalog::get(), s))
+                .collect();
+            let listed = listed(policy.statements.iter().zip(&written));
+            prop_assert_eq!(covering(&listed), covering_by_trying_all(&listed));
+        }
+    }
 }

@@ -1,9 +1,10 @@
-//! File access for local `include:`: the [`IncludeReader`] trait the GitLab loader reads
-//! included files through (paths relative to the scanned root), and [`LocalFiles`], its
-//! file-system implementation, which refuses to leave the root (no `..`, no symlink
-//! escape) and gives every included file a [`FileId`] so spans can point into it.
-//! The Terraform loader reads the sibling `*.tf` files of a module through the same
-//! readers ([`IncludeReader::folder_files`]).
+//! Reading the files a loaded file leads to, inside its repository: [`LocalFiles`], the
+//! run's registry of such files, each read once and given a [`FileId`] so spans can point
+//! into it, and [`RootedFiles`], the registry seen from one repository root, which
+//! refuses to leave the root (no `..`, no symlink escape). GitLab CI local `include:`s
+//! ([`crate::gitlab::IncludeReader`]) and the other `*.tf` files of a Terraform module
+//! ([`crate::terraform::ModuleReader`]) are read through it; neither loader depends on
+//! the other's reader.
 
 use std::collections::HashMap;
 use std::fs;
@@ -13,17 +14,17 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use crate::limits::{grew_past_message, read_at_most};
 use crate::source::{FileId, SourceFile};
 
-/// Most files listed below one root when matching an `include:` glob.
+/// Most files listed below one root (for an `include:` glob) or in one folder.
 const MAX_LISTED_FILES: usize = 100_000;
 
-/// An included file read for the loader: its id in the run's source map and its text.
+/// A file read for a loader: its id in the run's source map and its text.
 #[derive(Clone, Debug)]
-pub struct IncludedText {
+pub struct FileText {
     pub file: FileId,
     pub text: Arc<str>,
 }
 
-/// Why an included file could not be read.
+/// Why a file could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReadError {
     /// No such file below the root (GitLab: "Local file … does not exist!").
@@ -36,47 +37,22 @@ pub enum ReadError {
     Failed(String),
 }
 
-/// Reads files for local `include:` entries. Paths are relative to the scanned root,
-/// `/`-separated, without a leading `/`.
-pub trait IncludeReader: Sync {
-    fn read(&self, path: &str) -> Result<IncludedText, ReadError>;
-    /// Every regular file below the root, as root-relative paths (for glob patterns).
-    fn list(&self) -> Vec<String>;
-    /// The root-relative paths of the other files in the folder of `file` (a path as the
-    /// run shows it, below the root), sorted; empty when `file` is not below the root or
-    /// the reader has no files.
-    fn folder_files(&self, _file: &Path) -> Vec<String> {
-        Vec::new()
-    }
-}
-
-/// The reader of a load that has no root: every local include is [`ReadError::Unavailable`].
-#[derive(Clone, Copy, Debug, Default)]
-pub struct NoIncludes;
-
-impl IncludeReader for NoIncludes {
-    fn read(&self, _path: &str) -> Result<IncludedText, ReadError> {
-        Err(ReadError::Unavailable)
-    }
-
-    fn list(&self) -> Vec<String> {
-        Vec::new()
-    }
-}
-
-/// Included files read from disk during one run, shared by every loaded CI file: each
-/// file is read once and gets the next [`FileId`] after the run's own files. After
+/// Files read from disk during one run (included CI files, a Terraform module's other
+/// files), shared by every load: each file is read once and gets the next [`FileId`]
+/// after the run's own files. After
 /// loading, [`LocalFiles::into_sources`] hands the files over for the source map.
 #[derive(Debug)]
 pub struct LocalFiles {
     max_file_bytes: usize,
+    /// The id the first file read gets: ids below it are the run's own files.
+    first: FileId,
     registry: Mutex<Registry>,
 }
 
 #[derive(Debug)]
 struct Registry {
     next: u32,
-    by_path: HashMap<PathBuf, IncludedText>,
+    by_path: HashMap<PathBuf, FileText>,
     /// Files the run loads itself, by canonical path: a read of one of them returns its
     /// own id instead of a new one (see [`LocalFiles::with_run_files`]).
     run_files: HashMap<PathBuf, FileId>,
@@ -89,6 +65,7 @@ impl LocalFiles {
     pub fn new(first: FileId, max_file_bytes: usize) -> Self {
         LocalFiles {
             max_file_bytes,
+            first,
             registry: Mutex::new(Registry {
                 next: first.0,
                 by_path: HashMap::new(),
@@ -113,6 +90,7 @@ impl LocalFiles {
         registry.run_files.extend(known);
         LocalFiles {
             max_file_bytes: self.max_file_bytes,
+            first: self.first,
             registry: Mutex::new(registry),
         }
     }
@@ -146,10 +124,10 @@ impl LocalFiles {
         files
     }
 
-    fn register(&self, path: PathBuf, canonical: &Path, text: String) -> IncludedText {
+    fn register(&self, path: PathBuf, canonical: &Path, text: String) -> FileText {
         let mut registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(&file) = registry.run_files.get(canonical) {
-            return IncludedText {
+            return FileText {
                 file,
                 text: text.into(),
             };
@@ -160,7 +138,7 @@ impl LocalFiles {
         let file = FileId(registry.next);
         registry.next = registry.next.saturating_add(1);
         let text: Arc<str> = text.into();
-        let included = IncludedText {
+        let included = FileText {
             file,
             text: Arc::clone(&text),
         };
@@ -184,8 +162,9 @@ pub struct RootedFiles<'a> {
     canonical_root: OnceLock<Option<PathBuf>>,
 }
 
-impl IncludeReader for RootedFiles<'_> {
-    fn read(&self, path: &str) -> Result<IncludedText, ReadError> {
+impl RootedFiles<'_> {
+    /// Reads the file at `path`, relative to the root (`/`-separated, no leading `/`).
+    pub fn read(&self, path: &str) -> Result<FileText, ReadError> {
         let relative = Path::new(path);
         if relative
             .components()
@@ -229,7 +208,10 @@ impl IncludeReader for RootedFiles<'_> {
         Ok(self.files.register(self.shown(relative), &canonical, text))
     }
 
-    fn folder_files(&self, file: &Path) -> Vec<String> {
+    /// The root-relative paths of the files in the folder of `file` (a path as the run
+    /// shows it, below the root; itself included), sorted; empty when `file` is not
+    /// below the root.
+    pub fn folder_files(&self, file: &Path) -> Vec<String> {
         let file = normalized(&self.cwd.join(file));
         let Ok(relative) = file.strip_prefix(&self.base) else {
             return Vec::new();
@@ -258,14 +240,20 @@ impl IncludeReader for RootedFiles<'_> {
                     .is_ok_and(|t| t.is_file() || t.is_symlink())
             })
             .filter_map(|entry| entry.file_name().to_str().map(|n| format!("{prefix}{n}")))
-            .filter(|path| Path::new(path) != relative)
             .take(MAX_LISTED_FILES)
             .collect();
         out.sort();
         out
     }
 
-    fn list(&self) -> Vec<String> {
+    /// Whether a file read through this reader is one of the run's own files (see
+    /// [`LocalFiles::with_run_files`]), which the run loads itself.
+    pub fn is_run_file(&self, file: FileId) -> bool {
+        file < self.files.first
+    }
+
+    /// Every regular file below the root, as root-relative paths, sorted.
+    pub fn list(&self) -> Vec<String> {
         let mut out = Vec::new();
         let mut pending = vec![(self.root.clone(), String::new())];
         while let Some((dir, prefix)) = pending.pop() {
@@ -291,9 +279,7 @@ impl IncludeReader for RootedFiles<'_> {
         out.sort();
         out
     }
-}
 
-impl RootedFiles<'_> {
     /// How reports show the file at `relative` below the root: relative to the current
     /// folder when the root was (`..` where the file is outside it), else absolute.
     fn shown(&self, relative: &Path) -> PathBuf {
@@ -334,100 +320,9 @@ fn normalized(path: &Path) -> PathBuf {
     out
 }
 
-/// Longest `include: local:` glob matched, in characters: real ones are a few dozen; a
-/// longer one matches nothing (it keeps a hostile pattern from costing more than
-/// `MAX_GLOB_CHARS` steps per character of each listed path).
-const MAX_GLOB_CHARS: usize = 256;
-
-/// Whether `path` matches an `include: local:` glob the way GitLab matches them: `*`
-/// matches within one folder, `**` across folders (`**/` also matches no folder at all),
-/// `?` one character other than `/`. Dynamic programming over (pattern, path) positions,
-/// so patterns with many stars take `pattern × path` steps, not exponential time.
-pub fn glob_matches(pattern: &str, path: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let path: Vec<char> = path.chars().collect();
-    if pattern.len() > MAX_GLOB_CHARS {
-        return false;
-    }
-    let width = path.len() + 1;
-    // `matched[i * width + j]`: whether `pattern[i..]` matches `path[j..]`.
-    let mut matched = vec![false; (pattern.len() + 1) * width];
-    let at = |matched: &[bool], i: usize, j: usize| matched.get(i * width + j) == Some(&true);
-    if let Some(end) = matched.get_mut(pattern.len() * width + path.len()) {
-        *end = true;
-    }
-    for i in (0..pattern.len()).rev() {
-        let rest = pattern.get(i..).unwrap_or_default();
-        let mut row = vec![false; width];
-        // `suffix`: whether some later position satisfies the wildcard (filled right to left).
-        let mut suffix = false;
-        for j in (0..width).rev() {
-            let here = path.get(j);
-            let value = match rest {
-                ['*', '*', '/', ..] => {
-                    suffix |= here == Some(&'/') && at(&matched, i + 3, j + 1);
-                    at(&matched, i + 3, j) || suffix
-                }
-                ['*', '*', ..] => {
-                    suffix |= at(&matched, i + 2, j);
-                    suffix
-                }
-                ['*', ..] => {
-                    suffix = at(&matched, i + 1, j) || (here.is_some_and(|&c| c != '/') && suffix);
-                    suffix
-                }
-                ['?', ..] => here.is_some_and(|&c| c != '/') && at(&matched, i + 1, j + 1),
-                [p, ..] => here == Some(p) && at(&matched, i + 1, j + 1),
-                [] => false,
-            };
-            if let Some(cell) = row.get_mut(j) {
-                *cell = value;
-            }
-        }
-        if let Some(slot) = matched.get_mut(i * width..(i + 1) * width) {
-            slot.copy_from_slice(&row);
-        }
-    }
-    at(&matched, 0, 0)
-}
-
-/// Whether an include path is a glob pattern.
-pub fn is_glob(path: &str) -> bool {
-    path.contains(['*', '?'])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(glob_matches("configs/*.yml", "configs/a.yml"));
-        assert!(!glob_matches("configs/*.yml", "configs/sub/a.yml"));
-        assert!(glob_matches("configs/**.yml", "configs/sub/a.yml"));
-        assert!(glob_matches("configs/**/*.yml", "configs/sub/a.yml"));
-        assert!(glob_matches("configs/**/*.yml", "configs/a.yml"));
-        assert!(glob_matches("ci/?.yml", "ci/a.yml"));
-        assert!(!glob_matches("ci/*.yml", "ci/a.yaml"));
-        assert!(glob_matches("**/*.yml", "a.yml"));
-        assert!(glob_matches("**", "a/b/c.yml"));
-        assert!(glob_matches("a/**/b/*.yml", "a/x/y/b/c.yml"));
-        assert!(!glob_matches("a/**/b/*.yml", "a/x/y/b/c/d.yml"));
-        assert!(!glob_matches("?", "/"));
-        assert!(glob_matches("", ""));
-        assert!(!glob_matches("", "a"));
-    }
-
-    #[test]
-    fn many_stars_take_polynomial_time() {
-        let path = format!("ci/{}.yml", "a".repeat(200));
-        let pattern = format!("**/{}b.yml", "*a".repeat(60));
-        let started = std::time::Instant::now();
-        assert!(!glob_matches(&pattern, &path));
-        assert!(glob_matches(&format!("**/{}.yml", "*a".repeat(60)), &path));
-        assert!(started.elapsed() < std::time::Duration::from_secs(1));
-        assert!(!glob_matches(&"*".repeat(MAX_GLOB_CHARS + 1), "a"));
-    }
 
     #[test]
     fn folder_files_and_run_files() {
@@ -442,10 +337,13 @@ mod tests {
         let reader = files.rooted(&dir);
         assert_eq!(
             reader.folder_files(&dir.join("infra/main.tf")),
-            ["infra/data.tf".to_string()],
-            "the other files of the folder, not sub-folders"
+            ["infra/data.tf".to_string(), "infra/main.tf".to_string()],
+            "the files of the folder, not sub-folders"
         );
-        assert!(reader.folder_files(&dir.join("top.tf")).is_empty());
+        assert_eq!(
+            reader.folder_files(&dir.join("top.tf")),
+            ["top.tf".to_string()]
+        );
         assert!(reader
             .folder_files(Path::new("/elsewhere/main.tf"))
             .is_empty());

@@ -1,0 +1,69 @@
+//! What loading a file gives: its [`InputKind`] and [`Content`] (the typed model) in a
+//! [`Document`] with the problems found, and how the file reached the run
+//! ([`Discovery`]). The loaders ([`crate::input`], [`crate::iac`]) produce them.
+
+use crate::gitlab::Pipeline;
+use crate::iam::role::IamResources;
+use crate::iam::PolicyDocument;
+use crate::problem::Problem;
+use crate::source::FileId;
+
+/// The kinds of input trustlint reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InputKind {
+    GitlabCi,
+    IamPolicy,
+    CloudFormation,
+    Terraform,
+    /// `aws iam get-role`, `get-role-policy`, `get-policy-version` or
+    /// `get-account-authorization-details` output.
+    AwsExport,
+    /// A path named for checking that holds none of the kinds above: it is reported
+    /// (`TL006`), never skipped in silence.
+    Unrecognised,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::GitlabCi => "gitlab-ci",
+            InputKind::IamPolicy => "iam-policy",
+            InputKind::CloudFormation => "cloudformation",
+            InputKind::Terraform => "terraform",
+            InputKind::AwsExport => "aws-export",
+            InputKind::Unrecognised => "unrecognised",
+        }
+    }
+}
+
+/// What a file turned out to hold.
+#[derive(Debug)]
+pub enum Content {
+    /// A GitLab CI configuration, resolved and typed (includes read, when the load had
+    /// a [`crate::gitlab::IncludeReader`]).
+    GitlabCi(Box<Pipeline>),
+    /// An IAM policy document (trust or permissions).
+    IamPolicy(PolicyDocument),
+    /// Roles, policies and OIDC providers (CloudFormation, Terraform, `aws iam` exports).
+    Iam(Box<IamResources>),
+    /// The file could not be parsed; its problems say why.
+    Unparsed,
+}
+
+/// One loaded input file.
+#[derive(Debug)]
+pub struct Document {
+    pub file: FileId,
+    pub kind: InputKind,
+    pub content: Content,
+    /// Parse and validation problems, in the order found.
+    pub problems: Vec<Problem>,
+}
+
+/// How a file reached the run: named on the command line (or forced with `--kind`), or
+/// found while walking a folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Discovery {
+    Named,
+    Walked,
+}
