@@ -86,11 +86,11 @@ fn condition_strategy() -> impl Strategy<Value = (&'static str, &'static str, Ve
             )
         )
             .prop_map(|(op, values)| (op, "gitlab.com:sub", values)),
-        prop::collection::vec(prop::sample::select(vec!["1", "2", "3"]), 1..3).prop_map(|values| (
-            "StringEquals",
-            "gitlab.com:project_id",
-            values
-        )),
+        (
+            prop::sample::select(vec!["StringEquals", "StringEqualsIfExists"]),
+            prop::collection::vec(prop::sample::select(vec!["1", "2", "3"]), 1..3),
+        )
+            .prop_map(|(op, values)| (op, "gitlab.com:project_id", values)),
         prop::collection::vec(prop::sample::select(vec!["10", "30"]), 1..2).prop_map(|values| (
             "StringEquals",
             "gitlab.com:namespace_id",

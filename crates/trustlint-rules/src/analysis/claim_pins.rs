@@ -114,9 +114,10 @@ impl ClaimPins {
     }
 
     /// Whether no token satisfies the statement: a condition on a key AWS never fills is
-    /// false for every request.
+    /// false for every request, or the conditions on one id claim admit no id together.
     pub fn denies_every_token(&self) -> bool {
         self.unpopulated.iter().any(|u| u.denies_every_token)
+            || self.tenant.iter().any(|pin| pin.ids.is_empty())
     }
 }
 

@@ -403,8 +403,9 @@ pub struct GrantAnalysis<'a> {
 /// provider can satisfy) and grants that can't be judged exactly being [`SubVerdict::Narrower`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubVerdict {
-    /// TL120: a condition on a key AWS never fills makes the statement false for every
-    /// token (TL106's case, a foreign provider's claim, is decided by TL106 itself).
+    /// No token satisfies the statement: a condition on a key AWS never fills (TL120),
+    /// or id conditions that admit no id together (TL106's case, a foreign provider's
+    /// claim, is decided by TL106 itself).
     NoToken,
     /// TL101: every token of the provider satisfies the statement.
     EveryToken,
