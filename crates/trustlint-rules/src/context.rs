@@ -63,6 +63,9 @@ struct DocumentAnalyses {
     index: usize,
     /// The action sets of each of the document's policies, in [`policies_of`] order.
     policy_sets: Vec<OnceLock<Arc<PolicySets>>>,
+    /// The position of each of the document's policies in `policy_sets`, by its place
+    /// in memory (an IaC file or an account export holds thousands of policies).
+    policy_index: HashMap<usize, usize>,
     /// The script flow of each job of a GitLab CI document, in job order.
     script_flows: Vec<OnceLock<Arc<ScriptFlow>>>,
 }
@@ -99,9 +102,14 @@ impl<'a> Context<'a> {
                 Content::GitlabCi(pipeline) => pipeline.jobs.len(),
                 _ => 0,
             };
+            let policy_index: HashMap<usize, usize> = policies_of(document)
+                .enumerate()
+                .map(|(position, policy)| (place(policy), position))
+                .collect();
             DocumentAnalyses {
                 index,
-                policy_sets: policies_of(document).map(|_| OnceLock::new()).collect(),
+                policy_sets: (0..policy_index.len()).map(|_| OnceLock::new()).collect(),
+                policy_index,
                 script_flows: (0..jobs).map(|_| OnceLock::new()).collect(),
             }
         });
@@ -263,7 +271,7 @@ impl<'a> Context<'a> {
     ) -> Option<PolicyAccess<'p>> {
         let derive = || Arc::new(policy_sets(policy));
         let cell = self.analyses_of(document).and_then(|analyses| {
-            let index = policies_of(document).position(|p| std::ptr::eq(p, policy))?;
+            let index = *analyses.policy_index.get(&place(policy))?;
             analyses.policy_sets.get(index)
         });
         PolicyAccess::of(document, policy, || match cell {

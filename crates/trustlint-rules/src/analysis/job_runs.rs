@@ -50,6 +50,7 @@ use trustlint_parser::Span;
 use super::automaton::{AutomatonError, Dfa, Expr};
 use super::ci_regex::search_language;
 use super::sub_claim::{Component, RefType};
+use super::sub_questions::{SubGrammar, SubLanguage};
 use crate::settings::{Settings, PREDEFINED_VARIABLES};
 
 /// A value of `$CI_PIPELINE_SOURCE`: what started the pipeline.
@@ -324,6 +325,26 @@ fn ref_names() -> Option<&'static Dfa> {
     NAMES
         .get_or_init(|| Component::Ref.value_language().ok())
         .as_ref()
+}
+
+/// The subs of every project's protected refs, branches and tags (remembered by the
+/// grammar for these settings: TL104 and the `sub` comparison of each link ask).
+pub fn protected_subs(
+    grammar: &SubGrammar,
+    settings: &Settings,
+) -> Result<SubLanguage, AutomatonError> {
+    let key = format!(
+        "protected subs {:?} {}",
+        settings.protected_refs, settings.default_branch
+    );
+    grammar.remember(&key, |grammar| {
+        let mut subs = grammar.none();
+        for ref_type in [RefType::Branch, RefType::Tag] {
+            let names = protected_refs(settings, ref_type)?;
+            subs = subs.union(&grammar.refs(Expr::Automaton(Box::new(names)), Some(ref_type))?)?;
+        }
+        Ok(subs)
+    })
 }
 
 /// The protected names of refs of `ref_type`: those matching a `protected-refs` pattern

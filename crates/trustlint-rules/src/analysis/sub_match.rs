@@ -13,7 +13,7 @@ use trustlint_parser::Span;
 
 use super::automaton::Expr;
 use super::grants::{aud_accepted, issuer_provider, GrantAnalysis};
-use super::job_runs::{protected_refs, JobRuns, RunCase};
+use super::job_runs::{protected_subs, JobRuns, RunCase};
 use super::link::Link;
 use super::sub_claim::{parse_sub, RefType};
 use super::sub_questions::{SubGrammar, SubLanguage};
@@ -138,7 +138,7 @@ pub fn sub_match(
         }
         admitted_any_ref = admitted_any_ref.union(subs).ok()?;
         let subs = if analysis.pins.protected_only {
-            subs.intersection(&protected_subs(&grammar, settings)?)
+            subs.intersection(&protected_subs(&grammar, settings).ok()?)
                 .ok()?
         } else {
             subs.clone()
@@ -233,17 +233,4 @@ fn claims_refusal(analysis: &GrantAnalysis<'_>, settings: &Settings) -> Option<S
             )
         })
     })
-}
-
-/// The subs of the protected refs (`[gitlab] protected-refs`) of any project.
-fn protected_subs(grammar: &SubGrammar, settings: &Settings) -> Option<SubLanguage> {
-    let mut subs = grammar.none();
-    for ref_type in [RefType::Branch, RefType::Tag] {
-        let names = protected_refs(settings, ref_type).ok()?;
-        let refs = grammar
-            .refs(Expr::Automaton(Box::new(names)), Some(ref_type))
-            .ok()?;
-        subs = subs.union(&refs).ok()?;
-    }
-    Some(subs)
 }

@@ -9,8 +9,7 @@ use trustlint_parser::input::Document;
 
 use super::{variable_syntax, GrantAnalysis};
 use crate::analysis::claim_pins::TenantPin;
-use crate::analysis::automaton::Expr;
-use crate::analysis::job_runs::protected_refs;
+use crate::analysis::job_runs::protected_subs;
 use crate::analysis::sub_claim::{Component, RefType};
 use crate::analysis::sub_questions::SubOperator;
 use crate::finding::Finding;
@@ -218,17 +217,7 @@ fn unprotected_only(
     if !grant.kind.is_gitlab() || analysis.pins.protected_only || analysis.pins.denies_every_token() {
         return Vec::new();
     }
-    let grammar = reasoner.grammar();
-    let protected = [RefType::Branch, RefType::Tag].map(|ref_type| {
-        let names = protected_refs(cx.settings, ref_type).ok()?;
-        grammar
-            .refs(Expr::Automaton(Box::new(names)), Some(ref_type))
-            .ok()
-    });
-    let [Some(branches), Some(tags)] = protected else {
-        return Vec::new();
-    };
-    let Ok(protected) = branches.union(&tags) else {
+    let Ok(protected) = protected_subs(reasoner.grammar(), cx.settings) else {
         return Vec::new();
     };
     analysis
