@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use ignore::{WalkBuilder, WalkState};
-use trustlint_parser::iac;
 use trustlint_parser::input::{is_candidate_name, Discovery, InputKind};
+use trustlint_parser::{iac, script};
 
 use crate::request::LintRequest;
 use crate::scope::Scopes;
@@ -55,6 +55,7 @@ fn fits_forced_kind(kind: InputKind, path: &Path) -> bool {
         InputKind::IamPolicy | InputKind::AwsExport => json,
         InputKind::CloudFormation => json || iac::is_yaml_name(path),
         InputKind::Terraform => iac::is_terraform_name(path),
+        InputKind::Script => script::is_script_name(path),
         InputKind::Unrecognised => false,
     }
 }

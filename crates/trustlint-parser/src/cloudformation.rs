@@ -121,7 +121,7 @@ pub fn load_template(
         identities,
         policies,
         providers,
-        usage: Vec::new(),
+        ..IamResources::default()
     }
 }
 

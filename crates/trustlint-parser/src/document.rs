@@ -18,6 +18,10 @@ pub enum InputKind {
     /// `aws iam get-role`, `get-role-policy`, `get-policy-version` or
     /// `get-account-authorization-details` output.
     AwsExport,
+    /// A shell script (`*.sh`) whose commands configure a relying party (`vault write
+    /// auth/…/role/…`, `gcloud iam workload-identity-pools …`, `az ad app
+    /// federated-credential create …`).
+    Script,
     /// A path named for checking that holds none of the kinds above: it is reported
     /// (`TL006`), never skipped in silence.
     Unrecognised,
@@ -31,6 +35,7 @@ impl InputKind {
             InputKind::CloudFormation => "cloudformation",
             InputKind::Terraform => "terraform",
             InputKind::AwsExport => "aws-export",
+            InputKind::Script => "script",
             InputKind::Unrecognised => "unrecognised",
         }
     }
@@ -44,7 +49,8 @@ pub enum Content {
     GitlabCi(Box<Pipeline>),
     /// An IAM policy document (trust or permissions).
     IamPolicy(PolicyDocument),
-    /// Roles, policies and OIDC providers (CloudFormation, Terraform, `aws iam` exports).
+    /// Roles, policies and OIDC providers (CloudFormation, Terraform, `aws iam` exports),
+    /// and the other relying parties a file declares ([`crate::federation`]).
     Iam(Box<IamResources>),
     /// The file could not be parsed; its problems say why.
     Unparsed,

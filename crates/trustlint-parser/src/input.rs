@@ -11,6 +11,7 @@ use crate::iam::load_policy;
 use crate::json::parse_json;
 use crate::limits::Limits;
 use crate::problem::Problem;
+use crate::script;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::terraform::{ModuleReader, NoModules};
 use crate::tree::Node;
@@ -33,6 +34,7 @@ pub fn is_candidate_name(path: &Path) -> bool {
         || path.extension().is_some_and(|ext| ext == "json")
         || iac::is_yaml_name(path)
         || iac::is_terraform_name(path)
+        || script::is_script_name(path)
 }
 
 /// Loads a file. `kind` forces the kind (from `--kind` or the config's `ci-files`);
@@ -83,6 +85,7 @@ pub fn load_with(
         Some(kind @ (InputKind::CloudFormation | InputKind::Terraform | InputKind::AwsExport)) => {
             Some(iac::load_as(file, kind, limits, modules))
         }
+        Some(InputKind::Script) => script::load(file),
         Some(InputKind::Unrecognised) => None,
         Some(InputKind::IamPolicy) => Some(match parse_json(file.id, &file.text, limits) {
             Ok(root) if root.get("Statement").is_none() => match iac::json_kind(&root) {
@@ -108,6 +111,7 @@ pub fn load_with(
                 }
             }
         }
+        None if script::is_script_name(&file.path) => script::load(file),
         None => iac::load_by_name(file, discovery, limits, modules),
     }
 }

@@ -139,6 +139,8 @@ pub struct IamResources {
     pub providers: Vec<OidcProvider>,
     /// Reports of the services roles used.
     pub usage: Vec<ServiceUsage>,
+    /// The other relying parties (Google Cloud, Vault, Azure) the file declares.
+    pub federation: crate::federation::Federation,
 }
 
 impl Role {

@@ -17,10 +17,13 @@
 //! gives it). A policy document no role or policy of the module uses is checked on its
 //! own, from its file.
 
+mod azure;
 pub mod eval;
+mod gcp;
 pub mod module;
 pub mod plan;
 pub mod policy_document;
+mod vault;
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -399,7 +402,23 @@ impl<'a> Loader<'a, '_> {
                     document,
                 }));
         }
+        self.federation(&own_blocks, &mut resources);
         resources
+    }
+
+    /// The other relying parties (Google Cloud, Vault, Azure) the file's own blocks
+    /// declare.
+    fn federation(&self, own_blocks: &[&'a Block], resources: &mut IamResources) {
+        let blocks: Vec<(&str, &str, &Block)> = own_blocks
+            .iter()
+            .filter(|b| matches!(b.ident.as_str(), "resource" | "data"))
+            .filter_map(|b| labels(b).map(|(kind, name)| (kind, name, *b)))
+            .collect();
+        let problems = &mut *self.problems.borrow_mut();
+        let federation = &mut resources.federation;
+        gcp::read(&self.env, &blocks, &mut federation.gcp, problems);
+        vault::read(&self.env, &blocks, &mut federation.vault, problems);
+        azure::read(&self.env, &blocks, &mut federation.azure, problems);
     }
 
     /// The module's analyses derived once (read from its first file).
