@@ -37,6 +37,8 @@ pub enum Command {
         /// A rule code or name, such as TL101 or oidc-trust-missing-sub
         rule: String,
     },
+    /// Run the language server on standard input and output, for editors (docs/editors.md)
+    Server,
 }
 
 /// `Default` is what an empty command line gives, but with no path: the `graph` command

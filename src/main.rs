@@ -5,6 +5,7 @@ mod baseline;
 mod check;
 mod cli;
 mod graph;
+mod server;
 mod statistics;
 
 use std::io::Write;
@@ -42,6 +43,10 @@ fn main() -> ExitCode {
                 print(&format!("{}\n", rule.body().trim_end()));
                 ExitCode::SUCCESS
             }
+            Err(message) => failed(&message),
+        },
+        Command::Server => match server::run() {
+            Ok(()) => ExitCode::SUCCESS,
             Err(message) => failed(&message),
         },
     }

@@ -153,6 +153,36 @@ fn safe_fixes_alone_leave_the_unsafe_ones() {
     let dir = temp_folder("safe");
     let bad = workspace_root().join("fixtures/TL105/bad");
     copy(&bad, &dir.join("bad"));
+    // The JSON report says which fixes `--fix` applies: the safe ones.
+    let (_, report) = json_report(trustlint(&dir).args(["check", "--format", "json", "bad"]));
+    let mut applicability: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["code"] == "TL105" && !finding["fix"].is_null())
+        .map(|finding| {
+            let file = finding["file"].as_str().unwrap();
+            let name = Path::new(file).file_name().unwrap().to_str().unwrap();
+            let applicability = finding["fix"]["applicability"].as_str().unwrap();
+            (name.to_string(), applicability.to_string())
+        })
+        .collect();
+    applicability.sort();
+    applicability.dedup();
+    let safe: Vec<&str> = applicability
+        .iter()
+        .filter(|(_, applicability)| applicability == "safe")
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(
+        safe,
+        ["like-without-wildcard-note.json"],
+        "{applicability:?}"
+    );
+    assert!(
+        applicability.iter().any(|(_, a)| a == "unsafe"),
+        "{applicability:?}"
+    );
     trustlint(&dir)
         .args(["check", "--fix", "--fail-on", "never", "bad"])
         .assert()

@@ -70,6 +70,8 @@ struct Related<'a> {
 #[derive(Serialize)]
 struct Fix<'a> {
     description: &'a str,
+    /// `safe` (applied by `check --fix`) or `unsafe` (only with `--unsafe-fixes`).
+    applicability: &'static str,
     edits: Vec<Edit<'a>>,
 }
 
@@ -121,6 +123,7 @@ fn diagnostic<'a>(sources: &SourceMap, finding: &'a Finding) -> Diagnostic<'a> {
             .collect(),
         fix: finding.fix.as_ref().map(|fix| Fix {
             description: &fix.description,
+            applicability: fix.applicability.as_str(),
             edits: fix
                 .edits
                 .iter()

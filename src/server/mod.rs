@@ -1,0 +1,535 @@
+//! `trustlint server`: a language server over standard input and output (docs/editors.md).
+//!
+//! The main loop answers the client at once and never runs a scan: the lint worker
+//! ([`worker`]) checks the workspace folders through the same lint library as
+//! `trustlint check` (each file's `trustlint.toml` included), with the open buffers' texts
+//! in memory, so that cross-file rules see a pipeline and the trust policies it links to
+//! together. A change is checked after a short pause that coalesces keystrokes
+//! ([`DEBOUNCE`]); changes made while a run goes on are checked together by the next run.
+//! When the client tells of changes on disk (watched files), the texts of the last run are
+//! reused instead of reading every file again. Diagnostics are published for every file
+//! with findings, again only when they changed, and cleared when they disappear.
+
+// lsp-types keys a workspace edit's changes by `Uri`, whose parsed form caches its parts
+// in cells; the text behind it never changes, and neither do its hash and equality.
+#![allow(clippy::mutable_key_type)]
+
+mod convert;
+mod features;
+mod worker;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{select, Receiver, Sender};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::{
+    DidChangeTextDocument, DidChangeWatchedFiles, DidChangeWorkspaceFolders, DidCloseTextDocument,
+    DidOpenTextDocument, DidSaveTextDocument, LogMessage, Notification as _, PublishDiagnostics,
+    ShowMessage,
+};
+use lsp_types::request::{CodeActionRequest, HoverRequest, RegisterCapability, Request as _};
+use lsp_types::{
+    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, DidChangeWatchedFilesParams,
+    DidChangeWatchedFilesRegistrationOptions, FileSystemWatcher, GlobPattern,
+    HoverProviderCapability, InitializeParams, LogMessageParams, MessageType,
+    PublishDiagnosticsParams, Registration, RegistrationParams, SaveOptions, ServerCapabilities,
+    ServerInfo, ShowMessageParams, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, WorkspaceFoldersServerCapabilities,
+    WorkspaceServerCapabilities,
+};
+use serde::de::DeserializeOwned;
+use trustlint_lint::LintRequest;
+
+use self::convert::{path_to_uri, uri_to_path, Item};
+use self::worker::{Checked, Job};
+
+/// How long a change waits for the next one before it is checked.
+const DEBOUNCE: Duration = Duration::from_millis(25);
+
+/// Runs the server on standard input and output until the client says `exit`.
+pub fn run() -> Result<(), String> {
+    let (connection, io_threads) = Connection::stdio();
+    let result = serve(&connection);
+    drop(connection);
+    io_threads
+        .join()
+        .map_err(|e| format!("the connection to the client failed: {e}"))?;
+    result
+}
+
+fn serve(connection: &Connection) -> Result<(), String> {
+    let capabilities = ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::FULL),
+                save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                    include_text: Some(false),
+                })),
+                ..TextDocumentSyncOptions::default()
+            },
+        )),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        workspace: Some(WorkspaceServerCapabilities {
+            workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(lsp_types::OneOf::Left(true)),
+            }),
+            file_operations: None,
+        }),
+        ..ServerCapabilities::default()
+    };
+    let (id, params) = connection
+        .initialize_start()
+        .map_err(|e| format!("initialization failed: {e}"))?;
+    let params: InitializeParams = match serde_json::from_value(params) {
+        Ok(params) => params,
+        Err(error) => {
+            let response = Response::new_err(
+                id,
+                ErrorCode::InvalidParams as i32,
+                format!("invalid initialize parameters: {error}"),
+            );
+            let _ = connection.sender.send(response.into());
+            return Err(format!("invalid initialize parameters: {error}"));
+        }
+    };
+    let result = serde_json::json!({
+        "capabilities": capabilities,
+        "serverInfo": ServerInfo {
+            name: "trustlint".to_string(),
+            version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        },
+    });
+    connection
+        .initialize_finish(id, result)
+        .map_err(|e| format!("initialization failed: {e}"))?;
+    let (done, checked) = crossbeam_channel::unbounded();
+    let jobs = worker::spawn(done).map_err(|e| format!("cannot start the lint worker: {e}"))?;
+    let mut server = Server::new(connection, jobs, &params);
+    server.watch_files(&params);
+    server.main_loop(&checked)
+}
+
+/// An open document: its text as the editor has it.
+#[derive(Debug)]
+struct Buffer {
+    text: String,
+}
+
+struct Server<'a> {
+    connection: &'a Connection,
+    jobs: Sender<Job>,
+    /// The workspace folders, checked whole.
+    roots: Vec<PathBuf>,
+    buffers: HashMap<PathBuf, Buffer>,
+    /// The texts the last run read (files on disk and buffers, as they were then).
+    texts: HashMap<PathBuf, Arc<str>>,
+    /// Whether the client tells of changes on disk, so that `texts` of files not open
+    /// stay true and are given to the next run instead of being read again.
+    watched: bool,
+    /// What was published last, per file.
+    published: BTreeMap<PathBuf, Vec<Item>>,
+    /// When the next run is due (a change is waiting).
+    due: Option<Instant>,
+    /// When the change that made the oldest waiting run due arrived.
+    since: Option<Instant>,
+    running: bool,
+    shutdown: bool,
+    /// The last error shown, so that a broken configuration is said once, not per keystroke.
+    error: Option<String>,
+    next_request: i32,
+}
+
+impl std::fmt::Debug for Server<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("roots", &self.roots)
+            .field("open", &self.buffers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The workspace folders of the initialize request (the deprecated root URI and path
+/// when it names none).
+#[allow(deprecated)]
+fn roots(params: &InitializeParams) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .filter_map(|folder| uri_to_path(&folder.uri))
+        .collect();
+    if roots.is_empty() {
+        roots.extend(params.root_uri.as_ref().and_then(uri_to_path));
+    }
+    if roots.is_empty() {
+        roots.extend(params.root_path.as_ref().map(PathBuf::from));
+    }
+    roots.retain(|root| root.is_dir());
+    roots.sort();
+    roots.dedup();
+    roots
+}
+
+/// Parameters of a notification or request, or why they are not.
+fn params<P: DeserializeOwned>(value: serde_json::Value) -> Result<P, String> {
+    serde_json::from_value(value).map_err(|e| format!("invalid parameters: {e}"))
+}
+
+impl<'a> Server<'a> {
+    fn new(connection: &'a Connection, jobs: Sender<Job>, params: &InitializeParams) -> Self {
+        let roots = roots(params);
+        Server {
+            connection,
+            jobs,
+            due: (!roots.is_empty()).then(Instant::now),
+            since: Some(Instant::now()),
+            roots,
+            buffers: HashMap::new(),
+            texts: HashMap::new(),
+            watched: false,
+            published: BTreeMap::new(),
+            running: false,
+            shutdown: false,
+            error: None,
+            next_request: 0,
+        }
+    }
+
+    /// Asks the client to tell of every change on disk, when it can.
+    fn watch_files(&mut self, params: &InitializeParams) {
+        let dynamic = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|workspace| workspace.did_change_watched_files)
+            .and_then(|watched| watched.dynamic_registration)
+            .unwrap_or(false);
+        if !dynamic {
+            return;
+        }
+        let options = DidChangeWatchedFilesRegistrationOptions {
+            watchers: vec![FileSystemWatcher {
+                glob_pattern: GlobPattern::String("**/*".to_string()),
+                kind: None,
+            }],
+        };
+        let registration = Registration {
+            id: "trustlint-watched-files".to_string(),
+            method: DidChangeWatchedFiles::METHOD.to_string(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        self.next_request += 1;
+        let request = Request::new(
+            RequestId::from(format!("trustlint-{}", self.next_request)),
+            RegisterCapability::METHOD.to_string(),
+            RegistrationParams {
+                registrations: vec![registration],
+            },
+        );
+        self.send(request.into());
+        self.watched = true;
+    }
+
+    fn send(&self, message: Message) {
+        // The client gone: the reader ends the loop.
+        let _ = self.connection.sender.send(message);
+    }
+
+    fn notify<N: lsp_types::notification::Notification>(&self, params: N::Params) {
+        self.send(Notification::new(N::METHOD.to_string(), params).into());
+    }
+
+    fn log(&self, message: String) {
+        self.notify::<LogMessage>(LogMessageParams {
+            typ: MessageType::LOG,
+            message,
+        });
+    }
+
+    fn main_loop(&mut self, checked: &Receiver<Checked>) -> Result<(), String> {
+        loop {
+            if !self.running && self.due.is_some_and(|due| due <= Instant::now()) {
+                self.start();
+            }
+            let wait = match self.due {
+                Some(due) if !self.running => due.saturating_duration_since(Instant::now()),
+                _ => Duration::from_secs(3600),
+            };
+            select! {
+                recv(self.connection.receiver) -> message => {
+                    let Ok(message) = message else {
+                        return Err("the client closed the connection without `exit`".to_string());
+                    };
+                    if let Some(exit) = self.handle(message) {
+                        return exit;
+                    }
+                }
+                recv(checked) -> result => {
+                    if let Ok(result) = result {
+                        self.finished(result);
+                    }
+                }
+                default(wait) => {}
+            }
+        }
+    }
+
+    /// Sends the next run to the worker.
+    fn start(&mut self) {
+        self.due = None;
+        let asked = self.since.take().unwrap_or_else(Instant::now);
+        let mut request = LintRequest {
+            paths: self.roots.clone(),
+            ..LintRequest::default()
+        };
+        if self.watched {
+            for (path, text) in &self.texts {
+                if !self.buffers.contains_key(path) {
+                    request.texts.insert(path.clone(), text.to_string());
+                }
+            }
+        }
+        for (path, buffer) in &self.buffers {
+            request.texts.insert(path.clone(), buffer.text.clone());
+            if !self.roots.iter().any(|root| path.starts_with(root)) {
+                request.paths.push(path.clone());
+            }
+        }
+        if request.paths.is_empty() {
+            self.publish(BTreeMap::new());
+            return;
+        }
+        self.running = self.jobs.send(Job { request, asked }).is_ok();
+    }
+
+    /// A change arrived: a run is due after the pause (at once with `now`).
+    fn changed(&mut self, now: bool) {
+        let at = Instant::now();
+        self.since.get_or_insert(at);
+        self.due = Some(if now { at } else { at + DEBOUNCE });
+    }
+
+    fn finished(&mut self, checked: Checked) {
+        self.running = false;
+        match checked.result {
+            Ok(run) => {
+                self.error = None;
+                let files = run.findings.len();
+                self.texts = run.texts;
+                self.publish(run.findings);
+                self.log(format!(
+                    "trustlint: checked {} files ({} with findings) in {} ms, {} ms after the change",
+                    self.texts.len(),
+                    files,
+                    checked.linted.as_millis(),
+                    checked.asked.elapsed().as_millis()
+                ));
+            }
+            Err(message) => {
+                if self.error.as_ref() != Some(&message) {
+                    self.notify::<ShowMessage>(ShowMessageParams {
+                        typ: MessageType::ERROR,
+                        message: format!("trustlint: {message}"),
+                    });
+                }
+                self.log(format!("trustlint: {message}"));
+                self.error = Some(message);
+            }
+        }
+    }
+
+    /// Publishes the findings of every file whose findings changed, and clears the files
+    /// that have none left.
+    fn publish(&mut self, mut findings: BTreeMap<PathBuf, Vec<Item>>) {
+        findings.retain(|path, _| !path.is_dir());
+        let cleared: Vec<PathBuf> = self
+            .published
+            .keys()
+            .filter(|path| !findings.contains_key(*path))
+            .cloned()
+            .collect();
+        for path in cleared {
+            self.send_diagnostics(&path, &[]);
+        }
+        for (path, items) in &findings {
+            if self.published.get(path) != Some(items) {
+                self.send_diagnostics(path, items);
+            }
+        }
+        self.published = findings;
+    }
+
+    fn send_diagnostics(&self, path: &Path, items: &[Item]) {
+        let Some(uri) = path_to_uri(path) else {
+            return;
+        };
+        self.notify::<PublishDiagnostics>(PublishDiagnosticsParams {
+            uri,
+            diagnostics: items.iter().map(|item| item.diagnostic.clone()).collect(),
+            version: None,
+        });
+    }
+
+    /// Handles one message; `Some` ends the loop (after `exit`).
+    fn handle(&mut self, message: Message) -> Option<Result<(), String>> {
+        match message {
+            Message::Request(request) => {
+                let response = self.request(request);
+                self.send(response.into());
+                None
+            }
+            Message::Notification(notification) => self.notification(notification),
+            // Answers to our registration: nothing to do.
+            Message::Response(_) => None,
+        }
+    }
+
+    fn request(&mut self, request: Request) -> Response {
+        let Request {
+            id,
+            method,
+            params: value,
+        } = request;
+        if self.shutdown {
+            return Response::new_err(
+                id,
+                ErrorCode::InvalidRequest as i32,
+                "the server is shutting down".to_string(),
+            );
+        }
+        let result = match method.as_str() {
+            "shutdown" => {
+                self.shutdown = true;
+                Ok(serde_json::Value::Null)
+            }
+            CodeActionRequest::METHOD => {
+                params(value).map(|params| features::code_actions(self.view(), &params))
+            }
+            HoverRequest::METHOD => {
+                params(value).map(|params| features::hover(self.view(), &params))
+            }
+            _ => {
+                return Response::new_err(
+                    id,
+                    ErrorCode::MethodNotFound as i32,
+                    format!("unknown method `{method}`"),
+                )
+            }
+        };
+        match result {
+            Ok(value) => Response::new_ok(id, value),
+            Err(message) => Response::new_err(id, ErrorCode::InvalidParams as i32, message),
+        }
+    }
+
+    fn view(&self) -> features::View<'_> {
+        features::View {
+            buffers: &self.buffers,
+            texts: &self.texts,
+            published: &self.published,
+        }
+    }
+
+    fn notification(&mut self, notification: Notification) -> Option<Result<(), String>> {
+        let Notification {
+            method,
+            params: value,
+        } = notification;
+        let outcome = match method.as_str() {
+            "exit" => {
+                return Some(if self.shutdown {
+                    Ok(())
+                } else {
+                    Err("`exit` before `shutdown`".to_string())
+                })
+            }
+            DidOpenTextDocument::METHOD => params::<lsp_types::DidOpenTextDocumentParams>(value)
+                .map(|params| {
+                    if let Some(path) = uri_to_path(&params.text_document.uri) {
+                        self.buffers.insert(
+                            path,
+                            Buffer {
+                                text: params.text_document.text,
+                            },
+                        );
+                        self.changed(true);
+                    }
+                }),
+            DidChangeTextDocument::METHOD => {
+                params::<lsp_types::DidChangeTextDocumentParams>(value).map(|params| {
+                    let Some(path) = uri_to_path(&params.text_document.uri) else {
+                        return;
+                    };
+                    // Full synchronisation: the last change holds the whole text.
+                    if let Some(change) = params.content_changes.into_iter().last() {
+                        if change.range.is_none() {
+                            self.buffers.insert(path, Buffer { text: change.text });
+                            self.changed(false);
+                        }
+                    }
+                })
+            }
+            DidSaveTextDocument::METHOD => {
+                params::<lsp_types::DidSaveTextDocumentParams>(value).map(|params| {
+                    if let Some(path) = uri_to_path(&params.text_document.uri) {
+                        self.texts.remove(&path);
+                    }
+                    // A saved trustlint.toml changes the configuration of the files below it.
+                    self.changed(true);
+                })
+            }
+            DidCloseTextDocument::METHOD => {
+                params::<lsp_types::DidCloseTextDocumentParams>(value).map(|params| {
+                    if let Some(path) = uri_to_path(&params.text_document.uri) {
+                        // The file on disk may differ from the buffer closed unsaved.
+                        self.buffers.remove(&path);
+                        self.texts.remove(&path);
+                        self.changed(true);
+                    }
+                })
+            }
+            DidChangeWatchedFiles::METHOD => {
+                params::<DidChangeWatchedFilesParams>(value).map(|params| {
+                    for change in params.changes {
+                        if let Some(path) = uri_to_path(&change.uri) {
+                            self.texts.remove(&path);
+                        }
+                    }
+                    self.changed(false);
+                })
+            }
+            DidChangeWorkspaceFolders::METHOD => {
+                params::<lsp_types::DidChangeWorkspaceFoldersParams>(value).map(|params| {
+                    for removed in &params.event.removed {
+                        if let Some(path) = uri_to_path(&removed.uri) {
+                            self.roots.retain(|root| *root != path);
+                        }
+                    }
+                    for added in &params.event.added {
+                        if let Some(path) = uri_to_path(&added.uri) {
+                            if path.is_dir() && !self.roots.contains(&path) {
+                                self.roots.push(path);
+                            }
+                        }
+                    }
+                    self.changed(true);
+                })
+            }
+            // `initialized`, `$/cancelRequest` (every request is answered at once), …
+            _ => Ok(()),
+        };
+        if let Err(message) = outcome {
+            self.log(format!("trustlint: `{method}`: {message}"));
+        }
+        None
+    }
+}
