@@ -250,8 +250,9 @@ mod tests {
         assert_eq!(position(text, 2), Position::new(1, 0));
         // The emoji is 4 bytes and 2 UTF-16 units.
         assert_eq!(position(text, 6), Position::new(1, 2));
-        assert_eq!(position(text, 9), Position::new(2, 0));
-        for offset in [0, 2, 6, 7, 9, 10] {
+        assert_eq!(position(text, 8), Position::new(2, 0));
+        assert_eq!(position(text, 9), Position::new(2, 1));
+        for offset in [0, 1, 2, 6, 7, 8, 9] {
             assert_eq!(super::offset(text, position(text, offset)), offset);
         }
         // Inside a character, past a line, past the text: clamped.
