@@ -390,3 +390,77 @@ fn exit_without_shutdown_is_an_error_status() {
     };
     assert_eq!(status.code(), Some(2));
 }
+
+/// Neovim's LSP client, headless (tests/data/nvim/code-action.lua), on a bad trust
+/// policy: trustlint's diagnostics arrive, the fix of TL105 is applied from the code
+/// action menu, and the check that follows the edit clears it.
+#[test]
+fn neovim_gets_the_diagnostics_and_applies_a_code_action() {
+    let found = Command::new("nvim").arg("--version").output().ok();
+    let Some(version) = found.filter(|output| output.status.success()) else {
+        eprintln!(
+            "SKIPPED neovim_gets_the_diagnostics_and_applies_a_code_action: `nvim` is not \
+             installed (`apt-get install neovim`; .ci/run installs it)"
+        );
+        return;
+    };
+    eprintln!(
+        "{}",
+        String::from_utf8_lossy(&version.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+    );
+    let root = copy_fixture("TL105/bad", "neovim");
+    let file = root.join("like-without-wildcard-note.json");
+    let home = root.join(".nvim-home");
+    let out = root.join("nvim-result.json");
+    let script = workspace_root().join("tests/data/nvim/code-action.lua");
+    let mut child = Command::new("nvim")
+        .args(["--headless", "--clean", "-n", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .current_dir(&root)
+        .env("TRUSTLINT_BIN", env!("CARGO_BIN_EXE_trustlint"))
+        .env("TRUSTLINT_ROOT", &root)
+        .env("TRUSTLINT_FILE", &file)
+        .env("TRUSTLINT_CODE", "TL105")
+        .env("TRUSTLINT_OUT", &out)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("nvim did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "nvim: {status}");
+    let result: Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(result.get("error").is_none(), "{result:#}");
+    assert_eq!(result["client"], true, "{result:#}");
+    assert_eq!(result["diagnostics_arrived"], true, "{result:#}");
+    assert!(
+        result["actions"][0].as_str().unwrap().starts_with("TL105"),
+        "{result:#}"
+    );
+    assert_eq!(result["applied"], true, "{result:#}");
+    let text = result["text"].as_str().unwrap();
+    assert!(
+        text.contains("\"StringEquals\"") && !text.contains("StringLike"),
+        "{result:#}"
+    );
+    assert_eq!(result["rechecked"], true, "{result:#}");
+    // The buffer is edited, not the file: the file on disk keeps its finding.
+    assert!(fs::read_to_string(&file).unwrap().contains("StringLike"));
+}
