@@ -301,8 +301,18 @@ fn an_editor_session_through_the_protocol() {
             "contentChanges": [{"text": changed}]
         }),
     );
-    client.diagnostics(&pipeline, |d| !has("TL402")(d));
+    // The edited file first, alone (a fast pass without the rules that join files), then
+    // the workspace whole: the pipeline's finding goes.
     let on_trust = client.diagnostics(&trust, has("TL105"));
+    let fast = client.wait(|m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("fast pass over 1 edited files")
+    });
+    assert_eq!(fast["params"]["type"], 4, "{fast}");
+    client.diagnostics(&pipeline, |d| !has("TL402")(d));
     let tl105 = &on_trust[codes(&on_trust).iter().position(|c| *c == "TL105").unwrap()];
     let response = client.request(
         "textDocument/codeAction",

@@ -18,7 +18,7 @@ mod convert;
 mod features;
 mod worker;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,10 +44,12 @@ use serde::de::DeserializeOwned;
 use trustlint_lint::LintRequest;
 
 use self::convert::{path_to_uri, uri_to_path, Item};
-use self::worker::{Checked, Job};
+use self::worker::{Checked, Job, Pass};
 
-/// How long a change waits for the next one before it is checked.
+/// How long an edit waits for the next one before the fast pass checks it.
 const DEBOUNCE: Duration = Duration::from_millis(25);
+/// How long the workspace waits after the last change before it is checked whole.
+const FULL_PAUSE: Duration = Duration::from_millis(300);
 
 /// Runs the server on standard input and output until the client says `exit`.
 pub fn run() -> Result<(), String> {
@@ -137,9 +139,16 @@ struct Server<'a> {
     watched: bool,
     /// What was published last, per file.
     published: BTreeMap<PathBuf, Vec<Item>>,
-    /// When the next run is due (a change is waiting).
-    due: Option<Instant>,
-    /// When the change that made the oldest waiting run due arrived.
+    /// The files read as one of trustlint's kinds by the last full run.
+    documents: HashSet<PathBuf>,
+    /// The codes whose findings reached into another file in the last full run.
+    joining: BTreeSet<String>,
+    /// Edited buffers waiting for a fast pass, and when it is due.
+    edited: BTreeSet<PathBuf>,
+    fast_due: Option<Instant>,
+    /// When the next full run is due.
+    full_due: Option<Instant>,
+    /// When the oldest change not yet checked arrived (for the log's latency).
     since: Option<Instant>,
     running: bool,
     shutdown: bool,
@@ -190,7 +199,11 @@ impl<'a> Server<'a> {
         Server {
             connection,
             jobs,
-            due: (!roots.is_empty()).then(Instant::now),
+            full_due: (!roots.is_empty()).then(Instant::now),
+            fast_due: None,
+            edited: BTreeSet::new(),
+            documents: HashSet::new(),
+            joining: BTreeSet::new(),
             since: Some(Instant::now()),
             roots,
             buffers: HashMap::new(),
@@ -257,10 +270,11 @@ impl<'a> Server<'a> {
 
     fn main_loop(&mut self, checked: &Receiver<Checked>) -> Result<(), String> {
         loop {
-            if !self.running && self.due.is_some_and(|due| due <= Instant::now()) {
-                self.start();
+            if !self.running {
+                self.start_due();
             }
-            let wait = match self.due {
+            let next = [self.fast_due, self.full_due].into_iter().flatten().min();
+            let wait = match next {
                 Some(due) if !self.running => due.saturating_duration_since(Instant::now()),
                 _ => Duration::from_secs(3600),
             };
@@ -283,48 +297,102 @@ impl<'a> Server<'a> {
         }
     }
 
-    /// Sends the next run to the worker.
-    fn start(&mut self) {
-        self.due = None;
-        let asked = self.since.take().unwrap_or_else(Instant::now);
-        let mut request = LintRequest {
-            paths: self.roots.clone(),
-            ..LintRequest::default()
-        };
-        if self.watched {
-            for (path, text) in &self.texts {
-                if !self.buffers.contains_key(path) {
-                    request.texts.insert(path.clone(), text.to_string());
+    /// Sends the run that is due, if any, to the worker: the fast pass over edited files
+    /// first, then the full run.
+    fn start_due(&mut self) {
+        let now = Instant::now();
+        if !self.edited.is_empty() && self.fast_due.is_some_and(|due| due <= now) {
+            self.fast_due = None;
+            let files: Vec<PathBuf> = std::mem::take(&mut self.edited).into_iter().collect();
+            // The rules that join files need the workspace: the full run that follows
+            // gives their findings.
+            let ignore = trustlint_rules::meta::ALL
+                .iter()
+                .filter(|rule| rule.domain == "cross" || self.joining.contains(rule.code))
+                .map(|rule| rule.code.to_string())
+                .collect();
+            let request = LintRequest {
+                paths: files.clone(),
+                texts: self.buffer_texts(),
+                ignore,
+                ..LintRequest::default()
+            };
+            self.send_job(request, Pass::Fast(files));
+        } else if self.full_due.is_some_and(|due| due <= now) {
+            self.full_due = None;
+            self.edited.clear();
+            self.fast_due = None;
+            let mut request = LintRequest {
+                paths: self.roots.clone(),
+                texts: self.buffer_texts(),
+                ..LintRequest::default()
+            };
+            if self.watched {
+                for (path, text) in &self.texts {
+                    if !self.buffers.contains_key(path) {
+                        request.texts.insert(path.clone(), text.to_string());
+                    }
                 }
             }
-        }
-        for (path, buffer) in &self.buffers {
-            request.texts.insert(path.clone(), buffer.text.clone());
-            if !self.roots.iter().any(|root| path.starts_with(root)) {
-                request.paths.push(path.clone());
+            for path in self.buffers.keys() {
+                if !self.roots.iter().any(|root| path.starts_with(root)) {
+                    request.paths.push(path.clone());
+                }
             }
+            if request.paths.is_empty() {
+                self.publish(BTreeMap::new());
+                return;
+            }
+            self.send_job(request, Pass::Full);
         }
-        if request.paths.is_empty() {
-            self.publish(BTreeMap::new());
-            return;
-        }
-        self.running = self.jobs.send(Job { request, asked }).is_ok();
     }
 
-    /// A change arrived: a run is due after the pause (at once with `now`).
+    fn buffer_texts(&self) -> BTreeMap<PathBuf, String> {
+        self.buffers
+            .iter()
+            .map(|(path, buffer)| (path.clone(), buffer.text.clone()))
+            .collect()
+    }
+
+    fn send_job(&mut self, request: LintRequest, pass: Pass) {
+        let asked = self.since.take().unwrap_or_else(Instant::now);
+        self.running = self
+            .jobs
+            .send(Job {
+                request,
+                asked,
+                pass,
+            })
+            .is_ok();
+    }
+
+    /// A change arrived: the full run is due after a pause (at once with `now`).
     fn changed(&mut self, now: bool) {
         let at = Instant::now();
         self.since.get_or_insert(at);
-        self.due = Some(if now { at } else { at + DEBOUNCE });
+        self.full_due = Some(if now { at } else { at + FULL_PAUSE });
+    }
+
+    /// A buffer was edited: a fast pass over it is due after a short pause (when the
+    /// last full run read it as one of trustlint's kinds), and the full run after it.
+    fn edited(&mut self, path: PathBuf) {
+        let at = Instant::now();
+        if self.documents.contains(&path) {
+            self.edited.insert(path);
+            self.fast_due = Some(at + DEBOUNCE);
+        }
+        self.changed(false);
     }
 
     fn finished(&mut self, checked: Checked) {
         self.running = false;
-        match checked.result {
-            Ok(run) => {
+        match (checked.result, checked.pass) {
+            (Ok(run), Pass::Full) => {
                 self.error = None;
                 let files = run.findings.len();
                 self.texts = run.texts;
+                self.documents = run.documents;
+                self.joining = run.joining;
                 self.publish(run.findings);
                 self.log(format!(
                     "trustlint: checked {} files ({} with findings) in {} ms, {} ms after the change",
@@ -334,7 +402,47 @@ impl<'a> Server<'a> {
                     checked.asked.elapsed().as_millis()
                 ));
             }
-            Err(message) => {
+            (Ok(mut run), Pass::Fast(files)) => {
+                for path in &files {
+                    if let Some(text) = run.texts.remove(path) {
+                        self.texts.insert(path.clone(), text);
+                    }
+                    let mut items = run.findings.remove(path).unwrap_or_default();
+                    // The findings of the rules that join files stay as the last full run
+                    // found them (without their edits, made for the text it read).
+                    items.extend(
+                        self.published
+                            .get(path)
+                            .into_iter()
+                            .flatten()
+                            .filter(|item| !fast_code(item, &self.joining))
+                            .map(|item| Item {
+                                fix: None,
+                                suppression: None,
+                                ..item.clone()
+                            }),
+                    );
+                    items.sort_by(|a, b| {
+                        (a.diagnostic.range.start, a.diagnostic.range.end)
+                            .cmp(&(b.diagnostic.range.start, b.diagnostic.range.end))
+                    });
+                    if self.published.get(path) != Some(&items) {
+                        self.send_diagnostics(path, &items);
+                    }
+                    if items.is_empty() {
+                        self.published.remove(path);
+                    } else {
+                        self.published.insert(path.clone(), items);
+                    }
+                }
+                self.log(format!(
+                    "trustlint: fast pass over {} edited files in {} ms, {} ms after the change",
+                    files.len(),
+                    checked.linted.as_millis(),
+                    checked.asked.elapsed().as_millis()
+                ));
+            }
+            (Err(message), _) => {
                 if self.error.as_ref() != Some(&message) {
                     self.notify::<ShowMessage>(ShowMessageParams {
                         typ: MessageType::ERROR,
@@ -455,13 +563,12 @@ impl<'a> Server<'a> {
             DidOpenTextDocument::METHOD => params::<lsp_types::DidOpenTextDocumentParams>(value)
                 .map(|params| {
                     if let Some(path) = uri_to_path(&params.text_document.uri) {
-                        self.buffers.insert(
-                            path,
-                            Buffer {
-                                text: params.text_document.text,
-                            },
-                        );
-                        self.changed(true);
+                        let text = params.text_document.text;
+                        // Opened as the last run read it: nothing to check again.
+                        if self.texts.get(&path).is_none_or(|read| **read != *text) {
+                            self.changed(true);
+                        }
+                        self.buffers.insert(path, Buffer { text });
                     }
                 }),
             DidChangeTextDocument::METHOD => {
@@ -472,8 +579,9 @@ impl<'a> Server<'a> {
                     // Full synchronisation: the last change holds the whole text.
                     if let Some(change) = params.content_changes.into_iter().last() {
                         if change.range.is_none() {
-                            self.buffers.insert(path, Buffer { text: change.text });
-                            self.changed(false);
+                            self.buffers
+                                .insert(path.clone(), Buffer { text: change.text });
+                            self.edited(path);
                         }
                     }
                 })
@@ -532,4 +640,13 @@ impl<'a> Server<'a> {
         }
         None
     }
+}
+
+/// Whether the fast pass checks the finding's rule (one that does not join files).
+fn fast_code(item: &Item, joining: &BTreeSet<String>) -> bool {
+    let Some(lsp_types::NumberOrString::String(code)) = &item.diagnostic.code else {
+        return false;
+    };
+    let cross = trustlint_rules::meta::by_code(code).is_some_and(|rule| rule.domain == "cross");
+    !cross && !joining.contains(code)
 }

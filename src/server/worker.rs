@@ -2,15 +2,16 @@
 //! ([`Job`]) and answers with every file's findings in the protocol's shapes
 //! ([`Checked`]), so that the main loop never waits for a scan.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{absolute, PathBuf};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use trustlint_lint::LintRequest;
+use trustlint_parser::input::InputKind;
 
 use super::convert::{self, Files, Item};
 
@@ -20,6 +21,16 @@ use super::convert::{self, Files, Item};
 pub struct Job {
     pub request: LintRequest,
     pub asked: Instant,
+    pub pass: Pass,
+}
+
+/// What a run covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pass {
+    /// The edited files alone, without the rules that join files.
+    Fast(Vec<PathBuf>),
+    /// The workspace folders whole.
+    Full,
 }
 
 /// What a run found, per file (absolute paths), with the texts it read.
@@ -27,6 +38,7 @@ pub struct Job {
 pub struct Checked {
     pub result: Result<Run, String>,
     pub asked: Instant,
+    pub pass: Pass,
     /// How long the lint library took.
     pub linted: Duration,
 }
@@ -37,10 +49,15 @@ pub struct Run {
     pub findings: BTreeMap<PathBuf, Vec<Item>>,
     /// The text of every file the run read, as read.
     pub texts: HashMap<PathBuf, Arc<str>>,
+    /// The files read as one of trustlint's kinds.
+    pub documents: HashSet<PathBuf>,
+    /// The codes of the findings that reach into another file (a related place or an
+    /// edit there): their rules join files.
+    pub joining: BTreeSet<String>,
 }
 
 /// Starts the worker; it ends when the sender of jobs is dropped. While a run goes on,
-/// jobs queue up; only the latest one waiting is run.
+/// jobs queue up (the main loop sends one at a time).
 pub fn spawn(done: Sender<Checked>) -> std::io::Result<Sender<Job>> {
     let (jobs, inbox) = crossbeam_channel::unbounded::<Job>();
     thread::Builder::new()
@@ -50,10 +67,7 @@ pub fn spawn(done: Sender<Checked>) -> std::io::Result<Sender<Job>> {
 }
 
 fn serve(inbox: &Receiver<Job>, done: &Sender<Checked>) {
-    while let Ok(mut job) = inbox.recv() {
-        while let Ok(newer) = inbox.try_recv() {
-            job = newer;
-        }
+    while let Ok(job) = inbox.recv() {
         let started = Instant::now();
         // The library never panics on input by design; if it ever did, the server says
         // so instead of going away.
@@ -62,6 +76,7 @@ fn serve(inbox: &Receiver<Job>, done: &Sender<Checked>) {
         let checked = Checked {
             result,
             asked: job.asked,
+            pass: job.pass,
             linted: started.elapsed(),
         };
         if done.send(checked).is_err() {
@@ -80,15 +95,40 @@ fn run(request: &LintRequest) -> Result<Run, String> {
         .collect();
     let mut run = Run::default();
     for file in files.values() {
-        if let Ok(path) = std::path::absolute(&file.path) {
+        if let Ok(path) = absolute(&file.path) {
             run.texts.insert(path, file.text.clone());
+        }
+    }
+    for workspace in &outcome.workspaces {
+        for document in &workspace.documents {
+            if document.kind == InputKind::Unrecognised {
+                continue;
+            }
+            let path = files.get(&document.file).map(|file| absolute(&file.path));
+            if let Some(Ok(path)) = path {
+                run.documents.insert(path);
+            }
         }
     }
     for finding in &outcome.findings {
         let Some(file) = files.get(&finding.primary.file) else {
             continue;
         };
-        let Ok(path) = std::path::absolute(&file.path) else {
+        let elsewhere = finding
+            .related
+            .iter()
+            .map(|related| related.span.file)
+            .chain(
+                finding
+                    .fix
+                    .iter()
+                    .flat_map(|fix| fix.edits.iter().map(|e| e.span.file)),
+            )
+            .any(|other| other != file.id);
+        if elsewhere {
+            run.joining.insert(finding.code().to_string());
+        }
+        let Ok(path) = absolute(&file.path) else {
             continue;
         };
         if let Some(item) = convert::item(&files, finding) {
