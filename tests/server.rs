@@ -375,6 +375,18 @@ fn an_editor_session_through_the_protocol() {
     assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
     client.notify("textDocument/didChange", json!({"nonsense": true}));
     client.notify("textDocument/didOpen", json!([1, 2, 3]));
+    let garbage = "{\"jsonrpc\": \"2.0\", \"id\": 3, \"method\": ";
+    write!(
+        client.stdin,
+        "Content-Length: {}\r\n\r\n{garbage}",
+        garbage.len()
+    )
+    .unwrap();
+    let parse_error = client.wait(|m| m["error"]["code"] == -32700);
+    assert_eq!(parse_error["id"], Value::Null, "{parse_error}");
+    client.send(&json!({"jsonrpc": "2.0", "id": {"an": "object"}, "method": "shutdown"}));
+    let invalid = client.wait(|m| m["error"]["code"] == -32600);
+    assert_eq!(invalid["id"], Value::Null, "{invalid}");
 
     // Closing the buffer unsaved: the file on disk is checked again (TL402 back).
     client.notify(
@@ -473,4 +485,64 @@ fn neovim_gets_the_diagnostics_and_applies_a_code_action() {
     assert_eq!(result["rechecked"], true, "{result:#}");
     // The buffer is edited, not the file: the file on disk keeps its finding.
     assert!(fs::read_to_string(&file).unwrap().contains("StringLike"));
+}
+
+/// Every method the server knows, and some it does not, with parameters of every shape:
+/// each request gets an answer (a result or a protocol error), and the server still
+/// works afterwards.
+#[test]
+fn hostile_messages_get_answers_and_the_server_goes_on() {
+    let root = copy_fixture("TL105/bad", "hostile");
+    let file = root.join("equals-with-star.json");
+    let mut client = Client::start(&root);
+    let methods = [
+        "initialize",
+        "textDocument/didOpen",
+        "textDocument/didChange",
+        "textDocument/didSave",
+        "textDocument/didClose",
+        "textDocument/codeAction",
+        "textDocument/hover",
+        "workspace/didChangeWatchedFiles",
+        "workspace/didChangeWorkspaceFolders",
+        "$/cancelRequest",
+        "initialized",
+        "textDocument/completion",
+    ];
+    let far = json!({"line": u32::MAX, "character": u32::MAX});
+    let params = [
+        Value::Null,
+        json!(1),
+        json!("x"),
+        json!([]),
+        json!({}),
+        json!({"textDocument": {"uri": "file:///does/not/exist.json", "version": 1, "text": "{"}}),
+        json!({"textDocument": {"uri": "untitled:1"}, "position": far, "range": {"start": far, "end": far}, "context": {"diagnostics": []}}),
+        json!({"textDocument": {"uri": uri(&file)}, "position": far, "range": {"start": far, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": [], "only": ["refactor"]}}),
+        json!({"textDocument": {"uri": uri(&root), "version": 1, "text": "\u{0}\u{FFFF}"}, "contentChanges": [{"range": {"start": far, "end": far}, "text": "x"}]}),
+        json!({"changes": [{"uri": "file:///%ZZ", "type": 2}], "event": {"added": [{"uri": "file:///nowhere", "name": "x"}], "removed": []}}),
+    ];
+    for method in methods {
+        for params in &params {
+            client.notify(method, params.clone());
+            let answer = client.request(method, params.clone());
+            assert!(
+                answer.get("result").is_some() || answer["error"]["code"].is_i64(),
+                "{method} {params}: {answer}"
+            );
+        }
+    }
+    // Still checking and answering.
+    let text = fs::read_to_string(&file).unwrap();
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&file), "languageId": "json", "version": 9, "text": text}}),
+    );
+    client.diagnostics(&file, has("TL105"));
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&file)}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(hover.get("error").is_none(), "{hover}");
+    assert_eq!(client.stop(), Some(0));
 }

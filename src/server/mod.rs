@@ -16,6 +16,7 @@
 
 mod convert;
 mod features;
+mod transport;
 mod worker;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -53,13 +54,14 @@ const FULL_PAUSE: Duration = Duration::from_millis(300);
 
 /// Runs the server on standard input and output until the client says `exit`.
 pub fn run() -> Result<(), String> {
-    let (connection, io_threads) = Connection::stdio();
+    let (connection, threads) =
+        transport::stdio().map_err(|e| format!("cannot start the connection: {e}"))?;
     let result = serve(&connection);
     drop(connection);
-    io_threads
-        .join()
-        .map_err(|e| format!("the connection to the client failed: {e}"))?;
-    result
+    let joined = threads
+        .join(result.is_ok())
+        .map_err(|e| format!("the connection to the client failed: {e}"));
+    result.and(joined)
 }
 
 fn serve(connection: &Connection) -> Result<(), String> {
