@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{json_report, trustlint, workspace_root};
+use common::{copy, json_report, trustlint, workspace_root};
 
 /// A fresh folder outside the repository (no git remote, no configuration above it).
 fn temp_folder(name: &str) -> PathBuf {
@@ -17,18 +17,6 @@ fn temp_folder(name: &str) -> PathBuf {
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    if from.is_dir() {
-        fs::create_dir_all(to).unwrap();
-        for entry in fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            copy(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else {
-        fs::copy(from, to).unwrap();
-    }
 }
 
 /// Every file under `path` (itself when a file), relative to it, with its text.

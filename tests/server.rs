@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 mod common;
-use common::workspace_root;
+use common::{copy, workspace_root};
 
 /// How long any answer may take (a debug build on a busy machine).
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -28,18 +28,6 @@ fn copy_fixture(from: &str, name: &str) -> PathBuf {
     let _ = fs::remove_dir_all(&dir);
     copy(&workspace_root().join("fixtures").join(from), &dir);
     dir.canonicalize().unwrap()
-}
-
-fn copy(from: &Path, to: &Path) {
-    if from.is_dir() {
-        fs::create_dir_all(to).unwrap();
-        for entry in fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            copy(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else {
-        fs::copy(from, to).unwrap();
-    }
 }
 
 fn uri(path: &Path) -> String {

@@ -1,14 +1,19 @@
 //! `trustlint server`: a language server over standard input and output (docs/editors.md).
 //!
 //! The main loop answers the client at once and never runs a scan: the lint worker
-//! ([`worker`]) checks the workspace folders through the same lint library as
-//! `trustlint check` (each file's `trustlint.toml` included), with the open buffers' texts
-//! in memory, so that cross-file rules see a pipeline and the trust policies it links to
-//! together. A change is checked after a short pause that coalesces keystrokes
-//! ([`DEBOUNCE`]); changes made while a run goes on are checked together by the next run.
-//! When the client tells of changes on disk (watched files), the texts of the last run are
-//! reused instead of reading every file again. Diagnostics are published for every file
-//! with findings, again only when they changed, and cleared when they disappear.
+//! ([`worker`]) runs the same lint library as `trustlint check` (each file's
+//! `trustlint.toml` included), with the open buffers' texts in memory, one run at a time:
+//! - a **fast pass** over the edited buffers alone, [`DEBOUNCE`] after the last edit,
+//!   without the rules that join files (the `cross` domain, and any rule whose findings
+//!   reached into another file in the last full run), whose findings on those files stay
+//!   as the last full run found them;
+//! - a **full run** over the workspace folders, [`FULL_PAUSE`] after the last change, so
+//!   that cross-file rules see a pipeline and the trust policies it links to together.
+//!
+//! Changes made while a run goes on are checked together by the next one. When the client
+//! tells of changes on disk (watched files), the texts of the last run are reused instead
+//! of reading every file again. Diagnostics are published for every file with findings,
+//! again only when they changed, and cleared when they disappear.
 
 // lsp-types keys a workspace edit's changes by `Uri`, whose parsed form caches its parts
 // in cells; the text behind it never changes, and neither do its hash and equality.

@@ -64,3 +64,16 @@ pub fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
     }
     dir
 }
+
+/// Copies a file, or a folder with everything in it, to `to`.
+pub fn copy(from: &Path, to: &Path) {
+    if from.is_dir() {
+        fs::create_dir_all(to).unwrap();
+        for entry in fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            copy(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        fs::copy(from, to).unwrap();
+    }
+}
