@@ -571,8 +571,14 @@ impl<'a> Server<'a> {
                 .map(|params| {
                     if let Some(path) = uri_to_path(&params.text_document.uri) {
                         let text = params.text_document.text;
-                        // Opened as the last run read it: nothing to check again.
-                        if self.texts.get(&path).is_none_or(|read| **read != *text) {
+                        // Opened in the workspace as the last run read it, or as the file
+                        // on disk that the first run reads: nothing to check again.
+                        let same = match self.texts.get(&path) {
+                            Some(read) => **read == *text,
+                            None => std::fs::read_to_string(&path).is_ok_and(|disk| disk == text),
+                        };
+                        let in_roots = self.roots.iter().any(|root| path.starts_with(root));
+                        if !(same && in_roots) {
                             self.changed(true);
                         }
                         self.buffers.insert(path, Buffer { text });
