@@ -527,6 +527,18 @@ fn hostile_messages_get_answers_and_the_server_goes_on() {
         json!({"textDocument": {"uri": uri(&file), "languageId": "json", "version": 9, "text": text}}),
     );
     client.diagnostics(&file, has("TL105"));
+    // A client that sends ranges though whole texts were asked for: applied in order.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri(&file), "version": 10},
+            "contentChanges": [
+                {"range": {"start": {"line": 10, "character": 9}, "end": {"line": 10, "character": 21}}, "text": "StringLik"},
+                {"range": {"start": {"line": 10, "character": 18}, "end": {"line": 10, "character": 18}}, "text": "e"}
+            ]
+        }),
+    );
+    client.diagnostics(&file, |d| !has("TL105")(d));
     let hover = client.request(
         "textDocument/hover",
         json!({"textDocument": {"uri": uri(&file)}, "position": {"line": 0, "character": 0}}),

@@ -589,14 +589,22 @@ impl<'a> Server<'a> {
                     let Some(path) = uri_to_path(&params.text_document.uri) else {
                         return;
                     };
-                    // Full synchronisation: the last change holds the whole text.
-                    if let Some(change) = params.content_changes.into_iter().last() {
-                        if change.range.is_none() {
-                            self.buffers
-                                .insert(path.clone(), Buffer { text: change.text });
-                            self.edited(path);
+                    // The server asks for whole texts; a client that sends ranges anyway
+                    // has them applied in order.
+                    let Some(buffer) = self.buffers.get_mut(&path) else {
+                        return;
+                    };
+                    for change in params.content_changes {
+                        match change.range {
+                            None => buffer.text = change.text,
+                            Some(range) => {
+                                let start = convert::offset(&buffer.text, range.start);
+                                let end = convert::offset(&buffer.text, range.end).max(start);
+                                buffer.text.replace_range(start..end, &change.text);
+                            }
                         }
                     }
+                    self.edited(path);
                 })
             }
             DidSaveTextDocument::METHOD => {
