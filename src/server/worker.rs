@@ -62,6 +62,8 @@ pub fn spawn(done: Sender<Checked>) -> std::io::Result<Sender<Job>> {
     let (jobs, inbox) = crossbeam_channel::unbounded::<Job>();
     thread::Builder::new()
         .name("trustlint-lint".to_string())
+        // The stack the CLI runs the library on (a main thread's on Linux).
+        .stack_size(8 << 20)
         .spawn(move || serve(&inbox, &done))?;
     Ok(jobs)
 }
