@@ -1,0 +1,278 @@
+//! Vault JWT auth backends, roles and policies, as the files that configure them write
+//! them: Terraform (`vault_jwt_auth_backend`, `vault_jwt_auth_backend_role`,
+//! `vault_policy`, read in [`crate::terraform`]), `vault write auth/<path>/role/<name>`
+//! and `vault write auth/<path>/config` with a JSON here-document or `key=value`
+//! arguments, `vault policy write <name> - <<EOF` ([`commands`]), the JSON output of
+//! `vault read -format=json auth/<path>/role/<name>` ([`read_output`]), and the logins a
+//! script makes (`vault write auth/<path>/login role=… jwt=…`). Every value keeps its
+//! span; a value the file does not determine (a Terraform variable without default, a
+//! shell expansion, `@file`) is [`ScalarKind::Unknown`].
+//!
+//! Field semantics follow `hashicorp/vault-plugin-auth-jwt` (`path_role.go`,
+//! `path_login.go`, `claims.go`) and the Terraform provider
+//! (`resource_jwt_auth_backend_role.go`): the meaning of a role as a predicate over a
+//! token's claims is the rules crate's `analysis::vault`.
+
+mod commands;
+mod json;
+pub mod policy;
+
+pub use commands::read_commands;
+pub use json::{is_read_output, read_output};
+
+use crate::source::Span;
+
+/// How a value was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScalarKind {
+    /// A string (Terraform writes every `bound_claims` value as a string).
+    String,
+    /// A JSON `true`/`false`: Vault keeps the type, and a bool never equals a string claim.
+    Bool,
+    /// A JSON number: Vault keeps it as a `json.Number`, which never equals a string claim.
+    Number,
+    /// Not determined by the file: a Terraform reference without a value, a shell
+    /// expansion (`$X`, `$(…)`), a value read from a file (`@file`). `text` is the source.
+    Unknown,
+}
+
+/// A scalar value where it is written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Scalar {
+    pub text: String,
+    pub kind: ScalarKind,
+    pub span: Span,
+}
+
+impl Scalar {
+    pub fn new(text: impl Into<String>, kind: ScalarKind, span: Span) -> Self {
+        Scalar {
+            text: text.into(),
+            kind,
+            span,
+        }
+    }
+
+    /// A string value, [`ScalarKind::Unknown`] when it holds a placeholder (`${…}`).
+    pub fn string(text: impl Into<String>, span: Span) -> Self {
+        let text = text.into();
+        let kind = if text.contains("${") {
+            ScalarKind::Unknown
+        } else {
+            ScalarKind::String
+        };
+        Scalar { text, kind, span }
+    }
+
+    pub fn is_known(&self) -> bool {
+        self.kind != ScalarKind::Unknown
+    }
+
+    /// The text when it is a known string.
+    pub fn known_str(&self) -> Option<&str> {
+        (self.kind == ScalarKind::String).then_some(self.text.as_str())
+    }
+}
+
+/// Where a backend, role or policy was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Origin {
+    Terraform,
+    /// A `vault write` / `vault policy write` command of a script.
+    Command,
+    /// `vault read -format=json` output.
+    ReadOutput,
+}
+
+/// A list-valued field: its values, and where the field is written (for a missing or
+/// empty list, the place to point at).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListField {
+    pub span: Span,
+    pub values: Vec<Scalar>,
+    /// Some values are not determined (a Terraform list built by an expression).
+    pub partial: bool,
+}
+
+/// A JWT auth method mount and its configuration (`vault_jwt_auth_backend`, `vault write
+/// auth/<path>/config`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backend {
+    pub span: Span,
+    pub origin: Origin,
+    /// The mount path without slashes (Terraform's default `jwt` spans the resource).
+    pub path: Scalar,
+    pub bound_issuer: Option<Scalar>,
+    pub oidc_discovery_url: Option<Scalar>,
+    pub jwks_url: Option<Scalar>,
+    pub default_role: Option<Scalar>,
+}
+
+/// One `bound_claims` entry: a claim (name or JSON pointer) and the values any of which
+/// it must equal (string mode) or match (glob mode).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoundClaim {
+    pub claim: Scalar,
+    pub values: Vec<Scalar>,
+    /// The value as written (a list, a string split on commas, one scalar).
+    pub span: Span,
+    /// A value that is neither a string, bool, number nor a list of them: Vault refuses
+    /// every login ("bound claim is not a string, bool, int or list").
+    pub malformed: bool,
+}
+
+/// `bound_claims`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoundClaims {
+    pub span: Span,
+    pub claims: Vec<BoundClaim>,
+    /// The map itself is not determined (a variable, `@file`, an expression): which
+    /// claims it binds is unknown.
+    pub unknown: bool,
+}
+
+/// A JWT auth role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Role {
+    /// The resource, the command, or the read output's `data`.
+    pub span: Span,
+    pub origin: Origin,
+    /// The mount path of its backend (Terraform `backend`, default `jwt`; the
+    /// `auth/<path>/role/` of a command). `None` when the file does not say (read output).
+    pub path: Option<Scalar>,
+    pub name: Option<Scalar>,
+    /// `None`: not written — Vault then stores `oidc` (`path_role.go`: an empty
+    /// `role_type` becomes `"oidc"`), and a JWT login with it is refused.
+    pub role_type: Option<Scalar>,
+    pub bound_audiences: Option<ListField>,
+    pub bound_subject: Option<Scalar>,
+    /// `None`: `string`.
+    pub bound_claims_type: Option<Scalar>,
+    pub bound_claims: Option<BoundClaims>,
+    pub user_claim: Option<Scalar>,
+    pub user_claim_json_pointer: bool,
+    pub claim_mappings: Vec<(Scalar, Scalar)>,
+    /// `token_policies` and the deprecated `policies`.
+    pub token_policies: Option<ListField>,
+    /// Where a new `bound_claims` entry can be inserted (the text after which to write
+    /// it) and how the file writes one: for fixes.
+    pub insert_at: Option<Insertion>,
+}
+
+/// Where and how a fix can add a field to a role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Insertion {
+    /// The offset (in the role's file) at which a new field is inserted.
+    pub at: Span,
+    pub style: Style,
+}
+
+/// The syntax a role is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// HCL attributes, one per line, with this indentation.
+    Hcl { indent: u8 },
+    /// JSON members, one per line, with this indentation.
+    Json { indent: u8 },
+    /// `key=value` words.
+    Args,
+}
+
+/// One `path "…" { capabilities = [...] }` rule of a policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyRule {
+    pub path: Scalar,
+    pub capabilities: Vec<Scalar>,
+    pub span: Span,
+}
+
+/// An ACL policy (`vault_policy`, `vault policy write`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub span: Span,
+    pub origin: Origin,
+    pub name: Option<Scalar>,
+    pub rules: Vec<PolicyRule>,
+    /// The text could not be read in full (a template the file does not determine).
+    pub partial: bool,
+}
+
+/// A JWT login a script makes: `vault write auth/<path>/login role=<r> jwt=<token>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Login {
+    pub span: Span,
+    pub path: Scalar,
+    /// `None`: the mount's `default_role`.
+    pub role: Option<Scalar>,
+    pub jwt: Option<Scalar>,
+}
+
+/// The Vault JWT auth backends, roles and policies one file declares.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VaultResources {
+    pub backends: Vec<Backend>,
+    pub roles: Vec<Role>,
+    pub policies: Vec<Policy>,
+    pub logins: Vec<Login>,
+}
+
+impl VaultResources {
+    /// Whether the file declares none.
+    pub fn is_empty(&self) -> bool {
+        self.backends.is_empty()
+            && self.roles.is_empty()
+            && self.policies.is_empty()
+            && self.logins.is_empty()
+    }
+}
+
+/// `auth/<path>/<rest>` split into the mount path (slashes trimmed) and the rest's
+/// segments: `auth/jwt-gitlab/prod/role/ci` → (`jwt-gitlab/prod`, `role`, `ci`).
+pub fn split_auth_path(path: &str) -> Option<(&str, &str, &str)> {
+    let rest = path.trim_start_matches('/').strip_prefix("auth/")?;
+    let rest = rest.trim_end_matches('/');
+    for endpoint in ["/role/", "/login", "/config"] {
+        if let Some(at) = rest.rfind(endpoint) {
+            let mount = rest.get(..at)?.trim_matches('/');
+            let tail = rest.get(at + endpoint.len()..).unwrap_or_default();
+            let endpoint = endpoint.trim_matches('/');
+            let complete = match endpoint {
+                "role" => !tail.is_empty() && !tail.contains('/'),
+                _ => tail.is_empty(),
+            };
+            if complete && !mount.is_empty() {
+                return Some((mount, endpoint, tail));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_paths_split_at_the_last_endpoint() {
+        assert_eq!(
+            split_auth_path("auth/jwt/role/ci"),
+            Some(("jwt", "role", "ci"))
+        );
+        assert_eq!(
+            split_auth_path("auth/jwt-gitlab/prod/role/ci"),
+            Some(("jwt-gitlab/prod", "role", "ci"))
+        );
+        assert_eq!(
+            split_auth_path("/auth/gitlab/login"),
+            Some(("gitlab", "login", ""))
+        );
+        assert_eq!(
+            split_auth_path("auth/jwt/config"),
+            Some(("jwt", "config", ""))
+        );
+        assert_eq!(split_auth_path("auth/jwt/role/"), None);
+        assert_eq!(split_auth_path("auth/jwt/role/a/b"), None);
+        assert_eq!(split_auth_path("aws/roles/deploy"), None);
+        assert_eq!(split_auth_path("auth/login"), None);
+    }
+}
