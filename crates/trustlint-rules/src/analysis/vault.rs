@@ -64,11 +64,11 @@ pub fn never_equal(claim: &str, value: &Scalar, glob: bool) -> Option<String> {
             value.text
         )),
         (ScalarKind::Bool, false) => Some(format!(
-            "the JSON boolean `{}` never equals GitLab's `{claim}`, which is the string \"{}\" or \"false\"/\"true\" (Vault compares typed values)",
+            "the JSON boolean `{}` never equals GitLab's `{claim}`, which is a string (`\"{}\"`): Vault compares typed values",
             value.text, value.text
         )),
         (ScalarKind::Number, false) if ty.is_none_or(ClaimType::is_string) => Some(format!(
-            "the JSON number `{}` never equals GitLab's `{claim}`, which is the string \"{}\" (Vault compares typed values)",
+            "the JSON number `{}` never equals GitLab's `{claim}`, which is a string (`\"{}\"`): Vault compares typed values",
             value.text, value.text
         )),
         (ScalarKind::String, false)

@@ -1,0 +1,76 @@
+//! HashiCorp Vault JWT auth rules (TL6xx): each role as a predicate over GitLab's claims
+//! ([`crate::analysis::vault`]) — who else logs in with it, which bindings no token
+//! satisfies, whether it needs a protected ref — and, across files, the jobs that log in
+//! with it: does the role they name exist, does it bind their token's audience, do their
+//! refs satisfy its bindings. The helpers here word a role and build the fixes' edits in
+//! the syntax the role is written in (HCL, JSON, `key=value`).
+
+include!(concat!(env!("OUT_DIR"), "/rules_vault.rs"));
+
+use trustlint_parser::federation::vault::{Role, Style};
+use trustlint_parser::input::{Content, Document};
+
+use crate::analysis::claim_predicate::Token;
+use crate::finding::Edit;
+
+/// The roles a document declares.
+pub fn roles(document: &Document) -> &[Role] {
+    match &document.content {
+        Content::Iam(resources) => &resources.federation.vault.roles,
+        _ => &[],
+    }
+}
+
+/// Whether a role is explicitly an OIDC (browser login) role: not meant for CI tokens.
+pub fn is_oidc(role: &Role) -> bool {
+    role.role_type.as_ref().is_some_and(|t| t.text == "oidc")
+}
+
+/// An edit adding the field `key` to a role, its value written as `hcl` in HCL, `json`
+/// in JSON, `args` after `key=` on a command line (`None`: no command-line form).
+pub fn add_field(
+    role: &Role,
+    key: &str,
+    hcl: &str,
+    json: &str,
+    args: Option<&str>,
+) -> Option<Edit> {
+    let insertion = role.insert_at?;
+    let replacement = match insertion.style {
+        Style::Hcl { indent } => format!("\n{}{key} = {hcl}", " ".repeat(indent.into())),
+        Style::Json { indent } => format!("\n{}\"{key}\": {json},", " ".repeat(indent.into())),
+        Style::Args => format!(" {key}={}", args?),
+    };
+    Some(Edit {
+        span: insertion.at,
+        replacement,
+    })
+}
+
+/// A JSON string literal of `text`.
+pub fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A witness token in words: ``project `evil/x` on branch `main` ``.
+pub fn describe_token(token: &Token) -> String {
+    let project = token
+        .project()
+        .map_or_else(|| "a project".to_owned(), |p| format!("project `{p}`"));
+    match (token.get("ref_type"), token.get("ref")) {
+        (Some(ty), Some(name)) => format!("{project} on {ty} `{name}`"),
+        (None, Some(name)) => format!("{project} on ref `{name}`"),
+        _ => project,
+    }
+}
