@@ -74,3 +74,45 @@ pub fn describe_token(token: &Token) -> String {
         _ => project,
     }
 }
+
+/// A job's Vault login and the roles it names among the scanned files.
+#[derive(Debug)]
+pub struct Linked<'a> {
+    pub pipeline: &'a trustlint_parser::gitlab::Pipeline,
+    pub job: &'a trustlint_parser::gitlab::Job,
+    pub login: crate::analysis::vault::VaultUse<'a>,
+    pub lookup: crate::analysis::vault::Lookup<'a>,
+}
+
+/// Every Vault login of the scanned pipelines' jobs, each looked up among `files`.
+pub fn linked<'a>(
+    cx: &crate::rule::Context<'a>,
+    files: &crate::analysis::vault::VaultFiles<'a>,
+) -> Vec<Linked<'a>> {
+    use crate::analysis::vault::{job_uses, Lookup};
+    let mut out = Vec::new();
+    for (pipeline, job, logins) in job_uses(cx.workspace, |d| cx.is_included_fragment(d)) {
+        for login in logins {
+            let lookup = match (&login.path.text, &login.role) {
+                (None, _) | (_, Some(crate::analysis::vault::Named { text: None, .. })) => {
+                    Lookup::Unknown
+                }
+                (Some(path), role) => {
+                    files.lookup(path, role.as_ref().and_then(|r| r.text.as_deref()))
+                }
+            };
+            out.push(Linked {
+                pipeline,
+                job,
+                login,
+                lookup,
+            });
+        }
+    }
+    out
+}
+
+/// Whether `role` is among `roles` (by identity).
+pub fn is_one_of(role: &Role, roles: &[&Role]) -> bool {
+    roles.iter().any(|r| std::ptr::eq(*r, role))
+}
