@@ -63,14 +63,20 @@ pub fn json_string(text: &str) -> String {
     out
 }
 
-/// A witness token in words: ``project `evil/x` on branch `main` ``.
+/// A witness token in words: ``a job of project `evil/app` on branch `main` ``.
 pub fn describe_token(token: &Token) -> String {
-    let project = token
-        .project()
-        .map_or_else(|| "a project".to_owned(), |p| format!("project `{p}`"));
-    match (token.get("ref_type"), token.get("ref")) {
-        (Some(ty), Some(name)) => format!("{project} on {ty} `{name}`"),
-        (None, Some(name)) => format!("{project} on ref `{name}`"),
+    let project = match (token.get("project_path"), token.get("project_id")) {
+        (Some(path), _) => format!("a job of project `{path}`"),
+        (None, Some(id)) => format!("a job of project id `{id}`"),
+        (None, None) => match token.get("namespace_id") {
+            Some(id) => format!("a job of a project in namespace id `{id}`"),
+            None => "a job".to_owned(),
+        },
+    };
+    let ty = token.get("ref_type").unwrap_or("ref");
+    match (token.get("ref"), token.get("ref_protected")) {
+        (Some(name), _) => format!("{project} on {ty} `{name}`"),
+        (None, Some("false")) => format!("{project} on an unprotected {ty}"),
         _ => project,
     }
 }

@@ -7,10 +7,11 @@
 use trustlint_parser::federation::vault::{Backend, Role, ScalarKind};
 use trustlint_parser::input::{Content, Document};
 
-use super::{add_field, is_oidc, json_string, roles};
+use super::{add_field, is_oidc, json_string, linked, roles};
 use crate::analysis::claim_predicate::{issuer, satisfying, ClaimSpace, Predicate, Values};
 use crate::analysis::vault::{
     bound_claim_predicate, claim_name, describe_role, is_glob, never_equal, user_claim_predicate,
+    Lookup, VaultFiles,
 };
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::meta::{self, RuleMeta};
@@ -35,6 +36,35 @@ impl Rule for VaultBindingNeverMatches {
         if let Content::Iam(resources) = &document.content {
             for backend in &resources.federation.vault.backends {
                 self.check_backend(backend, cx.settings, out);
+            }
+        }
+    }
+
+    /// An OIDC (browser login) role a job logs in with by JWT.
+    fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let files = VaultFiles::of(cx.workspace);
+        for link in linked(cx, &files) {
+            let Lookup::Found(roles) = &link.lookup else {
+                continue;
+            };
+            for role in roles.iter().filter(|r| is_oidc(r)) {
+                let Some(role_type) = &role.role_type else {
+                    continue;
+                };
+                let primary = link.login.role.as_ref().map_or(link.login.span, |r| r.span);
+                out.push(
+                    Finding::new(
+                        self.meta(),
+                        primary,
+                        format!(
+                            "job `{}` logs in with {}, whose `role_type` is `oidc`: Vault refuses every JWT login with it (\"role with oidc role_type is not allowed\")",
+                            link.job.name.value,
+                            describe_role(role)
+                        ),
+                    )
+                    .with_help("log in with a role whose `role_type` is `jwt`")
+                    .with_related(role_type.span, "the role's type"),
+                );
             }
         }
     }
