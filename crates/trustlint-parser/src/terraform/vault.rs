@@ -7,7 +7,7 @@
 //! with `for_each` over a collection the module determines is read once per element;
 //! otherwise once, `each.*`/`count.*` left symbolic.
 
-use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::Block;
 use hcl_edit::Span as _;
 
@@ -72,24 +72,6 @@ fn attr<'a>(block: &'a Block, name: &str) -> Option<&'a Expression> {
     block.body.get_attribute(name).map(|a| &a.value)
 }
 
-/// The attribute names of a reference (`vault_policy.p[0].name` → `vault_policy`, `p`,
-/// `name`).
-fn reference(expr: &Expression) -> Option<Vec<&str>> {
-    let Expression::Traversal(traversal) = expr else {
-        return None;
-    };
-    let Expression::Variable(root) = &traversal.expr else {
-        return None;
-    };
-    let mut path = vec![root.as_str()];
-    for operator in &traversal.operators {
-        if let TraversalOperator::GetAttr(name) = operator.value() {
-            path.push(name.as_str());
-        }
-    }
-    Some(path)
-}
-
 /// The text of an expression, references to other Vault resources followed: a
 /// backend's `path` (default `jwt`), a policy's `name`.
 fn text<'a>(env: &Env<'a>, expr: &'a Expression) -> Option<String> {
@@ -100,7 +82,7 @@ fn text<'a>(env: &Env<'a>, expr: &'a Expression) -> Option<String> {
             env.resource(kind, name)
         }
     };
-    match reference(expr).as_deref() {
+    match Env::path(expr).as_deref() {
         Some(["vault_jwt_auth_backend", name, "path"]) => Some(
             target("vault_jwt_auth_backend", name, false)
                 .and_then(|b| attr(b, "path"))
@@ -153,15 +135,26 @@ fn list<'a>(env: &Env<'a>, expr: &'a Expression) -> ListField {
     }
 }
 
-fn backend<'a>(env: &Env<'a>, block: &'a Block) -> Backend {
-    let span = env.span(block.span());
-    let path = match field(env, block, "path") {
+/// A mount path attribute without its slashes; the provider's default `jwt` (spanning
+/// the resource) when absent.
+fn mount_path<'a>(
+    env: &Env<'a>,
+    block: &'a Block,
+    name: &str,
+    span: crate::source::Span,
+) -> Scalar {
+    match field(env, block, name) {
         Some(mut path) => {
             path.text = path.text.trim_matches('/').to_owned();
             path
         }
         None => Scalar::new("jwt", ScalarKind::String, span),
-    };
+    }
+}
+
+fn backend<'a>(env: &Env<'a>, block: &'a Block) -> Backend {
+    let span = env.span(block.span());
+    let path = mount_path(env, block, "path", span);
     let set = |name: &str| field(env, block, name).filter(|s| !s.text.is_empty());
     Backend {
         span,
@@ -284,13 +277,7 @@ fn insertion<'a>(env: &Env<'a>, block: &'a Block) -> Option<Insertion> {
 
 fn role<'a>(env: &Env<'a>, block: &'a Block) -> Role {
     let span = env.span(block.span());
-    let path = match field(env, block, "backend") {
-        Some(mut path) => {
-            path.text = path.text.trim_matches('/').to_owned();
-            path
-        }
-        None => Scalar::new("jwt", ScalarKind::String, span),
-    };
+    let path = mount_path(env, block, "backend", span);
     let claim_mappings = attr(block, "claim_mappings")
         .and_then(|e| object(env, e))
         .map(|object| {

@@ -108,7 +108,7 @@ fn refusing_binding(
     None
 }
 
-fn token_ref(token: &Token) -> String {
+fn token_ref(token: &Token, case: &RunCase) -> String {
     let protected = match token.get("ref_protected") {
         Some("false") => "unprotected ",
         Some("true") => "protected ",
@@ -116,7 +116,11 @@ fn token_ref(token: &Token) -> String {
     };
     match (token.get("ref_type"), token.get("ref")) {
         (Some(ty), Some(name)) => format!("{protected}{ty} `{name}`"),
-        _ => "some refs".to_owned(),
+        (None, Some(name)) => format!("{protected}{} `{name}`", case.ref_type.name()),
+        _ => {
+            let article = if protected.is_empty() || protected == "protected " { "a" } else { "an" };
+            format!("{article} {protected}{}", case.ref_type.name())
+        }
     }
 }
 
@@ -181,7 +185,7 @@ impl VaultJobRoleMismatch {
                 Severity::Warning,
                 format!(
                     "on some refs this job runs on, {label} refuses its token: on {} ({} pipeline) {why}, so the login fails there",
-                    token_ref(token),
+                    token_ref(token, case),
                     case.source.name()
                 ),
                 refusing.map(|(_, span, _)| (span, "the binding that refuses the token")),

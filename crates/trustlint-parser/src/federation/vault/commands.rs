@@ -138,28 +138,48 @@ fn word_scalar(text: &str, span: Span) -> Scalar {
 }
 
 /// `key=value` arguments: key, value and the value's span (exact for an unquoted word).
-fn pairs(words: &[Word]) -> Vec<(&str, Scalar)> {
-    words
-        .iter()
-        .filter_map(|word| {
-            let (key, value) = word.text.split_once('=')?;
-            if key.is_empty() || key.starts_with('-') {
-                return None;
-            }
-            let exact = word.span.len() as usize == word.text.len();
-            let span = if exact {
-                let start = word.span.start as usize + key.len() + 1;
-                Span::new(word.span.file, start, word.span.end as usize)
-            } else {
-                word.span
-            };
-            let mut scalar = word_scalar(value, span);
-            if value.starts_with('@') {
-                scalar.kind = ScalarKind::Unknown;
-            }
-            Some((key, scalar))
-        })
-        .collect()
+struct Pairs<'w>(Vec<(&'w str, Scalar)>);
+
+impl Pairs<'_> {
+    /// The value of `key` (the last one given wins).
+    fn get(&self, key: &str) -> Option<Scalar> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The value of `key` unless empty.
+    fn set(&self, key: &str) -> Option<Scalar> {
+        self.get(key).filter(|v| !v.text.is_empty())
+    }
+}
+
+fn pairs(words: &[Word]) -> Pairs<'_> {
+    Pairs(
+        words
+            .iter()
+            .filter_map(|word| {
+                let (key, value) = word.text.split_once('=')?;
+                if key.is_empty() || key.starts_with('-') {
+                    return None;
+                }
+                let exact = word.span.len() as usize == word.text.len();
+                let span = if exact {
+                    let start = word.span.start as usize + key.len() + 1;
+                    Span::new(word.span.file, start, word.span.end as usize)
+                } else {
+                    word.span
+                };
+                let mut scalar = word_scalar(value, span);
+                if value.starts_with('@') {
+                    scalar.kind = ScalarKind::Unknown;
+                }
+                Some((key, scalar))
+            })
+            .collect(),
+    )
 }
 
 /// The here-document fed to a `-` argument, parsed as JSON with file spans.
@@ -238,41 +258,20 @@ fn write(command: &Command, args: &[Word], out: &mut VaultResources, problems: &
                 }
                 None => {
                     let pairs = pairs(rest);
-                    let get = |key: &str| {
-                        pairs
-                            .iter()
-                            .find(|(k, _)| *k == key)
-                            .map(|(_, v)| v.clone())
-                            .filter(|v| !v.text.is_empty())
-                    };
                     Backend {
                         span: command.span,
                         origin: Origin::Command,
                         path: mount_scalar,
-                        bound_issuer: get("bound_issuer"),
-                        oidc_discovery_url: get("oidc_discovery_url"),
-                        jwks_url: get("jwks_url"),
-                        default_role: get("default_role"),
+                        bound_issuer: pairs.set("bound_issuer"),
+                        oidc_discovery_url: pairs.set("oidc_discovery_url"),
+                        jwks_url: pairs.set("jwks_url"),
+                        default_role: pairs.set("default_role"),
                     }
                 }
             };
             out.backends.push(backend);
         }
-        _ => {
-            let pairs = pairs(rest);
-            let get = |key: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == key)
-                    .map(|(_, v)| v.clone())
-            };
-            out.logins.push(Login {
-                span: command.span,
-                path: mount_scalar,
-                role: get("role"),
-                jwt: get("jwt"),
-            });
-        }
+        _ => out.logins.push(login_with(command, mount_scalar, rest)),
     }
 }
 
@@ -301,13 +300,7 @@ fn json_insertion(node: &crate::tree::Node, command: &Command) -> Option<super::
 /// A role from `key=value` arguments (every value a string, lists comma-separated).
 fn role_from_pairs(command: &Command, rest: &[Word]) -> Role {
     let pairs = pairs(rest);
-    let get = |key: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.clone())
-    };
+    let get = |key: &str| pairs.get(key);
     let list = |key: &str| {
         get(key).map(|value| ListField {
             span: value.span,
@@ -385,6 +378,17 @@ fn policy_write(command: &Command, args: &[Word], out: &mut VaultResources) {
     });
 }
 
+/// A login at mount `path` with the `role=` and `jwt=` of `args`.
+fn login_with(command: &Command, path: Scalar, args: &[Word]) -> Login {
+    let pairs = pairs(args);
+    Login {
+        span: command.span,
+        path,
+        role: pairs.get("role"),
+        jwt: pairs.get("jwt"),
+    }
+}
+
 /// `vault login -method=jwt [-path=<p>] role=… jwt=…`.
 fn login(command: &Command, args: &[Word], out: &mut VaultResources) {
     let flag = |name: &str| {
@@ -403,19 +407,7 @@ fn login(command: &Command, args: &[Word], out: &mut VaultResources) {
         Some((p, w)) => word_scalar(p.trim_matches('/'), w.span),
         None => Scalar::new("jwt", ScalarKind::String, command.span),
     };
-    let pairs = pairs(args);
-    let get = |key: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.clone())
-    };
-    out.logins.push(Login {
-        span: command.span,
-        path,
-        role: get("role"),
-        jwt: get("jwt"),
-    });
+    out.logins.push(login_with(command, path, args));
 }
 
 #[cfg(test)]
