@@ -230,6 +230,7 @@ fn bound_claims<'a>(env: &Env<'a>, block: &'a Block, expr: &'a Expression) -> Bo
             span,
             claims: Vec::new(),
             unknown: !matches!(expr, Expression::Null(_)),
+            insert_at: None,
         };
     };
     let claims = object
@@ -250,6 +251,10 @@ fn bound_claims<'a>(env: &Env<'a>, block: &'a Block, expr: &'a Expression) -> Bo
         span,
         claims,
         unknown: false,
+        // Only a map written in the role itself can take a new claim.
+        insert_at: matches!(expr, Expression::Object(_))
+            .then(|| insertion_after(env, expr.span()?, object.iter().next()?.0.span()?.start))
+            .flatten(),
     }
 }
 
@@ -257,21 +262,38 @@ fn bound_claims<'a>(env: &Env<'a>, block: &'a Block, expr: &'a Expression) -> Bo
 /// attribute (only in the loaded file).
 fn insertion<'a>(env: &Env<'a>, block: &'a Block) -> Option<Insertion> {
     let range = block.span()?;
+    let first = block.body.iter().next()?.span()?;
+    insertion_after(env, range, first.start)
+}
+
+/// Where a fix adds an attribute to the block or object spanning `range` (in the loaded
+/// file) whose first member starts at `first`: after its `{`, indented like that member,
+/// or inline when the member is on the `{` line.
+fn insertion_after<'a>(
+    env: &Env<'a>,
+    range: std::ops::Range<usize>,
+    first: usize,
+) -> Option<Insertion> {
     if !env.in_loaded_file(Some(range.clone())) {
         return None;
     }
     let open = range.start + env.text.get(range.clone())?.find('{')? + 1;
-    let first = block.body.iter().next()?.span()?;
-    let line_start = env.text.get(..first.start)?.rfind('\n')? + 1;
-    let indent = env.text.get(line_start..first.start)?;
-    let indent = indent
-        .bytes()
-        .all(|b| b == b' ')
-        .then(|| u8::try_from(indent.len()).ok())
-        .flatten()?;
+    let between = env.text.get(open..first)?;
+    let style = match between.rfind('\n') {
+        None => Style::HclInline,
+        Some(newline) => {
+            let indent = between.get(newline + 1..)?;
+            if !indent.bytes().all(|b| b == b' ') {
+                return None;
+            }
+            Style::Hcl {
+                indent: u8::try_from(indent.len()).ok()?,
+            }
+        }
+    };
     Some(Insertion {
         at: env.span(Some(open..open)),
-        style: Style::Hcl { indent },
+        style,
     })
 }
 

@@ -218,13 +218,10 @@ impl<'a> VaultParty<'a> {
 
 /// ``Vault role `demo` (auth/gitlab)``.
 pub fn describe_role(role: &Role) -> String {
-    let name = role
-        .name
-        .as_ref()
-        .map_or("(read output)", |n| n.text.as_str());
-    match &role.path {
-        Some(path) => format!("Vault role `{name}` (auth/{})", path.text),
-        None => format!("Vault role `{name}`"),
+    match (&role.name, &role.path) {
+        (Some(name), Some(path)) => format!("Vault role `{}` (auth/{})", name.text, path.text),
+        (Some(name), None) => format!("Vault role `{}`", name.text),
+        (None, _) => "the Vault role in this `vault read` output".to_owned(),
     }
 }
 

@@ -7,7 +7,7 @@
 
 include!(concat!(env!("OUT_DIR"), "/rules_vault.rs"));
 
-use trustlint_parser::federation::vault::{Role, Style};
+use trustlint_parser::federation::vault::{Insertion, Role, Style};
 use trustlint_parser::input::{Content, Document};
 
 use crate::analysis::claim_predicate::Token;
@@ -26,20 +26,23 @@ pub fn is_oidc(role: &Role) -> bool {
     role.role_type.as_ref().is_some_and(|t| t.text == "oidc")
 }
 
-/// An edit adding the field `key` to a role, its value written as `hcl` in HCL, `json`
-/// in JSON, `args` after `key=` on a command line (`None`: no command-line form).
+/// An edit adding the field `key` at `insertion` (a role's, or its `bound_claims`'), its
+/// value written as `hcl` in HCL, `json` in JSON, `args` after `key=` on a command line
+/// (`None`: no command-line form).
 pub fn add_field(
-    role: &Role,
+    insertion: Option<Insertion>,
     key: &str,
     hcl: &str,
     json: &str,
     args: Option<&str>,
 ) -> Option<Edit> {
-    let insertion = role.insert_at?;
+    let insertion = insertion?;
     let replacement = match insertion.style {
         Style::Hcl { indent } => format!("\n{}{key} = {hcl}", " ".repeat(indent.into())),
         Style::Json { indent } => format!("\n{}\"{key}\": {json},", " ".repeat(indent.into())),
         Style::Args => format!(" {key}={}", args?),
+        Style::HclInline => format!(" {key} = {hcl},"),
+        Style::JsonInline => format!(" \"{key}\": {json},"),
     };
     Some(Edit {
         span: insertion.at,

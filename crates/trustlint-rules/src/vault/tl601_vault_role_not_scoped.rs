@@ -46,15 +46,19 @@ impl Rule for VaultRoleNotScoped {
                 ),
             )
             .with_help("bind the project in `bound_claims` by `project_id` (or the group by `namespace_id`)");
-            if let (Some(id), None) = (&cx.settings.project_id, &role.bound_claims) {
+            if let Some(id) = &cx.settings.project_id {
                 let quoted = json_string(id);
-                if let Some(edit) = add_field(
-                    role,
-                    "bound_claims",
-                    &format!("{{ project_id = {quoted} }}"),
-                    &format!("{{\"project_id\": {quoted}}}"),
-                    None,
-                ) {
+                let edit = match &role.bound_claims {
+                    Some(claims) => add_field(claims.insert_at, "project_id", &quoted, &quoted, None),
+                    None => add_field(
+                        role.insert_at,
+                        "bound_claims",
+                        &format!("{{ project_id = {quoted} }}"),
+                        &format!("{{\"project_id\": {quoted}}}"),
+                        None,
+                    ),
+                };
+                if let Some(edit) = edit {
                     finding.fix = Some(Fix {
                         description: format!("bind `project_id` {id} (`[gitlab] project-id`)"),
                         edits: vec![edit],

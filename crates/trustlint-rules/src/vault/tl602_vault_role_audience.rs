@@ -121,7 +121,7 @@ impl VaultRoleAudience {
                     span: list.span,
                     replacement: format!("[{quoted}]"),
                 }),
-                None => add_field(role, "bound_audiences", &format!("[{quoted}]"), &format!("[{quoted}]"), Some(&aud)),
+                None => add_field(role.insert_at, "bound_audiences", &format!("[{quoted}]"), &format!("[{quoted}]"), Some(&aud)),
             };
             if let Some(edit) = edit {
                 finding.fix = Some(Fix {

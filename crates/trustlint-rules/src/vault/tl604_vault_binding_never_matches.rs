@@ -81,7 +81,7 @@ impl VaultBindingNeverMatches {
                 format!("{label} sets no `role_type`: Vault stores `oidc`, refuses to write it without `allowed_redirect_uris`, and refuses every JWT login with it (\"role with oidc role_type is not allowed\")"),
             )
             .with_help("set `role_type` to `jwt`");
-            if let Some(edit) = add_field(role, "role_type", "\"jwt\"", "\"jwt\"", Some("jwt")) {
+            if let Some(edit) = add_field(role.insert_at, "role_type", "\"jwt\"", "\"jwt\"", Some("jwt")) {
                 finding.fix = Some(Fix {
                     description: "set `role_type` to `jwt`".to_owned(),
                     edits: vec![edit],

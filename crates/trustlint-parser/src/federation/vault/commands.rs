@@ -234,19 +234,19 @@ fn write(command: &Command, args: &[Word], out: &mut VaultResources, problems: &
     if json.is_none() && rest.iter().any(|w| w.text == "-") {
         return;
     }
-    let file_text = "";
     match endpoint {
         "role" => {
             let mut role = match &json {
                 Some((node, expanding)) if node.as_map().is_some() => {
-                    json::role(node, Origin::Command, command.span, *expanding, file_text)
+                    let heredoc = command
+                        .heredocs
+                        .first()
+                        .map_or(("", 0), |h| (h.body.as_str(), h.span.start as usize));
+                    json::role(node, Origin::Command, command.span, *expanding, heredoc)
                 }
                 Some(_) => return,
                 None => role_from_pairs(command, rest),
             };
-            if let Some((node, _)) = &json {
-                role.insert_at = json_insertion(node, command);
-            }
             role.path = Some(mount_scalar);
             role.name = Some(word_scalar(name, target.span));
             out.roles.push(role);
@@ -273,28 +273,6 @@ fn write(command: &Command, args: &[Word], out: &mut VaultResources, problems: &
         }
         _ => out.logins.push(login_with(command, mount_scalar, rest)),
     }
-}
-
-/// Where a fix adds a member to the role's JSON: after the object's `{`, indented like
-/// its first member (known from the here-document's text through the spans).
-fn json_insertion(node: &crate::tree::Node, command: &Command) -> Option<super::Insertion> {
-    let heredoc = command.heredocs.first()?;
-    let base = heredoc.span.start as usize;
-    let first = node.as_map()?.first()?;
-    let key_at = (first.key.span.start as usize).checked_sub(base)?;
-    let before = heredoc.body.get(..key_at)?;
-    let line_start = before.rfind('\n')? + 1;
-    let indent = before.get(line_start..)?;
-    let indent = indent
-        .bytes()
-        .all(|b| b == b' ')
-        .then(|| u8::try_from(indent.len()).ok())
-        .flatten()?;
-    let at = node.span.start as usize + 1;
-    Some(super::Insertion {
-        at: Span::new(node.span.file, at, at),
-        style: Style::Json { indent },
-    })
 }
 
 /// A role from `key=value` arguments (every value a string, lists comma-separated).
@@ -337,6 +315,7 @@ fn role_from_pairs(command: &Command, rest: &[Word]) -> Role {
             span: value.span,
             claims: Vec::new(),
             unknown: true,
+            insert_at: None,
         }),
         user_claim: get("user_claim"),
         user_claim_json_pointer: get("user_claim_json_pointer").is_some_and(|v| v.text == "true"),

@@ -64,13 +64,14 @@ fn list(node: &Node, expanding: bool) -> ListField {
     }
 }
 
-fn bound_claims(node: &Node, expanding: bool) -> BoundClaims {
+fn bound_claims(node: &Node, expanding: bool, text: &str, base: usize) -> BoundClaims {
     let Some(entries) = node.as_map() else {
         return BoundClaims {
             span: node.span,
             claims: Vec::new(),
             // `null` clears the map; a string is not read as a map here.
             unknown: !matches!(node.value, Value::Null),
+            insert_at: None,
         };
     };
     let claims = entries
@@ -101,31 +102,49 @@ fn bound_claims(node: &Node, expanding: bool) -> BoundClaims {
         span: node.span,
         claims,
         unknown: false,
+        insert_at: object_insertion(node, text, base),
     }
 }
 
-/// The indentation of the first member of an object written one member per line.
-fn member_indent(object: &Node, text: &str) -> Option<u8> {
+/// Where a member is added to a JSON object (after its `{`): one per line, indented like
+/// its first member, or inline when that member is on the `{` line. `text` is the text
+/// the object's spans index into from file offset `base`.
+pub(super) fn object_insertion(object: &Node, text: &str, base: usize) -> Option<Insertion> {
+    let open = (object.span.start as usize).checked_sub(base)?;
     let first = object.as_map()?.first()?;
-    let start = first.key.span.start as usize;
-    let line_start = text.get(..start)?.rfind('\n')? + 1;
-    let indent = text.get(line_start..start)?;
-    indent
-        .bytes()
-        .all(|b| b == b' ')
-        .then(|| u8::try_from(indent.len()).ok())
-        .flatten()
+    let key = (first.key.span.start as usize).checked_sub(base)?;
+    let between = text.get(open..key)?;
+    let at = Span::new(
+        object.span.file,
+        object.span.start as usize + 1,
+        object.span.start as usize + 1,
+    );
+    let style = match between.rfind('\n') {
+        None => Style::JsonInline,
+        Some(newline) => {
+            let indent = between.get(newline + 1..)?;
+            if !indent.bytes().all(|b| b == b' ') {
+                return None;
+            }
+            Style::Json {
+                indent: u8::try_from(indent.len()).ok()?,
+            }
+        }
+    };
+    Some(Insertion { at, style })
 }
 
-/// A role from its JSON object (`file_text`: the file, for the fix's indentation).
+/// A role from its JSON object; `text` is the text its spans index into from file offset
+/// `base` (for the fixes' insertions).
 pub(super) fn role(
     object: &Node,
     origin: Origin,
     span: Span,
     expanding: bool,
-    file_text: &str,
+    (text, base): (&str, usize),
 ) -> Role {
     let field = |key: &str| object.get(key);
+    let source = text;
     let text = |key: &str| field(key).and_then(|n| scalar(n, expanding));
     let mut policies: Option<ListField> = None;
     for key in ["policies", "token_policies"] {
@@ -143,14 +162,7 @@ pub(super) fn role(
         .iter()
         .filter_map(|e| Some((scalar(&e.key, expanding)?, scalar(&e.value, expanding)?)))
         .collect();
-    let insert_at = member_indent(object, file_text).map(|indent| Insertion {
-        at: Span::new(
-            span.file,
-            object.span.start as usize + 1,
-            object.span.start as usize + 1,
-        ),
-        style: Style::Json { indent },
-    });
+    let insert_at = object_insertion(object, source, base);
     Role {
         span,
         origin,
@@ -162,7 +174,7 @@ pub(super) fn role(
             .map(|n| list(n, expanding)),
         bound_subject: text("bound_subject").filter(|s| !s.text.is_empty()),
         bound_claims_type: text("bound_claims_type"),
-        bound_claims: field("bound_claims").map(|n| bound_claims(n, expanding)),
+        bound_claims: field("bound_claims").map(|n| bound_claims(n, expanding, source, base)),
         user_claim: text("user_claim"),
         user_claim_json_pointer: matches!(
             field("user_claim_json_pointer").map(|n| &n.value),
@@ -212,7 +224,7 @@ pub fn read_output(file: &SourceFile, root: &Node) -> Option<Document> {
         Origin::ReadOutput,
         data.span,
         false,
-        &file.text,
+        (&file.text, 0),
     ));
     Some(Document {
         file: file.id,
@@ -238,7 +250,7 @@ mod tests {
         let text = r#"{"role_type": "jwt", "user_claim": "user_email", "bound_audiences": "https://a, https://b",
  "bound_claims": {"project_id": 22, "ref_protected": true, "ref": ["main", "$BRANCH"], "x": {"a": 1}}}"#;
         let root = parse(text);
-        let role = role(&root, Origin::Command, root.span, true, text);
+        let role = role(&root, Origin::Command, root.span, true, (text, 0));
         let claims = &role.bound_claims.as_ref().unwrap().claims;
         assert_eq!(claims[0].values[0].kind, ScalarKind::Number);
         assert_eq!(claims[1].values[0].kind, ScalarKind::Bool);
@@ -254,7 +266,7 @@ mod tests {
             .collect();
         assert_eq!(audiences, ["https://a", "https://b"]);
         assert_eq!(&text[claims[1].values[0].span.range()], "true");
-        assert!(role.insert_at.is_none());
+        assert_eq!(role.insert_at.unwrap().style, Style::JsonInline);
     }
 
     #[test]

@@ -129,6 +129,8 @@ pub struct BoundClaims {
     /// The map itself is not determined (a variable, `@file`, an expression): which
     /// claims it binds is unknown.
     pub unknown: bool,
+    /// Where a fix adds a claim to the map.
+    pub insert_at: Option<Insertion>,
 }
 
 /// A JWT auth role.
@@ -176,6 +178,10 @@ pub enum Style {
     Json { indent: u8 },
     /// `key=value` words.
     Args,
+    /// An HCL object written on one line (`{ a = "b" }`): `key = value,` after its `{`.
+    HclInline,
+    /// A JSON object written on one line: `"key": value, ` after its `{`.
+    JsonInline,
 }
 
 /// One `path "…" { capabilities = [...] }` rule of a policy.

@@ -144,6 +144,7 @@ fn role_strategy() -> impl Strategy<Value = Role> {
                     })
                     .collect(),
                 unknown: false,
+                insert_at: None,
             }),
             user_claim: Some(value("project_path", ScalarKind::String)),
             user_claim_json_pointer: false,
@@ -200,6 +201,7 @@ fn glob_crosses_slashes_and_string_mode_is_typed() {
             malformed: false,
         }],
         unknown: false,
+        insert_at: None,
     });
     let deep = Token::new().with("project_path", "group/sub/deep");
     assert_eq!(role_predicate(&role).eval(&deep), Some(true));
