@@ -17,16 +17,18 @@
 //! variables, and `vault write auth/<path>/login role=… jwt=$TOKEN` in its scripts; each
 //! names a role among the scanned files by mount path and name ([`VaultFiles::lookup`]).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use trustlint_parser::document::Content;
+use trustlint_parser::embedded::OffsetMap;
 use trustlint_parser::federation::vault::{
     read_commands, Backend, Login, Policy, PolicyRule, Role, Scalar, ScalarKind, VaultResources,
 };
 use trustlint_parser::gitlab::{IdToken, Job, Pipeline};
-use trustlint_parser::input::Workspace;
+use trustlint_parser::input::{Document, Workspace};
 use trustlint_parser::script;
-use trustlint_parser::Span;
+use trustlint_parser::{SourceMap, Span};
 
 use super::claim_predicate::{Predicate, Values};
 use super::claims::{claim, ClaimType};
@@ -276,12 +278,39 @@ impl RelyingParty for VaultParty<'_> {
     }
 }
 
+/// The Vault objects a document declares: a Terraform file's, a script's or a `vault
+/// read` output's own, or those the jobs of a GitLab CI file write in their scripts
+/// (`vault write auth/…/role/…`, `vault policy write`), each once.
+pub fn vault_of<'d>(document: &'d Document, sources: &SourceMap) -> Cow<'d, VaultResources> {
+    match &document.content {
+        Content::Iam(resources) => Cow::Borrowed(&resources.federation.vault),
+        Content::GitlabCi(pipeline) => {
+            let mut out = VaultResources::default();
+            for job in &pipeline.jobs {
+                let read = job_vault(job, sources);
+                out.backends.extend(read.backends);
+                out.roles.extend(read.roles);
+                out.policies.extend(read.policies);
+            }
+            out.logins.clear();
+            let mut seen = HashSet::new();
+            out.roles.retain(|r| seen.insert(r.span));
+            let mut seen = HashSet::new();
+            out.backends.retain(|b| seen.insert(b.span));
+            let mut seen = HashSet::new();
+            out.policies.retain(|p| seen.insert(p.span));
+            Cow::Owned(out)
+        }
+        _ => Cow::Owned(VaultResources::default()),
+    }
+}
+
 /// The Vault objects of every scanned file.
 #[derive(Debug, Default)]
-pub struct VaultFiles<'a> {
-    pub roles: Vec<&'a Role>,
-    pub backends: Vec<&'a Backend>,
-    pub policies: Vec<&'a Policy>,
+pub struct VaultFiles {
+    pub roles: Vec<Role>,
+    pub backends: Vec<Backend>,
+    pub policies: Vec<Policy>,
 }
 
 /// Which roles a job's login names.
@@ -299,34 +328,34 @@ fn mount(path: &str) -> &str {
     path.trim_matches('/')
 }
 
-impl<'a> VaultFiles<'a> {
-    pub fn of(workspace: &'a Workspace) -> Self {
+impl VaultFiles {
+    pub fn of(workspace: &Workspace) -> Self {
         let mut files = VaultFiles::default();
         for document in &workspace.documents {
-            if let Content::Iam(resources) = &document.content {
-                let vault = &resources.federation.vault;
-                files.roles.extend(&vault.roles);
-                files.backends.extend(&vault.backends);
-                files.policies.extend(&vault.policies);
-            }
+            let vault = vault_of(document, &workspace.sources);
+            files.roles.extend(vault.roles.iter().cloned());
+            files.backends.extend(vault.backends.iter().cloned());
+            files.policies.extend(vault.policies.iter().cloned());
         }
+        let mut seen = HashSet::new();
+        files.roles.retain(|r| seen.insert(r.span));
         files
     }
 
     /// The mount a role belongs to, when exactly one scanned backend has its path.
-    pub fn backend_of(&self, role: &Role) -> Option<&'a Backend> {
+    pub fn backend_of(&self, role: &Role) -> Option<&Backend> {
         let path = role.path.as_ref().filter(|p| p.is_known())?;
         let mut found = self
             .backends
             .iter()
             .filter(|b| b.path.is_known() && mount(&b.path.text) == mount(&path.text));
         let first = found.next()?;
-        found.next().is_none().then_some(*first)
+        found.next().is_none().then_some(first)
     }
 
     /// The roles a login names: mount `path`, role `name` (`None`: the mount's
     /// `default_role`).
-    pub fn lookup(&self, path: &str, name: Option<&str>) -> Lookup<'a> {
+    pub fn lookup(&self, path: &str, name: Option<&str>) -> Lookup<'_> {
         let name = match name {
             Some(name) => name.to_lowercase(),
             None => {
@@ -354,7 +383,7 @@ impl<'a> VaultFiles<'a> {
                 continue;
             }
             if mount(&role_path.text) == mount(path) && role_name.text.to_lowercase() == name {
-                found.push(*role);
+                found.push(role);
             }
         }
         if !found.is_empty() {
@@ -368,7 +397,7 @@ impl<'a> VaultFiles<'a> {
 
     /// The scanned policies a role's `token_policies` name; `None` when some name is
     /// unknown or names no scanned policy (what the role grants is then not known).
-    pub fn policies_of(&self, role: &Role) -> Option<Vec<&'a Policy>> {
+    pub fn policies_of(&self, role: &Role) -> Option<Vec<&Policy>> {
         let names = role.token_policies.as_ref()?;
         if names.partial || names.values.is_empty() {
             return None;
@@ -383,7 +412,7 @@ impl<'a> VaultFiles<'a> {
                     .as_ref()
                     .is_some_and(|n| n.is_known() && n.text == name.text)
             })?;
-            out.push(*policy);
+            out.push(policy);
         }
         Some(out)
     }
@@ -507,10 +536,12 @@ fn token_named<'p>(job: &'p Job, name: Option<&str>, only_default: bool) -> Opti
     }
 }
 
-/// The script lines of a job as commands, with file spans (a line quoted in the YAML
-/// points at the whole line).
-fn job_commands(job: &Job) -> Vec<script::Command> {
-    let mut out = Vec::new();
+/// The Vault objects and logins a job's script lines write. A line written verbatim is
+/// read in place; one that is not (a quoted scalar, a YAML block) is read as its text and
+/// every span mapped back to the file line by line (the whole line where a part can't be
+/// found).
+fn job_vault(job: &Job, sources: &SourceMap) -> VaultResources {
+    let mut out = VaultResources::default();
     for line in job
         .before_script
         .iter()
@@ -518,24 +549,29 @@ fn job_commands(job: &Job) -> Vec<script::Command> {
         .chain(&job.after_script)
     {
         let text: &str = &line.value;
-        let exact = line.span.len() as usize == text.len();
-        let mut commands = script::commands(line.span.file, text, line.span.start as usize);
-        if !exact {
-            for command in &mut commands {
-                command.span = line.span;
-                for word in &mut command.words {
-                    word.span = line.span;
-                }
-                command.heredocs.clear();
-            }
+        let file = line.span.file;
+        if line.span.len() as usize == text.len() {
+            let commands = script::commands(file, text, line.span.start as usize);
+            read_commands(&commands, &mut out, &mut Vec::new());
+            continue;
         }
-        out.extend(commands);
+        let map = match sources.get(file) {
+            Some(source) => OffsetMap::by_lines(source.slice(line.span), line.span, text),
+            None => OffsetMap::whole(line.span),
+        };
+        let mut part = VaultResources::default();
+        read_commands(&script::commands(file, text, 0), &mut part, &mut Vec::new());
+        part.map_spans(|span| map.span(span));
+        out.backends.extend(part.backends);
+        out.roles.extend(part.roles);
+        out.policies.extend(part.policies);
+        out.logins.extend(part.logins);
     }
     out
 }
 
 /// Every Vault login of a job.
-pub fn uses<'p>(job: &'p Job) -> Vec<VaultUse<'p>> {
+pub fn uses<'p>(job: &'p Job, sources: &SourceMap) -> Vec<VaultUse<'p>> {
     let mut out = Vec::new();
     for secret in &job.secrets {
         let Some(provider) = &secret.provider else {
@@ -580,9 +616,7 @@ pub fn uses<'p>(job: &'p Job) -> Vec<VaultUse<'p>> {
             token: token_named(job, secret.token.as_ref().map(|t| t.value.as_ref()), true),
         });
     }
-    let mut read = VaultResources::default();
-    read_commands(&job_commands(job), &mut read, &mut Vec::new());
-    for login in read.logins {
+    for login in job_vault(job, sources).logins {
         out.push(script_use(job, login));
     }
     out
@@ -626,7 +660,7 @@ pub fn job_uses<'a>(
             if !seen.insert((job.name.span, document.file)) {
                 continue;
             }
-            let uses = uses(job);
+            let uses = uses(job, &workspace.sources);
             if !uses.is_empty() {
                 out.push((pipeline.as_ref(), job, uses));
             }

@@ -8,18 +8,9 @@
 include!(concat!(env!("OUT_DIR"), "/rules_vault.rs"));
 
 use trustlint_parser::federation::vault::{Insertion, Role, Style};
-use trustlint_parser::input::{Content, Document};
 
 use crate::analysis::claim_predicate::Token;
 use crate::finding::Edit;
-
-/// The roles a document declares.
-pub fn roles(document: &Document) -> &[Role] {
-    match &document.content {
-        Content::Iam(resources) => &resources.federation.vault.roles,
-        _ => &[],
-    }
-}
 
 /// Whether a role is explicitly an OIDC (browser login) role: not meant for CI tokens.
 pub fn is_oidc(role: &Role) -> bool {
@@ -84,20 +75,21 @@ pub fn describe_token(token: &Token) -> String {
     }
 }
 
-/// A job's Vault login and the roles it names among the scanned files.
+/// A job's Vault login (`'w`: the workspace's) and the roles it names among the scanned
+/// files (`'f`).
 #[derive(Debug)]
-pub struct Linked<'a> {
-    pub pipeline: &'a trustlint_parser::gitlab::Pipeline,
-    pub job: &'a trustlint_parser::gitlab::Job,
-    pub login: crate::analysis::vault::VaultUse<'a>,
-    pub lookup: crate::analysis::vault::Lookup<'a>,
+pub struct Linked<'w, 'f> {
+    pub pipeline: &'w trustlint_parser::gitlab::Pipeline,
+    pub job: &'w trustlint_parser::gitlab::Job,
+    pub login: crate::analysis::vault::VaultUse<'w>,
+    pub lookup: crate::analysis::vault::Lookup<'f>,
 }
 
 /// Every Vault login of the scanned pipelines' jobs, each looked up among `files`.
-pub fn linked<'a>(
-    cx: &crate::rule::Context<'a>,
-    files: &crate::analysis::vault::VaultFiles<'a>,
-) -> Vec<Linked<'a>> {
+pub fn linked<'w, 'f>(
+    cx: &crate::rule::Context<'w>,
+    files: &'f crate::analysis::vault::VaultFiles,
+) -> Vec<Linked<'w, 'f>> {
     use crate::analysis::vault::{job_uses, Lookup};
     let mut out = Vec::new();
     for (pipeline, job, logins) in job_uses(cx.workspace, |d| cx.is_included_fragment(d)) {

@@ -82,13 +82,13 @@ impl Rule for VaultRoleAudience {
 }
 
 impl VaultRoleAudience {
-    fn no_audience(&self, role: &Role, links: &[Linked<'_>]) -> Option<Finding> {
+    fn no_audience(&self, role: &Role, links: &[Linked<'_, '_>]) -> Option<Finding> {
         let bound = role.bound_audiences.as_ref();
         if bound.is_some_and(|b| b.partial || !b.values.is_empty()) {
             return None;
         }
         // The audience a job that logs in with the role presents, for the fix.
-        let users: Vec<&Linked<'_>> = links
+        let users: Vec<&Linked<'_, '_>> = links
             .iter()
             .filter(|l| matches!(&l.lookup, Lookup::Found(roles) if is_one_of(role, roles)))
             .collect();

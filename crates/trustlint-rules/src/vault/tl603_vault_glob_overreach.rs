@@ -6,9 +6,9 @@
 use trustlint_parser::federation::vault::{Role, ScalarKind};
 use trustlint_parser::input::Document;
 
-use super::{describe_token, is_oidc, roles};
+use super::{describe_token, is_oidc};
 use crate::analysis::claim_predicate::{tenancy, universe, Tenancy, Values, TENANT_CLAIMS};
-use crate::analysis::vault::{claim_name, describe_role, is_glob, role_predicate};
+use crate::analysis::vault::{vault_of, claim_name, describe_role, is_glob, role_predicate};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -23,7 +23,8 @@ impl Rule for VaultGlobOverreach {
     }
 
     fn check_document(&self, cx: &Context<'_>, document: &Document, out: &mut Vec<Finding>) {
-        for role in roles(document) {
+        let vault = vault_of(document, &cx.workspace.sources);
+        for role in &vault.roles {
             if is_oidc(role) || !is_glob(role) {
                 continue;
             }

@@ -5,11 +5,11 @@
 //! and a mount whose `bound_issuer` can't be GitLab's `iss`.
 
 use trustlint_parser::federation::vault::{Backend, Role, ScalarKind};
-use trustlint_parser::input::{Content, Document};
+use trustlint_parser::input::Document;
 
-use super::{add_field, is_oidc, json_string, linked, roles};
+use super::{add_field, is_oidc, json_string, linked};
 use crate::analysis::claim_predicate::{issuer, satisfying, ClaimSpace, Predicate, Values};
-use crate::analysis::vault::{
+use crate::analysis::vault::{vault_of, 
     bound_claim_predicate, claim_name, describe_role, is_glob, never_equal, user_claim_predicate,
     Lookup, VaultFiles,
 };
@@ -28,15 +28,14 @@ impl Rule for VaultBindingNeverMatches {
 
     fn check_document(&self, cx: &Context<'_>, document: &Document, out: &mut Vec<Finding>) {
         let space = ClaimSpace::any_token(cx.settings);
-        for role in roles(document) {
+        let vault = vault_of(document, &cx.workspace.sources);
+        for role in &vault.roles {
             if !is_oidc(role) {
                 self.check_role(role, &space, out);
             }
         }
-        if let Content::Iam(resources) = &document.content {
-            for backend in &resources.federation.vault.backends {
-                self.check_backend(backend, cx.settings, out);
-            }
+        for backend in &vault.backends {
+            self.check_backend(backend, cx.settings, out);
         }
     }
 

@@ -52,7 +52,7 @@ impl Rule for VaultJobRoleMismatch {
 }
 
 /// The role a login names, in words.
-fn named(link: &Linked<'_>) -> String {
+fn named(link: &Linked<'_, '_>) -> String {
     let path = link.login.path.text.as_deref().unwrap_or("?");
     match link.login.role.as_ref().and_then(|r| r.text.as_deref()) {
         Some(role) => format!("role `{role}` on `auth/{path}`"),
@@ -125,7 +125,7 @@ fn token_ref(token: &Token, case: &RunCase) -> String {
 }
 
 impl VaultJobRoleMismatch {
-    fn missing(&self, link: &Linked<'_>, files: &VaultFiles<'_>) -> Finding {
+    fn missing(&self, link: &Linked<'_, '_>, files: &VaultFiles) -> Finding {
         let mut known: Vec<String> = files
             .roles
             .iter()
@@ -151,9 +151,9 @@ impl VaultJobRoleMismatch {
     fn refused(
         &self,
         settings: &Settings,
-        link: &Linked<'_>,
+        link: &Linked<'_, '_>,
         role: &Role,
-        files: &VaultFiles<'_>,
+        files: &VaultFiles,
     ) -> Option<Finding> {
         let party = VaultParty::new(role, files.backend_of(role));
         let runs = JobRuns::of(link.pipeline, link.job, settings);

@@ -232,6 +232,94 @@ impl VaultResources {
     }
 }
 
+impl VaultResources {
+    /// Every span through `map` (values read from a text that is not written verbatim in
+    /// the file, such as a YAML block scalar); the fixes' insertion points are dropped,
+    /// since an inserted line would not follow the file's indentation.
+    pub fn map_spans(&mut self, map: impl Fn(Span) -> Span) {
+        let scalar = |s: &mut Scalar| s.span = map(s.span);
+        let list = |l: &mut ListField| {
+            l.span = map(l.span);
+            for v in &mut l.values {
+                v.span = map(v.span);
+            }
+        };
+        for backend in &mut self.backends {
+            backend.span = map(backend.span);
+            scalar(&mut backend.path);
+            for field in [
+                &mut backend.bound_issuer,
+                &mut backend.oidc_discovery_url,
+                &mut backend.jwks_url,
+                &mut backend.default_role,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                scalar(field);
+            }
+        }
+        for role in &mut self.roles {
+            role.span = map(role.span);
+            role.insert_at = None;
+            for field in [
+                &mut role.path,
+                &mut role.name,
+                &mut role.role_type,
+                &mut role.bound_subject,
+                &mut role.bound_claims_type,
+                &mut role.user_claim,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                scalar(field);
+            }
+            for field in [&mut role.bound_audiences, &mut role.token_policies]
+                .into_iter()
+                .flatten()
+            {
+                list(field);
+            }
+            if let Some(claims) = &mut role.bound_claims {
+                claims.span = map(claims.span);
+                claims.insert_at = None;
+                for claim in &mut claims.claims {
+                    claim.span = map(claim.span);
+                    scalar(&mut claim.claim);
+                    for value in &mut claim.values {
+                        scalar(value);
+                    }
+                }
+            }
+            for (from, to) in &mut role.claim_mappings {
+                scalar(from);
+                scalar(to);
+            }
+        }
+        for policy in &mut self.policies {
+            policy.span = map(policy.span);
+            if let Some(field) = &mut policy.name {
+                scalar(field);
+            }
+            for rule in &mut policy.rules {
+                rule.span = map(rule.span);
+                scalar(&mut rule.path);
+                for capability in &mut rule.capabilities {
+                    scalar(capability);
+                }
+            }
+        }
+        for login in &mut self.logins {
+            login.span = map(login.span);
+            scalar(&mut login.path);
+            for field in [&mut login.role, &mut login.jwt].into_iter().flatten() {
+                scalar(field);
+            }
+        }
+    }
+}
+
 /// `auth/<path>/<rest>` split into the mount path (slashes trimmed) and the rest's
 /// segments: `auth/jwt-gitlab/prod/role/ci` → (`jwt-gitlab/prod`, `role`, `ci`).
 pub fn split_auth_path(path: &str) -> Option<(&str, &str, &str)> {
