@@ -3,13 +3,13 @@
 //! ([`tenancy`] with a witness), or any glob binding that matches every value its claim
 //! can take (`ref: "*"`).
 
-use trustlint_parser::federation::vault::{Role, ScalarKind};
+use trustlint_parser::federation::vault::{Role, Scalar, ScalarKind};
 use trustlint_parser::input::Document;
 
 use super::{describe_token, is_oidc};
 use crate::analysis::claim_predicate::{tenancy, universe, Tenancy, Values, TENANT_CLAIMS};
 use crate::analysis::vault::{vault_of, claim_name, describe_role, is_glob, role_predicate};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
 use crate::settings::Settings;
@@ -79,6 +79,39 @@ impl VaultGlobOverreach {
         true
     }
 
+    /// A path glob whose `*` also matches deeper paths (`acme/*` takes
+    /// `acme/team/sub/x`): a warning, since a whole group may be meant.
+    fn deeper_paths(&self, role: &Role, name: &str, value: &Scalar) -> Option<Finding> {
+        let path_claim = TENANT_CLAIMS.contains(&name) && name.ends_with("_path");
+        if !(path_claim || name == "sub") {
+            return None;
+        }
+        let (before, after) = value.text.split_once('*')?;
+        if !before.ends_with('/') {
+            return None;
+        }
+        // The `*` taking two more levels, the other wildcards one letter.
+        let deeper = format!("{before}nested/evil{}", after.replace('*', "x"));
+        let values = Values::star_glob(&value.text)?;
+        if !values.matches(&deeper) || (path_claim && !universe(name).values.contains(&deeper)) {
+            return None;
+        }
+        Some(
+            Finding::new(
+                self.meta(),
+                value.span,
+                format!(
+                    "{} binds `{name}` to the glob `{}`, whose `*` crosses `/`: it admits `{deeper}` as well — every subgroup's projects, at any depth, not only those directly under `{}`",
+                    describe_role(role),
+                    value.text,
+                    before.trim_end_matches('/')
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .with_help("bind `namespace_id` (GitLab's docs: nested projects are not included) or list the projects; if every subgroup is meant, suppress this finding"),
+        )
+    }
+
     /// A glob that matches every value its claim takes.
     fn binds_nothing(&self, role: &Role, tenant_reported: bool, out: &mut Vec<Finding>) {
         for entry in role.bound_claims.iter().flat_map(|c| &c.claims) {
@@ -95,6 +128,9 @@ impl VaultGlobOverreach {
                     continue;
                 };
                 if every.values.is_empty() || !every.values.is_subset_of(&dfa).unwrap_or(false) {
+                    if let Some(finding) = self.deeper_paths(role, name, value) {
+                        out.push(finding);
+                    }
                     continue;
                 }
                 out.push(
