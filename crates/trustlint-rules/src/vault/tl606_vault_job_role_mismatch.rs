@@ -12,7 +12,8 @@ use crate::analysis::claim_predicate::{satisfying, ClaimSpace, Predicate, Token}
 use crate::analysis::job_runs::{JobRuns, RunCase};
 use crate::analysis::relying_party::{admission, describe_case, environment};
 use crate::analysis::vault::{
-    audiences, bound_claim_predicate, describe_role, Lookup, VaultFiles, VaultParty,
+    audiences, bound_claim_predicate, describe_role, user_claim_predicate, Lookup, VaultFiles,
+    VaultParty,
 };
 use crate::cross::{jobs_phrase, merge_jobs};
 use crate::finding::{Finding, Severity};
@@ -71,6 +72,13 @@ fn bindings(role: &Role) -> Vec<(Predicate, trustlint_parser::Span, String)> {
             format!("`{}` = {}", entry.claim.text, values.join(" or ")),
         ));
     }
+    if let Some(user_claim) = &role.user_claim {
+        out.push((
+            user_claim_predicate(role),
+            user_claim.span,
+            format!("a string claim `{}` (its `user_claim`)", user_claim.text),
+        ));
+    }
     if let Some(subject) = &role.bound_subject {
         out.push((
             Predicate::test(
@@ -101,7 +109,7 @@ fn refusing_binding(
                     let value = spaces.first()?.values(&claim).values.witness()?;
                     Some(format!("its `{claim}` is `{value}`"))
                 })
-                .unwrap_or_else(|| "its token".to_owned());
+                .unwrap_or_else(|| "its token has no such claim".to_owned());
             return Some((span, reads, has));
         }
     }
@@ -163,15 +171,24 @@ impl VaultJobRoleMismatch {
         let label = describe_role(role);
         let (severity, message, related) = if verdict.refused_always() {
             let case = verdict.cases.first()?.case;
-            let (span, reads, has) = refusing_binding(role, case, settings, env)?;
-            (
-                Severity::Error,
-                format!(
-                    "on no ref this job runs on does its token satisfy {label}: on {} {has}, but the role requires {reads} — every login fails (\"error validating claims\")",
-                    describe_case(case)
+            match refusing_binding(role, case, settings, env) {
+                Some((span, reads, has)) => (
+                    Severity::Error,
+                    format!(
+                        "on no ref this job runs on does its token satisfy {label}: on {} {has}, but the role requires {reads} — every login fails (\"error validating claims\")",
+                        describe_case(case)
+                    ),
+                    Some((span, "the binding that refuses the token")),
                 ),
-                Some((span, "the binding that refuses the token")),
-            )
+                None => (
+                    Severity::Error,
+                    format!(
+                        "on no ref this job runs on does its token satisfy {label}: on {} its token meets no combination of the role's `user_claim`, `bound_subject` and `bound_claims` — every login fails",
+                        describe_case(case)
+                    ),
+                    None,
+                ),
+            }
         } else if verdict.refused_sometimes() && verdict.exact {
             let (case, token) = verdict.first_refusal()?;
             let refusing = bindings(role)
