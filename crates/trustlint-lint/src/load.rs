@@ -25,8 +25,8 @@ use crate::{selector, settings};
 
 /// What a named file of no recognised kind is told.
 const FILE_NOT_RECOGNISED: &str =
-    "this file is none of the inputs trustlint reads (GitLab CI, IAM policy, `aws iam` output, CloudFormation, Terraform): nothing in it was checked";
-const FILE_HELP: &str = "force its kind with `--kind gitlab-ci|iam-policy|cloudformation|terraform`; a GitLab CI file of another name belongs in `[gitlab] ci-files`";
+    "this file is none of the inputs trustlint reads (GitLab CI, IAM policy, `aws iam` output, CloudFormation, Terraform, Google Cloud, Vault or Azure configuration, a shell script that configures one): nothing in it was checked";
+const FILE_HELP: &str = "force its kind with `--kind gitlab-ci|iam-policy|cloudformation|terraform|script`; a GitLab CI file of another name belongs in `[gitlab] ci-files`";
 /// What a named folder in which nothing was recognised is told.
 const FOLDER_NOT_RECOGNISED: &str =
     "no file in this folder is of a kind trustlint reads (GitLab CI, IAM policy, `aws iam` output, CloudFormation, Terraform): nothing here was checked";

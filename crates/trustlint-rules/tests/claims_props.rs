@@ -304,7 +304,8 @@ proptest! {
             panic!("not a policy: {text}");
         };
         let settings = Settings::default();
-        let trust = AwsTrust::new(policy, None, false, policy.statements[0].span, &settings);
+        let audiences = ["https://gitlab.com".to_owned()];
+        let trust = AwsTrust::new(Some(policy), None, policy.statements[0].span, Some(&audiences), &settings);
         for token in &tokens {
             // Allowed = some Allow holds and no Deny does, in Kleene's logic (a Deny that
             // may hold and an Allow that doesn't is still no access: `decide` calls it

@@ -19,24 +19,26 @@ use trustlint_parser::iam::placeholder::{has_interpolation, is_placeholder};
 use trustlint_parser::iam::{
     BaseOperator, Condition, OidcProvider, OperatorFamily, PolicyDocument,
 };
+use trustlint_parser::input::Workspace;
 use trustlint_parser::Span;
 
 use super::automaton::{Dfa, Expr};
 use super::claim_predicate::{Predicate, Test, Values};
 use super::claims::{aws_key, AwsKey};
-use super::condition_eval::absent_result;
+use super::condition_eval::{absent_result, evaluate, RequestContext, Truth};
 use super::glob::{Case, Operator, Pattern, VariableApprox, VariableSyntax};
 use super::grants::{
     applies_to_provider, aud_accepted, bare_url, covers_web_identity, issuer_grants,
     issuer_provider, variable_syntax, OidcGrant,
 };
+use super::link::providers;
 use super::relying_party::RelyingParty;
 use crate::settings::Settings;
 
-/// A trust policy as the relying party of the pipeline's issuer.
+/// A role's trust policy (when scanned) as the relying party of the pipeline's issuer.
 #[derive(Debug)]
 pub struct AwsTrust<'a> {
-    policy: &'a PolicyDocument,
+    policy: Option<&'a PolicyDocument>,
     /// The `Allow` statements for the issuer's provider.
     grants: Vec<OidcGrant<'a>>,
     /// The issuer's OIDC provider among the scanned files, when there.
@@ -50,24 +52,34 @@ pub struct AwsTrust<'a> {
 }
 
 impl<'a> AwsTrust<'a> {
-    /// The trust `policy` (of a role declared at `span`) for the tokens of `settings`'
-    /// issuer; `provider` is that issuer's OIDC provider among the scanned files.
+    /// The trust `policy` (of a role named at `span`; `None` when no scanned file holds
+    /// it) for the tokens of `settings`' issuer; `provider` is that issuer's OIDC
+    /// provider among the scanned files ([`issuer_oidc_provider`]). `audiences` are the
+    /// `aud` values of the job's token, which the trust's `:aud` conditions are evaluated
+    /// on as AWS does (a multivalued key); `None` when unknown (built from variables):
+    /// those conditions then count as met, TL401 notes the audience.
     pub fn new(
-        policy: &'a PolicyDocument,
+        policy: Option<&'a PolicyDocument>,
         provider: Option<&'a OidcProvider>,
-        unknown_provider: bool,
         span: Span,
+        audiences: Option<&[String]>,
         settings: &Settings,
     ) -> AwsTrust<'a> {
-        let grants = issuer_grants(policy, settings);
+        let grants = policy.map_or_else(Vec::new, |policy| issuer_grants(policy, settings));
         let issuer = issuer_provider(settings);
-        let predicate = trust_predicate(policy, &grants, &issuer);
+        let predicate = match policy {
+            Some(policy) => trust_predicate(policy, &grants, &issuer, audiences),
+            None => Predicate::Unknown {
+                span,
+                why: "the role's trust policy is not among the scanned files".to_owned(),
+            },
+        };
         AwsTrust {
             policy,
+            unknown_provider: policy.is_some_and(has_unknown_provider),
             grants,
             provider,
             issuer,
-            unknown_provider,
             span,
             predicate,
         }
@@ -89,6 +101,7 @@ impl RelyingParty for AwsTrust<'_> {
     }
 
     fn accepts_issuer(&self, iss: &str) -> Option<bool> {
+        self.policy?;
         if !bare_url(iss).eq_ignore_ascii_case(&self.issuer) {
             return Some(false);
         }
@@ -102,22 +115,23 @@ impl RelyingParty for AwsTrust<'_> {
     }
 
     fn accepts_audience(&self, aud: &str) -> Option<bool> {
-        if let Some(provider) = self.provider {
-            let ids: Vec<&str> = provider
-                .client_ids
-                .iter()
-                .map(|c| c.value.as_str())
-                .collect();
-            if !ids.is_empty() && !ids.iter().any(|id| is_placeholder(id)) && !ids.contains(&aud) {
-                return Some(false);
-            }
+        self.accepts_token_audiences(&[aud])
+    }
+
+    /// STS checks the token's audiences twice: one must be among the provider's client
+    /// ids (when the provider is scanned), and the trust's `:aud` conditions evaluate
+    /// the list as a multivalued key.
+    fn accepts_token_audiences(&self, auds: &[&str]) -> Option<bool> {
+        if self.refused_by_client_ids(auds) {
+            return Some(false);
         }
+        let policy = self.policy?;
         Some(
             self.grants.is_empty()
                 || self
                     .grants
                     .iter()
-                    .any(|grant| aud_accepted(self.policy, grant, &[aud])),
+                    .any(|grant| aud_accepted(policy, grant, auds)),
         )
     }
 
@@ -135,13 +149,77 @@ impl RelyingParty for AwsTrust<'_> {
     }
 }
 
+impl AwsTrust<'_> {
+    /// Whether the scanned provider lists client ids (all written out) and none of
+    /// `auds`: STS answers "Incorrect token audience" before reading the trust.
+    pub fn refused_by_client_ids(&self, auds: &[&str]) -> bool {
+        self.provider.is_some_and(|provider| {
+            let ids: Vec<&str> = provider
+                .client_ids
+                .iter()
+                .map(|c| c.value.as_str())
+                .collect();
+            !ids.is_empty()
+                && !ids.iter().any(|id| is_placeholder(id))
+                && !auds.iter().any(|aud| ids.contains(aud))
+        })
+    }
+
+    /// The scanned provider of the pipeline's issuer, when there.
+    pub fn provider(&self) -> Option<&OidcProvider> {
+        self.provider
+    }
+}
+
+/// The OIDC provider of the pipeline's issuer among the scanned files.
+pub fn issuer_oidc_provider<'w>(
+    workspace: &'w Workspace,
+    settings: &Settings,
+) -> Option<&'w OidcProvider> {
+    let issuer = issuer_provider(settings);
+    providers(workspace).into_iter().find(|p| {
+        p.url
+            .as_ref()
+            .is_some_and(|url| bare_url(&url.value).eq_ignore_ascii_case(&issuer))
+    })
+}
+
+/// Whether some statement lets a provider that is not written out (a placeholder such as
+/// `${aws_iam_openid_connect_provider.gitlab.arn}` whose keys don't name it either)
+/// assume the role with web identity: it may be the issuer.
+pub fn has_unknown_provider(trust: &PolicyDocument) -> bool {
+    trust
+        .statements
+        .iter()
+        .filter(|s| s.is_allow() && covers_web_identity(s))
+        .filter_map(|s| s.principal())
+        .any(|principal| {
+            principal
+                .federated()
+                .any(|value| is_placeholder(&value.value))
+        })
+}
+
 /// The grants' statements (OR of their condition blocks) minus the applicable `Deny`s.
-fn trust_predicate(policy: &PolicyDocument, grants: &[OidcGrant<'_>], issuer: &str) -> Predicate {
+fn trust_predicate(
+    policy: &PolicyDocument,
+    grants: &[OidcGrant<'_>],
+    issuer: &str,
+    audiences: Option<&[String]>,
+) -> Predicate {
     let syntax = variable_syntax(policy);
+    let block = |conditions: &[Condition]| {
+        Predicate::and(
+            conditions
+                .iter()
+                .map(|condition| condition_predicate(condition, issuer, audiences, syntax))
+                .collect(),
+        )
+    };
     let allow = Predicate::or(
         grants
             .iter()
-            .map(|grant| block(&grant.statement.conditions, issuer, syntax))
+            .map(|grant| block(&grant.statement.conditions))
             .collect(),
     );
     let Some(provider) = grants.first().map(|grant| &grant.provider) else {
@@ -152,7 +230,7 @@ fn trust_predicate(policy: &PolicyDocument, grants: &[OidcGrant<'_>], issuer: &s
         .iter()
         .filter(|s| s.is_deny())
         .filter(|s| covers_web_identity(s) && applies_to_provider(s, provider))
-        .map(|s| block(&s.conditions, issuer, syntax))
+        .map(|s| block(&s.conditions))
         .collect();
     if denies.is_empty() {
         allow
@@ -161,25 +239,27 @@ fn trust_predicate(policy: &PolicyDocument, grants: &[OidcGrant<'_>], issuer: &s
     }
 }
 
-/// A condition block: every condition holds.
-fn block(conditions: &[Condition], issuer: &str, syntax: VariableSyntax) -> Predicate {
-    Predicate::and(
-        conditions
-            .iter()
-            .map(|condition| condition_predicate(condition, issuer, syntax))
-            .collect(),
-    )
-}
-
-/// One condition on a token of the provider `issuer`.
+/// One condition on a token of the provider `issuer` whose `aud` is `audiences`.
 pub fn condition_predicate(
     condition: &Condition,
     issuer: &str,
+    audiences: Option<&[String]>,
     syntax: VariableSyntax,
 ) -> Predicate {
     let span = condition.values_span;
     let operator = condition.operator.value;
     let claim = match aws_key(issuer, &condition.key.value) {
+        AwsKey::Claim(claim) if claim.name == "aud" => {
+            let Some(audiences) = audiences else {
+                return Predicate::Const(true);
+            };
+            let request = RequestContext::new().with_values(&condition.key.value, audiences);
+            return match evaluate(condition, &request, syntax) {
+                Truth::True => Predicate::Const(true),
+                Truth::False => Predicate::Const(false),
+                Truth::Unknown => unknown_value(condition),
+            };
+        }
         AwsKey::Claim(claim) => claim.name,
         AwsKey::Amr | AwsKey::Unpopulated { .. } => {
             return absent(condition);

