@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use trustlint_parser::federation::vault::Role;
 
-use super::{linked, Linked};
+use super::{is_oidc, linked, Linked};
 use crate::analysis::claim_predicate::{satisfying, ClaimSpace, Predicate, Token};
 use crate::analysis::job_runs::{JobRuns, RunCase};
 use crate::analysis::relying_party::{admission, describe_case, environment};
@@ -38,7 +38,8 @@ impl Rule for VaultJobRoleMismatch {
                 Lookup::Unknown => {}
                 Lookup::Missing => found.push((job, self.missing(&link, &files))),
                 Lookup::Found(roles) => {
-                    for role in roles {
+                    // A JWT login with an OIDC role is refused whatever the token: TL604.
+                    for role in roles.iter().filter(|r| !is_oidc(r)) {
                         if let Some(finding) = self.refused(cx.settings, &link, role, &files) {
                             found.push((Arc::clone(&job), finding));
                         }
