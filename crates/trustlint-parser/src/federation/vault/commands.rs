@@ -6,10 +6,11 @@
 //! too.
 
 use super::json::{self, expands};
-use super::{
-    policy, split_auth_path, Backend, BoundClaims, ListField, Login, Origin, Policy, Role, Scalar,
+use super::model::{
+    split_auth_path, Backend, BoundClaims, ListField, Login, Origin, Policy, Role, Scalar,
     ScalarKind, Style, VaultResources,
 };
+use super::policy;
 use crate::embedded::OffsetMap;
 use crate::json::parse_json;
 use crate::limits::Limits;
@@ -321,7 +322,7 @@ fn role_from_pairs(command: &Command, rest: &[Word]) -> Role {
         user_claim_json_pointer: get("user_claim_json_pointer").is_some_and(|v| v.text == "true"),
         claim_mappings: Vec::new(),
         token_policies: policies,
-        insert_at: Some(super::Insertion {
+        insert_at: Some(super::model::Insertion {
             at: Span::new(command.span.file, end, end),
             style: Style::Args,
         }),

@@ -4,7 +4,7 @@
 //! `bound_claims` stays a bool or a `json.Number` (`jsonutil.DecodeJSON` uses numbers),
 //! which `claims.go` never finds equal to GitLab's string claims.
 
-use super::{
+use super::model::{
     Backend, BoundClaim, BoundClaims, Insertion, ListField, Origin, Role, Scalar, ScalarKind, Style,
 };
 use crate::document::{Content, Document, InputKind};

@@ -7,7 +7,7 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{BlockLabel, Structure};
 use hcl_edit::Span as _;
 
-use super::{PolicyRule, Scalar};
+use super::model::{PolicyRule, Scalar};
 use crate::embedded::OffsetMap;
 use crate::source::Span;
 
