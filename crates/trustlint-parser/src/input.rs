@@ -92,7 +92,8 @@ pub fn load_with(
         Some(InputKind::IamPolicy) => Some(match parse_json(file.id, &file.text, limits) {
             Ok(root) if root.get("Statement").is_none() => match iac::json_kind(&root) {
                 Some(kind) => iac::json_document(file, kind, &root, limits),
-                None => policy_document(file.id, &root),
+                None => crate::federation::vault::read_output(file, &root)
+                    .unwrap_or_else(|| policy_document(file.id, &root)),
             },
             Ok(root) => policy_document(file.id, &root),
             Err(problem) => unparsed(file.id, InputKind::IamPolicy, problem),
@@ -102,9 +103,9 @@ pub fn load_with(
                 Ok(root) if root.get("Statement").is_some() => {
                     Some(policy_document(file.id, &root))
                 }
-                Ok(root) => {
-                    iac::json_kind(&root).map(|kind| iac::json_document(file, kind, &root, limits))
-                }
+                Ok(root) => iac::json_kind(&root)
+                    .map(|kind| iac::json_document(file, kind, &root, limits))
+                    .or_else(|| crate::federation::vault::read_output(file, &root)),
                 Err(problem) => {
                     (discovery == Discovery::Named || looks_like_iam(&file.text)).then(|| {
                         let kind = iac::kind_from_text(&file.text).unwrap_or(InputKind::IamPolicy);

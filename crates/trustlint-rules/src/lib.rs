@@ -18,6 +18,7 @@ pub mod settings;
 pub mod severity;
 pub mod suppression;
 mod trust;
+mod vault;
 
 pub use finding::{Applicability, Edit, Finding, Fix, Related, Severity};
 pub use meta::RuleMeta;

@@ -154,7 +154,7 @@ impl<'a> Env<'a> {
 
     /// The reference path of a traversal (`var.x`, `aws_iam_role.r[0].name`), indexes
     /// and splats skipped.
-    fn path(expr: &'a Expression) -> Option<Vec<&'a str>> {
+    pub(crate) fn path(expr: &'a Expression) -> Option<Vec<&'a str>> {
         let traversal = match expr {
             Expression::Traversal(traversal) => traversal,
             Expression::Variable(name) => return Some(vec![name.as_str()]),

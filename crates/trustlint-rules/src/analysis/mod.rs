@@ -39,6 +39,7 @@ pub mod sub_claim;
 pub mod sub_match;
 pub mod sub_questions;
 pub mod token_use;
+pub mod vault;
 
 /// The position of `item` in `items` when it is one of them (the same place in memory,
 /// not an equal value).
