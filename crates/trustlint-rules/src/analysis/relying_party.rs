@@ -1,0 +1,364 @@
+//! A relying party — whatever exchanges a GitLab ID token for access: a GCP workload
+//! identity provider with its bindings, a Vault JWT role, an Entra federated credential —
+//! seen the same way by every cross-file rule: the issuer and audiences it accepts and
+//! its [`Predicate`] over the token's claims ([`RelyingParty`]). The joins between a job
+//! and a relying party are written once here:
+//!
+//! - [`issuer_verdict`]: does it trust the issuer of the pipeline's tokens?
+//! - [`audience_verdict`]: does it accept one of the `aud` values the job's token carries?
+//! - [`admission`]: on which of the job's run cases ([`JobRuns`]) does the token satisfy
+//!   the predicate — every case, some (a warning), or none (an error: refused every time)?
+//!
+//! Each provider's rules (TL506/TL507, TL602/TL606, TL701/TL702) only find the pairs
+//! (which job presents its token to which relying party) and word the verdicts.
+
+use trustlint_parser::gitlab::Job;
+use trustlint_parser::Span;
+
+use super::automaton::{Dfa, Expr};
+use super::claim_predicate::{issuer, satisfying, ClaimSpace, Predicate, Satisfiable, Token};
+use super::job_runs::{JobRuns, RunCase};
+use crate::settings::Settings;
+
+/// One relying party's trust in GitLab tokens.
+pub trait RelyingParty {
+    /// What messages call it: ``Vault role `deploy` (auth/jwt)``.
+    fn describe(&self) -> String;
+
+    /// Where it is declared.
+    fn span(&self) -> Span;
+
+    /// Whether it accepts tokens issued by `iss` (`None`: unknown, e.g. a variable).
+    fn accepts_issuer(&self, iss: &str) -> Option<bool>;
+
+    /// Whether it accepts a token carrying `aud` (`None`: unknown).
+    fn accepts_audience(&self, aud: &str) -> Option<bool>;
+
+    /// Whether it accepts a token whose `aud` is `auds` (one value, or a list): by
+    /// default when it accepts one of them. A party that checks a list otherwise (AWS:
+    /// the provider's client ids and the trust's `:aud` conditions may each be met by a
+    /// different value) says so here.
+    fn accepts_token_audiences(&self, auds: &[&str]) -> Option<bool> {
+        let mut unknown = false;
+        for aud in auds {
+            match self.accepts_audience(aud) {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => unknown = true,
+            }
+        }
+        (!unknown).then_some(false)
+    }
+
+    /// Where its accepted audiences are written (or the relying party, when implicit).
+    fn audiences_span(&self) -> Span;
+
+    /// What it requires of the token's claims.
+    fn predicate(&self) -> &Predicate;
+}
+
+/// Whether a relying party trusts the pipeline's issuer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IssuerVerdict {
+    Accepted,
+    /// It trusts another issuer; `expected` is the pipeline's.
+    Refused {
+        expected: String,
+    },
+    Unknown,
+}
+
+/// Does `party` trust the issuer of the tokens of `settings`' instance?
+pub fn issuer_verdict(party: &dyn RelyingParty, settings: &Settings) -> IssuerVerdict {
+    let expected = issuer(settings);
+    match party.accepts_issuer(&expected) {
+        Some(true) => IssuerVerdict::Accepted,
+        Some(false) => IssuerVerdict::Refused { expected },
+        None => IssuerVerdict::Unknown,
+    }
+}
+
+/// Whether a relying party accepts a token's audiences.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AudienceVerdict {
+    /// This `aud` value is accepted.
+    Accepted(String),
+    /// None of the token's `aud` values is.
+    Refused,
+    /// Some value is built from variables, or the party's list is unknown.
+    Unknown,
+}
+
+/// Does `party` accept a token whose `aud` is `presented` (a job's `aud` values,
+/// variables expanded where known; one containing `$` is unknown)? `Accepted` names the
+/// first value it accepts on its own (or the first value, when only the list passes).
+pub fn audience_verdict(party: &dyn RelyingParty, presented: &[String]) -> AudienceVerdict {
+    if presented.is_empty() || presented.iter().any(|aud| aud.contains('$')) {
+        return AudienceVerdict::Unknown;
+    }
+    let auds: Vec<&str> = presented.iter().map(String::as_str).collect();
+    match party.accepts_token_audiences(&auds) {
+        Some(true) => {
+            let accepted = auds
+                .iter()
+                .find(|aud| party.accepts_audience(aud) == Some(true))
+                .or(auds.first());
+            AudienceVerdict::Accepted(accepted.map(|a| a.to_string()).unwrap_or_default())
+        }
+        Some(false) => AudienceVerdict::Refused,
+        None => AudienceVerdict::Unknown,
+    }
+}
+
+/// The verdict on one run case of a job.
+#[derive(Clone, Debug)]
+pub struct CaseVerdict<'r> {
+    pub case: &'r RunCase,
+    /// A token of the case that gets in (`Yes`), none (`No`), or unknown.
+    pub admitted: Satisfiable,
+    /// A token of the case that is refused (`Yes`: its `sub`/`ref` are the example),
+    /// none (`No`: every ref of the case gets in), or unknown (the job's audience or
+    /// project is not known, so a refusal can't be told from a guess).
+    pub refused: Satisfiable,
+}
+
+/// Whether a job's tokens get in, case by case.
+#[derive(Clone, Debug)]
+pub struct Admission<'r> {
+    pub cases: Vec<CaseVerdict<'r>>,
+    /// `false` when the job's runs were approximated or its project is not configured:
+    /// a refusal on some refs is then no finding.
+    pub exact: bool,
+}
+
+impl<'r> Admission<'r> {
+    /// The cases whose tokens get in, with such a token.
+    pub fn admitted(&self) -> impl Iterator<Item = (&'r RunCase, &Token)> {
+        self.cases.iter().filter_map(|c| match &c.admitted {
+            Satisfiable::Yes(token) => Some((c.case, token)),
+            _ => None,
+        })
+    }
+
+    /// The first case with a refused token, and the token.
+    pub fn first_refusal(&self) -> Option<(&'r RunCase, &Token)> {
+        self.cases.iter().find_map(|c| match &c.refused {
+            Satisfiable::Yes(token) => Some((c.case, token)),
+            _ => None,
+        })
+    }
+
+    /// Whether the job runs and no case gets in: refused every time it runs.
+    pub fn refused_always(&self) -> bool {
+        !self.cases.is_empty() && self.cases.iter().all(|c| c.admitted.is_no())
+    }
+
+    /// Whether some token of some case is refused while others get in.
+    pub fn refused_sometimes(&self) -> bool {
+        !self.refused_always() && self.first_refusal().is_some()
+    }
+}
+
+/// The environment name a job's tokens carry (`None`: the job has no environment).
+pub fn environment(job: &Job) -> Option<&str> {
+    job.environment
+        .as_ref()
+        .and_then(|environment| environment.name.as_ref())
+        .map(|name| name.value.as_ref())
+}
+
+/// The ids that are unknown constants of the project: a refusal is judged with the
+/// values the admitted token has (an unknown id is never guessed to differ).
+const PROJECT_CONSTANTS: [&str; 3] = ["project_id", "namespace_id", "root_namespace_id"];
+
+/// On which of `runs`' cases a job's tokens satisfy `party`'s predicate. `environment`
+/// is the job's ([`environment`]), `audiences` the `aud` values of its token (variables
+/// expanded where known; a predicate that tests `aud` sees them when literal). Refusals
+/// are only looked for when the project is configured (`[gitlab] project`): otherwise a
+/// token of another project would pass for one of the job's.
+pub fn admission<'r>(
+    party: &dyn RelyingParty,
+    runs: &'r JobRuns,
+    environment: Option<&str>,
+    audiences: &[String],
+    settings: &Settings,
+) -> Admission<'r> {
+    let literal = !audiences.is_empty() && !audiences.iter().any(|a| a.contains('$'));
+    let refusals = settings.gitlab_project.is_some();
+    let aud = literal
+        .then(|| {
+            let texts: Vec<&str> = audiences.iter().map(String::as_str).collect();
+            Dfa::from_expr(&Expr::one_of_strings(&texts)).ok()
+        })
+        .flatten();
+    let refusing = Predicate::not(party.predicate().clone());
+    let too_complex = || {
+        Satisfiable::Unknown(
+            party.span(),
+            "the job's refs are too complex to compare".to_owned(),
+        )
+    };
+    let mut exact = runs.exact && refusals;
+    let cases = runs
+        .cases
+        .iter()
+        .map(|case| {
+            let Ok(spaces) = ClaimSpace::of_run(settings, case, environment) else {
+                exact = false;
+                return CaseVerdict {
+                    case,
+                    admitted: too_complex(),
+                    refused: too_complex(),
+                };
+            };
+            let mut admitted = Satisfiable::No;
+            let mut refused = Satisfiable::No;
+            for mut space in spaces {
+                if let Some(aud) = &aud {
+                    space.set("aud", aud.clone());
+                }
+                let here = satisfying(party.predicate(), &space);
+                if let Satisfiable::Yes(token) = &here {
+                    for claim in PROJECT_CONSTANTS {
+                        if let Some(value) = token.get(claim).and_then(|v| Dfa::literal(v).ok()) {
+                            space.set(claim, value);
+                        }
+                    }
+                }
+                if refused.is_no() {
+                    refused = if refusals {
+                        satisfying(&refusing, &space)
+                    } else {
+                        Satisfiable::Unknown(
+                            party.span(),
+                            "the project is not configured".to_owned(),
+                        )
+                    };
+                }
+                admitted = match (admitted, here) {
+                    (Satisfiable::Yes(token), _) | (_, Satisfiable::Yes(token)) => {
+                        Satisfiable::Yes(token)
+                    }
+                    (Satisfiable::Unknown(span, why), _) | (_, Satisfiable::Unknown(span, why)) => {
+                        Satisfiable::Unknown(span, why)
+                    }
+                    _ => Satisfiable::No,
+                };
+            }
+            CaseVerdict {
+                case,
+                admitted,
+                refused,
+            }
+        })
+        .collect();
+    Admission { cases, exact }
+}
+
+/// A readable ref of a case for messages: ``branch `feature` ``.
+pub fn describe_case(case: &RunCase) -> String {
+    let name = case.names.witness().unwrap_or_else(|| "…".to_owned());
+    format!("{} `{name}` ({})", case.ref_type.name(), case.source.name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::claim_predicate::Values;
+    use crate::analysis::job_runs::PipelineSource;
+    use crate::analysis::sub_claim::RefType;
+    use trustlint_automata::automaton::{Dfa, Expr};
+    use trustlint_parser::FileId;
+
+    struct Party {
+        predicate: Predicate,
+        audiences: Vec<&'static str>,
+    }
+
+    impl RelyingParty for Party {
+        fn describe(&self) -> String {
+            "test party".into()
+        }
+        fn span(&self) -> Span {
+            Span::new(FileId(0), 0, 0)
+        }
+        fn accepts_issuer(&self, iss: &str) -> Option<bool> {
+            Some(iss == "https://gitlab.com")
+        }
+        fn accepts_audience(&self, aud: &str) -> Option<bool> {
+            Some(self.audiences.contains(&aud))
+        }
+        fn audiences_span(&self) -> Span {
+            self.span()
+        }
+        fn predicate(&self) -> &Predicate {
+            &self.predicate
+        }
+    }
+
+    fn case_of(names: &[&str]) -> RunCase {
+        RunCase {
+            source: PipelineSource::Push,
+            ref_type: RefType::Branch,
+            names: Dfa::from_expr(&Expr::one_of_strings(names)).unwrap(),
+            because: None,
+        }
+    }
+
+    #[test]
+    fn joins_judge_issuer_audience_and_cases() {
+        let settings = Settings {
+            gitlab_project: Some("grp/app".into()),
+            ..Settings::default()
+        };
+        let span = Span::new(FileId(0), 0, 0);
+        let party = Party {
+            predicate: Predicate::and(vec![
+                Predicate::test("project_path", Values::equals(&["grp/app"]), span),
+                Predicate::test("ref_protected", Values::equals(&["true"]), span),
+            ]),
+            audiences: vec!["https://vault.example.com"],
+        };
+        assert_eq!(issuer_verdict(&party, &settings), IssuerVerdict::Accepted);
+        assert_eq!(
+            audience_verdict(&party, &["x".into(), "https://vault.example.com".into()]),
+            AudienceVerdict::Accepted("https://vault.example.com".into())
+        );
+        assert_eq!(
+            audience_verdict(&party, &["x".into()]),
+            AudienceVerdict::Refused
+        );
+        assert_eq!(
+            audience_verdict(&party, &["$AUD".into()]),
+            AudienceVerdict::Unknown
+        );
+        let runs = JobRuns {
+            cases: vec![case_of(&["main"]), case_of(&["feature"])],
+            exact: true,
+        };
+        let auds = ["https://vault.example.com".to_owned()];
+        let admission = admission(&party, &runs, None, &auds, &settings);
+        assert!(admission.refused_sometimes());
+        let (case, token) = admission.first_refusal().unwrap();
+        assert_eq!(describe_case(case), "branch `feature` (push)");
+        assert_eq!(token.get("ref_protected"), Some("false"));
+        let both = JobRuns {
+            cases: vec![case_of(&["main", "feature"])],
+            exact: true,
+        };
+        let admission = super::admission(&party, &both, None, &auds, &settings);
+        assert!(
+            admission.refused_sometimes(),
+            "one case, a protected and an unprotected ref"
+        );
+        assert_eq!(
+            admission.first_refusal().unwrap().1.get("ref"),
+            Some("feature")
+        );
+        let only_feature = JobRuns {
+            cases: vec![case_of(&["feature"])],
+            exact: true,
+        };
+        assert!(super::admission(&party, &only_feature, None, &auds, &settings).refused_always());
+    }
+}
