@@ -82,7 +82,9 @@ fn body(
     out: &mut AzureResources,
     problems: &mut Vec<Problem>,
 ) {
-    if word.text.starts_with('@') || word.text.contains('$') {
+    // `@file` or a bare path names a file (read when it is an input itself); text
+    // built from variables is not known offline.
+    if !word.text.trim_start().starts_with('{') || word.text.contains('$') {
         return;
     }
     let raw_len = word.span.range().len();

@@ -28,9 +28,13 @@ use super::relying_party::RelyingParty;
 /// `matches`), and the ids it requires one of (`eq`).
 pub const ID_CLAIMS: [&str; 3] = ["project_id", "namespace_id", "user_id"];
 
-/// Whether a value is left symbolic by its input (a Terraform `${…}` placeholder).
+/// Whether a value is left symbolic by its input: a Terraform `${…}` placeholder, or a
+/// documentation placeholder `<…>` (no GitLab path, ref or URL holds `<`).
 pub fn is_symbolic(text: &str) -> bool {
     text.contains("${")
+        || text
+            .find('<')
+            .is_some_and(|open| text.get(open..).is_some_and(|rest| rest.contains('>')))
 }
 
 /// Every credential of the workspace with its document.
@@ -54,18 +58,22 @@ pub fn is_gitlab(credential: &Credential) -> bool {
         .issuer
         .as_ref()
         .is_some_and(|issuer| issuer.value.to_ascii_lowercase().contains("gitlab"))
-        || credential.subject.as_ref().is_some_and(|s| gitlab_sub(&s.value))
+        || credential
+            .subject
+            .as_ref()
+            .is_some_and(|s| gitlab_sub(&s.value))
         || credential
             .expression
             .as_ref()
             .is_some_and(|e| gitlab_sub(&e.value.value))
 }
 
-/// A flexible credential's expression, parsed (`None`: no expression, or one left
-/// symbolic by its input).
+/// A flexible credential's expression, parsed (`None`: no expression, or one built by
+/// Terraform from values not known offline). Documentation placeholders (`<id>`) parse:
+/// only the clauses holding one are unknown.
 pub fn parsed(credential: &Credential) -> Option<Result<Expression, ParseError>> {
     let expression = credential.expression.as_ref()?;
-    (!is_symbolic(&expression.value.value)).then(|| expression::parse(&expression.value.value))
+    (!expression.value.value.contains("${")).then(|| expression::parse(&expression.value.value))
 }
 
 /// Why Microsoft would not take a clause of a GitLab flexible credential (a claim or
@@ -97,9 +105,11 @@ pub fn predicate(credential: &Credential) -> Predicate {
         (Some(subject), None) if is_symbolic(&subject.value) => {
             unknown(subject.span, "the subject is not known offline")
         }
-        (Some(subject), None) => {
-            Predicate::test("sub", Values::equals(&[subject.value.as_str()]), subject.span)
-        }
+        (Some(subject), None) => Predicate::test(
+            "sub",
+            Values::equals(&[subject.value.as_str()]),
+            subject.span,
+        ),
         (None, Some(written)) => match parsed(credential) {
             None => unknown(written.value.span, "the expression is not known offline"),
             Some(Err(error)) => unknown(written.span_of(error.at), "the expression does not parse"),
@@ -112,6 +122,9 @@ pub fn predicate(credential: &Credential) -> Predicate {
                         if unsupported(clause).is_some() {
                             return unknown(span, "a clause Microsoft does not support for GitLab");
                         }
+                        if is_symbolic(&clause.comparand) {
+                            return unknown(span, "the comparand is a placeholder");
+                        }
                         let values = match clause.operator {
                             Operator::Eq => Values::equals(&[clause.comparand.as_str()]),
                             Operator::Matches => Values::wildcard(&clause.comparand),
@@ -121,7 +134,10 @@ pub fn predicate(credential: &Credential) -> Predicate {
                     .collect(),
             ),
         },
-        (None, None) => unknown(credential.span, "the credential has neither subject nor expression"),
+        (None, None) => unknown(
+            credential.span,
+            "the credential has neither subject nor expression",
+        ),
     }
 }
 
@@ -156,8 +172,13 @@ pub fn credential_sets(workspace: &Workspace) -> Vec<CredentialSet<'_>> {
             continue;
         }
         let (key, known_holder) = match &credential.holder {
-            Some(holder) if !holder.value.text().is_empty() => (holder.value.text().to_owned(), true),
-            _ => (format!("{:?}@{}", credential.span.file, credential.span.start), false),
+            Some(holder) if !holder.value.text().is_empty() => {
+                (holder.value.text().to_owned(), true)
+            }
+            _ => (
+                format!("{:?}@{}", credential.span.file, credential.span.start),
+                false,
+            ),
         };
         if !sets.contains_key(&key) {
             order.push(key.clone());
@@ -171,7 +192,10 @@ pub fn credential_sets(workspace: &Workspace) -> Vec<CredentialSet<'_>> {
             .credentials
             .push(credential);
     }
-    order.into_iter().filter_map(|key| sets.remove(&key)).collect()
+    order
+        .into_iter()
+        .filter_map(|key| sets.remove(&key))
+        .collect()
 }
 
 /// Some credentials of a set, seen as one relying party: a token gets in when one of
@@ -196,7 +220,7 @@ impl<'w> AzureParty<'w> {
 
 /// Whether one credential accepts a value of a field (`None`: not known offline).
 fn accepts(values: &[&str], value: &str) -> Option<bool> {
-    if values.iter().any(|v| *v == value) {
+    if values.contains(&value) {
         Some(true)
     } else if values.iter().any(|v| is_symbolic(v)) || values.is_empty() {
         None
@@ -267,8 +291,14 @@ impl RelyingParty for AzureParty<'_> {
 pub const PRIVILEGED_ROLES: [(&str, &str); 4] = [
     ("Owner", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"),
     ("Contributor", "b24988ac-6180-42a0-ab88-20f7382dd24c"),
-    ("User Access Administrator", "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"),
-    ("Role Based Access Control Administrator", "f58310d9-a9f6-439a-9e8d-f62e7b41a168"),
+    (
+        "User Access Administrator",
+        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+    ),
+    (
+        "Role Based Access Control Administrator",
+        "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+    ),
 ];
 
 /// The privileged role an assignment grants (by name or built-in id), if any.
@@ -286,7 +316,9 @@ pub fn broad_scope(scope: &str) -> Option<&'static str> {
     let segments: Vec<&str> = trimmed.split('/').collect();
     match segments.as_slice() {
         [""] => Some("the tenant root"),
-        ["", subscriptions, id] if subscriptions.eq_ignore_ascii_case("subscriptions") && !id.is_empty() => {
+        ["", subscriptions, id]
+            if subscriptions.eq_ignore_ascii_case("subscriptions") && !id.is_empty() =>
+        {
             Some("a whole subscription")
         }
         ["", providers, namespace, groups, id]

@@ -34,7 +34,13 @@ impl AzureLogin<'_> {
     /// The token's `aud` values, variables expanded where the configuration gives them.
     pub fn audiences(&self) -> Vec<String> {
         self.token
-            .map(|token| token.aud.iter().map(|aud| self.expand(&aud.value)).collect())
+            .map(|token| {
+                token
+                    .aud
+                    .iter()
+                    .map(|aud| self.expand(&aud.value))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -71,7 +77,7 @@ pub fn link<'s, 'w>(
         Some(id) => {
             let holders = client_id_holders(workspace, id);
             sets.iter()
-                .find(|set| holders.iter().any(|h| *h == set.key) || set.key == id)
+                .find(|set| holders.contains(&set.key) || set.key == id)
                 .map(|set| (set, LinkHow::ClientId))
         }
         None => match sets {
@@ -100,14 +106,19 @@ fn client_id_holders(workspace: &Workspace, id: &str) -> Vec<String> {
             let application = (identity.kind == IdentityKind::ServicePrincipal)
                 .then(|| identity.application.clone())
                 .flatten();
-            [Some(identity.key.clone()), application].into_iter().flatten()
+            [Some(identity.key.clone()), application]
+                .into_iter()
+                .flatten()
         })
         .collect()
 }
 
 /// Every job of the scanned pipelines that signs in to Entra with an ID token.
 /// `skip` tells the pipelines judged elsewhere (fragments another pipeline includes).
-pub fn logins<'w>(workspace: &'w Workspace, skip: &dyn Fn(&Document) -> bool) -> Vec<AzureLogin<'w>> {
+pub fn logins<'w>(
+    workspace: &'w Workspace,
+    skip: &dyn Fn(&Document) -> bool,
+) -> Vec<AzureLogin<'w>> {
     let mut out = Vec::new();
     for document in &workspace.documents {
         let Content::GitlabCi(pipeline) = &document.content else {
@@ -155,7 +166,8 @@ fn variable_name(text: &str) -> Option<&str> {
         .strip_prefix('{')
         .and_then(|n| n.strip_suffix('}'))
         .unwrap_or(name);
-    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(name)
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then_some(name)
 }
 
 fn login<'w>(
@@ -168,7 +180,10 @@ fn login<'w>(
     let mut client: Option<(String, Span)> = None;
     let mut token_variable: Option<String> = None;
     for line in job.before_script.iter().chain(&job.script) {
-        let raw = sources.get(line.span.file).map(|f| f.slice(line.span)).unwrap_or_default();
+        let raw = sources
+            .get(line.span.file)
+            .map(|f| f.slice(line.span))
+            .unwrap_or_default();
         let quoted = raw.starts_with('"') || raw.starts_with('\'');
         let offset = line.span.range().start + usize::from(quoted && raw.len() > line.value.len());
         for command in commands(line.span.file, &line.value, offset) {
@@ -196,30 +211,43 @@ fn login<'w>(
         }
     }
     for secret in &job.secrets {
-        if secret.provider.as_ref().is_some_and(|p| &*p.value == "azure_key_vault") {
+        if secret
+            .provider
+            .as_ref()
+            .is_some_and(|p| &*p.value == "azure_key_vault")
+        {
             at = at.or(Some(secret.name.span));
             if let Some(token) = &secret.token {
-                token_variable = token_variable.or_else(|| variable_name(&token.value).map(str::to_owned));
+                token_variable =
+                    token_variable.or_else(|| variable_name(&token.value).map(str::to_owned));
             }
         }
     }
-    for name in ["ARM_OIDC_TOKEN", "AZURE_FEDERATED_TOKEN_FILE", "ARM_USE_OIDC"] {
+    for name in [
+        "ARM_OIDC_TOKEN",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "ARM_USE_OIDC",
+    ] {
         if let Some(value) = variable(job, pipeline, name) {
             at = at.or(Some(value.span));
             if name == "ARM_OIDC_TOKEN" {
-                token_variable = token_variable.or_else(|| variable_name(&value.value).map(str::to_owned));
+                token_variable =
+                    token_variable.or_else(|| variable_name(&value.value).map(str::to_owned));
             }
         }
     }
     let at = at?;
     let client = client.or_else(|| {
-        ["AZURE_CLIENT_ID", "ARM_CLIENT_ID"].iter().find_map(|name| {
-            variable(job, pipeline, name).map(|v| (v.value.to_string(), v.span))
-        })
+        ["AZURE_CLIENT_ID", "ARM_CLIENT_ID"]
+            .iter()
+            .find_map(|name| variable(job, pipeline, name).map(|v| (v.value.to_string(), v.span)))
     });
     let client_id = client.map(|(text, span)| (expand(&text, job, pipeline, 0), span));
     let token = match &token_variable {
-        Some(name) => job.id_tokens.iter().find(|t| &*t.name.value == name.as_str()),
+        Some(name) => job
+            .id_tokens
+            .iter()
+            .find(|t| &*t.name.value == name.as_str()),
         None => match job.id_tokens.as_slice() {
             [only] => Some(only),
             _ => None,

@@ -33,11 +33,20 @@ fn flexible(text: &str) -> Credential {
 fn standard_subjects_are_exact() {
     let mut credential = flexible("");
     credential.expression = None;
-    credential.subject = Some(Spanned::new("project_path:g/p:ref_type:branch:ref:*".into(), span()));
+    credential.subject = Some(Spanned::new(
+        "project_path:g/p:ref_type:branch:ref:*".into(),
+        span(),
+    ));
     let predicate = predicate(&credential);
     let token = |sub: &str| Token::new().with("sub", sub);
-    assert_eq!(predicate.eval(&token("project_path:g/p:ref_type:branch:ref:*")), Some(true));
-    assert_eq!(predicate.eval(&token("project_path:g/p:ref_type:branch:ref:main")), Some(false));
+    assert_eq!(
+        predicate.eval(&token("project_path:g/p:ref_type:branch:ref:*")),
+        Some(true)
+    );
+    assert_eq!(
+        predicate.eval(&token("project_path:g/p:ref_type:branch:ref:main")),
+        Some(false)
+    );
 }
 
 #[test]
@@ -48,7 +57,11 @@ fn unsupported_clauses_and_broken_expressions_are_unknown() {
         "claims['sub'] == 'x'",
     ] {
         let predicate = predicate(&flexible(text));
-        assert_eq!(predicate.eval(&Token::new().with("sub", "x").with("ref", "main")), None, "{text}");
+        assert_eq!(
+            predicate.eval(&Token::new().with("sub", "x").with("ref", "main")),
+            None,
+            "{text}"
+        );
     }
 }
 
@@ -60,7 +73,11 @@ fn token_strategy() -> impl Strategy<Value = Token> {
     )
         .prop_map(|(sub, project, namespace)| {
             let mut token = Token::new();
-            for (claim, value) in [("sub", sub), ("project_id", project), ("namespace_id", namespace)] {
+            for (claim, value) in [
+                ("sub", sub),
+                ("project_id", project),
+                ("namespace_id", namespace),
+            ] {
                 if let Some(value) = value {
                     token.set(claim, value);
                 }
@@ -95,7 +112,10 @@ proptest! {
 
 #[test]
 fn scopes_and_roles() {
-    assert_eq!(broad_scope("/subscriptions/abc"), Some("a whole subscription"));
+    assert_eq!(
+        broad_scope("/subscriptions/abc"),
+        Some("a whole subscription")
+    );
     assert_eq!(broad_scope("/subscriptions/abc/resourceGroups/rg"), None);
     assert_eq!(
         broad_scope("/providers/Microsoft.Management/managementGroups/root"),
