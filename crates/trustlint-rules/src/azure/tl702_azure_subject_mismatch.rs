@@ -63,14 +63,22 @@ impl Rule for AzureSubjectMismatch {
             let needed = needed_subjects(cx, &runs);
             let refusal = verdict.first_refusal();
             let on = match refusal {
-                Some((case, token)) => match (token.get("ref"), token.get("sub")) {
-                    (Some(name), Some(sub)) => format!(
-                        "on {} `{name}` ({}) its `sub` is `{sub}`",
-                        case.ref_type.name(),
-                        case.source.name()
-                    ),
-                    _ => format!("on {}", describe_case(case)),
-                },
+                Some((case, token)) => {
+                    let name = token
+                        .get("ref")
+                        .map(str::to_owned)
+                        .or_else(|| case.names.witness())
+                        .unwrap_or_else(|| "…".to_owned());
+                    let sub = token.get("sub").map(str::to_owned).or_else(|| {
+                        let project = cx.settings.gitlab_project.as_deref()?;
+                        Some(format!("project_path:{project}:ref_type:{}:ref:{name}", case.ref_type))
+                    });
+                    let place = format!("{} `{name}` ({})", case.ref_type.name(), case.source.name());
+                    match sub {
+                        Some(sub) => format!("on {place} its `sub` is `{sub}`"),
+                        None => format!("on {place}"),
+                    }
+                }
                 None => verdict
                     .cases
                     .first()
