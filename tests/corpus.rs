@@ -171,7 +171,7 @@ fn azure_corpus_loads_and_its_findings_are_judged() {
     let Some(azure) = common::corpus::shared_corpus("azure") else {
         return;
     };
-    let walked = check(&[azure.clone()], &[]);
+    let walked = check(std::slice::from_ref(&azure), &[]);
     assert_eq!(walked["summary"]["files"].as_u64(), Some(5));
     let found = counts(&walked);
     eprintln!("azure corpus findings per rule: {found:?}");
