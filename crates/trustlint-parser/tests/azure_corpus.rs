@@ -14,19 +14,22 @@ use trustlint_parser::{FileId, Limits, SourceFile};
 #[path = "../../../tests/common/corpus.rs"]
 mod corpus;
 
-fn files(folder: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            files(&path, found);
-        } else {
-            found.push(path);
+/// Every file below `root`, sorted.
+fn files(root: &Path) -> Vec<PathBuf> {
+    let mut pending = vec![root.to_path_buf()];
+    let mut found = Vec::new();
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                found.push(path);
+            }
         }
     }
+    found.sort();
+    found
 }
 
 #[test]
@@ -34,8 +37,7 @@ fn azure_corpus_loads_and_its_credentials_are_read() {
     let Some(corpus) = corpus::shared_corpus("azure") else {
         return;
     };
-    let mut paths = Vec::new();
-    files(&corpus, &mut paths);
+    let paths = files(&corpus);
     assert!(!paths.is_empty(), "no files under {}", corpus.display());
     let mut total = AzureResources::default();
     let mut skipped = Vec::new();

@@ -4,7 +4,7 @@
 //! (AADSTS700212). Judged only when the issuers and audiences are known offline.
 
 use super::{job_of, linked, linked_because, sets};
-use crate::analysis::azure::{issuer_accepts, AzureParty};
+use crate::analysis::azure::{capitalized, issuer_accepts, AzureParty};
 use crate::analysis::relying_party::{
     audience_verdict, issuer_verdict, AudienceVerdict, IssuerVerdict, RelyingParty,
 };
@@ -91,12 +91,4 @@ impl Rule for AzureIssuerAudMismatch {
             format!("{} {}", capitalized(&jobs_phrase(jobs)), finding.message)
         }));
     }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

@@ -3,10 +3,8 @@
 //! User Access Administrator or Role Based Access Control Administrator on a whole
 //! subscription, a management group or the tenant root.
 
-use trustlint_parser::input::Content;
-
 use super::sets;
-use crate::analysis::azure::{assigned_to, broad_scope, privileged_role};
+use crate::analysis::azure::{assigned_to, broad_scope, capitalized, privileged_role, resources};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -20,15 +18,8 @@ impl Rule for AzureOverprivilegedCiIdentity {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let assignments: Vec<_> = cx
-            .workspace
-            .documents
-            .iter()
-            .filter_map(|d| match &d.content {
-                Content::Iam(resources) => Some(&resources.federation.azure.role_assignments),
-                _ => None,
-            })
-            .flatten()
+        let assignments: Vec<_> = resources(cx.workspace)
+            .flat_map(|azure| &azure.role_assignments)
             .collect();
         for set in sets(cx).iter().filter(|set| set.known_holder) {
             for assignment in &assignments {
@@ -67,12 +58,4 @@ impl Rule for AzureOverprivilegedCiIdentity {
             }
         }
     }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

@@ -17,7 +17,9 @@ pub use pipeline::{link, logins, AzureLogin, LinkHow};
 use std::collections::BTreeMap;
 
 use trustlint_parser::federation::azure::expression::{self, Expression, Operator, ParseError};
-use trustlint_parser::federation::azure::{Credential, Holder, IdentityKind, RoleAssignment};
+use trustlint_parser::federation::azure::{
+    AzureResources, Credential, Holder, IdentityKind, RoleAssignment,
+};
 use trustlint_parser::input::{Content, Document, Workspace};
 use trustlint_parser::Span;
 
@@ -48,6 +50,17 @@ pub fn credentials(workspace: &Workspace) -> Vec<(&Document, &Credential)> {
         })
         .flat_map(|(document, azure)| azure.credentials.iter().map(move |c| (document, c)))
         .collect()
+}
+
+/// The Azure resources of every document of the workspace.
+pub fn resources(workspace: &Workspace) -> impl Iterator<Item = &AzureResources> {
+    workspace
+        .documents
+        .iter()
+        .filter_map(|document| match &document.content {
+            Content::Iam(resources) => Some(&resources.federation.azure),
+            _ => None,
+        })
 }
 
 /// Whether a credential is meant for GitLab tokens: its issuer names GitLab, or its
@@ -286,6 +299,15 @@ impl RelyingParty for AzureParty<'_> {
     }
 }
 
+/// `text` with its first letter upper-case (a message that starts with a label).
+pub fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// The roles Microsoft names as privileged administrator roles that a CI identity
 /// should not hold broadly: name and built-in definition id.
 pub const PRIVILEGED_ROLES: [(&str, &str); 4] = [
@@ -344,14 +366,8 @@ pub fn assigned_to(workspace: &Workspace, assignment: &RoleAssignment, holder: &
         return true;
     }
     matches!(&assignment.principal, Some(p) if matches!(p.value, Holder::Address(_)))
-        && workspace
-            .documents
-            .iter()
-            .filter_map(|document| match &document.content {
-                Content::Iam(resources) => Some(&resources.federation.azure.identities),
-                _ => None,
-            })
-            .flatten()
+        && resources(workspace)
+            .flat_map(|azure| &azure.identities)
             .any(|identity| {
                 identity.kind == IdentityKind::ServicePrincipal
                     && identity.key == principal

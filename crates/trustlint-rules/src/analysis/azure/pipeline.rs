@@ -90,17 +90,8 @@ pub fn link<'s, 'w>(
 /// The keys a literal client id names: applications (and their service principals'
 /// applications) whose `client_id` is written as `id`.
 fn client_id_holders(workspace: &Workspace, id: &str) -> Vec<String> {
-    let identities: Vec<_> = workspace
-        .documents
-        .iter()
-        .filter_map(|d| match &d.content {
-            Content::Iam(resources) => Some(&resources.federation.azure.identities),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    identities
-        .iter()
+    super::resources(workspace)
+        .flat_map(|azure| &azure.identities)
         .filter(|identity| identity.client_id.as_ref().is_some_and(|c| c.value == id))
         .flat_map(|identity| {
             let application = (identity.kind == IdentityKind::ServicePrincipal)
