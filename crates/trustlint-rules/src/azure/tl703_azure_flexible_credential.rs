@@ -67,7 +67,7 @@ fn check(
                     rule,
                     written.span_of(error.at.clone()),
                     format!(
-                        "this flexible credential's expression doesn't parse: {} — Entra refuses to create it",
+                        "this flexible credential's expression doesn't parse: {} — it is outside Microsoft's documented expression language",
                         error.message
                     ),
                 )

@@ -7,7 +7,7 @@
 //! - `az rest --method post --url …/federatedIdentityCredentials --body JSON|@FILE`.
 
 use super::json::{credential, is_graph_body};
-use super::{AzureResources, ClaimsExpression, Credential, Holder, Origin};
+use super::model::{AzureResources, ClaimsExpression, Credential, Holder, Origin};
 use crate::embedded::{parse_embedded, OffsetMap};
 use crate::limits::Limits;
 use crate::problem::Problem;

@@ -4,8 +4,10 @@
 //! `federatedIdentityCredential` request bodies (the `--parameters` file of `az ad app
 //! federated-credential create`, the `--body` of `az rest`).
 
-use super::{AzureResources, ClaimsExpression, Credential, Holder, Identity, IdentityKind};
-use super::{Origin, RoleAssignment};
+use super::model::{
+    AzureResources, ClaimsExpression, Credential, Holder, Identity, IdentityKind, Origin,
+    RoleAssignment,
+};
 use crate::embedded::OffsetMap;
 use crate::source::Span;
 use crate::spanned::{spanned_text, Spanned};

@@ -9,7 +9,7 @@ use trustlint_parser::input::{Content, Document, Workspace};
 use trustlint_parser::script::commands;
 use trustlint_parser::{SourceMap, Span};
 
-use super::CredentialSet;
+use super::credential::{resources, CredentialSet};
 use trustlint_parser::federation::azure::IdentityKind;
 
 /// How deep `$VAR` references are followed through variables.
@@ -90,7 +90,7 @@ pub fn link<'s, 'w>(
 /// The keys a literal client id names: applications (and their service principals'
 /// applications) whose `client_id` is written as `id`.
 fn client_id_holders(workspace: &Workspace, id: &str) -> Vec<String> {
-    super::resources(workspace)
+    resources(workspace)
         .flat_map(|azure| &azure.identities)
         .filter(|identity| identity.client_id.as_ref().is_some_and(|c| c.value == id))
         .flat_map(|identity| {

@@ -1,6 +1,6 @@
 use proptest::prelude::*;
 use trustlint_parser::embedded::OffsetMap;
-use trustlint_parser::federation::azure::{ClaimsExpression, Credential, Origin};
+use trustlint_parser::federation::azure::{expression, ClaimsExpression, Credential, Origin};
 use trustlint_parser::spanned::Spanned;
 use trustlint_parser::{FileId, Span};
 
