@@ -22,6 +22,10 @@ pub enum InputKind {
     /// auth/…/role/…`, `gcloud iam workload-identity-pools …`, `az ad app
     /// federated-credential create …`).
     Script,
+    /// Azure's own JSON: an ARM template (compiled Bicep) with managed identities,
+    /// federated identity credentials or role assignments, or a Microsoft Graph
+    /// federated identity credential body.
+    Azure,
     /// A path named for checking that holds none of the kinds above: it is reported
     /// (`TL006`), never skipped in silence.
     Unrecognised,
@@ -36,6 +40,7 @@ impl InputKind {
             InputKind::Terraform => "terraform",
             InputKind::AwsExport => "aws-export",
             InputKind::Script => "script",
+            InputKind::Azure => "azure",
             InputKind::Unrecognised => "unrecognised",
         }
     }

@@ -38,6 +38,8 @@ pub fn json_kind(root: &Node) -> Option<InputKind> {
         Some(InputKind::CloudFormation)
     } else if terraform::is_plan(root) {
         Some(InputKind::Terraform)
+    } else if crate::federation::azure::json::is_azure_json(root) {
+        Some(InputKind::Azure)
     } else {
         None
     }
@@ -51,6 +53,10 @@ pub fn kind_from_text(text: &str) -> Option<InputKind> {
         Some(InputKind::AwsExport)
     } else if text.contains("resource \"aws_iam") {
         Some(InputKind::Terraform)
+    } else if text.contains("federatedIdentityCredentials")
+        || text.contains("claimsMatchingExpression")
+    {
+        Some(InputKind::Azure)
     } else {
         None
     }
@@ -62,6 +68,12 @@ pub fn json_document(file: &SourceFile, kind: InputKind, root: &Node, limits: &L
     let resources = match kind {
         InputKind::AwsExport => load_export(root, &file.text, limits, &mut problems),
         InputKind::Terraform => terraform::load_plan(root, &file.text, limits, &mut problems),
+        InputKind::Azure => {
+            let mut resources = IamResources::default();
+            resources.federation.azure =
+                crate::federation::azure::json::read_json(root, &file.text);
+            resources
+        }
         _ => load_template(root, &file.text, limits, &mut problems),
     };
     iam_document(file, kind, resources, problems)

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod analysis;
+mod azure;
 pub mod context;
 mod cross;
 pub mod engine;

@@ -23,6 +23,7 @@
 pub use trustlint_automata::{automaton, ci_regex, glob};
 
 pub mod aws_party;
+pub mod azure;
 pub mod catalog;
 pub mod claim_pins;
 pub mod claim_predicate;
