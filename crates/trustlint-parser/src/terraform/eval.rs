@@ -267,6 +267,9 @@ impl<'a> Env<'a> {
                     None => Some(Resolved::Text((*name).to_string())),
                 }
             }
+            [kind, name, attribute] if kind.starts_with("google_") => {
+                super::gcp::resolve(self, kind, name, attribute, depth)
+            }
             _ => None,
         }
     }
