@@ -11,7 +11,11 @@
 //!   `job_runs` (the refs a job runs on), `shell` and `token_use` (what job scripts do
 //!   with ID tokens);
 //! - across files: `link` (jobs linked to the roles they assume) and `sub_match` (a
-//!   job's subs against its role's trust).
+//!   job's subs against its role's trust);
+//! - the claims engine every other relying party uses: `claim_predicate` (a trust as a
+//!   predicate over a token's claims, evaluated on a token and over a space of tokens:
+//!   who else gets in, can this job get in, is a protected ref required) and
+//!   `relying_party` (the interface of a relying party and the job joins written once).
 //!
 //! The automata they are built on are the `trustlint-automata` crate, re-exported here
 //! under their module names.
@@ -20,6 +24,7 @@ pub use trustlint_automata::{automaton, ci_regex, glob};
 
 pub mod catalog;
 pub mod claim_pins;
+pub mod claim_predicate;
 pub mod claims;
 pub mod condition_eval;
 pub mod grants;
@@ -27,6 +32,7 @@ pub mod job_runs;
 pub mod link;
 pub mod permissions;
 pub mod provider;
+pub mod relying_party;
 pub mod shell;
 pub mod sub_claim;
 pub mod sub_match;

@@ -790,7 +790,7 @@ impl SubGrammar {
 
 impl SubLanguage {
     /// The automaton of the language (built for a language of spelled-out subs).
-    fn automaton(&self) -> Result<Cow<'_, Dfa>, AutomatonError> {
+    pub fn automaton(&self) -> Result<Cow<'_, Dfa>, AutomatonError> {
         match &self.form {
             Form::Automaton(dfa) => Ok(Cow::Borrowed(dfa.as_ref())),
             Form::Members(members) if members.is_empty() => Ok(Cow::Owned(Dfa::nothing())),
