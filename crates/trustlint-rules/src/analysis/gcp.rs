@@ -13,7 +13,11 @@
 //! runs) is [`Predicate::Unknown`], never a guess.
 
 use trustlint_parser::federation::gcp::cel::{self, Expr, Kind, Op};
-use trustlint_parser::federation::gcp::{principal, Cel, Mapping, PrincipalKind, Provider};
+use trustlint_parser::federation::gcp::{
+    principal, Binding, Cel, GcpResources, Mapping, Principal, PrincipalKind, Provider,
+};
+use trustlint_parser::input::{Content, Workspace};
+use trustlint_parser::spanned::Spanned;
 use trustlint_parser::Span;
 
 use super::claim_predicate::{Predicate, Values};
@@ -33,6 +37,73 @@ pub fn is_gitlab_com(issuer: &str) -> bool {
 /// Whether an issuer is the Google Cloud IAM integration's (single tenant).
 pub fn is_integration(issuer: &str) -> bool {
     issuer.starts_with(INTEGRATION_ISSUER)
+}
+
+/// The Google Cloud resources of every document of the workspace.
+pub fn resources(workspace: &Workspace) -> impl Iterator<Item = &GcpResources> {
+    workspace
+        .documents
+        .iter()
+        .filter_map(|document| match &document.content {
+            Content::Iam(resources) if !resources.federation.gcp.is_empty() => {
+                Some(&resources.federation.gcp)
+            }
+            _ => None,
+        })
+}
+
+/// Every provider of the workspace.
+pub fn providers(workspace: &Workspace) -> impl Iterator<Item = &Provider> {
+    resources(workspace).flat_map(|gcp| &gcp.providers)
+}
+
+/// The pool id of a provider, as the input writes it (placeholders included).
+pub fn pool_of(provider: &Provider) -> &str {
+    let name = provider.name.value.as_str();
+    name.split_once("/workloadIdentityPools/")
+        .and_then(|(_, rest)| rest.split_once("/providers/"))
+        .map_or(name, |(pool, _)| pool)
+}
+
+/// A workload identity principal granted a role.
+#[derive(Debug)]
+pub struct Grant<'w> {
+    pub binding: &'w Binding,
+    pub member: &'w Spanned<String>,
+    pub principal: Principal<'w>,
+}
+
+/// Every grant of the workspace to a workload identity principal.
+pub fn grants(workspace: &Workspace) -> impl Iterator<Item = Grant<'_>> {
+    resources(workspace)
+        .flat_map(|gcp| &gcp.bindings)
+        .flat_map(|binding| {
+            binding.members.iter().filter_map(move |member| {
+                Some(Grant {
+                    binding,
+                    member,
+                    principal: principal(&member.value)?,
+                })
+            })
+        })
+}
+
+/// The providers of the workspace whose pool a grant names (same pool id text).
+pub fn providers_of<'w>(workspace: &'w Workspace, grant: &Grant<'_>) -> Vec<&'w Provider> {
+    providers(workspace)
+        .filter(|provider| pool_of(provider) == grant.principal.pool)
+        .collect()
+}
+
+/// Whether a provider trusts a GitLab issuer: GitLab.com, the Google Cloud IAM
+/// integration, or the instance of the settings.
+pub fn trusts_gitlab(provider: &Provider, gitlab_issuer: &str) -> bool {
+    provider.issuer.as_ref().is_some_and(|issuer| {
+        let issuer = issuer.value.as_str();
+        is_gitlab_com(issuer)
+            || is_integration(issuer)
+            || issuer.trim_end_matches('/') == gitlab_issuer.trim_end_matches('/')
+    })
 }
 
 /// What a boolean expression admits and rejects.

@@ -1,0 +1,144 @@
+//! TL505 gcp-type-error: values whose types or shapes Google never matches — a number
+//! claim mapped without `string()` (`runner_id`), a `"true"`-string claim compared with
+//! `true`, a principal naming its project by id instead of number, a `*` in a subject or
+//! attribute value (matched literally).
+
+use trustlint_parser::federation::gcp::cel::{Expr, Kind, Op};
+use trustlint_parser::federation::gcp::{Cel, Mapping, PrincipalKind, Provider};
+use trustlint_parser::input::{Content, Document};
+use trustlint_parser::Span;
+
+use crate::analysis::claims::{claim, ClaimType};
+use crate::analysis::gcp::grants;
+use crate::finding::{Applicability, Edit, Finding, Fix};
+use crate::meta::{self, RuleMeta};
+use crate::rule::{Context, Rule};
+
+#[derive(Debug)]
+pub struct GcpTypeError;
+
+impl Rule for GcpTypeError {
+    fn meta(&self) -> &'static RuleMeta {
+        &meta::TL505
+    }
+
+    fn check_document(&self, _cx: &Context<'_>, document: &Document, out: &mut Vec<Finding>) {
+        let Content::Iam(resources) = &document.content else {
+            return;
+        };
+        for provider in &resources.federation.gcp.providers {
+            self.mapping(provider, out);
+            if let Some(condition) = provider.condition.as_ref().filter(|c| !c.is_symbolic()) {
+                self.boolean_compares(provider, condition, out);
+            }
+        }
+    }
+
+    fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for grant in grants(&cx.workspace) {
+            let project = grant.principal.project;
+            let member = &grant.member;
+            if !project.contains("${") && !project.bytes().all(|b| b.is_ascii_digit()) {
+                out.push(Finding::new(
+                    self.meta(),
+                    member.span,
+                    format!(
+                        "the principal names project `{project}` by id: principals take the project number (`projects/123456789012/…`), so this grant never matches"
+                    ),
+                ));
+            }
+            let value = match grant.principal.kind {
+                PrincipalKind::Subject(value) | PrincipalKind::Attribute(_, value) => value,
+                _ => continue,
+            };
+            if value.contains('*') && !value.contains("${") {
+                out.push(Finding::new(
+                    self.meta(),
+                    member.span,
+                    format!(
+                        "`{value}` contains `*`, which principals match literally (only the whole-pool `…/*` is a wildcard): this grant matches no real token"
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+impl GcpTypeError {
+    /// Number claims mapped without `string()`.
+    fn mapping(&self, provider: &Provider, out: &mut Vec<Finding>) {
+        let Mapping::Known(entries) = &provider.mapping else {
+            return;
+        };
+        for entry in entries {
+            let Ok(expr) = entry.expression.parse() else {
+                continue;
+            };
+            let path = expr.path();
+            let Some(["assertion", name]) = path.as_deref() else {
+                continue;
+            };
+            let Some(found) = claim(name).filter(|c| c.ty == ClaimType::Number) else {
+                continue;
+            };
+            let span = entry.expression.span_of(expr.start, expr.end);
+            let insert = |at: u32| Span::new(span.file, at as usize, at as usize);
+            let mut finding = Finding::new(
+                self.meta(),
+                span,
+                format!(
+                    "`{}` maps `assertion.{}`, a number: mapped attributes must be strings (\"The mapped attribute '{}' must be of type STRING\"), so Google rejects the mapping",
+                    entry.target.value, found.name, entry.target.value
+                ),
+            );
+            finding.fix = Some(Fix {
+                    description: format!("wrap `assertion.{}` in `string()`", found.name),
+                    edits: vec![
+                        Edit { span: insert(span.start), replacement: "string(".to_owned() },
+                        Edit { span: insert(span.end), replacement: ")".to_owned() },
+                    ],
+                    applicability: Applicability::Safe,
+                });
+            out.push(finding);
+        }
+    }
+
+    /// `assertion.ref_protected == true`: a string claim compared with a bool.
+    fn boolean_compares(&self, provider: &Provider, condition: &Cel, out: &mut Vec<Finding>) {
+        let Ok(expr) = condition.parse() else {
+            return;
+        };
+        expr.walk(&mut |e: &Expr| {
+            let Kind::Binary(Op::Eq | Op::Ne, left, right) = &e.kind else {
+                return;
+            };
+            let (field, literal) = match (&left.kind, &right.kind) {
+                (_, Kind::Bool(b)) => (left, b),
+                (Kind::Bool(b), _) => (right, b),
+                _ => return,
+            };
+            let name = match field.path().as_deref() {
+                Some(["assertion", name]) => (*name).to_owned(),
+                Some(["attribute", name]) => match provider.mapping.get(&format!("attribute.{name}")) {
+                    Some(entry) => match entry.expression.parse().ok().and_then(|m| m.path().map(|p| p.join("."))) {
+                        Some(path) => path.trim_start_matches("assertion.").to_owned(),
+                        None => return,
+                    },
+                    None => return,
+                },
+                _ => return,
+            };
+            if claim(&name).is_none_or(|c| c.ty != ClaimType::BooleanString) {
+                return;
+            }
+            out.push(Finding::new(
+                self.meta(),
+                condition.span_of(e.start, e.end),
+                format!(
+                    "`{name}` is the string `\"{literal}\"`, never the boolean `{literal}`: this comparison is a CEL type error, so provider `{}` rejects every token here",
+                    provider.label
+                ),
+            ).with_help(format!("compare with the string: `== \"{literal}\"`")));
+        });
+    }
+}
