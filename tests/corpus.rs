@@ -160,3 +160,18 @@ fn the_corpus_projects_resolve_their_includes_in_their_own_repository() {
     }
     assert!(compared > 0, "no undefined stage in the corpus projects");
 }
+
+/// The Google Cloud folder (`../shared/corpus/gcp`, said out loud when absent): every file
+/// loads (no TL001), and its providers without a condition are found.
+#[test]
+fn gcp_corpus_loads_without_parse_errors() {
+    let Some(corpus) = common::corpus::shared_corpus("gcp") else {
+        return;
+    };
+    let report = check(&[corpus], &[]);
+    let counts = counts(&report);
+    eprintln!("gcp corpus findings per rule: {counts:?}");
+    assert_eq!(counts.get("TL001"), None, "{report}");
+    assert!(counts.get("TL501").is_some_and(|n| *n >= 4), "{counts:?}");
+    assert!(report["summary"]["files"].as_u64().unwrap() >= 20);
+}

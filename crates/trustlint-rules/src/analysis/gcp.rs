@@ -12,7 +12,7 @@
 //! comparisons of two claims, unsupported functions, values known only when the job
 //! runs) is [`Predicate::Unknown`], never a guess.
 
-use trustlint_parser::federation::gcp::cel::{self, Expr, Kind, Op};
+use trustlint_parser::federation::gcp::cel::{self, Expr, Kind, Op, Val};
 use trustlint_parser::federation::gcp::{
     principal, Binding, Cel, GcpResources, Mapping, Principal, PrincipalKind, Provider,
 };
@@ -316,7 +316,7 @@ impl<'p> Translator<'p> {
         }
         let depth = depth + 1;
         match &e.kind {
-            Kind::Bool(b) => Truth::constant(*b),
+            Kind::Lit(Val::Bool(b)) => Truth::constant(*b),
             Kind::Not(inner) => self.truth(cel, inner, depth).not(),
             Kind::Binary(op @ (Op::And | Op::Or), left, right) => {
                 let (l, r) = (self.truth(cel, left, depth), self.truth(cel, right, depth));
@@ -369,7 +369,7 @@ impl<'p> Translator<'p> {
                 let values: Option<Vec<&str>> = items
                     .iter()
                     .map(|item| match &item.kind {
-                        Kind::Str(s) => Some(s.as_str()),
+                        Kind::Lit(Val::Str(s)) => Some(s.as_str()),
                         _ => None,
                     })
                     .collect();
@@ -397,7 +397,7 @@ impl<'p> Translator<'p> {
             ) =>
             {
                 let [Expr {
-                    kind: Kind::Str(arg),
+                    kind: Kind::Lit(Val::Str(arg)),
                     ..
                 }] = args.as_slice()
                 else {
@@ -465,10 +465,8 @@ impl<'p> Translator<'p> {
         }
         let depth = depth + 1;
         match &e.kind {
-            Kind::Str(s) => one(Term::Lit(s.clone())),
-            Kind::Bool(_) | Kind::Int(_) | Kind::Uint(_) | Kind::Double(_) | Kind::Null => {
-                one(Term::NonString)
-            }
+            Kind::Lit(Val::Str(s)) => one(Term::Lit(s.clone())),
+            Kind::Lit(_) => one(Term::NonString),
             Kind::Select(..) | Kind::Ident(_) | Kind::Index(..) => match e.path().as_deref() {
                 Some(["assertion", name]) => one(Term::Claim {
                     name: (*name).to_owned(),

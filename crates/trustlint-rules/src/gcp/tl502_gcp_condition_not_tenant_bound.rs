@@ -3,7 +3,7 @@
 //! without its `/` boundary, `contains`, an unanchored `matches`, only non-tenant claims,
 //! a broad `||` branch, only negations. The claims engine's [`tenancy`] says who gets in.
 
-use trustlint_parser::federation::gcp::cel::{Expr, Kind};
+use trustlint_parser::federation::gcp::cel::{Expr, Kind, Val};
 use trustlint_parser::federation::gcp::{Cel, Provider};
 use trustlint_parser::input::{Content, Document};
 use trustlint_parser::Span;
@@ -106,7 +106,7 @@ fn boundary_edits(condition: &Cel, e: &Expr, file_text: &str) -> Option<(String,
     else {
         return None;
     };
-    let Kind::Str(prefix) = &arg.kind else {
+    let Kind::Lit(Val::Str(prefix)) = &arg.kind else {
         return None;
     };
     if name != "startsWith" || prefix.is_empty() || prefix.ends_with('/') {

@@ -51,12 +51,12 @@ impl Rule for GcpUnmappedClaim {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for grant in grants(&cx.workspace) {
+        for grant in grants(cx.workspace) {
             let PrincipalKind::Attribute(name, _) = grant.principal.kind else {
                 continue;
             };
             let target = format!("attribute.{name}");
-            for provider in providers_of(&cx.workspace, &grant) {
+            for provider in providers_of(cx.workspace, &grant) {
                 let Mapping::Known(entries) = &provider.mapping else {
                     continue;
                 };

@@ -40,8 +40,8 @@ impl Rule for GcpBroadPrincipalSet {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for grant in grants(&cx.workspace) {
-            if let Some(message) = self.broad(&grant, &providers_of(&cx.workspace, &grant)) {
+        for grant in grants(cx.workspace) {
+            if let Some(message) = self.broad(&grant, &providers_of(cx.workspace, &grant)) {
                 out.push(Finding::new(self.meta(), grant.member.span, message).with_related(
                     grant.binding.role.span,
                     format!("the role granted: `{}`", grant.binding.role.value),

@@ -3,7 +3,7 @@
 //! `true`, a principal naming its project by id instead of number, a `*` in a subject or
 //! attribute value (matched literally).
 
-use trustlint_parser::federation::gcp::cel::{Expr, Kind, Op};
+use trustlint_parser::federation::gcp::cel::{Expr, Kind, Op, Val};
 use trustlint_parser::federation::gcp::{Cel, Mapping, PrincipalKind, Provider};
 use trustlint_parser::input::{Content, Document};
 use trustlint_parser::Span;
@@ -35,7 +35,7 @@ impl Rule for GcpTypeError {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for grant in grants(&cx.workspace) {
+        for grant in grants(cx.workspace) {
             let project = grant.principal.project;
             let member = &grant.member;
             if !project.contains("${") && !project.bytes().all(|b| b.is_ascii_digit()) {
@@ -113,8 +113,8 @@ impl GcpTypeError {
                 return;
             };
             let (field, literal) = match (&left.kind, &right.kind) {
-                (_, Kind::Bool(b)) => (left, b),
-                (Kind::Bool(b), _) => (right, b),
+                (_, Kind::Lit(Val::Bool(b))) => (left, b),
+                (Kind::Lit(Val::Bool(b)), _) => (right, b),
                 _ => return,
             };
             let name = match field.path().as_deref() {

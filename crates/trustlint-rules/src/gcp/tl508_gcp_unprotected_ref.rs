@@ -24,8 +24,8 @@ impl Rule for GcpUnprotectedRef {
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let gitlab = issuer(cx.settings);
         let mut granted: Vec<*const Provider> = Vec::new();
-        for grant in grants(&cx.workspace) {
-            for provider in providers_of(&cx.workspace, &grant) {
+        for grant in grants(cx.workspace) {
+            for provider in providers_of(cx.workspace, &grant) {
                 granted.push(provider);
                 if !trusts_gitlab(provider, &gitlab) {
                     continue;
@@ -37,7 +37,7 @@ impl Rule for GcpUnprotectedRef {
             }
         }
         // Providers without a grant in the workspace: their condition alone.
-        for provider in providers(&cx.workspace) {
+        for provider in providers(cx.workspace) {
             if granted.contains(&std::ptr::from_ref(provider)) || !trusts_gitlab(provider, &gitlab) {
                 continue;
             }

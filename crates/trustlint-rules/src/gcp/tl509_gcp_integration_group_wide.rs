@@ -22,11 +22,11 @@ impl Rule for GcpIntegrationGroupWide {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for grant in grants(&cx.workspace) {
+        for grant in grants(cx.workspace) {
             let PrincipalKind::Attribute(name, value) = grant.principal.kind else {
                 continue;
             };
-            for provider in providers_of(&cx.workspace, &grant) {
+            for provider in providers_of(cx.workspace, &grant) {
                 let Some(issuer) = provider.issuer.as_ref().filter(|i| is_integration(&i.value)) else {
                     continue;
                 };

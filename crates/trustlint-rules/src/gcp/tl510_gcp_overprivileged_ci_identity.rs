@@ -37,12 +37,12 @@ impl Rule for GcpOverprivilegedCiIdentity {
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         // The service accounts workload identities can impersonate, by account id.
-        let reachable: Vec<(&str, &Binding)> = grants(&cx.workspace)
+        let reachable: Vec<(&str, &Binding)> = grants(cx.workspace)
             .filter(|g| matches!(g.binding.role.value.as_str(), "roles/iam.workloadIdentityUser" | "roles/iam.serviceAccountTokenCreator"))
             .filter(|g| g.binding.scope == Scope::ServiceAccount)
             .filter_map(|g| Some((account_id(&g.binding.target.as_ref()?.value)?, g.binding)))
             .collect();
-        for binding in resources(&cx.workspace).flat_map(|gcp| &gcp.bindings) {
+        for binding in resources(cx.workspace).flat_map(|gcp| &gcp.bindings) {
             if !matches!(binding.scope, Scope::Project | Scope::Folder | Scope::Organization) || !is_admin(&binding.role.value) {
                 continue;
             }

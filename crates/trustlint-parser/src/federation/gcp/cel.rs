@@ -34,12 +34,8 @@ pub struct Expr {
 /// The kinds of expression.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Kind {
-    Str(String),
-    Int(i64),
-    Uint(u64),
-    Double(f64),
-    Bool(bool),
-    Null,
+    /// A literal: a string, int, uint, double, bool or `null` [`Val`].
+    Lit(Val),
     Ident(String),
     /// `operand.field`
     Select(Box<Expr>, String),
@@ -91,7 +87,7 @@ impl Expr {
                 Some(path)
             }
             Kind::Index(operand, index) => match &index.kind {
-                Kind::Str(field) => {
+                Kind::Lit(Val::Str(field)) => {
                     let mut path = operand.path()?;
                     path.push(field.as_str());
                     Some(path)
@@ -552,14 +548,14 @@ impl Parser {
         self.at += 1;
         let (start, end) = (token.start, token.end);
         let kind = match token.tok {
-            Tok::Str(s) => Kind::Str(s),
-            Tok::Int(n) => Kind::Int(n),
-            Tok::Uint(n) => Kind::Uint(n),
-            Tok::Double(n) => Kind::Double(n),
+            Tok::Str(s) => Kind::Lit(Val::Str(s)),
+            Tok::Int(n) => Kind::Lit(Val::Int(n)),
+            Tok::Uint(n) => Kind::Lit(Val::Uint(n)),
+            Tok::Double(n) => Kind::Lit(Val::Double(n)),
             Tok::Ident(word) => match word.as_str() {
-                "true" => Kind::Bool(true),
-                "false" => Kind::Bool(false),
-                "null" => Kind::Null,
+                "true" => Kind::Lit(Val::Bool(true)),
+                "false" => Kind::Lit(Val::Bool(false)),
+                "null" => Kind::Lit(Val::Null),
                 "in" => {
                     self.at -= 1;
                     return Err(self.error("expected an expression"));
@@ -697,12 +693,7 @@ impl Eval<'_> {
         }
         let depth = depth + 1;
         Ok(match &expr.kind {
-            Kind::Str(s) => Val::Str(s.clone()),
-            Kind::Int(n) => Val::Int(*n),
-            Kind::Uint(n) => Val::Uint(*n),
-            Kind::Double(n) => Val::Double(*n),
-            Kind::Bool(b) => Val::Bool(*b),
-            Kind::Null => Val::Null,
+            Kind::Lit(value) => value.clone(),
             Kind::Ident(name) => match self.vars.get(name) {
                 Some(v) => v.clone(),
                 None => return cel_error("undeclared reference"),
@@ -953,15 +944,16 @@ mod tests {
 
     #[test]
     fn strings_and_numbers() {
-        assert_eq!(
-            parse(r#""a\"b\x41\u00e9""#).unwrap().kind,
-            Kind::Str("a\"bAé".into())
-        );
-        assert_eq!(parse(r"r'a\d'").unwrap().kind, Kind::Str("a\\d".into()));
-        assert_eq!(parse("'''a'b'''").unwrap().kind, Kind::Str("a'b".into()));
-        assert_eq!(parse("12u").unwrap().kind, Kind::Uint(12));
-        assert_eq!(parse("0x1F").unwrap().kind, Kind::Int(31));
-        assert_eq!(parse("1.5").unwrap().kind, Kind::Double(1.5));
+        let lit = |text: &str| match parse(text).unwrap().kind {
+            Kind::Lit(value) => value,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(lit(r#""a\"b\x41\u00e9""#), Val::Str("a\"bAé".into()));
+        assert_eq!(lit(r"r'a\d'"), Val::Str("a\\d".into()));
+        assert_eq!(lit("'''a'b'''"), Val::Str("a'b".into()));
+        assert_eq!(lit("12u"), Val::Uint(12));
+        assert_eq!(lit("0x1F"), Val::Int(31));
+        assert_eq!(lit("1.5"), Val::Double(1.5));
     }
 
     #[test]
