@@ -8,7 +8,7 @@ use trustlint_parser::federation::gcp::{Cel, Provider};
 use trustlint_parser::input::{Content, Document};
 use trustlint_parser::Span;
 
-use crate::analysis::claim_predicate::{issuer, tenancy, Tenancy};
+use crate::analysis::claim_predicate::{issuer, tenancy, Tenancy, TENANT_CLAIMS};
 use crate::analysis::gcp::{is_integration, trusts_gitlab, Translator};
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::meta::{self, RuleMeta};
@@ -39,12 +39,33 @@ impl Rule for GcpConditionNotTenantBound {
             let Tenancy::Open { witness, why } = tenancy(&admits, cx.settings) else {
                 continue;
             };
-            let project = witness.project().unwrap_or_else(|| "another project".to_owned());
+            // The witness's values of the tenant claims the condition tests (its project
+            // path alone may be unrelated to them).
+            let tested: Vec<String> = admits
+                .tests()
+                .iter()
+                .map(|t| t.claim.clone())
+                .filter(|c| TENANT_CLAIMS.contains(&c.as_str()) || c == "sub")
+                .collect();
+            let mut shown: Vec<String> = Vec::new();
+            for claim in &tested {
+                if let Some(value) = witness.get(claim) {
+                    let pair = format!("`{claim}` = `{value}`");
+                    if !shown.contains(&pair) {
+                        shown.push(pair);
+                    }
+                }
+            }
+            let project = if shown.is_empty() {
+                format!("`{}`", witness.project().unwrap_or_else(|| "another project".to_owned()))
+            } else {
+                format!("a project with {}", shown.join(", "))
+            };
             let mut finding = Finding::new(
                 self.meta(),
                 condition.span,
                 format!(
-                    "the condition of provider `{}` admits tokens of projects outside the group it names: a token of `{project}` gets in ({why})",
+                    "the condition of provider `{}` admits tokens of projects outside the group it names: a token of {project} gets in ({why})",
                     provider.label
                 ),
             )

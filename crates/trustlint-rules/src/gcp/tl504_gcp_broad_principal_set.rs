@@ -55,7 +55,10 @@ impl GcpBroadPrincipalSet {
     fn broad(&self, grant: &Grant<'_>, providers: &[&Provider]) -> Option<String> {
         let role = &grant.binding.role.value;
         let on = match (grant.binding.scope, &grant.binding.target) {
-            (Scope::ServiceAccount, Some(target)) => format!("service account `{}`", target.value),
+            (Scope::ServiceAccount, Some(target)) => format!(
+                "service account `{}`",
+                target.value.rsplit("/serviceAccounts/").next().unwrap_or(&target.value)
+            ),
             (_, Some(target)) => format!("`{}`", target.value),
             (_, None) => "the resource".to_owned(),
         };

@@ -63,7 +63,7 @@ impl GcpUnprotectedRef {
         };
         let reference = token.get("ref").unwrap_or("feature");
         let kind = token.get("ref_type").unwrap_or("branch");
-        let project = token.project().map(|p| format!(" of `{p}`")).unwrap_or_default();
+        let project = token.project().map(|p| format!(" of {p}")).unwrap_or_default();
         Some(
             Finding::new(
                 self.meta(),
