@@ -240,7 +240,7 @@ impl<'p> Translator<'p> {
             );
         }
         match cel.parse() {
-            Ok(expr) => self.truth(cel, &expr, 0),
+            Ok(expr) => self.truth(cel, &expr, false, 0),
             Err(error) => Truth::unknown(
                 cel.span_of(error.start, error.end),
                 format!(
@@ -309,7 +309,7 @@ impl<'p> Translator<'p> {
         }
     }
 
-    fn truth(&self, cel: &Cel, e: &Expr, depth: usize) -> Truth {
+    fn truth(&self, cel: &Cel, e: &Expr, in_mapping: bool, depth: usize) -> Truth {
         let span = cel.span_of(e.start, e.end);
         if depth > MAX_DEPTH {
             return Truth::unknown(span, "the expression is nested too deeply");
@@ -317,9 +317,12 @@ impl<'p> Translator<'p> {
         let depth = depth + 1;
         match &e.kind {
             Kind::Lit(Val::Bool(b)) => Truth::constant(*b),
-            Kind::Not(inner) => self.truth(cel, inner, depth).not(),
+            Kind::Not(inner) => self.truth(cel, inner, in_mapping, depth).not(),
             Kind::Binary(op @ (Op::And | Op::Or), left, right) => {
-                let (l, r) = (self.truth(cel, left, depth), self.truth(cel, right, depth));
+                let (l, r) = (
+                    self.truth(cel, left, in_mapping, depth),
+                    self.truth(cel, right, in_mapping, depth),
+                );
                 if *op == Op::And {
                     Truth {
                         admits: Predicate::and(vec![l.admits, r.admits]),
@@ -333,10 +336,10 @@ impl<'p> Translator<'p> {
                 }
             }
             Kind::Cond(condition, then, otherwise) => {
-                let c = self.truth(cel, condition, depth);
+                let c = self.truth(cel, condition, in_mapping, depth);
                 let (t, o) = (
-                    self.truth(cel, then, depth),
-                    self.truth(cel, otherwise, depth),
+                    self.truth(cel, then, in_mapping, depth),
+                    self.truth(cel, otherwise, in_mapping, depth),
                 );
                 Truth {
                     admits: Predicate::or(vec![
@@ -350,8 +353,8 @@ impl<'p> Translator<'p> {
                 }
             }
             Kind::Binary(op @ (Op::Eq | Op::Ne), left, right) => {
-                let l = self.terms(cel, left, false, depth);
-                let r = self.terms(cel, right, false, depth);
+                let l = self.terms(cel, left, in_mapping, depth);
+                let r = self.terms(cel, right, in_mapping, depth);
                 let truth = compare(&l, &r, span);
                 if *op == Op::Eq {
                     truth
@@ -379,7 +382,7 @@ impl<'p> Translator<'p> {
                         "`in` over something other than a list of strings",
                     );
                 };
-                let terms = self.terms(cel, left, false, depth);
+                let terms = self.terms(cel, left, in_mapping, depth);
                 apply(&terms, |term| match term {
                     Term::Lit(s) => Truth::constant(values.contains(&s.as_str())),
                     Term::Claim { name, stringified } => string_claim(name, *stringified)
@@ -406,7 +409,7 @@ impl<'p> Translator<'p> {
                         format!("`{name}` of a value that is not a string literal"),
                     );
                 };
-                let terms = self.terms(cel, target, false, depth);
+                let terms = self.terms(cel, target, in_mapping, depth);
                 apply(&terms, |term| match term {
                     Term::Lit(s) => match name.as_str() {
                         "startsWith" => Truth::constant(s.starts_with(arg.as_str())),
@@ -503,7 +506,7 @@ impl<'p> Translator<'p> {
                 })
                 .collect(),
             Kind::Cond(condition, then, otherwise) => {
-                let c = self.truth(cel, condition, depth);
+                let c = self.truth(cel, condition, in_mapping, depth);
                 let mut out = Vec::new();
                 for (branch, guard) in [(then, c.admits), (otherwise, c.rejects)] {
                     for (g, term) in self.terms(cel, branch, in_mapping, depth) {
@@ -511,6 +514,35 @@ impl<'p> Translator<'p> {
                     }
                 }
                 out
+            }
+            // A boolean mapped to an attribute: the strings `"true"` / `"false"` (GitLab's
+            // IAM integration guide maps `assertion.maintainer_access=="true" && …` and
+            // grants to `attribute.…/true`).
+            Kind::Not(_)
+            | Kind::Binary(
+                Op::And | Op::Or | Op::Eq | Op::Ne | Op::In | Op::Lt | Op::Le | Op::Gt | Op::Ge,
+                ..,
+            ) => {
+                let truth = self.truth(cel, e, in_mapping, depth);
+                vec![
+                    (truth.admits, Term::Lit("true".to_owned())),
+                    (truth.rejects, Term::Lit("false".to_owned())),
+                ]
+            }
+            Kind::Call {
+                target: Some(_),
+                name,
+                ..
+            } if matches!(
+                name.as_str(),
+                "startsWith" | "endsWith" | "contains" | "matches"
+            ) =>
+            {
+                let truth = self.truth(cel, e, in_mapping, depth);
+                vec![
+                    (truth.admits, Term::Lit("true".to_owned())),
+                    (truth.rejects, Term::Lit("false".to_owned())),
+                ]
             }
             Kind::Binary(Op::Add, left, right) => {
                 let (l, r) = (
@@ -626,14 +658,26 @@ pub struct GcpParty<'p> {
 impl<'p> GcpParty<'p> {
     /// The provider's condition, and the member's principal when given.
     pub fn new(provider: &'p Provider, member: Option<(&'p str, Span)>) -> Self {
+        let mut party = GcpParty::with_members(provider, member.as_slice());
+        party.member = member.map(|(m, _)| m);
+        party
+    }
+
+    /// The provider's condition, and one of the members' principals (any, when there
+    /// are none).
+    pub fn with_members(provider: &'p Provider, members: &[(&'p str, Span)]) -> Self {
         let translator = Translator::new(provider);
         let mut parts = vec![translator.condition(provider).admits];
-        if let Some((member, span)) = member {
-            parts.extend(translator.member(member, span));
+        let principals: Vec<Predicate> = members
+            .iter()
+            .filter_map(|(member, span)| translator.member(member, *span))
+            .collect();
+        if !principals.is_empty() {
+            parts.push(Predicate::or(principals));
         }
         GcpParty {
             provider,
-            member: member.map(|(m, _)| m),
+            member: None,
             predicate: Predicate::and(parts),
         }
     }
@@ -673,9 +717,12 @@ impl RelyingParty for GcpParty<'_> {
             // No list: the provider's own resource name, with or without `https:`.
             _ => {
                 let name = &self.provider.name.value;
-                let given = aud
+                let Some(given) = aud
                     .strip_prefix("https://iam.googleapis.com/")
-                    .or_else(|| aud.strip_prefix("//iam.googleapis.com/"))?;
+                    .or_else(|| aud.strip_prefix("//iam.googleapis.com/"))
+                else {
+                    return Some(false);
+                };
                 if name.contains("${") {
                     // The project number (or more) is unknown: compare the rest.
                     let (_, tail) = name.split_once("/locations/")?;
@@ -698,6 +745,8 @@ impl RelyingParty for GcpParty<'_> {
         &self.predicate
     }
 }
+
+pub mod jobs;
 
 #[cfg(test)]
 mod tests;

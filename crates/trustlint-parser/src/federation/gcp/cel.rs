@@ -849,15 +849,21 @@ fn binary_values(op: Op, l: Val, r: Val) -> Result<Val, EvalError> {
             };
             Val::Bool(equal == (op == Op::Eq))
         }
+        // Without heterogeneous equality (`1 == "1"` is an error, not `false`): a
+        // member of another type makes `in` an error unless an equal member is found.
         (Op::In, needle, Val::List(items)) => {
-            let mut found = false;
+            let mut error = None;
             for item in items {
-                if let Ok(Val::Bool(true)) = binary_values(Op::Eq, needle.clone(), item) {
-                    found = true;
-                    break;
+                match binary_values(Op::Eq, needle.clone(), item) {
+                    Ok(Val::Bool(true)) => return Ok(Val::Bool(true)),
+                    Ok(_) => {}
+                    Err(e) => error = Some(e),
                 }
             }
-            Val::Bool(found)
+            match error {
+                Some(e) => return Err(e),
+                None => Val::Bool(false),
+            }
         }
         (Op::In, Val::Str(key), Val::Map(map)) => Val::Bool(map.contains_key(&key)),
         (Op::Add, Val::Str(a), Val::Str(b)) => Val::Str(a + &b),

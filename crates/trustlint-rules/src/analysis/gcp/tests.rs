@@ -62,6 +62,12 @@ fn concrete(provider: &Provider, token: &Token) -> Option<bool> {
         for entry in entries {
             match cel::eval(&entry.expression.parse().ok()?, &vars) {
                 Ok(value) => {
+                    // A boolean mapped to an attribute is read as the string `"true"` /
+                    // `"false"` (the translation's assumption, from GitLab's guide).
+                    let value = match value {
+                        Val::Bool(b) => Val::Str(b.to_string()),
+                        other => other,
+                    };
                     let target = &entry.target.value;
                     if let Some(name) = target.strip_prefix("attribute.") {
                         attributes.insert(name.to_owned(), value);
@@ -146,7 +152,15 @@ const CLAIMS: [&str; 5] = [
     "ref_protected",
     "runner_id",
 ];
-const VALUES: [&str; 6] = ["acme", "acme/app", "acme-evil", "42", "true", "main"];
+const VALUES: [&str; 7] = [
+    "acme",
+    "acme/app",
+    "acme-evil",
+    "42",
+    "true",
+    "main",
+    "false",
+];
 
 fn leaf() -> impl Strategy<Value = String> {
     let operand = prop_oneof![
