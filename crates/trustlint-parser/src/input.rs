@@ -82,9 +82,12 @@ pub fn load_with(
                 Err(problem) => unparsed(file.id, InputKind::GitlabCi, problem),
             },
         ),
-        Some(kind @ (InputKind::CloudFormation | InputKind::Terraform | InputKind::AwsExport)) => {
-            Some(iac::load_as(file, kind, limits, modules))
-        }
+        Some(
+            kind @ (InputKind::CloudFormation
+            | InputKind::Terraform
+            | InputKind::AwsExport
+            | InputKind::GcpExport),
+        ) => Some(iac::load_as(file, kind, limits, modules)),
         Some(InputKind::Script) => script::load(file),
         Some(InputKind::Unrecognised) => None,
         Some(InputKind::IamPolicy) => Some(match parse_json(file.id, &file.text, limits) {
