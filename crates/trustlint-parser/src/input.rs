@@ -5,9 +5,11 @@
 use std::path::Path;
 
 pub use crate::document::{Content, Discovery, Document, InputKind};
+use crate::federation::{self, Federation};
 use crate::gitlab::{self, IncludeReader, NoIncludes};
 use crate::iac;
 use crate::iam::load_policy;
+use crate::iam::role::IamResources;
 use crate::json::parse_json;
 use crate::limits::Limits;
 use crate::problem::Problem;
@@ -88,7 +90,7 @@ pub fn load_with(
             | InputKind::AwsExport
             | InputKind::GcpExport),
         ) => Some(iac::load_as(file, kind, limits, modules)),
-        Some(InputKind::Script) => script::load(file),
+        Some(InputKind::Script) => load_script(file),
         Some(InputKind::Unrecognised) => None,
         Some(InputKind::IamPolicy) => Some(match parse_json(file.id, &file.text, limits) {
             Ok(root) if root.get("Statement").is_none() => match iac::json_kind(&root) {
@@ -114,9 +116,30 @@ pub fn load_with(
                 }
             }
         }
-        None if script::is_script_name(&file.path) => script::load(file),
+        None if script::is_script_name(&file.path) => load_script(file),
         None => iac::load_by_name(file, discovery, limits, modules),
     }
+}
+
+/// Loads a shell script: the relying parties its commands declare. `None` when it
+/// declares none and has no problem (a walked script is then skipped, a named one
+/// reported as unrecognised).
+fn load_script(file: &SourceFile) -> Option<Document> {
+    let commands = script::commands(file.id, &file.text, 0);
+    let mut federation = Federation::default();
+    let mut problems: Vec<Problem> = Vec::new();
+    federation::gcp::read_commands(&commands, &mut federation.gcp, &mut problems);
+    federation::vault::read_commands(&commands, &mut federation.vault, &mut problems);
+    federation::azure::read_commands(&commands, &mut federation.azure, &mut problems);
+    (!federation.is_empty() || !problems.is_empty()).then(|| Document {
+        file: file.id,
+        kind: InputKind::Script,
+        content: Content::Iam(Box::new(IamResources {
+            federation,
+            ..IamResources::default()
+        })),
+        problems,
+    })
 }
 
 /// Lines that start only GitLab CI configurations (global keywords).

@@ -6,14 +6,10 @@
 //! (`if`, `for`, `case` words are ordinary words), `$(…)` and `` `…` `` kept inside
 //! their word.
 //!
-//! A `*.sh` file is an input ([`crate::input`]): [`load`] reads its commands with every
-//! relying-party reader, and a walked script in which none finds anything is skipped.
+//! A `*.sh` file is an input ([`crate::input`]): its loader reads its commands with
+//! every relying-party reader.
 
-use crate::document::{Content, Document, InputKind};
-use crate::federation::Federation;
-use crate::iam::role::IamResources;
-use crate::problem::Problem;
-use crate::source::{FileId, SourceFile, Span};
+use crate::source::{FileId, Span};
 
 /// At most this many commands are read from one text (a bound against hostile input).
 pub const MAX_COMMANDS: usize = 100_000;
@@ -68,26 +64,6 @@ pub fn commands(file: FileId, text: &str, offset: usize) -> Vec<Command> {
         out: Vec::new(),
     }
     .run()
-}
-
-/// Loads a shell script: the relying parties its commands declare. `None` when it
-/// declares none (the caller reports a named script as unrecognised).
-pub fn load(file: &SourceFile) -> Option<Document> {
-    let commands = commands(file.id, &file.text, 0);
-    let mut federation = Federation::default();
-    let mut problems: Vec<Problem> = Vec::new();
-    crate::federation::gcp::read_commands(&commands, &mut federation.gcp, &mut problems);
-    crate::federation::vault::read_commands(&commands, &mut federation.vault, &mut problems);
-    crate::federation::azure::read_commands(&commands, &mut federation.azure, &mut problems);
-    (!federation.is_empty() || !problems.is_empty()).then(|| Document {
-        file: file.id,
-        kind: InputKind::Script,
-        content: Content::Iam(Box::new(IamResources {
-            federation,
-            ..IamResources::default()
-        })),
-        problems,
-    })
 }
 
 /// Whether a file name makes a file a shell script (`*.sh`, `*.bash`).

@@ -16,10 +16,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use trustlint_parser::gitlab::Job;
-use trustlint_parser::iam::PolicyDocument;
+use trustlint_parser::iam::{OidcProvider, PolicyDocument};
 use trustlint_parser::input::{Content, Document, InputKind, Workspace};
 use trustlint_parser::{FileId, SourceFile};
 
+use crate::analysis::aws_party::{issuer_oidc_provider, AwsTrust};
 use crate::analysis::grants::{self, GrantAnalysis, GrantFacts};
 use crate::analysis::index_in;
 use crate::analysis::link::{self, Link};
@@ -54,6 +55,10 @@ struct RunAnalyses<'a> {
     policy_slots: OnceLock<HashMap<usize, usize>>,
     /// The facts of each policy's OIDC grants, by slot.
     grant_facts: OnceLock<Vec<OnceLock<Arc<Vec<GrantFacts>>>>>,
+    /// The OIDC provider of the pipeline's issuer among the scanned files.
+    issuer_provider: OnceLock<Option<&'a OidcProvider>>,
+    /// Each link's trust as a relying party, in link order.
+    aws_trusts: OnceLock<Vec<OnceLock<AwsTrust<'a>>>>,
 }
 
 /// The analyses kept while one document is checked.
@@ -177,6 +182,36 @@ impl<'a> Context<'a> {
             .get_or_init(|| links.iter().map(|_| OnceLock::new()).collect());
         let cell = index_in(links, link).and_then(|index| cells.get(index))?;
         cell.get_or_init(compare).as_ref()
+    }
+
+    /// The trust of `link`'s role (one of [`Context::links`]) as the relying party of the
+    /// pipeline's issuer ([`AwsTrust`]), built once per link.
+    pub(crate) fn aws_trust(&self, link: &Link<'_>) -> Option<&AwsTrust<'a>> {
+        let links = self.links();
+        let index = index_in(links, link)?;
+        let link = links.get(index)?;
+        let cells = self
+            .run
+            .aws_trusts
+            .get_or_init(|| links.iter().map(|_| OnceLock::new()).collect());
+        let provider = *self
+            .run
+            .issuer_provider
+            .get_or_init(|| issuer_oidc_provider(self.workspace, self.settings));
+        let trust = link.role.as_ref().and_then(|role| role.trust);
+        Some(cells.get(index)?.get_or_init(|| {
+            let audiences: Option<Vec<String>> = link
+                .token
+                .map(|token| token.aud.iter().map(|text| link.expand(text)).collect())
+                .filter(|auds: &Vec<String>| !auds.iter().any(|aud| aud.contains('$')));
+            AwsTrust::new(
+                trust.map(|(_, policy)| policy),
+                provider,
+                link.role_span(),
+                audiences.as_deref(),
+                self.settings,
+            )
+        }))
     }
 
     /// Whether `document` is a CI fragment that another scanned pipeline includes: its

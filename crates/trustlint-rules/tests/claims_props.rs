@@ -11,9 +11,14 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 use trustlint_parser::input::{self, Content, Discovery, InputKind, Workspace};
 use trustlint_parser::{FileId, Limits, SourceFile};
-use trustlint_rules::analysis::condition_eval::{decide, Decision, RequestContext};
+use trustlint_rules::analysis::aws_party::AwsTrust;
+use trustlint_rules::analysis::claim_predicate::Token as Claims;
+use trustlint_rules::analysis::condition_eval::{
+    decide, evaluate_block, Decision, RequestContext, Truth,
+};
 use trustlint_rules::analysis::glob::VariableSyntax;
 use trustlint_rules::analysis::grants::GrantAnalysis;
+use trustlint_rules::analysis::relying_party::RelyingParty;
 use trustlint_rules::{Context, Settings};
 
 const PROVIDER: &str = "arn:aws:iam::210987654321:oidc-provider/gitlab.com";
@@ -38,13 +43,35 @@ impl Token {
 
     /// The request AWS evaluates: the keys it fills for `gitlab.com` (never
     /// `project_path` or `ref`).
+    /// An empty `namespace_id` is a token without the claim (another issuer's, or a
+    /// request without the key), to test the absent-key semantics.
     fn request(&self) -> RequestContext {
-        RequestContext::new()
+        let request = RequestContext::new()
             .with("gitlab.com:aud", "https://gitlab.com")
             .with("gitlab.com:sub", &self.sub())
             .with("gitlab.com:project_id", self.project_id)
-            .with("gitlab.com:namespace_id", self.namespace_id)
-            .with("gitlab.com:ref_protected", self.ref_protected)
+            .with("gitlab.com:ref_protected", self.ref_protected);
+        if self.namespace_id.is_empty() {
+            request
+        } else {
+            request.with("gitlab.com:namespace_id", self.namespace_id)
+        }
+    }
+}
+
+impl Token {
+    /// The token as the claims engine reads it (the claims AWS fills, by claim name).
+    fn claims(&self) -> Claims {
+        let claims = Claims::new()
+            .with("aud", "https://gitlab.com")
+            .with("sub", &self.sub())
+            .with("project_id", self.project_id)
+            .with("ref_protected", self.ref_protected);
+        if self.namespace_id.is_empty() {
+            claims
+        } else {
+            claims.with("namespace_id", self.namespace_id)
+        }
     }
 }
 
@@ -107,13 +134,78 @@ fn condition_strategy() -> impl Strategy<Value = (&'static str, &'static str, Ve
     ]
 }
 
+/// Conditions beyond what the grant analysis reads exactly: negations, case folding,
+/// `Null`, `Bool`, set qualifiers and keys AWS never fills.
+fn any_condition_strategy() -> impl Strategy<Value = (&'static str, &'static str, Vec<&'static str>)>
+{
+    prop_oneof![
+        condition_strategy(),
+        (
+            prop::sample::select(vec![
+                "StringNotEquals",
+                "StringEqualsIgnoreCase",
+                "StringNotLikeIfExists",
+                "ForAnyValue:StringLike",
+                "ForAllValues:StringEquals",
+                "ForAnyValue:StringNotEquals",
+            ]),
+            prop::sample::select(vec![
+                "gitlab.com:sub",
+                "gitlab.com:project_id",
+                "gitlab.com:ref",
+                "gitlab.com:ref_protected",
+                "gitlab.com:namespace_id",
+            ]),
+            prop::collection::vec(
+                prop::sample::select(vec![
+                    "1",
+                    "10",
+                    "TRUE",
+                    "true",
+                    "project_path:acme/*",
+                    "main"
+                ]),
+                1..3
+            ),
+        ),
+        (
+            Just("Null"),
+            prop::sample::select(vec!["gitlab.com:namespace_id", "gitlab.com:project_path"]),
+            prop::sample::select(vec![vec!["true"], vec!["false"]]),
+        ),
+        Just(("Bool", "gitlab.com:ref_protected", vec!["TRUE"])),
+    ]
+}
+
 /// The trust policy with one `Allow` statement holding `conditions` and `aud`, grouped
 /// into one block per operator (a key appears once per operator).
 fn policy(conditions: &[(&str, &str, Vec<&str>)]) -> String {
-    let mut blocks: Vec<(&str, Vec<String>)> = vec![(
-        "StringEquals",
-        vec!["\"gitlab.com:aud\": \"https://gitlab.com\"".to_owned()],
-    )];
+    policy_with_deny(conditions, &[])
+}
+
+/// [`policy`] with a `Deny` statement for the same provider holding `deny` (none when
+/// empty).
+fn policy_with_deny(
+    conditions: &[(&str, &str, Vec<&str>)],
+    deny: &[(&str, &str, Vec<&str>)],
+) -> String {
+    let allow = statement("Allow", conditions, true);
+    let deny = if deny.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", statement("Deny", deny, false))
+    };
+    format!(r#"{{"Version": "2012-10-17", "Statement": [{allow}{deny}]}}"#)
+}
+
+fn statement(effect: &str, conditions: &[(&str, &str, Vec<&str>)], with_aud: bool) -> String {
+    let mut blocks: Vec<(&str, Vec<String>)> = Vec::new();
+    if with_aud {
+        blocks.push((
+            "StringEquals",
+            vec!["\"gitlab.com:aud\": \"https://gitlab.com\"".to_owned()],
+        ));
+    }
     for (operator, key, values) in conditions {
         let values: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
         let entry = format!("\"{key}\": [{}]", values.join(", "));
@@ -131,7 +223,7 @@ fn policy(conditions: &[(&str, &str, Vec<&str>)]) -> String {
         .map(|(operator, entries)| format!("\"{operator}\": {{{}}}", entries.join(", ")))
         .collect();
     format!(
-        r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {{"Federated": "{PROVIDER}"}}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {{{}}}}}]}}"#,
+        r#"{{"Effect": "{effect}", "Principal": {{"Federated": "{PROVIDER}"}}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {{{}}}}}"#,
         blocks.join(", ")
     )
 }
@@ -188,6 +280,53 @@ proptest! {
             let aws = decide(statements, &token.request(), VariableSyntax::Substituted);
             let allowed = aws == Decision::Allow;
             prop_assert_eq!(answer, allowed, "{} for {:?} (sub {})", text, token, token.sub());
+        }
+    }
+
+    #[test]
+    fn the_trust_predicate_decides_what_aws_decides(
+        conditions in prop::collection::vec(any_condition_strategy(), 0..4),
+        deny in prop::collection::vec(any_condition_strategy(), 0..2),
+        tokens in prop::collection::vec(
+            (token_strategy(), any::<bool>()).prop_map(|(mut token, drop)| {
+                if drop {
+                    token.namespace_id = "";
+                }
+                token
+            }),
+            8,
+        ),
+    ) {
+        let text = policy_with_deny(&conditions, &deny);
+        let file = SourceFile::new(FileId(0), PathBuf::from("trust.json"), text.as_str());
+        let document = input::load(&file, Some(InputKind::IamPolicy), Discovery::Named, &Limits::default()).unwrap();
+        let Content::IamPolicy(policy) = &document.content else {
+            panic!("not a policy: {text}");
+        };
+        let settings = Settings::default();
+        let audiences = ["https://gitlab.com".to_owned()];
+        let trust = AwsTrust::new(Some(policy), None, policy.statements[0].span, Some(&audiences), &settings);
+        for token in &tokens {
+            // Allowed = some Allow holds and no Deny does, in Kleene's logic (a Deny that
+            // may hold and an Allow that doesn't is still no access: `decide` calls it
+            // unknown only because it can't tell an explicit deny from an implicit one).
+            let mut allow = Truth::False;
+            let mut deny = Truth::False;
+            for statement in &policy.statements {
+                let holds = evaluate_block(&statement.conditions, &token.request(), VariableSyntax::Substituted);
+                if statement.is_deny() {
+                    deny = deny.or(holds);
+                } else {
+                    allow = allow.or(holds);
+                }
+            }
+            let aws = match allow.and(!deny) {
+                Truth::True => Some(true),
+                Truth::False => Some(false),
+                Truth::Unknown => None,
+            };
+            let engine = trust.predicate().eval(&token.claims());
+            prop_assert_eq!(engine, aws, "{} for {:?} (sub {})", text, token, token.sub());
         }
     }
 }

@@ -5,7 +5,7 @@
 //! Each module owns its provider's model (every value spanned) and its readers of the
 //! provider's own formats; Terraform resources reach them through
 //! [`crate::terraform`] (`terraform/{gcp,vault,azure}.rs`), shell scripts through
-//! [`crate::script`]. What a relying party *means* — the predicate over a token's claims
+//! [`crate::script`] (loaded by [`crate::input`]). What a relying party *means* — the predicate over a token's claims
 //! it checks — is the rules crate's business (`analysis::claim_predicate`).
 
 pub mod azure;

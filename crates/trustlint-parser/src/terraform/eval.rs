@@ -20,6 +20,7 @@ use hcl_edit::Span as _;
 
 use crate::embedded::OffsetMap;
 use crate::source::{FileId, Span};
+use crate::terraform::gcp_refs::{self, GcpRef};
 use crate::terraform::module::Module;
 use crate::tree::{Entry, Node, Value};
 
@@ -268,7 +269,12 @@ impl<'a> Env<'a> {
                 }
             }
             [kind, name, attribute] if kind.starts_with("google_") => {
-                super::gcp::resolve(self, kind, name, attribute, depth)
+                let block = self.resource(kind, name)?;
+                let render = |expr: &'a Expression| self.render(expr, depth + 1);
+                match gcp_refs::resolve(block, kind, name, attribute, &render)? {
+                    GcpRef::Expr(expr) => Some(Resolved::Expr(expr)),
+                    GcpRef::Text(text) => Some(Resolved::Text(text)),
+                }
             }
             _ => None,
         }

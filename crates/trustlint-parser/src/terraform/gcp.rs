@@ -2,7 +2,7 @@
 //! and providers, and IAM grants (`google_*_iam_member|binding|policy`).
 //!
 //! References to the pools, providers and service accounts resolve symbolically
-//! ([`resolve`]): `google_iam_workload_identity_pool.X.name` is
+//! (`gcp_refs`): `google_iam_workload_identity_pool.X.name` is
 //! `projects/${project_number}/locations/global/workloadIdentityPools/ID`, the number
 //! known only once the project exists.
 
@@ -14,7 +14,7 @@ use hcl_edit::Span as _;
 use super::eval::{Env, Resolved};
 use crate::embedded::{string_with_map, OffsetMap};
 use crate::federation::gcp::{
-    iam_resource_scope, pool_name, provider_name, Audiences, Binding, Cel, GcpResources, Mapping,
+    iam_resource_scope, provider_name, Audiences, Binding, Cel, GcpResources, Mapping,
     MappingEntry, Pool, Provider, PROJECT_NUMBER,
 };
 use crate::problem::Problem;
@@ -79,59 +79,6 @@ fn is_null<'a>(env: &Env<'a>, expr: &'a Expression, depth: usize) -> bool {
         }
         _ => false,
     }
-}
-
-/// What `kind.name.attribute` stands for, for the Google Cloud resources of the module.
-pub(super) fn resolve<'a>(
-    env: &Env<'a>,
-    kind: &str,
-    name: &str,
-    attribute: &str,
-    depth: usize,
-) -> Option<Resolved<'a>> {
-    let block = env.resource(kind, name)?;
-    let value = |key: &str| {
-        attribute_of(block, key)
-            .and_then(|expr| env.render(expr, depth + 1))
-            .unwrap_or_else(|| format!("${{{kind}.{name}.{key}}}"))
-    };
-    match (kind, attribute) {
-        ("google_iam_workload_identity_pool", "workload_identity_pool_id")
-        | (
-            "google_iam_workload_identity_pool_provider",
-            "workload_identity_pool_provider_id" | "workload_identity_pool_id",
-        )
-        | ("google_service_account", "account_id") => {
-            attribute_of(block, attribute).map(Resolved::Expr)
-        }
-        ("google_iam_workload_identity_pool", "name") => Some(Resolved::Text(pool_name(
-            PROJECT_NUMBER,
-            &value("workload_identity_pool_id"),
-        ))),
-        ("google_iam_workload_identity_pool_provider", "name") => {
-            Some(Resolved::Text(provider_name(
-                PROJECT_NUMBER,
-                &value("workload_identity_pool_id"),
-                &value("workload_identity_pool_provider_id"),
-            )))
-        }
-        ("google_service_account", "email" | "name" | "id" | "member") => {
-            let project = attribute_of(block, "project")
-                .and_then(|expr| env.render(expr, depth + 1))
-                .unwrap_or_else(|| "${project}".to_string());
-            let email = format!("{}@{project}.iam.gserviceaccount.com", value("account_id"));
-            Some(Resolved::Text(match attribute {
-                "email" => email,
-                "member" => format!("serviceAccount:{email}"),
-                _ => format!("projects/{project}/serviceAccounts/{email}"),
-            }))
-        }
-        _ => None,
-    }
-}
-
-fn attribute_of<'a>(block: &'a Block, key: &str) -> Option<&'a Expression> {
-    attribute(block, key)
 }
 
 fn provider<'a>(env: &Env<'a>, name: &str, block: &'a Block) -> Provider {

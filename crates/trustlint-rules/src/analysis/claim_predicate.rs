@@ -412,36 +412,46 @@ impl ClaimSpace {
         space
     }
 
-    /// The tokens `settings`' project presents on one run case of a job; `environment`
-    /// is the job's environment name when it has one (`None` for a job without an
-    /// environment: the environment claims are absent).
+    /// The tokens `settings`' project presents on one run case of a job, split by
+    /// whether the ref is protected (each space's `ref`, `ref_path`, `sub` and
+    /// `ref_protected` agree); `environment` is the job's environment name when it has
+    /// one (`None` for a job without an environment: the environment claims are absent).
     pub fn of_run(
         settings: &Settings,
         case: &RunCase,
         environment: Option<&str>,
+    ) -> Result<Vec<ClaimSpace>, AutomatonError> {
+        let protected = protected_refs(settings, case.ref_type)?;
+        let parts = [
+            ("true", case.names.intersection(&protected)?),
+            ("false", case.names.difference(&protected)?),
+        ];
+        let mut spaces = Vec::new();
+        for (flag, names) in parts {
+            if names.is_empty() {
+                continue;
+            }
+            let mut space = ClaimSpace::of_project(settings, environment)?;
+            space.set_refs(
+                settings,
+                settings.gitlab_project.as_deref(),
+                case.ref_type,
+                names,
+            )?;
+            space.set("ref_protected", Dfa::literal(flag)?);
+            space.set("pipeline_source", Dfa::literal(case.source.name())?);
+            spaces.push(space);
+        }
+        Ok(spaces)
+    }
+
+    /// The tokens of `settings`' project, any ref: its path and ids where configured, the
+    /// job's environment.
+    fn of_project(
+        settings: &Settings,
+        environment: Option<&str>,
     ) -> Result<ClaimSpace, AutomatonError> {
         let mut space = ClaimSpace::any_token(settings);
-        let names = case.names.clone();
-        let ref_type = case.ref_type;
-        space.set("ref", names.clone());
-        space.set("ref_type", Dfa::literal(ref_type.name())?);
-        let heads = match ref_type {
-            RefType::Branch => "refs/heads/",
-            RefType::Tag => "refs/tags/",
-        };
-        space.set("ref_path", Dfa::literal(heads)?.concat(&names)?);
-        let protected = protected_refs(settings, ref_type)?;
-        let inside = !names.intersection(&protected)?.is_empty();
-        let outside = !names.difference(&protected)?.is_empty();
-        let flags: Vec<&str> = [("true", inside), ("false", outside)]
-            .into_iter()
-            .filter_map(|(flag, possible)| possible.then_some(flag))
-            .collect();
-        space.set(
-            "ref_protected",
-            Dfa::from_expr(&Expr::one_of_strings(&flags))?,
-        );
-        space.set("pipeline_source", Dfa::literal(case.source.name())?);
         if let Some(project) = settings.gitlab_project.as_deref() {
             space.set("project_path", Dfa::literal(project)?);
             if let Some((namespace, _)) = project.rsplit_once('/') {
@@ -457,13 +467,6 @@ impl ClaimSpace {
         if let Some(id) = settings.namespace_id.as_deref() {
             space.set("namespace_id", Dfa::literal(id)?);
         }
-        if let Some(grammar) = sub_grammar(settings) {
-            let mut subs = grammar.refs(Expr::Automaton(Box::new(names)), Some(ref_type))?;
-            if let Some(project) = settings.gitlab_project.as_deref() {
-                subs = subs.intersection(&grammar.project(project, Some(ref_type))?)?;
-            }
-            space.set("sub", subs.automaton()?.into_owned());
-        }
         match environment {
             Some(name) if !name.contains('$') => {
                 space.set("environment", Dfa::literal(name)?);
@@ -476,6 +479,33 @@ impl ClaimSpace {
             }
         }
         Ok(space)
+    }
+
+    /// Restricts the tokens to refs of `ref_type` named in `names`: `ref`, `ref_type`,
+    /// `ref_path` and `sub` (of `project`, when given).
+    fn set_refs(
+        &mut self,
+        settings: &Settings,
+        project: Option<&str>,
+        ref_type: RefType,
+        names: Dfa,
+    ) -> Result<(), AutomatonError> {
+        self.set("ref_type", Dfa::literal(ref_type.name())?);
+        let heads = match ref_type {
+            RefType::Branch => "refs/heads/",
+            RefType::Tag => "refs/tags/",
+        };
+        self.set("ref_path", Dfa::literal(heads)?.concat(&names)?);
+        if let Some(grammar) = sub_grammar(settings) {
+            let mut subs =
+                grammar.refs(Expr::Automaton(Box::new(names.clone())), Some(ref_type))?;
+            if let Some(project) = project {
+                subs = subs.intersection(&grammar.project(project, Some(ref_type))?)?;
+            }
+            self.set("sub", subs.automaton()?.into_owned());
+        }
+        self.set("ref", names);
+        Ok(())
     }
 
     /// Sets `claim`'s values (present in every token).
@@ -680,20 +710,30 @@ fn conjunction_witness(conjunction: &[Literal<'_>], space: &ClaimSpace) -> Satis
 fn witness_token(claims: &BTreeMap<String, ClaimValues>, space: &ClaimSpace) -> Token {
     let mut token = Token::new();
     for (claim, values) in claims {
-        if let Some(value) = readable_witness(&values.values) {
+        let value = if TENANT_CLAIMS.contains(&claim.as_str()) {
+            readable_witness(&values.values)
+        } else {
+            values.values.witness()
+        };
+        if let Some(value) = value {
             token.set(claim, value);
         }
     }
-    for claim in ["project_path", "ref", "ref_type", "project_id"] {
-        if token.get(claim).is_none() && !claims.contains_key(claim) {
-            let values = space.values(claim);
-            if let Some(only) = values
-                .values
-                .finite_members(1)
-                .and_then(|m| m.into_iter().next())
-            {
-                token.set(claim, only);
-            }
+    // Where the token comes from, when the conjunction leaves it free: what the space
+    // fixes, and in a run's space (which restricts `ref`) a `sub` of its refs.
+    let run = space.claims.contains_key("ref") && !claims.contains_key("ref");
+    for claim in ["project_path", "ref", "ref_type", "project_id", "sub"] {
+        if claims.contains_key(claim) {
+            continue;
+        }
+        let values = space.values(claim).values;
+        let value = match values.finite_members(1) {
+            Some(members) if members.len() == 1 => members.into_iter().next(),
+            _ if run && claim == "sub" => values.witness(),
+            _ => None,
+        };
+        if let Some(value) = value {
+            token.set(claim, value);
         }
     }
     token
@@ -947,7 +987,6 @@ fn unprotected_space(settings: &Settings, ref_type: RefType) -> Result<ClaimSpac
     let mut space = ClaimSpace::any_token(settings);
     let open = protected_refs(settings, ref_type)?.complement();
     space.set("ref_protected", Dfa::literal("false")?);
-    space.set("ref_type", Dfa::literal(ref_type.name())?);
     space.claims.insert(
         "environment_protected".to_owned(),
         ClaimValues {
@@ -955,11 +994,7 @@ fn unprotected_space(settings: &Settings, ref_type: RefType) -> Result<ClaimSpac
             may_be_absent: true,
         },
     );
-    if let Some(grammar) = sub_grammar(settings) {
-        let subs = grammar.refs(Expr::Automaton(Box::new(open.clone())), Some(ref_type))?;
-        space.set("sub", subs.automaton()?.into_owned());
-    }
-    space.set("ref", open);
+    space.set_refs(settings, None, ref_type, open)?;
     Ok(space)
 }
 

@@ -24,6 +24,7 @@
 
 pub use trustlint_automata::{automaton, ci_regex, glob};
 
+pub mod aws_party;
 pub mod catalog;
 pub mod claim_pins;
 pub mod claim_predicate;

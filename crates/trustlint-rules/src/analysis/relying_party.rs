@@ -15,6 +15,7 @@
 use trustlint_parser::gitlab::Job;
 use trustlint_parser::Span;
 
+use super::automaton::{Dfa, Expr};
 use super::claim_predicate::{issuer, satisfying, ClaimSpace, Predicate, Satisfiable, Token};
 use super::job_runs::{JobRuns, RunCase};
 use crate::settings::Settings;
@@ -32,6 +33,22 @@ pub trait RelyingParty {
 
     /// Whether it accepts a token carrying `aud` (`None`: unknown).
     fn accepts_audience(&self, aud: &str) -> Option<bool>;
+
+    /// Whether it accepts a token whose `aud` is `auds` (one value, or a list): by
+    /// default when it accepts one of them. A party that checks a list otherwise (AWS:
+    /// the provider's client ids and the trust's `:aud` conditions may each be met by a
+    /// different value) says so here.
+    fn accepts_token_audiences(&self, auds: &[&str]) -> Option<bool> {
+        let mut unknown = false;
+        for aud in auds {
+            match self.accepts_audience(aud) {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => unknown = true,
+            }
+        }
+        (!unknown).then_some(false)
+    }
 
     /// Where its accepted audiences are written (or the relying party, when implicit).
     fn audiences_span(&self) -> Span;
@@ -72,25 +89,24 @@ pub enum AudienceVerdict {
     Unknown,
 }
 
-/// Does `party` accept one of `presented` (a job's `aud` values, variables expanded where
-/// known; one containing `$` is unknown)? A token's `aud` list needs one accepted value.
+/// Does `party` accept a token whose `aud` is `presented` (a job's `aud` values,
+/// variables expanded where known; one containing `$` is unknown)? `Accepted` names the
+/// first value it accepts on its own (or the first value, when only the list passes).
 pub fn audience_verdict(party: &dyn RelyingParty, presented: &[String]) -> AudienceVerdict {
-    let mut unknown = presented.is_empty();
-    for aud in presented {
-        if aud.contains('$') {
-            unknown = true;
-            continue;
-        }
-        match party.accepts_audience(aud) {
-            Some(true) => return AudienceVerdict::Accepted(aud.clone()),
-            Some(false) => {}
-            None => unknown = true,
-        }
+    if presented.is_empty() || presented.iter().any(|aud| aud.contains('$')) {
+        return AudienceVerdict::Unknown;
     }
-    if unknown {
-        AudienceVerdict::Unknown
-    } else {
-        AudienceVerdict::Refused
+    let auds: Vec<&str> = presented.iter().map(String::as_str).collect();
+    match party.accepts_token_audiences(&auds) {
+        Some(true) => {
+            let accepted = auds
+                .iter()
+                .find(|aud| party.accepts_audience(aud) == Some(true))
+                .or(auds.first());
+            AudienceVerdict::Accepted(accepted.map(|a| a.to_string()).unwrap_or_default())
+        }
+        Some(false) => AudienceVerdict::Refused,
+        None => AudienceVerdict::Unknown,
     }
 }
 
@@ -98,44 +114,48 @@ pub fn audience_verdict(party: &dyn RelyingParty, presented: &[String]) -> Audie
 #[derive(Clone, Debug)]
 pub struct CaseVerdict<'r> {
     pub case: &'r RunCase,
-    /// `Yes` with the token that gets in, `No` (refused), or unknown.
-    pub verdict: Satisfiable,
+    /// A token of the case that gets in (`Yes`), none (`No`), or unknown.
+    pub admitted: Satisfiable,
+    /// A token of the case that is refused (`Yes`: its `sub`/`ref` are the example),
+    /// none (`No`: every ref of the case gets in), or unknown (the job's audience or
+    /// project is not known, so a refusal can't be told from a guess).
+    pub refused: Satisfiable,
 }
 
 /// Whether a job's tokens get in, case by case.
 #[derive(Clone, Debug)]
 pub struct Admission<'r> {
     pub cases: Vec<CaseVerdict<'r>>,
-    /// `false` when the job's runs or the predicate were approximated.
+    /// `false` when the job's runs were approximated or its project is not configured:
+    /// a refusal on some refs is then no finding.
     pub exact: bool,
 }
 
 impl<'r> Admission<'r> {
-    /// The cases whose tokens get in.
+    /// The cases whose tokens get in, with such a token.
     pub fn admitted(&self) -> impl Iterator<Item = (&'r RunCase, &Token)> {
-        self.cases.iter().filter_map(|c| match &c.verdict {
+        self.cases.iter().filter_map(|c| match &c.admitted {
             Satisfiable::Yes(token) => Some((c.case, token)),
             _ => None,
         })
     }
 
-    /// The cases whose tokens are refused.
-    pub fn refused(&self) -> impl Iterator<Item = &'r RunCase> + '_ {
-        self.cases
-            .iter()
-            .filter(|c| c.verdict.is_no())
-            .map(|c| c.case)
+    /// The first case with a refused token, and the token.
+    pub fn first_refusal(&self) -> Option<(&'r RunCase, &Token)> {
+        self.cases.iter().find_map(|c| match &c.refused {
+            Satisfiable::Yes(token) => Some((c.case, token)),
+            _ => None,
+        })
     }
 
-    /// Whether no case gets in though some is refused and none is unknown: the job is
-    /// refused every time it runs.
+    /// Whether the job runs and no case gets in: refused every time it runs.
     pub fn refused_always(&self) -> bool {
-        self.cases.iter().all(|c| c.verdict.is_no()) && !self.cases.is_empty()
+        !self.cases.is_empty() && self.cases.iter().all(|c| c.admitted.is_no())
     }
 
-    /// Whether some case is refused while another gets in (or is unknown).
+    /// Whether some token of some case is refused while others get in.
     pub fn refused_sometimes(&self) -> bool {
-        self.refused().next().is_some() && !self.refused_always()
+        !self.refused_always() && self.first_refusal().is_some()
     }
 }
 
@@ -147,30 +167,89 @@ pub fn environment(job: &Job) -> Option<&str> {
         .map(|name| name.value.as_ref())
 }
 
-/// On which of `runs`' cases a job's tokens satisfy `party`'s predicate; `environment` is
-/// the job's ([`environment`]).
+/// The ids that are unknown constants of the project: a refusal is judged with the
+/// values the admitted token has (an unknown id is never guessed to differ).
+const PROJECT_CONSTANTS: [&str; 3] = ["project_id", "namespace_id", "root_namespace_id"];
+
+/// On which of `runs`' cases a job's tokens satisfy `party`'s predicate. `environment`
+/// is the job's ([`environment`]), `audiences` the `aud` values of its token (variables
+/// expanded where known; a predicate that tests `aud` sees them when literal). Refusals
+/// are only looked for when the project is configured (`[gitlab] project`): otherwise a
+/// token of another project would pass for one of the job's.
 pub fn admission<'r>(
     party: &dyn RelyingParty,
     runs: &'r JobRuns,
     environment: Option<&str>,
+    audiences: &[String],
     settings: &Settings,
 ) -> Admission<'r> {
-    let mut exact = runs.exact;
+    let literal = !audiences.is_empty() && !audiences.iter().any(|a| a.contains('$'));
+    let refusals = settings.gitlab_project.is_some();
+    let aud = literal
+        .then(|| {
+            let texts: Vec<&str> = audiences.iter().map(String::as_str).collect();
+            Dfa::from_expr(&Expr::one_of_strings(&texts)).ok()
+        })
+        .flatten();
+    let refusing = Predicate::not(party.predicate().clone());
+    let too_complex = || {
+        Satisfiable::Unknown(
+            party.span(),
+            "the job's refs are too complex to compare".to_owned(),
+        )
+    };
+    let mut exact = runs.exact && refusals;
     let cases = runs
         .cases
         .iter()
         .map(|case| {
-            let verdict = match ClaimSpace::of_run(settings, case, environment) {
-                Ok(space) => satisfying(party.predicate(), &space),
-                Err(_) => {
-                    exact = false;
-                    Satisfiable::Unknown(
-                        party.span(),
-                        "the job's refs are too complex to compare".to_owned(),
-                    )
-                }
+            let Ok(spaces) = ClaimSpace::of_run(settings, case, environment) else {
+                exact = false;
+                return CaseVerdict {
+                    case,
+                    admitted: too_complex(),
+                    refused: too_complex(),
+                };
             };
-            CaseVerdict { case, verdict }
+            let mut admitted = Satisfiable::No;
+            let mut refused = Satisfiable::No;
+            for mut space in spaces {
+                if let Some(aud) = &aud {
+                    space.set("aud", aud.clone());
+                }
+                let here = satisfying(party.predicate(), &space);
+                if let Satisfiable::Yes(token) = &here {
+                    for claim in PROJECT_CONSTANTS {
+                        if let Some(value) = token.get(claim).and_then(|v| Dfa::literal(v).ok()) {
+                            space.set(claim, value);
+                        }
+                    }
+                }
+                if refused.is_no() {
+                    refused = if refusals {
+                        satisfying(&refusing, &space)
+                    } else {
+                        Satisfiable::Unknown(
+                            party.span(),
+                            "the project is not configured".to_owned(),
+                        )
+                    };
+                }
+                admitted = match (admitted, here) {
+                    (Satisfiable::Yes(token), _) | (_, Satisfiable::Yes(token)) => {
+                        Satisfiable::Yes(token)
+                    }
+                    (Satisfiable::Unknown(span, why), _) | (_, Satisfiable::Unknown(span, why)) => {
+                        Satisfiable::Unknown(span, why)
+                    }
+                    _ => Satisfiable::No,
+                };
+            }
+            CaseVerdict {
+                case,
+                admitted,
+                refused,
+            }
         })
         .collect();
     Admission { cases, exact }
@@ -217,7 +296,7 @@ mod tests {
         }
     }
 
-    fn case(names: &[&str]) -> RunCase {
+    fn case_of(names: &[&str]) -> RunCase {
         RunCase {
             source: PipelineSource::Push,
             ref_type: RefType::Branch,
@@ -254,17 +333,32 @@ mod tests {
             AudienceVerdict::Unknown
         );
         let runs = JobRuns {
-            cases: vec![case(&["main"]), case(&["feature"])],
+            cases: vec![case_of(&["main"]), case_of(&["feature"])],
             exact: true,
         };
-        let admission = admission(&party, &runs, None, &settings);
+        let auds = ["https://vault.example.com".to_owned()];
+        let admission = admission(&party, &runs, None, &auds, &settings);
         assert!(admission.refused_sometimes());
-        let refused: Vec<String> = admission.refused().map(describe_case).collect();
-        assert_eq!(refused, vec!["branch `feature` (push)".to_owned()]);
-        let only_feature = JobRuns {
-            cases: vec![case(&["feature"])],
+        let (case, token) = admission.first_refusal().unwrap();
+        assert_eq!(describe_case(case), "branch `feature` (push)");
+        assert_eq!(token.get("ref_protected"), Some("false"));
+        let both = JobRuns {
+            cases: vec![case_of(&["main", "feature"])],
             exact: true,
         };
-        assert!(super::admission(&party, &only_feature, None, &settings).refused_always());
+        let admission = super::admission(&party, &both, None, &auds, &settings);
+        assert!(
+            admission.refused_sometimes(),
+            "one case, a protected and an unprotected ref"
+        );
+        assert_eq!(
+            admission.first_refusal().unwrap().1.get("ref"),
+            Some("feature")
+        );
+        let only_feature = JobRuns {
+            cases: vec![case_of(&["feature"])],
+            exact: true,
+        };
+        assert!(super::admission(&party, &only_feature, None, &auds, &settings).refused_always());
     }
 }

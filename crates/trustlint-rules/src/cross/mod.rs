@@ -9,7 +9,7 @@ include!(concat!(env!("OUT_DIR"), "/rules_cross.rs"));
 
 use std::sync::Arc;
 
-pub use crate::analysis::grants::{aud_accepted, bare_url, issuer_grants, issuer_provider};
+pub use crate::analysis::grants::issuer_provider;
 use crate::analysis::job_runs::JobRuns;
 use crate::analysis::link::Link;
 use crate::analysis::sub_claim::RefType;

@@ -2,17 +2,17 @@
 //! role it assumes — not in the OIDC provider's client-id list (STS: "Incorrect token
 //! audience") or refused by the trust policy's `:aud` conditions (AccessDenied). A token
 //! with several audiences passes when one of them is accepted. An `aud` built from CI/CD
-//! variables the file does not define gives a note: it can't be checked offline.
+//! variables the file does not define gives a note: it can't be checked offline. The
+//! verdict is the relying-party join's ([`audience_verdict`] on the role's
+//! [`crate::analysis::aws_party::AwsTrust`]).
 
 use trustlint_parser::gitlab::Text;
-use trustlint_parser::iam::placeholder::is_placeholder;
-use trustlint_parser::iam::{Condition, OidcProvider};
+use trustlint_parser::iam::Condition;
 use trustlint_parser::Span;
 
-use crate::analysis::link::{providers, Link};
-use super::{
-    aud_accepted, bare_url, issuer_grants, issuer_provider, jobs_phrase, merge_jobs, role_label,
-};
+use super::{issuer_provider, jobs_phrase, merge_jobs, role_label};
+use crate::analysis::link::Link;
+use crate::analysis::relying_party::{audience_verdict, AudienceVerdict};
 use crate::finding::{Finding, Severity};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -26,10 +26,9 @@ impl Rule for AudMismatch {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let provider = issuer_oidc_provider(cx);
         let mut found = Vec::new();
         for link in cx.links() {
-            if let Some(finding) = check_link(self.meta(), cx, link, provider) {
+            if let Some(finding) = check_link(self.meta(), cx, link) {
                 found.push((link.job.name.value.clone(), finding));
             }
         }
@@ -39,19 +38,9 @@ impl Rule for AudMismatch {
     }
 }
 
-/// The OIDC provider of the pipeline's issuer among the scanned files.
-fn issuer_oidc_provider<'w>(cx: &Context<'w>) -> Option<&'w OidcProvider> {
-    let issuer = issuer_provider(cx.settings);
-    providers(cx.workspace).into_iter().find(|p| {
-        p.url
-            .as_ref()
-            .is_some_and(|url| bare_url(&url.value).eq_ignore_ascii_case(&issuer))
-    })
-}
-
 /// Whether the role refuses the audience of the job's token every time (TL401's error).
 pub(crate) fn refuses_audience(cx: &Context<'_>, link: &Link<'_>) -> bool {
-    check_link(&meta::TL401, cx, link, issuer_oidc_provider(cx))
+    check_link(&meta::TL401, cx, link)
         .is_some_and(|finding| finding.severity == Severity::Error)
 }
 
@@ -61,13 +50,9 @@ struct Audience {
     span: Span,
 }
 
-fn check_link(
-    rule: &'static RuleMeta,
-    cx: &Context<'_>,
-    link: &Link<'_>,
-    provider: Option<&OidcProvider>,
-) -> Option<Finding> {
+fn check_link(rule: &'static RuleMeta, cx: &Context<'_>, link: &Link<'_>) -> Option<Finding> {
     let token = link.token?;
+    let party = cx.aws_trust(link)?;
     let audiences: Vec<Audience> = token
         .aud
         .iter()
@@ -78,7 +63,7 @@ fn check_link(
         .collect();
     let first = audiences.first()?;
     let used = format!("assumes role {} here", role_label(link));
-    let presented = |finding: Finding| match link.token_used_at {
+    let presented_at = |finding: Finding| match link.token_used_at {
         Some(span) => {
             finding.with_related(span, format!("presents token `{}` here", token.name.value))
         }
@@ -99,43 +84,40 @@ fn check_link(
             .with_related(link.role_span(), used),
         );
     }
-    let values: Vec<&str> = audiences.iter().map(|a| a.value.as_str()).collect();
-    if let Some(provider) = provider {
+    let presented: Vec<String> = audiences.iter().map(|a| a.value.clone()).collect();
+    if audience_verdict(party, &presented) != AudienceVerdict::Refused {
+        return None;
+    }
+    let values: Vec<&str> = presented.iter().map(String::as_str).collect();
+    if let Some(provider) = party.provider().filter(|_| party.refused_by_client_ids(&values)) {
         let client_ids: Vec<&str> = provider
             .client_ids
             .iter()
             .map(|c| c.value.as_str())
             .collect();
-        let known = !client_ids.is_empty() && !client_ids.iter().any(|c| is_placeholder(c));
-        if known && !values.iter().any(|v| client_ids.contains(v)) {
-            let mut finding = Finding::new(
-                rule,
-                first.span,
-                format!(
-                    "token `{}` has aud {}, which the OIDC provider `{}` does not list among its client IDs ({}): STS rejects it with \"Incorrect token audience\" before reading the trust policy",
-                    token.name.value,
-                    quoted(&values),
-                    issuer_provider(cx.settings),
-                    quoted(&client_ids)
-                ),
-            )
-            .with_help(format!(
-                "request the token with `aud: {}` in `id_tokens:`, or add `{}` to the provider's client-id list",
-                client_ids.first().copied().unwrap_or_default(),
-                first.value
-            ))
-            .with_related(link.role_span(), used.clone());
-            for client_id in &provider.client_ids {
-                finding = finding.with_related(client_id.span, "an accepted client ID");
-            }
-            return Some(presented(finding));
+        let mut finding = Finding::new(
+            rule,
+            first.span,
+            format!(
+                "token `{}` has aud {}, which the OIDC provider `{}` does not list among its client IDs ({}): STS rejects it with \"Incorrect token audience\" before reading the trust policy",
+                token.name.value,
+                quoted(&values),
+                issuer_provider(cx.settings),
+                quoted(&client_ids)
+            ),
+        )
+        .with_help(format!(
+            "request the token with `aud: {}` in `id_tokens:`, or add `{}` to the provider's client-id list",
+            client_ids.first().copied().unwrap_or_default(),
+            first.value
+        ))
+        .with_related(link.role_span(), used.clone());
+        for client_id in &provider.client_ids {
+            finding = finding.with_related(client_id.span, "an accepted client ID");
         }
+        return Some(presented_at(finding));
     }
-    let (_, trust) = link.trust()?;
-    let grants = issuer_grants(trust, cx.settings);
-    if grants.is_empty() || grants.iter().any(|g| aud_accepted(trust, g, &values)) {
-        return None;
-    }
+    let grants = party.grants();
     let conditions: Vec<&Condition> = grants.iter().flat_map(|g| g.conditions_on("aud")).collect();
     let accepted: Vec<&str> = conditions
         .iter()
@@ -168,7 +150,7 @@ fn check_link(
             format!("the trust's condition on `{key}`"),
         );
     }
-    Some(presented(finding))
+    Some(presented_at(finding))
 }
 
 fn quoted(values: &[&str]) -> String {

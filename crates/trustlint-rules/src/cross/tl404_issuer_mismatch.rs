@@ -1,16 +1,18 @@
 //! TL404 issuer-mismatch: a job assumes a role whose trust policy does not trust the
 //! OIDC provider of the pipeline's tokens (their `iss`, `[gitlab] issuer`, by default
 //! `https://{host}`): STS finds no statement for the token and denies every request.
+//! The verdict is the relying-party join's ([`issuer_verdict`] on the role's
+//! [`crate::analysis::aws_party::AwsTrust`]).
 
-use trustlint_parser::iam::placeholder::is_placeholder;
 use trustlint_parser::iam::PolicyDocument;
 
 use crate::analysis::link::Link;
-use super::{issuer_grants, issuer_provider, jobs_phrase, merge_jobs, role_label};
+use super::{issuer_provider, jobs_phrase, merge_jobs, role_label};
+use crate::analysis::relying_party::{issuer_verdict, IssuerVerdict};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
-use crate::trust::{covers_web_identity, oidc_grants};
+use crate::trust::oidc_grants;
 
 #[derive(Debug)]
 pub struct IssuerMismatch;
@@ -27,7 +29,8 @@ impl Rule for IssuerMismatch {
             let Some((_, trust)) = link.trust() else {
                 continue;
             };
-            if !issuer_grants(trust, cx.settings).is_empty() || has_unknown_provider(trust) {
+            let refused = cx.aws_trust(link).map(|party| issuer_verdict(party, cx.settings));
+            if !matches!(refused, Some(IssuerVerdict::Refused { .. })) {
                 continue;
             }
             if let Some(finding) = mismatch(self.meta(), cx, link, trust, &issuer) {
@@ -92,20 +95,4 @@ fn mismatch(
         }
     };
     Some(finding.with_related(link.role_span(), used))
-}
-
-/// Whether some statement lets a provider that is not written out (a placeholder such as
-/// `${aws_iam_openid_connect_provider.gitlab.arn}` whose keys don't name it either)
-/// assume the role with web identity: it may be the issuer.
-fn has_unknown_provider(trust: &PolicyDocument) -> bool {
-    trust
-        .statements
-        .iter()
-        .filter(|s| s.is_allow() && covers_web_identity(s))
-        .filter_map(|s| s.principal())
-        .any(|principal| {
-            principal
-                .federated()
-                .any(|value| is_placeholder(&value.value))
-        })
 }

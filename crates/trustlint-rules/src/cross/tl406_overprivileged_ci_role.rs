@@ -5,7 +5,9 @@
 
 use trustlint_parser::input::Document;
 
-use crate::analysis::link::LinkedRole;
+use crate::analysis::job_runs::{JobRuns, RunCase};
+use crate::analysis::link::{Link, LinkedRole};
+use crate::analysis::relying_party::{admission, environment};
 use super::{describe_runs, jobs_phrase, merge_jobs, role_label};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -31,6 +33,9 @@ impl Rule for OverprivilegedCiRole {
             let Some(worst) = permission_findings(cx, role).into_iter().next() else {
                 continue;
             };
+            let Some(reachable) = reachable_runs(cx, link) else {
+                continue;
+            };
             let finding = link
                 .with_role_use(Finding::new(
                     self.meta(),
@@ -48,7 +53,7 @@ impl Rule for OverprivilegedCiRole {
                 format!(
                     "job `{}` runs on {}",
                     link.job.name.value,
-                    describe_runs(link.runs(cx.settings))
+                    describe_runs(&reachable)
                 ),
             )
             .with_help("give the pipeline a role with only the actions and resources it deploys, and keep administrative roles out of CI")
@@ -65,6 +70,34 @@ impl Rule for OverprivilegedCiRole {
             )
         }));
     }
+}
+
+/// Where the job gets the role: the run cases on which the trust admits its token (the
+/// relying-party join, [`admission`]), or every case when that can't be told; `None`
+/// when the trust refuses the job everywhere (TL402 says so: the role is out of reach).
+fn reachable_runs(cx: &Context<'_>, link: &Link<'_>) -> Option<JobRuns> {
+    let runs = link.runs(cx.settings);
+    let Some(party) = cx.aws_trust(link) else {
+        return Some(runs.clone());
+    };
+    let audiences: Vec<String> = link
+        .token
+        .map(|token| token.aud.iter().map(|text| link.expand(text)).collect())
+        .unwrap_or_default();
+    let verdict = admission(party, runs, environment(link.job), &audiences, cx.settings);
+    if verdict.refused_always() {
+        return None;
+    }
+    let cases: Vec<RunCase> = verdict
+        .cases
+        .iter()
+        .filter(|c| !c.admitted.is_no())
+        .map(|c| c.case.clone())
+        .collect();
+    Some(JobRuns {
+        cases,
+        exact: runs.exact,
+    })
 }
 
 /// What each permission rule's finding means, for the message.

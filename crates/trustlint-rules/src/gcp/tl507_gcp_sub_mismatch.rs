@@ -4,7 +4,7 @@
 //! of its refs (or merge-request pipelines) are refused. The join is the claims core's
 //! [`admission`], per run case of the job.
 
-use crate::analysis::claim_predicate::{Predicate, Values};
+use crate::analysis::claim_predicate::{Predicate, Satisfiable, Values};
 use crate::analysis::gcp::jobs::uses;
 use crate::analysis::job_runs::JobRuns;
 use crate::analysis::relying_party::{admission, describe_case, environment, RelyingParty};
@@ -66,8 +66,24 @@ impl Rule for GcpSubMismatch {
                 continue;
             }
             let runs = JobRuns::of(used.pipeline, used.job, cx.settings);
-            let verdict = admission(&party, &runs, environment(used.job), cx.settings);
-            let refused = refused_refs(verdict.refused().map(describe_case));
+            let audiences: Vec<String> = used
+                .audiences
+                .iter()
+                .flatten()
+                .map(|(aud, _)| aud.clone())
+                .collect();
+            let verdict = admission(&party, &runs, environment(used.job), &audiences, cx.settings);
+            // The refused refs: a refused token's ref where there is one, else the case.
+            let refused = refused_refs(verdict.cases.iter().filter_map(|c| {
+                match (&c.refused, &c.admitted) {
+                    (Satisfiable::Yes(token), _) => Some(match (token.get("ref_type"), token.get("ref")) {
+                        (Some(kind), Some(name)) => format!("{kind} `{name}`"),
+                        _ => describe_case(c.case),
+                    }),
+                    (_, Satisfiable::No) => Some(describe_case(c.case)),
+                    _ => None,
+                }
+            }));
             let job = &used.job.name.value;
             let provider = &used.provider.label;
             let required = requirements(party.predicate());

@@ -5,7 +5,7 @@
 //! and Config Connector manifests (`IAMWorkloadIdentityPoolProvider`, `IAMPolicyMember`,
 //! `IAMPartialPolicy`, `IAMPolicy`; the first YAML document of a file).
 
-use super::{
+use super::model::{
     provider_name, Audiences, Binding, Cel, GcpResources, Mapping, MappingEntry, Provider, Scope,
     PROJECT_NUMBER,
 };

@@ -1,7 +1,7 @@
 //! `gcloud` commands in shell scripts and CI jobs: `iam workload-identity-pools create`,
 //! `… providers create-oidc|update-oidc` and `… add-iam-policy-binding`.
 
-use super::{
+use super::model::{
     provider_name, Audiences, Binding, Cel, GcpResources, Mapping, MappingEntry, Pool, Provider,
     Scope, PROJECT_NUMBER,
 };
