@@ -4,7 +4,7 @@
 //! of its refs (or merge-request pipelines) are refused. The join is the claims core's
 //! [`admission`], per run case of the job.
 
-use crate::analysis::claim_predicate::{Predicate, Satisfiable, Values};
+use crate::analysis::claim_predicate::{Predicate, Values};
 use crate::analysis::gcp::jobs::uses;
 use crate::analysis::job_runs::JobRuns;
 use crate::analysis::relying_party::{admission, describe_case, environment, RelyingParty};
@@ -73,17 +73,15 @@ impl Rule for GcpSubMismatch {
                 .map(|(aud, _)| aud.clone())
                 .collect();
             let verdict = admission(&party, &runs, environment(used.job), &audiences, cx.settings);
-            // The refused refs: a refused token's ref where there is one, else the case.
-            let refused = refused_refs(verdict.cases.iter().filter_map(|c| {
-                match (&c.refused, &c.admitted) {
-                    (Satisfiable::Yes(token), _) => Some(match (token.get("ref_type"), token.get("ref")) {
-                        (Some(kind), Some(name)) => format!("{kind} `{name}`"),
-                        _ => describe_case(c.case),
-                    }),
-                    (_, Satisfiable::No) => Some(describe_case(c.case)),
-                    _ => None,
-                }
-            }));
+            // The run cases on which no token gets in: refusals that depend only on who
+            // runs the job (a user's access level) are not the refs' doing.
+            let refused = refused_refs(
+                verdict
+                    .cases
+                    .iter()
+                    .filter(|c| c.admitted.is_no())
+                    .map(|c| describe_case(c.case)),
+            );
             let job = &used.job.name.value;
             let provider = &used.provider.label;
             let required = requirements(party.predicate());
@@ -95,7 +93,7 @@ impl Rule for GcpSubMismatch {
                         "no run of job `{job}` gets through provider `{provider}`: its token is refused on {refused} (the condition and grants require {required})"
                     ),
                 )
-            } else if verdict.refused_sometimes() {
+            } else if verdict.cases.iter().any(|c| c.admitted.is_no()) {
                 Finding::new(
                     self.meta(),
                     used.job.name.span,

@@ -112,20 +112,34 @@ fn described_provider(node: &Node, file_text: &str) -> Provider {
         .split_once("/workloadIdentityPools/")
         .and_then(|(_, rest)| rest.split_once('/'))
         .map(|(pool, _)| Spanned::new(pool.to_owned(), name.span));
-    let oidc = node.get("oidc");
+    let label = name.value.rsplit('/').next().unwrap_or_default().to_owned();
+    provider(node, file_text, label, name, pool, node.span)
+}
+
+/// A provider from the camelCase fields of `fields` (a `describe` output or a Config
+/// Connector `spec`).
+fn provider(
+    fields: &Node,
+    file_text: &str,
+    label: String,
+    name: Spanned<String>,
+    pool: Option<Spanned<String>>,
+    span: crate::source::Span,
+) -> Provider {
+    let oidc = fields.get("oidc");
     Provider {
-        label: name.value.rsplit('/').next().unwrap_or_default().to_owned(),
+        label,
+        name,
         pool,
         issuer: oidc.and_then(|o| text(o, "issuerUri")),
         audiences: audiences(oidc),
-        mapping: mapping(node.get("attributeMapping"), file_text),
-        condition: node
+        mapping: mapping(fields.get("attributeMapping"), file_text),
+        condition: fields
             .get("attributeCondition")
             .and_then(|c| cel(c, file_text)),
         null_condition: None,
-        disabled: text(node, "disabled"),
-        span: node.span,
-        name,
+        disabled: text(fields, "disabled"),
+        span,
     }
 }
 
@@ -201,21 +215,10 @@ fn config_connector(root: &Node, file_text: &str, out: &mut GcpResources) {
                 pool.as_ref().map_or("${pool}", |p| p.value.as_str()),
                 id_text,
             );
-            let oidc = spec.get("oidc");
-            out.providers.push(Provider {
-                label: format!("IAMWorkloadIdentityPoolProvider {id_text}"),
-                name: Spanned::new(name, id.as_ref().map_or(root.span, |i| i.span)),
-                pool,
-                issuer: oidc.and_then(|o| text(o, "issuerUri")),
-                audiences: audiences(oidc),
-                mapping: mapping(spec.get("attributeMapping"), file_text),
-                condition: spec
-                    .get("attributeCondition")
-                    .and_then(|c| cel(c, file_text)),
-                null_condition: None,
-                disabled: text(spec, "disabled"),
-                span: root.span,
-            });
+            let label = format!("IAMWorkloadIdentityPoolProvider {id_text}");
+            let name = Spanned::new(name, id.as_ref().map_or(root.span, |i| i.span));
+            out.providers
+                .push(provider(spec, file_text, label, name, pool, root.span));
         }
         ("IAMPolicyMember", Some(spec)) => {
             let (scope, target) = reference_scope(spec.get("resourceRef"));
