@@ -1,15 +1,17 @@
 //! TL505 gcp-type-error: values whose types or shapes Google never matches — a number
 //! claim mapped without `string()` (`runner_id`), a `"true"`-string claim compared with
-//! `true`, a principal naming its project by id instead of number, a `*` in a subject or
-//! attribute value (matched literally).
+//! `true`, a principal naming its project by id instead of number, or another pool than
+//! the file's provider, a `*` in a subject or attribute value (matched literally).
 
 use trustlint_parser::federation::gcp::cel::{Expr, Kind, Op, Val};
-use trustlint_parser::federation::gcp::{Cel, Mapping, PrincipalKind, Provider};
+use trustlint_parser::federation::gcp::{
+    principal, Cel, GcpResources, Mapping, PrincipalKind, Provider,
+};
 use trustlint_parser::input::{Content, Document};
 use trustlint_parser::Span;
 
 use crate::analysis::claims::{claim, ClaimType};
-use crate::analysis::gcp::grants;
+use crate::analysis::gcp::{grants, pool_of};
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -26,12 +28,14 @@ impl Rule for GcpTypeError {
         let Content::Iam(resources) = &document.content else {
             return;
         };
-        for provider in &resources.federation.gcp.providers {
+        let gcp = &resources.federation.gcp;
+        for provider in &gcp.providers {
             self.mapping(provider, out);
             if let Some(condition) = provider.condition.as_ref().filter(|c| !c.is_symbolic()) {
                 self.boolean_compares(provider, condition, out);
             }
         }
+        self.other_pool(gcp, out);
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -65,6 +69,35 @@ impl Rule for GcpTypeError {
 }
 
 impl GcpTypeError {
+    /// A principal naming a pool other than the one pool the file's providers are in
+    /// (a file declaring its pool and its grants together): the grant never matches.
+    fn other_pool(&self, gcp: &GcpResources, out: &mut Vec<Finding>) {
+        let mut pools: Vec<&str> = gcp.providers.iter().map(pool_of).collect();
+        pools.dedup();
+        let [pool] = pools.as_slice() else {
+            return;
+        };
+        if pool.contains("${") {
+            return;
+        }
+        for binding in &gcp.bindings {
+            for member in &binding.members {
+                let Some(named) = principal(&member.value).map(|p| p.pool) else {
+                    continue;
+                };
+                if named != *pool && !named.contains("${") {
+                    out.push(Finding::new(
+                        self.meta(),
+                        member.span,
+                        format!(
+                            "the principal names pool `{named}`, but this file's provider is in pool `{pool}`: no token of it ever matches this grant"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
     /// Number claims mapped without `string()`.
     fn mapping(&self, provider: &Provider, out: &mut Vec<Finding>) {
         let Mapping::Known(entries) = &provider.mapping else {
