@@ -3,12 +3,12 @@
 //! project on GitLab.com.
 
 use trustlint_parser::federation::gcp::Provider;
-use trustlint_parser::input::{Content, Document};
+use trustlint_parser::input::{Content, Document, InputKind};
 
 use crate::analysis::claim_predicate::{tenancy, Tenancy};
 use crate::analysis::gcp::{grants, is_gitlab_com, pool_of, GcpParty};
 use crate::analysis::relying_party::RelyingParty;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Applicability, Edit, Finding, Fix, Severity};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
 
@@ -60,6 +60,13 @@ impl Rule for GcpProviderNoCondition {
             } else {
                 finding
             };
+            let finding = match pin_fix(cx, document, provider) {
+                Some(fix) => Finding {
+                    fix: Some(fix),
+                    ..finding
+                },
+                None => finding,
+            };
             out.push(
                 finding
                 .with_help("add an `attribute_condition` that pins your group and project by id, e.g. `assertion.namespace_id == \"1234\" && assertion.project_id == \"5678\"` (Google requires a condition for GitLab.com providers)")
@@ -67,6 +74,46 @@ impl Rule for GcpProviderNoCondition {
             );
         }
     }
+}
+
+/// For a provider without any `attribute_condition` in Terraform or a `gcloud` command,
+/// when `trustlint.toml` gives the project's ids: a condition pinning them.
+fn pin_fix(cx: &Context<'_>, document: &Document, provider: &Provider) -> Option<Fix> {
+    if provider.condition.is_some() || provider.null_condition.is_some() {
+        return None;
+    }
+    let digits = |id: &String| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+    let project = cx.settings.project_id.as_ref().filter(|id| digits(id))?;
+    let condition = match cx.settings.namespace_id.as_ref().filter(|id| digits(id)) {
+        Some(namespace) => {
+            format!("assertion.namespace_id == '{namespace}' && assertion.project_id == '{project}'")
+        }
+        None => format!("assertion.project_id == '{project}'"),
+    };
+    let text = &cx.source(document)?.text;
+    let after_id = provider.name.span.end as usize;
+    let (at, replacement) = match document.kind {
+        InputKind::Terraform => {
+            let line_start = text.get(..after_id)?.rfind('\n').map_or(0, |i| i + 1);
+            let indent: String = text[line_start..]
+                .chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect();
+            let line_end = text.get(after_id..)?.find('\n').map_or(text.len(), |i| after_id + i);
+            (line_end, format!("\n{indent}attribute_condition = \"{condition}\""))
+        }
+        InputKind::Script => (after_id, format!(" --attribute-condition=\"{condition}\"")),
+        _ => return None,
+    };
+    let span = provider.name.span;
+    Some(Fix {
+        description: format!("pin provider `{}` to project {project}", provider.label),
+        edits: vec![Edit {
+            span: trustlint_parser::Span::new(span.file, at, at),
+            replacement,
+        }],
+        applicability: Applicability::Unsafe,
+    })
 }
 
 /// How many grants the workspace gives in the provider's pool, when there are some and
