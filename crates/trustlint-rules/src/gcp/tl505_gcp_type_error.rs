@@ -1,7 +1,9 @@
 //! TL505 gcp-type-error: values whose types or shapes Google never matches — a number
 //! claim mapped without `string()` (`runner_id`), a `"true"`-string claim compared with
 //! `true`, a principal naming its project by id instead of number, or another pool than
-//! the file's provider, a `*` in a subject or attribute value (matched literally).
+//! the file's provider, a `*` in a subject or attribute value (matched literally); and a
+//! warning when the `google.subject` of a job's token on one of its refs is over 127
+//! bytes.
 
 use trustlint_parser::federation::gcp::cel::{Expr, Kind, Op, Val};
 use trustlint_parser::federation::gcp::{
@@ -11,13 +13,23 @@ use trustlint_parser::input::{Content, Document};
 use trustlint_parser::Span;
 
 use crate::analysis::claims::{claim, ClaimType};
+use std::collections::BTreeMap;
+
+use trustlint_parser::federation::gcp::cel;
+
+use crate::analysis::gcp::jobs::{uses, GcpUse};
 use crate::analysis::gcp::{grants, pool_of};
-use crate::finding::{Applicability, Edit, Finding, Fix};
+use crate::analysis::job_runs::JobRuns;
+use crate::analysis::sub_claim::{format_sub, SubClaim, SubComponents};
+use crate::finding::{Applicability, Edit, Finding, Fix, Severity};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
 
 #[derive(Debug)]
 pub struct GcpTypeError;
+
+/// Google's limit on the mapped `google.subject`.
+const MAX_SUBJECT_BYTES: usize = 127;
 
 impl Rule for GcpTypeError {
     fn meta(&self) -> &'static RuleMeta {
@@ -39,6 +51,9 @@ impl Rule for GcpTypeError {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for used in uses(cx.workspace) {
+            self.long_subject(cx, &used, out);
+        }
         for grant in grants(cx.workspace) {
             let project = grant.principal.project;
             let member = &grant.member;
@@ -69,6 +84,72 @@ impl Rule for GcpTypeError {
 }
 
 impl GcpTypeError {
+    /// The `google.subject` a job's token maps to on each of its (finitely many) refs,
+    /// over Google's 127-byte limit: the exchange fails on that ref.
+    fn long_subject(&self, cx: &Context<'_>, used: &GcpUse<'_>, out: &mut Vec<Finding>) {
+        const LISTED_REFS: usize = 32;
+        let Some(entry) = used.provider.mapping.get("google.subject") else {
+            return;
+        };
+        let (Some(project), Ok(expr)) = (&cx.settings.gitlab_project, entry.expression.parse())
+        else {
+            return;
+        };
+        let Ok(components) = SubComponents::from_names(&cx.settings.sub_claim) else {
+            return;
+        };
+        let runs = JobRuns::of(used.pipeline, used.job, cx.settings);
+        let mut seen: Vec<String> = Vec::new();
+        for case in &runs.cases {
+            let Some(names) = case.names.finite_members(LISTED_REFS) else {
+                continue;
+            };
+            for name in names {
+                let claim = SubClaim::new(project, case.ref_type, &name);
+                let Ok(sub) = format_sub(&claim, &components) else {
+                    continue;
+                };
+                let mut assertion: BTreeMap<String, Val> = [
+                    ("sub", sub),
+                    ("project_path", project.clone()),
+                    ("ref", name.clone()),
+                    ("ref_type", case.ref_type.name().to_owned()),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), Val::Str(v)))
+                .collect();
+                for (claim, value) in [("project_id", &cx.settings.project_id), ("namespace_id", &cx.settings.namespace_id)] {
+                    if let Some(value) = value {
+                        assertion.insert(claim.to_owned(), Val::Str(value.clone()));
+                    }
+                }
+                let vars = BTreeMap::from([("assertion".to_owned(), Val::Map(assertion))]);
+                let Ok(Val::Str(subject)) = cel::eval(&expr, &vars) else {
+                    continue;
+                };
+                if subject.len() <= MAX_SUBJECT_BYTES || seen.contains(&name) {
+                    continue;
+                }
+                seen.push(name.clone());
+                out.push(
+                    Finding::new(
+                        self.meta(),
+                        used.job.name.span,
+                        format!(
+                            "on {} `{name}` job `{}` maps to a `google.subject` of {} bytes, over Google's {MAX_SUBJECT_BYTES}: the token exchange with provider `{}` fails there",
+                            case.ref_type.name(),
+                            used.job.name.value,
+                            subject.len(),
+                            used.provider.label
+                        ),
+                    )
+                    .with_severity(Severity::Warning)
+                    .with_related(entry.expression.span, "the mapping of `google.subject`"),
+                );
+            }
+        }
+    }
+
     /// A principal naming a pool other than the one pool the file's providers are in
     /// (a file declaring its pool and its grants together): the grant never matches.
     fn other_pool(&self, gcp: &GcpResources, out: &mut Vec<Finding>) {
