@@ -95,15 +95,22 @@ pub fn providers_of<'w>(workspace: &'w Workspace, grant: &Grant<'_>) -> Vec<&'w 
         .collect()
 }
 
-/// Whether a provider trusts a GitLab issuer: GitLab.com, the Google Cloud IAM
-/// integration, or the instance of the settings.
+/// Whether a provider exchanges tokens: not `disabled = true` (a disabled provider, or
+/// one in a disabled pool, rejects every exchange).
+pub fn enabled(provider: &Provider) -> bool {
+    provider.disabled.as_ref().is_none_or(|d| d.value != "true")
+}
+
+/// Whether a provider is enabled and trusts a GitLab issuer: GitLab.com, the Google
+/// Cloud IAM integration, or the instance of the settings.
 pub fn trusts_gitlab(provider: &Provider, gitlab_issuer: &str) -> bool {
-    provider.issuer.as_ref().is_some_and(|issuer| {
-        let issuer = issuer.value.as_str();
-        is_gitlab_com(issuer)
-            || is_integration(issuer)
-            || issuer.trim_end_matches('/') == gitlab_issuer.trim_end_matches('/')
-    })
+    enabled(provider)
+        && provider.issuer.as_ref().is_some_and(|issuer| {
+            let issuer = issuer.value.as_str();
+            is_gitlab_com(issuer)
+                || is_integration(issuer)
+                || issuer.trim_end_matches('/') == gitlab_issuer.trim_end_matches('/')
+        })
 }
 
 /// What a boolean expression admits and rejects.

@@ -6,7 +6,7 @@ use trustlint_parser::federation::gcp::Provider;
 use trustlint_parser::input::{Content, Document, InputKind};
 
 use crate::analysis::claim_predicate::{tenancy, Tenancy};
-use crate::analysis::gcp::{grants, is_gitlab_com, pool_of, GcpParty};
+use crate::analysis::gcp::{enabled, grants, is_gitlab_com, pool_of, GcpParty};
 use crate::analysis::relying_party::RelyingParty;
 use crate::finding::{Applicability, Edit, Finding, Fix, Severity};
 use crate::meta::{self, RuleMeta};
@@ -25,7 +25,8 @@ impl Rule for GcpProviderNoCondition {
             return;
         };
         for provider in &resources.federation.gcp.providers {
-            let Some(issuer) = provider.issuer.as_ref().filter(|i| is_gitlab_com(&i.value)) else {
+            let issuer = provider.issuer.as_ref().filter(|i| is_gitlab_com(&i.value));
+            let Some(issuer) = issuer.filter(|_| enabled(provider)) else {
                 continue;
             };
             let empty = provider
