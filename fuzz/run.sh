@@ -5,7 +5,7 @@
 # and crashes per target. Exits non-zero when a target crashed.
 #
 #   FUZZ_SECONDS   time per target (default 60)
-#   FUZZ_TARGETS   targets to run (default: json yaml policy check rules_if terraform vault)
+#   FUZZ_TARGETS   targets to run (default: json yaml policy check rules_if terraform vault gcp_cel azure_expression)
 #   FUZZ_MAX_LEN   largest input libFuzzer generates, in bytes (default 16384)
 #   FUZZ_SANITIZER address (default) or none (faster, finds panics/overflows/hangs only)
 #   FUZZ_CORPUS    the shared corpus (default ../shared/corpus beside the checkout)
@@ -14,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 seconds=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-json yaml policy check rules_if terraform vault}
+targets=${FUZZ_TARGETS:-json yaml policy check rules_if terraform vault gcp_cel azure_expression}
 max_len=${FUZZ_MAX_LEN:-16384}
 sanitizer=${FUZZ_SANITIZER:-address}
 shared=${FUZZ_CORPUS:-$root/../shared/corpus}

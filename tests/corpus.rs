@@ -183,3 +183,18 @@ fn azure_corpus_loads_and_its_findings_are_judged() {
     let named = check(&[stack], &[]);
     assert_eq!(counts(&named).get("TL006"), Some(&1));
 }
+
+/// The Google Cloud folder (`../shared/corpus/gcp`, said out loud when absent): every file
+/// loads (no TL001), and its providers without a condition are found.
+#[test]
+fn gcp_corpus_loads_without_parse_errors() {
+    let Some(corpus) = common::corpus::shared_corpus("gcp") else {
+        return;
+    };
+    let report = check(&[corpus], &[]);
+    let counts = counts(&report);
+    eprintln!("gcp corpus findings per rule: {counts:?}");
+    assert_eq!(counts.get("TL001"), None, "{report}");
+    assert!(counts.get("TL501").is_some_and(|n| *n >= 4), "{counts:?}");
+    assert!(report["summary"]["files"].as_u64().unwrap() >= 20);
+}

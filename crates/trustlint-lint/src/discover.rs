@@ -53,7 +53,7 @@ fn fits_forced_kind(kind: InputKind, path: &Path) -> bool {
     match kind {
         InputKind::GitlabCi => iac::is_yaml_name(path),
         InputKind::IamPolicy | InputKind::AwsExport | InputKind::Azure => json,
-        InputKind::CloudFormation => json || iac::is_yaml_name(path),
+        InputKind::CloudFormation | InputKind::GcpExport => json || iac::is_yaml_name(path),
         InputKind::Terraform => iac::is_terraform_name(path),
         InputKind::Script => script::is_script_name(path),
         InputKind::Unrecognised => false,

@@ -18,6 +18,9 @@ pub enum InputKind {
     /// `aws iam get-role`, `get-role-policy`, `get-policy-version` or
     /// `get-account-authorization-details` output.
     AwsExport,
+    /// `gcloud iam workload-identity-pools providers describe` / `get-iam-policy` output
+    /// or a Config Connector IAM manifest (JSON or YAML).
+    GcpExport,
     /// A shell script (`*.sh`) whose commands configure a relying party (`vault write
     /// auth/…/role/…`, `gcloud iam workload-identity-pools …`, `az ad app
     /// federated-credential create …`).
@@ -39,6 +42,7 @@ impl InputKind {
             InputKind::CloudFormation => "cloudformation",
             InputKind::Terraform => "terraform",
             InputKind::AwsExport => "aws-export",
+            InputKind::GcpExport => "gcp-export",
             InputKind::Script => "script",
             InputKind::Azure => "azure",
             InputKind::Unrecognised => "unrecognised",

@@ -88,7 +88,8 @@ pub fn load_with(
             kind @ (InputKind::CloudFormation
             | InputKind::Terraform
             | InputKind::AwsExport
-            | InputKind::Azure),
+            | InputKind::Azure
+            | InputKind::GcpExport),
         ) => Some(iac::load_as(file, kind, limits, modules)),
         Some(InputKind::Script) => load_script(file),
         Some(InputKind::Unrecognised) => None,

@@ -9,6 +9,7 @@ pub mod context;
 mod cross;
 pub mod engine;
 pub mod finding;
+mod gcp;
 mod gitlab;
 mod input;
 pub mod meta;
