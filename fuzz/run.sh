@@ -5,7 +5,7 @@
 # and crashes per target. Exits non-zero when a target crashed.
 #
 #   FUZZ_SECONDS   time per target (default 60)
-#   FUZZ_TARGETS   targets to run (default: json yaml policy check rules_if terraform)
+#   FUZZ_TARGETS   targets to run (default: json yaml policy check rules_if terraform vault gcp_cel azure_expression)
 #   FUZZ_MAX_LEN   largest input libFuzzer generates, in bytes (default 16384)
 #   FUZZ_SANITIZER address (default) or none (faster, finds panics/overflows/hangs only)
 #   FUZZ_CORPUS    the shared corpus (default ../shared/corpus beside the checkout)
@@ -14,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 seconds=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-json yaml policy check rules_if terraform}
+targets=${FUZZ_TARGETS:-json yaml policy check rules_if terraform vault gcp_cel azure_expression}
 max_len=${FUZZ_MAX_LEN:-16384}
 sanitizer=${FUZZ_SANITIZER:-address}
 shared=${FUZZ_CORPUS:-$root/../shared/corpus}
@@ -35,6 +35,7 @@ seeds() {
         yaml) patterns=(-name '*.yml' -o -name '*.yaml') ;;
         check) patterns=(-name '*.json' -o -name '*.yml' -o -name '*.yaml' -o -name '*.tf') ;;
         terraform) patterns=(-name '*.tf') ;;
+        vault) patterns=(-name '*.sh' -o -name '*.json') ;;
         rules_if) return ;; # seeded with expressions below
     esac
     local dirs=("$root/fixtures")

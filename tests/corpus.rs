@@ -160,3 +160,41 @@ fn the_corpus_projects_resolve_their_includes_in_their_own_repository() {
     }
     assert!(compared > 0, "no undefined stage in the corpus projects");
 }
+
+/// The Azure corpus (`shared/corpus/azure`): every file loads without TL001 and the run
+/// finds nothing — each credential, issuer and expression there is a Terraform variable
+/// without a default, and the role is `Reader` by default: nothing is decided offline,
+/// so nothing is claimed. The Terragrunt stack (`*.stack.hcl`) is no input: skipped
+/// when walked, reported (TL006) when named.
+#[test]
+fn azure_corpus_loads_and_its_findings_are_judged() {
+    let Some(azure) = common::corpus::shared_corpus("azure") else {
+        return;
+    };
+    let walked = check(std::slice::from_ref(&azure), &[]);
+    assert_eq!(walked["summary"]["files"].as_u64(), Some(5));
+    let found = counts(&walked);
+    eprintln!("azure corpus findings per rule: {found:?}");
+    assert!(!found.contains_key("TL001"), "{found:?}");
+    assert!(found.is_empty(), "{found:?}");
+    let stack = azure.join(
+        "gruntwork-io__terragrunt-scale-catalog/stacks/azure/gitlab/pipelines-bootstrap/terragrunt.stack.hcl",
+    );
+    let named = check(&[stack], &[]);
+    assert_eq!(counts(&named).get("TL006"), Some(&1));
+}
+
+/// The Google Cloud folder (`../shared/corpus/gcp`, said out loud when absent): every file
+/// loads (no TL001), and its providers without a condition are found.
+#[test]
+fn gcp_corpus_loads_without_parse_errors() {
+    let Some(corpus) = common::corpus::shared_corpus("gcp") else {
+        return;
+    };
+    let report = check(&[corpus], &[]);
+    let counts = counts(&report);
+    eprintln!("gcp corpus findings per rule: {counts:?}");
+    assert_eq!(counts.get("TL001"), None, "{report}");
+    assert!(counts.get("TL501").is_some_and(|n| *n >= 4), "{counts:?}");
+    assert!(report["summary"]["files"].as_u64().unwrap() >= 20);
+}

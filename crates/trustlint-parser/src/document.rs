@@ -18,10 +18,17 @@ pub enum InputKind {
     /// `aws iam get-role`, `get-role-policy`, `get-policy-version` or
     /// `get-account-authorization-details` output.
     AwsExport,
+    /// `gcloud iam workload-identity-pools providers describe` / `get-iam-policy` output
+    /// or a Config Connector IAM manifest (JSON or YAML).
+    GcpExport,
     /// A shell script (`*.sh`) whose commands configure a relying party (`vault write
     /// auth/…/role/…`, `gcloud iam workload-identity-pools …`, `az ad app
     /// federated-credential create …`).
     Script,
+    /// Azure's own JSON: an ARM template (compiled Bicep) with managed identities,
+    /// federated identity credentials or role assignments, or a Microsoft Graph
+    /// federated identity credential body.
+    Azure,
     /// A path named for checking that holds none of the kinds above: it is reported
     /// (`TL006`), never skipped in silence.
     Unrecognised,
@@ -35,7 +42,9 @@ impl InputKind {
             InputKind::CloudFormation => "cloudformation",
             InputKind::Terraform => "terraform",
             InputKind::AwsExport => "aws-export",
+            InputKind::GcpExport => "gcp-export",
             InputKind::Script => "script",
+            InputKind::Azure => "azure",
             InputKind::Unrecognised => "unrecognised",
         }
     }

@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::aws_export::{is_export, load_export};
 use crate::cloudformation::{is_template, load_template};
 use crate::document::{Content, Discovery, Document, InputKind};
+use crate::federation::gcp::export as gcp_export;
 use crate::iam::role::IamResources;
 use crate::json::parse_json;
 use crate::limits::Limits;
@@ -38,6 +39,10 @@ pub fn json_kind(root: &Node) -> Option<InputKind> {
         Some(InputKind::CloudFormation)
     } else if terraform::is_plan(root) {
         Some(InputKind::Terraform)
+    } else if crate::federation::azure::json::is_azure_json(root) {
+        Some(InputKind::Azure)
+    } else if gcp_export::is_export(root) {
+        Some(InputKind::GcpExport)
     } else {
         None
     }
@@ -51,6 +56,10 @@ pub fn kind_from_text(text: &str) -> Option<InputKind> {
         Some(InputKind::AwsExport)
     } else if text.contains("resource \"aws_iam") {
         Some(InputKind::Terraform)
+    } else if text.contains("federatedIdentityCredentials")
+        || text.contains("claimsMatchingExpression")
+    {
+        Some(InputKind::Azure)
     } else {
         None
     }
@@ -62,6 +71,13 @@ pub fn json_document(file: &SourceFile, kind: InputKind, root: &Node, limits: &L
     let resources = match kind {
         InputKind::AwsExport => load_export(root, &file.text, limits, &mut problems),
         InputKind::Terraform => terraform::load_plan(root, &file.text, limits, &mut problems),
+        InputKind::Azure => {
+            let mut resources = IamResources::default();
+            resources.federation.azure =
+                crate::federation::azure::json::read_json(root, &file.text);
+            resources
+        }
+        InputKind::GcpExport => gcp_resources(root, &file.text),
         _ => load_template(root, &file.text, limits, &mut problems),
     };
     iam_document(file, kind, resources, problems)
@@ -78,7 +94,8 @@ pub fn load_as(
     if kind == InputKind::Terraform && extension(&file.path) != Some("json") {
         return hcl_document(file, limits, modules);
     }
-    let parsed = if kind == InputKind::CloudFormation && extension(&file.path) != Some("json") {
+    let yaml = matches!(kind, InputKind::CloudFormation | InputKind::GcpExport);
+    let parsed = if yaml && extension(&file.path) != Some("json") {
         parse_yaml(file.id, &file.text, limits)
     } else {
         parse_json(file.id, &file.text, limits)
@@ -104,14 +121,27 @@ pub fn load_by_name(
         return None;
     }
     match parse_yaml(file.id, &file.text, limits) {
-        Ok(root) => is_template(&root)
-            .then(|| json_document(file, InputKind::CloudFormation, &root, limits)),
+        Ok(root) if is_template(&root) => Some(json_document(
+            file,
+            InputKind::CloudFormation,
+            &root,
+            limits,
+        )),
+        Ok(root) => gcp_export::is_export(&root)
+            .then(|| json_document(file, InputKind::GcpExport, &root, limits)),
         Err(problem) => {
             let claimed = discovery == Discovery::Named
                 || kind_from_text(&file.text) == Some(InputKind::CloudFormation);
             claimed.then(|| unparsed(file, InputKind::CloudFormation, problem))
         }
     }
+}
+
+/// The Google Cloud providers and grants of a `gcloud` export or Config Connector manifest.
+fn gcp_resources(root: &Node, text: &str) -> IamResources {
+    let mut resources = IamResources::default();
+    resources.federation.gcp = gcp_export::load(root, text);
+    resources
 }
 
 fn hcl_document(file: &SourceFile, limits: &Limits, modules: &dyn ModuleReader) -> Document {

@@ -4,10 +4,12 @@
 
 pub mod access;
 pub mod analysis;
+mod azure;
 pub mod context;
 mod cross;
 pub mod engine;
 pub mod finding;
+mod gcp;
 mod gitlab;
 mod input;
 pub mod meta;
@@ -18,6 +20,7 @@ pub mod settings;
 pub mod severity;
 pub mod suppression;
 mod trust;
+mod vault;
 
 pub use finding::{Applicability, Edit, Finding, Fix, Related, Severity};
 pub use meta::RuleMeta;

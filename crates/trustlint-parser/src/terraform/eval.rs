@@ -20,6 +20,7 @@ use hcl_edit::Span as _;
 
 use crate::embedded::OffsetMap;
 use crate::source::{FileId, Span};
+use crate::terraform::gcp_refs::{self, GcpRef};
 use crate::terraform::module::Module;
 use crate::tree::{Entry, Node, Value};
 
@@ -154,7 +155,7 @@ impl<'a> Env<'a> {
 
     /// The reference path of a traversal (`var.x`, `aws_iam_role.r[0].name`), indexes
     /// and splats skipped.
-    fn path(expr: &'a Expression) -> Option<Vec<&'a str>> {
+    pub(crate) fn path(expr: &'a Expression) -> Option<Vec<&'a str>> {
         let traversal = match expr {
             Expression::Traversal(traversal) => traversal,
             Expression::Variable(name) => return Some(vec![name.as_str()]),
@@ -265,6 +266,14 @@ impl<'a> Env<'a> {
                 match block.body.get_attribute("name") {
                     Some(attribute) => Some(Resolved::Expr(&attribute.value)),
                     None => Some(Resolved::Text((*name).to_string())),
+                }
+            }
+            [kind, name, attribute] if kind.starts_with("google_") => {
+                let block = self.resource(kind, name)?;
+                let render = |expr: &'a Expression| self.render(expr, depth + 1);
+                match gcp_refs::resolve(block, kind, name, attribute, &render)? {
+                    GcpRef::Expr(expr) => Some(Resolved::Expr(expr)),
+                    GcpRef::Text(text) => Some(Resolved::Text(text)),
                 }
             }
             _ => None,

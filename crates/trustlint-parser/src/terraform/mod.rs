@@ -20,6 +20,7 @@
 mod azure;
 pub mod eval;
 mod gcp;
+mod gcp_refs;
 pub mod module;
 pub mod plan;
 pub mod policy_document;

@@ -106,6 +106,23 @@ impl Values {
         )
     }
 
+    /// A wildcard pattern of the whole value in which `*` matches any text (`/` and
+    /// `:` included) and `?` exactly one character: Entra's `matches`.
+    pub fn wildcard(pattern: &str) -> Option<Values> {
+        let parts: Vec<Expr> = pattern
+            .chars()
+            .map(|c| match c {
+                '*' => Expr::any_string(),
+                '?' => Expr::any_char(),
+                c => Expr::literal(c.encode_utf8(&mut [0; 4])),
+            })
+            .collect();
+        Values::language(
+            Dfa::from_expr(&Expr::Seq(parts)),
+            format!("matching `{pattern}`"),
+        )
+    }
+
     /// Values starting with `prefix`.
     pub fn prefix(prefix: &str) -> Option<Values> {
         Values::language(
@@ -1017,6 +1034,14 @@ mod tests {
             gitlab_project: Some("grp/app".into()),
             ..Settings::default()
         }
+    }
+
+    #[test]
+    fn wildcard_values_take_one_character_for_a_question_mark() {
+        let values = Values::wildcard("ref:????*x").unwrap();
+        assert!(values.matches("ref:mainx"));
+        assert!(values.matches("ref:a/b:zzx"));
+        assert!(!values.matches("ref:abx"));
     }
 
     #[test]

@@ -15,7 +15,9 @@
 //! - the claims engine every other relying party uses: `claim_predicate` (a trust as a
 //!   predicate over a token's claims, evaluated on a token and over a space of tokens:
 //!   who else gets in, can this job get in, is a protected ref required) and
-//!   `relying_party` (the interface of a relying party and the job joins written once).
+//!   `relying_party` (the interface of a relying party and the job joins written once);
+//! - Google Cloud: `gcp` (a provider's CEL condition and a binding's principal as a
+//!   predicate, through the attribute mapping).
 //!
 //! The automata they are built on are the `trustlint-automata` crate, re-exported here
 //! under their module names.
@@ -23,11 +25,13 @@
 pub use trustlint_automata::{automaton, ci_regex, glob};
 
 pub mod aws_party;
+pub mod azure;
 pub mod catalog;
 pub mod claim_pins;
 pub mod claim_predicate;
 pub mod claims;
 pub mod condition_eval;
+pub mod gcp;
 pub mod grants;
 pub mod job_runs;
 pub mod link;
@@ -39,6 +43,7 @@ pub mod sub_claim;
 pub mod sub_match;
 pub mod sub_questions;
 pub mod token_use;
+pub mod vault;
 
 /// The position of `item` in `items` when it is one of them (the same place in memory,
 /// not an equal value).

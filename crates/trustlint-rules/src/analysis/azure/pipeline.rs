@@ -1,0 +1,255 @@
+//! The pipeline side: jobs that exchange their ID token with Entra — `az login
+//! --service-principal -u CLIENT --tenant TENANT --federated-token $TOKEN` in a script,
+//! `secrets: …: azure_key_vault:`, or the Terraform/SDK variables `ARM_OIDC_TOKEN`,
+//! `AZURE_FEDERATED_TOKEN_FILE`, `ARM_USE_OIDC` — the client id they name
+//! (`AZURE_CLIENT_ID`, `ARM_CLIENT_ID`, `-u`), and the credential set they reach.
+
+use trustlint_parser::gitlab::{IdToken, Job, Pipeline, Text};
+use trustlint_parser::input::{Content, Document, Workspace};
+use trustlint_parser::script::commands;
+use trustlint_parser::{SourceMap, Span};
+
+use super::credential::{resources, CredentialSet};
+use trustlint_parser::federation::azure::IdentityKind;
+
+/// How deep `$VAR` references are followed through variables.
+const MAX_EXPANSION: usize = 8;
+
+/// A job that exchanges its ID token with Entra.
+#[derive(Debug)]
+pub struct AzureLogin<'w> {
+    pub document: &'w Document,
+    pub pipeline: &'w Pipeline,
+    pub job: &'w Job,
+    /// Where the job signs in (the `az login` command, the secret, the variable).
+    pub at: Span,
+    /// The client id, expanded through the job's and pipeline's variables (`None`: not
+    /// given), with where it is written.
+    pub client_id: Option<(String, Span)>,
+    /// The token it presents: named by the login, or the job's only `id_tokens` entry.
+    pub token: Option<&'w IdToken>,
+}
+
+impl AzureLogin<'_> {
+    /// The token's `aud` values, variables expanded where the configuration gives them.
+    pub fn audiences(&self) -> Vec<String> {
+        self.token
+            .map(|token| {
+                token
+                    .aud
+                    .iter()
+                    .map(|aud| self.expand(&aud.value))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn expand(&self, text: &str) -> String {
+        expand(text, self.job, self.pipeline, 0)
+    }
+}
+
+/// How a login was linked to its credential set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkHow {
+    /// Its literal client id is the set's holder's (an application data source, an id
+    /// given to `az ad app federated-credential create --id`).
+    ClientId,
+    /// Its client id is not known offline and the scan holds exactly one GitLab
+    /// credential set.
+    OnlySet,
+}
+
+/// The set a login reaches: by client id when the id is literal (no set when no scanned
+/// holder has it: the app is not among the files); when the id is symbolic or not
+/// given, the only GitLab credential set of the scan, if there is exactly one.
+pub fn link<'s, 'w>(
+    workspace: &Workspace,
+    login: &AzureLogin<'_>,
+    sets: &'s [CredentialSet<'w>],
+) -> Option<(&'s CredentialSet<'w>, LinkHow)> {
+    let literal = login
+        .client_id
+        .as_ref()
+        .map(|(id, _)| id.as_str())
+        .filter(|id| !id.contains('$') && !id.contains('<') && !id.trim().is_empty());
+    match literal {
+        Some(id) => {
+            let holders = client_id_holders(workspace, id);
+            sets.iter()
+                .find(|set| holders.contains(&set.key) || set.key == id)
+                .map(|set| (set, LinkHow::ClientId))
+        }
+        None => match sets {
+            [only] => Some((only, LinkHow::OnlySet)),
+            _ => None,
+        },
+    }
+}
+
+/// The keys a literal client id names: applications (and their service principals'
+/// applications) whose `client_id` is written as `id`.
+fn client_id_holders(workspace: &Workspace, id: &str) -> Vec<String> {
+    resources(workspace)
+        .flat_map(|azure| &azure.identities)
+        .filter(|identity| identity.client_id.as_ref().is_some_and(|c| c.value == id))
+        .flat_map(|identity| {
+            let application = (identity.kind == IdentityKind::ServicePrincipal)
+                .then(|| identity.application.clone())
+                .flatten();
+            [Some(identity.key.clone()), application]
+                .into_iter()
+                .flatten()
+        })
+        .collect()
+}
+
+/// Every job of the scanned pipelines that signs in to Entra with an ID token.
+/// `skip` tells the pipelines judged elsewhere (fragments another pipeline includes).
+pub fn logins<'w>(
+    workspace: &'w Workspace,
+    skip: &dyn Fn(&Document) -> bool,
+) -> Vec<AzureLogin<'w>> {
+    let mut out = Vec::new();
+    for document in &workspace.documents {
+        let Content::GitlabCi(pipeline) = &document.content else {
+            continue;
+        };
+        if skip(document) {
+            continue;
+        }
+        for job in &pipeline.jobs {
+            if let Some(login) = login(document, pipeline, job, &workspace.sources) {
+                out.push(login);
+            }
+        }
+    }
+    out
+}
+
+fn variable<'p>(job: &'p Job, pipeline: &'p Pipeline, name: &str) -> Option<&'p Text> {
+    job.variables
+        .iter()
+        .chain(&pipeline.variables)
+        .find(|v| &*v.name.value == name)
+        .and_then(|v| v.value.as_ref())
+}
+
+/// `text` with `$NAME`/`${NAME}` replaced by the variables' values where written.
+fn expand(text: &str, job: &Job, pipeline: &Pipeline, depth: usize) -> String {
+    if depth > MAX_EXPANSION || !text.contains('$') {
+        return text.to_owned();
+    }
+    let mut out = text.to_owned();
+    for reference in crate::analysis::shell::references(text).into_iter().rev() {
+        if let Some(value) = variable(job, pipeline, &reference.name) {
+            let value = expand(&value.value, job, pipeline, depth + 1);
+            out.replace_range(reference.start..reference.end, &value);
+        }
+    }
+    out
+}
+
+/// The variable a `$NAME`/`${NAME}` word names.
+fn variable_name(text: &str) -> Option<&str> {
+    let name = text.strip_prefix('$')?;
+    let name = name
+        .strip_prefix('{')
+        .and_then(|n| n.strip_suffix('}'))
+        .unwrap_or(name);
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then_some(name)
+}
+
+fn login<'w>(
+    document: &'w Document,
+    pipeline: &'w Pipeline,
+    job: &'w Job,
+    sources: &SourceMap,
+) -> Option<AzureLogin<'w>> {
+    let mut at: Option<Span> = None;
+    let mut client: Option<(String, Span)> = None;
+    let mut token_variable: Option<String> = None;
+    for line in job.before_script.iter().chain(&job.script) {
+        let raw = sources
+            .get(line.span.file)
+            .map(|f| f.slice(line.span))
+            .unwrap_or_default();
+        let quoted = raw.starts_with('"') || raw.starts_with('\'');
+        let offset = line.span.range().start + usize::from(quoted && raw.len() > line.value.len());
+        for command in commands(line.span.file, &line.value, offset) {
+            let words = &command.words;
+            let Some(az) = words.iter().position(|w| w.text == "az") else {
+                continue;
+            };
+            let rest = words.get(az + 1..).unwrap_or_default();
+            if rest.first().map(|w| w.text.as_str()) != Some("login") {
+                continue;
+            }
+            let flag = |names: &[&str]| {
+                rest.iter()
+                    .position(|w| names.contains(&w.text.as_str()))
+                    .and_then(|i| rest.get(i + 1))
+            };
+            let Some(token) = flag(&["--federated-token"]) else {
+                continue;
+            };
+            at = Some(command.span);
+            token_variable = variable_name(&token.text).map(str::to_owned);
+            if let Some(user) = flag(&["-u", "--username"]) {
+                client = Some((user.text.clone(), user.span));
+            }
+        }
+    }
+    for secret in &job.secrets {
+        if secret
+            .provider
+            .as_ref()
+            .is_some_and(|p| &*p.value == "azure_key_vault")
+        {
+            at = at.or(Some(secret.name.span));
+            if let Some(token) = &secret.token {
+                token_variable =
+                    token_variable.or_else(|| variable_name(&token.value).map(str::to_owned));
+            }
+        }
+    }
+    for name in [
+        "ARM_OIDC_TOKEN",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "ARM_USE_OIDC",
+    ] {
+        if let Some(value) = variable(job, pipeline, name) {
+            at = at.or(Some(value.span));
+            if name == "ARM_OIDC_TOKEN" {
+                token_variable =
+                    token_variable.or_else(|| variable_name(&value.value).map(str::to_owned));
+            }
+        }
+    }
+    let at = at?;
+    let client = client.or_else(|| {
+        ["AZURE_CLIENT_ID", "ARM_CLIENT_ID"]
+            .iter()
+            .find_map(|name| variable(job, pipeline, name).map(|v| (v.value.to_string(), v.span)))
+    });
+    let client_id = client.map(|(text, span)| (expand(&text, job, pipeline, 0), span));
+    let token = match &token_variable {
+        Some(name) => job
+            .id_tokens
+            .iter()
+            .find(|t| &*t.name.value == name.as_str()),
+        None => match job.id_tokens.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        },
+    };
+    Some(AzureLogin {
+        document,
+        pipeline,
+        job,
+        at,
+        client_id,
+        token,
+    })
+}

@@ -1,0 +1,304 @@
+//! The GitLab jobs that exchange their ID token with a Google Cloud provider of the
+//! workspace, found offline from what the job writes:
+//!
+//! - a provider resource name (`…/workloadIdentityPools/POOL/providers/PROVIDER`) in a
+//!   variable (`GCP_WORKLOAD_IDENTITY_PROVIDER`), a script line (`gcloud iam
+//!   workload-identity-pools create-cred-config …`, an STS `audience`) or an `id_tokens`
+//!   `aud`, `$VARIABLES` expanded through the job's variables;
+//! - `secrets: … gcp_secret_manager:` with the variables `GCP_PROJECT_NUMBER`,
+//!   `GCP_WORKLOAD_IDENTITY_FEDERATION_POOL_ID` and `…_PROVIDER_ID`;
+//! - `identity: google_cloud` (GitLab's Google Cloud IAM integration: the runner
+//!   exchanges the integration's own token, so no `aud` is checked).
+//!
+//! A provider is matched by its pool and provider ids; one whose ids the input does not
+//! give (a module variable) matches nothing.
+
+use std::sync::Arc;
+
+use trustlint_parser::federation::gcp::Provider;
+use trustlint_parser::gitlab::{Job, Pipeline, Text, Variable};
+use trustlint_parser::input::{Content, Workspace};
+use trustlint_parser::Span;
+
+use super::{grants, is_integration, pool_of, providers, GcpParty};
+
+/// How deep `$VAR` references are followed.
+const MAX_EXPANSION: usize = 4;
+
+/// A job presenting its token to a provider.
+#[derive(Debug)]
+pub struct GcpUse<'w> {
+    pub pipeline: &'w Pipeline,
+    pub job: &'w Job,
+    pub provider: &'w Provider,
+    /// Where the job names the provider.
+    pub named_at: Span,
+    /// The `aud` values of the token it presents, each with where it is written; `None`
+    /// for `identity: google_cloud`.
+    pub audiences: Option<Vec<(String, Span)>>,
+    /// The service account it impersonates, when it names one (`--service-account`).
+    pub service_account: Option<String>,
+}
+
+impl<'w> GcpUse<'w> {
+    /// The relying party the job meets: the provider's condition and the grants of its
+    /// pool (those on the job's service account when it names one).
+    pub fn party(&self, workspace: &'w Workspace) -> GcpParty<'w> {
+        let pool = pool_of(self.provider);
+        let in_pool: Vec<_> = grants(workspace)
+            .filter(|g| g.principal.pool == pool)
+            .collect();
+        let on_account: Vec<_> = in_pool
+            .iter()
+            .filter(|g| {
+                let target = g.binding.target.as_ref().map(|t| t.value.as_str());
+                match (&self.service_account, target) {
+                    (Some(account), Some(target)) => account_id(target) == account_id(account),
+                    _ => false,
+                }
+            })
+            .collect();
+        let chosen: Vec<(&'w str, Span)> = if on_account.is_empty() {
+            in_pool
+                .iter()
+                .map(|g| (g.member.value.as_str(), g.member.span))
+                .collect()
+        } else {
+            on_account
+                .iter()
+                .map(|g| (g.member.value.as_str(), g.member.span))
+                .collect()
+        };
+        GcpParty::with_members(self.provider, &chosen)
+    }
+}
+
+/// The account id of a service account email or resource name.
+fn account_id(text: &str) -> Option<&str> {
+    let email = text.rsplit('/').next()?;
+    let (id, _) = email.split_once('@')?;
+    (!id.is_empty()).then_some(id)
+}
+
+/// Every job of the workspace's pipelines that reaches a provider of the workspace.
+pub fn uses(workspace: &Workspace) -> Vec<GcpUse<'_>> {
+    let known: Vec<&Provider> = providers(workspace).collect();
+    if known.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for document in &workspace.documents {
+        let Content::GitlabCi(pipeline) = &document.content else {
+            continue;
+        };
+        for job in &pipeline.jobs {
+            out.extend(job_uses(pipeline, job, &known));
+        }
+    }
+    out
+}
+
+fn job_uses<'w>(pipeline: &'w Pipeline, job: &'w Job, known: &[&'w Provider]) -> Vec<GcpUse<'w>> {
+    let expand = |text: &str| expand(text, &job.variables);
+    let mut named: Vec<(String, String, Span)> = Vec::new();
+    let mut service_account = None;
+    let scripts = job.before_script.iter().chain(&job.script);
+    let variables = job.variables.iter().filter_map(|v| v.value.as_ref());
+    let auds = job.id_tokens.iter().flat_map(|t| &t.aud);
+    for text in variables.chain(scripts).chain(auds) {
+        let value = expand(text.as_str());
+        named.extend(
+            provider_refs(&value)
+                .into_iter()
+                .map(|(pool, id)| (pool, id, text.span)),
+        );
+        service_account = service_account.or_else(|| service_account_in(&value));
+    }
+    // `secrets:` from GCP Secret Manager: the provider comes from three variables.
+    let secret = job.secrets.iter().find(|s| {
+        s.provider
+            .as_ref()
+            .is_some_and(|p| &*p.value == "gcp_secret_manager")
+    });
+    if let Some(secret) = secret {
+        let variable = |name: &str| {
+            job.variables
+                .iter()
+                .find(|v| &*v.name.value == name)
+                .and_then(|v| v.value.as_ref())
+        };
+        if let (Some(pool), Some(id)) = (
+            variable("GCP_WORKLOAD_IDENTITY_FEDERATION_POOL_ID"),
+            variable("GCP_WORKLOAD_IDENTITY_FEDERATION_PROVIDER_ID"),
+        ) {
+            named.push((expand(pool.as_str()), expand(id.as_str()), secret.name.span));
+        }
+    }
+    let identity = job
+        .get("identity")
+        .and_then(|v| v.as_str())
+        .is_some_and(|v| v == "google_cloud");
+    let mut out: Vec<GcpUse<'w>> = Vec::new();
+    let mut add =
+        |provider: &'w Provider, named_at: Span, audiences: Option<Vec<(String, Span)>>| {
+            if !out.iter().any(|u| std::ptr::eq(u.provider, provider)) {
+                out.push(GcpUse {
+                    pipeline,
+                    job,
+                    provider,
+                    named_at,
+                    audiences,
+                    service_account: service_account.clone(),
+                });
+            }
+        };
+    for (pool, id, span) in named {
+        for provider in known
+            .iter()
+            .filter(|p| pool_of(p) == pool && provider_id(p) == id)
+        {
+            if !provider
+                .issuer
+                .as_ref()
+                .is_some_and(|i| is_integration(&i.value))
+            {
+                add(
+                    provider,
+                    span,
+                    presented(job, secret.and_then(|s| s.token.as_ref())),
+                );
+            }
+        }
+    }
+    if identity {
+        let at = job.get("identity").map_or(job.name.span, |v| v.span);
+        for provider in known
+            .iter()
+            .filter(|p| p.issuer.as_ref().is_some_and(|i| is_integration(&i.value)))
+        {
+            add(provider, at, None);
+        }
+    }
+    out
+}
+
+/// The provider id of a provider's resource name.
+fn provider_id(provider: &Provider) -> &str {
+    provider
+        .name
+        .value
+        .rsplit_once("/providers/")
+        .map_or("", |(_, id)| id)
+}
+
+/// The `aud` values of the token a job presents: the token a `secrets:` entry names, else
+/// those its scripts read, else all of them.
+fn presented(job: &Job, secret_token: Option<&Text>) -> Option<Vec<(String, Span)>> {
+    let reads = |name: &str| {
+        let used = |text: &Text| {
+            let text = text.as_str();
+            text.contains(&format!("${name}")) || text.contains(&format!("${{{name}}}"))
+        };
+        secret_token.is_some_and(&used)
+            || (secret_token.is_none() && job.before_script.iter().chain(&job.script).any(used))
+    };
+    let mut tokens: Vec<_> = job
+        .id_tokens
+        .iter()
+        .filter(|t| reads(&t.name.value))
+        .collect();
+    if tokens.is_empty() {
+        tokens = job.id_tokens.iter().collect();
+    }
+    let auds: Vec<(String, Span)> = tokens
+        .iter()
+        .flat_map(|t| &t.aud)
+        .map(|aud| (expand(aud.as_str(), &job.variables), aud.span))
+        .collect();
+    (!auds.is_empty()).then_some(auds)
+}
+
+/// The pool and provider ids of every provider resource name in `text`.
+fn provider_refs(text: &str) -> Vec<(String, String)> {
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices("workloadIdentityPools/") {
+        let rest = &text[at + "workloadIdentityPools/".len()..];
+        let pool = ident(rest);
+        let Some(after) = rest[pool.len()..].strip_prefix("/providers/") else {
+            continue;
+        };
+        let id = ident(after);
+        if !pool.is_empty() && !id.is_empty() {
+            out.push((pool, id));
+        }
+    }
+    out
+}
+
+/// A service account email in `text` (`--service-account=sa@p.iam.gserviceaccount.com`).
+fn service_account_in(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '=' | ','))
+        .find(|word| word.ends_with(".iam.gserviceaccount.com") && word.contains('@'))
+        .map(|word| word.rsplit('/').next().unwrap_or(word).to_owned())
+}
+
+/// `text` with `$NAME` / `${NAME}` replaced by the job's variables (unknown ones kept).
+fn expand(text: &str, variables: &[Variable]) -> String {
+    let mut out = text.to_owned();
+    // Longer names first: `$GCP_PROJECT` must not eat the start of `$GCP_PROJECT_NUMBER`.
+    let mut variables: Vec<&Variable> = variables.iter().collect();
+    variables.sort_by_key(|v| std::cmp::Reverse(v.name.value.len()));
+    for _ in 0..MAX_EXPANSION {
+        if !out.contains('$') {
+            break;
+        }
+        let mut changed = false;
+        for variable in &variables {
+            let Some(value) = &variable.value else {
+                continue;
+            };
+            let name: &Arc<str> = &variable.name.value;
+            for pattern in [format!("${{{name}}}"), format!("${name}")] {
+                if out.contains(&pattern) && !value.as_str().contains(&pattern) {
+                    out = out.replace(&pattern, value.as_str());
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_provider_names_and_service_accounts() {
+        assert_eq!(
+            provider_refs("gcloud iam workload-identity-pools create-cred-config projects/1/locations/global/workloadIdentityPools/gitlab/providers/gitlab-com --service-account=x"),
+            vec![("gitlab".to_owned(), "gitlab-com".to_owned())]
+        );
+        assert_eq!(
+            provider_refs("//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/v"),
+            vec![("p".to_owned(), "v".to_owned())]
+        );
+        assert!(provider_refs("workloadIdentityPools/p").is_empty());
+        assert_eq!(
+            service_account_in("--service-account=\"deploy@proj.iam.gserviceaccount.com\""),
+            Some("deploy@proj.iam.gserviceaccount.com".to_owned())
+        );
+        assert_eq!(
+            account_id("projects/p/serviceAccounts/deploy@p.iam.gserviceaccount.com"),
+            Some("deploy")
+        );
+    }
+}

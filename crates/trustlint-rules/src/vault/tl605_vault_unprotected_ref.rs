@@ -1,0 +1,63 @@
+//! TL605 vault-unprotected-ref: a JWT role that admits a token from an unprotected ref
+//! ([`protection`]) while the scanned policies it names grant a write capability or
+//! mount-wide read ([`broad_grant`]).
+
+use super::{describe_token, is_oidc};
+use crate::analysis::claim_predicate::{protection, satisfying, ClaimSpace, Protection};
+use crate::analysis::vault::{broad_grant, describe_role, role_predicate, VaultFiles};
+use crate::finding::Finding;
+use crate::meta::{self, RuleMeta};
+use crate::rule::{Context, Rule};
+
+#[derive(Debug)]
+pub struct VaultUnprotectedRef;
+
+impl Rule for VaultUnprotectedRef {
+    fn meta(&self) -> &'static RuleMeta {
+        &meta::TL605
+    }
+
+    fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let files = VaultFiles::of(cx.workspace);
+        let space = ClaimSpace::any_token(cx.settings);
+        for role in &files.roles {
+            if is_oidc(role) {
+                continue;
+            }
+            let Some(policies) = files.policies_of(role) else {
+                continue;
+            };
+            let Some((policy, (rule, grants))) = policies
+                .iter()
+                .find_map(|p| broad_grant(p).map(|g| (*p, g)))
+            else {
+                continue;
+            };
+            let predicate = role_predicate(role);
+            if !satisfying(&predicate, &space).is_yes() {
+                continue;
+            }
+            let Protection::Unprotected(mut witness) = protection(&predicate, cx.settings) else {
+                continue;
+            };
+            if witness.get("ref_protected").is_none() {
+                witness.set("ref_protected", "false".to_owned());
+            }
+            let policy_name = policy.name.as_ref().map_or("?", |n| n.text.as_str());
+            let primary = role.bound_claims.as_ref().map_or(role.span, |c| c.span);
+            out.push(
+                Finding::new(
+                    self.meta(),
+                    primary,
+                    format!(
+                        "{} admits tokens from unprotected refs, e.g. {}, while its policy `{policy_name}` grants {grants}: anyone who can push a branch can run a job with those rights",
+                        describe_role(role),
+                        describe_token(&witness)
+                    ),
+                )
+                .with_help("bind `ref_protected` to `\"true\"` (or exact protected refs with their `ref_type`), or narrow the policy")
+                .with_related(rule.span, "the grant"),
+            );
+        }
+    }
+}

@@ -1,0 +1,7 @@
+resource "vault_jwt_auth_backend_role" "release" {
+  role_name       = "release"
+  role_type       = "jwt"
+  user_claim      = "user_email"
+  bound_audiences = ["https://vault.example.com"]
+  bound_claims    = { project_id = "22", ref_protected = "true" }
+}
