@@ -52,7 +52,9 @@ fn fits_forced_kind(kind: InputKind, path: &Path) -> bool {
     let json = path.extension().is_some_and(|ext| ext == "json");
     match kind {
         InputKind::GitlabCi => iac::is_yaml_name(path),
-        InputKind::IamPolicy | InputKind::AwsExport | InputKind::Azure => json,
+        InputKind::IamPolicy | InputKind::AwsExport | InputKind::Azure | InputKind::VaultExport => {
+            json
+        }
         InputKind::CloudFormation | InputKind::GcpExport => json || iac::is_yaml_name(path),
         InputKind::Terraform => iac::is_terraform_name(path),
         InputKind::Script => script::is_script_name(path),

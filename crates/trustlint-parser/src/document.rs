@@ -21,6 +21,8 @@ pub enum InputKind {
     /// `gcloud iam workload-identity-pools providers describe` / `get-iam-policy` output
     /// or a Config Connector IAM manifest (JSON or YAML).
     GcpExport,
+    /// `vault read -format=json auth/<path>/role/<name>` output: a Vault JWT role.
+    VaultExport,
     /// A shell script (`*.sh`) whose commands configure a relying party (`vault write
     /// auth/…/role/…`, `gcloud iam workload-identity-pools …`, `az ad app
     /// federated-credential create …`).
@@ -43,6 +45,7 @@ impl InputKind {
             InputKind::Terraform => "terraform",
             InputKind::AwsExport => "aws-export",
             InputKind::GcpExport => "gcp-export",
+            InputKind::VaultExport => "vault-export",
             InputKind::Script => "script",
             InputKind::Azure => "azure",
             InputKind::Unrecognised => "unrecognised",

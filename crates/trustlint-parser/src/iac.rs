@@ -8,6 +8,7 @@ use crate::aws_export::{is_export, load_export};
 use crate::cloudformation::{is_template, load_template};
 use crate::document::{Content, Discovery, Document, InputKind};
 use crate::federation::gcp::export as gcp_export;
+use crate::federation::vault;
 use crate::iam::role::IamResources;
 use crate::json::parse_json;
 use crate::limits::Limits;
@@ -43,6 +44,8 @@ pub fn json_kind(root: &Node) -> Option<InputKind> {
         Some(InputKind::Azure)
     } else if gcp_export::is_export(root) {
         Some(InputKind::GcpExport)
+    } else if vault::is_read_output(root) {
+        Some(InputKind::VaultExport)
     } else {
         None
     }
@@ -78,6 +81,11 @@ pub fn json_document(file: &SourceFile, kind: InputKind, root: &Node, limits: &L
             resources
         }
         InputKind::GcpExport => gcp_resources(root, &file.text),
+        InputKind::VaultExport => {
+            let mut resources = IamResources::default();
+            resources.federation.vault = vault::read_output(root, &file.text);
+            resources
+        }
         _ => load_template(root, &file.text, limits, &mut problems),
     };
     iam_document(file, kind, resources, problems)

@@ -89,15 +89,15 @@ pub fn load_with(
             | InputKind::Terraform
             | InputKind::AwsExport
             | InputKind::Azure
-            | InputKind::GcpExport),
+            | InputKind::GcpExport
+            | InputKind::VaultExport),
         ) => Some(iac::load_as(file, kind, limits, modules)),
         Some(InputKind::Script) => load_script(file),
         Some(InputKind::Unrecognised) => None,
         Some(InputKind::IamPolicy) => Some(match parse_json(file.id, &file.text, limits) {
             Ok(root) if root.get("Statement").is_none() => match iac::json_kind(&root) {
                 Some(kind) => iac::json_document(file, kind, &root, limits),
-                None => crate::federation::vault::read_output(file, &root)
-                    .unwrap_or_else(|| policy_document(file.id, &root)),
+                None => policy_document(file.id, &root),
             },
             Ok(root) => policy_document(file.id, &root),
             Err(problem) => unparsed(file.id, InputKind::IamPolicy, problem),
@@ -107,9 +107,9 @@ pub fn load_with(
                 Ok(root) if root.get("Statement").is_some() => {
                     Some(policy_document(file.id, &root))
                 }
-                Ok(root) => iac::json_kind(&root)
-                    .map(|kind| iac::json_document(file, kind, &root, limits))
-                    .or_else(|| crate::federation::vault::read_output(file, &root)),
+                Ok(root) => {
+                    iac::json_kind(&root).map(|kind| iac::json_document(file, kind, &root, limits))
+                }
                 Err(problem) => {
                     (discovery == Discovery::Named || looks_like_iam(&file.text)).then(|| {
                         let kind = iac::kind_from_text(&file.text).unwrap_or(InputKind::IamPolicy);

@@ -4,12 +4,11 @@
 //! `bound_claims` stays a bool or a `json.Number` (`jsonutil.DecodeJSON` uses numbers),
 //! which `claims.go` never finds equal to GitLab's string claims.
 
+use super::model::VaultResources;
 use super::model::{
     Backend, BoundClaim, BoundClaims, Insertion, ListField, Origin, Role, Scalar, ScalarKind, Style,
 };
-use crate::document::{Content, Document, InputKind};
-use crate::iam::role::IamResources;
-use crate::source::{SourceFile, Span};
+use crate::source::Span;
 use crate::tree::{Node, Value};
 
 /// Whether a shell would expand something in `text` (`$X`, `${X}`, `$(…)`, `` `…` ``).
@@ -214,24 +213,16 @@ pub fn is_read_output(root: &Node) -> bool {
     read_data(root).is_some()
 }
 
-/// Loads `vault read -format=json auth/<path>/role/<name>` output (the role's path and
-/// name are not in it). `None` when the JSON is not such output.
-pub fn read_output(file: &SourceFile, root: &Node) -> Option<Document> {
-    let data = read_data(root)?;
-    let mut resources = IamResources::default();
-    resources.federation.vault.roles.push(role(
-        data,
-        Origin::ReadOutput,
-        data.span,
-        false,
-        (&file.text, 0),
-    ));
-    Some(Document {
-        file: file.id,
-        kind: InputKind::Script,
-        content: Content::Iam(Box::new(resources)),
-        problems: Vec::new(),
-    })
+/// Reads `vault read -format=json auth/<path>/role/<name>` output (the role's path and
+/// name are not in it) of the file `text`: no role when the JSON is not such output.
+pub fn read_output(root: &Node, text: &str) -> VaultResources {
+    let mut resources = VaultResources::default();
+    if let Some(data) = read_data(root) {
+        resources
+            .roles
+            .push(role(data, Origin::ReadOutput, data.span, false, (text, 0)));
+    }
+    resources
 }
 
 #[cfg(test)]
@@ -274,12 +265,8 @@ mod tests {
         let text = "{\n  \"data\": {\n    \"bound_audiences\": [\"https://vault\"],\n    \"bound_claims\": {\"project_id\": [\"22\"]},\n    \"role_type\": \"jwt\",\n    \"user_claim\": \"user_email\"\n  }\n}\n";
         let root = parse(text);
         assert!(is_read_output(&root));
-        let file = SourceFile::new(FileId(0), "role.json".into(), text);
-        let document = read_output(&file, &root).unwrap();
-        let Content::Iam(resources) = document.content else {
-            panic!()
-        };
-        let role = &resources.federation.vault.roles[0];
+        let resources = read_output(&root, text);
+        let role = &resources.roles[0];
         assert_eq!(role.insert_at.unwrap().style, Style::Json { indent: 4 });
         assert!(!is_read_output(&parse(
             "{\"data\": {\"role_type\": \"jwt\"}}"
