@@ -46,6 +46,25 @@ enum Value<'a> {
     Predefined(&'a str),
 }
 
+impl<'w> Scope<'w> {
+    /// The variables every instance of `job` sees: its effective variables, then the
+    /// predefined ones `settings` determine (no `rules:` entry's, no matrix combination's).
+    pub fn of_job(job: &'w Job, settings: &Settings) -> Scope<'w> {
+        Scope {
+            rule: &[],
+            matrix: Vec::new(),
+            job: &job.variables,
+            predefined: Scope::predefined(settings),
+        }
+    }
+
+    /// `text` with its `$VAR` and `${VAR}` expanded through the scope (as deep as
+    /// [`MAX_EXPANSION_DEPTH`]); a variable the scope doesn't define stays as written.
+    pub fn expand(&self, text: &str) -> String {
+        expand(text, Span::default(), self, 0).0
+    }
+}
+
 impl Scope<'_> {
     /// The predefined variables `settings` determine.
     pub fn predefined(settings: &Settings) -> Arc<[(&'static str, String)]> {

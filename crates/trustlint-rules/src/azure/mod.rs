@@ -16,7 +16,7 @@ pub fn linked<'s, 'w>(
     sets: &'s [CredentialSet<'w>],
 ) -> Vec<(AzureLogin<'w>, &'s CredentialSet<'w>, LinkHow)> {
     let skip = |document: &trustlint_parser::input::Document| cx.is_included_fragment(document);
-    logins(cx.workspace, &skip)
+    logins(cx.workspace, cx.settings, &skip)
         .into_iter()
         .filter_map(|login| {
             let (set, how) = link(cx.workspace, &login, sets)?;

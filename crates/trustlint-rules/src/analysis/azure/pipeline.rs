@@ -9,11 +9,11 @@ use trustlint_parser::input::{Content, Document, Workspace};
 use trustlint_parser::script::commands;
 use trustlint_parser::{SourceMap, Span};
 
+use crate::analysis::link::Scope;
+use crate::settings::Settings;
+
 use super::credential::{resources, CredentialSet};
 use trustlint_parser::federation::azure::IdentityKind;
-
-/// How deep `$VAR` references are followed through variables.
-const MAX_EXPANSION: usize = 8;
 
 /// A job that exchanges its ID token with Entra.
 #[derive(Debug)]
@@ -23,11 +23,13 @@ pub struct AzureLogin<'w> {
     pub job: &'w Job,
     /// Where the job signs in (the `az login` command, the secret, the variable).
     pub at: Span,
-    /// The client id, expanded through the job's and pipeline's variables (`None`: not
+    /// The client id, expanded through the job's variables (`None`: not
     /// given), with where it is written.
     pub client_id: Option<(String, Span)>,
     /// The token it presents: named by the login, or the job's only `id_tokens` entry.
     pub token: Option<&'w IdToken>,
+    /// The variables the job sees, which expand its values.
+    scope: Scope<'w>,
 }
 
 impl AzureLogin<'_> {
@@ -45,7 +47,7 @@ impl AzureLogin<'_> {
     }
 
     fn expand(&self, text: &str) -> String {
-        expand(text, self.job, self.pipeline, 0)
+        self.scope.expand(text)
     }
 }
 
@@ -108,6 +110,7 @@ fn client_id_holders(workspace: &Workspace, id: &str) -> Vec<String> {
 /// `skip` tells the pipelines judged elsewhere (fragments another pipeline includes).
 pub fn logins<'w>(
     workspace: &'w Workspace,
+    settings: &Settings,
     skip: &dyn Fn(&Document) -> bool,
 ) -> Vec<AzureLogin<'w>> {
     let mut out = Vec::new();
@@ -119,7 +122,7 @@ pub fn logins<'w>(
             continue;
         }
         for job in &pipeline.jobs {
-            if let Some(login) = login(document, pipeline, job, &workspace.sources) {
+            if let Some(login) = login(document, pipeline, job, &workspace.sources, settings) {
                 out.push(login);
             }
         }
@@ -133,21 +136,6 @@ fn variable<'p>(job: &'p Job, pipeline: &'p Pipeline, name: &str) -> Option<&'p 
         .chain(&pipeline.variables)
         .find(|v| &*v.name.value == name)
         .and_then(|v| v.value.as_ref())
-}
-
-/// `text` with `$NAME`/`${NAME}` replaced by the variables' values where written.
-fn expand(text: &str, job: &Job, pipeline: &Pipeline, depth: usize) -> String {
-    if depth > MAX_EXPANSION || !text.contains('$') {
-        return text.to_owned();
-    }
-    let mut out = text.to_owned();
-    for reference in crate::analysis::shell::references(text).into_iter().rev() {
-        if let Some(value) = variable(job, pipeline, &reference.name) {
-            let value = expand(&value.value, job, pipeline, depth + 1);
-            out.replace_range(reference.start..reference.end, &value);
-        }
-    }
-    out
 }
 
 /// The variable a `$NAME`/`${NAME}` word names.
@@ -166,6 +154,7 @@ fn login<'w>(
     pipeline: &'w Pipeline,
     job: &'w Job,
     sources: &SourceMap,
+    settings: &Settings,
 ) -> Option<AzureLogin<'w>> {
     let mut at: Option<Span> = None;
     let mut client: Option<(String, Span)> = None;
@@ -233,7 +222,8 @@ fn login<'w>(
             .iter()
             .find_map(|name| variable(job, pipeline, name).map(|v| (v.value.to_string(), v.span)))
     });
-    let client_id = client.map(|(text, span)| (expand(&text, job, pipeline, 0), span));
+    let scope = Scope::of_job(job, settings);
+    let client_id = client.map(|(text, span)| (scope.expand(&text), span));
     let token = match &token_variable {
         Some(name) => job
             .id_tokens
@@ -251,5 +241,6 @@ fn login<'w>(
         at,
         client_id,
         token,
+        scope,
     })
 }
