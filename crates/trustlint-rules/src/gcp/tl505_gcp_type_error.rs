@@ -51,7 +51,7 @@ impl Rule for GcpTypeError {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for used in uses(cx.workspace) {
+        for used in uses(cx.workspace, cx.settings) {
             self.long_subject(cx, &used, out);
         }
         for grant in grants(cx.workspace) {

@@ -19,7 +19,7 @@ impl Rule for GcpAudMismatch {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for used in uses(cx.workspace) {
+        for used in uses(cx.workspace, cx.settings) {
             let Some(audiences) = &used.audiences else {
                 continue;
             };

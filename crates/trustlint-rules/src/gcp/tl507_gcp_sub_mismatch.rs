@@ -60,7 +60,7 @@ impl Rule for GcpSubMismatch {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for used in uses(cx.workspace) {
+        for used in uses(cx.workspace, cx.settings) {
             let party = used.party(cx.workspace);
             if !party.predicate().unknowns().is_empty() {
                 continue;

@@ -13,17 +13,14 @@
 //! A provider is matched by its pool and provider ids; one whose ids the input does not
 //! give (a module variable) matches nothing.
 
-use std::sync::Arc;
-
 use trustlint_parser::federation::gcp::Provider;
-use trustlint_parser::gitlab::{Job, Pipeline, Text, Variable};
+use trustlint_parser::gitlab::{Job, Pipeline, Text};
 use trustlint_parser::input::{Content, Workspace};
 use trustlint_parser::Span;
 
 use super::{grants, is_integration, pool_of, providers, GcpParty};
-
-/// How deep `$VAR` references are followed.
-const MAX_EXPANSION: usize = 4;
+use crate::analysis::link::Scope;
+use crate::settings::Settings;
 
 /// A job presenting its token to a provider.
 #[derive(Debug)]
@@ -81,7 +78,7 @@ fn account_id(text: &str) -> Option<&str> {
 }
 
 /// Every job of the workspace's pipelines that reaches a provider of the workspace.
-pub fn uses(workspace: &Workspace) -> Vec<GcpUse<'_>> {
+pub fn uses<'w>(workspace: &'w Workspace, settings: &Settings) -> Vec<GcpUse<'w>> {
     let known: Vec<&Provider> = providers(workspace).collect();
     if known.is_empty() {
         return Vec::new();
@@ -92,14 +89,20 @@ pub fn uses(workspace: &Workspace) -> Vec<GcpUse<'_>> {
             continue;
         };
         for job in &pipeline.jobs {
-            out.extend(job_uses(pipeline, job, &known));
+            out.extend(job_uses(pipeline, job, &known, settings));
         }
     }
     out
 }
 
-fn job_uses<'w>(pipeline: &'w Pipeline, job: &'w Job, known: &[&'w Provider]) -> Vec<GcpUse<'w>> {
-    let expand = |text: &str| expand(text, &job.variables);
+fn job_uses<'w>(
+    pipeline: &'w Pipeline,
+    job: &'w Job,
+    known: &[&'w Provider],
+    settings: &Settings,
+) -> Vec<GcpUse<'w>> {
+    let scope = Scope::of_job(job, settings);
+    let expand = |text: &str| scope.expand(text);
     let mut named: Vec<(String, String, Span)> = Vec::new();
     let mut service_account = None;
     let scripts = job.before_script.iter().chain(&job.script);
@@ -165,7 +168,7 @@ fn job_uses<'w>(pipeline: &'w Pipeline, job: &'w Job, known: &[&'w Provider]) ->
                 add(
                     provider,
                     span,
-                    presented(job, secret.and_then(|s| s.token.as_ref())),
+                    presented(job, secret.and_then(|s| s.token.as_ref()), &scope),
                 );
             }
         }
@@ -193,7 +196,11 @@ fn provider_id(provider: &Provider) -> &str {
 
 /// The `aud` values of the token a job presents: the token a `secrets:` entry names, else
 /// those its scripts read, else all of them.
-fn presented(job: &Job, secret_token: Option<&Text>) -> Option<Vec<(String, Span)>> {
+fn presented(
+    job: &Job,
+    secret_token: Option<&Text>,
+    scope: &Scope<'_>,
+) -> Option<Vec<(String, Span)>> {
     let reads = |name: &str| {
         let used = |text: &Text| {
             let text = text.as_str();
@@ -213,7 +220,7 @@ fn presented(job: &Job, secret_token: Option<&Text>) -> Option<Vec<(String, Span
     let auds: Vec<(String, Span)> = tokens
         .iter()
         .flat_map(|t| &t.aud)
-        .map(|aud| (expand(aud.as_str(), &job.variables), aud.span))
+        .map(|aud| (scope.expand(aud.as_str()), aud.span))
         .collect();
     (!auds.is_empty()).then_some(auds)
 }
@@ -245,36 +252,6 @@ fn service_account_in(text: &str) -> Option<String> {
     text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '=' | ','))
         .find(|word| word.ends_with(".iam.gserviceaccount.com") && word.contains('@'))
         .map(|word| word.rsplit('/').next().unwrap_or(word).to_owned())
-}
-
-/// `text` with `$NAME` / `${NAME}` replaced by the job's variables (unknown ones kept).
-fn expand(text: &str, variables: &[Variable]) -> String {
-    let mut out = text.to_owned();
-    // Longer names first: `$GCP_PROJECT` must not eat the start of `$GCP_PROJECT_NUMBER`.
-    let mut variables: Vec<&Variable> = variables.iter().collect();
-    variables.sort_by_key(|v| std::cmp::Reverse(v.name.value.len()));
-    for _ in 0..MAX_EXPANSION {
-        if !out.contains('$') {
-            break;
-        }
-        let mut changed = false;
-        for variable in &variables {
-            let Some(value) = &variable.value else {
-                continue;
-            };
-            let name: &Arc<str> = &variable.name.value;
-            for pattern in [format!("${{{name}}}"), format!("${name}")] {
-                if out.contains(&pattern) && !value.as_str().contains(&pattern) {
-                    out = out.replace(&pattern, value.as_str());
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-    out
 }
 
 #[cfg(test)]
