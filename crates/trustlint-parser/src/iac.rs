@@ -16,7 +16,7 @@ use crate::problem::Problem;
 use crate::source::SourceFile;
 use crate::terraform::{self, ModuleReader};
 use crate::tree::Node;
-use crate::yaml::parse_yaml;
+use crate::yaml::{parse_yaml, parse_yaml_documents};
 
 fn extension(path: &Path) -> Option<&str> {
     path.extension().and_then(|ext| ext.to_str())
@@ -102,8 +102,12 @@ pub fn load_as(
     if kind == InputKind::Terraform && extension(&file.path) != Some("json") {
         return hcl_document(file, limits, modules);
     }
-    let yaml = matches!(kind, InputKind::CloudFormation | InputKind::GcpExport);
-    let parsed = if yaml && extension(&file.path) != Some("json") {
+    let yaml = extension(&file.path) != Some("json");
+    if kind == InputKind::GcpExport && yaml {
+        return gcp_yaml(file, limits)
+            .unwrap_or_else(|| iam_document(file, kind, IamResources::default(), Vec::new()));
+    }
+    let parsed = if kind == InputKind::CloudFormation && yaml {
         parse_yaml(file.id, &file.text, limits)
     } else {
         parse_json(file.id, &file.text, limits)
@@ -135,14 +139,46 @@ pub fn load_by_name(
             &root,
             limits,
         )),
-        Ok(root) => gcp_export::is_export(&root)
-            .then(|| json_document(file, InputKind::GcpExport, &root, limits)),
+        Ok(_) => gcp_yaml(file, limits),
         Err(problem) => {
             let claimed = discovery == Discovery::Named
                 || kind_from_text(&file.text) == Some(InputKind::CloudFormation);
             claimed.then(|| unparsed(file, InputKind::CloudFormation, problem))
         }
     }
+}
+
+/// A YAML `gcloud` export or Config Connector manifest: the Google Cloud resources of
+/// every document of the stream (manifests are often several, separated by `---`), with
+/// the problems of the documents that don't parse; `None` when no document is one.
+fn gcp_yaml(file: &SourceFile, limits: &Limits) -> Option<Document> {
+    // Every export holds one of these words (a provider's name, a policy's bindings, a
+    // Config Connector `apiVersion`): other YAML files are not parsed again.
+    let signs = [
+        "workloadIdentityPools",
+        "bindings",
+        gcp_export::CONFIG_CONNECTOR_IAM,
+    ];
+    if !signs.iter().any(|sign| file.text.contains(sign)) {
+        return None;
+    }
+    let mut resources = IamResources::default();
+    let mut problems = Vec::new();
+    let mut found = false;
+    for document in parse_yaml_documents(file.id, &file.text, limits) {
+        match document {
+            Ok(root) if gcp_export::is_export(&root) => {
+                found = true;
+                resources
+                    .federation
+                    .gcp
+                    .extend(gcp_export::load(&root, &file.text));
+            }
+            Ok(_) => {}
+            Err(problem) => problems.push(problem),
+        }
+    }
+    found.then(|| iam_document(file, InputKind::GcpExport, resources, problems))
 }
 
 /// The Google Cloud providers and grants of a `gcloud` export or Config Connector manifest.

@@ -83,11 +83,82 @@ pub fn declare_thread_stack(bytes: usize) {
     THREAD_STACK.with(|stack| stack.set(bytes));
 }
 
-/// Parses the first YAML document of `text` into the spanned tree.
-///
-/// A syntax error or a limit gives a [`Problem`] (kind `Parse`) at the place it happened.
-/// The file size is checked first, then nesting depth, alias count, node count and alias
-/// expansion are bounded while parsing.
+/// At most this many documents are read from one stream by [`parse_yaml_documents`].
+pub const MAX_DOCUMENTS: usize = 1000;
+
+/// Every document of a YAML stream (Kubernetes-style manifests separated by `---` lines),
+/// each parsed as [`parse_yaml`] parses a file, its spans (and its problem's) offsets in
+/// `text`; at most [`MAX_DOCUMENTS`], the last one running to the end of the text. A
+/// stream of one document gives that document.
+pub fn parse_yaml_documents(
+    file: FileId,
+    text: &str,
+    limits: &Limits,
+) -> Vec<Result<Node, Problem>> {
+    let mut starts: Vec<usize> = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let marker = line
+            .strip_prefix("---")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\n', '\r']));
+        if marker && offset > 0 && starts.len() < MAX_DOCUMENTS {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    let mut ends: Vec<usize> = starts.iter().skip(1).copied().collect();
+    ends.push(text.len());
+    starts
+        .iter()
+        .zip(ends)
+        .filter_map(|(&start, end)| Some((start, text.get(start..end)?)))
+        .filter(|(_, document)| {
+            // A document of nothing but its `---` marker (a trailing separator).
+            let body = match document.strip_prefix("---") {
+                Some(rest) => rest.split_once('\n').map_or("", |(_, body)| body),
+                None => document,
+            };
+            !body.trim().is_empty()
+        })
+        .map(|(start, document)| {
+            let by = u32::try_from(start).unwrap_or(u32::MAX);
+            match parse_yaml(file, document, limits) {
+                Ok(mut node) => {
+                    shift(&mut node, by);
+                    Ok(node)
+                }
+                Err(mut problem) => {
+                    problem.span = shifted(problem.span, by);
+                    Err(problem)
+                }
+            }
+        })
+        .collect()
+}
+
+/// `node` with every span moved `by` bytes later (a document parsed apart from the text
+/// before it).
+fn shift(node: &mut Node, by: u32) {
+    node.span = shifted(node.span, by);
+    node.used_at = node.used_at.map(|span| shifted(span, by));
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|item| shift(item, by)),
+        Value::Map(entries) => entries.iter_mut().for_each(|entry| {
+            shift(&mut entry.key, by);
+            shift(&mut entry.value, by);
+        }),
+        _ => {}
+    }
+}
+
+fn shifted(span: Span, by: u32) -> Span {
+    Span {
+        start: span.start.saturating_add(by),
+        end: span.end.saturating_add(by),
+        ..span
+    }
+}
+
 pub fn parse_yaml(file: FileId, text: &str, limits: &Limits) -> Result<Node, Problem> {
     limits.check_size(file, text.len())?;
     // serde-saphyr recurses once per nesting level, with large frames in debug builds
@@ -670,6 +741,19 @@ fn to_usize(value: u64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_of_a_stream_keep_their_offsets() {
+        let text = "a: 1\n---\nb: x\n--- \nc: [\n---\n\n";
+        let documents = parse_yaml_documents(FileId(0), text, &Limits::default());
+        assert_eq!(documents.len(), 3, "the empty last document is left out");
+        let b = documents[1].as_ref().unwrap().get("b").unwrap();
+        assert_eq!(&text[b.span.range()], "x");
+        let problem = documents[2].as_ref().unwrap_err();
+        assert!(problem.span.range().start >= text.find("c:").unwrap());
+        let one = parse_yaml_documents(FileId(0), "---\nonly: 1\n", &Limits::default());
+        assert_eq!(one.len(), 1);
+    }
     use std::time::{Duration, Instant};
 
     fn parse(text: &str) -> Result<Node, Problem> {

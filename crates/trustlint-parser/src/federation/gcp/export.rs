@@ -14,7 +14,7 @@ use crate::spanned::{spanned_text, Spanned};
 use crate::tree::Node;
 
 /// The Config Connector API group of IAM resources.
-const CONFIG_CONNECTOR_IAM: &str = "iam.cnrm.cloud.google.com/";
+pub const CONFIG_CONNECTOR_IAM: &str = "iam.cnrm.cloud.google.com/";
 
 /// Whether a parsed JSON or YAML root is one of Google Cloud's formats read here.
 pub fn is_export(root: &Node) -> bool {

@@ -23,6 +23,13 @@ impl GcpResources {
     pub fn is_empty(&self) -> bool {
         self.pools.is_empty() && self.providers.is_empty() && self.bindings.is_empty()
     }
+
+    /// Adds what `other` declares (another document of the same file).
+    pub fn extend(&mut self, other: GcpResources) {
+        self.pools.extend(other.pools);
+        self.providers.extend(other.providers);
+        self.bindings.extend(other.bindings);
+    }
 }
 
 /// A workload identity pool.
