@@ -54,6 +54,23 @@ impl Dfa {
     }
 
     /// The number of states (including the dead state, if any).
+    /// A key for this exact automaton (its alphabet, transitions and accepting states,
+    /// hashed twice with different seeds: 128 bits), for memos of what is built from an
+    /// automaton. Equal automata have equal keys; an automaton of the same language
+    /// built differently may not.
+    pub fn content_key(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let hash = |seed: u8| {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            seed.hash(&mut hasher);
+            self.alphabet.hash(&mut hasher);
+            self.next.hash(&mut hasher);
+            self.accepting.hash(&mut hasher);
+            hasher.finish()
+        };
+        format!("{:016x}{:016x}", hash(0), hash(1))
+    }
+
     pub fn state_count(&self) -> usize {
         self.accepting.len()
     }

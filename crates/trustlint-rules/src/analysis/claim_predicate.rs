@@ -412,6 +412,9 @@ pub struct ClaimValues {
 #[derive(Clone, Debug, Default)]
 pub struct ClaimSpace {
     claims: BTreeMap<String, ClaimValues>,
+    /// The `refs/heads/` or `refs/tags/` prefix and the ref names of a run's space:
+    /// `ref_path`, built only when a predicate tests it.
+    ref_path: Option<(&'static str, Dfa)>,
 }
 
 impl ClaimSpace {
@@ -512,13 +515,25 @@ impl ClaimSpace {
             RefType::Branch => "refs/heads/",
             RefType::Tag => "refs/tags/",
         };
-        self.set("ref_path", Dfa::literal(heads)?.concat(&names)?);
+        self.claims.remove("ref_path");
+        self.ref_path = Some((heads, names.clone()));
         if let Some(grammar) = sub_grammar(settings) {
-            let mut subs =
-                grammar.refs(Expr::Automaton(Box::new(names.clone())), Some(ref_type))?;
-            if let Some(project) = project {
-                subs = subs.intersection(&grammar.project(project, Some(ref_type))?)?;
-            }
+            // Remembered by the grammar for the run: a pipeline's jobs share a few ref
+            // languages, each read by every relying party linked to them.
+            let key = format!(
+                "run subs {} {} {}",
+                ref_type.name(),
+                project.unwrap_or_default(),
+                names.content_key()
+            );
+            let subs = grammar.remember(&key, |grammar| {
+                let subs =
+                    grammar.refs(Expr::Automaton(Box::new(names.clone())), Some(ref_type))?;
+                match project {
+                    Some(project) => subs.intersection(&grammar.project(project, Some(ref_type))?),
+                    None => Ok(subs),
+                }
+            })?;
             self.set("sub", subs.automaton()?.into_owned());
         }
         self.set("ref", names);
@@ -549,10 +564,19 @@ impl ClaimSpace {
 
     /// The values `claim` may take.
     pub fn values(&self, claim: &str) -> ClaimValues {
-        self.claims
-            .get(claim)
-            .cloned()
-            .unwrap_or_else(|| universe(claim))
+        if let Some(values) = self.claims.get(claim) {
+            return values.clone();
+        }
+        let ref_path = self.ref_path.as_ref().filter(|_| claim == "ref_path");
+        let built =
+            ref_path.and_then(|(heads, names)| Dfa::literal(heads).ok()?.concat(names).ok());
+        match built {
+            Some(values) => ClaimValues {
+                values,
+                may_be_absent: false,
+            },
+            None => universe(claim),
+        }
     }
 }
 
