@@ -77,7 +77,35 @@ impl Rule for GcpUnmappedClaim {
     }
 }
 
+/// Claims of GitHub Actions' tokens that GitLab's don't have, often copied from GitHub's
+/// examples.
+const GITHUB_CLAIMS: [&str; 5] = ["actor", "repository", "repository_owner", "workflow", "repository_id"];
+
+/// Mapping entries named in a grouped finding's message before "and N more".
+const ENTRIES_NAMED: usize = 3;
+
 impl GcpUnmappedClaim {
+    /// One finding for the mapping entries `places` (each a span and what it maps) that
+    /// share one mistake, `why` (which follows the list: it starts with its punctuation): at the first, naming up to [`ENTRIES_NAMED`] of them, each
+    /// other one a related place.
+    fn grouped(&self, places: Vec<(trustlint_parser::Span, String)>, why: &str) -> Finding {
+        let mut named: Vec<&str> = places.iter().take(ENTRIES_NAMED).map(|(_, what)| what.as_str()).collect();
+        let more = places.len().saturating_sub(ENTRIES_NAMED);
+        let more = (more > 0).then(|| format!("{more} more"));
+        if let Some(more) = &more {
+            named.push(more);
+        }
+        let listed = match named.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => named.concat(),
+        };
+        let mut finding = Finding::new(self.meta(), places[0].0, format!("{listed}{why}"));
+        for (span, what) in places.iter().skip(1) {
+            finding = finding.with_related(*span, format!("{what} too"));
+        }
+        finding
+    }
+
     fn provider(&self, provider: &Provider, out: &mut Vec<Finding>) {
         let Mapping::Known(entries) = &provider.mapping else {
             return;
@@ -92,30 +120,50 @@ impl GcpUnmappedClaim {
                 ),
             ).with_help("map `\"google.subject\" = \"assertion.sub\"`"));
         }
+        let mut foreign = Vec::new();
+        let mut unread = Vec::new();
         for entry in entries {
             if entry.expression.is_symbolic() {
                 continue;
             }
             for (root, field, start, end) in fields(&entry.expression) {
-                let span = entry.expression.span_of(start, end);
-                let message = match root.as_str() {
-                    "assertion" if claim(&field).is_none() => format!(
-                        "`{}` maps `assertion.{field}`, a claim GitLab ID tokens never carry: the attribute is never set{}",
-                        entry.target.value,
-                        if ["actor", "repository", "repository_owner", "workflow", "repository_id"].contains(&field.as_str()) {
-                            " (it is a GitHub Actions claim)"
-                        } else {
-                            ""
-                        }
-                    ),
-                    "attribute" | "google" => format!(
-                        "`{}` maps `{root}.{field}`: a mapping reads the token (`assertion.*`), so the attribute is never set",
-                        entry.target.value
-                    ),
-                    _ => continue,
-                };
-                out.push(Finding::new(self.meta(), span, message));
+                let place = (
+                    entry.expression.span_of(start, end),
+                    format!("`{}` maps `{root}.{field}`", entry.target.value),
+                );
+                match root.as_str() {
+                    "assertion" if claim(&field).is_none() => foreign.push((place, field)),
+                    "attribute" | "google" => unread.push(place),
+                    _ => {}
+                }
             }
+        }
+        if !foreign.is_empty() {
+            let github = foreign.iter().all(|(_, field)| GITHUB_CLAIMS.contains(&field.as_str()));
+            let places: Vec<_> = foreign.into_iter().map(|(place, _)| place).collect();
+            let (claims, never_set) = match places.len() {
+                1 => ("a claim", "the attribute is never set"),
+                _ => ("claims", "the attributes are never set"),
+            };
+            let github = match (github, places.len()) {
+                (false, _) => "",
+                (true, 1) => " (it is a GitHub Actions claim)",
+                (true, _) => " (they are GitHub Actions claims)",
+            };
+            out.push(self.grouped(
+                places,
+                &format!(", {claims} GitLab ID tokens never carry: {never_set}{github}"),
+            ));
+        }
+        if !unread.is_empty() {
+            let never_set = match unread.len() {
+                1 => "the attribute is never set",
+                _ => "these attributes are never set",
+            };
+            out.push(self.grouped(
+                unread,
+                &format!(": a mapping reads the token (`assertion.*`), so {never_set}"),
+            ));
         }
         let Some(condition) = provider.condition.as_ref().filter(|c| !c.is_symbolic()) else {
             return;
