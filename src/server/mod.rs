@@ -8,7 +8,9 @@
 //!   reached into another file in the last full run), whose findings on those files stay
 //!   as the last full run found them;
 //! - a **full run** over the workspace folders, [`FULL_PAUSE`] after the last change, so
-//!   that cross-file rules see a pipeline and the trust policies it links to together.
+//!   that cross-file rules see a pipeline and the trust policies it links to together;
+//!   the worker's [`trustlint_lint::Session`] loads and checks again only the files that
+//!   changed, and runs the rules that join files over the whole workspace.
 //!
 //! Changes made while a run goes on are checked together by the next one. When the client
 //! tells of changes on disk (watched files), the texts of the last run are reused instead
@@ -55,7 +57,7 @@ use self::worker::{Checked, Job, Pass};
 /// How long an edit waits for the next one before the fast pass checks it.
 const DEBOUNCE: Duration = Duration::from_millis(25);
 /// How long the workspace waits after the last change before it is checked whole.
-const FULL_PAUSE: Duration = Duration::from_millis(300);
+const FULL_PAUSE: Duration = Duration::from_millis(100);
 
 /// Runs the server on standard input and output until the client says `exit`.
 pub fn run() -> Result<(), String> {

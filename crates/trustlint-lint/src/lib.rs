@@ -18,6 +18,9 @@
 //! - over the whole run: the secrets masked in one pass over the files (`mask`), then one
 //!   fingerprint per finding (`fingerprint`).
 //!
+//! `session` runs the same pipeline again and again, loading and checking again only
+//! what changed since its last run (the language server's full runs).
+//!
 //! `fix` applies the findings' fixes to the files' texts, each file checked again with
 //! another run (`trustlint check --fix`, `--diff`).
 //!
