@@ -48,51 +48,41 @@ pub struct Loaded {
 /// files), in parts by configuration, then the named folders in which nothing was
 /// recognised. The file ids of each part follow the previous part's.
 pub fn load(request: &LintRequest) -> Result<Vec<Loaded>, LintError> {
-    load_reusing(request, &Fresh)
+    load_reusing(request, None)
 }
 
 /// The readers a file's load reads its local `include:`s and its Terraform module through.
 pub(crate) type Readers<'r> = (&'r dyn IncludeReader, &'r dyn ModuleReader);
 
-/// Where a load takes each candidate's file and document from: loaded afresh (`fresh`,
-/// given the readers to read through), or kept from an earlier run (`crate::session`).
-pub(crate) trait Reuse: Sync {
-    /// The file and document of `candidates[index]`, id `id`, shown as `shown`.
-    #[allow(clippy::too_many_arguments)]
-    fn load(
-        &self,
-        candidates: &[Candidate],
-        index: usize,
-        id: FileId,
-        shown: &Path,
-        limits: &Limits,
-        readers: Readers<'_>,
-        fresh: &dyn Fn(Readers<'_>) -> (SourceFile, Option<Document>),
-    ) -> (SourceFile, Option<Document>);
+/// A candidate's load afresh, through the readers given.
+pub(crate) type FreshLoad<'f> = dyn Fn(Readers<'_>) -> (SourceFile, Option<Document>) + 'f;
+
+/// A candidate about to be loaded: `candidates[index]` of its part (sorted by path), with
+/// its id, the path reports show and the part's limits.
+pub(crate) struct Slot<'a> {
+    pub candidates: &'a [Candidate],
+    pub index: usize,
+    pub id: FileId,
+    pub shown: &'a Path,
+    pub limits: &'a Limits,
 }
 
-/// Every file loaded afresh.
-struct Fresh;
-
-impl Reuse for Fresh {
+/// Where a load takes each candidate's file and document from when not loaded afresh: a
+/// session keeps them from its earlier runs (`crate::session`).
+pub(crate) trait Reuse: Sync {
+    /// The file and document of `slot`, kept or loaded by `fresh`.
     fn load(
         &self,
-        _: &[Candidate],
-        _: usize,
-        _: FileId,
-        _: &Path,
-        _: &Limits,
+        slot: &Slot<'_>,
         readers: Readers<'_>,
-        fresh: &dyn Fn(Readers<'_>) -> (SourceFile, Option<Document>),
-    ) -> (SourceFile, Option<Document>) {
-        fresh(readers)
-    }
+        fresh: &FreshLoad<'_>,
+    ) -> (SourceFile, Option<Document>);
 }
 
 /// [`load`], each file's document taken from `reuse`.
 pub(crate) fn load_reusing(
     request: &LintRequest,
-    reuse: &dyn Reuse,
+    reuse: Option<&dyn Reuse>,
 ) -> Result<Vec<Loaded>, LintError> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
@@ -237,7 +227,7 @@ fn load_part(
     cwd: &Path,
     part: Part,
     first: FileId,
-    reuse: &dyn Reuse,
+    reuse: Option<&dyn Reuse>,
 ) -> Loaded {
     let repository = part.repository().map(non_empty);
     let Part {
@@ -342,7 +332,7 @@ fn load_all(
     first: FileId,
     limits: &Limits,
     cwd: &Path,
-    reuse: &dyn Reuse,
+    reuse: Option<&dyn Reuse>,
 ) -> Workspace {
     let id_of = |index: usize| {
         FileId(
@@ -394,7 +384,19 @@ fn load_all(
             let id = id_of(index);
             let fresh =
                 |readers: Readers<'_>| load_one(id, file.clone(), candidate, limits, readers);
-            reuse.load(candidates, index, id, &file, limits, readers, &fresh)
+            match reuse {
+                Some(reuse) => {
+                    let slot = Slot {
+                        candidates,
+                        index,
+                        id,
+                        shown: &file,
+                        limits,
+                    };
+                    reuse.load(&slot, readers, &fresh)
+                }
+                None => fresh(readers),
+            }
         })
         .collect();
     drop(modules);

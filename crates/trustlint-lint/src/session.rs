@@ -36,7 +36,7 @@ use trustlint_parser::{FileId, Limits, SourceFile};
 use trustlint_rules::{engine, meta, Context, Finding, Rule, Settings};
 
 use crate::discover::{Candidate, Source};
-use crate::load::{load_reusing, Readers, Reuse};
+use crate::load::{load_reusing, FreshLoad, Readers, Reuse, Slot};
 use crate::{check, LintError, LintOutcome, LintRequest};
 
 /// The domains of the rules that join files: their hooks read several documents (a
@@ -131,7 +131,7 @@ impl Session {
             now: Mutex::new(Vec::new()),
             loaded: AtomicUsize::new(0),
         };
-        let parts = load_reusing(request, &reuse)?;
+        let parts = load_reusing(request, Some(&reuse))?;
         self.loaded = reuse.loaded.into_inner();
         let now = reuse
             .now
@@ -288,17 +288,14 @@ struct Reusing {
 impl Reuse for Reusing {
     fn load(
         &self,
-        candidates: &[Candidate],
-        index: usize,
-        id: FileId,
-        shown: &Path,
-        limits: &Limits,
+        slot: &Slot<'_>,
         readers: Readers<'_>,
-        fresh: &dyn Fn(Readers<'_>) -> (SourceFile, Option<Document>),
+        fresh: &FreshLoad<'_>,
     ) -> (SourceFile, Option<Document>) {
-        let key = candidates
-            .get(index)
-            .and_then(|candidate| key(candidates, index, id, shown, limits, candidate));
+        let key = slot
+            .candidates
+            .get(slot.index)
+            .and_then(|candidate| Some((candidate, key(slot, candidate)?)));
         let Some((candidate, key)) = key else {
             self.loaded.fetch_add(1, Ordering::Relaxed);
             return fresh(readers);
@@ -334,16 +331,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The key of `candidates[index]`, when it can be kept: a file or a text given, read
+/// The key of `slot`'s `candidate`, when it can be kept: a file or a text given, read
 /// whole, and for a Terraform file a folder whose `*.tf` files are all the run's.
-fn key<'c>(
-    candidates: &'c [Candidate],
-    index: usize,
-    id: FileId,
-    shown: &Path,
-    limits: &Limits,
-    candidate: &'c Candidate,
-) -> Option<(&'c Candidate, Key)> {
+fn key(slot: &Slot<'_>, candidate: &Candidate) -> Option<Key> {
     let text: Arc<str> = match &candidate.source {
         Source::Text(text) => Arc::clone(text),
         Source::Path => String::from_utf8(fs::read(&candidate.path).ok()?)
@@ -351,36 +341,31 @@ fn key<'c>(
             .into(),
         Source::Stdin | Source::Unreadable(_) | Source::Folder => return None,
     };
-    if text.len() > limits.max_file_bytes {
+    if text.len() > slot.limits.max_file_bytes {
         return None;
     }
     let terraform = candidate.kind == Some(InputKind::Terraform) || is_tf_name(&candidate.path);
     let module = match terraform {
-        true => Some(module_files(candidates, index, id, &candidate.path)?),
+        true => Some(module_files(slot, &candidate.path)?),
         false => None,
     };
-    let key = Key {
-        id,
-        shown: shown.to_path_buf(),
+    Some(Key {
+        id: slot.id,
+        shown: slot.shown.to_path_buf(),
         kind: candidate.kind,
         discovery: candidate.discovery,
         repository: candidate.repository.clone(),
-        limits: *limits,
+        limits: *slot.limits,
         text,
         module,
-    };
-    Some((candidate, key))
+    })
 }
 
-/// The `*.tf` files of the folder of `path` (candidate `index`, id `id`), when all are
-/// plain files the run loads itself (`candidates` sorted by path).
-fn module_files(
-    candidates: &[Candidate],
-    index: usize,
-    id: FileId,
-    path: &Path,
-) -> Option<Vec<ModuleFile>> {
-    let first = id.0.checked_sub(u32::try_from(index).ok()?)?;
+/// The `*.tf` files of the folder of `path` (the file of `slot`), when all are plain
+/// files the run loads itself.
+fn module_files(slot: &Slot<'_>, path: &Path) -> Option<Vec<ModuleFile>> {
+    let candidates = slot.candidates;
+    let first = slot.id.0.checked_sub(u32::try_from(slot.index).ok()?)?;
     let folder = path.parent()?;
     let listed = if folder.as_os_str().is_empty() {
         Path::new(".")
