@@ -1,6 +1,7 @@
 //! The lint worker: one thread that runs the lint library on what the main loop asks
 //! ([`Job`]) and answers with every file's findings in the protocol's shapes
-//! ([`Checked`]), so that the main loop never waits for a scan.
+//! ([`Checked`]), so that the main loop never waits for a scan. Its full runs go through
+//! one [`Session`], which loads and checks again only what changed since the last.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -10,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use trustlint_lint::LintRequest;
+use trustlint_lint::{LintOutcome, LintRequest, Session};
 use trustlint_parser::input::InputKind;
 
 use super::convert::{self, Files, Item};
@@ -54,6 +55,9 @@ pub struct Run {
     /// The codes of the findings that reach into another file (a related place or an
     /// edit there): their rules join files.
     pub joining: BTreeSet<String>,
+    /// The files a full run loaded again and the documents it checked again (the others
+    /// its session kept).
+    pub redone: (usize, usize),
 }
 
 /// Starts the worker; it ends when the sender of jobs is dropped. While a run goes on,
@@ -69,12 +73,26 @@ pub fn spawn(done: Sender<Checked>) -> std::io::Result<Sender<Job>> {
 }
 
 fn serve(inbox: &Receiver<Job>, done: &Sender<Checked>) {
+    let mut session = Session::new();
     while let Ok(job) = inbox.recv() {
         let started = Instant::now();
+        let lint = || match job.pass {
+            Pass::Full => {
+                let run = session.lint(&job.request).map(found);
+                let redone = session.last_work();
+                run.map(|run| Run { redone, ..run })
+            }
+            Pass::Fast(_) => trustlint_lint::lint(&job.request).map(|outcome| found(&outcome)),
+        };
         // The library never panics on input by design; if it ever did, the server says
-        // so instead of going away.
-        let result = catch_unwind(AssertUnwindSafe(|| run(&job.request)))
-            .unwrap_or_else(|_| Err("internal error: the check panicked".to_string()));
+        // so instead of going away (and starts a new session).
+        let result = match catch_unwind(AssertUnwindSafe(lint)) {
+            Ok(result) => result.map_err(|e| e.0),
+            Err(_) => {
+                session = Session::new();
+                Err("internal error: the check panicked".to_string())
+            }
+        };
         let checked = Checked {
             result,
             asked: job.asked,
@@ -87,8 +105,8 @@ fn serve(inbox: &Receiver<Job>, done: &Sender<Checked>) {
     }
 }
 
-fn run(request: &LintRequest) -> Result<Run, String> {
-    let outcome = trustlint_lint::lint(request).map_err(|e| e.0)?;
+/// What `outcome` found, per file.
+fn found(outcome: &LintOutcome) -> Run {
     let files: Files<'_> = outcome
         .workspaces
         .iter()
@@ -137,5 +155,5 @@ fn run(request: &LintRequest) -> Result<Run, String> {
             run.findings.entry(path).or_default().push(item);
         }
     }
-    Ok(run)
+    run
 }

@@ -18,6 +18,9 @@
 //! - over the whole run: the secrets masked in one pass over the files (`mask`), then one
 //!   fingerprint per finding (`fingerprint`).
 //!
+//! `session` runs the same pipeline again and again, loading and checking again only
+//! what changed since its last run (the language server's full runs).
+//!
 //! `fix` applies the findings' fixes to the files' texts, each file checked again with
 //! another run (`trustlint check --fix`, `--diff`).
 //!
@@ -37,6 +40,7 @@ pub mod mask;
 mod request;
 mod scope;
 pub mod selector;
+mod session;
 mod settings;
 pub mod tally;
 
@@ -47,6 +51,7 @@ use trustlint_rules::{engine, registry, Context, Finding, Rule};
 pub use discover::STDIN;
 pub use load::{load, Loaded};
 pub use request::{LintError, LintRequest};
+pub use session::{joins_files, Session, JOINING_DOMAINS};
 pub use tally::Tally;
 
 /// What a run found.
@@ -72,10 +77,19 @@ pub struct LintOutcome {
 
 /// Runs the whole pipeline on what `request` names (see the crate's documentation).
 pub fn lint(request: &LintRequest) -> Result<LintOutcome, LintError> {
+    check(load(request)?, &mut |rules, cx| engine::run(rules, cx))
+}
+
+/// How the rules of a part are run: [`engine::run`], or a session's run that keeps the
+/// findings of documents that did not change.
+type RunRules<'r> = dyn FnMut(&[&dyn Rule], &Context<'_>) -> Vec<Finding> + 'r;
+
+/// Checks the loaded parts of a run, their rules run by `run_rules`.
+fn check(parts: Vec<Loaded>, run_rules: &mut RunRules<'_>) -> Result<LintOutcome, LintError> {
     let mut outcome = LintOutcome::default();
     let mut secrets = Vec::new();
-    for part in load(request)? {
-        check_part(part, &mut outcome, &mut secrets)?;
+    for part in parts {
+        check_part(part, &mut outcome, &mut secrets, run_rules)?;
     }
     outcome.sources = mask::mask(std::mem::take(&mut outcome.sources), &secrets);
     outcome.fingerprints = fingerprint::fingerprints(&outcome.findings, &outcome.sources);
@@ -88,6 +102,7 @@ fn check_part(
     part: Loaded,
     outcome: &mut LintOutcome,
     secrets: &mut Vec<Span>,
+    run_rules: &mut RunRules<'_>,
 ) -> Result<(), LintError> {
     let Loaded {
         configured,
@@ -107,7 +122,7 @@ fn check_part(
         .filter(|rule| filter.rule_enabled(rule.meta().code) || rule.finds_secrets())
         .collect();
     let cx = Context::new(&workspace, &settings);
-    let found = engine::run(&rules, &cx);
+    let found = run_rules(&rules, &cx);
     // Secrets are masked with every finding's, also those suppressed or filtered below.
     secrets.extend(
         found

@@ -48,6 +48,42 @@ pub struct Loaded {
 /// files), in parts by configuration, then the named folders in which nothing was
 /// recognised. The file ids of each part follow the previous part's.
 pub fn load(request: &LintRequest) -> Result<Vec<Loaded>, LintError> {
+    load_reusing(request, None)
+}
+
+/// The readers a file's load reads its local `include:`s and its Terraform module through.
+pub(crate) type Readers<'r> = (&'r dyn IncludeReader, &'r dyn ModuleReader);
+
+/// A candidate's load afresh, through the readers given.
+pub(crate) type FreshLoad<'f> = dyn Fn(Readers<'_>) -> (SourceFile, Option<Document>) + 'f;
+
+/// A candidate about to be loaded: `candidates[index]` of its part (sorted by path), with
+/// its id, the path reports show and the part's limits.
+pub(crate) struct Slot<'a> {
+    pub candidates: &'a [Candidate],
+    pub index: usize,
+    pub id: FileId,
+    pub shown: &'a Path,
+    pub limits: &'a Limits,
+}
+
+/// Where a load takes each candidate's file and document from when not loaded afresh: a
+/// session keeps them from its earlier runs (`crate::session`).
+pub(crate) trait Reuse: Sync {
+    /// The file and document of `slot`, kept or loaded by `fresh`.
+    fn load(
+        &self,
+        slot: &Slot<'_>,
+        readers: Readers<'_>,
+        fresh: &FreshLoad<'_>,
+    ) -> (SourceFile, Option<Document>);
+}
+
+/// [`load`], each file's document taken from `reuse`.
+pub(crate) fn load_reusing(
+    request: &LintRequest,
+    reuse: Option<&dyn Reuse>,
+) -> Result<Vec<Loaded>, LintError> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
     for selector in request.select.iter().chain(&request.ignore) {
@@ -82,7 +118,7 @@ pub fn load(request: &LintRequest) -> Result<Vec<Loaded>, LintError> {
     let mut loaded: Vec<Loaded> = Vec::new();
     for part in parts(&scopes, candidates)? {
         let first = next_id(&loaded);
-        loaded.push(load_part(request, &cwd, part, first));
+        loaded.push(load_part(request, &cwd, part, first, reuse));
     }
     let recognised: Vec<&Path> = loaded
         .iter()
@@ -98,7 +134,7 @@ pub fn load(request: &LintRequest) -> Result<Vec<Loaded>, LintError> {
     let unrecognised = unrecognised_folders(&folders, &recognised, &cwd);
     for part in parts(&scopes, unrecognised)? {
         let first = next_id(&loaded);
-        loaded.push(load_part(request, &cwd, part, first));
+        loaded.push(load_part(request, &cwd, part, first, reuse));
     }
     Ok(loaded)
 }
@@ -186,7 +222,13 @@ fn unrecognised_folders(folders: &[PathBuf], recognised: &[&Path], cwd: &Path) -
 }
 
 /// Loads one part, its file ids starting at `first`.
-fn load_part(request: &LintRequest, cwd: &Path, part: Part, first: FileId) -> Loaded {
+fn load_part(
+    request: &LintRequest,
+    cwd: &Path,
+    part: Part,
+    first: FileId,
+    reuse: Option<&dyn Reuse>,
+) -> Loaded {
     let repository = part.repository().map(non_empty);
     let Part {
         configured,
@@ -203,7 +245,7 @@ fn load_part(request: &LintRequest, cwd: &Path, part: Part, first: FileId) -> Lo
     };
     let mut settings = settings::resolve(request, config, repository.as_deref());
     add_bound_files(&mut candidates, &settings);
-    let workspace = load_all(&candidates, first, &limits, cwd);
+    let workspace = load_all(&candidates, first, &limits, cwd, reuse);
     bind_role_files(&mut settings, &workspace);
     Loaded {
         configured,
@@ -285,7 +327,13 @@ fn bind_role_files(settings: &mut Settings, workspace: &Workspace) {
 /// `*.tf` files of a Terraform module, are read inside the repository of the file that
 /// reads them and get the ids after the candidates' (a Terraform candidate read as a
 /// sibling keeps its own id).
-fn load_all(candidates: &[Candidate], first: FileId, limits: &Limits, cwd: &Path) -> Workspace {
+fn load_all(
+    candidates: &[Candidate],
+    first: FileId,
+    limits: &Limits,
+    cwd: &Path,
+    reuse: Option<&dyn Reuse>,
+) -> Workspace {
     let id_of = |index: usize| {
         FileId(
             first
@@ -322,7 +370,7 @@ fn load_all(candidates: &[Candidate], first: FileId, limits: &Limits, cwd: &Path
         .enumerate()
         .map(|(index, candidate)| {
             let file = display_path(cwd, &candidate.path);
-            let readers: (&dyn IncludeReader, &dyn ModuleReader) = match (
+            let readers: Readers<'_> = match (
                 &candidate.source,
                 repositories.get(candidate.repository.as_path()),
                 modules.get(candidate.repository.as_path()),
@@ -333,7 +381,22 @@ fn load_all(candidates: &[Candidate], first: FileId, limits: &Limits, cwd: &Path
                 // Standard input has no folder: no includes, no Terraform module around it.
                 _ => (&NoIncludes, &NoModules),
             };
-            load_one(id_of(index), file, candidate, limits, readers)
+            let id = id_of(index);
+            let fresh =
+                |readers: Readers<'_>| load_one(id, file.clone(), candidate, limits, readers);
+            match reuse {
+                Some(reuse) => {
+                    let slot = Slot {
+                        candidates,
+                        index,
+                        id,
+                        shown: &file,
+                        limits,
+                    };
+                    reuse.load(&slot, readers, &fresh)
+                }
+                None => fresh(readers),
+            }
         })
         .collect();
     drop(modules);

@@ -13,6 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use trustlint_parser::gitlab::Job;
@@ -39,6 +40,10 @@ pub struct Context<'a> {
     run: Arc<RunAnalyses<'a>>,
     /// The analyses of the document being checked, when the engine checks one.
     document: Option<DocumentAnalyses>,
+    /// Whether a rule read through this context what other documents hold (the links,
+    /// which pipelines include which files): its findings then depend on more than the
+    /// document checked ([`Context::take_read_across`]).
+    read_across: AtomicBool,
 }
 
 /// The analyses kept for the whole run.
@@ -96,6 +101,7 @@ impl<'a> Context<'a> {
             settings,
             run: Arc::default(),
             document: None,
+            read_across: AtomicBool::new(false),
         }
     }
 
@@ -123,7 +129,18 @@ impl<'a> Context<'a> {
             settings: self.settings,
             run: Arc::clone(&self.run),
             document: document_analyses,
+            read_across: AtomicBool::new(false),
         }
+    }
+
+    /// Whether a rule read what other documents hold through this context since the
+    /// last call (an incremental run keeps a document's findings only when not).
+    pub fn take_read_across(&self) -> bool {
+        self.read_across.swap(false, Ordering::Relaxed)
+    }
+
+    fn reads_across(&self) {
+        self.read_across.store(true, Ordering::Relaxed);
     }
 
     /// The analyses of `document` when it is the one being checked.
@@ -139,6 +156,7 @@ impl<'a> Context<'a> {
     /// The ids of the GitLab CI documents read from `path` (a file checked on its own
     /// and also read through another pipeline's `include:` has one id each time).
     pub fn gitlab_ci_files(&self, path: &Path) -> &[FileId] {
+        self.reads_across();
         let by_path = self.run.gitlab_ci_files.get_or_init(|| {
             let mut by_path: HashMap<PathBuf, Vec<FileId>> = HashMap::new();
             for document in &self.workspace.documents {
@@ -163,6 +181,7 @@ impl<'a> Context<'a> {
 
     /// Every job of the workspace linked to a role it assumes, computed on first use.
     pub(crate) fn links(&self) -> &[Link<'a>] {
+        self.reads_across();
         self.run
             .links
             .get_or_init(|| link::links(self.workspace, self.settings, self.included_files()))
@@ -224,6 +243,7 @@ impl<'a> Context<'a> {
     /// The files (display paths) that define jobs of a scanned pipeline other than its own
     /// file: fragments read through `include:`.
     fn included_files(&self) -> &HashSet<String> {
+        self.reads_across();
         self.run.included.get_or_init(|| {
             self.workspace
                 .documents

@@ -22,7 +22,13 @@ const PARALLEL_FROM_DOCUMENTS: usize = 8;
 /// Runs `rules` and returns their findings, sorted.
 pub fn run(rules: &[&dyn Rule], cx: &Context<'_>) -> Vec<Finding> {
     let parallel = cx.workspace.documents.len() >= PARALLEL_FROM_DOCUMENTS;
-    let mut findings = found(rules, cx, parallel);
+    finish(found(rules, cx, parallel), cx)
+}
+
+/// The findings of a run in report order, one per place: `findings` are what the rules
+/// found, each document's in workspace order (each rule's in the order its hooks gave
+/// them), then those of the workspace hooks.
+pub fn finish(mut findings: Vec<Finding>, cx: &Context<'_>) -> Vec<Finding> {
     sort(&mut findings);
     // One finding per place (rule, file, range, message): sorted, they are neighbours.
     findings.dedup_by(|later, earlier| later.sort_key() == earlier.sort_key());
@@ -53,31 +59,9 @@ pub fn suppress(rules: &[&dyn Rule], cx: &Context<'_>, findings: Vec<Finding>) -
 fn found(rules: &[&dyn Rule], cx: &Context<'_>, parallel: bool) -> Vec<Finding> {
     let check_document = |document: &Document| {
         let cx = cx.for_document(document);
-        let cx = &cx;
         let mut out = Vec::new();
         for rule in rules {
-            rule.check_document(cx, document, &mut out);
-            match &document.content {
-                Content::IamPolicy(policy) => rule.check_policy(cx, document, policy, &mut out),
-                Content::Iam(resources) => {
-                    for role in &resources.roles {
-                        rule.check_role(cx, document, role, &mut out);
-                    }
-                    for policy in resources.documents() {
-                        match permissions::aws_managed(resources, policy) {
-                            Some(managed) => {
-                                let mut found = Vec::new();
-                                rule.check_policy(cx, document, policy, &mut found);
-                                permissions::summarise_aws_managed(
-                                    resources, managed, found, &mut out,
-                                );
-                            }
-                            None => rule.check_policy(cx, document, policy, &mut out),
-                        }
-                    }
-                }
-                Content::GitlabCi(_) | Content::Unparsed => {}
-            }
+            check_document(*rule, &cx, document, &mut out);
         }
         out
     };
@@ -101,6 +85,36 @@ fn found(rules: &[&dyn Rule], cx: &Context<'_>, parallel: bool) -> Vec<Finding> 
     findings.reserve_exact(across.len());
     findings.extend(across);
     findings
+}
+
+/// Runs the document hooks of `rule` on `document`, with `cx` the document's context
+/// ([`Context::for_document`]).
+pub fn check_document(
+    rule: &dyn Rule,
+    cx: &Context<'_>,
+    document: &Document,
+    out: &mut Vec<Finding>,
+) {
+    rule.check_document(cx, document, out);
+    match &document.content {
+        Content::IamPolicy(policy) => rule.check_policy(cx, document, policy, out),
+        Content::Iam(resources) => {
+            for role in &resources.roles {
+                rule.check_role(cx, document, role, out);
+            }
+            for policy in resources.documents() {
+                match permissions::aws_managed(resources, policy) {
+                    Some(managed) => {
+                        let mut found = Vec::new();
+                        rule.check_policy(cx, document, policy, &mut found);
+                        permissions::summarise_aws_managed(resources, managed, found, out);
+                    }
+                    None => rule.check_policy(cx, document, policy, out),
+                }
+            }
+        }
+        Content::GitlabCi(_) | Content::Unparsed => {}
+    }
 }
 
 /// Sorts findings by [`Finding::sort_key`], keeping the order of equal ones. The indices

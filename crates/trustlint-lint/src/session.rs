@@ -1,0 +1,531 @@
+//! An incremental lint session ([`Session`]): runs that find exactly what [`crate::lint`]
+//! finds, each re-doing only what the files changed since the last run can affect. A
+//! language server keeps one and runs it after every change.
+//!
+//! Between runs the session keeps, per file:
+//! - its **document**, with what it was loaded from ([`Key`]): its id, the path shown,
+//!   kind, discovery, repository, size limit and text, and for a Terraform file its
+//!   folder's `*.tf` files (the module it is evaluated in: each one's text on disk, its
+//!   id and the text the run gives it). A file whose load read anything else (a GitLab
+//!   CI file's local `include:`s, a module file outside the run) or whose read went wrong
+//!   is loaded again every run. A run loads again only the files whose key changed;
+//! - the **findings of the rules that read only the document** ([`Checked`]): the rules
+//!   outside the domains that join files ([`JOINING_DOMAINS`]), run on the document with
+//!   the part's settings. A rule whose hooks read through the context what other
+//!   documents hold ([`trustlint_rules::Context::take_read_across`]: the job ↔ role
+//!   links, which pipelines include which file) is run again on that document every run.
+//!
+//! Everything that joins files is done again over the whole workspace every run, with
+//! the kept documents: the joining rules (their document hooks and every rule's
+//! workspace hook), then, as `lint` does, suppressions, filters, masking, fingerprints.
+//! File ids stay those of a fresh run (a file's id is part of its key), so the outcome
+//! is the one `lint` gives.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rayon::prelude::*;
+use trustlint_parser::files::{FileText, ReadError};
+use trustlint_parser::gitlab::IncludeReader;
+use trustlint_parser::input::{Discovery, Document, InputKind};
+use trustlint_parser::terraform::{is_tf_name, Folder, ModuleReader};
+use trustlint_parser::{FileId, Limits, SourceFile};
+use trustlint_rules::{engine, meta, Context, Finding, Rule, Settings};
+
+use crate::discover::{Candidate, Source};
+use crate::load::{load_reusing, FreshLoad, Readers, Reuse, Slot};
+use crate::{check, LintError, LintOutcome, LintRequest};
+
+/// The domains of the rules that join files: their hooks read several documents (a
+/// pipeline with the trusts, providers and roles it uses), so a session runs them over
+/// every document each run. A test checks that every rule with a workspace hook is in
+/// one of them, and that the other rules read no other document but through the
+/// context's accessors that say so.
+pub const JOINING_DOMAINS: &[&str] = &["cross", "gcp", "vault", "azure"];
+
+/// Whether the rule of `code` joins files (an unknown code does).
+pub fn joins_files(code: &str) -> bool {
+    meta::by_code(code).is_none_or(|rule| JOINING_DOMAINS.contains(&rule.domain))
+}
+
+/// Runs kept between calls of [`Session::lint`] (see the module's documentation).
+#[derive(Debug, Default)]
+pub struct Session {
+    /// The files kept, by the path they were found at.
+    files: HashMap<PathBuf, Kept>,
+    /// The path of each kept file, by its id in the last run.
+    paths: HashMap<FileId, PathBuf>,
+    /// The last run's outcome: its workspaces hold the kept documents until the next run.
+    last: Option<LintOutcome>,
+    /// Files loaded afresh and documents whose own rules ran in the last run.
+    loaded: usize,
+    checked: usize,
+}
+
+/// One file kept between runs.
+#[derive(Debug)]
+struct Kept {
+    key: Key,
+    file: SourceFile,
+    /// The document, while the session holds it (the last outcome has it otherwise).
+    document: Option<Document>,
+    /// Whether the load gave a document.
+    recognised: bool,
+    /// The findings of the rules that read only the document, when they ran.
+    checked: Option<Checked>,
+}
+
+/// What a file's document was loaded from: the same key, the same document.
+#[derive(Debug, PartialEq)]
+struct Key {
+    id: FileId,
+    shown: PathBuf,
+    kind: Option<InputKind>,
+    discovery: Discovery,
+    repository: PathBuf,
+    limits: Limits,
+    text: Arc<str>,
+    /// A Terraform file's folder module.
+    module: Option<Vec<ModuleFile>>,
+}
+
+/// One `*.tf` file of a Terraform file's folder, as a load would read it.
+#[derive(Debug, PartialEq)]
+struct ModuleFile {
+    path: PathBuf,
+    /// Its bytes on disk (the module is read from the disk).
+    disk: Result<Vec<u8>, String>,
+    /// Its id in the run (only folders whose files are all the run's are kept).
+    id: FileId,
+    /// The text the run gives it instead of the disk's (an open buffer).
+    given: Option<Arc<str>>,
+}
+
+/// The findings of the rules that read only their document.
+#[derive(Debug)]
+struct Checked {
+    settings: Settings,
+    /// The codes of those rules that ran.
+    rules: Vec<&'static str>,
+    /// The findings of the rules that read nothing across, in rule order.
+    findings: Vec<Finding>,
+    /// The rules whose hooks read across on this document: run again every run.
+    across: Vec<&'static str>,
+}
+
+impl Session {
+    pub fn new() -> Self {
+        Session::default()
+    }
+
+    /// Runs the pipeline on `request` as [`crate::lint`] does, loading and checking again
+    /// only what changed since the last run. The outcome stays the session's until the
+    /// next run (it holds the documents kept).
+    pub fn lint(&mut self, request: &LintRequest) -> Result<&LintOutcome, LintError> {
+        self.take_back();
+        let reuse = Reusing {
+            kept: Mutex::new(std::mem::take(&mut self.files)),
+            now: Mutex::new(Vec::new()),
+            loaded: AtomicUsize::new(0),
+        };
+        let parts = load_reusing(request, Some(&reuse))?;
+        self.loaded = reuse.loaded.into_inner();
+        let now = reuse
+            .now
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.paths = now
+            .iter()
+            .map(|(path, kept)| (kept.key.id, path.clone()))
+            .collect();
+        self.files = now.into_iter().collect();
+        let mut checked = 0;
+        let (files, paths) = (&mut self.files, &self.paths);
+        let outcome = check(parts, &mut |rules, cx| {
+            run_rules(rules, cx, files, paths, &mut checked)
+        })?;
+        self.checked = checked;
+        Ok(self.last.insert(outcome))
+    }
+
+    /// How many files the last run loaded afresh, and on how many documents it ran the
+    /// rules that read only the document.
+    pub fn last_work(&self) -> (usize, usize) {
+        (self.loaded, self.checked)
+    }
+
+    /// Takes the kept documents back from the last outcome.
+    fn take_back(&mut self) {
+        let Some(outcome) = self.last.take() else {
+            return;
+        };
+        for workspace in outcome.workspaces {
+            for document in workspace.documents {
+                let kept = self
+                    .paths
+                    .get(&document.file)
+                    .and_then(|path| self.files.get_mut(path));
+                if let Some(kept) = kept.filter(|kept| kept.recognised) {
+                    kept.document = Some(document);
+                }
+            }
+        }
+    }
+}
+
+/// The rules of one part: those that read only the document from what is kept when the
+/// document and settings are the same, the others on every document; then every rule's
+/// workspace hook. Keeps the new findings of the documents' own rules in `files`.
+fn run_rules(
+    rules: &[&dyn Rule],
+    cx: &Context<'_>,
+    files: &mut HashMap<PathBuf, Kept>,
+    paths: &HashMap<FileId, PathBuf>,
+    checked: &mut usize,
+) -> Vec<Finding> {
+    let (own, joining): (Vec<&dyn Rule>, Vec<&dyn Rule>) = rules
+        .iter()
+        .copied()
+        .partition(|rule| !joins_files(rule.meta().code));
+    let codes: Vec<&'static str> = own.iter().map(|rule| rule.meta().code).collect();
+    let kept_for = |file: FileId| {
+        let kept = files.get(paths.get(&file)?)?;
+        kept.checked
+            .as_ref()
+            .filter(|known| known.settings == *cx.settings && known.rules == codes)
+    };
+    let documents: Vec<(Vec<Finding>, Option<Checked>)> = cx
+        .workspace
+        .documents
+        .par_iter()
+        .map(|document| {
+            let dcx = cx.for_document(document);
+            let mut out = Vec::new();
+            let fresh = match kept_for(document.file) {
+                Some(known) => {
+                    out.extend(known.findings.iter().cloned());
+                    for rule in own.iter().filter(|r| known.across.contains(&r.meta().code)) {
+                        engine::check_document(*rule, &dcx, document, &mut out);
+                    }
+                    None
+                }
+                None => Some(check_own(&own, &dcx, document, cx.settings, &mut out)),
+            };
+            for rule in &joining {
+                engine::check_document(*rule, &dcx, document, &mut out);
+            }
+            (out, fresh)
+        })
+        .collect();
+    let across: Vec<Finding> = rules
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let mut out = Vec::new();
+            rule.check_workspace(cx, &mut out);
+            out
+        })
+        .collect();
+    let mut found = Vec::new();
+    for (document, (findings, fresh)) in cx.workspace.documents.iter().zip(documents) {
+        found.extend(findings);
+        let Some(fresh) = fresh else {
+            continue;
+        };
+        *checked += 1;
+        let kept = paths
+            .get(&document.file)
+            .and_then(|path| files.get_mut(path));
+        if let Some(kept) = kept {
+            kept.checked = Some(fresh);
+        }
+    }
+    found.extend(across);
+    engine::finish(found, cx)
+}
+
+/// Runs `own` on `document` (`cx` its context), adding their findings to `out`, and
+/// returns what to keep of them.
+fn check_own(
+    own: &[&dyn Rule],
+    cx: &Context<'_>,
+    document: &Document,
+    settings: &Settings,
+    out: &mut Vec<Finding>,
+) -> Checked {
+    let mut checked = Checked {
+        settings: settings.clone(),
+        rules: own.iter().map(|rule| rule.meta().code).collect(),
+        findings: Vec::new(),
+        across: Vec::new(),
+    };
+    for rule in own {
+        let from = out.len();
+        cx.take_read_across();
+        engine::check_document(*rule, cx, document, out);
+        if cx.take_read_across() {
+            checked.across.push(rule.meta().code);
+        } else {
+            checked
+                .findings
+                .extend(out.get(from..).unwrap_or_default().iter().cloned());
+        }
+    }
+    checked
+}
+
+/// The load of a session's run: each file's kept document when its key is the same.
+struct Reusing {
+    /// The files kept from the last run, taken as they are found again.
+    kept: Mutex<HashMap<PathBuf, Kept>>,
+    /// The files this run keeps.
+    now: Mutex<Vec<(PathBuf, Kept)>>,
+    loaded: AtomicUsize,
+}
+
+impl Reuse for Reusing {
+    fn load(
+        &self,
+        slot: &Slot<'_>,
+        readers: Readers<'_>,
+        fresh: &FreshLoad<'_>,
+    ) -> (SourceFile, Option<Document>) {
+        let key = slot
+            .candidates
+            .get(slot.index)
+            .and_then(|candidate| Some((candidate, key(slot, candidate)?)));
+        let Some((candidate, key)) = key else {
+            self.loaded.fetch_add(1, Ordering::Relaxed);
+            return fresh(readers);
+        };
+        let old = lock(&self.kept).remove(&candidate.path);
+        if let Some(mut old) = old.filter(|old| old.key == key) {
+            if old.document.is_some() || !old.recognised {
+                let found = (old.file.clone(), old.document.take());
+                lock(&self.now).push((candidate.path.clone(), old));
+                return found;
+            }
+        }
+        self.loaded.fetch_add(1, Ordering::Relaxed);
+        let includes = Recording::new(readers.0);
+        let modules = Recording::new(readers.1);
+        let (file, document) = fresh((&includes, &modules));
+        let read_alone = !includes.used() && (!modules.used() || key.module.is_some());
+        if read_alone && file.text == key.text {
+            let kept = Kept {
+                key,
+                file: file.clone(),
+                document: None,
+                recognised: document.is_some(),
+                checked: None,
+            };
+            lock(&self.now).push((candidate.path.clone(), kept));
+        }
+        (file, document)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The key of `slot`'s `candidate`, when it can be kept: a file or a text given, read
+/// whole, and for a Terraform file a folder whose `*.tf` files are all the run's.
+fn key(slot: &Slot<'_>, candidate: &Candidate) -> Option<Key> {
+    let text: Arc<str> = match &candidate.source {
+        Source::Text(text) => Arc::clone(text),
+        Source::Path => String::from_utf8(fs::read(&candidate.path).ok()?)
+            .ok()?
+            .into(),
+        Source::Stdin | Source::Unreadable(_) | Source::Folder => return None,
+    };
+    if text.len() > slot.limits.max_file_bytes {
+        return None;
+    }
+    let terraform = candidate.kind == Some(InputKind::Terraform) || is_tf_name(&candidate.path);
+    let module = match terraform {
+        true => Some(module_files(slot, &candidate.path)?),
+        false => None,
+    };
+    Some(Key {
+        id: slot.id,
+        shown: slot.shown.to_path_buf(),
+        kind: candidate.kind,
+        discovery: candidate.discovery,
+        repository: candidate.repository.clone(),
+        limits: *slot.limits,
+        text,
+        module,
+    })
+}
+
+/// The `*.tf` files of the folder of `path` (the file of `slot`), when all are plain
+/// files the run loads itself.
+fn module_files(slot: &Slot<'_>, path: &Path) -> Option<Vec<ModuleFile>> {
+    let candidates = slot.candidates;
+    let first = slot.id.0.checked_sub(u32::try_from(slot.index).ok()?)?;
+    let folder = path.parent()?;
+    let listed = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    let mut files = Vec::new();
+    for entry in fs::read_dir(listed).ok()? {
+        let entry = entry.ok()?;
+        let name = entry.file_name();
+        if !is_tf_name(Path::new(&name)) {
+            continue;
+        }
+        let kind = entry.file_type().ok()?;
+        if kind.is_symlink() {
+            return None;
+        }
+        if !kind.is_file() {
+            continue;
+        }
+        let path = folder.join(&name);
+        let at = candidates
+            .binary_search_by(|c| c.path.as_path().cmp(&path))
+            .ok()?;
+        let given = match &candidates.get(at)?.source {
+            Source::Path => None,
+            Source::Text(text) => Some(Arc::clone(text)),
+            Source::Stdin | Source::Unreadable(_) | Source::Folder => return None,
+        };
+        files.push(ModuleFile {
+            disk: fs::read(&path).map_err(|e| e.to_string()),
+            path,
+            id: FileId(first.checked_add(u32::try_from(at).ok()?)?),
+            given,
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Some(files)
+}
+
+/// A reader that says whether a load read through it.
+struct Recording<'r, R: ?Sized> {
+    inner: &'r R,
+    used: AtomicBool,
+}
+
+impl<'r, R: ?Sized> Recording<'r, R> {
+    fn new(inner: &'r R) -> Self {
+        Recording {
+            inner,
+            used: AtomicBool::new(false),
+        }
+    }
+
+    fn used(&self) -> bool {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    fn mark(&self) {
+        self.used.store(true, Ordering::Relaxed);
+    }
+}
+
+impl IncludeReader for Recording<'_, dyn IncludeReader + '_> {
+    fn read(&self, path: &str) -> Result<FileText, ReadError> {
+        self.mark();
+        self.inner.read(path)
+    }
+
+    fn list(&self) -> Vec<String> {
+        self.mark();
+        self.inner.list()
+    }
+}
+
+impl ModuleReader for Recording<'_, dyn ModuleReader + '_> {
+    fn folder(&self, file: &Path, limits: &Limits) -> Option<Arc<Folder>> {
+        self.mark();
+        self.inner.folder(file, limits)
+    }
+
+    fn loaded(&self, file: &Path, id: FileId) {
+        self.inner.loaded(file, id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use super::*;
+
+    /// The rule sources, each as (domain folder, file name, text).
+    fn rule_sources() -> Vec<(String, String, String)> {
+        let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../trustlint-rules/src");
+        let mut sources = Vec::new();
+        let mut folders = vec![rules];
+        while let Some(folder) = folders.pop() {
+            for entry in fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                    continue;
+                }
+                let domain = folder.file_name().unwrap().to_string_lossy().to_string();
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                sources.push((domain, name, fs::read_to_string(&path).unwrap()));
+            }
+        }
+        sources
+    }
+
+    /// Every rule with a workspace hook (`fn check_workspace`) belongs to a domain that
+    /// joins files: a session runs the other rules only on the documents that changed.
+    #[test]
+    fn every_rule_with_a_workspace_hook_joins_files() {
+        let mut seen = 0;
+        for (_, name, text) in rule_sources() {
+            let Some(code) = name.strip_prefix("tl").and_then(|rest| rest.get(..3)) else {
+                continue;
+            };
+            if text.contains("fn check_workspace") {
+                seen += 1;
+                let code = format!("TL{code}");
+                assert!(
+                    joins_files(&code),
+                    "{code} ({name}) joins files: add its domain to JOINING_DOMAINS"
+                );
+            }
+        }
+        assert!(seen >= 6, "{seen}");
+        assert!(!joins_files("TL101"));
+    }
+
+    /// Outside the domains that join files and the run's own modules, nothing reads the
+    /// workspace's documents but through the context's accessors that say so
+    /// (`Context::take_read_across`): a rule's findings on a document it kept depend on
+    /// that document alone, or the session runs it again.
+    #[test]
+    fn the_other_rules_read_other_documents_only_through_the_context() {
+        let runs = ["context.rs", "engine.rs", "suppression.rs"];
+        let mut read = 0;
+        for (domain, name, text) in rule_sources() {
+            if JOINING_DOMAINS.contains(&domain.as_str()) || runs.contains(&name.as_str()) {
+                continue;
+            }
+            read += 1;
+            // The context's whole workspace handed on, or its documents read; an analysis
+            // module may read a workspace it is given (only the joining rules give one).
+            let mut whole = vec!["cx.workspace.documents", "cx.workspace,", "cx.workspace)"];
+            if domain != "analysis" {
+                whole.push("workspace.documents");
+            }
+            for pattern in whole {
+                assert!(
+                    !text.contains(pattern),
+                    "{domain}/{name} reads `{pattern}`: read other documents through the context, or list its domain in JOINING_DOMAINS"
+                );
+            }
+        }
+        assert!(read > 50, "{read}");
+    }
+}
