@@ -33,9 +33,10 @@ pub enum Via {
 
 /// The steps ([`Via`]) through which a value travelled, nearest first. One chain is
 /// shared by every value that travelled the same way (a whole inherited subtree), so
-/// cloning a value or its chain copies no steps.
+/// cloning a value or its chain copies no steps. It is one pointer wide (a pipeline holds
+/// a chain in every value and every typed text).
 #[derive(Clone, Debug, Default)]
-pub struct ViaChain(Option<Arc<[Via]>>);
+pub struct ViaChain(Option<Arc<Box<[Via]>>>);
 
 impl ViaChain {
     /// The chain of `steps`.
@@ -43,13 +44,13 @@ impl ViaChain {
         if steps.is_empty() {
             ViaChain(None)
         } else {
-            ViaChain(Some(steps.into()))
+            ViaChain(Some(Arc::new(steps.into_boxed_slice())))
         }
     }
 
     /// The steps, nearest first.
     pub fn as_slice(&self) -> &[Via] {
-        self.0.as_deref().unwrap_or(&[])
+        self.0.as_deref().map_or(&[], |steps| steps)
     }
 
     /// This chain with `step` in front.
@@ -65,7 +66,7 @@ impl ViaChain {
     fn address(&self) -> usize {
         self.0
             .as_ref()
-            .map_or(0, |steps| Arc::as_ptr(steps).cast::<Via>() as usize)
+            .map_or(0, |steps| Arc::as_ptr(steps) as usize)
     }
 }
 
