@@ -5,7 +5,7 @@
 //! YAML into a hash: the last duplicate wins); unresolved `!reference` tags stay
 //! [`Kind::Reference`] until resolution replaces them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -121,12 +121,13 @@ pub struct Field {
 impl Val {
     /// Converts a spanned tree, turning `!reference` tags into [`Kind::Reference`], alias
     /// and merge sites into [`Via::Alias`] (on the aliased value and everything inside
-    /// it), and keeping the last of duplicate keys.
+    /// it), and keeping the last of duplicate keys. Equal keys and scalars share one
+    /// text (a pipeline writes `script`, `stage`, `when` … in every job).
     pub fn from_node(node: &Node) -> Val {
-        Val::convert(node, &ViaChain::default())
+        Val::convert(node, &ViaChain::default(), &mut HashSet::new())
     }
 
-    fn convert(node: &Node, inherited: &ViaChain) -> Val {
+    fn convert(node: &Node, inherited: &ViaChain, texts: &mut HashSet<Arc<str>>) -> Val {
         let via = match node.used_at.map(|at| Via::Alias { at }) {
             Some(step) if !inherited.contains(&step) => inherited.prepended(&step),
             _ => inherited.clone(),
@@ -140,19 +141,21 @@ impl Val {
             ),
             Value::Null => Kind::Null,
             Value::Bool(b) => Kind::Bool(*b),
-            Value::Number(n) => Kind::Number(n.as_str().into()),
-            Value::String(s) => Kind::String(s.as_str().into()),
-            Value::Seq(items) => Kind::Seq(items.iter().map(|i| Val::convert(i, &via)).collect()),
+            Value::Number(n) => Kind::Number(shared(texts, n)),
+            Value::String(s) => Kind::String(shared(texts, s)),
+            Value::Seq(items) => {
+                Kind::Seq(items.iter().map(|i| Val::convert(i, &via, texts)).collect())
+            }
             Value::Map(entries) => {
                 let mut fields: Vec<Field> = Vec::with_capacity(entries.len());
                 let mut index: HashMap<Arc<str>, usize> = HashMap::with_capacity(entries.len());
                 for entry in entries {
                     let field = Field {
                         key: Spanned::new(
-                            entry.key.scalar_text().unwrap_or_default().into(),
+                            shared(texts, &entry.key.scalar_text().unwrap_or_default()),
                             entry.key.span,
                         ),
-                        value: Val::convert(&entry.value, &via),
+                        value: Val::convert(&entry.value, &via, texts),
                     };
                     match index.get(&field.key.value).and_then(|&i| fields.get_mut(i)) {
                         Some(existing) => *existing = field,
@@ -315,6 +318,16 @@ impl Val {
             kind: Kind::Null,
         }
     }
+}
+
+/// The text `text`, shared with an equal one met before (in `texts`).
+fn shared(texts: &mut HashSet<Arc<str>>, text: &str) -> Arc<str> {
+    if let Some(known) = texts.get(text) {
+        return Arc::clone(known);
+    }
+    let new: Arc<str> = text.into();
+    texts.insert(Arc::clone(&new));
+    new
 }
 
 /// Appends `more` to a map's fields (a map is a boxed slice: most are never extended).
