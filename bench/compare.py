@@ -14,7 +14,8 @@ With --shapes it times the scale shapes of issue 27 instead (bench/generate.py
 one folder) beside the same files one per folder, one policy of 25 000 statements in two
 shapes, pipelines whose jobs all link to roles of the same scan, and an
 organisation-wide mix of 30 000 files, each beside its floor (the split folders, or
-walk_and_read parsing the same files), with the targets of docs/performance.md.
+walk_and_read parsing the same files), the mix also beside a 1/16 slice of it (the
+corpus generator at 1/16 of the size), with the targets of docs/performance.md.
 
 Beside each peer it times the floors under any tool's time on the same files: trustlint
 loading them without analysis (`--select TL001`), and `walk_and_read` (examples/, built by
