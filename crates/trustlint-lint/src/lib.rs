@@ -135,16 +135,21 @@ fn check_part(
         .collect();
     tally::add(&mut outcome.tally.found, &found);
     let findings = engine::suppress(&enabled, &cx, found);
+    // The run's analyses are let go before the findings are filtered and gathered.
+    drop(cx);
     tally::add(&mut outcome.tally.unsuppressed, &findings);
     let findings = filter.apply(findings, &workspace.sources);
     tally::add(&mut outcome.tally.unignored, &findings);
-    outcome.findings.extend(findings);
+    if outcome.findings.is_empty() {
+        outcome.findings = findings;
+    } else {
+        outcome.findings.extend(findings);
+    }
     outcome.files_checked += workspace
         .documents
         .iter()
         .filter(|document| document.kind != InputKind::Unrecognised)
         .count();
-    drop(cx);
     if outcome.sources.next_id() != workspace.sources.first_id() {
         return Err(LintError(
             "internal error: the parts of the run numbered their files apart".to_string(),

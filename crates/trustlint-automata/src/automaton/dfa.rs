@@ -11,8 +11,8 @@ use super::state_table::StateTable;
 #[derive(Debug, Clone)]
 pub struct Dfa {
     pub(super) alphabet: Alphabet,
-    /// `next[q * width + symbol]`
-    pub(super) next: Vec<usize>,
+    /// `next[q * width + symbol]` (a state fits in `u32`: at most [`super::MAX_STATES`]).
+    pub(super) next: Vec<u32>,
     pub(super) accepting: Vec<bool>,
 }
 
@@ -30,6 +30,23 @@ impl PartialEq for Dfa {
 impl Eq for Dfa {}
 
 impl Dfa {
+    /// The automaton of these transitions (`next[q * width + symbol]`) and accepting
+    /// states, held in as little memory as they need (automata are kept: a run keeps
+    /// every trust policy's sub languages), whatever spare capacity they were built with.
+    pub(super) fn built(alphabet: Alphabet, next: Vec<usize>, mut accepting: Vec<bool>) -> Dfa {
+        let mut narrow = Vec::with_capacity(next.len());
+        narrow.extend(
+            next.into_iter()
+                .map(|q| u32::try_from(q).unwrap_or(u32::MAX)),
+        );
+        accepting.shrink_to_fit();
+        Dfa {
+            alphabet,
+            next: narrow,
+            accepting,
+        }
+    }
+
     /// The empty language.
     pub fn nothing() -> Dfa {
         Dfa {
@@ -82,8 +99,7 @@ impl Dfa {
     pub(super) fn step(&self, state: usize, symbol: usize) -> usize {
         self.next
             .get(state * self.width() + symbol)
-            .copied()
-            .unwrap_or(state)
+            .map_or(state, |&q| q as usize)
     }
 
     pub(super) fn is_accepting(&self, state: usize) -> bool {
@@ -91,7 +107,7 @@ impl Dfa {
     }
 
     /// The transitions of `state`, one per symbol.
-    pub(super) fn row(&self, state: usize) -> &[usize] {
+    pub(super) fn row(&self, state: usize) -> &[u32] {
         let width = self.width();
         self.next
             .get(state * width..(state + 1) * width)
@@ -143,18 +159,15 @@ impl Dfa {
         let mut i = 0;
         while let Some(&q) = order.get(i) {
             for &target in self.row(q) {
-                next.push(reach(target, &mut order));
+                next.push(reach(target as usize, &mut order));
             }
             i += 1;
         }
-        Dfa {
-            alphabet: self.alphabet.clone(),
-            next,
-            accepting: order
-                .iter()
-                .map(|&q| accept(q, self.is_accepting(q)))
-                .collect(),
-        }
+        let accepting = order
+            .iter()
+            .map(|&q| accept(q, self.is_accepting(q)))
+            .collect();
+        Dfa::built(self.alphabet.clone(), next, accepting)
     }
 
     /// Is `text` in the language?
@@ -175,11 +188,7 @@ impl Dfa {
             .flat_map(|q| symbols.iter().map(move |&(s, _)| (q, s)))
             .map(|(q, s)| self.step(q, s))
             .collect();
-        Dfa {
-            alphabet,
-            next,
-            accepting: self.accepting.clone(),
-        }
+        Dfa::built(alphabet, next, self.accepting.clone())
     }
 
     /// The strings not in the language.
@@ -360,12 +369,7 @@ impl Dfa {
             }
             i += 1;
         }
-        Ok(Dfa {
-            alphabet: dfa.alphabet.clone(),
-            next,
-            accepting,
-        }
-        .minimized())
+        Ok(Dfa::built(dfa.alphabet.clone(), next, accepting).minimized())
     }
 
     /// The strings `s` that have a field number `index` (0-based, fields split at
@@ -411,12 +415,7 @@ impl Dfa {
             }
             i += 1;
         }
-        Ok(Dfa {
-            alphabet: dfa.alphabet.clone(),
-            next,
-            accepting,
-        }
-        .minimized())
+        Ok(Dfa::built(dfa.alphabet.clone(), next, accepting).minimized())
     }
 
     /// For each state, whether an accepting state is reachable from it.

@@ -271,12 +271,7 @@ impl Nfa {
             next.extend(row);
             i += 1;
         }
-        Ok(Dfa {
-            alphabet: self.alphabet.clone(),
-            next,
-            accepting,
-        }
-        .minimized())
+        Ok(Dfa::built(self.alphabet.clone(), next, accepting).minimized())
     }
 }
 
@@ -374,11 +369,7 @@ impl Dfa {
             }
             i += 1;
         }
-        Ok(Some(Dfa {
-            alphabet: alphabet.clone(),
-            next,
-            accepting,
-        }))
+        Ok(Some(Dfa::built(alphabet.clone(), next, accepting)))
     }
 
     /// The language holding only `text`.

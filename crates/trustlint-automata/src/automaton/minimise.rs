@@ -44,11 +44,7 @@ impl Dfa {
             }
             i += 1;
         }
-        Dfa {
-            alphabet: self.alphabet.clone(),
-            next,
-            accepting,
-        }
+        Dfa::built(self.alphabet.clone(), next, accepting)
     }
 }
 

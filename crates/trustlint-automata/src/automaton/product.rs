@@ -139,8 +139,8 @@ impl Dfa {
             accepting.push(accept(self.is_accepting(p), other.is_accepting(q)));
             let (row_p, row_q) = (self.row(p), other.row(q));
             for &(a, b) in &symbols {
-                let to_p = row_p.get(a).copied().unwrap_or(p);
-                let to_q = row_q.get(b).copied().unwrap_or(q);
+                let to_p = row_p.get(a).map_or(p, |&to| to as usize);
+                let to_q = row_q.get(b).map_or(q, |&to| to as usize);
                 let id = if dead.is_dead(to_p, to_q) {
                     match dead_id {
                         Some(id) => id,
@@ -156,11 +156,7 @@ impl Dfa {
             }
             i += 1;
         }
-        let product = Dfa {
-            alphabet,
-            next,
-            accepting,
-        };
+        let product = Dfa::built(alphabet, next, accepting);
         Ok(
             if product.state_count() > self.state_count() + other.state_count() {
                 product.minimized()

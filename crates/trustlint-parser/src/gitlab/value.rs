@@ -5,7 +5,7 @@
 //! YAML into a hash: the last duplicate wins); unresolved `!reference` tags stay
 //! [`Kind::Reference`] until resolution replaces them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -33,9 +33,10 @@ pub enum Via {
 
 /// The steps ([`Via`]) through which a value travelled, nearest first. One chain is
 /// shared by every value that travelled the same way (a whole inherited subtree), so
-/// cloning a value or its chain copies no steps.
+/// cloning a value or its chain copies no steps. It is one pointer wide (a pipeline holds
+/// a chain in every value and every typed text).
 #[derive(Clone, Debug, Default)]
-pub struct ViaChain(Option<Arc<[Via]>>);
+pub struct ViaChain(Option<Arc<Box<[Via]>>>);
 
 impl ViaChain {
     /// The chain of `steps`.
@@ -43,13 +44,13 @@ impl ViaChain {
         if steps.is_empty() {
             ViaChain(None)
         } else {
-            ViaChain(Some(steps.into()))
+            ViaChain(Some(Arc::new(steps.into_boxed_slice())))
         }
     }
 
     /// The steps, nearest first.
     pub fn as_slice(&self) -> &[Via] {
-        self.0.as_deref().unwrap_or(&[])
+        self.0.as_deref().map_or(&[], |steps| steps)
     }
 
     /// This chain with `step` in front.
@@ -65,7 +66,7 @@ impl ViaChain {
     fn address(&self) -> usize {
         self.0
             .as_ref()
-            .map_or(0, |steps| Arc::as_ptr(steps).cast::<Via>() as usize)
+            .map_or(0, |steps| Arc::as_ptr(steps) as usize)
     }
 }
 
@@ -120,12 +121,13 @@ pub struct Field {
 impl Val {
     /// Converts a spanned tree, turning `!reference` tags into [`Kind::Reference`], alias
     /// and merge sites into [`Via::Alias`] (on the aliased value and everything inside
-    /// it), and keeping the last of duplicate keys.
+    /// it), and keeping the last of duplicate keys. Equal keys and scalars share one
+    /// text (a pipeline writes `script`, `stage`, `when` … in every job).
     pub fn from_node(node: &Node) -> Val {
-        Val::convert(node, &ViaChain::default())
+        Val::convert(node, &ViaChain::default(), &mut HashSet::new())
     }
 
-    fn convert(node: &Node, inherited: &ViaChain) -> Val {
+    fn convert(node: &Node, inherited: &ViaChain, texts: &mut HashSet<Arc<str>>) -> Val {
         let via = match node.used_at.map(|at| Via::Alias { at }) {
             Some(step) if !inherited.contains(&step) => inherited.prepended(&step),
             _ => inherited.clone(),
@@ -139,19 +141,21 @@ impl Val {
             ),
             Value::Null => Kind::Null,
             Value::Bool(b) => Kind::Bool(*b),
-            Value::Number(n) => Kind::Number(n.as_str().into()),
-            Value::String(s) => Kind::String(s.as_str().into()),
-            Value::Seq(items) => Kind::Seq(items.iter().map(|i| Val::convert(i, &via)).collect()),
+            Value::Number(n) => Kind::Number(shared(texts, n)),
+            Value::String(s) => Kind::String(shared(texts, s)),
+            Value::Seq(items) => {
+                Kind::Seq(items.iter().map(|i| Val::convert(i, &via, texts)).collect())
+            }
             Value::Map(entries) => {
                 let mut fields: Vec<Field> = Vec::with_capacity(entries.len());
                 let mut index: HashMap<Arc<str>, usize> = HashMap::with_capacity(entries.len());
                 for entry in entries {
                     let field = Field {
                         key: Spanned::new(
-                            entry.key.scalar_text().unwrap_or_default().into(),
+                            shared(texts, &entry.key.scalar_text().unwrap_or_default()),
                             entry.key.span,
                         ),
-                        value: Val::convert(&entry.value, &via),
+                        value: Val::convert(&entry.value, &via, texts),
                     };
                     match index.get(&field.key.value).and_then(|&i| fields.get_mut(i)) {
                         Some(existing) => *existing = field,
@@ -314,6 +318,16 @@ impl Val {
             kind: Kind::Null,
         }
     }
+}
+
+/// The text `text`, shared with an equal one met before (in `texts`).
+fn shared(texts: &mut HashSet<Arc<str>>, text: &str) -> Arc<str> {
+    if let Some(known) = texts.get(text) {
+        return Arc::clone(known);
+    }
+    let new: Arc<str> = text.into();
+    texts.insert(Arc::clone(&new));
+    new
 }
 
 /// Appends `more` to a map's fields (a map is a boxed slice: most are never extended).

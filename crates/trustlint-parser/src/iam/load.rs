@@ -268,23 +268,31 @@ impl Loader<'_> {
                 );
                 Vec::new()
             }
-            Value::Seq(items) => items
-                .iter()
-                .enumerate()
-                .filter_map(|(index, item)| {
-                    if is_intrinsic(item) {
-                        return None;
-                    }
-                    if item.as_map().is_none() {
-                        self.report(
-                            item.span,
-                            format!("a statement must be an object, found {}", item.type_name()),
-                        );
-                        return None;
-                    }
-                    self.statement(item, index + 1)
-                })
-                .collect(),
+            Value::Seq(items) => {
+                let mut statements: Vec<Statement> = items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(index, item)| {
+                        if is_intrinsic(item) {
+                            return None;
+                        }
+                        if item.as_map().is_none() {
+                            self.report(
+                                item.span,
+                                format!(
+                                    "a statement must be an object, found {}",
+                                    item.type_name()
+                                ),
+                            );
+                            return None;
+                        }
+                        self.statement(item, index + 1)
+                    })
+                    .collect();
+                // Kept for the run: no spare capacity (the list was filtered).
+                statements.shrink_to_fit();
+                statements
+            }
             _ => {
                 self.report(
                     node.span,

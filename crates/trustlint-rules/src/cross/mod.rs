@@ -7,13 +7,17 @@
 
 include!(concat!(env!("OUT_DIR"), "/rules_cross.rs"));
 
+use std::collections::HashMap;
 use std::sync::Arc;
+
+use trustlint_parser::Span;
 
 pub use crate::analysis::grants::issuer_provider;
 use crate::analysis::job_runs::JobRuns;
 use crate::analysis::link::Link;
 use crate::analysis::sub_claim::RefType;
 use crate::finding::Finding;
+use crate::severity::Severity;
 
 /// The role's name for messages: its ARN as the job names it.
 pub fn role_label(link: &Link<'_>) -> String {
@@ -28,8 +32,11 @@ pub fn merge_jobs(
     message: impl Fn(&[Arc<str>], &Finding) -> String,
 ) -> Vec<Finding> {
     let mut groups: Vec<(Vec<Arc<str>>, Finding)> = Vec::new();
+    // Each place's group, so that many places cost no search through all groups.
+    let mut group_of: HashMap<(Span, Severity), usize> = HashMap::new();
     for (job, finding) in found {
-        match groups.iter_mut().find(|(_, f)| same_place(f, &finding)) {
+        let place = (finding.primary, finding.severity);
+        match group_of.get(&place).and_then(|&at| groups.get_mut(at)) {
             Some((jobs, merged)) => {
                 if !jobs.contains(&job) {
                     jobs.push(job);
@@ -40,7 +47,10 @@ pub fn merge_jobs(
                     }
                 }
             }
-            None => groups.push((vec![job], finding)),
+            None => {
+                group_of.insert(place, groups.len());
+                groups.push((vec![job], finding));
+            }
         }
     }
     groups
@@ -50,10 +60,6 @@ pub fn merge_jobs(
             finding
         })
         .collect()
-}
-
-fn same_place(a: &Finding, b: &Finding) -> bool {
-    a.primary == b.primary && a.severity == b.severity
 }
 
 /// "job `a`" or "jobs `a` and `b`" / "jobs `a`, `b` and `c`".
