@@ -11,11 +11,13 @@
 //! cross-file rule reading a linked role's permissions), such an analysis is derived
 //! afresh.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use trustlint_parser::gitlab::Job;
+use trustlint_parser::federation::vault::VaultResources;
 use trustlint_parser::iam::{OidcProvider, PolicyDocument};
 use trustlint_parser::input::{Content, Document, InputKind, Workspace};
 use trustlint_parser::{FileId, SourceFile};
@@ -25,10 +27,12 @@ use crate::analysis::grants::{self, GrantAnalysis, GrantFacts};
 use crate::analysis::index_in;
 use crate::analysis::link::{self, Link};
 use crate::analysis::permissions::{policy_sets, PolicyAccess, PolicySets};
+use crate::analysis::relying_party::{admission, environment, Admission};
 use crate::analysis::sub_claim::SubComponents;
 use crate::analysis::sub_match::{sub_match, SubMatch};
 use crate::analysis::sub_questions::SubGrammar;
 use crate::analysis::token_use::{uses_in_flow, ScriptFlow, TokenUse};
+use crate::analysis::vault::{job_vault, pipeline_vault, VaultFiles};
 use crate::settings::Settings;
 
 /// What a rule may read while checking, and the analyses it shares with other rules.
@@ -59,6 +63,13 @@ struct RunAnalyses<'a> {
     issuer_provider: OnceLock<Option<&'a OidcProvider>>,
     /// Each link's trust as a relying party, in link order.
     aws_trusts: OnceLock<Vec<OnceLock<AwsTrust<'a>>>>,
+    /// Each link's admission by its trust ([`admission`]), in link order.
+    aws_admissions: OnceLock<Vec<OnceLock<Admission>>>,
+    /// What each job of each GitLab CI document writes in its scripts for Vault
+    /// ([`job_vault`], in job order), by document index.
+    job_vaults: OnceLock<Vec<OnceLock<Arc<[VaultResources]>>>>,
+    /// The Vault objects of every scanned file.
+    vault_files: OnceLock<VaultFiles>,
 }
 
 /// The analyses kept while one document is checked.
@@ -202,8 +213,8 @@ impl<'a> Context<'a> {
         Some(cells.get(index)?.get_or_init(|| {
             let audiences: Option<Vec<String>> = link
                 .token
-                .map(|token| token.aud.iter().map(|text| link.expand(text)).collect())
-                .filter(|auds: &Vec<String>| !auds.iter().any(|aud| aud.contains('$')));
+                .map(|_| link.audiences())
+                .filter(|auds| !auds.iter().any(|aud| aud.contains('$')));
             AwsTrust::new(
                 trust.map(|(_, policy)| policy),
                 provider,
@@ -211,6 +222,25 @@ impl<'a> Context<'a> {
                 audiences.as_deref(),
                 self.settings,
             )
+        }))
+    }
+
+    /// On which of its run cases the trust of `link`'s role (one of [`Context::links`])
+    /// admits the job's token ([`admission`] of [`Context::aws_trust`]), computed once per
+    /// link for the rules that ask (TL402, TL406).
+    pub(crate) fn aws_admission(&self, link: &Link<'_>) -> Option<&Admission> {
+        let party = self.aws_trust(link)?;
+        let links = self.links();
+        let index = index_in(links, link)?;
+        let link = links.get(index)?;
+        let cells = self
+            .run
+            .aws_admissions
+            .get_or_init(|| links.iter().map(|_| OnceLock::new()).collect());
+        Some(cells.get(index)?.get_or_init(|| {
+            let runs = link.runs(self.settings);
+            let audiences = link.audiences();
+            admission(party, runs, environment(link.job), &audiences, self.settings)
         }))
     }
 
@@ -340,5 +370,53 @@ impl<'a> Context<'a> {
             &self.script_flow(document, job),
             &self.workspace.sources,
         )
+    }
+
+    /// What each job of `document`, a GitLab CI document, writes in its scripts for Vault
+    /// ([`job_vault`], in job order; empty for another document), read once per run.
+    pub(crate) fn job_vaults(&self, document: &Document) -> Arc<[VaultResources]> {
+        let Content::GitlabCi(pipeline) = &document.content else {
+            return Arc::new([]);
+        };
+        let read = || {
+            pipeline
+                .jobs
+                .iter()
+                .map(|job| job_vault(job, &self.workspace.sources))
+                .collect()
+        };
+        let documents = &self.workspace.documents;
+        let cells = self
+            .run
+            .job_vaults
+            .get_or_init(|| documents.iter().map(|_| OnceLock::new()).collect());
+        match index_in(documents, document).and_then(|index| cells.get(index)) {
+            Some(cell) => Arc::clone(cell.get_or_init(read)),
+            None => read(),
+        }
+    }
+
+    /// The Vault objects `document` declares: a Terraform file's, a script's or a `vault
+    /// read` output's own, or those the jobs of a GitLab CI file write in their scripts
+    /// ([`pipeline_vault`]).
+    pub fn vault_of<'d>(&self, document: &'d Document) -> Cow<'d, VaultResources> {
+        match &document.content {
+            Content::Iam(resources) => Cow::Borrowed(&resources.federation.vault),
+            Content::GitlabCi(_) => Cow::Owned(pipeline_vault(&self.job_vaults(document))),
+            _ => Cow::Owned(VaultResources::default()),
+        }
+    }
+
+    /// The Vault objects of every scanned file, gathered once per run.
+    pub(crate) fn vault_files(&self) -> &VaultFiles {
+        self.run.vault_files.get_or_init(|| {
+            let vaults: Vec<Cow<'_, VaultResources>> = self
+                .workspace
+                .documents
+                .iter()
+                .map(|document| self.vault_of(document))
+                .collect();
+            VaultFiles::of(vaults.iter().map(|vault| vault.as_ref()))
+        })
     }
 }

@@ -112,8 +112,9 @@ pub fn audience_verdict(party: &dyn RelyingParty, presented: &[String]) -> Audie
 
 /// The verdict on one run case of a job.
 #[derive(Clone, Debug)]
-pub struct CaseVerdict<'r> {
-    pub case: &'r RunCase,
+pub struct CaseVerdict {
+    /// The case's position in the job's [`JobRuns::cases`] ([`CaseVerdict::case`]).
+    pub index: usize,
     /// A token of the case that gets in (`Yes`), none (`No`), or unknown.
     pub admitted: Satisfiable,
     /// A token of the case that is refused (`Yes`: its `sub`/`ref` are the example),
@@ -122,28 +123,29 @@ pub struct CaseVerdict<'r> {
     pub refused: Satisfiable,
 }
 
-/// Whether a job's tokens get in, case by case.
+impl CaseVerdict {
+    /// The run case judged, among the `runs` the admission was computed on.
+    pub fn case<'r>(&self, runs: &'r JobRuns) -> Option<&'r RunCase> {
+        runs.cases.get(self.index)
+    }
+}
+
+/// Whether a job's tokens get in, case by case. It owns its verdicts and names each case
+/// by its position in the job's runs, so the analysis context can keep it per link.
 #[derive(Clone, Debug)]
-pub struct Admission<'r> {
-    pub cases: Vec<CaseVerdict<'r>>,
+pub struct Admission {
+    pub cases: Vec<CaseVerdict>,
     /// `false` when the job's runs were approximated or its project is not configured:
     /// a refusal on some refs is then no finding.
     pub exact: bool,
 }
 
-impl<'r> Admission<'r> {
-    /// The cases whose tokens get in, with such a token.
-    pub fn admitted(&self) -> impl Iterator<Item = (&'r RunCase, &Token)> {
-        self.cases.iter().filter_map(|c| match &c.admitted {
-            Satisfiable::Yes(token) => Some((c.case, token)),
-            _ => None,
-        })
-    }
-
-    /// The first case with a refused token, and the token.
-    pub fn first_refusal(&self) -> Option<(&'r RunCase, &Token)> {
+impl Admission {
+    /// The first case with a refused token, and the token; `runs` are those the
+    /// admission was computed on.
+    pub fn first_refusal<'r>(&self, runs: &'r JobRuns) -> Option<(&'r RunCase, &Token)> {
         self.cases.iter().find_map(|c| match &c.refused {
-            Satisfiable::Yes(token) => Some((c.case, token)),
+            Satisfiable::Yes(token) => Some((c.case(runs)?, token)),
             _ => None,
         })
     }
@@ -155,7 +157,11 @@ impl<'r> Admission<'r> {
 
     /// Whether some token of some case is refused while others get in.
     pub fn refused_sometimes(&self) -> bool {
-        !self.refused_always() && self.first_refusal().is_some()
+        !self.refused_always()
+            && self
+                .cases
+                .iter()
+                .any(|c| matches!(c.refused, Satisfiable::Yes(_)))
     }
 }
 
@@ -176,13 +182,13 @@ const PROJECT_CONSTANTS: [&str; 3] = ["project_id", "namespace_id", "root_namesp
 /// expanded where known; a predicate that tests `aud` sees them when literal). Refusals
 /// are only looked for when the project is configured (`[gitlab] project`): otherwise a
 /// token of another project would pass for one of the job's.
-pub fn admission<'r>(
+pub fn admission(
     party: &dyn RelyingParty,
-    runs: &'r JobRuns,
+    runs: &JobRuns,
     environment: Option<&str>,
     audiences: &[String],
     settings: &Settings,
-) -> Admission<'r> {
+) -> Admission {
     let literal = !audiences.is_empty() && !audiences.iter().any(|a| a.contains('$'));
     let refusals = settings.gitlab_project.is_some();
     let aud = literal
@@ -202,11 +208,12 @@ pub fn admission<'r>(
     let cases = runs
         .cases
         .iter()
-        .map(|case| {
+        .enumerate()
+        .map(|(index, case)| {
             let Ok(spaces) = ClaimSpace::of_run(settings, case, environment) else {
                 exact = false;
                 return CaseVerdict {
-                    case,
+                    index,
                     admitted: too_complex(),
                     refused: too_complex(),
                 };
@@ -246,7 +253,7 @@ pub fn admission<'r>(
                 };
             }
             CaseVerdict {
-                case,
+                index,
                 admitted,
                 refused,
             }
@@ -339,7 +346,7 @@ mod tests {
         let auds = ["https://vault.example.com".to_owned()];
         let admission = admission(&party, &runs, None, &auds, &settings);
         assert!(admission.refused_sometimes());
-        let (case, token) = admission.first_refusal().unwrap();
+        let (case, token) = admission.first_refusal(&runs).unwrap();
         assert_eq!(describe_case(case), "branch `feature` (push)");
         assert_eq!(token.get("ref_protected"), Some("false"));
         let both = JobRuns {
@@ -352,7 +359,7 @@ mod tests {
             "one case, a protected and an unprotected ref"
         );
         assert_eq!(
-            admission.first_refusal().unwrap().1.get("ref"),
+            admission.first_refusal(&both).unwrap().1.get("ref"),
             Some("feature")
         );
         let only_feature = JobRuns {

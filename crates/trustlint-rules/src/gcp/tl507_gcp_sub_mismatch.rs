@@ -80,7 +80,8 @@ impl Rule for GcpSubMismatch {
                     .cases
                     .iter()
                     .filter(|c| c.admitted.is_no())
-                    .map(|c| describe_case(c.case)),
+                    .filter_map(|c| c.case(&runs))
+                    .map(describe_case),
             );
             let job = &used.job.name.value;
             let provider = &used.provider.label;
