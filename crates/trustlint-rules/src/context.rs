@@ -14,20 +14,25 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use trustlint_parser::gitlab::Job;
 use trustlint_parser::federation::vault::VaultResources;
+use trustlint_parser::gitlab::Job;
 use trustlint_parser::iam::{OidcProvider, PolicyDocument};
 use trustlint_parser::input::{Content, Document, InputKind, Workspace};
 use trustlint_parser::{FileId, SourceFile};
 
-use crate::analysis::aws_party::{issuer_oidc_provider, AwsTrust};
+use crate::analysis::automaton::Dfa;
+use crate::analysis::aws_party::{issuer_oidc_provider, AwsTrust, TrustTerms};
 use crate::analysis::grants::{self, GrantAnalysis, GrantFacts};
 use crate::analysis::index_in;
+use crate::analysis::job_runs::{PipelineSource, RunCase};
 use crate::analysis::link::{self, Link};
 use crate::analysis::permissions::{policy_sets, PolicyAccess, PolicySets};
-use crate::analysis::relying_party::{admission, environment, Admission};
+use crate::analysis::relying_party::{
+    admission_by, environment, Admission, CaseJudge, CaseJudgement, RelyingParty,
+};
+use crate::analysis::sub_claim::RefType;
 use crate::analysis::sub_claim::SubComponents;
 use crate::analysis::sub_match::{sub_match, SubMatch};
 use crate::analysis::sub_questions::SubGrammar;
@@ -63,13 +68,33 @@ struct RunAnalyses<'a> {
     issuer_provider: OnceLock<Option<&'a OidcProvider>>,
     /// Each link's trust as a relying party, in link order.
     aws_trusts: OnceLock<Vec<OnceLock<AwsTrust<'a>>>>,
+    /// The terms of each scanned trust policy, by its place in memory and the `aud`
+    /// values of the token (`None`: unknown), shared by the links to its role.
+    trust_terms: Mutex<HashMap<(usize, Option<Vec<String>>), Arc<TrustTerms<'a>>>>,
     /// Each link's admission by its trust ([`admission`]), in link order.
     aws_admissions: OnceLock<Vec<OnceLock<Admission>>>,
+    /// The judgements of the trusts' predicates on run cases ([`Context::judgement`]).
+    judgements: Mutex<HashMap<JudgementKey, Vec<(Dfa, Option<CaseJudgement>)>>>,
     /// What each job of each GitLab CI document writes in its scripts for Vault
     /// ([`job_vault`], in job order), by document index.
     job_vaults: OnceLock<Vec<OnceLock<Arc<[VaultResources]>>>>,
     /// The Vault objects of every scanned file.
     vault_files: OnceLock<VaultFiles>,
+}
+
+/// What a trust's judgement of a run case depends on ([`CaseJudge`]): the predicate (by
+/// its place in memory: the run keeps every trust's), the job's environment and token
+/// audiences, and the case: its pipeline source when the predicate reads it
+/// ([`CaseJudge::reads_source`]), its ref type, its ref names by their
+/// [`Dfa::content_key`].
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JudgementKey {
+    predicate: usize,
+    environment: Option<String>,
+    audiences: Vec<String>,
+    source: Option<PipelineSource>,
+    ref_type: RefType,
+    names: String,
 }
 
 /// The analyses kept while one document is checked.
@@ -209,20 +234,53 @@ impl<'a> Context<'a> {
             .run
             .issuer_provider
             .get_or_init(|| issuer_oidc_provider(self.workspace, self.settings));
-        let trust = link.role.as_ref().and_then(|role| role.trust);
+        let policy = link
+            .role
+            .as_ref()
+            .and_then(|role| role.trust)
+            .map(|(_, policy)| policy);
         Some(cells.get(index)?.get_or_init(|| {
             let audiences: Option<Vec<String>> = link
                 .token
                 .map(|_| link.audiences())
                 .filter(|auds| !auds.iter().any(|aud| aud.contains('$')));
-            AwsTrust::new(
-                trust.map(|(_, policy)| policy),
-                provider,
-                link.role_span(),
-                audiences.as_deref(),
-                self.settings,
-            )
+            let terms = || {
+                let span = link.role_span();
+                TrustTerms::new(policy, provider, span, audiences.as_deref(), self.settings)
+            };
+            let terms = match policy {
+                // A scanned policy's terms don't depend on where the job names the role.
+                Some(policy) => {
+                    let key = (place(policy), audiences.clone());
+                    self.shared(&self.run.trust_terms, key, || Arc::new(terms()))
+                }
+                None => Arc::new(terms()),
+            };
+            AwsTrust::with_terms(terms, link.role_span())
         }))
+    }
+
+    /// The value of `key` in the run's memo `memo`, built by `build` when missing (outside
+    /// the memo's lock: two threads may build it, the first to finish is kept).
+    fn shared<K: Eq + std::hash::Hash, V: Clone>(
+        &self,
+        memo: &Mutex<HashMap<K, V>>,
+        key: K,
+        build: impl FnOnce() -> V,
+    ) -> V {
+        let known = memo
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        known.unwrap_or_else(|| {
+            let built = build();
+            memo.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key)
+                .or_insert(built)
+                .clone()
+        })
     }
 
     /// On which of its run cases the trust of `link`'s role (one of [`Context::links`])
@@ -240,8 +298,53 @@ impl<'a> Context<'a> {
         Some(cells.get(index)?.get_or_init(|| {
             let runs = link.runs(self.settings);
             let audiences = link.audiences();
-            admission(party, runs, environment(link.job), &audiences, self.settings)
+            let environment = environment(link.job);
+            let judge = CaseJudge::new(party.predicate(), environment, &audiences, self.settings);
+            let reads_source = judge.reads_source();
+            admission_by(party, runs, self.settings, |case| {
+                let key = JudgementKey {
+                    predicate: std::ptr::from_ref(party.predicate()) as usize,
+                    environment: environment.map(str::to_owned),
+                    audiences: audiences.clone(),
+                    source: reads_source.then_some(case.source),
+                    ref_type: case.ref_type,
+                    names: case.names.content_key(),
+                };
+                self.judgement(key, case, || judge.judge(case))
+            })
         }))
+    }
+
+    /// The judgement of a trust's predicate on a run case ([`CaseJudge::judge`]),
+    /// remembered for the run: the jobs that assume a role share a few kinds of runs.
+    /// `key` names what the judgement depends on, the case's ref names by their content
+    /// key, which the memo checks against the names themselves.
+    fn judgement(
+        &self,
+        key: JudgementKey,
+        case: &RunCase,
+        judge: impl FnOnce() -> Option<CaseJudgement>,
+    ) -> Option<CaseJudgement> {
+        let memo = || {
+            self.run
+                .judgements
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        let known = memo().get(&key).and_then(|judged| {
+            judged
+                .iter()
+                .find(|(names, _)| *names == case.names)
+                .map(|(_, judgement)| judgement.clone())
+        });
+        known.unwrap_or_else(|| {
+            let judgement = judge();
+            memo()
+                .entry(key)
+                .or_default()
+                .push((case.names.clone(), judgement.clone()));
+            judgement
+        })
     }
 
     /// Whether `document` is a CI fragment that another scanned pipeline includes: its

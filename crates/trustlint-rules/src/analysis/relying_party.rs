@@ -12,6 +12,8 @@
 //! Each provider's rules (TL506/TL507, TL602/TL606, TL701/TL702) only find the pairs
 //! (which job presents its token to which relying party) and word the verdicts.
 
+use std::cell::OnceCell;
+
 use trustlint_parser::gitlab::Job;
 use trustlint_parser::Span;
 
@@ -189,77 +191,148 @@ pub fn admission(
     audiences: &[String],
     settings: &Settings,
 ) -> Admission {
-    let literal = !audiences.is_empty() && !audiences.iter().any(|a| a.contains('$'));
-    let refusals = settings.gitlab_project.is_some();
-    let aud = literal
-        .then(|| {
-            let texts: Vec<&str> = audiences.iter().map(String::as_str).collect();
-            Dfa::from_expr(&Expr::one_of_strings(&texts)).ok()
-        })
-        .flatten();
-    let refusing = Predicate::not(party.predicate().clone());
+    let judge = CaseJudge::new(party.predicate(), environment, audiences, settings);
+    admission_by(party, runs, settings, |case| judge.judge(case))
+}
+
+/// [`admission`], each case judged by `judge` (the judgement of `party`'s predicate on
+/// the case, [`CaseJudge::judge`], or a memo of it).
+pub fn admission_by(
+    party: &dyn RelyingParty,
+    runs: &JobRuns,
+    settings: &Settings,
+    mut judge: impl FnMut(&RunCase) -> Option<CaseJudgement>,
+) -> Admission {
     let too_complex = || {
         Satisfiable::Unknown(
             party.span(),
             "the job's refs are too complex to compare".to_owned(),
         )
     };
-    let mut exact = runs.exact && refusals;
+    let mut exact = runs.exact && settings.gitlab_project.is_some();
     let cases = runs
         .cases
         .iter()
         .enumerate()
-        .map(|(index, case)| {
-            let Ok(spaces) = ClaimSpace::of_run(settings, case, environment) else {
+        .map(|(index, case)| match judge(case) {
+            Some(CaseJudgement { admitted, refused }) => CaseVerdict {
+                index,
+                admitted,
+                refused: refused.unwrap_or_else(|| {
+                    Satisfiable::Unknown(party.span(), "the project is not configured".to_owned())
+                }),
+            },
+            None => {
                 exact = false;
-                return CaseVerdict {
+                CaseVerdict {
                     index,
                     admitted: too_complex(),
                     refused: too_complex(),
-                };
-            };
-            let mut admitted = Satisfiable::No;
-            let mut refused = Satisfiable::No;
-            for mut space in spaces {
-                if let Some(aud) = &aud {
-                    space.set("aud", aud.clone());
                 }
-                let here = satisfying(party.predicate(), &space);
-                if let Satisfiable::Yes(token) = &here {
-                    for claim in PROJECT_CONSTANTS {
-                        if let Some(value) = token.get(claim).and_then(|v| Dfa::literal(v).ok()) {
-                            space.set(claim, value);
-                        }
-                    }
-                }
-                if refused.is_no() {
-                    refused = if refusals {
-                        satisfying(&refusing, &space)
-                    } else {
-                        Satisfiable::Unknown(
-                            party.span(),
-                            "the project is not configured".to_owned(),
-                        )
-                    };
-                }
-                admitted = match (admitted, here) {
-                    (Satisfiable::Yes(token), _) | (_, Satisfiable::Yes(token)) => {
-                        Satisfiable::Yes(token)
-                    }
-                    (Satisfiable::Unknown(span, why), _) | (_, Satisfiable::Unknown(span, why)) => {
-                        Satisfiable::Unknown(span, why)
-                    }
-                    _ => Satisfiable::No,
-                };
-            }
-            CaseVerdict {
-                index,
-                admitted,
-                refused,
             }
         })
         .collect();
     Admission { cases, exact }
+}
+
+/// What a predicate makes of one run case's tokens, whoever the relying party is.
+#[derive(Clone, Debug)]
+pub struct CaseJudgement {
+    /// A token of the case that satisfies it, none, or unknown.
+    pub admitted: Satisfiable,
+    /// A token of the case that doesn't, or none; `None` when refusals are not looked
+    /// for (the project is not configured) and the case has tokens.
+    pub refused: Option<Satisfiable>,
+}
+
+/// Judges the run cases of a job against a predicate: what [`admission`] asks of each.
+/// Its judgement depends on the predicate, the job's environment, its token's audiences,
+/// the settings and the case's source, ref type and ref names only.
+#[derive(Debug)]
+pub struct CaseJudge<'p> {
+    predicate: &'p Predicate,
+    /// Whether refusals are looked for (the project is configured).
+    refusals: bool,
+    /// The predicate's negation, built when first needed.
+    refusing: OnceCell<Predicate>,
+    /// The token's `aud` values, when all literal.
+    aud: Option<Dfa>,
+    environment: Option<&'p str>,
+    settings: &'p Settings,
+}
+
+impl<'p> CaseJudge<'p> {
+    pub fn new(
+        predicate: &'p Predicate,
+        environment: Option<&'p str>,
+        audiences: &[String],
+        settings: &'p Settings,
+    ) -> CaseJudge<'p> {
+        let literal = !audiences.is_empty() && !audiences.iter().any(|a| a.contains('$'));
+        let aud = literal
+            .then(|| {
+                let texts: Vec<&str> = audiences.iter().map(String::as_str).collect();
+                Dfa::from_expr(&Expr::one_of_strings(&texts)).ok()
+            })
+            .flatten();
+        CaseJudge {
+            predicate,
+            refusals: settings.gitlab_project.is_some(),
+            refusing: OnceCell::new(),
+            aud,
+            environment,
+            settings,
+        }
+    }
+
+    /// Whether the judgement depends on the case's pipeline source: only when the
+    /// predicate tests `pipeline_source` (the only claim of a run case's tokens the
+    /// source sets, [`ClaimSpace::of_run`]; a witness token names only the claims the
+    /// predicate tests and those the case fixes otherwise).
+    pub fn reads_source(&self) -> bool {
+        self.predicate
+            .tests()
+            .iter()
+            .any(|test| test.claim == "pipeline_source")
+    }
+
+    /// The judgement on `case`'s tokens; `None` when its refs are too complex to compare.
+    pub fn judge(&self, case: &RunCase) -> Option<CaseJudgement> {
+        let spaces = ClaimSpace::of_run(self.settings, case, self.environment).ok()?;
+        let mut admitted = Satisfiable::No;
+        let mut refused = Some(Satisfiable::No);
+        for mut space in spaces {
+            if let Some(aud) = &self.aud {
+                space.set("aud", aud.clone());
+            }
+            let here = satisfying(self.predicate, &space);
+            if let Satisfiable::Yes(token) = &here {
+                for claim in PROJECT_CONSTANTS {
+                    if let Some(value) = token.get(claim).and_then(|v| Dfa::literal(v).ok()) {
+                        space.set(claim, value);
+                    }
+                }
+            }
+            if refused.as_ref().is_some_and(Satisfiable::is_no) {
+                refused = self.refusals.then(|| {
+                    let refusing = self
+                        .refusing
+                        .get_or_init(|| Predicate::not(self.predicate.clone()));
+                    satisfying(refusing, &space)
+                });
+            }
+            admitted = match (admitted, here) {
+                (Satisfiable::Yes(token), _) | (_, Satisfiable::Yes(token)) => {
+                    Satisfiable::Yes(token)
+                }
+                (Satisfiable::Unknown(span, why), _) | (_, Satisfiable::Unknown(span, why)) => {
+                    Satisfiable::Unknown(span, why)
+                }
+                _ => Satisfiable::No,
+            };
+        }
+        Some(CaseJudgement { admitted, refused })
+    }
 }
 
 /// A readable ref of a case for messages: ``branch `feature` ``.
@@ -304,8 +377,12 @@ mod tests {
     }
 
     fn case_of(names: &[&str]) -> RunCase {
+        from(PipelineSource::Push, names)
+    }
+
+    fn from(source: PipelineSource, names: &[&str]) -> RunCase {
         RunCase {
-            source: PipelineSource::Push,
+            source,
             ref_type: RefType::Branch,
             names: Dfa::from_expr(&Expr::one_of_strings(names)).unwrap(),
             because: None,
@@ -367,5 +444,43 @@ mod tests {
             exact: true,
         };
         assert!(super::admission(&party, &only_feature, None, &auds, &settings).refused_always());
+    }
+
+    /// The analysis context remembers judgements without the pipeline source when the
+    /// predicate doesn't read it ([`CaseJudge::reads_source`]): the judgements must then
+    /// be the same for every source.
+    #[test]
+    fn a_judgement_depends_on_the_source_only_when_the_predicate_reads_it() {
+        let settings = Settings {
+            gitlab_project: Some("grp/app".into()),
+            ..Settings::default()
+        };
+        let span = Span::new(FileId(0), 0, 0);
+        let protected = Predicate::and(vec![
+            Predicate::test("project_path", Values::equals(&["grp/app"]), span),
+            Predicate::test("ref_protected", Values::equals(&["true"]), span),
+        ]);
+        let by_source = Predicate::and(vec![
+            protected.clone(),
+            Predicate::test("pipeline_source", Values::equals(&["push"]), span),
+        ]);
+        let auds = ["https://vault.example.com".to_owned()];
+        let judged = |predicate: &Predicate, source: PipelineSource| {
+            let judge = CaseJudge::new(predicate, Some("production"), &auds, &settings);
+            let judgement = judge.judge(&from(source, &["main", "feature"]));
+            (judge.reads_source(), format!("{judgement:?}"))
+        };
+        let (reads, push) = judged(&protected, PipelineSource::Push);
+        assert!(!reads);
+        for source in PipelineSource::ALL {
+            assert_eq!(
+                judged(&protected, source),
+                (false, push.clone()),
+                "{source:?}"
+            );
+        }
+        let (reads, push) = judged(&by_source, PipelineSource::Push);
+        assert!(reads);
+        assert_ne!(judged(&by_source, PipelineSource::Web).1, push);
     }
 }

@@ -54,14 +54,15 @@ fn check_link(rule: &'static RuleMeta, cx: &Context<'_>, link: &Link<'_>) -> Opt
     }
     let runs = link.runs(cx.settings);
     let verdict = cx.aws_admission(link)?;
-    let wording = cx.sub_match(link);
     if verdict.refused_always() {
+        let wording = cx.sub_match(link);
         if let Some(refusal) = wording.and_then(|m| m.claims_refused.as_ref()) {
             return Some(claims_refused(rule, link, refusal));
         }
     } else if !(verdict.exact && verdict.refused_sometimes()) {
         return None;
     }
+    let wording = cx.sub_match(link);
     let grammar = cx.sub_grammar()?;
     let refusal = verdict.first_refusal(runs);
     let (case, example) = match refusal {
