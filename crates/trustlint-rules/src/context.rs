@@ -22,11 +22,10 @@ use trustlint_parser::iam::{OidcProvider, PolicyDocument};
 use trustlint_parser::input::{Content, Document, InputKind, Workspace};
 use trustlint_parser::{FileId, SourceFile};
 
-use crate::analysis::automaton::Dfa;
 use crate::analysis::aws_party::{issuer_oidc_provider, AwsTrust, TrustTerms};
 use crate::analysis::grants::{self, GrantAnalysis, GrantFacts};
 use crate::analysis::index_in;
-use crate::analysis::job_runs::{PipelineSource, RunCase};
+use crate::analysis::job_runs::PipelineSource;
 use crate::analysis::link::{self, Link};
 use crate::analysis::permissions::{policy_sets, PolicyAccess, PolicySets};
 use crate::analysis::relying_party::{
@@ -73,8 +72,9 @@ struct RunAnalyses<'a> {
     trust_terms: Mutex<HashMap<(usize, Option<Vec<String>>), Arc<TrustTerms<'a>>>>,
     /// Each link's admission by its trust ([`admission`]), in link order.
     aws_admissions: OnceLock<Vec<OnceLock<Admission>>>,
-    /// The judgements of the trusts' predicates on run cases ([`Context::judgement`]).
-    judgements: Mutex<HashMap<JudgementKey, Vec<(Dfa, Option<CaseJudgement>)>>>,
+    /// The judgement of each trust's predicate on each kind of run case
+    /// ([`CaseJudge::judge`]): the jobs that assume a role share a few kinds of runs.
+    judgements: Mutex<HashMap<JudgementKey, Option<CaseJudgement>>>,
     /// What each job of each GitLab CI document writes in its scripts for Vault
     /// ([`job_vault`], in job order), by document index.
     job_vaults: OnceLock<Vec<OnceLock<Arc<[VaultResources]>>>>,
@@ -85,8 +85,8 @@ struct RunAnalyses<'a> {
 /// What a trust's judgement of a run case depends on ([`CaseJudge`]): the predicate (by
 /// its place in memory: the run keeps every trust's), the job's environment and token
 /// audiences, and the case: its pipeline source when the predicate reads it
-/// ([`CaseJudge::reads_source`]), its ref type, its ref names by their
-/// [`Dfa::content_key`].
+/// ([`CaseJudge::reads_source`]), its ref type, its ref names (by their
+/// `Dfa::content_key`, as the `sub` grammar's memos know them).
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct JudgementKey {
     predicate: usize,
@@ -310,41 +310,9 @@ impl<'a> Context<'a> {
                     ref_type: case.ref_type,
                     names: case.names.content_key(),
                 };
-                self.judgement(key, case, || judge.judge(case))
+                self.shared(&self.run.judgements, key, || judge.judge(case))
             })
         }))
-    }
-
-    /// The judgement of a trust's predicate on a run case ([`CaseJudge::judge`]),
-    /// remembered for the run: the jobs that assume a role share a few kinds of runs.
-    /// `key` names what the judgement depends on, the case's ref names by their content
-    /// key, which the memo checks against the names themselves.
-    fn judgement(
-        &self,
-        key: JudgementKey,
-        case: &RunCase,
-        judge: impl FnOnce() -> Option<CaseJudgement>,
-    ) -> Option<CaseJudgement> {
-        let memo = || {
-            self.run
-                .judgements
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-        };
-        let known = memo().get(&key).and_then(|judged| {
-            judged
-                .iter()
-                .find(|(names, _)| *names == case.names)
-                .map(|(_, judgement)| judgement.clone())
-        });
-        known.unwrap_or_else(|| {
-            let judgement = judge();
-            memo()
-                .entry(key)
-                .or_default()
-                .push((case.names.clone(), judgement.clone()));
-            judgement
-        })
     }
 
     /// Whether `document` is a CI fragment that another scanned pipeline includes: its
