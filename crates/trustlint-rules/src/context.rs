@@ -23,6 +23,8 @@ use trustlint_parser::input::{Content, Document, InputKind, Workspace};
 use trustlint_parser::{FileId, SourceFile};
 
 use crate::analysis::aws_party::{issuer_oidc_provider, AwsTrust, TrustTerms};
+use crate::analysis::azure::{logins, AzureLogin};
+use crate::analysis::gcp::jobs::{uses, GcpUse};
 use crate::analysis::grants::{self, GrantAnalysis, GrantFacts};
 use crate::analysis::index_in;
 use crate::analysis::job_runs::PipelineSource;
@@ -80,6 +82,10 @@ struct RunAnalyses<'a> {
     job_vaults: OnceLock<Vec<OnceLock<Arc<[VaultResources]>>>>,
     /// The Vault objects of every scanned file.
     vault_files: OnceLock<VaultFiles>,
+    /// The jobs that present their token to a Google Cloud provider of the workspace.
+    gcp_uses: OnceLock<Vec<GcpUse<'a>>>,
+    /// The jobs that sign in to Entra with their token.
+    azure_logins: OnceLock<Vec<AzureLogin<'a>>>,
 }
 
 /// What a trust's judgement of a run case depends on ([`CaseJudge`]): the predicate (by
@@ -476,6 +482,23 @@ impl<'a> Context<'a> {
             Content::GitlabCi(_) => Cow::Owned(pipeline_vault(&self.job_vaults(document))),
             _ => Cow::Owned(VaultResources::default()),
         }
+    }
+
+    /// The jobs of the workspace that present their token to one of its Google Cloud
+    /// providers ([`crate::analysis::gcp::jobs::uses`]), found once per run.
+    pub(crate) fn gcp_uses(&self) -> &[GcpUse<'a>] {
+        self.run
+            .gcp_uses
+            .get_or_init(|| uses(self.workspace, self.settings))
+    }
+
+    /// The jobs of the scanned pipelines that sign in to Entra with their token
+    /// ([`logins`]; included fragments are judged where included), found once per run.
+    pub(crate) fn azure_logins(&self) -> &[AzureLogin<'a>] {
+        self.run.azure_logins.get_or_init(|| {
+            let skip = |document: &Document| self.is_included_fragment(document);
+            logins(self.workspace, self.settings, &skip)
+        })
     }
 
     /// The Vault objects of every scanned file, gathered once per run.
