@@ -71,7 +71,7 @@ struct RunAnalyses<'a> {
     aws_trusts: OnceLock<Vec<OnceLock<AwsTrust<'a>>>>,
     /// The terms of each scanned trust policy, by its place in memory and the `aud`
     /// values of the token (`None`: unknown), shared by the links to its role.
-    trust_terms: Mutex<HashMap<(usize, Option<Vec<String>>), Arc<TrustTerms<'a>>>>,
+    trust_terms: Mutex<HashMap<TermsKey, Arc<TrustTerms<'a>>>>,
     /// Each link's admission by its trust ([`admission`]), in link order.
     aws_admissions: OnceLock<Vec<OnceLock<Admission>>>,
     /// The judgement of each trust's predicate on each kind of run case
@@ -87,6 +87,10 @@ struct RunAnalyses<'a> {
     /// The jobs that sign in to Entra with their token.
     azure_logins: OnceLock<Vec<AzureLogin<'a>>>,
 }
+
+/// A scanned trust policy (its place in memory) and the `aud` values of a token (`None`:
+/// unknown): what its [`TrustTerms`] depend on.
+type TermsKey = (usize, Option<Vec<String>>);
 
 /// What a trust's judgement of a run case depends on ([`CaseJudge`]): the predicate (by
 /// its place in memory: the run keeps every trust's), the job's environment and token
@@ -217,25 +221,27 @@ impl<'a> Context<'a> {
             let (_, trust) = link.trust()?;
             sub_match(link, &self.grant_analyses(trust), self.settings)
         };
-        let links = self.links();
-        let cells = self
-            .run
-            .sub_matches
-            .get_or_init(|| links.iter().map(|_| OnceLock::new()).collect());
-        let cell = index_in(links, link).and_then(|index| cells.get(index))?;
+        let (_, cell) = self.link_cell(&self.run.sub_matches, link)?;
         cell.get_or_init(compare).as_ref()
+    }
+
+    /// `link` as one of [`Context::links`] (the same link, borrowed for the run), and its
+    /// cell among `cells` (one per link, in link order).
+    fn link_cell<'s, T>(
+        &'s self,
+        cells: &'s OnceLock<Vec<OnceLock<T>>>,
+        link: &Link<'_>,
+    ) -> Option<(&'s Link<'a>, &'s OnceLock<T>)> {
+        let links = self.links();
+        let index = index_in(links, link)?;
+        let cells = cells.get_or_init(|| links.iter().map(|_| OnceLock::new()).collect());
+        Some((links.get(index)?, cells.get(index)?))
     }
 
     /// The trust of `link`'s role (one of [`Context::links`]) as the relying party of the
     /// pipeline's issuer ([`AwsTrust`]), built once per link.
     pub(crate) fn aws_trust(&self, link: &Link<'_>) -> Option<&AwsTrust<'a>> {
-        let links = self.links();
-        let index = index_in(links, link)?;
-        let link = links.get(index)?;
-        let cells = self
-            .run
-            .aws_trusts
-            .get_or_init(|| links.iter().map(|_| OnceLock::new()).collect());
+        let (link, cell) = self.link_cell(&self.run.aws_trusts, link)?;
         let provider = *self
             .run
             .issuer_provider
@@ -245,7 +251,7 @@ impl<'a> Context<'a> {
             .as_ref()
             .and_then(|role| role.trust)
             .map(|(_, policy)| policy);
-        Some(cells.get(index)?.get_or_init(|| {
+        Some(cell.get_or_init(|| {
             let audiences: Option<Vec<String>> = link
                 .token
                 .map(|_| link.audiences())
@@ -262,7 +268,7 @@ impl<'a> Context<'a> {
                 }
                 None => Arc::new(terms()),
             };
-            AwsTrust::with_terms(terms, link.role_span())
+            AwsTrust::new(terms, link.role_span())
         }))
     }
 
@@ -294,14 +300,8 @@ impl<'a> Context<'a> {
     /// link for the rules that ask (TL402, TL406).
     pub(crate) fn aws_admission(&self, link: &Link<'_>) -> Option<&Admission> {
         let party = self.aws_trust(link)?;
-        let links = self.links();
-        let index = index_in(links, link)?;
-        let link = links.get(index)?;
-        let cells = self
-            .run
-            .aws_admissions
-            .get_or_init(|| links.iter().map(|_| OnceLock::new()).collect());
-        Some(cells.get(index)?.get_or_init(|| {
+        let (link, cell) = self.link_cell(&self.run.aws_admissions, link)?;
+        Some(cell.get_or_init(|| {
             let runs = link.runs(self.settings);
             let audiences = link.audiences();
             let environment = environment(link.job);

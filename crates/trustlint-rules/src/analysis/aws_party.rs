@@ -99,22 +99,9 @@ impl<'a> TrustTerms<'a> {
 }
 
 impl<'a> AwsTrust<'a> {
-    /// The trust `policy` of a role named at `span`, with terms of its own
-    /// ([`TrustTerms::new`], whose arguments these are).
-    pub fn new(
-        policy: Option<&'a PolicyDocument>,
-        provider: Option<&'a OidcProvider>,
-        span: Span,
-        audiences: Option<&[String]>,
-        settings: &Settings,
-    ) -> AwsTrust<'a> {
-        let terms = TrustTerms::new(policy, provider, span, audiences, settings);
-        AwsTrust::with_terms(Arc::new(terms), span)
-    }
-
-    /// The trust of a role named at `span` whose policy's terms are `terms`, which may
-    /// be shared with other jobs that assume the role.
-    pub fn with_terms(terms: Arc<TrustTerms<'a>>, span: Span) -> AwsTrust<'a> {
+    /// The trust of a role named at `span` whose policy's terms are `terms`
+    /// ([`TrustTerms::new`]), which may be shared with other jobs that assume the role.
+    pub fn new(terms: Arc<TrustTerms<'a>>, span: Span) -> AwsTrust<'a> {
         AwsTrust { terms, span }
     }
 

@@ -389,12 +389,17 @@ mod tests {
         }
     }
 
-    #[test]
-    fn joins_judge_issuer_audience_and_cases() {
-        let settings = Settings {
+    /// Settings with the project configured (refusals are looked for).
+    fn configured() -> Settings {
+        Settings {
             gitlab_project: Some("grp/app".into()),
             ..Settings::default()
-        };
+        }
+    }
+
+    #[test]
+    fn joins_judge_issuer_audience_and_cases() {
+        let settings = configured();
         let span = Span::new(FileId(0), 0, 0);
         let party = Party {
             predicate: Predicate::and(vec![
@@ -451,10 +456,7 @@ mod tests {
     /// be the same for every source.
     #[test]
     fn a_judgement_depends_on_the_source_only_when_the_predicate_reads_it() {
-        let settings = Settings {
-            gitlab_project: Some("grp/app".into()),
-            ..Settings::default()
-        };
+        let settings = configured();
         let span = Span::new(FileId(0), 0, 0);
         let protected = Predicate::and(vec![
             Predicate::test("project_path", Values::equals(&["grp/app"]), span),

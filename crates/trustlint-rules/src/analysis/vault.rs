@@ -281,18 +281,24 @@ impl RelyingParty for VaultParty<'_> {
 /// auth/…/role/…`, `vault policy write`), each once, from each job's [`job_vault`]; their
 /// logins are left out.
 pub fn pipeline_vault(jobs: &[VaultResources]) -> VaultResources {
-    let mut out = VaultResources::default();
-    for read in jobs {
-        out.backends.extend(read.backends.iter().cloned());
-        out.roles.extend(read.roles.iter().cloned());
-        out.policies.extend(read.policies.iter().cloned());
-    }
+    let mut out = gathered(jobs);
     let mut seen = HashSet::new();
     out.roles.retain(|r| seen.insert(r.span));
     let mut seen = HashSet::new();
     out.backends.retain(|b| seen.insert(b.span));
     let mut seen = HashSet::new();
     out.policies.retain(|p| seen.insert(p.span));
+    out
+}
+
+/// The backends, roles and policies of `vaults`, in order (no logins).
+fn gathered<'v>(vaults: impl IntoIterator<Item = &'v VaultResources>) -> VaultResources {
+    let mut out = VaultResources::default();
+    for vault in vaults {
+        out.backends.extend(vault.backends.iter().cloned());
+        out.roles.extend(vault.roles.iter().cloned());
+        out.policies.extend(vault.policies.iter().cloned());
+    }
     out
 }
 
@@ -323,15 +329,19 @@ impl VaultFiles {
     /// The Vault objects of the scanned files, each file's as
     /// [`crate::context::Context::vault_of`] reads them.
     pub fn of<'v>(vaults: impl IntoIterator<Item = &'v VaultResources>) -> Self {
-        let mut files = VaultFiles::default();
-        for vault in vaults {
-            files.roles.extend(vault.roles.iter().cloned());
-            files.backends.extend(vault.backends.iter().cloned());
-            files.policies.extend(vault.policies.iter().cloned());
-        }
+        let VaultResources {
+            mut roles,
+            backends,
+            policies,
+            ..
+        } = gathered(vaults);
         let mut seen = HashSet::new();
-        files.roles.retain(|r| seen.insert(r.span));
-        files
+        roles.retain(|r| seen.insert(r.span));
+        VaultFiles {
+            roles,
+            backends,
+            policies,
+        }
     }
 
     /// The mount a role belongs to, when exactly one scanned backend has its path.

@@ -18,7 +18,7 @@ pub fn linked<'c, 's, 'w>(
     cx.azure_logins()
         .iter()
         .filter_map(|login| {
-            let (set, how) = link(cx.workspace, &login, sets)?;
+            let (set, how) = link(cx.workspace, login, sets)?;
             Some((login, set, how))
         })
         .collect()

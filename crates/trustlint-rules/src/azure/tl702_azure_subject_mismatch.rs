@@ -99,7 +99,7 @@ impl Rule for AzureSubjectMismatch {
             } else {
                 ""
             };
-            let job = job_of(&login);
+            let job = job_of(login);
             let message = if severity == Severity::Error {
                 format!(
                     "Job `{job}` signs in to {}{} but on no ref it runs on does its token match a credential: {on}, and the subjects are {}{star} — the token exchange fails with AADSTS70021 every time",

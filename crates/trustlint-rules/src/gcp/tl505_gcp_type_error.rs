@@ -52,7 +52,7 @@ impl Rule for GcpTypeError {
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for used in cx.gcp_uses() {
-            self.long_subject(cx, &used, out);
+            self.long_subject(cx, used, out);
         }
         for grant in grants(cx.workspace) {
             let project = grant.principal.project;
