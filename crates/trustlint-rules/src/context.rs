@@ -3,8 +3,10 @@
 //! context, never in a global: nothing survives the run.
 //!
 //! Two levels. The run's analyses ([`Context::new`]) live until the run ends: the `sub`
-//! grammar, the job ↔ role links and their `sub` comparisons, and the grant analyses of
-//! trust policies (few, and read again by every link to their role). A document's
+//! grammar, the job ↔ role links with their `sub` comparisons, trusts and admissions,
+//! the grant analyses and trust terms of trust policies (few, and read again by every
+//! link to their role, shared through memos keyed by what they depend on), and the jobs'
+//! Vault, Google Cloud and Entra uses (read once, however many rules ask). A document's
 //! analyses live while the engine checks that document ([`Context::for_document`]): the
 //! action sets of its identity policies and the script flows of its jobs, which the
 //! document's rules share and nothing reads afterwards. Asked outside its document (a
