@@ -355,7 +355,7 @@ def generate(target, files, seed):
 # The scale shapes (issue 27) and what each is timed against (bench/compare.py --shapes).
 FLAT_FILES = 200
 BIG_POLICY_STATEMENTS = 25_000
-LINKED_PIPELINES = 100
+LINKED_PIPELINES = 200
 ORG_FILES = 30_000
 
 
@@ -426,7 +426,8 @@ def generate_shapes(target, seed, statements=BIG_POLICY_STATEMENTS, flat=FLAT_FI
         folder.mkdir(parents=True)
         (folder / ".gitlab-ci.yml").write_text(linked_pipeline(rng, i, roles))
     generate(target / "org", org, seed)
-    stamp = {"format": FORMAT, "shapes": {"flat": flat, "statements": statements, "org": org}, "seed": seed}
+    stamp = {"format": FORMAT, "seed": seed,
+             "shapes": {"flat": flat, "statements": statements, "linked": LINKED_PIPELINES, "org": org}}
     (target / ".generated").write_text(json.dumps(stamp))
 
 

@@ -3,33 +3,45 @@
 //! context, never in a global: nothing survives the run.
 //!
 //! Two levels. The run's analyses ([`Context::new`]) live until the run ends: the `sub`
-//! grammar, the job ↔ role links and their `sub` comparisons, and the grant analyses of
-//! trust policies (few, and read again by every link to their role). A document's
+//! grammar, the job ↔ role links with their `sub` comparisons, trusts and admissions,
+//! the grant analyses and trust terms of trust policies (few, and read again by every
+//! link to their role, shared through memos keyed by what they depend on), and the jobs'
+//! Vault, Google Cloud and Entra uses (read once, however many rules ask). A document's
 //! analyses live while the engine checks that document ([`Context::for_document`]): the
 //! action sets of its identity policies and the script flows of its jobs, which the
 //! document's rules share and nothing reads afterwards. Asked outside its document (a
 //! cross-file rule reading a linked role's permissions), such an analysis is derived
 //! afresh.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use trustlint_parser::federation::vault::VaultResources;
 use trustlint_parser::gitlab::Job;
 use trustlint_parser::iam::{OidcProvider, PolicyDocument};
 use trustlint_parser::input::{Content, Document, InputKind, Workspace};
 use trustlint_parser::{FileId, SourceFile};
 
-use crate::analysis::aws_party::{issuer_oidc_provider, AwsTrust};
+use crate::analysis::aws_party::{issuer_oidc_provider, AwsTrust, TrustTerms};
+use crate::analysis::azure::{logins, AzureLogin};
+use crate::analysis::gcp::jobs::{uses, GcpUse};
 use crate::analysis::grants::{self, GrantAnalysis, GrantFacts};
 use crate::analysis::index_in;
+use crate::analysis::job_runs::PipelineSource;
 use crate::analysis::link::{self, Link};
 use crate::analysis::permissions::{policy_sets, PolicyAccess, PolicySets};
+use crate::analysis::relying_party::{
+    admission_by, environment, Admission, CaseJudge, CaseJudgement, RelyingParty,
+};
+use crate::analysis::sub_claim::RefType;
 use crate::analysis::sub_claim::SubComponents;
 use crate::analysis::sub_match::{sub_match, SubMatch};
 use crate::analysis::sub_questions::SubGrammar;
 use crate::analysis::token_use::{uses_in_flow, ScriptFlow, TokenUse};
+use crate::analysis::vault::{job_vault, pipeline_vault, VaultFiles};
 use crate::settings::Settings;
 
 /// What a rule may read while checking, and the analyses it shares with other rules.
@@ -64,6 +76,42 @@ struct RunAnalyses<'a> {
     issuer_provider: OnceLock<Option<&'a OidcProvider>>,
     /// Each link's trust as a relying party, in link order.
     aws_trusts: OnceLock<Vec<OnceLock<AwsTrust<'a>>>>,
+    /// The terms of each scanned trust policy, by its place in memory and the `aud`
+    /// values of the token (`None`: unknown), shared by the links to its role.
+    trust_terms: Mutex<HashMap<TermsKey, Arc<TrustTerms<'a>>>>,
+    /// Each link's admission by its trust ([`admission`]), in link order.
+    aws_admissions: OnceLock<Vec<OnceLock<Admission>>>,
+    /// The judgement of each trust's predicate on each kind of run case
+    /// ([`CaseJudge::judge`]): the jobs that assume a role share a few kinds of runs.
+    judgements: Mutex<HashMap<JudgementKey, Option<CaseJudgement>>>,
+    /// What each job of each GitLab CI document writes in its scripts for Vault
+    /// ([`job_vault`], in job order), by document index.
+    job_vaults: OnceLock<Vec<OnceLock<Arc<[VaultResources]>>>>,
+    /// The Vault objects of every scanned file.
+    vault_files: OnceLock<VaultFiles>,
+    /// The jobs that present their token to a Google Cloud provider of the workspace.
+    gcp_uses: OnceLock<Vec<GcpUse<'a>>>,
+    /// The jobs that sign in to Entra with their token.
+    azure_logins: OnceLock<Vec<AzureLogin<'a>>>,
+}
+
+/// A scanned trust policy (its place in memory) and the `aud` values of a token (`None`:
+/// unknown): what its [`TrustTerms`] depend on.
+type TermsKey = (usize, Option<Vec<String>>);
+
+/// What a trust's judgement of a run case depends on ([`CaseJudge`]): the predicate (by
+/// its place in memory: the run keeps every trust's), the job's environment and token
+/// audiences, and the case: its pipeline source when the predicate reads it
+/// ([`CaseJudge::reads_source`]), its ref type, its ref names (by their
+/// `Dfa::content_key`, as the `sub` grammar's memos know them).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JudgementKey {
+    predicate: usize,
+    environment: Option<String>,
+    audiences: Vec<String>,
+    source: Option<PipelineSource>,
+    ref_type: RefType,
+    names: String,
 }
 
 /// The analyses kept while one document is checked.
@@ -194,42 +242,103 @@ impl<'a> Context<'a> {
             let (_, trust) = link.trust()?;
             sub_match(link, &self.grant_analyses(trust), self.settings)
         };
-        let links = self.links();
-        let cells = self
-            .run
-            .sub_matches
-            .get_or_init(|| links.iter().map(|_| OnceLock::new()).collect());
-        let cell = index_in(links, link).and_then(|index| cells.get(index))?;
+        let (_, cell) = self.link_cell(&self.run.sub_matches, link)?;
         cell.get_or_init(compare).as_ref()
+    }
+
+    /// `link` as one of [`Context::links`] (the same link, borrowed for the run), and its
+    /// cell among `cells` (one per link, in link order).
+    fn link_cell<'s, T>(
+        &'s self,
+        cells: &'s OnceLock<Vec<OnceLock<T>>>,
+        link: &Link<'_>,
+    ) -> Option<(&'s Link<'a>, &'s OnceLock<T>)> {
+        let links = self.links();
+        let index = index_in(links, link)?;
+        let cells = cells.get_or_init(|| links.iter().map(|_| OnceLock::new()).collect());
+        Some((links.get(index)?, cells.get(index)?))
     }
 
     /// The trust of `link`'s role (one of [`Context::links`]) as the relying party of the
     /// pipeline's issuer ([`AwsTrust`]), built once per link.
     pub(crate) fn aws_trust(&self, link: &Link<'_>) -> Option<&AwsTrust<'a>> {
-        let links = self.links();
-        let index = index_in(links, link)?;
-        let link = links.get(index)?;
-        let cells = self
-            .run
-            .aws_trusts
-            .get_or_init(|| links.iter().map(|_| OnceLock::new()).collect());
+        let (link, cell) = self.link_cell(&self.run.aws_trusts, link)?;
         let provider = *self
             .run
             .issuer_provider
             .get_or_init(|| issuer_oidc_provider(self.workspace, self.settings));
-        let trust = link.role.as_ref().and_then(|role| role.trust);
-        Some(cells.get(index)?.get_or_init(|| {
+        let policy = link
+            .role
+            .as_ref()
+            .and_then(|role| role.trust)
+            .map(|(_, policy)| policy);
+        Some(cell.get_or_init(|| {
             let audiences: Option<Vec<String>> = link
                 .token
-                .map(|token| token.aud.iter().map(|text| link.expand(text)).collect())
-                .filter(|auds: &Vec<String>| !auds.iter().any(|aud| aud.contains('$')));
-            AwsTrust::new(
-                trust.map(|(_, policy)| policy),
-                provider,
-                link.role_span(),
-                audiences.as_deref(),
-                self.settings,
-            )
+                .map(|_| link.audiences())
+                .filter(|auds| !auds.iter().any(|aud| aud.contains('$')));
+            let terms = || {
+                let span = link.role_span();
+                TrustTerms::new(policy, provider, span, audiences.as_deref(), self.settings)
+            };
+            let terms = match policy {
+                // A scanned policy's terms don't depend on where the job names the role.
+                Some(policy) => {
+                    let key = (place(policy), audiences.clone());
+                    self.shared(&self.run.trust_terms, key, || Arc::new(terms()))
+                }
+                None => Arc::new(terms()),
+            };
+            AwsTrust::new(terms, link.role_span())
+        }))
+    }
+
+    /// The value of `key` in the run's memo `memo`, built by `build` when missing (outside
+    /// the memo's lock: two threads may build it, the first to finish is kept).
+    fn shared<K: Eq + std::hash::Hash, V: Clone>(
+        &self,
+        memo: &Mutex<HashMap<K, V>>,
+        key: K,
+        build: impl FnOnce() -> V,
+    ) -> V {
+        let known = memo
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        known.unwrap_or_else(|| {
+            let built = build();
+            memo.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key)
+                .or_insert(built)
+                .clone()
+        })
+    }
+
+    /// On which of its run cases the trust of `link`'s role (one of [`Context::links`])
+    /// admits the job's token ([`admission`] of [`Context::aws_trust`]), computed once per
+    /// link for the rules that ask (TL402, TL406).
+    pub(crate) fn aws_admission(&self, link: &Link<'_>) -> Option<&Admission> {
+        let party = self.aws_trust(link)?;
+        let (link, cell) = self.link_cell(&self.run.aws_admissions, link)?;
+        Some(cell.get_or_init(|| {
+            let runs = link.runs(self.settings);
+            let audiences = link.audiences();
+            let environment = environment(link.job);
+            let judge = CaseJudge::new(party.predicate(), environment, &audiences, self.settings);
+            let reads_source = judge.reads_source();
+            admission_by(party, runs, self.settings, |case| {
+                let key = JudgementKey {
+                    predicate: std::ptr::from_ref(party.predicate()) as usize,
+                    environment: environment.map(str::to_owned),
+                    audiences: audiences.clone(),
+                    source: reads_source.then_some(case.source),
+                    ref_type: case.ref_type,
+                    names: case.names.content_key(),
+                };
+                self.shared(&self.run.judgements, key, || judge.judge(case))
+            })
         }))
     }
 
@@ -360,5 +469,73 @@ impl<'a> Context<'a> {
             &self.script_flow(document, job),
             &self.workspace.sources,
         )
+    }
+
+    /// What each job of `document`, a GitLab CI document, writes in its scripts for Vault
+    /// ([`job_vault`], in job order; empty for another document), read once per run.
+    pub(crate) fn job_vaults(&self, document: &Document) -> Arc<[VaultResources]> {
+        let Content::GitlabCi(pipeline) = &document.content else {
+            return Arc::new([]);
+        };
+        let read = || {
+            pipeline
+                .jobs
+                .iter()
+                .map(|job| job_vault(job, &self.workspace.sources))
+                .collect()
+        };
+        let documents = &self.workspace.documents;
+        let cells = self
+            .run
+            .job_vaults
+            .get_or_init(|| documents.iter().map(|_| OnceLock::new()).collect());
+        match index_in(documents, document).and_then(|index| cells.get(index)) {
+            Some(cell) => Arc::clone(cell.get_or_init(read)),
+            None => read(),
+        }
+    }
+
+    /// The Vault objects `document` declares: a Terraform file's, a script's or a `vault
+    /// read` output's own, or those the jobs of a GitLab CI file write in their scripts
+    /// ([`pipeline_vault`]).
+    pub fn vault_of<'d>(&self, document: &'d Document) -> Cow<'d, VaultResources> {
+        match &document.content {
+            Content::Iam(resources) => Cow::Borrowed(&resources.federation.vault),
+            Content::GitlabCi(_) => Cow::Owned(pipeline_vault(&self.job_vaults(document))),
+            _ => Cow::Owned(VaultResources::default()),
+        }
+    }
+
+    /// The jobs of the workspace that present their token to one of its Google Cloud
+    /// providers ([`crate::analysis::gcp::jobs::uses`]), found once per run.
+    pub(crate) fn gcp_uses(&self) -> &[GcpUse<'a>] {
+        self.reads_across();
+        self.run
+            .gcp_uses
+            .get_or_init(|| uses(self.workspace, self.settings))
+    }
+
+    /// The jobs of the scanned pipelines that sign in to Entra with their token
+    /// ([`logins`]; included fragments are judged where included), found once per run.
+    pub(crate) fn azure_logins(&self) -> &[AzureLogin<'a>] {
+        self.reads_across();
+        self.run.azure_logins.get_or_init(|| {
+            let skip = |document: &Document| self.is_included_fragment(document);
+            logins(self.workspace, self.settings, &skip)
+        })
+    }
+
+    /// The Vault objects of every scanned file, gathered once per run.
+    pub(crate) fn vault_files(&self) -> &VaultFiles {
+        self.reads_across();
+        self.run.vault_files.get_or_init(|| {
+            let vaults: Vec<Cow<'_, VaultResources>> = self
+                .workspace
+                .documents
+                .iter()
+                .map(|document| self.vault_of(document))
+                .collect();
+            VaultFiles::of(vaults.iter().map(|vault| vault.as_ref()))
+        })
     }
 }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 use trustlint_parser::input::{self, Content, Discovery, InputKind, Workspace};
 use trustlint_parser::{FileId, Limits, SourceFile};
-use trustlint_rules::analysis::aws_party::AwsTrust;
+use trustlint_rules::analysis::aws_party::{AwsTrust, TrustTerms};
 use trustlint_rules::analysis::claim_predicate::Token as Claims;
 use trustlint_rules::analysis::condition_eval::{
     decide, evaluate_block, Decision, RequestContext, Truth,
@@ -305,7 +305,9 @@ proptest! {
         };
         let settings = Settings::default();
         let audiences = ["https://gitlab.com".to_owned()];
-        let trust = AwsTrust::new(Some(policy), None, policy.statements[0].span, Some(&audiences), &settings);
+        let span = policy.statements[0].span;
+        let terms = TrustTerms::new(Some(policy), None, span, Some(&audiences), &settings);
+        let trust = AwsTrust::new(std::sync::Arc::new(terms), span);
         for token in &tokens {
             // Allowed = some Allow holds and no Deny does, in Kleene's logic (a Deny that
             // may hold and an Allow that doesn't is still no access: `decide` calls it

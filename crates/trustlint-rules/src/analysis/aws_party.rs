@@ -15,6 +15,8 @@
 //! provider (`aws:SourceIp`) and the operators of other value types are
 //! [`Predicate::Unknown`]: a partial check, never a guess.
 
+use std::sync::Arc;
+
 use trustlint_parser::iam::placeholder::{has_interpolation, is_placeholder};
 use trustlint_parser::iam::{
     BaseOperator, Condition, OidcProvider, OperatorFamily, PolicyDocument,
@@ -35,9 +37,20 @@ use super::link::providers;
 use super::relying_party::RelyingParty;
 use crate::settings::Settings;
 
-/// A role's trust policy (when scanned) as the relying party of the pipeline's issuer.
+/// A role's trust policy (when scanned) as the relying party of the pipeline's issuer:
+/// its [`TrustTerms`] (shared by every job that assumes the role with the same token
+/// audiences) and where the job names the role.
 #[derive(Debug)]
 pub struct AwsTrust<'a> {
+    terms: Arc<TrustTerms<'a>>,
+    span: Span,
+}
+
+/// What a trust policy accepts from the pipeline's issuer for a token of given audiences:
+/// its grants and its [`Predicate`]. Those of a scanned policy are built once and shared
+/// (through an [`Arc`]) by the jobs that assume the role.
+#[derive(Debug)]
+pub struct TrustTerms<'a> {
     policy: Option<&'a PolicyDocument>,
     /// The `Allow` statements for the issuer's provider.
     grants: Vec<OidcGrant<'a>>,
@@ -47,13 +60,13 @@ pub struct AwsTrust<'a> {
     issuer: String,
     /// Whether a `Federated` placeholder no key names may be the issuer's provider.
     unknown_provider: bool,
-    span: Span,
     predicate: Predicate,
 }
 
-impl<'a> AwsTrust<'a> {
-    /// The trust `policy` (of a role named at `span`; `None` when no scanned file holds
-    /// it) for the tokens of `settings`' issuer; `provider` is that issuer's OIDC
+impl<'a> TrustTerms<'a> {
+    /// The terms of the trust `policy` (of a role named at `span`; `None` when no scanned
+    /// file holds it: the predicate is then unknown there, and the terms depend on `span`
+    /// only then) for the tokens of `settings`' issuer; `provider` is that issuer's OIDC
     /// provider among the scanned files ([`issuer_oidc_provider`]). `audiences` are the
     /// `aud` values of the job's token, which the trust's `:aud` conditions are evaluated
     /// on as AWS does (a multivalued key); `None` when unknown (built from variables):
@@ -64,7 +77,7 @@ impl<'a> AwsTrust<'a> {
         span: Span,
         audiences: Option<&[String]>,
         settings: &Settings,
-    ) -> AwsTrust<'a> {
+    ) -> TrustTerms<'a> {
         let grants = policy.map_or_else(Vec::new, |policy| issuer_grants(policy, settings));
         let issuer = issuer_provider(settings);
         let predicate = match policy {
@@ -74,20 +87,27 @@ impl<'a> AwsTrust<'a> {
                 why: "the role's trust policy is not among the scanned files".to_owned(),
             },
         };
-        AwsTrust {
+        TrustTerms {
             policy,
             unknown_provider: policy.is_some_and(has_unknown_provider),
             grants,
             provider,
             issuer,
-            span,
             predicate,
         }
+    }
+}
+
+impl<'a> AwsTrust<'a> {
+    /// The trust of a role named at `span` whose policy's terms are `terms`
+    /// ([`TrustTerms::new`]), which may be shared with other jobs that assume the role.
+    pub fn new(terms: Arc<TrustTerms<'a>>, span: Span) -> AwsTrust<'a> {
+        AwsTrust { terms, span }
     }
 
     /// The `Allow` statements for the issuer's provider.
     pub fn grants(&self) -> &[OidcGrant<'a>] {
-        &self.grants
+        &self.terms.grants
     }
 }
 
@@ -101,13 +121,14 @@ impl RelyingParty for AwsTrust<'_> {
     }
 
     fn accepts_issuer(&self, iss: &str) -> Option<bool> {
-        self.policy?;
-        if !bare_url(iss).eq_ignore_ascii_case(&self.issuer) {
+        let terms = &self.terms;
+        terms.policy?;
+        if !bare_url(iss).eq_ignore_ascii_case(&terms.issuer) {
             return Some(false);
         }
-        if !self.grants.is_empty() {
+        if !terms.grants.is_empty() {
             Some(true)
-        } else if self.unknown_provider {
+        } else if terms.unknown_provider {
             None
         } else {
             Some(false)
@@ -125,18 +146,13 @@ impl RelyingParty for AwsTrust<'_> {
         if self.refused_by_client_ids(auds) {
             return Some(false);
         }
-        let policy = self.policy?;
-        Some(
-            self.grants.is_empty()
-                || self
-                    .grants
-                    .iter()
-                    .any(|grant| aud_accepted(policy, grant, auds)),
-        )
+        let policy = self.terms.policy?;
+        let grants = &self.terms.grants;
+        Some(grants.is_empty() || grants.iter().any(|grant| aud_accepted(policy, grant, auds)))
     }
 
     fn audiences_span(&self) -> Span {
-        self.grants
+        self.grants()
             .iter()
             .flat_map(|grant| grant.conditions_on("aud"))
             .map(|condition| condition.values_span)
@@ -145,7 +161,7 @@ impl RelyingParty for AwsTrust<'_> {
     }
 
     fn predicate(&self) -> &Predicate {
-        &self.predicate
+        &self.terms.predicate
     }
 }
 
@@ -153,7 +169,7 @@ impl AwsTrust<'_> {
     /// Whether the scanned provider lists client ids (all written out) and none of
     /// `auds`: STS answers "Incorrect token audience" before reading the trust.
     pub fn refused_by_client_ids(&self, auds: &[&str]) -> bool {
-        self.provider.is_some_and(|provider| {
+        self.terms.provider.is_some_and(|provider| {
             let ids: Vec<&str> = provider
                 .client_ids
                 .iter()
@@ -167,7 +183,7 @@ impl AwsTrust<'_> {
 
     /// The scanned provider of the pipeline's issuer, when there.
     pub fn provider(&self) -> Option<&OidcProvider> {
-        self.provider
+        self.terms.provider
     }
 }
 

@@ -189,6 +189,14 @@ impl Link<'_> {
         })
     }
 
+    /// The `aud` values of the token the job presents, expanded through the link's
+    /// [`Scope`] (empty when it presents none).
+    pub fn audiences(&self) -> Vec<String> {
+        self.token
+            .map(|token| token.aud.iter().map(|text| self.expand(text)).collect())
+            .unwrap_or_default()
+    }
+
     /// A value of the job expanded through the link's [`Scope`].
     pub fn expand(&self, text: &Text) -> String {
         expand(&text.value, text.span, &self.scope, 0).0

@@ -12,6 +12,8 @@
 //! Each provider's rules (TL506/TL507, TL602/TL606, TL701/TL702) only find the pairs
 //! (which job presents its token to which relying party) and word the verdicts.
 
+use std::cell::OnceCell;
+
 use trustlint_parser::gitlab::Job;
 use trustlint_parser::Span;
 
@@ -112,8 +114,9 @@ pub fn audience_verdict(party: &dyn RelyingParty, presented: &[String]) -> Audie
 
 /// The verdict on one run case of a job.
 #[derive(Clone, Debug)]
-pub struct CaseVerdict<'r> {
-    pub case: &'r RunCase,
+pub struct CaseVerdict {
+    /// The case's position in the job's [`JobRuns::cases`] ([`CaseVerdict::case`]).
+    pub index: usize,
     /// A token of the case that gets in (`Yes`), none (`No`), or unknown.
     pub admitted: Satisfiable,
     /// A token of the case that is refused (`Yes`: its `sub`/`ref` are the example),
@@ -122,28 +125,29 @@ pub struct CaseVerdict<'r> {
     pub refused: Satisfiable,
 }
 
-/// Whether a job's tokens get in, case by case.
+impl CaseVerdict {
+    /// The run case judged, among the `runs` the admission was computed on.
+    pub fn case<'r>(&self, runs: &'r JobRuns) -> Option<&'r RunCase> {
+        runs.cases.get(self.index)
+    }
+}
+
+/// Whether a job's tokens get in, case by case. It owns its verdicts and names each case
+/// by its position in the job's runs, so the analysis context can keep it per link.
 #[derive(Clone, Debug)]
-pub struct Admission<'r> {
-    pub cases: Vec<CaseVerdict<'r>>,
+pub struct Admission {
+    pub cases: Vec<CaseVerdict>,
     /// `false` when the job's runs were approximated or its project is not configured:
     /// a refusal on some refs is then no finding.
     pub exact: bool,
 }
 
-impl<'r> Admission<'r> {
-    /// The cases whose tokens get in, with such a token.
-    pub fn admitted(&self) -> impl Iterator<Item = (&'r RunCase, &Token)> {
-        self.cases.iter().filter_map(|c| match &c.admitted {
-            Satisfiable::Yes(token) => Some((c.case, token)),
-            _ => None,
-        })
-    }
-
-    /// The first case with a refused token, and the token.
-    pub fn first_refusal(&self) -> Option<(&'r RunCase, &Token)> {
+impl Admission {
+    /// The first case with a refused token, and the token; `runs` are those the
+    /// admission was computed on.
+    pub fn first_refusal<'r>(&self, runs: &'r JobRuns) -> Option<(&'r RunCase, &Token)> {
         self.cases.iter().find_map(|c| match &c.refused {
-            Satisfiable::Yes(token) => Some((c.case, token)),
+            Satisfiable::Yes(token) => Some((c.case(runs)?, token)),
             _ => None,
         })
     }
@@ -155,7 +159,11 @@ impl<'r> Admission<'r> {
 
     /// Whether some token of some case is refused while others get in.
     pub fn refused_sometimes(&self) -> bool {
-        !self.refused_always() && self.first_refusal().is_some()
+        !self.refused_always()
+            && self
+                .cases
+                .iter()
+                .any(|c| matches!(c.refused, Satisfiable::Yes(_)))
     }
 }
 
@@ -176,83 +184,155 @@ const PROJECT_CONSTANTS: [&str; 3] = ["project_id", "namespace_id", "root_namesp
 /// expanded where known; a predicate that tests `aud` sees them when literal). Refusals
 /// are only looked for when the project is configured (`[gitlab] project`): otherwise a
 /// token of another project would pass for one of the job's.
-pub fn admission<'r>(
+pub fn admission(
     party: &dyn RelyingParty,
-    runs: &'r JobRuns,
+    runs: &JobRuns,
     environment: Option<&str>,
     audiences: &[String],
     settings: &Settings,
-) -> Admission<'r> {
-    let literal = !audiences.is_empty() && !audiences.iter().any(|a| a.contains('$'));
-    let refusals = settings.gitlab_project.is_some();
-    let aud = literal
-        .then(|| {
-            let texts: Vec<&str> = audiences.iter().map(String::as_str).collect();
-            Dfa::from_expr(&Expr::one_of_strings(&texts)).ok()
-        })
-        .flatten();
-    let refusing = Predicate::not(party.predicate().clone());
+) -> Admission {
+    let judge = CaseJudge::new(party.predicate(), environment, audiences, settings);
+    admission_by(party, runs, settings, |case| judge.judge(case))
+}
+
+/// [`admission`], each case judged by `judge` (the judgement of `party`'s predicate on
+/// the case, [`CaseJudge::judge`], or a memo of it).
+pub fn admission_by(
+    party: &dyn RelyingParty,
+    runs: &JobRuns,
+    settings: &Settings,
+    mut judge: impl FnMut(&RunCase) -> Option<CaseJudgement>,
+) -> Admission {
     let too_complex = || {
         Satisfiable::Unknown(
             party.span(),
             "the job's refs are too complex to compare".to_owned(),
         )
     };
-    let mut exact = runs.exact && refusals;
+    let mut exact = runs.exact && settings.gitlab_project.is_some();
     let cases = runs
         .cases
         .iter()
-        .map(|case| {
-            let Ok(spaces) = ClaimSpace::of_run(settings, case, environment) else {
+        .enumerate()
+        .map(|(index, case)| match judge(case) {
+            Some(CaseJudgement { admitted, refused }) => CaseVerdict {
+                index,
+                admitted,
+                refused: refused.unwrap_or_else(|| {
+                    Satisfiable::Unknown(party.span(), "the project is not configured".to_owned())
+                }),
+            },
+            None => {
                 exact = false;
-                return CaseVerdict {
-                    case,
+                CaseVerdict {
+                    index,
                     admitted: too_complex(),
                     refused: too_complex(),
-                };
-            };
-            let mut admitted = Satisfiable::No;
-            let mut refused = Satisfiable::No;
-            for mut space in spaces {
-                if let Some(aud) = &aud {
-                    space.set("aud", aud.clone());
                 }
-                let here = satisfying(party.predicate(), &space);
-                if let Satisfiable::Yes(token) = &here {
-                    for claim in PROJECT_CONSTANTS {
-                        if let Some(value) = token.get(claim).and_then(|v| Dfa::literal(v).ok()) {
-                            space.set(claim, value);
-                        }
-                    }
-                }
-                if refused.is_no() {
-                    refused = if refusals {
-                        satisfying(&refusing, &space)
-                    } else {
-                        Satisfiable::Unknown(
-                            party.span(),
-                            "the project is not configured".to_owned(),
-                        )
-                    };
-                }
-                admitted = match (admitted, here) {
-                    (Satisfiable::Yes(token), _) | (_, Satisfiable::Yes(token)) => {
-                        Satisfiable::Yes(token)
-                    }
-                    (Satisfiable::Unknown(span, why), _) | (_, Satisfiable::Unknown(span, why)) => {
-                        Satisfiable::Unknown(span, why)
-                    }
-                    _ => Satisfiable::No,
-                };
-            }
-            CaseVerdict {
-                case,
-                admitted,
-                refused,
             }
         })
         .collect();
     Admission { cases, exact }
+}
+
+/// What a predicate makes of one run case's tokens, whoever the relying party is.
+#[derive(Clone, Debug)]
+pub struct CaseJudgement {
+    /// A token of the case that satisfies it, none, or unknown.
+    pub admitted: Satisfiable,
+    /// A token of the case that doesn't, or none; `None` when refusals are not looked
+    /// for (the project is not configured) and the case has tokens.
+    pub refused: Option<Satisfiable>,
+}
+
+/// Judges the run cases of a job against a predicate: what [`admission`] asks of each.
+/// Its judgement depends on the predicate, the job's environment, its token's audiences,
+/// the settings and the case's source, ref type and ref names only.
+#[derive(Debug)]
+pub struct CaseJudge<'p> {
+    predicate: &'p Predicate,
+    /// Whether refusals are looked for (the project is configured).
+    refusals: bool,
+    /// The predicate's negation, built when first needed.
+    refusing: OnceCell<Predicate>,
+    /// The token's `aud` values, when all literal.
+    aud: Option<Dfa>,
+    environment: Option<&'p str>,
+    settings: &'p Settings,
+}
+
+impl<'p> CaseJudge<'p> {
+    pub fn new(
+        predicate: &'p Predicate,
+        environment: Option<&'p str>,
+        audiences: &[String],
+        settings: &'p Settings,
+    ) -> CaseJudge<'p> {
+        let literal = !audiences.is_empty() && !audiences.iter().any(|a| a.contains('$'));
+        let aud = literal
+            .then(|| {
+                let texts: Vec<&str> = audiences.iter().map(String::as_str).collect();
+                Dfa::from_expr(&Expr::one_of_strings(&texts)).ok()
+            })
+            .flatten();
+        CaseJudge {
+            predicate,
+            refusals: settings.gitlab_project.is_some(),
+            refusing: OnceCell::new(),
+            aud,
+            environment,
+            settings,
+        }
+    }
+
+    /// Whether the judgement depends on the case's pipeline source: only when the
+    /// predicate tests `pipeline_source` (the only claim of a run case's tokens the
+    /// source sets, [`ClaimSpace::of_run`]; a witness token names only the claims the
+    /// predicate tests and those the case fixes otherwise).
+    pub fn reads_source(&self) -> bool {
+        self.predicate
+            .tests()
+            .iter()
+            .any(|test| test.claim == "pipeline_source")
+    }
+
+    /// The judgement on `case`'s tokens; `None` when its refs are too complex to compare.
+    pub fn judge(&self, case: &RunCase) -> Option<CaseJudgement> {
+        let spaces = ClaimSpace::of_run(self.settings, case, self.environment).ok()?;
+        let mut admitted = Satisfiable::No;
+        let mut refused = Some(Satisfiable::No);
+        for mut space in spaces {
+            if let Some(aud) = &self.aud {
+                space.set("aud", aud.clone());
+            }
+            let here = satisfying(self.predicate, &space);
+            if let Satisfiable::Yes(token) = &here {
+                for claim in PROJECT_CONSTANTS {
+                    if let Some(value) = token.get(claim).and_then(|v| Dfa::literal(v).ok()) {
+                        space.set(claim, value);
+                    }
+                }
+            }
+            if refused.as_ref().is_some_and(Satisfiable::is_no) {
+                refused = self.refusals.then(|| {
+                    let refusing = self
+                        .refusing
+                        .get_or_init(|| Predicate::not(self.predicate.clone()));
+                    satisfying(refusing, &space)
+                });
+            }
+            admitted = match (admitted, here) {
+                (Satisfiable::Yes(token), _) | (_, Satisfiable::Yes(token)) => {
+                    Satisfiable::Yes(token)
+                }
+                (Satisfiable::Unknown(span, why), _) | (_, Satisfiable::Unknown(span, why)) => {
+                    Satisfiable::Unknown(span, why)
+                }
+                _ => Satisfiable::No,
+            };
+        }
+        Some(CaseJudgement { admitted, refused })
+    }
 }
 
 /// A readable ref of a case for messages: ``branch `feature` ``.
@@ -297,20 +377,29 @@ mod tests {
     }
 
     fn case_of(names: &[&str]) -> RunCase {
+        from(PipelineSource::Push, names)
+    }
+
+    fn from(source: PipelineSource, names: &[&str]) -> RunCase {
         RunCase {
-            source: PipelineSource::Push,
+            source,
             ref_type: RefType::Branch,
             names: Dfa::from_expr(&Expr::one_of_strings(names)).unwrap(),
             because: None,
         }
     }
 
-    #[test]
-    fn joins_judge_issuer_audience_and_cases() {
-        let settings = Settings {
+    /// Settings with the project configured (refusals are looked for).
+    fn configured() -> Settings {
+        Settings {
             gitlab_project: Some("grp/app".into()),
             ..Settings::default()
-        };
+        }
+    }
+
+    #[test]
+    fn joins_judge_issuer_audience_and_cases() {
+        let settings = configured();
         let span = Span::new(FileId(0), 0, 0);
         let party = Party {
             predicate: Predicate::and(vec![
@@ -339,7 +428,7 @@ mod tests {
         let auds = ["https://vault.example.com".to_owned()];
         let admission = admission(&party, &runs, None, &auds, &settings);
         assert!(admission.refused_sometimes());
-        let (case, token) = admission.first_refusal().unwrap();
+        let (case, token) = admission.first_refusal(&runs).unwrap();
         assert_eq!(describe_case(case), "branch `feature` (push)");
         assert_eq!(token.get("ref_protected"), Some("false"));
         let both = JobRuns {
@@ -352,7 +441,7 @@ mod tests {
             "one case, a protected and an unprotected ref"
         );
         assert_eq!(
-            admission.first_refusal().unwrap().1.get("ref"),
+            admission.first_refusal(&both).unwrap().1.get("ref"),
             Some("feature")
         );
         let only_feature = JobRuns {
@@ -360,5 +449,40 @@ mod tests {
             exact: true,
         };
         assert!(super::admission(&party, &only_feature, None, &auds, &settings).refused_always());
+    }
+
+    /// The analysis context remembers judgements without the pipeline source when the
+    /// predicate doesn't read it ([`CaseJudge::reads_source`]): the judgements must then
+    /// be the same for every source.
+    #[test]
+    fn a_judgement_depends_on_the_source_only_when_the_predicate_reads_it() {
+        let settings = configured();
+        let span = Span::new(FileId(0), 0, 0);
+        let protected = Predicate::and(vec![
+            Predicate::test("project_path", Values::equals(&["grp/app"]), span),
+            Predicate::test("ref_protected", Values::equals(&["true"]), span),
+        ]);
+        let by_source = Predicate::and(vec![
+            protected.clone(),
+            Predicate::test("pipeline_source", Values::equals(&["push"]), span),
+        ]);
+        let auds = ["https://vault.example.com".to_owned()];
+        let judged = |predicate: &Predicate, source: PipelineSource| {
+            let judge = CaseJudge::new(predicate, Some("production"), &auds, &settings);
+            let judgement = judge.judge(&from(source, &["main", "feature"]));
+            (judge.reads_source(), format!("{judgement:?}"))
+        };
+        let (reads, push) = judged(&protected, PipelineSource::Push);
+        assert!(!reads);
+        for source in PipelineSource::ALL {
+            assert_eq!(
+                judged(&protected, source),
+                (false, push.clone()),
+                "{source:?}"
+            );
+        }
+        let (reads, push) = judged(&by_source, PipelineSource::Push);
+        assert!(reads);
+        assert_ne!(judged(&by_source, PipelineSource::Web).1, push);
     }
 }

@@ -110,10 +110,10 @@ pub fn sub_match(
 ) -> Option<SubMatch> {
     let (_, trust) = link.trust()?;
     let issuer = issuer_provider(settings);
-    let audiences: Option<Vec<String>> = link
+    let audiences = link
         .token
-        .map(|token| token.aud.iter().map(|text| link.expand(text)).collect());
-    let audiences = audiences.filter(|auds| !auds.iter().any(|a| a.contains('$')));
+        .map(|_| link.audiences())
+        .filter(|auds| !auds.iter().any(|a| a.contains('$')));
     let accepting: Vec<_> = analyses
         .iter()
         .filter(|a| a.grant.kind.is_gitlab())

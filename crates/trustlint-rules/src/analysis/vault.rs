@@ -17,7 +17,6 @@
 //! variables, and `vault write auth/<path>/login role=… jwt=$TOKEN` in its scripts; each
 //! names a role among the scanned files by mount path and name ([`VaultFiles::lookup`]).
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 
 use trustlint_parser::document::Content;
@@ -26,7 +25,7 @@ use trustlint_parser::federation::vault::{
     read_commands, Backend, Login, Policy, PolicyRule, Role, Scalar, ScalarKind, VaultResources,
 };
 use trustlint_parser::gitlab::{IdToken, Job, Pipeline};
-use trustlint_parser::input::{Document, Workspace};
+use trustlint_parser::input::Workspace;
 use trustlint_parser::script;
 use trustlint_parser::{SourceMap, Span};
 
@@ -278,31 +277,29 @@ impl RelyingParty for VaultParty<'_> {
     }
 }
 
-/// The Vault objects a document declares: a Terraform file's, a script's or a `vault
-/// read` output's own, or those the jobs of a GitLab CI file write in their scripts
-/// (`vault write auth/…/role/…`, `vault policy write`), each once.
-pub fn vault_of<'d>(document: &'d Document, sources: &SourceMap) -> Cow<'d, VaultResources> {
-    match &document.content {
-        Content::Iam(resources) => Cow::Borrowed(&resources.federation.vault),
-        Content::GitlabCi(pipeline) => {
-            let mut out = VaultResources::default();
-            for job in &pipeline.jobs {
-                let read = job_vault(job, sources);
-                out.backends.extend(read.backends);
-                out.roles.extend(read.roles);
-                out.policies.extend(read.policies);
-            }
-            out.logins.clear();
-            let mut seen = HashSet::new();
-            out.roles.retain(|r| seen.insert(r.span));
-            let mut seen = HashSet::new();
-            out.backends.retain(|b| seen.insert(b.span));
-            let mut seen = HashSet::new();
-            out.policies.retain(|p| seen.insert(p.span));
-            Cow::Owned(out)
-        }
-        _ => Cow::Owned(VaultResources::default()),
+/// The Vault objects the jobs of a GitLab CI file write in their scripts (`vault write
+/// auth/…/role/…`, `vault policy write`), each once, from each job's [`job_vault`]; their
+/// logins are left out.
+pub fn pipeline_vault(jobs: &[VaultResources]) -> VaultResources {
+    let mut out = gathered(jobs);
+    let mut seen = HashSet::new();
+    out.roles.retain(|r| seen.insert(r.span));
+    let mut seen = HashSet::new();
+    out.backends.retain(|b| seen.insert(b.span));
+    let mut seen = HashSet::new();
+    out.policies.retain(|p| seen.insert(p.span));
+    out
+}
+
+/// The backends, roles and policies of `vaults`, in order (no logins).
+fn gathered<'v>(vaults: impl IntoIterator<Item = &'v VaultResources>) -> VaultResources {
+    let mut out = VaultResources::default();
+    for vault in vaults {
+        out.backends.extend(vault.backends.iter().cloned());
+        out.roles.extend(vault.roles.iter().cloned());
+        out.policies.extend(vault.policies.iter().cloned());
     }
+    out
 }
 
 /// The Vault objects of every scanned file.
@@ -329,17 +326,22 @@ fn mount(path: &str) -> &str {
 }
 
 impl VaultFiles {
-    pub fn of(workspace: &Workspace) -> Self {
-        let mut files = VaultFiles::default();
-        for document in &workspace.documents {
-            let vault = vault_of(document, &workspace.sources);
-            files.roles.extend(vault.roles.iter().cloned());
-            files.backends.extend(vault.backends.iter().cloned());
-            files.policies.extend(vault.policies.iter().cloned());
-        }
+    /// The Vault objects of the scanned files, each file's as
+    /// [`crate::context::Context::vault_of`] reads them.
+    pub fn of<'v>(vaults: impl IntoIterator<Item = &'v VaultResources>) -> Self {
+        let VaultResources {
+            mut roles,
+            backends,
+            policies,
+            ..
+        } = gathered(vaults);
         let mut seen = HashSet::new();
-        files.roles.retain(|r| seen.insert(r.span));
-        files
+        roles.retain(|r| seen.insert(r.span));
+        VaultFiles {
+            roles,
+            backends,
+            policies,
+        }
     }
 
     /// The mount a role belongs to, when exactly one scanned backend has its path.
@@ -540,7 +542,7 @@ fn token_named<'p>(job: &'p Job, name: Option<&str>, only_default: bool) -> Opti
 /// read in place; one that is not (a quoted scalar, a YAML block) is read as its text and
 /// every span mapped back to the file line by line (the whole line where a part can't be
 /// found).
-fn job_vault(job: &Job, sources: &SourceMap) -> VaultResources {
+pub fn job_vault(job: &Job, sources: &SourceMap) -> VaultResources {
     let mut out = VaultResources::default();
     for line in job
         .before_script
@@ -570,8 +572,8 @@ fn job_vault(job: &Job, sources: &SourceMap) -> VaultResources {
     out
 }
 
-/// Every Vault login of a job.
-pub fn uses<'p>(job: &'p Job, sources: &SourceMap) -> Vec<VaultUse<'p>> {
+/// Every Vault login of a job; `read` is what its scripts write ([`job_vault`]).
+pub fn uses<'p>(job: &'p Job, read: &VaultResources) -> Vec<VaultUse<'p>> {
     let mut out = Vec::new();
     for secret in &job.secrets {
         let Some(provider) = &secret.provider else {
@@ -616,13 +618,13 @@ pub fn uses<'p>(job: &'p Job, sources: &SourceMap) -> Vec<VaultUse<'p>> {
             token: token_named(job, secret.token.as_ref().map(|t| t.value.as_ref()), true),
         });
     }
-    for login in job_vault(job, sources).logins {
+    for login in &read.logins {
         out.push(script_use(job, login));
     }
     out
 }
 
-fn script_use<'p>(job: &'p Job, login: Login) -> VaultUse<'p> {
+fn script_use<'p>(job: &'p Job, login: &Login) -> VaultUse<'p> {
     let path = Named {
         text: resolve(job, &login.path).map(|p| p.trim_matches('/').to_owned()),
         span: login.path.span,
@@ -642,10 +644,12 @@ fn script_use<'p>(job: &'p Job, login: Login) -> VaultUse<'p> {
 }
 
 /// The jobs of the scanned pipelines (included fragments aside, judged where included)
-/// with their Vault logins.
-pub fn job_uses<'a>(
+/// with their Vault logins; `job_vaults` gives what each job of a pipeline document
+/// writes in its scripts, in job order ([`job_vault`]).
+pub fn job_uses<'a, J: AsRef<[VaultResources]>>(
     workspace: &'a Workspace,
     included: impl Fn(&trustlint_parser::input::Document) -> bool,
+    job_vaults: impl Fn(&trustlint_parser::input::Document) -> J,
 ) -> Vec<(&'a Pipeline, &'a Job, Vec<VaultUse<'a>>)> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
@@ -656,11 +660,12 @@ pub fn job_uses<'a>(
         if included(document) {
             continue;
         }
-        for job in &pipeline.jobs {
+        let reads = job_vaults(document);
+        for (job, read) in pipeline.jobs.iter().zip(reads.as_ref()) {
             if !seen.insert((job.name.span, document.file)) {
                 continue;
             }
-            let uses = uses(job, &workspace.sources);
+            let uses = uses(job, read);
             if !uses.is_empty() {
                 out.push((pipeline.as_ref(), job, uses));
             }

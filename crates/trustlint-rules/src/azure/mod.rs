@@ -7,19 +7,18 @@ include!(concat!(env!("OUT_DIR"), "/rules_azure.rs"));
 
 use std::sync::Arc;
 
-use crate::analysis::azure::{credential_sets, link, logins, AzureLogin, CredentialSet, LinkHow};
+use crate::analysis::azure::{credential_sets, link, AzureLogin, CredentialSet, LinkHow};
 use crate::rule::Context;
 
 /// Every login of the scan with the credential set it reaches and how it was linked.
-pub fn linked<'s, 'w>(
-    cx: &Context<'w>,
+pub fn linked<'c, 's, 'w>(
+    cx: &'c Context<'w>,
     sets: &'s [CredentialSet<'w>],
-) -> Vec<(AzureLogin<'w>, &'s CredentialSet<'w>, LinkHow)> {
-    let skip = |document: &trustlint_parser::input::Document| cx.is_included_fragment(document);
-    logins(cx.workspace, cx.settings, &skip)
-        .into_iter()
+) -> Vec<(&'c AzureLogin<'w>, &'s CredentialSet<'w>, LinkHow)> {
+    cx.azure_logins()
+        .iter()
         .filter_map(|login| {
-            let (set, how) = link(cx.workspace, &login, sets)?;
+            let (set, how) = link(cx.workspace, login, sets)?;
             Some((login, set, how))
         })
         .collect()

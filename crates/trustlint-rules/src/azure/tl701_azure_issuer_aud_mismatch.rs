@@ -85,7 +85,7 @@ impl Rule for AzureIssuerAudMismatch {
                 }
                 IssuerVerdict::Unknown => continue,
             };
-            found.push((job_of(&login), finding));
+            found.push((job_of(login), finding));
         }
         out.extend(merge_jobs(found, |jobs, finding| {
             format!("{} {}", capitalized(&jobs_phrase(jobs)), finding.message)

@@ -61,7 +61,7 @@ impl Rule for AzureSubjectMismatch {
                 continue;
             };
             let needed = needed_subjects(cx, &runs);
-            let refusal = verdict.first_refusal();
+            let refusal = verdict.first_refusal(&runs);
             let on = match refusal {
                 Some((case, token)) => {
                     let name = token
@@ -82,7 +82,8 @@ impl Rule for AzureSubjectMismatch {
                 None => verdict
                     .cases
                     .first()
-                    .map_or_else(|| "where it runs".to_owned(), |c| format!("on {}", describe_case(c.case))),
+                    .and_then(|c| c.case(&runs))
+                    .map_or_else(|| "where it runs".to_owned(), |case| format!("on {}", describe_case(case))),
             };
             let subjects: Vec<String> = standard
                 .iter()
@@ -98,7 +99,7 @@ impl Rule for AzureSubjectMismatch {
             } else {
                 ""
             };
-            let job = job_of(&login);
+            let job = job_of(login);
             let message = if severity == Severity::Error {
                 format!(
                     "Job `{job}` signs in to {}{} but on no ref it runs on does its token match a credential: {on}, and the subjects are {}{star} — the token exchange fails with AADSTS70021 every time",

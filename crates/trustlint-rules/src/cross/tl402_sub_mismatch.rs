@@ -9,7 +9,7 @@ use super::{jobs_phrase, merge_jobs, role_label};
 use crate::analysis::job_runs::{PipelineSource, RunCase};
 use crate::analysis::link::Link;
 use crate::analysis::relying_party::{
-    admission, audience_verdict, environment, issuer_verdict, AudienceVerdict, IssuerVerdict,
+    audience_verdict, issuer_verdict, AudienceVerdict, IssuerVerdict,
     RelyingParty,
 };
 use crate::analysis::sub_claim::parse_sub;
@@ -48,28 +48,26 @@ fn check_link(rule: &'static RuleMeta, cx: &Context<'_>, link: &Link<'_>) -> Opt
     if issuer_verdict(party, cx.settings) != IssuerVerdict::Accepted {
         return None;
     }
-    let audiences: Vec<String> = link
-        .token
-        .map(|token| token.aud.iter().map(|text| link.expand(text)).collect())
-        .unwrap_or_default();
+    let audiences = link.audiences();
     if audience_verdict(party, &audiences) == AudienceVerdict::Refused {
         return None;
     }
     let runs = link.runs(cx.settings);
-    let verdict = admission(party, runs, environment(link.job), &audiences, cx.settings);
-    let wording = cx.sub_match(link);
+    let verdict = cx.aws_admission(link)?;
     if verdict.refused_always() {
+        let wording = cx.sub_match(link);
         if let Some(refusal) = wording.and_then(|m| m.claims_refused.as_ref()) {
             return Some(claims_refused(rule, link, refusal));
         }
     } else if !(verdict.exact && verdict.refused_sometimes()) {
         return None;
     }
+    let wording = cx.sub_match(link);
     let grammar = cx.sub_grammar()?;
-    let refusal = verdict.first_refusal();
+    let refusal = verdict.first_refusal(runs);
     let (case, example) = match refusal {
         Some((case, token)) => (case, token.get("sub").map(str::to_owned)),
-        None => (verdict.cases.first()?.case, None),
+        None => (verdict.cases.first()?.case(runs)?, None),
     };
     let sub = example.clone().or_else(|| {
         let names = case.names.witness()?;

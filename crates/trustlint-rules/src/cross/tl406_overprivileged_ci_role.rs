@@ -3,11 +3,12 @@
 //! whoever can run that job — or push to a ref it runs on — controls the account. The
 //! permission rules themselves judge the role's policies, so TL406 agrees with them.
 
+use std::collections::HashMap;
+
 use trustlint_parser::input::Document;
 
 use crate::analysis::job_runs::{JobRuns, RunCase};
 use crate::analysis::link::{Link, LinkedRole};
-use crate::analysis::relying_party::{admission, environment};
 use super::{describe_runs, jobs_phrase, merge_jobs, role_label};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -26,11 +27,17 @@ impl Rule for OverprivilegedCiRole {
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut found = Vec::new();
+        // The worst finding of each role's permissions, judged once per role however many
+        // jobs assume it.
+        let mut worst_of: HashMap<Vec<usize>, Option<Finding>> = HashMap::new();
         for link in cx.links() {
             let Some(role) = &link.role else {
                 continue;
             };
-            let Some(worst) = permission_findings(cx, role).into_iter().next() else {
+            let worst = worst_of
+                .entry(role_identity(role))
+                .or_insert_with(|| permission_findings(cx, role).into_iter().next());
+            let Some(worst) = worst else {
                 continue;
             };
             let Some(reachable) = reachable_runs(cx, link) else {
@@ -77,14 +84,9 @@ impl Rule for OverprivilegedCiRole {
 /// when the trust refuses the job everywhere (TL402 says so: the role is out of reach).
 fn reachable_runs(cx: &Context<'_>, link: &Link<'_>) -> Option<JobRuns> {
     let runs = link.runs(cx.settings);
-    let Some(party) = cx.aws_trust(link) else {
+    let Some(verdict) = cx.aws_admission(link) else {
         return Some(runs.clone());
     };
-    let audiences: Vec<String> = link
-        .token
-        .map(|token| token.aud.iter().map(|text| link.expand(text)).collect())
-        .unwrap_or_default();
-    let verdict = admission(party, runs, environment(link.job), &audiences, cx.settings);
     if verdict.refused_always() {
         return None;
     }
@@ -92,12 +94,23 @@ fn reachable_runs(cx: &Context<'_>, link: &Link<'_>) -> Option<JobRuns> {
         .cases
         .iter()
         .filter(|c| !c.admitted.is_no())
-        .map(|c| c.case.clone())
+        .filter_map(|c| c.case(runs).cloned())
         .collect();
     Some(JobRuns {
         cases,
         exact: runs.exact,
     })
+}
+
+/// What [`permission_findings`] reads of a linked role: the places in memory of its
+/// declared role and of its permission policies.
+fn role_identity(role: &LinkedRole<'_>) -> Vec<usize> {
+    let declared = role.declared.map(|(_, declared)| std::ptr::from_ref(declared) as usize);
+    let permissions = role
+        .permissions
+        .iter()
+        .map(|(_, policy)| std::ptr::from_ref(*policy) as usize);
+    declared.into_iter().chain(permissions).collect()
 }
 
 /// What each permission rule's finding means, for the message.

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use trustlint_parser::federation::gcp::cel;
 
-use crate::analysis::gcp::jobs::{uses, GcpUse};
+use crate::analysis::gcp::jobs::GcpUse;
 use crate::analysis::gcp::{grants, pool_of};
 use crate::analysis::job_runs::JobRuns;
 use crate::analysis::sub_claim::{format_sub, SubClaim, SubComponents};
@@ -51,8 +51,8 @@ impl Rule for GcpTypeError {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for used in uses(cx.workspace, cx.settings) {
-            self.long_subject(cx, &used, out);
+        for used in cx.gcp_uses() {
+            self.long_subject(cx, used, out);
         }
         for grant in grants(cx.workspace) {
             let project = grant.principal.project;

@@ -4,7 +4,6 @@
 //! name (`//iam.googleapis.com/projects/N/…/providers/P`, with or without `https:`). The
 //! STS exchange fails with `invalid_grant`, on every run.
 
-use crate::analysis::gcp::jobs::uses;
 use crate::analysis::relying_party::{audience_verdict, AudienceVerdict, RelyingParty};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
@@ -19,7 +18,7 @@ impl Rule for GcpAudMismatch {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for used in uses(cx.workspace, cx.settings) {
+        for used in cx.gcp_uses() {
             let Some(audiences) = &used.audiences else {
                 continue;
             };

@@ -5,7 +5,6 @@
 //! [`admission`], per run case of the job.
 
 use crate::analysis::claim_predicate::{Predicate, Values};
-use crate::analysis::gcp::jobs::uses;
 use crate::analysis::job_runs::JobRuns;
 use crate::analysis::relying_party::{admission, describe_case, environment, RelyingParty};
 use crate::finding::{Finding, Severity};
@@ -60,7 +59,7 @@ impl Rule for GcpSubMismatch {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for used in uses(cx.workspace, cx.settings) {
+        for used in cx.gcp_uses() {
             let party = used.party(cx.workspace);
             if !party.predicate().unknowns().is_empty() {
                 continue;
@@ -80,7 +79,8 @@ impl Rule for GcpSubMismatch {
                     .cases
                     .iter()
                     .filter(|c| c.admitted.is_no())
-                    .map(|c| describe_case(c.case)),
+                    .filter_map(|c| c.case(&runs))
+                    .map(describe_case),
             );
             let job = &used.job.name.value;
             let provider = &used.provider.label;

@@ -92,7 +92,11 @@ pub fn linked<'w, 'f>(
 ) -> Vec<Linked<'w, 'f>> {
     use crate::analysis::vault::{job_uses, Lookup};
     let mut out = Vec::new();
-    for (pipeline, job, logins) in job_uses(cx.workspace, |d| cx.is_included_fragment(d)) {
+    for (pipeline, job, logins) in job_uses(
+        cx.workspace,
+        |d| cx.is_included_fragment(d),
+        |d| cx.job_vaults(d),
+    ) {
         for login in logins {
             let lookup = match (&login.path.text, &login.role) {
                 (None, _) | (_, Some(crate::analysis::vault::Named { text: None, .. })) => {

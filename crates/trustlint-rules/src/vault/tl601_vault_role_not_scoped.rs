@@ -6,7 +6,7 @@ use trustlint_parser::input::Document;
 
 use super::{add_field, describe_token, is_oidc, json_string};
 use crate::analysis::claim_predicate::{tenancy, Tenancy, Values, TENANT_CLAIMS};
-use crate::analysis::vault::{vault_of, describe_role, role_predicate};
+use crate::analysis::vault::{describe_role, role_predicate};
 use crate::finding::{Applicability, Finding, Fix};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -20,7 +20,7 @@ impl Rule for VaultRoleNotScoped {
     }
 
     fn check_document(&self, cx: &Context<'_>, document: &Document, out: &mut Vec<Finding>) {
-        let vault = vault_of(document, &cx.workspace.sources);
+        let vault = cx.vault_of(document);
         for role in &vault.roles {
             if is_oidc(role) {
                 continue;

@@ -9,7 +9,7 @@ use trustlint_parser::federation::vault::Role;
 
 use super::{add_field, is_oidc, is_one_of, json_string, linked, Linked};
 use crate::analysis::relying_party::{audience_verdict, AudienceVerdict};
-use crate::analysis::vault::{audiences, describe_role, Lookup, VaultFiles, VaultParty};
+use crate::analysis::vault::{audiences, describe_role, Lookup, VaultParty};
 use crate::cross::{jobs_phrase, merge_jobs};
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::meta::{self, RuleMeta};
@@ -24,8 +24,8 @@ impl Rule for VaultRoleAudience {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let files = VaultFiles::of(cx.workspace);
-        let links = linked(cx, &files);
+        let files = cx.vault_files();
+        let links = linked(cx, files);
         for role in &files.roles {
             if is_oidc(role) {
                 continue;

@@ -8,7 +8,7 @@ use trustlint_parser::input::Document;
 
 use super::{describe_token, is_oidc};
 use crate::analysis::claim_predicate::{tenancy, universe, Tenancy, Values, TENANT_CLAIMS};
-use crate::analysis::vault::{vault_of, claim_name, describe_role, is_glob, role_predicate};
+use crate::analysis::vault::{claim_name, describe_role, is_glob, role_predicate};
 use crate::finding::{Finding, Severity};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -23,7 +23,7 @@ impl Rule for VaultGlobOverreach {
     }
 
     fn check_document(&self, cx: &Context<'_>, document: &Document, out: &mut Vec<Finding>) {
-        let vault = vault_of(document, &cx.workspace.sources);
+        let vault = cx.vault_of(document);
         for role in &vault.roles {
             if is_oidc(role) || !is_glob(role) {
                 continue;

@@ -9,9 +9,9 @@ use trustlint_parser::input::Document;
 
 use super::{add_field, is_oidc, json_string, linked};
 use crate::analysis::claim_predicate::{issuer, satisfying, ClaimSpace, Predicate, Values};
-use crate::analysis::vault::{vault_of, 
+use crate::analysis::vault::{
     bound_claim_predicate, claim_name, describe_role, is_glob, never_equal, user_claim_predicate,
-    Lookup, VaultFiles,
+    Lookup,
 };
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::meta::{self, RuleMeta};
@@ -27,12 +27,11 @@ impl Rule for VaultBindingNeverMatches {
     }
 
     fn check_document(&self, cx: &Context<'_>, document: &Document, out: &mut Vec<Finding>) {
-        let space = ClaimSpace::any_token(cx.settings);
-        let vault = vault_of(document, &cx.workspace.sources);
-        for role in &vault.roles {
-            if !is_oidc(role) {
-                self.check_role(role, &space, out);
-            }
+        let vault = cx.vault_of(document);
+        let mut space = None;
+        for role in vault.roles.iter().filter(|role| !is_oidc(role)) {
+            let space = space.get_or_insert_with(|| ClaimSpace::any_token(cx.settings));
+            self.check_role(role, space, out);
         }
         for backend in &vault.backends {
             self.check_backend(backend, cx.settings, out);
@@ -41,8 +40,8 @@ impl Rule for VaultBindingNeverMatches {
 
     /// An OIDC (browser login) role a job logs in with by JWT.
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let files = VaultFiles::of(cx.workspace);
-        for link in linked(cx, &files) {
+        let files = cx.vault_files();
+        for link in linked(cx, files) {
             let Lookup::Found(roles) = &link.lookup else {
                 continue;
             };

@@ -4,7 +4,7 @@
 
 use super::{describe_token, is_oidc};
 use crate::analysis::claim_predicate::{protection, satisfying, ClaimSpace, Protection};
-use crate::analysis::vault::{broad_grant, describe_role, role_predicate, VaultFiles};
+use crate::analysis::vault::{broad_grant, describe_role, role_predicate};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -18,7 +18,7 @@ impl Rule for VaultUnprotectedRef {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let files = VaultFiles::of(cx.workspace);
+        let files = cx.vault_files();
         let space = ClaimSpace::any_token(cx.settings);
         for role in &files.roles {
             if is_oidc(role) {

@@ -30,17 +30,17 @@ impl Rule for VaultJobRoleMismatch {
     }
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let files = VaultFiles::of(cx.workspace);
+        let files = cx.vault_files();
         let mut found = Vec::new();
-        for link in linked(cx, &files) {
+        for link in linked(cx, files) {
             let job = Arc::clone(&link.job.name.value);
             match &link.lookup {
                 Lookup::Unknown => {}
-                Lookup::Missing => found.push((job, self.missing(&link, &files))),
+                Lookup::Missing => found.push((job, self.missing(&link, files))),
                 Lookup::Found(roles) => {
                     // A JWT login with an OIDC role is refused whatever the token: TL604.
                     for role in roles.iter().filter(|r| !is_oidc(r)) {
-                        if let Some(finding) = self.refused(cx.settings, &link, role, &files) {
+                        if let Some(finding) = self.refused(cx.settings, &link, role, files) {
                             found.push((Arc::clone(&job), finding));
                         }
                     }
@@ -171,7 +171,7 @@ impl VaultJobRoleMismatch {
         let verdict = admission(&party, &runs, env, &auds, settings);
         let label = describe_role(role);
         let (severity, message, related) = if verdict.refused_always() {
-            let case = verdict.cases.first()?.case;
+            let case = verdict.cases.first()?.case(&runs)?;
             match refusing_binding(role, case, settings, env) {
                 Some((span, reads, has)) => (
                     Severity::Error,
@@ -191,7 +191,7 @@ impl VaultJobRoleMismatch {
                 ),
             }
         } else if verdict.refused_sometimes() && verdict.exact {
-            let (case, token) = verdict.first_refusal()?;
+            let (case, token) = verdict.first_refusal(&runs)?;
             let refusing = bindings(role)
                 .into_iter()
                 .find(|(predicate, _, _)| predicate.eval(token) == Some(false));
@@ -219,7 +219,11 @@ impl VaultJobRoleMismatch {
         if let Some((span, what)) = related {
             finding = finding.with_related(span, what);
         }
-        if let Some(case) = verdict.cases.first().and_then(|c| c.case.because) {
+        if let Some(case) = verdict
+            .cases
+            .first()
+            .and_then(|c| c.case(&runs)?.because)
+        {
             finding = finding.with_related(case, "the job runs there because of this rule");
         }
         Some(finding)
