@@ -1,7 +1,8 @@
 //! The lint worker: one thread that runs the lint library on what the main loop asks
 //! ([`Job`]) and answers with every file's findings in the protocol's shapes
 //! ([`Checked`]), so that the main loop never waits for a scan. Its full runs go through
-//! one [`Session`], which loads and checks again only what changed since the last.
+//! one [`Session`], which loads and checks again only what changed since the last, and
+//! convert again only the findings of the files whose findings changed ([`Converted`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
