@@ -1,7 +1,8 @@
 //! The lint worker: one thread that runs the lint library on what the main loop asks
 //! ([`Job`]) and answers with every file's findings in the protocol's shapes
 //! ([`Checked`]), so that the main loop never waits for a scan. Its full runs go through
-//! one [`Session`], which loads and checks again only what changed since the last.
+//! one [`Session`], which loads and checks again only what changed since the last, and
+//! convert again only the findings of the files whose findings changed ([`Converted`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -13,6 +14,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use trustlint_lint::{LintOutcome, LintRequest, Session};
 use trustlint_parser::input::InputKind;
+use trustlint_parser::FileId;
+use trustlint_rules::Finding;
 
 use super::convert::{self, Files, Item};
 
@@ -74,15 +77,19 @@ pub fn spawn(done: Sender<Checked>) -> std::io::Result<Sender<Job>> {
 
 fn serve(inbox: &Receiver<Job>, done: &Sender<Checked>) {
     let mut session = Session::new();
+    let mut converted = Converted::default();
     while let Ok(job) = inbox.recv() {
         let started = Instant::now();
         let lint = || match job.pass {
             Pass::Full => {
-                let run = session.lint(&job.request).map(found);
+                let run = session
+                    .lint(&job.request)
+                    .map(|outcome| found(outcome, &mut converted));
                 let redone = session.last_work();
                 run.map(|run| Run { redone, ..run })
             }
-            Pass::Fast(_) => trustlint_lint::lint(&job.request).map(|outcome| found(&outcome)),
+            Pass::Fast(_) => trustlint_lint::lint(&job.request)
+                .map(|outcome| found(&outcome, &mut Converted::default())),
         };
         // The library never panics on input by design; if it ever did, the server says
         // so instead of going away (and starts a new session).
@@ -90,6 +97,7 @@ fn serve(inbox: &Receiver<Job>, done: &Sender<Checked>) {
             Ok(result) => result.map_err(|e| e.0),
             Err(_) => {
                 session = Session::new();
+                converted = Converted::default();
                 Err("internal error: the check panicked".to_string())
             }
         };
@@ -105,8 +113,89 @@ fn serve(inbox: &Receiver<Job>, done: &Sender<Checked>) {
     }
 }
 
-/// What `outcome` found, per file.
-fn found(outcome: &LintOutcome) -> Run {
+/// The findings of each file in the last full run with their items, by the file's id:
+/// a file's items are those of its findings and of the files they point into, so a run
+/// that finds the same in the same files converts nothing again.
+#[derive(Debug, Default)]
+struct Converted {
+    /// The last run's.
+    last: HashMap<FileId, Conversion>,
+    /// This run's so far.
+    now: HashMap<FileId, Conversion>,
+}
+
+/// One file's findings converted.
+#[derive(Debug)]
+struct Conversion {
+    findings: Vec<Finding>,
+    /// The path and text of every file the findings point into, by id.
+    read: Vec<(FileId, PathBuf, Arc<str>)>,
+    items: Vec<Item>,
+}
+
+impl Converted {
+    /// The items of `findings` (all of one file, in report order), from the last run when
+    /// the findings and the files they point into are the same.
+    fn items(&mut self, files: &Files<'_>, findings: &[Finding]) -> &[Item] {
+        let Some(first) = findings.first() else {
+            return &[];
+        };
+        let file = first.primary.file;
+        let known = self.last.remove(&file).filter(|known| {
+            known.findings == findings
+                && known.read.iter().all(|(id, path, text)| {
+                    files
+                        .get(id)
+                        .is_some_and(|now| now.path == *path && now.text == *text)
+                })
+        });
+        let conversion = known.unwrap_or_else(|| {
+            let mut read: Vec<(FileId, PathBuf, Arc<str>)> = Vec::new();
+            for id in findings.iter().flat_map(pointed_into) {
+                if read.iter().any(|(known, _, _)| *known == id) {
+                    continue;
+                }
+                if let Some(now) = files.get(&id) {
+                    read.push((id, now.path.clone(), Arc::clone(&now.text)));
+                }
+            }
+            Conversion {
+                findings: findings.to_vec(),
+                read,
+                items: findings
+                    .iter()
+                    .filter_map(|finding| convert::item(files, finding))
+                    .collect(),
+            }
+        });
+        &self
+            .now
+            .entry(file)
+            .insert_entry(conversion)
+            .into_mut()
+            .items
+    }
+
+    /// The run's conversions become the last run's.
+    fn finish(&mut self) {
+        self.last = std::mem::take(&mut self.now);
+    }
+}
+
+/// The files a finding's item reads: its own, its related places', its fix's.
+fn pointed_into(finding: &Finding) -> impl Iterator<Item = FileId> + '_ {
+    std::iter::once(finding.primary.file)
+        .chain(finding.related.iter().map(|related| related.span.file))
+        .chain(
+            finding
+                .fix
+                .iter()
+                .flat_map(|fix| fix.edits.iter().map(|e| e.span.file)),
+        )
+}
+
+/// What `outcome` found, per file, its items converted through `converted`.
+fn found(outcome: &LintOutcome, converted: &mut Converted) -> Run {
     let files: Files<'_> = outcome
         .workspaces
         .iter()
@@ -131,29 +220,92 @@ fn found(outcome: &LintOutcome) -> Run {
         }
     }
     for finding in &outcome.findings {
-        let Some(file) = files.get(&finding.primary.file) else {
-            continue;
-        };
-        let elsewhere = finding
-            .related
-            .iter()
-            .map(|related| related.span.file)
-            .chain(
-                finding
-                    .fix
-                    .iter()
-                    .flat_map(|fix| fix.edits.iter().map(|e| e.span.file)),
-            )
-            .any(|other| other != file.id);
+        let elsewhere = files.contains_key(&finding.primary.file)
+            && pointed_into(finding).any(|other| other != finding.primary.file);
         if elsewhere {
             run.joining.insert(finding.code().to_string());
         }
-        let Ok(path) = absolute(&file.path) else {
+    }
+    // The findings are in report order: each file's are together.
+    for findings in outcome
+        .findings
+        .chunk_by(|a, b| a.primary.file == b.primary.file)
+    {
+        let file = findings
+            .first()
+            .and_then(|finding| files.get(&finding.primary.file));
+        let Some(Ok(path)) = file.map(|file| absolute(&file.path)) else {
             continue;
         };
-        if let Some(item) = convert::item(&files, finding) {
-            run.findings.entry(path).or_default().push(item);
+        let items = converted.items(&files, findings);
+        if !items.is_empty() {
+            run.findings
+                .entry(path)
+                .or_default()
+                .extend(items.iter().cloned());
         }
     }
+    converted.finish();
     run
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::path::Path;
+
+    use super::*;
+
+    /// The demo's files, each maybe edited (`edits`: which of its edits apply) or left out.
+    fn demo(edits: u32) -> LintRequest {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let files = [
+            (
+                ".gitlab-ci.yml",
+                "role/acme-infra-deploy",
+                "role/acme-other",
+            ),
+            ("iam/deploy-trust.json", "ref:main\"", "ref:*\""),
+            ("iam/deploy-permissions.json", "\"Effect\"", "\"Effect\" "),
+        ];
+        let mut texts = Vec::new();
+        for (bit, (name, one, other)) in files.iter().enumerate() {
+            let text = fs_text(&root.join(name));
+            match (edits >> (2 * bit)) & 3 {
+                0 => texts.push((root.join(name), text)),
+                1 => texts.push((root.join(name), text.replacen(one, other, 1))),
+                // Left out: the ids of the files after it change.
+                _ => {}
+            }
+        }
+        LintRequest::in_memory(texts)
+    }
+
+    fn fs_text(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    /// Items kept from earlier runs are those a fresh conversion gives, whatever changed
+    /// in between (a file edited, a file left out and its followers' ids shifted).
+    #[test]
+    fn kept_items_are_those_converted_afresh() {
+        let mut converted = Converted::default();
+        let mut with = 0;
+        for step in 0..40u32 {
+            let edits = (step * 7 + step / 3) % 64;
+            let outcome = trustlint_lint::lint(&demo(edits)).unwrap();
+            let kept = found(&outcome, &mut converted);
+            let fresh = found(&outcome, &mut Converted::default());
+            assert_eq!(kept.findings, fresh.findings, "step {step}");
+            assert_eq!(kept.joining, fresh.joining, "step {step}");
+            // One conversion kept per file with findings, for the next run.
+            let mut with_findings: Vec<FileId> =
+                outcome.findings.iter().map(|f| f.primary.file).collect();
+            with_findings.dedup();
+            assert_eq!(converted.last.len(), with_findings.len(), "step {step}");
+            with += usize::from(!with_findings.is_empty());
+        }
+        assert!(with > 20, "{with}");
+    }
 }

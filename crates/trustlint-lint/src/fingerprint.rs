@@ -8,16 +8,20 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use trustlint_parser::SourceMap;
 use trustlint_rules::Finding;
 
 /// One fingerprint per finding (in the findings' order), 32 hex digits.
 pub fn fingerprints(findings: &[Finding], sources: &SourceMap) -> Vec<String> {
+    let keys: Vec<u128> = findings
+        .par_iter()
+        .map(|finding| content_hash(finding, sources))
+        .collect();
     let mut occurrences: HashMap<u128, u32> = HashMap::new();
-    findings
-        .iter()
-        .map(|finding| {
-            let key = content_hash(finding, sources);
+    keys.into_iter()
+        .map(|key| {
             let occurrence = occurrences.entry(key).or_insert(0);
             let index = *occurrence;
             *occurrence += 1;

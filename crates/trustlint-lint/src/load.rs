@@ -168,20 +168,17 @@ impl Part {
 /// Groups the candidates (sorted by path) into parts by their configuration, in the
 /// order of their first file, and finds the repository of each.
 fn parts(scopes: &Scopes<'_>, candidates: Vec<Candidate>) -> Result<Vec<Part>, String> {
+    // Each candidate's configuration, and its repository unless excluded, looked up in
+    // parallel (the lookups read the disk); the first error in candidate order is told.
+    let scoped: Vec<Result<Scoped, String>> = candidates
+        .into_par_iter()
+        .map(|candidate| scoped(scopes, candidate))
+        .collect();
     let mut parts: Vec<Part> = Vec::new();
     let mut index: HashMap<Option<PathBuf>, usize> = HashMap::new();
-    for mut candidate in candidates {
-        let folder = match candidate.source {
-            Source::Path | Source::Text(_) => candidate.path.parent().unwrap_or(Path::new("")),
-            Source::Stdin | Source::Unreadable(_) | Source::Folder => candidate.scanned.as_path(),
-        };
-        let configured = scopes.config(folder)?;
-        if candidate.discovery == Discovery::Walked && configured.exclude.matches(&candidate.path) {
+    for scoped in scoped {
+        let Some((configured, candidate)) = scoped? else {
             continue;
-        }
-        candidate.repository = match candidate.source {
-            Source::Path | Source::Text(_) => scopes.repository_root(folder, &candidate.scanned)?,
-            _ => candidate.scanned.clone(),
         };
         let at = *index.entry(configured.path.clone()).or_insert_with(|| {
             parts.push(Part {
@@ -195,6 +192,27 @@ fn parts(scopes: &Scopes<'_>, candidates: Vec<Candidate>) -> Result<Vec<Part>, S
         }
     }
     Ok(parts)
+}
+
+/// A candidate with its configuration and repository, or `None` when its configuration
+/// excludes it.
+type Scoped = Option<(Arc<Configured>, Candidate)>;
+
+/// `candidate` with its configuration and repository (see [`parts`]).
+fn scoped(scopes: &Scopes<'_>, mut candidate: Candidate) -> Result<Scoped, String> {
+    let folder = match candidate.source {
+        Source::Path | Source::Text(_) => candidate.path.parent().unwrap_or(Path::new("")),
+        Source::Stdin | Source::Unreadable(_) | Source::Folder => candidate.scanned.as_path(),
+    };
+    let configured = scopes.config(folder)?;
+    if candidate.discovery == Discovery::Walked && configured.exclude.matches(&candidate.path) {
+        return Ok(None);
+    }
+    candidate.repository = match candidate.source {
+        Source::Path | Source::Text(_) => scopes.repository_root(folder, &candidate.scanned)?,
+        _ => candidate.scanned.clone(),
+    };
+    Ok(Some((configured, candidate)))
 }
 
 /// The named folders in which no file was recognised, as candidates that say so.

@@ -197,37 +197,43 @@ fn run_rules(
             .as_ref()
             .filter(|known| known.settings == *cx.settings && known.rules == codes)
     };
-    let documents: Vec<(Vec<Finding>, Option<Checked>)> = cx
-        .workspace
-        .documents
-        .par_iter()
-        .map(|document| {
-            let dcx = cx.for_document(document);
-            let mut out = Vec::new();
-            let fresh = match kept_for(document.file) {
-                Some(known) => {
-                    out.extend(known.findings.iter().cloned());
-                    for rule in own.iter().filter(|r| known.across.contains(&r.meta().code)) {
-                        engine::check_document(*rule, &dcx, document, &mut out);
+    let check_documents = || -> Vec<(Vec<Finding>, Option<Checked>)> {
+        cx.workspace
+            .documents
+            .par_iter()
+            .map(|document| {
+                let dcx = cx.for_document(document);
+                let mut out = Vec::new();
+                let fresh = match kept_for(document.file) {
+                    Some(known) => {
+                        out.extend(known.findings.iter().cloned());
+                        for rule in own.iter().filter(|r| known.across.contains(&r.meta().code)) {
+                            engine::check_document(*rule, &dcx, document, &mut out);
+                        }
+                        None
                     }
-                    None
+                    None => Some(check_own(&own, &dcx, document, cx.settings, &mut out)),
+                };
+                for rule in &joining {
+                    engine::check_document(*rule, &dcx, document, &mut out);
                 }
-                None => Some(check_own(&own, &dcx, document, cx.settings, &mut out)),
-            };
-            for rule in &joining {
-                engine::check_document(*rule, &dcx, document, &mut out);
-            }
-            (out, fresh)
-        })
-        .collect();
-    let across: Vec<Finding> = rules
-        .par_iter()
-        .flat_map_iter(|rule| {
-            let mut out = Vec::new();
-            rule.check_workspace(cx, &mut out);
-            out
-        })
-        .collect();
+                (out, fresh)
+            })
+            .collect()
+    };
+    let check_workspace = || -> Vec<Finding> {
+        rules
+            .par_iter()
+            .flat_map_iter(|rule| {
+                let mut out = Vec::new();
+                rule.check_workspace(cx, &mut out);
+                out
+            })
+            .collect()
+    };
+    // The workspace hooks wait on the run's analyses (the links) that one thread derives:
+    // the documents are checked meanwhile.
+    let (documents, across) = rayon::join(check_documents, check_workspace);
     let mut found = Vec::new();
     for (document, (findings, fresh)) in cx.workspace.documents.iter().zip(documents) {
         found.extend(findings);

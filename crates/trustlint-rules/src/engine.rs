@@ -72,9 +72,11 @@ fn found(rules: &[&dyn Rule], cx: &Context<'_>, parallel: bool) -> Vec<Finding> 
     };
     let documents = &cx.workspace.documents;
     let (mut findings, across): (Vec<Finding>, Vec<Finding>) = if parallel {
-        (
-            documents.par_iter().flat_map_iter(check_document).collect(),
-            rules.par_iter().flat_map_iter(check_workspace).collect(),
+        // The workspace hooks wait on the run's analyses (the links) that one thread
+        // derives: the documents are checked meanwhile.
+        rayon::join(
+            || documents.par_iter().flat_map_iter(check_document).collect(),
+            || rules.par_iter().flat_map_iter(check_workspace).collect(),
         )
     } else {
         (
