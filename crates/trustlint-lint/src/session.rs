@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
 use trustlint_parser::files::{FileText, ReadError};
@@ -60,6 +60,8 @@ pub struct Session {
     paths: HashMap<FileId, PathBuf>,
     /// The last run's outcome: its workspaces hold the kept documents until the next run.
     last: Option<LintOutcome>,
+    /// The last run's snapshot of each Terraform folder ([`Module`]).
+    modules: HashMap<ModuleKey, Module>,
     /// Files loaded afresh and documents whose own rules ran in the last run.
     loaded: usize,
     checked: usize,
@@ -79,7 +81,7 @@ struct Kept {
 }
 
 /// What a file's document was loaded from: the same key, the same document.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Eq)]
 struct Key {
     id: FileId,
     shown: PathBuf,
@@ -89,11 +91,19 @@ struct Key {
     limits: Limits,
     text: Arc<str>,
     /// A Terraform file's folder module.
-    module: Option<Vec<ModuleFile>>,
+    module: Option<Module>,
 }
 
+/// The `*.tf` files of a Terraform folder, read once per run and shared by the keys of
+/// its files; the last run's when nothing in it changed, so that equal keys are found
+/// equal by pointer (a folder of N files costs N reads a run, not N²).
+type Module = Arc<Vec<ModuleFile>>;
+
+/// A folder, and the id of the first file of its part (a module's ids are the part's).
+type ModuleKey = (PathBuf, u32);
+
 /// One `*.tf` file of a Terraform file's folder, as a load would read it.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Eq)]
 struct ModuleFile {
     path: PathBuf,
     /// Its bytes on disk (the module is read from the disk).
@@ -129,10 +139,19 @@ impl Session {
         let reuse = Reusing {
             kept: Mutex::new(std::mem::take(&mut self.files)),
             now: Mutex::new(Vec::new()),
+            last_modules: std::mem::take(&mut self.modules),
+            modules: Mutex::new(HashMap::new()),
             loaded: AtomicUsize::new(0),
         };
         let parts = load_reusing(request, Some(&reuse))?;
         self.loaded = reuse.loaded.into_inner();
+        self.modules = reuse
+            .modules
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .into_iter()
+            .filter_map(|(folder, cell)| Some((folder, cell.get()?.clone()?)))
+            .collect();
         let now = reuse
             .now
             .into_inner()
@@ -288,7 +307,28 @@ struct Reusing {
     kept: Mutex<HashMap<PathBuf, Kept>>,
     /// The files this run keeps.
     now: Mutex<Vec<(PathBuf, Kept)>>,
+    /// The last run's Terraform folders, and this run's, each read once.
+    last_modules: HashMap<ModuleKey, Module>,
+    modules: Mutex<HashMap<ModuleKey, Arc<OnceLock<Option<Module>>>>>,
     loaded: AtomicUsize,
+}
+
+impl Reusing {
+    /// The `*.tf` files of the folder of `path` (the file of `slot`), when all are plain
+    /// files the run loads itself: read once per folder and run.
+    fn module(&self, slot: &Slot<'_>, path: &Path) -> Option<Module> {
+        let first = slot.id.0.checked_sub(u32::try_from(slot.index).ok()?)?;
+        let folder = (path.parent()?.to_path_buf(), first);
+        let cell = Arc::clone(lock(&self.modules).entry(folder.clone()).or_default());
+        cell.get_or_init(|| {
+            let files = module_files(slot, &folder.0, first)?;
+            match self.last_modules.get(&folder) {
+                Some(last) if **last == files => Some(Arc::clone(last)),
+                _ => Some(Arc::new(files)),
+            }
+        })
+        .clone()
+    }
 }
 
 impl Reuse for Reusing {
@@ -301,7 +341,7 @@ impl Reuse for Reusing {
         let key = slot
             .candidates
             .get(slot.index)
-            .and_then(|candidate| Some((candidate, key(slot, candidate)?)));
+            .and_then(|candidate| Some((candidate, key(slot, candidate, self)?)));
         let Some((candidate, key)) = key else {
             self.loaded.fetch_add(1, Ordering::Relaxed);
             return fresh(readers);
@@ -339,7 +379,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The key of `slot`'s `candidate`, when it can be kept: a file or a text given, read
 /// whole, and for a Terraform file a folder whose `*.tf` files are all the run's.
-fn key(slot: &Slot<'_>, candidate: &Candidate) -> Option<Key> {
+fn key(slot: &Slot<'_>, candidate: &Candidate, reusing: &Reusing) -> Option<Key> {
     let text: Arc<str> = match &candidate.source {
         Source::Text(text) => Arc::clone(text),
         Source::Path => String::from_utf8(fs::read(&candidate.path).ok()?)
@@ -352,7 +392,7 @@ fn key(slot: &Slot<'_>, candidate: &Candidate) -> Option<Key> {
     }
     let terraform = candidate.kind == Some(InputKind::Terraform) || is_tf_name(&candidate.path);
     let module = match terraform {
-        true => Some(module_files(slot, &candidate.path)?),
+        true => Some(reusing.module(slot, &candidate.path)?),
         false => None,
     };
     Some(Key {
@@ -367,12 +407,10 @@ fn key(slot: &Slot<'_>, candidate: &Candidate) -> Option<Key> {
     })
 }
 
-/// The `*.tf` files of the folder of `path` (the file of `slot`), when all are plain
-/// files the run loads itself.
-fn module_files(slot: &Slot<'_>, path: &Path) -> Option<Vec<ModuleFile>> {
+/// The `*.tf` files of `folder`, read, when all are plain files the run loads itself
+/// (`first`: the id of the first file of the part).
+fn module_files(slot: &Slot<'_>, folder: &Path, first: u32) -> Option<Vec<ModuleFile>> {
     let candidates = slot.candidates;
-    let first = slot.id.0.checked_sub(u32::try_from(slot.index).ok()?)?;
-    let folder = path.parent()?;
     let listed = if folder.as_os_str().is_empty() {
         Path::new(".")
     } else {
