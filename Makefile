@@ -48,7 +48,8 @@ snapshots:
 ## corpus (bench/compare.py; BENCH_FILES=3000 sets the 1x corpus size) against
 ## parliament and checkov (installed from PyPI into target/bench-venv on first use), beside
 ## the floors under any tool: reading the files, and reading and parsing them
-## (examples/walk_and_read.rs); last, the scale shapes (a flat Terraform root, one
+## (examples/walk_and_read.rs); then each input class of that corpus beside its parse
+## floor (bench/compare.py --classes); last, the scale shapes (a flat Terraform root, one
 ## 25 000-statement policy, pipelines linked to the scan's roles, a 30 000-file mix),
 ## each beside its floor (bench/compare.py --shapes).
 BENCH_FILES ?= 3000
@@ -57,6 +58,7 @@ bench: build
 	python3 bench/generate.py target/bench/corpus-$(BENCH_FILES) --files $(BENCH_FILES)
 	TRUSTLINT_BENCH_CORPUS=$(CURDIR)/target/bench/corpus-$(BENCH_FILES) $(CARGO) bench --workspace --locked
 	python3 bench/compare.py --files $(BENCH_FILES)
+	python3 bench/compare.py --classes --files $(BENCH_FILES)
 	python3 bench/compare.py --shapes --runs 1
 
 ## Fuzz every target for FUZZ_SECONDS each (default 60; see fuzz/run.sh).

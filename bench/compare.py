@@ -8,6 +8,7 @@ linear in input size). Part of `make bench`; figures go to docs/performance.md.
 
     bench/compare.py [--files N] [--scales 1,4,16] [--runs 3] [--no-peers]
     bench/compare.py --shapes [--runs 3]
+    bench/compare.py --classes [--files N] [--runs 3]
 
 With --shapes it times the scale shapes of issue 27 instead (bench/generate.py
 --shapes, written once into target/bench/shapes): a flat Terraform root (200 files in
@@ -16,6 +17,11 @@ shapes, pipelines whose jobs all link to roles of the same scan, and an
 organisation-wide mix of 30 000 files, each beside its floor (the split folders, or
 walk_and_read parsing the same files), the mix also beside a 1/16 slice of it (the
 corpus generator at 1/16 of the size), with the targets of docs/performance.md.
+
+With --classes it times each input class of the 1x corpus alone (its trust policies,
+permissions policies, pipelines and Terraform modules) beside its floor, walk_and_read
+parsing the same files, and trustlint loading them alone (`--select TL001`), with the
+target of issue 27: every class within 2x of its parse-only floor, trust policies within 3x.
 
 Beside each peer it times the floors under any tool's time on the same files: trustlint
 loading them without analysis (`--select TL001`), and `walk_and_read` (examples/, built by
@@ -287,6 +293,35 @@ SHAPES = [
 ]
 
 
+# Issue 27's per-class targets: how many times its parse-only floor each input class of the
+# generated corpus may take (wall and CPU), the trust policies' own checking target
+# beside the class target.
+CLASS_FLOOR_RATIO = 2.0
+TRUST_FLOOR_RATIO = 3.0
+
+
+def classes(files, runs):
+    """Times each input class of the corpus alone beside its parse-only floor and says
+    whether it is within CLASS_FLOOR_RATIO of it (trust also TRUST_FLOOR_RATIO)."""
+    if not WALK_AND_READ_RS.exists():
+        sys.exit(f"{WALK_AND_READ_RS} is missing: `cargo build --release --example walk_and_read`")
+    target, counts, _ = corpus(files)
+    print(f"input classes of {target.relative_to(ROOT)} (median of {runs}):")
+    print(f"{'':46} {'wall':>12} {'cpu':>16} {'peak RSS':>12} {'per file':>16} ratio")
+    for kind, count in counts.items():
+        print(f"{kind} ({count} files):")
+        ours = measure(trustlint([kind]), target, runs)
+        row("trustlint check", ours, count)
+        row("  loading only (--select TL001)", measure(trustlint([kind]) + ["--select", "TL001"], target, runs), count)
+        floor = measure([WALK_AND_READ_RS, "--parse", kind], target, runs)
+        row("  floor: walk_and_read --parse", floor, count)
+        wall, cpu = ours["wall"] / floor["wall"], ours["cpu"] / floor["cpu"]
+        goals = [CLASS_FLOOR_RATIO] + ([TRUST_FLOOR_RATIO] if kind == "trust" else [])
+        verdicts = "; ".join(f"target within {goal:g}x: {'met' if max(wall, cpu) <= goal else 'NOT met'}"
+                             for goal in goals)
+        print(f"  {wall:.2f}x its floor in wall, {cpu:.2f}x in cpu; {verdicts}")
+
+
 def shapes(runs):
     """Times each scale shape beside its floor and says which target is met."""
     target = WORK / "shapes"
@@ -364,11 +399,16 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="timed runs per command (default 3)")
     parser.add_argument("--no-peers", action="store_true", help="skip parliament and checkov")
     parser.add_argument("--shapes", action="store_true", help="time the scale shapes instead (issue 27)")
+    parser.add_argument("--classes", action="store_true",
+                        help="time each input class of the 1x corpus beside its parse floor instead (issue 27)")
     args = parser.parse_args()
     if not TRUSTLINT.exists():
         sys.exit(f"{TRUSTLINT} is missing: run `make build` first")
     if args.shapes:
         shapes(args.runs)
+        return
+    if args.classes:
+        classes(args.files, args.runs)
         return
     timer = "hyperfine" if args.runs > 1 and shutil.which("hyperfine") else "python timer"
     memory = "GNU time" if GNU_TIME else "wait4, at least this script's own size (no GNU time)"
