@@ -53,10 +53,33 @@ pub struct LocalFiles {
 struct Registry {
     next: u32,
     by_path: HashMap<PathBuf, FileText>,
-    /// Files the run loads itself, by canonical path: a read of one of them returns its
-    /// own id instead of a new one (see [`LocalFiles::with_run_files`]).
-    run_files: HashMap<PathBuf, FileId>,
+    /// Files the run loads itself: a read of one of them returns its own id instead of a
+    /// new one (see [`LocalFiles::with_run_files`]).
+    run_files: RunFiles,
     files: Vec<SourceFile>,
+}
+
+/// The run's own files as declared, resolved to canonical paths by the first read (most
+/// runs read nothing: resolving costs system calls per folder of each path).
+#[derive(Debug, Default)]
+struct RunFiles {
+    declared: Vec<(PathBuf, FileId)>,
+    by_canonical: Option<HashMap<PathBuf, FileId>>,
+}
+
+impl RunFiles {
+    fn get(&mut self, canonical: &Path) -> Option<FileId> {
+        let declared = &mut self.declared;
+        self.by_canonical
+            .get_or_insert_with(|| {
+                std::mem::take(declared)
+                    .into_iter()
+                    .filter_map(|(path, id)| Some((fs::canonicalize(path).ok()?, id)))
+                    .collect()
+            })
+            .get(canonical)
+            .copied()
+    }
 }
 
 impl LocalFiles {
@@ -69,7 +92,7 @@ impl LocalFiles {
             registry: Mutex::new(Registry {
                 next: first.0,
                 by_path: HashMap::new(),
-                run_files: HashMap::new(),
+                run_files: RunFiles::default(),
                 files: Vec::new(),
             }),
         }
@@ -80,14 +103,11 @@ impl LocalFiles {
     /// for files whose text the run always keeps in its source map.
     #[must_use]
     pub fn with_run_files(self, files: impl IntoIterator<Item = (PathBuf, FileId)>) -> Self {
-        let known = files
-            .into_iter()
-            .filter_map(|(path, id)| Some((fs::canonicalize(path).ok()?, id)));
         let mut registry = self
             .registry
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
-        registry.run_files.extend(known);
+        registry.run_files.declared.extend(files);
         LocalFiles {
             max_file_bytes: self.max_file_bytes,
             first: self.first,
@@ -126,7 +146,7 @@ impl LocalFiles {
 
     fn register(&self, path: PathBuf, canonical: &Path, text: String) -> FileText {
         let mut registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(&file) = registry.run_files.get(canonical) {
+        if let Some(file) = registry.run_files.get(canonical) {
             return FileText {
                 file,
                 text: text.into(),
