@@ -11,7 +11,7 @@ run: local
 	cd fixtures/demo && ../../$(TRUSTLINT_LOCAL) check . ; test $$? -le 1
 
 local:
-	$(CARGO) build --profile local --locked -p trustlint
+	$(CARGO) build --profile local --locked -p trustlint --no-default-features
 
 ## The release binary (fat LTO, as `cargo install` and the container image build it).
 build:

@@ -24,6 +24,11 @@ use trustlint_parser::{FileId, Limits};
 #[path = "../benches/syntax/mod.rs"]
 mod syntax;
 
+/// The binary's allocator, so that the floor allocates as trustlint does.
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// The file names the linters read (the generated corpus holds only these).
 const EXTENSIONS: [&str; 4] = ["json", "yml", "yaml", "tf"];
 

@@ -17,6 +17,11 @@ use trustlint_rules::meta;
 
 use crate::cli::{Cli, Command, ListFormat};
 
+/// The allocator (see the `jemalloc` feature in Cargo.toml).
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
