@@ -108,6 +108,13 @@ impl ViaChain {
         if above.is_empty() {
             return self.clone();
         }
+        // Mostly a value travelled the way its holder did: then it shares the holder's chain.
+        let same = |whole: &[Via], own: &[Via]| {
+            whole.len() == above.len() + own.len() && whole.iter().eq(above.iter().chain(own))
+        };
+        if same(holder, self) && same(holder.below(), self.below()) {
+            return holder.clone();
+        }
         ViaChain::of(joined(above, self), joined(above, self.below()))
     }
 
