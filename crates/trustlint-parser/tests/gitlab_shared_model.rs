@@ -150,7 +150,7 @@ fn render(pipeline: &Pipeline) -> String {
             writeln!(out, "secret {}{}", secret.name.value, chain(&secret.via)).unwrap();
             texts(&mut out, "  token", secret.token.as_slice());
         }
-        for variable in &job.variables {
+        for variable in job.variables.iter() {
             writeln!(
                 out,
                 "variable {}{}",

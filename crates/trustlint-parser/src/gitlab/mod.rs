@@ -143,7 +143,11 @@ fn load_with_source(
             &field.key.value,
             &mut problems,
         );
-        let job = model::job(field.key, inheritance.apply(field.value, &mut budget));
+        let job = model::job(
+            field.key,
+            inheritance.apply(field.value, &mut budget),
+            inheritance.globals(),
+        );
         if complete
             && ["script", "run", "trigger"]
                 .iter()

@@ -66,8 +66,9 @@ pub struct Job {
     pub id_tokens: Vec<IdToken>,
     pub secrets: Vec<Secret>,
     /// Job variables, global ones included (marked [`Via::Global`]) unless `inherit:`
-    /// excludes them; the job's own win.
-    pub variables: Vec<Variable>,
+    /// excludes them; the job's own win. Shared by the jobs that have exactly the global
+    /// ones.
+    pub variables: Arc<[Variable]>,
     pub rules: Vec<RuleClause>,
     // The rarely present, large keywords are boxed: a job is about half as big.
     pub only: Option<Box<Filter>>,
@@ -189,8 +190,9 @@ pub struct Trigger {
     pub strategy: Option<Text>,
 }
 
-/// Builds the typed job from its effective configuration.
-pub fn job(name: Spanned<Arc<str>>, config: Val) -> Job {
+/// Builds the typed job from its effective configuration. `globals`: the global
+/// `variables:` as jobs inherit them, and typed, when there are some.
+pub fn job(name: Spanned<Arc<str>>, config: Val, globals: Option<&(Val, Arc<[Variable]>)>) -> Job {
     let text = |key: &str| config.get(key).and_then(Text::of);
     let list = |key: &str| config.get(key).map(texts).unwrap_or_default();
     let stage = text("stage")
@@ -208,7 +210,10 @@ pub fn job(name: Spanned<Arc<str>>, config: Val) -> Job {
         after_script: list("after_script"),
         id_tokens: config.get("id_tokens").map(id_tokens).unwrap_or_default(),
         secrets: config.get("secrets").map(secrets).unwrap_or_default(),
-        variables: config.get("variables").map(variables).unwrap_or_default(),
+        variables: match (config.get("variables"), globals) {
+            (Some(own), Some((inherited, typed))) if own.is_same(inherited) => Arc::clone(typed),
+            (own, _) => own.map(variables).unwrap_or_default().into(),
+        },
         rules: config.get("rules").map(rules).unwrap_or_default(),
         only: config.get("only").map(filter).map(Box::new),
         except: config.get("except").map(filter).map(Box::new),

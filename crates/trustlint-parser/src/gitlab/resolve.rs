@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::gitlab::keywords::{is_global_keyword, DEFAULT_KEYWORDS, LEGACY_GLOBAL_DEFAULTS};
+use crate::gitlab::model::Variable;
 use crate::gitlab::value::{extend_fields, Field, Kind, Val, Via, ViaChain};
 use crate::problem::Problem;
 use crate::spanned::Spanned;
@@ -416,8 +417,8 @@ fn lookup(root: &[Field], path: &[Spanned<String>]) -> Option<Val> {
 pub struct Inheritance {
     /// Each inheritable keyword with its value.
     defaults: Vec<Field>,
-    /// The global `variables:` map.
-    variables: Option<Val>,
+    /// The global `variables:` map, and its variables typed.
+    variables: Option<(Val, Arc<[Variable]>)>,
 }
 
 impl Inheritance {
@@ -462,12 +463,18 @@ impl Inheritance {
                 };
                 let mut variables = globals.value.clone().through(&step);
                 variables.via = variables.via.with_steps(vec![step]);
-                variables
+                let typed = crate::gitlab::model::variables(&variables).into();
+                (variables, typed)
             });
         Inheritance {
             defaults,
             variables,
         }
+    }
+
+    /// The global variables as jobs inherit them, and typed ([`crate::gitlab::model::job`]).
+    pub fn globals(&self) -> Option<&(Val, Arc<[Variable]>)> {
+        self.variables.as_ref()
     }
 
     /// The job's configuration with what it inherits (shared, not copied).
@@ -494,7 +501,7 @@ impl Inheritance {
             }
         }
         let mut job = job;
-        if let Some(globals) = &self.variables {
+        if let Some((globals, _)) = &self.variables {
             let all = globals.entries();
             let inherited: Vec<Field> = all
                 .iter()

@@ -366,6 +366,16 @@ impl Val {
         self
     }
 
+    /// Whether `other` is this value itself (shared, not merely equal).
+    pub(crate) fn is_same(&self, other: &Val) -> bool {
+        let same_kind = match (&self.kind, &other.kind) {
+            (Kind::Map(mine), Kind::Map(theirs)) => Arc::ptr_eq(mine, theirs),
+            (Kind::Seq(mine), Kind::Seq(theirs)) => Arc::ptr_eq(mine, theirs),
+            _ => false,
+        };
+        same_kind && self.span == other.span && self.via.address() == other.via.address()
+    }
+
     /// A map's entries, each value with its whole chain.
     pub fn entries(&self) -> Cow<'_, [Field]> {
         let fields = self.as_map().unwrap_or_default();
