@@ -17,6 +17,9 @@ use trustlint_parser::{FileId, Limits, Span};
 
 #[path = "../../../tests/common/corpus.rs"]
 mod corpus;
+mod yaml_files;
+
+use yaml_files::yaml_files;
 
 const RECORDED: &str = "tests/data/gitlab_model_renderings.txt";
 
@@ -69,24 +72,6 @@ fn every_job_renders_as_the_deep_copy_did() {
         "{}",
         rendered.len()
     );
-}
-
-/// Every `.yml`/`.yaml` file below `dir`, in order.
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// The file loaded as a standalone CI configuration (includes read in its folder) and
