@@ -14,26 +14,12 @@ use trustlint_parser::{FileId, Limits, ProblemKind, SourceFile};
 
 #[path = "../../../tests/common/corpus.rs"]
 mod corpus;
+mod yaml_files;
+
+use yaml_files::yaml_files;
 
 fn corpus() -> Option<PathBuf> {
     corpus::shared_corpus("gitlab-ci")
-}
-
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// The problems (kind, line:message) of one file loaded as GitLab CI, includes read

@@ -339,15 +339,15 @@ fn render_value(out: &mut String, sources: &[SourceFile], label: &str, value: &V
     let chain = chain(sources, &value.via);
     let here = place(sources, value.span);
     match &value.kind {
-        Kind::Map(fields) => {
+        Kind::Map(_) => {
             writeln!(out, "{indent}{label}: @{here}{chain}").unwrap();
-            for field in fields {
+            for field in value.entries().iter() {
                 render_value(out, sources, &field.key.value, &field.value, depth + 1);
             }
         }
-        Kind::Seq(items) => {
+        Kind::Seq(_) => {
             writeln!(out, "{indent}{label}: @{here}{chain}").unwrap();
-            for item in items {
+            for item in value.items().iter() {
                 render_value(out, sources, "-", item, depth + 1);
             }
         }

@@ -95,7 +95,7 @@ impl Expander<'_> {
         let Kind::Map(fields) = config.kind else {
             return config;
         };
-        let mut fields = fields.into_vec();
+        let mut fields = fields.to_vec();
         let Some(index) = fields
             .iter()
             .position(|f| f.key.value.as_ref() == "include")
@@ -112,7 +112,7 @@ impl Expander<'_> {
             ..config
         };
         let entries: Vec<Val> = match include.value.kind {
-            Kind::Seq(items) => items.into_vec(),
+            Kind::Seq(items) => items.to_vec(),
             _ => vec![include.value],
         };
         let mut merged: Option<Val> = None;

@@ -30,8 +30,10 @@ pub fn interpolate(config: &mut Val, spec: Option<&Val>, given: Option<&Val>) {
 
 fn replace(val: &mut Val, value_of: &dyn Fn(&str) -> Option<Val>) {
     match &mut val.kind {
-        Kind::Seq(items) => items.iter_mut().for_each(|item| replace(item, value_of)),
-        Kind::Map(fields) => fields
+        Kind::Seq(items) => std::sync::Arc::make_mut(items)
+            .iter_mut()
+            .for_each(|item| replace(item, value_of)),
+        Kind::Map(fields) => std::sync::Arc::make_mut(fields)
             .iter_mut()
             .for_each(|field| replace(&mut field.value, value_of)),
         Kind::String(text) if text.contains(OPEN) => {

@@ -676,7 +676,8 @@ pub fn check_include(value: &Val, problems: &mut Vec<Problem>) {
     check(value, &INCLUDE, "include", problems);
 }
 
-/// Checks `value` against `shape`; `path` names it in messages (`build.artifacts`).
+/// Checks `value` (with its whole chain) against `shape`; `path` names it in messages
+/// (`build.artifacts`).
 pub fn check(value: &Val, shape: &Shape, path: &str, problems: &mut Vec<Problem>) {
     // `$[[ inputs.x ]]` is replaced by the input's value before GitLab validates.
     if matches!(value.kind, Kind::Null) || value.as_str().is_some_and(|s| s.contains("$[[")) {
@@ -685,8 +686,8 @@ pub fn check(value: &Val, shape: &Shape, path: &str, problems: &mut Vec<Problem>
     match shape {
         Shape::Any => {}
         Shape::Map(keys) => match value.as_map() {
-            Some(fields) => {
-                for field in fields {
+            Some(_) => {
+                for field in value.entries().iter() {
                     let name = field.key.value.as_ref();
                     match keys.iter().find(|(key, _)| *key == name) {
                         Some((_, inner)) => {
@@ -714,8 +715,8 @@ pub fn check(value: &Val, shape: &Shape, path: &str, problems: &mut Vec<Problem>
             None => mismatch(value, shape, path, problems),
         },
         Shape::MapOf(inner) => match value.as_map() {
-            Some(fields) => {
-                for field in fields {
+            Some(_) => {
+                for field in value.entries().iter() {
                     check(
                         &field.value,
                         inner,
@@ -727,7 +728,8 @@ pub fn check(value: &Val, shape: &Shape, path: &str, problems: &mut Vec<Problem>
             None => mismatch(value, shape, path, problems),
         },
         Shape::List(inner) => match value.as_seq() {
-            Some(items) => items
+            Some(_) => value
+                .items()
                 .iter()
                 .for_each(|item| check(item, inner, path, problems)),
             None => mismatch(value, shape, path, problems),
@@ -784,8 +786,9 @@ pub fn check(value: &Val, shape: &Shape, path: &str, problems: &mut Vec<Problem>
         Shape::Str | Shape::Text | Shape::Bool | Shape::Int | Shape::Strs => {
             if !fits(value, shape) {
                 mismatch(value, shape, path, problems);
-            } else if let (Shape::Strs, Some(items)) = (shape, value.as_seq()) {
-                items
+            } else if let (Shape::Strs, Some(_)) = (shape, value.as_seq()) {
+                value
+                    .items()
                     .iter()
                     .filter(|item| !fits(item, &Shape::Str))
                     .for_each(|item| mismatch(item, &Shape::Str, path, problems));

@@ -100,6 +100,7 @@ fn load_with_source(
         && (standalone || config.get("stages").is_some() || config.get("types").is_some());
     let mut budget = resolve::Budget::new(limits.max_nodes);
     if let Kind::Map(fields) = &mut config.kind {
+        let fields = std::sync::Arc::make_mut(fields);
         resolve::extends(fields, complete, &mut budget, &mut problems);
         resolve::references(fields, complete, &mut budget, &mut problems);
     }
@@ -110,9 +111,9 @@ fn load_with_source(
     };
     let written_jobs: Vec<Field> = match &mut config.kind {
         Kind::Map(fields) => {
-            let (jobs, rest): (Vec<Field>, Vec<Field>) = std::mem::take(fields)
-                .into_vec()
-                .into_iter()
+            let (jobs, rest): (Vec<Field>, Vec<Field>) = fields
+                .iter()
+                .cloned()
                 .partition(|f| is_job(f) && f.value.as_map().is_some());
             *fields = rest.into();
             jobs
@@ -142,7 +143,11 @@ fn load_with_source(
             &field.key.value,
             &mut problems,
         );
-        let job = model::job(field.key, inheritance.apply(field.value, &mut budget));
+        let job = model::job(
+            field.key,
+            inheritance.apply(field.value, &mut budget),
+            inheritance.globals(),
+        );
         if complete
             && ["script", "run", "trigger"]
                 .iter()
@@ -175,8 +180,12 @@ fn load_with_source(
             .map(model::variables)
             .unwrap_or_default(),
         workflow: config.get("workflow").map(|w| Workflow {
-            name: w.get("name").and_then(Text::of),
-            rules: w.get("rules").map(model::rules).unwrap_or_default(),
+            name: w.child("name").as_ref().and_then(Text::of),
+            rules: w
+                .child("rules")
+                .as_ref()
+                .map(model::rules)
+                .unwrap_or_default(),
         }),
         stages,
         jobs,

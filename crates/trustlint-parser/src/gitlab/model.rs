@@ -53,7 +53,9 @@ pub struct Workflow {
 pub struct Job {
     /// The job name where it is written.
     pub name: Spanned<Arc<str>>,
-    /// The whole effective configuration (a map).
+    /// The whole effective configuration (a map; its keywords' values hold their whole
+    /// chains, values deeper inside are read with theirs through [`Val::child`],
+    /// [`Val::entries`] and [`Val::items`]).
     pub config: Val,
     /// The stage (`stage:`, else the deprecated `type:`, else `test` spanning the job name).
     pub stage: Text,
@@ -64,8 +66,9 @@ pub struct Job {
     pub id_tokens: Vec<IdToken>,
     pub secrets: Vec<Secret>,
     /// Job variables, global ones included (marked [`Via::Global`]) unless `inherit:`
-    /// excludes them; the job's own win.
-    pub variables: Vec<Variable>,
+    /// excludes them; the job's own win. Shared by the jobs that have exactly the global
+    /// ones.
+    pub variables: Arc<[Variable]>,
     pub rules: Vec<RuleClause>,
     // The rarely present, large keywords are boxed: a job is about half as big.
     pub only: Option<Box<Filter>>,
@@ -187,8 +190,9 @@ pub struct Trigger {
     pub strategy: Option<Text>,
 }
 
-/// Builds the typed job from its effective configuration.
-pub fn job(name: Spanned<Arc<str>>, config: Val) -> Job {
+/// Builds the typed job from its effective configuration. `globals`: the global
+/// `variables:` as jobs inherit them, and typed, when there are some.
+pub fn job(name: Spanned<Arc<str>>, config: Val, globals: Option<&(Val, Arc<[Variable]>)>) -> Job {
     let text = |key: &str| config.get(key).and_then(Text::of);
     let list = |key: &str| config.get(key).map(texts).unwrap_or_default();
     let stage = text("stage")
@@ -206,28 +210,28 @@ pub fn job(name: Spanned<Arc<str>>, config: Val) -> Job {
         after_script: list("after_script"),
         id_tokens: config.get("id_tokens").map(id_tokens).unwrap_or_default(),
         secrets: config.get("secrets").map(secrets).unwrap_or_default(),
-        variables: config.get("variables").map(variables).unwrap_or_default(),
+        variables: match (config.get("variables"), globals) {
+            (Some(own), Some((inherited, typed))) if own.is_same(inherited) => Arc::clone(typed),
+            (own, _) => own.map(variables).unwrap_or_default().into(),
+        },
         rules: config.get("rules").map(rules).unwrap_or_default(),
         only: config.get("only").map(filter).map(Box::new),
         except: config.get("except").map(filter).map(Box::new),
         environment: config.get("environment").map(environment).map(Box::new),
         needs: config.get("needs").map(needs).unwrap_or_default(),
         dependencies: list("dependencies"),
-        image: config
-            .get("image")
-            .and_then(|image| Text::of(image).or_else(|| image.get("name").and_then(Text::of))),
+        image: config.get("image").and_then(|image| {
+            Text::of(image).or_else(|| image.child("name").as_ref().and_then(Text::of))
+        }),
         trigger: config.get("trigger").map(trigger).map(Box::new),
         when: text("when"),
         tags: list("tags"),
         services: config
             .get("services")
-            .and_then(Val::as_seq)
-            .map(|items| {
-                exact(
-                    items
-                        .iter()
-                        .filter_map(|s| Text::of(s).or_else(|| s.get("name").and_then(Text::of))),
-                )
+            .map(|services| {
+                exact(services.items().iter().filter_map(|s| {
+                    Text::of(s).or_else(|| s.child("name").as_ref().and_then(Text::of))
+                }))
             })
             .unwrap_or_default(),
         name,
@@ -237,13 +241,17 @@ pub fn job(name: Spanned<Arc<str>>, config: Val) -> Job {
 
 fn id_tokens(value: &Val) -> Vec<IdToken> {
     value
-        .as_map()
-        .unwrap_or_default()
+        .entries()
         .iter()
         .map(|field| IdToken {
             name: field.key.clone(),
             via: field.value.via.clone(),
-            aud: field.value.get("aud").map(texts).unwrap_or_default(),
+            aud: field
+                .value
+                .child("aud")
+                .as_ref()
+                .map(texts)
+                .unwrap_or_default(),
         })
         .collect()
 }
@@ -258,14 +266,11 @@ fn secrets(value: &Val) -> Vec<Secret> {
         "gitlab_secrets_manager",
     ];
     value
-        .as_map()
-        .unwrap_or_default()
+        .entries()
         .iter()
         .map(|field| {
-            let provider = field
-                .value
-                .as_map()
-                .unwrap_or_default()
+            let entries = field.value.entries();
+            let provider = entries
                 .iter()
                 .find(|f| PROVIDERS.contains(&f.key.value.as_ref()));
             Secret {
@@ -273,8 +278,8 @@ fn secrets(value: &Val) -> Vec<Secret> {
                 via: field.value.via.clone(),
                 provider: provider.map(|p| p.key.clone()),
                 source: provider.map(|p| p.value.clone()),
-                token: field.value.get("token").and_then(Text::of),
-                file: field.value.get("file").and_then(Val::as_bool),
+                token: field.value.child("token").as_ref().and_then(Text::of),
+                file: field.value.child("file").as_ref().and_then(Val::as_bool),
             }
         })
         .collect()
@@ -283,8 +288,7 @@ fn secrets(value: &Val) -> Vec<Secret> {
 /// The variables of a `variables:` map.
 pub fn variables(value: &Val) -> Vec<Variable> {
     value
-        .as_map()
-        .unwrap_or_default()
+        .entries()
         .iter()
         .map(|field| {
             let v = &field.value;
@@ -293,13 +297,17 @@ pub fn variables(value: &Val) -> Vec<Variable> {
                 name: field.key.clone(),
                 via: v.via.clone(),
                 value: if detailed {
-                    v.get("value").and_then(Text::of)
+                    v.child("value").as_ref().and_then(Text::of)
                 } else {
                     Text::of(v)
                 },
-                description: v.get("description").and_then(Text::of).map(Box::new),
-                expand: v.get("expand").and_then(Val::as_bool),
-                options: v.get("options").map(texts).unwrap_or_default(),
+                description: v
+                    .child("description")
+                    .as_ref()
+                    .and_then(Text::of)
+                    .map(Box::new),
+                expand: v.child("expand").as_ref().and_then(Val::as_bool),
+                options: v.child("options").as_ref().map(texts).unwrap_or_default(),
             }
         })
         .collect()
@@ -347,25 +355,28 @@ impl Include {
 
 /// The clauses of a `rules:` list.
 pub fn rules(value: &Val) -> Vec<RuleClause> {
-    let maps = value
-        .as_seq()
-        .unwrap_or_default()
-        .iter()
-        .filter(|rule| rule.as_map().is_some());
-    exact(maps.map(|rule| RuleClause {
-        span: rule.span,
-        via: rule.via.clone(),
-        condition: rule.get("if").and_then(Text::of),
-        changes: rule.get("changes").cloned().map(Box::new),
-        exists: rule.get("exists").cloned().map(Box::new),
-        when: rule.get("when").and_then(Text::of),
-        allow_failure: rule.get("allow_failure").cloned().map(Box::new),
-        variables: rule.get("variables").map(variables).unwrap_or_default(),
+    let items = value.items();
+    let maps = items.iter().filter(|rule| rule.as_map().is_some());
+    exact(maps.map(|rule| {
+        RuleClause {
+            span: rule.span,
+            via: rule.via.clone(),
+            condition: rule.child("if").as_ref().and_then(Text::of),
+            changes: rule.child("changes").map(Box::new),
+            exists: rule.child("exists").map(Box::new),
+            when: rule.child("when").as_ref().and_then(Text::of),
+            allow_failure: rule.child("allow_failure").map(Box::new),
+            variables: rule
+                .child("variables")
+                .as_ref()
+                .map(variables)
+                .unwrap_or_default(),
+        }
     }))
 }
 
 fn filter(value: &Val) -> Filter {
-    let list = |key: &str| value.get(key).map(texts).unwrap_or_default();
+    let list = |key: &str| value.child(key).as_ref().map(texts).unwrap_or_default();
     Filter {
         span: value.span,
         refs: match value.kind {
@@ -374,12 +385,12 @@ fn filter(value: &Val) -> Filter {
         },
         variables: list("variables"),
         changes: list("changes"),
-        kubernetes: value.get("kubernetes").and_then(Text::of),
+        kubernetes: value.child("kubernetes").as_ref().and_then(Text::of),
     }
 }
 
 fn environment(value: &Val) -> Environment {
-    let text = |key: &str| value.get(key).and_then(Text::of);
+    let text = |key: &str| value.child(key).as_ref().and_then(Text::of);
     Environment {
         span: value.span,
         name: Text::of(value).or_else(|| text("name")),
@@ -390,33 +401,33 @@ fn environment(value: &Val) -> Environment {
 }
 
 fn needs(value: &Val) -> Vec<Need> {
-    exact(
-        value
-            .as_seq()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|need| match Text::of(need) {
-                Some(job) => Some(Need {
-                    job,
-                    optional: false,
-                    external: false,
-                }),
-                None => Some(Need {
-                    job: need.get("job").and_then(Text::of)?,
-                    optional: need.get("optional").and_then(Val::as_bool).unwrap_or(false),
-                    external: need.get("project").is_some() || need.get("pipeline").is_some(),
-                }),
+    exact(value.items().iter().filter_map(|need| {
+        match Text::of(need) {
+            Some(job) => Some(Need {
+                job,
+                optional: false,
+                external: false,
             }),
-    )
+            None => Some(Need {
+                job: need.child("job").as_ref().and_then(Text::of)?,
+                optional: need
+                    .child("optional")
+                    .as_ref()
+                    .and_then(Val::as_bool)
+                    .unwrap_or(false),
+                external: need.child("project").is_some() || need.child("pipeline").is_some(),
+            }),
+        }
+    }))
 }
 
 fn trigger(value: &Val) -> Trigger {
-    let text = |key: &str| value.get(key).and_then(Text::of);
+    let text = |key: &str| value.child(key).as_ref().and_then(Text::of);
     Trigger {
         span: value.span,
         project: Text::of(value).or_else(|| text("project")),
         branch: text("branch"),
-        include: value.get("include").cloned(),
+        include: value.child("include"),
         strategy: text("strategy"),
     }
 }

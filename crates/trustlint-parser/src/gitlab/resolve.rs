@@ -1,12 +1,15 @@
 //! GitLab's resolution of a merged configuration, in GitLab's order: `extends` (after
 //! includes), then `!reference` tags, then the inheritance of `default:` keywords and
-//! global `variables:` into each job (governed by `inherit:`). Every copied value gets
-//! the [`Via`] step that brought it, so the effective job still points at the line where
+//! global `variables:` into each job (governed by `inherit:`). Every inherited value is
+//! shared with its source (not copied) and gets the [`Via`] step that brought it (held
+//! once, on the inherited subtree), so the effective job still points at the line where
 //! each value is written.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::gitlab::keywords::{is_global_keyword, DEFAULT_KEYWORDS, LEGACY_GLOBAL_DEFAULTS};
+use crate::gitlab::model::Variable;
 use crate::gitlab::value::{extend_fields, Field, Kind, Val, Via, ViaChain};
 use crate::problem::Problem;
 use crate::spanned::Spanned;
@@ -239,7 +242,7 @@ pub fn references(
     budget: &mut Budget,
     problems: &mut Vec<Problem>,
 ) {
-    // The values as written, for the references to read (none to read: no copy).
+    // The values as written, for the references to read (shared, not copied).
     let lookup: Vec<Field> = if root.iter().any(|f| f.value.has_reference()) {
         root.to_vec()
     } else {
@@ -256,46 +259,68 @@ pub fn references(
         if field.key.value.as_ref() == "stages" {
             flatten(&mut field.value);
         }
+        flatten_in(&mut field.value);
         if let Kind::Map(fields) = &mut field.value.kind {
-            flatten_in(fields);
-            if let Some(rules) = fields
-                .iter_mut()
-                .find(|f| f.key.value.as_ref() == "workflow")
+            if let Some(workflow) = fields
+                .iter()
+                .position(|f| f.key.value.as_ref() == "workflow")
+                .filter(|&i| fields.get(i).is_some_and(|f| has_nested_lists(&f.value)))
             {
-                if let Kind::Map(workflow) = &mut rules.value.kind {
-                    flatten_in(workflow);
+                if let Some(workflow) = Arc::make_mut(fields).get_mut(workflow) {
+                    flatten_in(&mut workflow.value);
                 }
             }
         }
     }
 }
 
-fn flatten_in(fields: &mut [Field]) {
-    for field in fields
-        .iter_mut()
-        .filter(|f| FLATTENED.contains(&f.key.value.as_ref()))
-    {
-        flatten(&mut field.value);
+/// Flattens the lists of a map's `script`-like keywords (the map is copied only if one
+/// holds a nested list).
+fn flatten_in(map: &mut Val) {
+    if !has_nested_lists(map) {
+        return;
     }
+    if let Kind::Map(fields) = &mut map.kind {
+        for field in Arc::make_mut(fields)
+            .iter_mut()
+            .filter(|f| FLATTENED.contains(&f.key.value.as_ref()))
+        {
+            flatten(&mut field.value);
+        }
+    }
+}
+
+/// Whether a `script`-like keyword of the map holds a nested list.
+fn has_nested_lists(map: &Val) -> bool {
+    map.as_map().unwrap_or_default().iter().any(|f| {
+        FLATTENED.contains(&f.key.value.as_ref()) && is_nested_list(&f.value)
+            || f.key.value.as_ref() == "rules" && is_nested_list(&f.value)
+    })
+}
+
+fn is_nested_list(value: &Val) -> bool {
+    value
+        .as_seq()
+        .is_some_and(|items| items.iter().any(|item| matches!(item.kind, Kind::Seq(_))))
 }
 
 /// Flattens nested lists in a list (GitLab: `script`, `rules`, `stages`, …).
 fn flatten(value: &mut Val) {
-    if let Kind::Seq(items) = &mut value.kind {
-        if !items.iter().any(|item| matches!(item.kind, Kind::Seq(_))) {
-            return;
-        }
-        let mut flat = Vec::with_capacity(items.len());
-        flatten_into(std::mem::take(items), &mut flat);
-        *items = flat.into();
+    if !is_nested_list(value) {
+        return;
     }
+    let mut flat = Vec::new();
+    flatten_into(value, &mut flat);
+    value.kind = Kind::Seq(flat.into());
+    value.via = value.via.settled();
 }
 
-fn flatten_into(items: Box<[Val]>, out: &mut Vec<Val>) {
-    for item in items {
+/// The items of `list` and of the lists inside it, with their chains as seen from `list`.
+fn flatten_into(list: &Val, out: &mut Vec<Val>) {
+    for item in list.items().iter() {
         match item.kind {
-            Kind::Seq(inner) => flatten_into(inner, out),
-            _ => out.push(item),
+            Kind::Seq(_) => flatten_into(item, out),
+            _ => out.push(item.clone()),
         }
     }
 }
@@ -309,10 +334,16 @@ struct References<'a> {
 }
 
 impl References<'_> {
+    /// Replaces the references in `value` (copying only the lists and maps that hold one).
     fn replace(&mut self, value: &mut Val, depth: usize) {
+        if !value.has_reference() {
+            return;
+        }
         match &mut value.kind {
-            Kind::Seq(items) => items.iter_mut().for_each(|item| self.replace(item, depth)),
-            Kind::Map(fields) => fields
+            Kind::Seq(items) => Arc::make_mut(items)
+                .iter_mut()
+                .for_each(|item| self.replace(item, depth)),
+            Kind::Map(fields) => Arc::make_mut(fields)
                 .iter_mut()
                 .for_each(|f| self.replace(&mut f.value, depth)),
             Kind::Reference(path) => {
@@ -333,13 +364,13 @@ impl References<'_> {
                     return;
                 }
                 match lookup(self.root, path) {
-                    Some(found) if self.budget.charge(found) => {
+                    Some(found) if self.budget.charge(&found) => {
                         // The reference's own chain (it may sit in a referenced value) goes on top.
                         let mut found = value
                             .via
                             .iter()
                             .rev()
-                            .fold(found.clone().through(&Via::Reference { at }), |v, step| {
+                            .fold(found.through(&Via::Reference { at }), |v, step| {
                                 v.through(step)
                             });
                         self.replace(&mut found, depth + 1);
@@ -365,38 +396,43 @@ impl References<'_> {
     }
 }
 
-fn lookup<'a>(root: &'a [Field], path: &[Spanned<String>]) -> Option<&'a Val> {
+/// The value a `!reference` path names, with its whole chain.
+fn lookup(root: &[Field], path: &[Spanned<String>]) -> Option<Val> {
     let (first, rest) = path.split_first()?;
-    let mut current = &root.iter().find(|f| *f.key.value == *first.value)?.value;
+    let mut current = root
+        .iter()
+        .find(|f| *f.key.value == *first.value)?
+        .value
+        .clone();
     for key in rest {
-        current = current.get(&key.value)?;
+        current = current.child(&key.value)?;
     }
     Some(current)
 }
 
 /// What a job inherits: the `default:` keywords (and legacy global ones) it doesn't set,
 /// and the global variables it doesn't override, as `inherit:` allows. Each inherited
-/// value is marked ([`Via::Default`], [`Via::Global`]) once: every job gets a clone that
-/// shares its chains and text.
+/// value is marked ([`Via::Default`], [`Via::Global`]) once: every job shares it.
 #[derive(Debug, Default)]
 pub struct Inheritance {
     /// Each inheritable keyword with its value.
     defaults: Vec<Field>,
-    /// The global `variables:` map.
-    variables: Option<Val>,
+    /// The global `variables:` map, and its variables typed.
+    variables: Option<(Val, Arc<[Variable]>)>,
 }
 
 impl Inheritance {
     pub fn new(root: &[Field]) -> Self {
-        let default = root
+        let mut defaults: Vec<Field> = root
             .iter()
             .find(|f| f.key.value.as_ref() == "default")
-            .and_then(|f| f.value.as_map());
-        let mut defaults: Vec<&Field> = default
-            .map(|fields| {
-                fields
+            .map(|default| {
+                default
+                    .value
+                    .entries()
                     .iter()
                     .filter(|f| DEFAULT_KEYWORDS.contains(&f.key.value.as_ref()))
+                    .cloned()
                     .collect()
             })
             .unwrap_or_default();
@@ -405,16 +441,16 @@ impl Inheritance {
             .filter(|f| LEGACY_GLOBAL_DEFAULTS.contains(&f.key.value.as_ref()))
         {
             if !defaults.iter().any(|d| d.key.value == field.key.value) {
-                defaults.push(field);
+                defaults.push(field.clone());
             }
         }
         let defaults = defaults
             .into_iter()
             .map(|default| Field {
-                key: default.key.clone(),
-                value: default.value.clone().through(&Via::Default {
+                value: default.value.through(&Via::Default {
                     at: default.key.span,
                 }),
+                key: default.key,
             })
             .collect();
         let variables = root
@@ -426,8 +462,9 @@ impl Inheritance {
                     at: globals.key.span,
                 };
                 let mut variables = globals.value.clone().through(&step);
-                variables.via = ViaChain::new(vec![step]);
-                variables
+                variables.via = variables.via.with_steps(vec![step]);
+                let typed = crate::gitlab::model::variables(&variables).into();
+                (variables, typed)
             });
         Inheritance {
             defaults,
@@ -435,8 +472,14 @@ impl Inheritance {
         }
     }
 
-    /// The job's configuration with what it inherits.
+    /// The global variables as jobs inherit them, and typed ([`crate::gitlab::model::job`]).
+    pub fn globals(&self) -> Option<&(Val, Arc<[Variable]>)> {
+        self.variables.as_ref()
+    }
+
+    /// The job's configuration with what it inherits (shared, not copied).
     pub fn apply(&self, job: Val, budget: &mut Budget) -> Val {
+        let job = job.settled();
         let inherit = job.get("inherit").cloned();
         let allowed =
             |section: &str, keyword: &str| match inherit.as_ref().and_then(|i| i.get(section)) {
@@ -458,19 +501,22 @@ impl Inheritance {
             }
         }
         let mut job = job;
-        if let Some(globals) = &self.variables {
-            let inherited: Vec<Field> = globals
-                .as_map()
-                .unwrap_or_default()
+        if let Some((globals, _)) = &self.variables {
+            let all = globals.entries();
+            let inherited: Vec<Field> = all
                 .iter()
                 .filter(|v| allowed("variables", &v.key.value) && budget.charge(&v.value))
                 .cloned()
                 .collect();
             if !inherited.is_empty() {
-                let base = Val {
-                    span: globals.span,
-                    via: globals.via.clone(),
-                    kind: Kind::Map(inherited.into()),
+                let base = if inherited.len() == all.len() {
+                    globals.clone()
+                } else {
+                    Val {
+                        span: globals.span,
+                        via: ViaChain::new(globals.via.to_vec()),
+                        kind: Kind::Map(inherited.into()),
+                    }
                 };
                 set_variables(&mut job, base);
             }
@@ -488,12 +534,14 @@ fn set_variables(job: &mut Val, globals: Val) {
         return;
     };
     match fields
-        .iter_mut()
-        .find(|f| f.key.value.as_ref() == "variables")
+        .iter()
+        .position(|f| f.key.value.as_ref() == "variables")
     {
-        Some(own) if own.value.as_map().is_some() => {
-            let mine = std::mem::replace(&mut own.value, Val::null(globals.span));
-            own.value = globals.deep_merge(mine);
+        Some(own) if fields.get(own).is_some_and(|f| f.value.as_map().is_some()) => {
+            if let Some(own) = Arc::make_mut(fields).get_mut(own) {
+                let mine = std::mem::replace(&mut own.value, Val::null(globals.span));
+                own.value = globals.deep_merge(mine);
+            }
         }
         Some(_) => {}
         None => extend_fields(

@@ -1,10 +1,14 @@
 //! The resolved value tree of a GitLab CI configuration: like [`Node`], every value keeps
 //! the span where it is written, and it also keeps the chain ([`Via`]) through which it
 //! reached the place where it is used (YAML alias or merge key, `include:`, `extends:`,
-//! `!reference`, `default:`, global `variables:`). Maps hold each key once (GitLab reads
-//! YAML into a hash: the last duplicate wins); unresolved `!reference` tags stay
+//! `!reference`, `default:`, global `variables:`). Lists and maps are shared, not copied,
+//! by the values that inherit them, and the chain of an inherited subtree is held once, on
+//! its root ([`ViaChain::below`]): read the values inside with their whole chains through
+//! [`Val::entries`], [`Val::items`] and [`Val::child`]. Maps hold each key once (GitLab
+//! reads YAML into a hash: the last duplicate wins); unresolved `!reference` tags stay
 //! [`Kind::Reference`] until resolution replaces them.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Deref;
 use std::sync::Arc;
@@ -31,34 +35,96 @@ pub enum Via {
     Global { at: Span },
 }
 
-/// The steps ([`Via`]) through which a value travelled, nearest first. One chain is
-/// shared by every value that travelled the same way (a whole inherited subtree), so
-/// cloning a value or its chain copies no steps. It is one pointer wide (a pipeline holds
-/// a chain in every value and every typed text).
+/// The steps ([`Via`]) through which a value travelled, nearest first, and those every
+/// value inside it travelled too ([`ViaChain::below`]): a subtree reached as a whole
+/// (through `extends`, `default:`, `!reference`, an include) is shared with its source,
+/// not copied, and the steps of that travel are held once, on its root. The values inside
+/// hold their chains as seen from the value that holds them; [`Val::entries`],
+/// [`Val::items`] and [`Val::child`] give them with their whole chain. One chain is shared
+/// by every value that travelled the same way, so cloning a value or its chain copies no
+/// steps; it is one pointer wide.
 #[derive(Clone, Debug, Default)]
-pub struct ViaChain(Option<Arc<Box<[Via]>>>);
+pub struct ViaChain(Option<Arc<Chain>>);
+
+#[derive(Debug)]
+struct Chain {
+    /// The value's own steps.
+    steps: Box<[Via]>,
+    /// The steps in front of the chain of every value inside it.
+    below: Box<[Via]>,
+}
 
 impl ViaChain {
-    /// The chain of `steps`.
+    /// The chain of `steps` (of a value whose insides hold their whole chains).
     pub fn new(steps: Vec<Via>) -> ViaChain {
-        if steps.is_empty() {
+        ViaChain::of(steps, Vec::new())
+    }
+
+    fn of(steps: Vec<Via>, below: Vec<Via>) -> ViaChain {
+        if steps.is_empty() && below.is_empty() {
             ViaChain(None)
         } else {
-            ViaChain(Some(Arc::new(steps.into_boxed_slice())))
+            ViaChain(Some(Arc::new(Chain {
+                steps: steps.into_boxed_slice(),
+                below: below.into_boxed_slice(),
+            })))
         }
     }
 
     /// The steps, nearest first.
     pub fn as_slice(&self) -> &[Via] {
-        self.0.as_deref().map_or(&[], |steps| steps)
+        self.0.as_deref().map_or(&[], |chain| &chain.steps)
     }
 
-    /// This chain with `step` in front.
+    /// The steps every value inside travelled in front of its own, nearest first.
+    pub fn below(&self) -> &[Via] {
+        self.0.as_deref().map_or(&[], |chain| &chain.below)
+    }
+
+    /// This chain with `step` in front of its own steps.
     pub fn prepended(&self, step: &Via) -> ViaChain {
-        let mut steps = Vec::with_capacity(self.len() + 1);
-        steps.push(step.clone());
-        steps.extend_from_slice(self);
-        ViaChain::new(steps)
+        ViaChain::of(
+            joined(std::slice::from_ref(step), self),
+            self.below().to_vec(),
+        )
+    }
+
+    /// This chain with `steps` instead of its own steps (those below kept).
+    pub(crate) fn with_steps(&self, steps: Vec<Via>) -> ViaChain {
+        ViaChain::of(steps, self.below().to_vec())
+    }
+
+    /// The chain of the same value reached one step further away: `step` in front of its
+    /// own steps and of those of everything inside it.
+    fn through(&self, step: &Via) -> ViaChain {
+        let step = std::slice::from_ref(step);
+        ViaChain::of(joined(step, self), joined(step, self.below()))
+    }
+
+    /// The whole chain of a value held (with this chain) by a value whose chain is
+    /// `holder`.
+    fn held_by(&self, holder: &ViaChain) -> ViaChain {
+        let above = holder.below();
+        if above.is_empty() {
+            return self.clone();
+        }
+        // Mostly a value travelled the way its holder did: then it shares the holder's chain.
+        let same = |whole: &[Via], own: &[Via]| {
+            whole.len() == above.len() + own.len() && whole.iter().eq(above.iter().chain(own))
+        };
+        if same(holder, self) && same(holder.below(), self.below()) {
+            return holder.clone();
+        }
+        ViaChain::of(joined(above, self), joined(above, self.below()))
+    }
+
+    /// The own steps alone: for a value whose insides were given their whole chains.
+    pub(crate) fn settled(&self) -> ViaChain {
+        if self.below().is_empty() {
+            self.clone()
+        } else {
+            ViaChain::new(self.as_slice().to_vec())
+        }
     }
 
     /// Where the steps are held: the same for the same chain (not merely equal steps)
@@ -66,7 +132,40 @@ impl ViaChain {
     fn address(&self) -> usize {
         self.0
             .as_ref()
-            .map_or(0, |steps| Arc::as_ptr(steps) as usize)
+            .map_or(0, |chain| Arc::as_ptr(chain) as usize)
+    }
+}
+
+fn joined(front: &[Via], back: &[Via]) -> Vec<Via> {
+    let mut steps = Vec::with_capacity(front.len() + back.len());
+    steps.extend_from_slice(front);
+    steps.extend_from_slice(back);
+    steps
+}
+
+/// Gives values held by one value their whole chains; values that shared a chain share
+/// the whole one (a map's entries mostly travelled alike).
+struct Holder<'a> {
+    via: &'a ViaChain,
+    done: Vec<(usize, ViaChain)>,
+}
+
+impl Holder<'_> {
+    fn whole(&mut self, value: &Val) -> Val {
+        let address = value.via.address();
+        let via = match self.done.iter().find(|(known, _)| *known == address) {
+            Some((_, whole)) => whole.clone(),
+            None => {
+                let whole = value.via.held_by(self.via);
+                self.done.push((address, whole.clone()));
+                whole
+            }
+        };
+        Val {
+            span: value.span,
+            via,
+            kind: value.kind.clone(),
+        }
     }
 }
 
@@ -80,7 +179,7 @@ impl Deref for ViaChain {
 
 impl PartialEq for ViaChain {
     fn eq(&self, other: &ViaChain) -> bool {
-        self.as_slice() == other.as_slice()
+        self.as_slice() == other.as_slice() && self.below() == other.below()
     }
 }
 
@@ -91,7 +190,8 @@ impl Eq for ViaChain {}
 pub struct Val {
     /// Where the value is written.
     pub span: Span,
-    /// How it got to where it is used (nearest first); empty when written in place.
+    /// How it got to where it is used (nearest first; empty when written in place), as
+    /// seen from the value holding it (see [`ViaChain`]).
     pub via: ViaChain,
     pub kind: Kind,
 }
@@ -104,8 +204,9 @@ pub enum Kind {
     Number(Arc<str>),
     /// Text; shared (not copied) by every clone of the value and by its [`Text`]s.
     String(Arc<str>),
-    Seq(Box<[Val]>),
-    Map(Box<[Field]>),
+    /// Shared (not copied) by every clone of the value.
+    Seq(Arc<[Val]>),
+    Map(Arc<[Field]>),
     /// An unresolved `!reference [job, key, …]`; the path items as written.
     Reference(Box<[Spanned<String>]>),
 }
@@ -203,7 +304,8 @@ impl Val {
         }
     }
 
-    /// The value of `key` in a map.
+    /// The value of `key` in a map, its chain as seen from this map ([`Val::child`] gives
+    /// the whole chain).
     pub fn get(&self, key: &str) -> Option<&Val> {
         self.field(key).map(|f| &f.value)
     }
@@ -258,56 +360,102 @@ impl Val {
     }
 
     /// The same value reached one step further away: `step` goes in front of every chain
-    /// in the tree.
+    /// in the tree (held once, on this value: the tree is not copied).
     pub fn through(mut self, step: &Via) -> Val {
-        self.prepend(step, &mut HashMap::new());
+        self.via = self.via.through(step);
         self
     }
 
-    /// Puts `step` in front of every chain of the tree. `done` maps each chain replaced
-    /// so far (by [`ViaChain::address`]) to itself and its replacement: values that
-    /// shared a chain share its replacement.
-    fn prepend(&mut self, step: &Via, done: &mut HashMap<usize, (ViaChain, ViaChain)>) {
-        let (_, new) = done
-            .entry(self.via.address())
-            .or_insert_with(|| (self.via.clone(), self.via.prepended(step)));
-        self.via = new.clone();
-        match &mut self.kind {
-            Kind::Seq(items) => items.iter_mut().for_each(|item| item.prepend(step, done)),
-            Kind::Map(fields) => fields.iter_mut().for_each(|f| f.value.prepend(step, done)),
-            Kind::Null | Kind::Bool(_) | Kind::Number(_) | Kind::String(_) | Kind::Reference(_) => {
-            }
+    /// Whether `other` is this value itself (shared, not merely equal).
+    pub(crate) fn is_same(&self, other: &Val) -> bool {
+        let same_kind = match (&self.kind, &other.kind) {
+            (Kind::Map(mine), Kind::Map(theirs)) => Arc::ptr_eq(mine, theirs),
+            (Kind::Seq(mine), Kind::Seq(theirs)) => Arc::ptr_eq(mine, theirs),
+            _ => false,
+        };
+        same_kind && self.span == other.span && self.via.address() == other.via.address()
+    }
+
+    /// A map's entries, each value with its whole chain.
+    pub fn entries(&self) -> Cow<'_, [Field]> {
+        let fields = self.as_map().unwrap_or_default();
+        if self.via.below().is_empty() {
+            return Cow::Borrowed(fields);
+        }
+        let mut holder = self.holder();
+        Cow::Owned(
+            fields
+                .iter()
+                .map(|f| Field {
+                    key: f.key.clone(),
+                    value: holder.whole(&f.value),
+                })
+                .collect(),
+        )
+    }
+
+    /// A list's items, each with its whole chain.
+    pub fn items(&self) -> Cow<'_, [Val]> {
+        let items = self.as_seq().unwrap_or_default();
+        if self.via.below().is_empty() {
+            return Cow::Borrowed(items);
+        }
+        let mut holder = self.holder();
+        Cow::Owned(items.iter().map(|item| holder.whole(item)).collect())
+    }
+
+    /// The value of `key` in a map, with its whole chain.
+    pub fn child(&self, key: &str) -> Option<Val> {
+        self.get(key).map(|value| self.holder().whole(value))
+    }
+
+    fn holder(&self) -> Holder<'_> {
+        Holder {
+            via: &self.via,
+            done: Vec::new(),
+        }
+    }
+
+    /// The same value with the chains of what it holds made whole (one level down), so
+    /// that entries can be added or replaced with their whole chains.
+    pub(crate) fn settled(self) -> Val {
+        if self.via.below().is_empty() {
+            return self;
+        }
+        let kind = match &self.kind {
+            Kind::Map(_) => Kind::Map(self.entries().into_owned().into()),
+            Kind::Seq(_) => Kind::Seq(self.items().into_owned().into()),
+            kind => kind.clone(),
+        };
+        Val {
+            span: self.span,
+            via: self.via.settled(),
+            kind,
         }
     }
 
     /// GitLab's `Hash#deep_merge`: `over` wins; where both hold a map under the same key
-    /// the maps are merged recursively; anything else (lists included) is replaced.
+    /// the maps are merged recursively; anything else (lists included) is replaced. Only
+    /// the merged maps are new: every other value is shared with `self` or `over`.
     pub fn deep_merge(self, over: Val) -> Val {
-        match (self.kind, over.kind) {
-            (Kind::Map(base), Kind::Map(over_fields)) => {
-                let mut base = base.into_vec();
-                for field in over_fields {
-                    match base.iter_mut().find(|f| f.key.value == field.key.value) {
-                        Some(existing) => {
-                            let old =
-                                std::mem::replace(&mut existing.value, Val::null(field.value.span));
-                            existing.value = old.deep_merge(field.value);
-                            existing.key = field.key;
-                        }
-                        None => base.push(field),
-                    }
+        if !matches!((&self.kind, &over.kind), (Kind::Map(_), Kind::Map(_))) {
+            return over;
+        }
+        let mut base = self.entries().into_owned();
+        for field in over.entries().iter() {
+            match base.iter_mut().find(|f| f.key.value == field.key.value) {
+                Some(existing) => {
+                    let old = std::mem::replace(&mut existing.value, Val::null(field.value.span));
+                    existing.value = old.deep_merge(field.value.clone());
+                    existing.key = field.key.clone();
                 }
-                Val {
-                    span: over.span,
-                    via: over.via,
-                    kind: Kind::Map(base.into()),
-                }
+                None => base.push(field.clone()),
             }
-            (_, kind) => Val {
-                span: over.span,
-                via: over.via,
-                kind,
-            },
+        }
+        Val {
+            span: over.span,
+            via: over.via.settled(),
+            kind: Kind::Map(base.into()),
         }
     }
 
@@ -330,9 +478,9 @@ fn shared(texts: &mut HashSet<Arc<str>>, text: &str) -> Arc<str> {
     new
 }
 
-/// Appends `more` to a map's fields (a map is a boxed slice: most are never extended).
-pub(crate) fn extend_fields(fields: &mut Box<[Field]>, more: impl IntoIterator<Item = Field>) {
-    let mut all = std::mem::take(fields).into_vec();
+/// Appends `more` to a map's fields (a map is a shared slice: most are never extended).
+pub(crate) fn extend_fields(fields: &mut Arc<[Field]>, more: impl IntoIterator<Item = Field>) {
+    let mut all = fields.to_vec();
     all.extend(more);
     *fields = all.into();
 }
@@ -389,10 +537,11 @@ impl Text {
     }
 }
 
-/// The texts of a scalar or of a list of scalars (non-scalars skipped).
+/// The texts of a scalar or of a list of scalars (non-scalars skipped), with their whole
+/// chains.
 pub fn texts(val: &Val) -> Vec<Text> {
     match &val.kind {
-        Kind::Seq(items) => exact(items.iter().filter_map(Text::of)),
+        Kind::Seq(_) => exact(val.items().iter().filter_map(Text::of)),
         _ => Text::of(val).into_iter().collect(),
     }
 }

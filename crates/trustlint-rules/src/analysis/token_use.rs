@@ -261,7 +261,7 @@ impl ScriptFlow {
                 TokenChannel::AzureLogin,
             ),
         ];
-        for variable in &job.variables {
+        for variable in job.variables.iter() {
             let Some(value) = &variable.value else {
                 continue;
             };
