@@ -19,7 +19,7 @@ use super::Buffer;
 pub struct View<'a> {
     pub buffers: &'a HashMap<PathBuf, Buffer>,
     pub texts: &'a HashMap<PathBuf, Arc<str>>,
-    pub published: &'a BTreeMap<PathBuf, Vec<Item>>,
+    pub published: &'a BTreeMap<PathBuf, Arc<[Item]>>,
 }
 
 impl View<'_> {

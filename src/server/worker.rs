@@ -26,6 +26,9 @@ pub struct Job {
     pub request: LintRequest,
     pub asked: Instant,
     pub pass: Pass,
+    /// For a full run when the client tells of changes on disk: the paths it told of
+    /// since the last full run was asked (the session then reads only those again).
+    pub changed: Option<Vec<PathBuf>>,
 }
 
 /// What a run covers.
@@ -49,8 +52,9 @@ pub struct Checked {
 
 #[derive(Debug, Default)]
 pub struct Run {
-    /// Every file with findings, with them.
-    pub findings: BTreeMap<PathBuf, Vec<Item>>,
+    /// Every file with findings, with them (shared with the conversions kept: a file
+    /// whose findings did not change has the same items as in the last run).
+    pub findings: BTreeMap<PathBuf, Arc<[Item]>>,
     /// The text of every file the run read, as read.
     pub texts: HashMap<PathBuf, Arc<str>>,
     /// The files read as one of trustlint's kinds.
@@ -82,6 +86,9 @@ fn serve(inbox: &Receiver<Job>, done: &Sender<Checked>) {
         let started = Instant::now();
         let lint = || match job.pass {
             Pass::Full => {
+                if let Some(changed) = job.changed.clone() {
+                    session.changed_on_disk(changed);
+                }
                 let run = session
                     .lint(&job.request)
                     .map(|outcome| found(outcome, &mut converted));
@@ -130,15 +137,15 @@ struct Conversion {
     findings: Vec<Finding>,
     /// The path and text of every file the findings point into, by id.
     read: Vec<(FileId, PathBuf, Arc<str>)>,
-    items: Vec<Item>,
+    items: Arc<[Item]>,
 }
 
 impl Converted {
     /// The items of `findings` (all of one file, in report order), from the last run when
     /// the findings and the files they point into are the same.
-    fn items(&mut self, files: &Files<'_>, findings: &[Finding]) -> &[Item] {
+    fn items(&mut self, files: &Files<'_>, findings: &[Finding]) -> Arc<[Item]> {
         let Some(first) = findings.first() else {
-            return &[];
+            return Arc::new([]);
         };
         let file = first.primary.file;
         let known = self.last.remove(&file).filter(|known| {
@@ -168,12 +175,9 @@ impl Converted {
                     .collect(),
             }
         });
-        &self
-            .now
-            .entry(file)
-            .insert_entry(conversion)
-            .into_mut()
-            .items
+        let items = Arc::clone(&conversion.items);
+        self.now.insert(file, conversion);
+        items
     }
 
     /// The run's conversions become the last run's.
@@ -202,10 +206,14 @@ fn found(outcome: &LintOutcome, converted: &mut Converted) -> Run {
         .flat_map(|workspace| workspace.sources.files())
         .map(|file| (file.id, file))
         .collect();
+    let paths: HashMap<FileId, PathBuf> = files
+        .iter()
+        .filter_map(|(id, file)| Some((*id, absolute(&file.path).ok()?)))
+        .collect();
     let mut run = Run::default();
-    for file in files.values() {
-        if let Ok(path) = absolute(&file.path) {
-            run.texts.insert(path, file.text.clone());
+    for (id, file) in &files {
+        if let Some(path) = paths.get(id) {
+            run.texts.insert(path.clone(), file.text.clone());
         }
     }
     for workspace in &outcome.workspaces {
@@ -213,9 +221,8 @@ fn found(outcome: &LintOutcome, converted: &mut Converted) -> Run {
             if document.kind == InputKind::Unrecognised {
                 continue;
             }
-            let path = files.get(&document.file).map(|file| absolute(&file.path));
-            if let Some(Ok(path)) = path {
-                run.documents.insert(path);
+            if let Some(path) = paths.get(&document.file) {
+                run.documents.insert(path.clone());
             }
         }
     }
@@ -231,18 +238,25 @@ fn found(outcome: &LintOutcome, converted: &mut Converted) -> Run {
         .findings
         .chunk_by(|a, b| a.primary.file == b.primary.file)
     {
-        let file = findings
-            .first()
-            .and_then(|finding| files.get(&finding.primary.file));
-        let Some(Ok(path)) = file.map(|file| absolute(&file.path)) else {
+        let Some(file) = findings.first().map(|finding| finding.primary.file) else {
+            continue;
+        };
+        // A folder's findings (nothing recognised in it) are not published.
+        let folder = files.get(&file).is_some_and(|file| file.text.is_empty())
+            && paths.get(&file).is_some_and(|path| path.is_dir());
+        let Some(path) = paths.get(&file).filter(|_| !folder) else {
             continue;
         };
         let items = converted.items(&files, findings);
-        if !items.is_empty() {
-            run.findings
-                .entry(path)
-                .or_default()
-                .extend(items.iter().cloned());
+        if items.is_empty() {
+            continue;
+        }
+        match run.findings.get_mut(path) {
+            // Files of one path under two ids (a file read also through an `include:`).
+            Some(known) => *known = known.iter().chain(items.iter()).cloned().collect(),
+            None => {
+                run.findings.insert(path.clone(), items);
+            }
         }
     }
     converted.finish();

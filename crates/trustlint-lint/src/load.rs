@@ -67,9 +67,17 @@ pub(crate) struct Slot<'a> {
     pub limits: &'a Limits,
 }
 
-/// Where a load takes each candidate's file and document from when not loaded afresh: a
-/// session keeps them from its earlier runs (`crate::session`).
+/// Where a load takes what it found to check and each candidate's file and document from
+/// when not found and loaded afresh: a session keeps them from its earlier runs
+/// (`crate::session`).
 pub(crate) trait Reuse: Sync {
+    /// What `request` finds to check, kept or found by `discover`.
+    fn discovered(
+        &self,
+        request: &LintRequest,
+        discover: &dyn Fn() -> Result<Discovered, LintError>,
+    ) -> Result<Discovered, LintError>;
+
     /// The file and document of `slot`, kept or loaded by `fresh`.
     fn load(
         &self,
@@ -99,24 +107,26 @@ pub(crate) fn load_reusing(
         .stack_size(stack)
         .start_handler(move |_| yaml::declare_thread_stack(stack))
         .build_global();
-    let (mut candidates, folders) = discover::discover(request, &scopes, threads)?;
-    // Walked files whose text the request gives are read from it too.
+    let discover = || -> Result<Discovered, LintError> {
+        let (candidates, folders) = discover::discover(request, &scopes, threads)?;
+        let parts = parts(&scopes, candidates)?;
+        Ok(Discovered { parts, folders })
+    };
+    let Discovered {
+        parts: mut found,
+        folders,
+    } = match reuse {
+        Some(reuse) => reuse.discovered(request, &discover)?,
+        None => discover()?,
+    };
+    // Files whose text the request gives are read from it.
     if !request.texts.is_empty() {
-        for candidate in &mut candidates {
-            if candidate.source != Source::Path {
-                continue;
-            }
-            let text = request
-                .texts
-                .get(&candidate.path)
-                .or_else(|| request.texts.get(&display_path(&cwd, &candidate.path)));
-            if let Some(text) = text {
-                candidate.source = Source::Text(Arc::from(text.as_str()));
-            }
+        for candidate in found.iter_mut().flat_map(|part| &mut part.candidates) {
+            give_text(request, &cwd, candidate);
         }
     }
     let mut loaded: Vec<Loaded> = Vec::new();
-    for part in parts(&scopes, candidates)? {
+    for part in found {
         let first = next_id(&loaded);
         loaded.push(load_part(request, &cwd, part, first, reuse));
     }
@@ -139,6 +149,28 @@ pub(crate) fn load_reusing(
     Ok(loaded)
 }
 
+/// `candidate`'s text when the request gives it (by its path as found, or as shown).
+fn give_text(request: &LintRequest, cwd: &Path, candidate: &mut Candidate) {
+    if !matches!(candidate.source, Source::Path | Source::Text(_)) {
+        return;
+    }
+    let text = request
+        .texts
+        .get(&candidate.path)
+        .or_else(|| request.texts.get(&display_path(cwd, &candidate.path)));
+    if let Some(text) = text {
+        candidate.source = Source::Text(Arc::from(text.as_str()));
+    }
+}
+
+/// What a run found to check: its parts (each file with its configuration and
+/// repository), before the texts the request gives are put in, and the folders named.
+#[derive(Debug, Clone)]
+pub(crate) struct Discovered {
+    pub parts: Vec<Part>,
+    pub folders: Vec<PathBuf>,
+}
+
 /// The first file id after the parts loaded so far.
 fn next_id(loaded: &[Loaded]) -> FileId {
     loaded
@@ -147,10 +179,10 @@ fn next_id(loaded: &[Loaded]) -> FileId {
 }
 
 /// Files under one configuration, checked together.
-#[derive(Debug)]
-struct Part {
+#[derive(Debug, Clone)]
+pub(crate) struct Part {
     configured: Arc<Configured>,
-    candidates: Vec<Candidate>,
+    pub candidates: Vec<Candidate>,
 }
 
 impl Part {
