@@ -154,7 +154,7 @@ struct Server<'a> {
     /// full run was asked.
     disk_changed: BTreeSet<PathBuf>,
     /// What was published last, per file.
-    published: BTreeMap<PathBuf, Arc<[Item]>>,
+    published: HashMap<PathBuf, Arc<[Item]>>,
     /// The files read as one of trustlint's kinds by the last full run.
     documents: HashSet<PathBuf>,
     /// The codes whose findings reached into another file in the last full run.
@@ -226,7 +226,7 @@ impl<'a> Server<'a> {
             texts: HashMap::new(),
             watched: false,
             disk_changed: BTreeSet::new(),
-            published: BTreeMap::new(),
+            published: HashMap::new(),
             running: false,
             shutdown: false,
             error: None,
@@ -350,7 +350,7 @@ impl<'a> Server<'a> {
                 }
             }
             if request.paths.is_empty() {
-                self.publish(BTreeMap::new());
+                self.publish(HashMap::new());
                 return;
             }
             self.send_job(request, Pass::Full);
@@ -485,7 +485,7 @@ impl<'a> Server<'a> {
 
     /// Publishes the findings of every file whose findings changed, and clears the files
     /// that have none left.
-    fn publish(&mut self, findings: BTreeMap<PathBuf, Arc<[Item]>>) {
+    fn publish(&mut self, findings: HashMap<PathBuf, Arc<[Item]>>) {
         let cleared: Vec<PathBuf> = self
             .published
             .keys()

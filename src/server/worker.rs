@@ -4,9 +4,9 @@
 //! one [`Session`], which loads and checks again only what changed since the last, and
 //! convert again only the findings of the files whose findings changed ([`Converted`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{absolute, PathBuf};
+use std::path::{absolute, Path, PathBuf};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -54,7 +54,7 @@ pub struct Checked {
 pub struct Run {
     /// Every file with findings, with them (shared with the conversions kept: a file
     /// whose findings did not change has the same items as in the last run).
-    pub findings: BTreeMap<PathBuf, Arc<[Item]>>,
+    pub findings: HashMap<PathBuf, Arc<[Item]>>,
     /// The text of every file the run read, as read.
     pub texts: HashMap<PathBuf, Arc<str>>,
     /// The files read as one of trustlint's kinds.
@@ -82,6 +82,7 @@ pub fn spawn(done: Sender<Checked>) -> std::io::Result<Sender<Job>> {
 fn serve(inbox: &Receiver<Job>, done: &Sender<Checked>) {
     let mut session = Session::new();
     let mut converted = Converted::default();
+    let mut absolutes = Absolutes::default();
     while let Ok(job) = inbox.recv() {
         let started = Instant::now();
         let lint = || match job.pass {
@@ -91,12 +92,17 @@ fn serve(inbox: &Receiver<Job>, done: &Sender<Checked>) {
                 }
                 let run = session
                     .lint(&job.request)
-                    .map(|outcome| found(outcome, &mut converted));
+                    .map(|outcome| found(outcome, &mut converted, &mut absolutes));
                 let redone = session.last_work();
                 run.map(|run| Run { redone, ..run })
             }
-            Pass::Fast(_) => trustlint_lint::lint(&job.request)
-                .map(|outcome| found(&outcome, &mut Converted::default())),
+            Pass::Fast(_) => trustlint_lint::lint(&job.request).map(|outcome| {
+                found(
+                    &outcome,
+                    &mut Converted::default(),
+                    &mut Absolutes::default(),
+                )
+            }),
         };
         // The library never panics on input by design; if it ever did, the server says
         // so instead of going away (and starts a new session).
@@ -117,6 +123,30 @@ fn serve(inbox: &Receiver<Job>, done: &Sender<Checked>) {
         if done.send(checked).is_err() {
             return;
         }
+    }
+}
+
+/// The absolute path of each path of the last runs (`std::path::absolute` asks for the
+/// current folder for each relative path: the server never changes it).
+#[derive(Debug, Default)]
+struct Absolutes {
+    last: HashMap<PathBuf, PathBuf>,
+    now: HashMap<PathBuf, PathBuf>,
+}
+
+impl Absolutes {
+    fn of(&mut self, path: &Path) -> Option<PathBuf> {
+        let absolute = match self.last.remove(path) {
+            Some(known) => known,
+            None => absolute(path).ok()?,
+        };
+        self.now.insert(path.to_path_buf(), absolute.clone());
+        Some(absolute)
+    }
+
+    /// This run's paths become the last run's.
+    fn finish(&mut self) {
+        self.last = std::mem::take(&mut self.now);
     }
 }
 
@@ -199,7 +229,7 @@ fn pointed_into(finding: &Finding) -> impl Iterator<Item = FileId> + '_ {
 }
 
 /// What `outcome` found, per file, its items converted through `converted`.
-fn found(outcome: &LintOutcome, converted: &mut Converted) -> Run {
+fn found(outcome: &LintOutcome, converted: &mut Converted, absolutes: &mut Absolutes) -> Run {
     let files: Files<'_> = outcome
         .workspaces
         .iter()
@@ -208,8 +238,9 @@ fn found(outcome: &LintOutcome, converted: &mut Converted) -> Run {
         .collect();
     let paths: HashMap<FileId, PathBuf> = files
         .iter()
-        .filter_map(|(id, file)| Some((*id, absolute(&file.path).ok()?)))
+        .filter_map(|(id, file)| Some((*id, absolutes.of(&file.path)?)))
         .collect();
+    absolutes.finish();
     let mut run = Run::default();
     for (id, file) in &files {
         if let Some(path) = paths.get(id) {
@@ -305,12 +336,17 @@ mod tests {
     #[test]
     fn kept_items_are_those_converted_afresh() {
         let mut converted = Converted::default();
+        let mut absolutes = Absolutes::default();
         let mut with = 0;
         for step in 0..40u32 {
             let edits = (step * 7 + step / 3) % 64;
             let outcome = trustlint_lint::lint(&demo(edits)).unwrap();
-            let kept = found(&outcome, &mut converted);
-            let fresh = found(&outcome, &mut Converted::default());
+            let kept = found(&outcome, &mut converted, &mut absolutes);
+            let fresh = found(
+                &outcome,
+                &mut Converted::default(),
+                &mut Absolutes::default(),
+            );
             assert_eq!(kept.findings, fresh.findings, "step {step}");
             assert_eq!(kept.joining, fresh.joining, "step {step}");
             // One conversion kept per file with findings, for the next run.

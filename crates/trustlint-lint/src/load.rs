@@ -3,6 +3,7 @@
 //! folders in which nothing was recognised. What `lint` checks and `trustlint graph` maps.
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -296,7 +297,14 @@ fn load_part(
     let mut settings = settings::resolve(request, config, repository.as_deref());
     add_bound_files(&mut candidates, &settings);
     let workspace = load_all(&candidates, first, &limits, cwd, reuse);
-    bind_role_files(&mut settings, &workspace);
+    if !settings.roles.is_empty() {
+        let walked: HashSet<PathBuf> = candidates
+            .iter()
+            .filter(|c| c.discovery == Discovery::Walked)
+            .map(|c| display_path(cwd, &c.path))
+            .collect();
+        bind_role_files(&mut settings, &workspace, &walked);
+    }
     Loaded {
         configured,
         settings,
@@ -313,23 +321,48 @@ fn non_empty(path: &Path) -> PathBuf {
     }
 }
 
+/// The `[[roles]]` policy files of `settings`.
+fn bound_files(settings: &Settings) -> impl Iterator<Item = &PathBuf> {
+    settings.roles.iter().flat_map(|role| {
+        role.trust
+            .iter()
+            .chain(&role.permissions)
+            .chain(&role.last_accessed)
+    })
+}
+
+/// Whether a file could be one of the `[[roles]]` policy files, whose names (as they
+/// are, links followed) are `names`: a walked file is never a link, so its name is the
+/// one it has; any other could be a link to one.
+fn could_be_bound(path: &Path, walked: bool, names: &HashSet<OsString>) -> bool {
+    !walked || path.file_name().is_some_and(|name| names.contains(name))
+}
+
+/// The names of the `[[roles]]` policy files as they are (links followed).
+fn bound_names(settings: &Settings) -> HashSet<OsString> {
+    bound_files(settings)
+        .filter_map(|path| {
+            fs::canonicalize(path)
+                .ok()?
+                .file_name()
+                .map(OsStr::to_owned)
+        })
+        .collect()
+}
+
 /// Adds the `[[roles]]` policy files the scan did not reach, so a job's role is checked
 /// even when only the pipeline is named on the command line.
 fn add_bound_files(candidates: &mut Vec<Candidate>, settings: &Settings) {
     if settings.roles.is_empty() {
         return;
     }
+    let names = bound_names(settings);
     let scanned: HashSet<PathBuf> = candidates
         .iter()
+        .filter(|c| could_be_bound(&c.path, c.discovery == Discovery::Walked, &names))
         .filter_map(|c| fs::canonicalize(&c.path).ok())
         .collect();
-    let bound = settings.roles.iter().flat_map(|role| {
-        role.trust
-            .iter()
-            .chain(&role.permissions)
-            .chain(&role.last_accessed)
-    });
-    for path in bound {
+    for path in bound_files(settings) {
         match fs::canonicalize(path) {
             Ok(canonical) if !scanned.contains(&canonical) && canonical.is_file() => {
                 candidates.push(Candidate {
@@ -348,15 +381,18 @@ fn add_bound_files(candidates: &mut Vec<Candidate>, settings: &Settings) {
     candidates.dedup_by(|later, earlier| later.path == earlier.path);
 }
 
-/// Tells every `[[roles]]` binding which workspace files hold its policies.
-fn bind_role_files(settings: &mut Settings, workspace: &Workspace) {
+/// Tells every `[[roles]]` binding which workspace files hold its policies (`walked`: the
+/// part's walked files, as reports show them).
+fn bind_role_files(settings: &mut Settings, workspace: &Workspace, walked: &HashSet<PathBuf>) {
     if settings.roles.is_empty() {
         return;
     }
+    let names = bound_names(settings);
     let ids: HashMap<PathBuf, FileId> = workspace
         .sources
         .files()
         .iter()
+        .filter(|file| could_be_bound(&file.path, walked.contains(&file.path), &names))
         .filter_map(|file| Some((fs::canonicalize(&file.path).ok()?, file.id)))
         .collect();
     let id_of = |path: &PathBuf| {

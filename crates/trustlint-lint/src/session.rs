@@ -182,13 +182,14 @@ impl Session {
     /// next run (it holds the documents kept).
     pub fn lint(&mut self, request: &LintRequest) -> Result<&LintOutcome, LintError> {
         self.take_back();
+        let files = self.files.len();
         let reuse = Reusing {
             told: self.told.as_mut().map(std::mem::take),
             last_discovery: Mutex::new(self.discovery.take()),
             discovery: Mutex::new(None),
             trusted: AtomicBool::new(false),
             kept: Mutex::new(std::mem::take(&mut self.files)),
-            now: Mutex::new(Vec::new()),
+            now: Mutex::new(Vec::with_capacity(files)),
             last_modules: std::mem::take(&mut self.modules),
             modules: Mutex::new(HashMap::new()),
             loaded: AtomicUsize::new(0),
@@ -252,12 +253,15 @@ impl Session {
         (self.loaded, self.checked)
     }
 
-    /// Takes the kept documents back from the last outcome.
+    /// Takes the kept documents back from the last outcome (the rest of it is freed on
+    /// another thread).
     fn take_back(&mut self) {
-        let Some(outcome) = self.last.take() else {
+        let Some(mut outcome) = self.last.take() else {
             return;
         };
-        for workspace in outcome.workspaces {
+        let workspaces = std::mem::take(&mut outcome.workspaces);
+        rayon::spawn(move || drop(outcome));
+        for workspace in workspaces {
             for document in workspace.documents {
                 let kept = self
                     .paths

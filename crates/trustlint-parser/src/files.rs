@@ -53,9 +53,11 @@ pub struct LocalFiles {
 struct Registry {
     next: u32,
     by_path: HashMap<PathBuf, FileText>,
-    /// Files the run loads itself, by canonical path: a read of one of them returns its
-    /// own id instead of a new one (see [`LocalFiles::with_run_files`]).
-    run_files: HashMap<PathBuf, FileId>,
+    /// Files the run loads itself: a read of one of them returns its own id instead of a
+    /// new one (see [`LocalFiles::with_run_files`]). As declared, then by canonical path
+    /// from the first read on (a run that reads nothing looks none up).
+    run_files: Vec<(PathBuf, FileId)>,
+    canonical_run_files: Option<HashMap<PathBuf, FileId>>,
     files: Vec<SourceFile>,
 }
 
@@ -69,7 +71,8 @@ impl LocalFiles {
             registry: Mutex::new(Registry {
                 next: first.0,
                 by_path: HashMap::new(),
-                run_files: HashMap::new(),
+                run_files: Vec::new(),
+                canonical_run_files: None,
                 files: Vec::new(),
             }),
         }
@@ -80,14 +83,11 @@ impl LocalFiles {
     /// for files whose text the run always keeps in its source map.
     #[must_use]
     pub fn with_run_files(self, files: impl IntoIterator<Item = (PathBuf, FileId)>) -> Self {
-        let known = files
-            .into_iter()
-            .filter_map(|(path, id)| Some((fs::canonicalize(path).ok()?, id)));
         let mut registry = self
             .registry
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
-        registry.run_files.extend(known);
+        registry.run_files.extend(files);
         LocalFiles {
             max_file_bytes: self.max_file_bytes,
             first: self.first,
@@ -126,7 +126,14 @@ impl LocalFiles {
 
     fn register(&self, path: PathBuf, canonical: &Path, text: String) -> FileText {
         let mut registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(&file) = registry.run_files.get(canonical) {
+        let declared = std::mem::take(&mut registry.run_files);
+        let run_files = registry.canonical_run_files.get_or_insert_with(|| {
+            declared
+                .into_iter()
+                .filter_map(|(path, id)| Some((fs::canonicalize(path).ok()?, id)))
+                .collect()
+        });
+        if let Some(&file) = run_files.get(canonical) {
             return FileText {
                 file,
                 text: text.into(),
