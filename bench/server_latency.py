@@ -11,7 +11,9 @@ differ (its `gitlab.com:sub` condition made `*` and put back) and times the
 moment the diagnostics of REL change to the expected ones, and the moment the server's
 log says its run after the change ended (every file's diagnostics published), with the
 time that run's lint took (from the same log line), and the lint time of the fast pass
-over the edited file (from its log line).
+over the edited file (from its log line). Also prints the server's CPU time per change
+(user + system, from /proc, over the whole series: the fast pass and the full run), which
+other work on the machine does not inflate as it does the wall times.
 `--watched` tells the server the client reports changes on disk (dynamic registration
 of watched files), which lets it reuse the texts of its last run instead of reading the
 files again. Prints the median, minimum and maximum of both, in milliseconds.
@@ -91,6 +93,14 @@ class Client:
             if wanted(message):
                 return at, message
 
+    def cpu_seconds(self):
+        """The server's user + system CPU time so far (Linux /proc), or None."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         self.request("shutdown", None)
         self.notify("exit", None)
@@ -136,6 +146,7 @@ def main():
     star = sub.sub(r'\1"*"', text)
     texts = [star, text]
     shown, ended, linted, fast = [], [], [], []
+    cpu_before = client.cpu_seconds()
     for version in range(2, args.changes + 2):
         new = texts[version % 2]
         expect_tl101 = new is star
@@ -158,6 +169,7 @@ def main():
         at, log = client.wait(run_ended)
         ended.append((at - sent) * 1000)
         linted.append(float(re.search(r" in (\d+) ms", log["params"]["message"]).group(1)))
+    cpu_after = client.cpu_seconds()
     client.stop()
     for name, series in (("diagnostics of the edited file", shown),
                          ("whole run published", ended),
@@ -165,6 +177,9 @@ def main():
                          ("the fast pass's lint alone", fast)):
         print(f"{name}: median {statistics.median(series):.0f} ms, "
               f"min {min(series):.0f} ms, max {max(series):.0f} ms over {len(series)} changes")
+    if cpu_before is not None and cpu_after is not None:
+        per_change = (cpu_after - cpu_before) * 1000 / args.changes
+        print(f"the server's CPU time per change: {per_change:.0f} ms")
 
 
 if __name__ == "__main__":

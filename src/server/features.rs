@@ -1,6 +1,6 @@
 //! Code actions (each finding's fix, an inline suppression) and hover on a rule code.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -19,7 +19,7 @@ use super::Buffer;
 pub struct View<'a> {
     pub buffers: &'a HashMap<PathBuf, Buffer>,
     pub texts: &'a HashMap<PathBuf, Arc<str>>,
-    pub published: &'a BTreeMap<PathBuf, Vec<Item>>,
+    pub published: &'a HashMap<PathBuf, Arc<[Item]>>,
 }
 
 impl View<'_> {

@@ -13,9 +13,12 @@
 //!   changed, and runs the rules that join files over the whole workspace.
 //!
 //! Changes made while a run goes on are checked together by the next one. When the client
-//! tells of changes on disk (watched files), the texts of the last run are reused instead
-//! of reading every file again. Diagnostics are published for every file with findings,
-//! again only when they changed, and cleared when they disappear.
+//! tells of changes on disk (watched files), the full run is told which paths changed
+//! (with the files saved and closed), and its session reads again only those, keeping
+//! the last walk and configurations when they are files it checked
+//! ([`trustlint_lint::Session::changed_on_disk`]); a client that cannot watch files gets
+//! every file read again each full run. Diagnostics are published for every file with
+//! findings, again only when they changed, and cleared when they disappear.
 
 // lsp-types keys a workspace edit's changes by `Uri`, whose parsed form caches its parts
 // in cells; the text behind it never changes, and neither do its hash and equality.
@@ -144,11 +147,14 @@ struct Server<'a> {
     buffers: HashMap<PathBuf, Buffer>,
     /// The texts the last run read (files on disk and buffers, as they were then).
     texts: HashMap<PathBuf, Arc<str>>,
-    /// Whether the client tells of changes on disk, so that `texts` of files not open
-    /// stay true and are given to the next run instead of being read again.
+    /// Whether the client tells of changes on disk (watched files): the full runs then
+    /// read again only the files it told of ([`Server::disk_changed`]).
     watched: bool,
+    /// The paths changed on disk (told by the watcher, saved, closed) since the last
+    /// full run was asked.
+    disk_changed: BTreeSet<PathBuf>,
     /// What was published last, per file.
-    published: BTreeMap<PathBuf, Vec<Item>>,
+    published: HashMap<PathBuf, Arc<[Item]>>,
     /// The files read as one of trustlint's kinds by the last full run.
     documents: HashSet<PathBuf>,
     /// The codes whose findings reached into another file in the last full run.
@@ -219,7 +225,8 @@ impl<'a> Server<'a> {
             buffers: HashMap::new(),
             texts: HashMap::new(),
             watched: false,
-            published: BTreeMap::new(),
+            disk_changed: BTreeSet::new(),
+            published: HashMap::new(),
             running: false,
             shutdown: false,
             error: None,
@@ -337,23 +344,25 @@ impl<'a> Server<'a> {
                 texts: self.buffer_texts(),
                 ..LintRequest::default()
             };
-            if self.watched {
-                for (path, text) in &self.texts {
-                    if !self.buffers.contains_key(path) {
-                        request.texts.insert(path.clone(), text.to_string());
-                    }
-                }
-            }
             for path in self.buffers.keys() {
                 if !self.roots.iter().any(|root| path.starts_with(root)) {
                     request.paths.push(path.clone());
                 }
             }
             if request.paths.is_empty() {
-                self.publish(BTreeMap::new());
+                self.publish(HashMap::new());
                 return;
             }
             self.send_job(request, Pass::Full);
+        }
+    }
+
+    /// A change on disk at `path`: told to the next full run when the client watches
+    /// files.
+    fn changed_on_disk(&mut self, path: PathBuf) {
+        self.texts.remove(&path);
+        if self.watched {
+            self.disk_changed.insert(path);
         }
     }
 
@@ -366,12 +375,15 @@ impl<'a> Server<'a> {
 
     fn send_job(&mut self, request: LintRequest, pass: Pass) {
         let asked = self.since.take().unwrap_or_else(Instant::now);
+        let changed = (self.watched && pass == Pass::Full)
+            .then(|| std::mem::take(&mut self.disk_changed).into_iter().collect());
         self.running = self
             .jobs
             .send(Job {
                 request,
                 asked,
                 pass,
+                changed,
             })
             .is_ok();
     }
@@ -419,14 +431,18 @@ impl<'a> Server<'a> {
                     if let Some(text) = run.texts.remove(path) {
                         self.texts.insert(path.clone(), text);
                     }
-                    let mut items = run.findings.remove(path).unwrap_or_default();
+                    let mut items: Vec<Item> = run
+                        .findings
+                        .remove(path)
+                        .map(|items| items.to_vec())
+                        .unwrap_or_default();
                     // The findings of the rules that join files stay as the last full run
                     // found them (without their edits, made for the text it read).
                     items.extend(
                         self.published
                             .get(path)
-                            .into_iter()
-                            .flatten()
+                            .iter()
+                            .flat_map(|items| items.iter())
                             .filter(|item| !fast_code(item, &self.joining))
                             .map(|item| Item {
                                 fix: None,
@@ -438,13 +454,13 @@ impl<'a> Server<'a> {
                         (a.diagnostic.range.start, a.diagnostic.range.end)
                             .cmp(&(b.diagnostic.range.start, b.diagnostic.range.end))
                     });
-                    if self.published.get(path) != Some(&items) {
+                    if self.published.get(path).map(|known| &known[..]) != Some(&items[..]) {
                         self.send_diagnostics(path, &items);
                     }
                     if items.is_empty() {
                         self.published.remove(path);
                     } else {
-                        self.published.insert(path.clone(), items);
+                        self.published.insert(path.clone(), items.into());
                     }
                 }
                 self.log(format!(
@@ -469,8 +485,7 @@ impl<'a> Server<'a> {
 
     /// Publishes the findings of every file whose findings changed, and clears the files
     /// that have none left.
-    fn publish(&mut self, mut findings: BTreeMap<PathBuf, Vec<Item>>) {
-        findings.retain(|path, _| !path.is_dir());
+    fn publish(&mut self, findings: HashMap<PathBuf, Arc<[Item]>>) {
         let cleared: Vec<PathBuf> = self
             .published
             .keys()
@@ -481,7 +496,11 @@ impl<'a> Server<'a> {
             self.send_diagnostics(&path, &[]);
         }
         for (path, items) in &findings {
-            if self.published.get(path) != Some(items) {
+            let same = self
+                .published
+                .get(path)
+                .is_some_and(|known| Arc::ptr_eq(known, items) || known == items);
+            if !same {
                 self.send_diagnostics(path, items);
             }
         }
@@ -615,7 +634,7 @@ impl<'a> Server<'a> {
             DidSaveTextDocument::METHOD => {
                 params::<lsp_types::DidSaveTextDocumentParams>(value).map(|params| {
                     if let Some(path) = uri_to_path(&params.text_document.uri) {
-                        self.texts.remove(&path);
+                        self.changed_on_disk(path);
                     }
                     // A saved trustlint.toml changes the configuration of the files below it.
                     self.changed(true);
@@ -626,7 +645,7 @@ impl<'a> Server<'a> {
                     if let Some(path) = uri_to_path(&params.text_document.uri) {
                         // The file on disk may differ from the buffer closed unsaved.
                         self.buffers.remove(&path);
-                        self.texts.remove(&path);
+                        self.changed_on_disk(path);
                         self.changed(true);
                     }
                 })
@@ -635,7 +654,7 @@ impl<'a> Server<'a> {
                 params::<DidChangeWatchedFilesParams>(value).map(|params| {
                     for change in params.changes {
                         if let Some(path) = uri_to_path(&change.uri) {
-                            self.texts.remove(&path);
+                            self.changed_on_disk(path);
                         }
                     }
                     self.changed(false);

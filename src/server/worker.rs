@@ -4,9 +4,9 @@
 //! one [`Session`], which loads and checks again only what changed since the last, and
 //! convert again only the findings of the files whose findings changed ([`Converted`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{absolute, PathBuf};
+use std::path::{absolute, Path, PathBuf};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -26,6 +26,9 @@ pub struct Job {
     pub request: LintRequest,
     pub asked: Instant,
     pub pass: Pass,
+    /// For a full run when the client tells of changes on disk: the paths it told of
+    /// since the last full run was asked (the session then reads only those again).
+    pub changed: Option<Vec<PathBuf>>,
 }
 
 /// What a run covers.
@@ -49,8 +52,9 @@ pub struct Checked {
 
 #[derive(Debug, Default)]
 pub struct Run {
-    /// Every file with findings, with them.
-    pub findings: BTreeMap<PathBuf, Vec<Item>>,
+    /// Every file with findings, with them (shared with the conversions kept: a file
+    /// whose findings did not change has the same items as in the last run).
+    pub findings: HashMap<PathBuf, Arc<[Item]>>,
     /// The text of every file the run read, as read.
     pub texts: HashMap<PathBuf, Arc<str>>,
     /// The files read as one of trustlint's kinds.
@@ -78,18 +82,27 @@ pub fn spawn(done: Sender<Checked>) -> std::io::Result<Sender<Job>> {
 fn serve(inbox: &Receiver<Job>, done: &Sender<Checked>) {
     let mut session = Session::new();
     let mut converted = Converted::default();
+    let mut absolutes = Absolutes::default();
     while let Ok(job) = inbox.recv() {
         let started = Instant::now();
         let lint = || match job.pass {
             Pass::Full => {
+                if let Some(changed) = job.changed.clone() {
+                    session.changed_on_disk(changed);
+                }
                 let run = session
                     .lint(&job.request)
-                    .map(|outcome| found(outcome, &mut converted));
+                    .map(|outcome| found(outcome, &mut converted, &mut absolutes));
                 let redone = session.last_work();
                 run.map(|run| Run { redone, ..run })
             }
-            Pass::Fast(_) => trustlint_lint::lint(&job.request)
-                .map(|outcome| found(&outcome, &mut Converted::default())),
+            Pass::Fast(_) => trustlint_lint::lint(&job.request).map(|outcome| {
+                found(
+                    &outcome,
+                    &mut Converted::default(),
+                    &mut Absolutes::default(),
+                )
+            }),
         };
         // The library never panics on input by design; if it ever did, the server says
         // so instead of going away (and starts a new session).
@@ -113,6 +126,30 @@ fn serve(inbox: &Receiver<Job>, done: &Sender<Checked>) {
     }
 }
 
+/// The absolute path of each path of the last runs (`std::path::absolute` asks for the
+/// current folder for each relative path: the server never changes it).
+#[derive(Debug, Default)]
+struct Absolutes {
+    last: HashMap<PathBuf, PathBuf>,
+    now: HashMap<PathBuf, PathBuf>,
+}
+
+impl Absolutes {
+    fn of(&mut self, path: &Path) -> Option<PathBuf> {
+        let absolute = match self.last.remove(path) {
+            Some(known) => known,
+            None => absolute(path).ok()?,
+        };
+        self.now.insert(path.to_path_buf(), absolute.clone());
+        Some(absolute)
+    }
+
+    /// This run's paths become the last run's.
+    fn finish(&mut self) {
+        self.last = std::mem::take(&mut self.now);
+    }
+}
+
 /// The findings of each file in the last full run with their items, by the file's id:
 /// a file's items are those of its findings and of the files they point into, so a run
 /// that finds the same in the same files converts nothing again.
@@ -130,15 +167,15 @@ struct Conversion {
     findings: Vec<Finding>,
     /// The path and text of every file the findings point into, by id.
     read: Vec<(FileId, PathBuf, Arc<str>)>,
-    items: Vec<Item>,
+    items: Arc<[Item]>,
 }
 
 impl Converted {
     /// The items of `findings` (all of one file, in report order), from the last run when
     /// the findings and the files they point into are the same.
-    fn items(&mut self, files: &Files<'_>, findings: &[Finding]) -> &[Item] {
+    fn items(&mut self, files: &Files<'_>, findings: &[Finding]) -> Arc<[Item]> {
         let Some(first) = findings.first() else {
-            return &[];
+            return Arc::new([]);
         };
         let file = first.primary.file;
         let known = self.last.remove(&file).filter(|known| {
@@ -168,12 +205,9 @@ impl Converted {
                     .collect(),
             }
         });
-        &self
-            .now
-            .entry(file)
-            .insert_entry(conversion)
-            .into_mut()
-            .items
+        let items = Arc::clone(&conversion.items);
+        self.now.insert(file, conversion);
+        items
     }
 
     /// The run's conversions become the last run's.
@@ -195,17 +229,22 @@ fn pointed_into(finding: &Finding) -> impl Iterator<Item = FileId> + '_ {
 }
 
 /// What `outcome` found, per file, its items converted through `converted`.
-fn found(outcome: &LintOutcome, converted: &mut Converted) -> Run {
+fn found(outcome: &LintOutcome, converted: &mut Converted, absolutes: &mut Absolutes) -> Run {
     let files: Files<'_> = outcome
         .workspaces
         .iter()
         .flat_map(|workspace| workspace.sources.files())
         .map(|file| (file.id, file))
         .collect();
+    let paths: HashMap<FileId, PathBuf> = files
+        .iter()
+        .filter_map(|(id, file)| Some((*id, absolutes.of(&file.path)?)))
+        .collect();
+    absolutes.finish();
     let mut run = Run::default();
-    for file in files.values() {
-        if let Ok(path) = absolute(&file.path) {
-            run.texts.insert(path, file.text.clone());
+    for (id, file) in &files {
+        if let Some(path) = paths.get(id) {
+            run.texts.insert(path.clone(), file.text.clone());
         }
     }
     for workspace in &outcome.workspaces {
@@ -213,9 +252,8 @@ fn found(outcome: &LintOutcome, converted: &mut Converted) -> Run {
             if document.kind == InputKind::Unrecognised {
                 continue;
             }
-            let path = files.get(&document.file).map(|file| absolute(&file.path));
-            if let Some(Ok(path)) = path {
-                run.documents.insert(path);
+            if let Some(path) = paths.get(&document.file) {
+                run.documents.insert(path.clone());
             }
         }
     }
@@ -231,18 +269,25 @@ fn found(outcome: &LintOutcome, converted: &mut Converted) -> Run {
         .findings
         .chunk_by(|a, b| a.primary.file == b.primary.file)
     {
-        let file = findings
-            .first()
-            .and_then(|finding| files.get(&finding.primary.file));
-        let Some(Ok(path)) = file.map(|file| absolute(&file.path)) else {
+        let Some(file) = findings.first().map(|finding| finding.primary.file) else {
+            continue;
+        };
+        // A folder's findings (nothing recognised in it) are not published.
+        let folder = files.get(&file).is_some_and(|file| file.text.is_empty())
+            && paths.get(&file).is_some_and(|path| path.is_dir());
+        let Some(path) = paths.get(&file).filter(|_| !folder) else {
             continue;
         };
         let items = converted.items(&files, findings);
-        if !items.is_empty() {
-            run.findings
-                .entry(path)
-                .or_default()
-                .extend(items.iter().cloned());
+        if items.is_empty() {
+            continue;
+        }
+        match run.findings.get_mut(path) {
+            // Files of one path under two ids (a file read also through an `include:`).
+            Some(known) => *known = known.iter().chain(items.iter()).cloned().collect(),
+            None => {
+                run.findings.insert(path.clone(), items);
+            }
         }
     }
     converted.finish();
@@ -291,12 +336,17 @@ mod tests {
     #[test]
     fn kept_items_are_those_converted_afresh() {
         let mut converted = Converted::default();
+        let mut absolutes = Absolutes::default();
         let mut with = 0;
         for step in 0..40u32 {
             let edits = (step * 7 + step / 3) % 64;
             let outcome = trustlint_lint::lint(&demo(edits)).unwrap();
-            let kept = found(&outcome, &mut converted);
-            let fresh = found(&outcome, &mut Converted::default());
+            let kept = found(&outcome, &mut converted, &mut absolutes);
+            let fresh = found(
+                &outcome,
+                &mut Converted::default(),
+                &mut Absolutes::default(),
+            );
             assert_eq!(kept.findings, fresh.findings, "step {step}");
             assert_eq!(kept.joining, fresh.joining, "step {step}");
             // One conversion kept per file with findings, for the next run.

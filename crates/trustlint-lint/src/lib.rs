@@ -44,9 +44,11 @@ mod session;
 mod settings;
 pub mod tally;
 
+use std::sync::Arc;
 use trustlint_parser::input::{InputKind, Workspace};
 use trustlint_parser::{SourceMap, Span};
-use trustlint_rules::{engine, registry, Context, Finding, Rule};
+
+use trustlint_rules::{engine, registry, Context, DocumentMemo, Finding, Rule};
 
 pub use discover::STDIN;
 pub use load::{load, Loaded};
@@ -77,19 +79,28 @@ pub struct LintOutcome {
 
 /// Runs the whole pipeline on what `request` names (see the crate's documentation).
 pub fn lint(request: &LintRequest) -> Result<LintOutcome, LintError> {
-    check(load(request)?, &mut |rules, cx| engine::run(rules, cx))
+    check(load(request)?, Vec::new(), &mut |rules, cx| {
+        engine::run(rules, cx)
+    })
 }
 
 /// How the rules of a part are run: [`engine::run`], or a session's run that keeps the
 /// findings of documents that did not change.
 type RunRules<'r> = dyn FnMut(&[&dyn Rule], &Context<'_>) -> Vec<Finding> + 'r;
 
-/// Checks the loaded parts of a run, their rules run by `run_rules`.
-fn check(parts: Vec<Loaded>, run_rules: &mut RunRules<'_>) -> Result<LintOutcome, LintError> {
+/// Checks the loaded parts of a run, their rules run by `run_rules`, with what a session
+/// keeps of each part's documents between runs (`memos`, by part: none for `lint`).
+fn check(
+    parts: Vec<Loaded>,
+    memos: Vec<Vec<Arc<DocumentMemo>>>,
+    run_rules: &mut RunRules<'_>,
+) -> Result<LintOutcome, LintError> {
     let mut outcome = LintOutcome::default();
     let mut secrets = Vec::new();
+    let mut memos = memos.into_iter();
     for part in parts {
-        check_part(part, &mut outcome, &mut secrets, run_rules)?;
+        let memos = memos.next().unwrap_or_default();
+        check_part(part, &memos, &mut outcome, &mut secrets, run_rules)?;
     }
     outcome.sources = mask::mask(std::mem::take(&mut outcome.sources), &secrets);
     outcome.fingerprints = fingerprint::fingerprints(&outcome.findings, &outcome.sources);
@@ -100,6 +111,7 @@ fn check(parts: Vec<Loaded>, run_rules: &mut RunRules<'_>) -> Result<LintOutcome
 /// spans of every finding of its rules to `secrets`.
 fn check_part(
     part: Loaded,
+    memos: &[Arc<DocumentMemo>],
     outcome: &mut LintOutcome,
     secrets: &mut Vec<Span>,
     run_rules: &mut RunRules<'_>,
@@ -121,7 +133,7 @@ fn check_part(
         .copied()
         .filter(|rule| filter.rule_enabled(rule.meta().code) || rule.finds_secrets())
         .collect();
-    let cx = Context::new(&workspace, &settings);
+    let cx = Context::new(&workspace, &settings).with_memos(memos);
     let found = run_rules(&rules, &cx);
     // Secrets are masked with every finding's, also those suppressed or filtered below.
     secrets.extend(

@@ -3,6 +3,7 @@
 //! folders in which nothing was recognised. What `lint` checks and `trustlint graph` maps.
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -67,9 +68,17 @@ pub(crate) struct Slot<'a> {
     pub limits: &'a Limits,
 }
 
-/// Where a load takes each candidate's file and document from when not loaded afresh: a
-/// session keeps them from its earlier runs (`crate::session`).
+/// Where a load takes what it found to check and each candidate's file and document from
+/// when not found and loaded afresh: a session keeps them from its earlier runs
+/// (`crate::session`).
 pub(crate) trait Reuse: Sync {
+    /// What `request` finds to check, kept or found by `discover`.
+    fn discovered(
+        &self,
+        request: &LintRequest,
+        discover: &dyn Fn() -> Result<Discovered, LintError>,
+    ) -> Result<Discovered, LintError>;
+
     /// The file and document of `slot`, kept or loaded by `fresh`.
     fn load(
         &self,
@@ -99,24 +108,26 @@ pub(crate) fn load_reusing(
         .stack_size(stack)
         .start_handler(move |_| yaml::declare_thread_stack(stack))
         .build_global();
-    let (mut candidates, folders) = discover::discover(request, &scopes, threads)?;
-    // Walked files whose text the request gives are read from it too.
+    let discover = || -> Result<Discovered, LintError> {
+        let (candidates, folders) = discover::discover(request, &scopes, threads)?;
+        let parts = parts(&scopes, candidates)?;
+        Ok(Discovered { parts, folders })
+    };
+    let Discovered {
+        parts: mut found,
+        folders,
+    } = match reuse {
+        Some(reuse) => reuse.discovered(request, &discover)?,
+        None => discover()?,
+    };
+    // Files whose text the request gives are read from it.
     if !request.texts.is_empty() {
-        for candidate in &mut candidates {
-            if candidate.source != Source::Path {
-                continue;
-            }
-            let text = request
-                .texts
-                .get(&candidate.path)
-                .or_else(|| request.texts.get(&display_path(&cwd, &candidate.path)));
-            if let Some(text) = text {
-                candidate.source = Source::Text(Arc::from(text.as_str()));
-            }
+        for candidate in found.iter_mut().flat_map(|part| &mut part.candidates) {
+            give_text(request, &cwd, candidate);
         }
     }
     let mut loaded: Vec<Loaded> = Vec::new();
-    for part in parts(&scopes, candidates)? {
+    for part in found {
         let first = next_id(&loaded);
         loaded.push(load_part(request, &cwd, part, first, reuse));
     }
@@ -139,6 +150,28 @@ pub(crate) fn load_reusing(
     Ok(loaded)
 }
 
+/// `candidate`'s text when the request gives it (by its path as found, or as shown).
+fn give_text(request: &LintRequest, cwd: &Path, candidate: &mut Candidate) {
+    if !matches!(candidate.source, Source::Path | Source::Text(_)) {
+        return;
+    }
+    let text = request
+        .texts
+        .get(&candidate.path)
+        .or_else(|| request.texts.get(&display_path(cwd, &candidate.path)));
+    if let Some(text) = text {
+        candidate.source = Source::Text(Arc::from(text.as_str()));
+    }
+}
+
+/// What a run found to check: its parts (each file with its configuration and
+/// repository), before the texts the request gives are put in, and the folders named.
+#[derive(Debug, Clone)]
+pub(crate) struct Discovered {
+    pub parts: Vec<Part>,
+    pub folders: Vec<PathBuf>,
+}
+
 /// The first file id after the parts loaded so far.
 fn next_id(loaded: &[Loaded]) -> FileId {
     loaded
@@ -147,10 +180,10 @@ fn next_id(loaded: &[Loaded]) -> FileId {
 }
 
 /// Files under one configuration, checked together.
-#[derive(Debug)]
-struct Part {
+#[derive(Debug, Clone)]
+pub(crate) struct Part {
     configured: Arc<Configured>,
-    candidates: Vec<Candidate>,
+    pub candidates: Vec<Candidate>,
 }
 
 impl Part {
@@ -264,7 +297,14 @@ fn load_part(
     let mut settings = settings::resolve(request, config, repository.as_deref());
     add_bound_files(&mut candidates, &settings);
     let workspace = load_all(&candidates, first, &limits, cwd, reuse);
-    bind_role_files(&mut settings, &workspace);
+    if !settings.roles.is_empty() {
+        let walked: HashSet<PathBuf> = candidates
+            .iter()
+            .filter(|c| c.discovery == Discovery::Walked)
+            .map(|c| display_path(cwd, &c.path))
+            .collect();
+        bind_role_files(&mut settings, &workspace, &walked);
+    }
     Loaded {
         configured,
         settings,
@@ -281,23 +321,48 @@ fn non_empty(path: &Path) -> PathBuf {
     }
 }
 
+/// The `[[roles]]` policy files of `settings`.
+fn bound_files(settings: &Settings) -> impl Iterator<Item = &PathBuf> {
+    settings.roles.iter().flat_map(|role| {
+        role.trust
+            .iter()
+            .chain(&role.permissions)
+            .chain(&role.last_accessed)
+    })
+}
+
+/// Whether a file could be one of the `[[roles]]` policy files, whose names (as they
+/// are, links followed) are `names`: a walked file is never a link, so its name is the
+/// one it has; any other could be a link to one.
+fn could_be_bound(path: &Path, walked: bool, names: &HashSet<OsString>) -> bool {
+    !walked || path.file_name().is_some_and(|name| names.contains(name))
+}
+
+/// The names of the `[[roles]]` policy files as they are (links followed).
+fn bound_names(settings: &Settings) -> HashSet<OsString> {
+    bound_files(settings)
+        .filter_map(|path| {
+            fs::canonicalize(path)
+                .ok()?
+                .file_name()
+                .map(OsStr::to_owned)
+        })
+        .collect()
+}
+
 /// Adds the `[[roles]]` policy files the scan did not reach, so a job's role is checked
 /// even when only the pipeline is named on the command line.
 fn add_bound_files(candidates: &mut Vec<Candidate>, settings: &Settings) {
     if settings.roles.is_empty() {
         return;
     }
+    let names = bound_names(settings);
     let scanned: HashSet<PathBuf> = candidates
         .iter()
+        .filter(|c| could_be_bound(&c.path, c.discovery == Discovery::Walked, &names))
         .filter_map(|c| fs::canonicalize(&c.path).ok())
         .collect();
-    let bound = settings.roles.iter().flat_map(|role| {
-        role.trust
-            .iter()
-            .chain(&role.permissions)
-            .chain(&role.last_accessed)
-    });
-    for path in bound {
+    for path in bound_files(settings) {
         match fs::canonicalize(path) {
             Ok(canonical) if !scanned.contains(&canonical) && canonical.is_file() => {
                 candidates.push(Candidate {
@@ -316,15 +381,18 @@ fn add_bound_files(candidates: &mut Vec<Candidate>, settings: &Settings) {
     candidates.dedup_by(|later, earlier| later.path == earlier.path);
 }
 
-/// Tells every `[[roles]]` binding which workspace files hold its policies.
-fn bind_role_files(settings: &mut Settings, workspace: &Workspace) {
+/// Tells every `[[roles]]` binding which workspace files hold its policies (`walked`: the
+/// part's walked files, as reports show them).
+fn bind_role_files(settings: &mut Settings, workspace: &Workspace, walked: &HashSet<PathBuf>) {
     if settings.roles.is_empty() {
         return;
     }
+    let names = bound_names(settings);
     let ids: HashMap<PathBuf, FileId> = workspace
         .sources
         .files()
         .iter()
+        .filter(|file| could_be_bound(&file.path, walked.contains(&file.path), &names))
         .filter_map(|file| Some((fs::canonicalize(&file.path).ok()?, file.id)))
         .collect();
     let id_of = |path: &PathBuf| {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use trustlint_parser::input::InputKind;
 
 /// What to lint and how: the command line's `check` options, without the output ones.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct LintRequest {
     /// Files or folders (`-`: standard input); kinds are detected.
     pub paths: Vec<PathBuf>,

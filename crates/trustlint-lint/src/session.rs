@@ -15,17 +15,31 @@
 //!   documents hold ([`trustlint_rules::Context::take_read_across`]: the job ↔ role
 //!   links, which pipelines include which file) is run again on that document every run.
 //!
+//! - what each pipeline's jobs name for the links and Entra sign-ins
+//!   ([`trustlint_rules::DocumentMemo`]), kept with the document.
+//!
+//! A caller that hears of every change on disk (a language server whose client watches
+//! the files) tells the session ([`Session::changed_on_disk`]). When every change told
+//! since the last run is to a file that run checked, and nothing above the run's paths
+//! that the walk and the configuration lookups read changed ([`Above`]), a run keeps the
+//! last run's discovery (the walk, each file's configuration and repository) and the
+//! texts it read from the disk but those told changed, and reads nothing else again.
+//! Any other change told (a file added or removed, a `trustlint.toml`, a `.gitignore`,
+//! anything that is not a file of the run) makes the run walk and read everything, as
+//! does a caller that tells nothing.
+//!
 //! Everything that joins files is done again over the whole workspace every run, with
 //! the kept documents: the joining rules (their document hooks and every rule's
 //! workspace hook), then, as `lint` does, suppressions, filters, masking, fingerprints.
 //! File ids stay those of a fresh run (a file's id is part of its key), so the outcome
 //! is the one `lint` gives.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::SystemTime;
 
 use rayon::prelude::*;
 use trustlint_parser::files::{FileText, ReadError};
@@ -33,10 +47,11 @@ use trustlint_parser::gitlab::IncludeReader;
 use trustlint_parser::input::{Discovery, Document, InputKind};
 use trustlint_parser::terraform::{is_tf_name, Folder, ModuleReader};
 use trustlint_parser::{FileId, Limits, SourceFile};
-use trustlint_rules::{engine, meta, Context, Finding, Rule, Settings};
+use trustlint_rules::{engine, meta, Context, DocumentMemo, Finding, Rule, Settings};
 
+use crate::config;
 use crate::discover::{Candidate, Source};
-use crate::load::{load_reusing, FreshLoad, Readers, Reuse, Slot};
+use crate::load::{load_reusing, Discovered, FreshLoad, Readers, Reuse, Slot};
 use crate::{check, LintError, LintOutcome, LintRequest};
 
 /// The domains of the rules that join files: their hooks read several documents (a
@@ -62,10 +77,37 @@ pub struct Session {
     last: Option<LintOutcome>,
     /// The last run's snapshot of each Terraform folder ([`Module`]).
     modules: HashMap<ModuleKey, Module>,
+    /// The paths told changed on disk since the last run; `None` while the caller has
+    /// told nothing (every file is then read again each run).
+    told: Option<HashSet<PathBuf>>,
+    /// The last run's discovery.
+    discovery: Option<KeptDiscovery>,
     /// Files loaded afresh and documents whose own rules ran in the last run.
     loaded: usize,
     checked: usize,
 }
+
+/// A run's discovery, with what it was found from.
+#[derive(Debug)]
+struct KeptDiscovery {
+    /// The request, its texts' paths alone (a named path with a text is not walked).
+    request: LintRequest,
+    discovered: Discovered,
+    /// The paths of the files it found.
+    files: HashSet<PathBuf>,
+    above: Above,
+}
+
+/// What the walk and the configuration lookups read outside the request's paths, where
+/// no change is told: each path named and whether it is a folder, then in each folder
+/// above one, the configuration files, ignore files and checkout (`.git`) that would
+/// change a file's configuration, repository or whether it is walked, as stamped
+/// ([`stamp`]).
+#[derive(Debug, PartialEq, Eq)]
+struct Above(Vec<(PathBuf, Option<Stamp>)>);
+
+/// A path's kind, size and time of change, when it exists.
+type Stamp = (bool, u64, Option<SystemTime>);
 
 /// One file kept between runs.
 #[derive(Debug)]
@@ -76,6 +118,10 @@ struct Kept {
     document: Option<Document>,
     /// Whether the load gave a document.
     recognised: bool,
+    /// Whether its text was read from the disk (not given by the request).
+    disk: bool,
+    /// The run's analyses that depend on the document alone, kept with it.
+    memo: Arc<DocumentMemo>,
     /// The findings of the rules that read only the document, when they ran.
     checked: Option<Checked>,
 }
@@ -136,14 +182,23 @@ impl Session {
     /// next run (it holds the documents kept).
     pub fn lint(&mut self, request: &LintRequest) -> Result<&LintOutcome, LintError> {
         self.take_back();
+        let files = self.files.len();
         let reuse = Reusing {
+            told: self.told.as_mut().map(std::mem::take),
+            last_discovery: Mutex::new(self.discovery.take()),
+            discovery: Mutex::new(None),
+            trusted: AtomicBool::new(false),
             kept: Mutex::new(std::mem::take(&mut self.files)),
-            now: Mutex::new(Vec::new()),
+            now: Mutex::new(Vec::with_capacity(files)),
             last_modules: std::mem::take(&mut self.modules),
             modules: Mutex::new(HashMap::new()),
             loaded: AtomicUsize::new(0),
         };
         let parts = load_reusing(request, Some(&reuse))?;
+        self.discovery = reuse
+            .discovery
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
         self.loaded = reuse.loaded.into_inner();
         self.modules = reuse
             .modules
@@ -161,13 +216,35 @@ impl Session {
             .map(|(path, kept)| (kept.key.id, path.clone()))
             .collect();
         self.files = now.into_iter().collect();
+        let memos = parts
+            .iter()
+            .map(|part| {
+                let memo_of = |document: &Document| {
+                    let kept = self.paths.get(&document.file)?;
+                    Some(Arc::clone(&self.files.get(kept)?.memo))
+                };
+                let documents = &part.workspace.documents;
+                documents
+                    .iter()
+                    .map(|document| memo_of(document).unwrap_or_default())
+                    .collect()
+            })
+            .collect();
         let mut checked = 0;
         let (files, paths) = (&mut self.files, &self.paths);
-        let outcome = check(parts, &mut |rules, cx| {
+        let outcome = check(parts, memos, &mut |rules, cx| {
             run_rules(rules, cx, files, paths, &mut checked)
         })?;
         self.checked = checked;
         Ok(self.last.insert(outcome))
+    }
+
+    /// Tells the session that `paths` (files or folders, as the runs find them under the
+    /// request's paths) were created, changed or removed on disk since the last run.
+    /// From the first call on, the session trusts that it is told of every change under
+    /// the request's paths (see the module's documentation).
+    pub fn changed_on_disk(&mut self, paths: impl IntoIterator<Item = PathBuf>) {
+        self.told.get_or_insert_with(HashSet::new).extend(paths);
     }
 
     /// How many files the last run loaded afresh, and on how many documents it ran the
@@ -176,12 +253,15 @@ impl Session {
         (self.loaded, self.checked)
     }
 
-    /// Takes the kept documents back from the last outcome.
+    /// Takes the kept documents back from the last outcome (the rest of it is freed on
+    /// another thread).
     fn take_back(&mut self) {
-        let Some(outcome) = self.last.take() else {
+        let Some(mut outcome) = self.last.take() else {
             return;
         };
-        for workspace in outcome.workspaces {
+        let workspaces = std::mem::take(&mut outcome.workspaces);
+        rayon::spawn(move || drop(outcome));
+        for workspace in workspaces {
             for document in workspace.documents {
                 let kept = self
                     .paths
@@ -301,8 +381,17 @@ fn check_own(
     checked
 }
 
-/// The load of a session's run: each file's kept document when its key is the same.
+/// The load of a session's run: the last run's discovery when nothing told changed it,
+/// each file's kept document when its key is the same.
 struct Reusing {
+    /// The paths told changed on disk since the last run (`None`: not told).
+    told: Option<HashSet<PathBuf>>,
+    /// The last run's discovery, taken when kept, and this run's.
+    last_discovery: Mutex<Option<KeptDiscovery>>,
+    discovery: Mutex<Option<KeptDiscovery>>,
+    /// Whether the last run's discovery was kept: then the files not told changed are
+    /// as the last run read them.
+    trusted: AtomicBool,
     /// The files kept from the last run, taken as they are found again.
     kept: Mutex<HashMap<PathBuf, Kept>>,
     /// The files this run keeps.
@@ -314,6 +403,22 @@ struct Reusing {
 }
 
 impl Reusing {
+    /// Whether the file at `path` is as the last run read it from the disk: its
+    /// discovery kept, and no change told there.
+    fn unchanged(&self, path: &Path) -> bool {
+        self.trusted.load(Ordering::Relaxed)
+            && self.told.as_ref().is_some_and(|told| !told.contains(path))
+    }
+
+    /// Whether the files of `folder` are as the last run read them (see `unchanged`).
+    fn folder_unchanged(&self, folder: &Path) -> bool {
+        self.trusted.load(Ordering::Relaxed)
+            && self
+                .told
+                .as_ref()
+                .is_some_and(|told| !told.iter().any(|path| path.parent() == Some(folder)))
+    }
+
     /// The `*.tf` files of the folder of `path` (the file of `slot`), when all are plain
     /// files the run loads itself: read once per folder and run.
     fn module(&self, slot: &Slot<'_>, path: &Path) -> Option<Module> {
@@ -321,8 +426,10 @@ impl Reusing {
         let folder = (path.parent()?.to_path_buf(), first);
         let cell = Arc::clone(lock(&self.modules).entry(folder.clone()).or_default());
         cell.get_or_init(|| {
-            let files = module_files(slot, &folder.0, first)?;
-            match self.last_modules.get(&folder) {
+            let last = self.last_modules.get(&folder);
+            let unchanged = last.filter(|_| self.folder_unchanged(&folder.0));
+            let files = module_files(slot, &folder.0, first, unchanged)?;
+            match last {
                 Some(last) if **last == files => Some(Arc::clone(last)),
                 _ => Some(Arc::new(files)),
             }
@@ -332,21 +439,70 @@ impl Reusing {
 }
 
 impl Reuse for Reusing {
+    fn discovered(
+        &self,
+        request: &LintRequest,
+        discover: &dyn Fn() -> Result<Discovered, LintError>,
+    ) -> Result<Discovered, LintError> {
+        let request = LintRequest {
+            texts: request
+                .texts
+                .keys()
+                .map(|path| (path.clone(), String::new()))
+                .collect(),
+            ..request.clone()
+        };
+        let above = above(&request);
+        let last = lock(&self.last_discovery).take();
+        let kept = last.filter(|last| {
+            let told = self.told.as_ref();
+            let files_alone = told.is_some_and(|told| {
+                told.iter()
+                    .all(|path| last.files.contains(path) && is_plain_file(path))
+            });
+            files_alone && last.request == request && last.above == above
+        });
+        let kept = match kept {
+            Some(kept) => {
+                self.trusted.store(true, Ordering::Relaxed);
+                kept
+            }
+            None => {
+                let discovered = discover()?;
+                let files = discovered
+                    .parts
+                    .iter()
+                    .flat_map(|part| &part.candidates)
+                    .map(|candidate| candidate.path.clone())
+                    .collect();
+                KeptDiscovery {
+                    request,
+                    discovered,
+                    files,
+                    above,
+                }
+            }
+        };
+        let discovered = kept.discovered.clone();
+        *lock(&self.discovery) = Some(kept);
+        Ok(discovered)
+    }
+
     fn load(
         &self,
         slot: &Slot<'_>,
         readers: Readers<'_>,
         fresh: &FreshLoad<'_>,
     ) -> (SourceFile, Option<Document>) {
-        let key = slot
-            .candidates
-            .get(slot.index)
-            .and_then(|candidate| Some((candidate, key(slot, candidate, self)?)));
-        let Some((candidate, key)) = key else {
+        let Some(candidate) = slot.candidates.get(slot.index) else {
             self.loaded.fetch_add(1, Ordering::Relaxed);
             return fresh(readers);
         };
         let old = lock(&self.kept).remove(&candidate.path);
+        let Some(key) = key(slot, candidate, self, old.as_ref()) else {
+            self.loaded.fetch_add(1, Ordering::Relaxed);
+            return fresh(readers);
+        };
         if let Some(mut old) = old.filter(|old| old.key == key) {
             if old.document.is_some() || !old.recognised {
                 let found = (old.file.clone(), old.document.take());
@@ -365,6 +521,8 @@ impl Reuse for Reusing {
                 file: file.clone(),
                 document: None,
                 recognised: document.is_some(),
+                disk: candidate.source == Source::Path,
+                memo: Arc::default(),
                 checked: None,
             };
             lock(&self.now).push((candidate.path.clone(), kept));
@@ -378,14 +536,22 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The key of `slot`'s `candidate`, when it can be kept: a file or a text given, read
-/// whole, and for a Terraform file a folder whose `*.tf` files are all the run's.
-fn key(slot: &Slot<'_>, candidate: &Candidate, reusing: &Reusing) -> Option<Key> {
-    let text: Arc<str> = match &candidate.source {
-        Source::Text(text) => Arc::clone(text),
-        Source::Path => String::from_utf8(fs::read(&candidate.path).ok()?)
+/// whole (or as the last run read it, `old`, when unchanged since), and for a Terraform
+/// file a folder whose `*.tf` files are all the run's.
+fn key(
+    slot: &Slot<'_>,
+    candidate: &Candidate,
+    reusing: &Reusing,
+    old: Option<&Kept>,
+) -> Option<Key> {
+    let last_read = old.filter(|old| old.disk && reusing.unchanged(&candidate.path));
+    let text: Arc<str> = match (&candidate.source, last_read) {
+        (Source::Text(text), _) => Arc::clone(text),
+        (Source::Path, Some(old)) => Arc::clone(&old.key.text),
+        (Source::Path, None) => String::from_utf8(fs::read(&candidate.path).ok()?)
             .ok()?
             .into(),
-        Source::Stdin | Source::Unreadable(_) | Source::Folder => return None,
+        (Source::Stdin | Source::Unreadable(_) | Source::Folder, _) => return None,
     };
     if text.len() > slot.limits.max_file_bytes {
         return None;
@@ -407,10 +573,41 @@ fn key(slot: &Slot<'_>, candidate: &Candidate, reusing: &Reusing) -> Option<Key>
     })
 }
 
-/// The `*.tf` files of `folder`, read, when all are plain files the run loads itself
+/// The `*.tf` files of `folder`, read (or as the last run read them, `unchanged`, when
+/// nothing changed there since), when all are plain files the run loads itself
 /// (`first`: the id of the first file of the part).
-fn module_files(slot: &Slot<'_>, folder: &Path, first: u32) -> Option<Vec<ModuleFile>> {
+fn module_files(
+    slot: &Slot<'_>,
+    folder: &Path,
+    first: u32,
+    unchanged: Option<&Module>,
+) -> Option<Vec<ModuleFile>> {
     let candidates = slot.candidates;
+    let given = |path: &Path| -> Option<(FileId, Option<Arc<str>>)> {
+        let at = candidates
+            .binary_search_by(|c| c.path.as_path().cmp(path))
+            .ok()?;
+        let given = match &candidates.get(at)?.source {
+            Source::Path => None,
+            Source::Text(text) => Some(Arc::clone(text)),
+            Source::Stdin | Source::Unreadable(_) | Source::Folder => return None,
+        };
+        Some((FileId(first.checked_add(u32::try_from(at).ok()?)?), given))
+    };
+    if let Some(last) = unchanged {
+        return last
+            .iter()
+            .map(|file| {
+                let (id, given) = given(&file.path)?;
+                Some(ModuleFile {
+                    path: file.path.clone(),
+                    disk: file.disk.clone(),
+                    id,
+                    given,
+                })
+            })
+            .collect();
+    }
     let listed = if folder.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -431,23 +628,60 @@ fn module_files(slot: &Slot<'_>, folder: &Path, first: u32) -> Option<Vec<Module
             continue;
         }
         let path = folder.join(&name);
-        let at = candidates
-            .binary_search_by(|c| c.path.as_path().cmp(&path))
-            .ok()?;
-        let given = match &candidates.get(at)?.source {
-            Source::Path => None,
-            Source::Text(text) => Some(Arc::clone(text)),
-            Source::Stdin | Source::Unreadable(_) | Source::Folder => return None,
-        };
+        let (id, given) = given(&path)?;
         files.push(ModuleFile {
             disk: fs::read(&path).map_err(|e| e.to_string()),
             path,
-            id: FileId(first.checked_add(u32::try_from(at).ok()?)?),
+            id,
             given,
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Some(files)
+}
+
+/// Whether `path` is a plain file (not a folder, nor a link).
+fn is_plain_file(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_file())
+}
+
+/// The files a change outside the request's paths could touch ([`Above`]).
+const ABOVE_NAMES: &[&str] = &[".gitignore", ".ignore", ".git", ".git/info/exclude"];
+
+/// What the walk and configuration lookups of `request` read outside its paths.
+fn above(request: &LintRequest) -> Above {
+    let mut stamps = Vec::new();
+    for path in &request.paths {
+        stamps.push((
+            path.clone(),
+            stamp(path).map(|(folder, _, _)| (folder, 0, None)),
+        ));
+        // The folders above it as named (the walk's ignore files) and as they are (the
+        // configurations, the checkout).
+        let canonical = fs::canonicalize(path).unwrap_or_default();
+        let mut folders: Vec<&Path> = path.ancestors().skip(1).collect();
+        folders.extend(canonical.ancestors().skip(1));
+        folders.sort();
+        folders.dedup();
+        for folder in folders {
+            for name in config::FILE_NAMES.iter().chain(ABOVE_NAMES) {
+                let path = folder.join(name);
+                let mut stamp = stamp(&path);
+                if *name == ".git" {
+                    // A checkout is found by its `.git` alone.
+                    stamp = stamp.map(|(folder, _, _)| (folder, 0, None));
+                }
+                stamps.push((path, stamp));
+            }
+        }
+    }
+    Above(stamps)
+}
+
+/// The kind, size and time of change of `path`, when it exists.
+fn stamp(path: &Path) -> Option<Stamp> {
+    let metadata = fs::symlink_metadata(path).ok()?;
+    Some((metadata.is_dir(), metadata.len(), metadata.modified().ok()))
 }
 
 /// A reader that says whether a load read through it.

@@ -2,7 +2,9 @@
 //! trust policy's `sub`, a pipeline's role ARN, a file added or removed, a Terraform
 //! module's sibling, an included CI file, a `trustlint.toml`, an unsaved buffer) to a copy
 //! of a small mixed workspace, each followed by a session's run and a fresh `lint` of
-//! the same texts, whose findings and fingerprints must be the same.
+//! the same texts, whose findings and fingerprints must be the same. A second session is
+//! told which paths changed on disk (as a language server whose client watches files
+//! is), and must find the same.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
@@ -62,6 +64,10 @@ const TOGGLES: &[(&str, &str, &str)] = &[
         "default-branch = \"main\"",
         "default-branch = \"develop\"",
     ),
+    // Whether the walk skips a folder.
+    (".gitignore", "# nothing ignored", "usage/"),
+    // A file that is none of the inputs.
+    ("notes.txt", "one", "two"),
 ];
 
 /// Files added and removed: (file, text).
@@ -118,6 +124,8 @@ fn workspace(name: &str) -> PathBuf {
     }
     let main = "include:\n  - local: tags.gitlab-ci.yml\n    rules:\n      - if: $CI_COMMIT_BRANCH == \"main\"\n";
     fs::write(root.join("fragments/zz-main.gitlab-ci.yml"), main).unwrap();
+    fs::write(root.join(".gitignore"), "# nothing ignored\n").unwrap();
+    fs::write(root.join("notes.txt"), "one\n").unwrap();
     root
 }
 
@@ -152,8 +160,13 @@ fn seen(outcome: &LintOutcome) -> Seen {
     (findings, outcome.files_checked)
 }
 
-/// One random edit to the workspace at `root`, or to the unsaved `buffers`.
-fn edit(root: &Path, buffers: &mut BTreeMap<PathBuf, String>, random: &mut Random) -> String {
+/// One random edit to the workspace at `root`, or to the unsaved `buffers`: what it did,
+/// and the paths it changed on disk.
+fn edit(
+    root: &Path,
+    buffers: &mut BTreeMap<PathBuf, String>,
+    random: &mut Random,
+) -> (String, Vec<PathBuf>) {
     let choice = random.below(TOGGLES.len() + ADDED.len() + 2);
     if let Some((file, one, other)) = TOGGLES.get(choice) {
         let path = root.join(file);
@@ -164,21 +177,22 @@ fn edit(root: &Path, buffers: &mut BTreeMap<PathBuf, String>, random: &mut Rando
             text.replace(other, one)
         };
         fs::write(&path, text).unwrap();
-        return format!("toggled {file}");
+        return (format!("toggled {file}"), vec![path]);
     }
     if let Some((file, text)) = choice.checked_sub(TOGGLES.len()).and_then(|i| ADDED.get(i)) {
         let path = root.join(file);
         buffers.remove(&path);
         if path.exists() {
             fs::remove_file(&path).unwrap();
-            return format!("removed {file}");
+            return (format!("removed {file}"), vec![path]);
         }
         fs::write(&path, text).unwrap();
-        return format!("added {file}");
+        return (format!("added {file}"), vec![path]);
     }
     if choice == TOGGLES.len() + ADDED.len() {
+        // Nothing changed on disk: the files are read from it again.
         buffers.clear();
-        return "closed the buffers".to_string();
+        return ("closed the buffers".to_string(), Vec::new());
     }
     // An unsaved buffer: a toggle's file with its other text, not on disk.
     let (file, one, other) = TOGGLES[random.below(TOGGLES.len())];
@@ -193,7 +207,7 @@ fn edit(root: &Path, buffers: &mut BTreeMap<PathBuf, String>, random: &mut Rando
         text.replace(other, one)
     };
     buffers.insert(path, text);
-    format!("edited the buffer of {file}")
+    (format!("edited the buffer of {file}"), Vec::new())
 }
 
 fn request(root: &Path, buffers: &BTreeMap<PathBuf, String>) -> LintRequest {
@@ -211,16 +225,22 @@ fn a_session_finds_what_a_fresh_run_finds_after_every_edit() {
         let mut random = Random(0x9E37_79B9_7F4A_7C15 ^ seed);
         let mut buffers = BTreeMap::new();
         let mut session = Session::new();
+        let mut told = Session::new();
+        told.changed_on_disk([]);
         let mut edits = Vec::new();
         for step in 0..25 {
             if step > 0 {
-                edits.push(edit(&root, &mut buffers, &mut random));
+                let (done, changed) = edit(&root, &mut buffers, &mut random);
+                edits.push(done);
+                told.changed_on_disk(changed);
             }
             let request = request(&root, &buffers);
             let fresh = seen(&lint(&request).unwrap());
             let kept = seen(session.lint(&request).unwrap());
             assert!(fresh.0.len() > 10, "{fresh:#?}");
             assert_eq!(kept, fresh, "seed {seed}, after {edits:#?}");
+            let kept = seen(told.lint(&request).unwrap());
+            assert_eq!(kept, fresh, "told, seed {seed}, after {edits:#?}");
         }
         fs::remove_dir_all(&root).unwrap();
     }
@@ -244,5 +264,29 @@ fn a_session_loads_and_checks_again_only_what_changed() {
     fs::write(&trust, text.replace("ref:main\"", "ref:*\"")).unwrap();
     session.lint(&request).unwrap();
     assert_eq!(session.last_work(), (loaded + 1, checked + 1));
+    fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_session_told_of_changes_reads_only_the_files_told() {
+    let root = workspace("told");
+    let mut session = Session::new();
+    session.changed_on_disk([]);
+    let request = request(&root, &BTreeMap::new());
+    session.lint(&request).unwrap();
+    session.lint(&request).unwrap();
+    let unchanged = session.last_work();
+    // A change not told is not seen: the text the last run read is kept.
+    let trust = root.join("demo/iam/deploy-trust.json");
+    let text = fs::read_to_string(&trust).unwrap();
+    fs::write(&trust, text.replace("ref:main\"", "ref:*\"")).unwrap();
+    let before = seen(session.lint(&request).unwrap());
+    assert_eq!(session.last_work(), unchanged);
+    // Told, it is read again, and the session finds what a fresh run finds.
+    session.changed_on_disk([trust]);
+    let after = seen(session.lint(&request).unwrap());
+    assert_eq!(session.last_work(), (unchanged.0 + 1, unchanged.1 + 1));
+    assert_ne!(before, after);
+    assert_eq!(after, seen(&lint(&request).unwrap()));
     fs::remove_dir_all(&root).unwrap();
 }

@@ -54,32 +54,11 @@ struct Registry {
     next: u32,
     by_path: HashMap<PathBuf, FileText>,
     /// Files the run loads itself: a read of one of them returns its own id instead of a
-    /// new one (see [`LocalFiles::with_run_files`]).
-    run_files: RunFiles,
+    /// new one (see [`LocalFiles::with_run_files`]). As declared, then by canonical path
+    /// from the first read on (a run that reads nothing looks none up).
+    run_files: Vec<(PathBuf, FileId)>,
+    canonical_run_files: Option<HashMap<PathBuf, FileId>>,
     files: Vec<SourceFile>,
-}
-
-/// The run's own files as declared, resolved to canonical paths by the first read (most
-/// runs read nothing: resolving costs system calls per folder of each path).
-#[derive(Debug, Default)]
-struct RunFiles {
-    declared: Vec<(PathBuf, FileId)>,
-    by_canonical: Option<HashMap<PathBuf, FileId>>,
-}
-
-impl RunFiles {
-    fn get(&mut self, canonical: &Path) -> Option<FileId> {
-        let declared = &mut self.declared;
-        self.by_canonical
-            .get_or_insert_with(|| {
-                std::mem::take(declared)
-                    .into_iter()
-                    .filter_map(|(path, id)| Some((fs::canonicalize(path).ok()?, id)))
-                    .collect()
-            })
-            .get(canonical)
-            .copied()
-    }
 }
 
 impl LocalFiles {
@@ -92,7 +71,8 @@ impl LocalFiles {
             registry: Mutex::new(Registry {
                 next: first.0,
                 by_path: HashMap::new(),
-                run_files: RunFiles::default(),
+                run_files: Vec::new(),
+                canonical_run_files: None,
                 files: Vec::new(),
             }),
         }
@@ -107,7 +87,7 @@ impl LocalFiles {
             .registry
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
-        registry.run_files.declared.extend(files);
+        registry.run_files.extend(files);
         LocalFiles {
             max_file_bytes: self.max_file_bytes,
             first: self.first,
@@ -146,7 +126,14 @@ impl LocalFiles {
 
     fn register(&self, path: PathBuf, canonical: &Path, text: String) -> FileText {
         let mut registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(file) = registry.run_files.get(canonical) {
+        let declared = std::mem::take(&mut registry.run_files);
+        let run_files = registry.canonical_run_files.get_or_insert_with(|| {
+            declared
+                .into_iter()
+                .filter_map(|(path, id)| Some((fs::canonicalize(path).ok()?, id)))
+                .collect()
+        });
+        if let Some(&file) = run_files.get(canonical) {
             return FileText {
                 file,
                 text: text.into(),

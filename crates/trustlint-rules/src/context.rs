@@ -12,6 +12,12 @@
 //! document's rules share and nothing reads afterwards. Asked outside its document (a
 //! cross-file rule reading a linked role's permissions), such an analysis is derived
 //! afresh.
+//!
+//! A caller that keeps documents between runs (an incremental session) may keep with
+//! each one a [`DocumentMemo`] ([`Context::with_memos`]): the analyses of the run that
+//! depend on that document alone (what each pipeline job names for the links, Entra
+//! sign-ins and Vault), so that a run re-derives them only for the documents that
+//! changed.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -20,18 +26,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use trustlint_parser::federation::vault::VaultResources;
-use trustlint_parser::gitlab::Job;
+use trustlint_parser::gitlab::{Job, Pipeline};
 use trustlint_parser::iam::{OidcProvider, PolicyDocument};
 use trustlint_parser::input::{Content, Document, InputKind, Workspace};
 use trustlint_parser::{FileId, SourceFile};
 
 use crate::analysis::aws_party::{issuer_oidc_provider, AwsTrust, TrustTerms};
-use crate::analysis::azure::{logins, AzureLogin};
+use crate::analysis::azure::{logins, AzureLogin, PipelineLogins};
 use crate::analysis::gcp::jobs::{uses, GcpUse};
 use crate::analysis::grants::{self, GrantAnalysis, GrantFacts};
 use crate::analysis::index_in;
 use crate::analysis::job_runs::PipelineSource;
-use crate::analysis::link::{self, Link};
+use crate::analysis::link::{self, Link, PipelineRoles, Scope};
 use crate::analysis::permissions::{policy_sets, PolicyAccess, PolicySets};
 use crate::analysis::relying_party::{
     admission_by, environment, Admission, CaseJudge, CaseJudgement, RelyingParty,
@@ -52,6 +58,9 @@ pub struct Context<'a> {
     run: Arc<RunAnalyses<'a>>,
     /// The analyses of the document being checked, when the engine checks one.
     document: Option<DocumentAnalyses>,
+    /// What the caller keeps of each document between runs, by document index (empty:
+    /// nothing kept).
+    memos: &'a [Arc<DocumentMemo>],
     /// Whether a rule read through this context what other documents hold (the links,
     /// which pipelines include which files): its findings then depend on more than the
     /// document checked ([`Context::take_read_across`]).
@@ -114,6 +123,41 @@ struct JudgementKey {
     names: String,
 }
 
+/// The analyses of a run that depend on one document alone and the predefined variables
+/// of the settings, kept by a caller with the document between runs
+/// ([`Context::with_memos`]): a new memo for a document loaded again.
+#[derive(Debug, Default)]
+pub struct DocumentMemo {
+    /// What each job of a GitLab CI document names for the links.
+    roles: Memo<PipelineRoles>,
+    /// How each job of a GitLab CI document signs in to Entra.
+    logins: Memo<PipelineLogins>,
+    /// What each job of a GitLab CI document writes for Vault ([`Context::job_vaults`]).
+    vaults: OnceLock<Arc<[VaultResources]>>,
+}
+
+/// An analysis kept with the predefined variables it was derived with.
+type Memo<T> = Mutex<Option<(Predefined, Arc<T>)>>;
+
+/// The predefined variables of the settings ([`Scope::predefined`]).
+type Predefined = Arc<[(&'static str, String)]>;
+
+impl DocumentMemo {
+    /// The analysis in `memo` when derived with `predefined`, else derived by `derive`
+    /// and kept.
+    fn get<T>(memo: &Memo<T>, predefined: &Predefined, derive: impl FnOnce() -> T) -> Arc<T> {
+        let mut kept = memo.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*kept {
+            Some((with, value)) if with == predefined => Arc::clone(value),
+            _ => {
+                let value = Arc::new(derive());
+                *kept = Some((Arc::clone(predefined), Arc::clone(&value)));
+                value
+            }
+        }
+    }
+}
+
 /// The analyses kept while one document is checked.
 #[derive(Debug)]
 struct DocumentAnalyses {
@@ -149,8 +193,24 @@ impl<'a> Context<'a> {
             settings,
             run: Arc::default(),
             document: None,
+            memos: &[],
             read_across: AtomicBool::new(false),
         }
+    }
+
+    /// The context with `memos` (one per document of the workspace, in order) kept by
+    /// the caller between runs ([`DocumentMemo`]). Memos of another count are not read.
+    pub fn with_memos(mut self, memos: &'a [Arc<DocumentMemo>]) -> Self {
+        if memos.len() == self.workspace.documents.len() {
+            self.memos = memos;
+        }
+        self
+    }
+
+    /// The memo the caller keeps for `document`, one of the workspace's.
+    fn memo_of(&self, document: &Document) -> Option<&DocumentMemo> {
+        let index = index_in(&self.workspace.documents, document)?;
+        self.memos.get(index).map(Arc::as_ref)
     }
 
     /// The context in which the engine checks `document` (one of the workspace's): the
@@ -177,6 +237,7 @@ impl<'a> Context<'a> {
             settings: self.settings,
             run: Arc::clone(&self.run),
             document: document_analyses,
+            memos: self.memos,
             read_across: AtomicBool::new(false),
         }
     }
@@ -230,9 +291,22 @@ impl<'a> Context<'a> {
     /// Every job of the workspace linked to a role it assumes, computed on first use.
     pub(crate) fn links(&self) -> &[Link<'a>] {
         self.reads_across();
-        self.run
-            .links
-            .get_or_init(|| link::links(self.workspace, self.settings, self.included_files()))
+        self.run.links.get_or_init(|| {
+            let predefined = Scope::predefined(self.settings);
+            let roles_of = |document: &Document, pipeline: &Pipeline| {
+                let derive = || PipelineRoles::of(pipeline, &self.workspace.sources, &predefined);
+                match self.memo_of(document) {
+                    Some(memo) => DocumentMemo::get(&memo.roles, &predefined, derive),
+                    None => Arc::new(derive()),
+                }
+            };
+            link::links(
+                self.workspace,
+                self.settings,
+                self.included_files(),
+                &roles_of,
+            )
+        })
     }
 
     /// The `sub` comparison of `link`, one of [`Context::links`], computed once (`None`
@@ -484,6 +558,9 @@ impl<'a> Context<'a> {
                 .map(|job| job_vault(job, &self.workspace.sources))
                 .collect()
         };
+        if let Some(memo) = self.memo_of(document) {
+            return Arc::clone(memo.vaults.get_or_init(read));
+        }
         let documents = &self.workspace.documents;
         let cells = self
             .run
@@ -521,7 +598,16 @@ impl<'a> Context<'a> {
         self.reads_across();
         self.run.azure_logins.get_or_init(|| {
             let skip = |document: &Document| self.is_included_fragment(document);
-            logins(self.workspace, self.settings, &skip)
+            let predefined = Scope::predefined(self.settings);
+            let signs_in = |document: &Document, pipeline: &Pipeline| {
+                let derive =
+                    || PipelineLogins::of(pipeline, &self.workspace.sources, self.settings);
+                match self.memo_of(document) {
+                    Some(memo) => DocumentMemo::get(&memo.logins, &predefined, derive),
+                    None => Arc::new(derive()),
+                }
+            };
+            logins(self.workspace, self.settings, &skip, &signs_in)
         })
     }
 

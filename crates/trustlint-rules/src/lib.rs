@@ -22,6 +22,7 @@ pub mod suppression;
 mod trust;
 mod vault;
 
+pub use context::DocumentMemo;
 pub use finding::{Applicability, Edit, Finding, Fix, Related, Severity};
 pub use meta::RuleMeta;
 pub use rule::{Context, Rule};

@@ -208,11 +208,13 @@ impl Link<'_> {
     }
 }
 
-/// Every (job, role) link of the workspace, in document and job order.
+/// Every (job, role) link of the workspace, in document and job order; `roles_of` gives
+/// what each pipeline's jobs name ([`PipelineRoles::of`], or kept from an earlier run).
 pub fn links<'w>(
     workspace: &'w Workspace,
     settings: &Settings,
     included: &HashSet<String>,
+    roles_of: &dyn Fn(&'w Document, &'w Pipeline) -> Arc<PipelineRoles>,
 ) -> Vec<Link<'w>> {
     let mut out = Vec::new();
     let roles = RoleIndex::of(workspace);
@@ -230,35 +232,90 @@ pub fn links<'w>(
             // under that pipeline's `include: rules:` and `workflow:`.
             continue;
         }
-        for job in &pipeline.jobs {
-            let job_roles = job_roles(job, &workspace.sources, &predefined);
-            if job_roles.is_empty() {
-                continue;
-            }
-            let uses = cloud_token_uses(job, &workspace.sources);
-            for JobRole {
-                role_ref,
-                scope,
-                clauses,
-            } in job_roles
-            {
-                let (token, token_used_at) = presented_token(job, &role_ref, &uses);
-                let role = resolve(workspace, &roles, settings, &role_ref);
+        let named = roles_of(document, pipeline);
+        for (job, named) in pipeline.jobs.iter().zip(&named.jobs) {
+            for role in &named.roles {
+                let (token, token_used_at) = presented_token(job, &role.role_ref, &named.uses);
+                let rule = role.rule.and_then(|at| job.rules.get(at));
                 out.push(Link {
                     pipeline,
                     job,
-                    role_ref,
+                    role_ref: role.role_ref.clone(),
                     token,
                     token_used_at,
-                    role,
-                    scope,
-                    clauses,
+                    role: resolve(workspace, &roles, settings, &role.role_ref),
+                    scope: Scope {
+                        rule: rule.map_or(&[], |clause| clause.variables.as_slice()),
+                        matrix: role.matrix.clone(),
+                        job: &job.variables,
+                        predefined: Arc::clone(&predefined),
+                    },
+                    clauses: role.clauses.clone(),
                     runs: OnceLock::new(),
                 });
             }
         }
     }
     out
+}
+
+/// What linking reads of one pipeline alone: the roles each job names and where it
+/// presents its token to a cloud. It depends on the pipeline's document and the
+/// predefined variables only, so a caller that keeps the document between runs may keep
+/// it too.
+#[derive(Debug)]
+pub struct PipelineRoles {
+    /// One per job, in job order.
+    jobs: Vec<JobRoles>,
+}
+
+/// The roles one job names, and its cloud token uses (empty when it names none).
+#[derive(Debug)]
+struct JobRoles {
+    roles: Vec<NamedRole>,
+    uses: Vec<TokenUse>,
+}
+
+/// A role a job names ([`JobRole`] without the borrowed variables): the `rules:` entry
+/// (by position) and `parallel:matrix` combination of the first instance that uses it.
+#[derive(Debug)]
+struct NamedRole {
+    role_ref: RoleRef,
+    rule: Option<usize>,
+    matrix: Vec<Variable>,
+    clauses: Option<Vec<Span>>,
+}
+
+impl PipelineRoles {
+    /// What the jobs of `pipeline` name, their `$VAR`s expanded with `predefined`
+    /// ([`Scope::predefined`]).
+    pub fn of(
+        pipeline: &Pipeline,
+        sources: &SourceMap,
+        predefined: &Arc<[(&'static str, String)]>,
+    ) -> PipelineRoles {
+        let jobs = pipeline
+            .jobs
+            .iter()
+            .map(|job| {
+                let roles: Vec<NamedRole> = job_roles(job, sources, predefined)
+                    .into_iter()
+                    .map(|role| NamedRole {
+                        role_ref: role.role_ref,
+                        rule: role.rule,
+                        matrix: role.scope.matrix,
+                        clauses: role.clauses,
+                    })
+                    .collect();
+                let uses = match roles.is_empty() {
+                    true => Vec::new(),
+                    false => cloud_token_uses(job, sources),
+                };
+                JobRoles { roles, uses }
+            })
+            .collect();
+        PipelineRoles { jobs }
+    }
 }
 
 /// The OIDC providers declared in the scanned IaC and exports.
@@ -279,6 +336,8 @@ pub fn providers(workspace: &Workspace) -> Vec<&OidcProvider> {
 struct JobRole<'w> {
     role_ref: RoleRef,
     scope: Scope<'w>,
+    /// The position of the `rules:` entry of the scope.
+    rule: Option<usize>,
     clauses: Option<Vec<Span>>,
 }
 
@@ -289,26 +348,27 @@ fn job_roles<'w>(
     sources: &SourceMap,
     predefined: &Arc<[(&'static str, String)]>,
 ) -> Vec<JobRole<'w>> {
-    let clauses: Vec<Option<(&[Variable], Span)>> = if job.rules.is_empty() {
+    let clauses: Vec<Option<(usize, &[Variable], Span)>> = if job.rules.is_empty() {
         vec![None]
     } else {
         job.rules
             .iter()
-            .filter(|clause| clause.when.as_ref().is_none_or(|w| &*w.value != "never"))
-            .map(|clause| Some((clause.variables.as_slice(), clause_span(clause))))
+            .enumerate()
+            .filter(|(_, clause)| clause.when.as_ref().is_none_or(|w| &*w.value != "never"))
+            .map(|(at, clause)| Some((at, clause.variables.as_slice(), clause_span(clause))))
             .collect()
     };
     let mut out: Vec<JobRole<'w>> = Vec::new();
     for combination in matrix_combinations(job) {
         for clause in &clauses {
             let scope = Scope {
-                rule: clause.map_or(&[], |(variables, _)| variables),
+                rule: clause.map_or(&[], |(_, variables, _)| variables),
                 matrix: combination.clone(),
                 job: &job.variables,
                 predefined: Arc::clone(predefined),
             };
             for role_ref in role_refs(job, sources, &scope) {
-                let at = clause.map(|(_, span)| span);
+                let at = clause.map(|(_, _, span)| span);
                 match out
                     .iter_mut()
                     .find(|known| known.role_ref.arn == role_ref.arn)
@@ -323,6 +383,7 @@ fn job_roles<'w>(
                     None => out.push(JobRole {
                         role_ref,
                         scope: scope.clone(),
+                        rule: clause.map(|(rule, _, _)| rule),
                         clauses: at.map(|at| vec![at]),
                     }),
                 }

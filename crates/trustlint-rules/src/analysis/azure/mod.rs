@@ -14,7 +14,7 @@ mod credential;
 mod pipeline;
 
 pub use credential::*;
-pub use pipeline::{link, logins, AzureLogin, LinkHow};
+pub use pipeline::{link, logins, AzureLogin, LinkHow, PipelineLogins};
 
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,8 @@
 //! `AZURE_FEDERATED_TOKEN_FILE`, `ARM_USE_OIDC` — the client id they name
 //! (`AZURE_CLIENT_ID`, `ARM_CLIENT_ID`, `-u`), and the credential set they reach.
 
+use std::sync::Arc;
+
 use trustlint_parser::gitlab::{IdToken, Job, Pipeline, Text};
 use trustlint_parser::input::{Content, Document, Workspace};
 use trustlint_parser::script::commands;
@@ -107,11 +109,14 @@ fn client_id_holders(workspace: &Workspace, id: &str) -> Vec<String> {
 }
 
 /// Every job of the scanned pipelines that signs in to Entra with an ID token.
-/// `skip` tells the pipelines judged elsewhere (fragments another pipeline includes).
+/// `skip` tells the pipelines judged elsewhere (fragments another pipeline includes);
+/// `signs_in` what each pipeline's jobs do ([`PipelineLogins::of`], or kept from an
+/// earlier run).
 pub fn logins<'w>(
     workspace: &'w Workspace,
     settings: &Settings,
     skip: &dyn Fn(&Document) -> bool,
+    signs_in: &dyn Fn(&'w Document, &'w Pipeline) -> Arc<PipelineLogins>,
 ) -> Vec<AzureLogin<'w>> {
     let mut out = Vec::new();
     for document in &workspace.documents {
@@ -121,13 +126,54 @@ pub fn logins<'w>(
         if skip(document) {
             continue;
         }
-        for job in &pipeline.jobs {
-            if let Some(login) = login(document, pipeline, job, &workspace.sources, settings) {
-                out.push(login);
-            }
+        let logins = signs_in(document, pipeline);
+        for (job, login) in pipeline.jobs.iter().zip(&logins.jobs) {
+            let Some(login) = login else {
+                continue;
+            };
+            out.push(AzureLogin {
+                document,
+                pipeline,
+                job,
+                at: login.at,
+                client_id: login.client_id.clone(),
+                token: login.token.and_then(|at| job.id_tokens.get(at)),
+                scope: Scope::of_job(job, settings),
+            });
         }
     }
     out
+}
+
+/// How the jobs of one pipeline sign in to Entra: it depends on the pipeline's document
+/// and the predefined variables only, so a caller that keeps the document between runs
+/// may keep it too.
+#[derive(Debug)]
+pub struct PipelineLogins {
+    /// One per job, in job order: `None` for a job that does not sign in.
+    jobs: Vec<Option<JobLogin>>,
+}
+
+/// An [`AzureLogin`] without its borrowed parts: the token by its position in the job's
+/// `id_tokens`.
+#[derive(Debug)]
+struct JobLogin {
+    at: Span,
+    client_id: Option<(String, Span)>,
+    token: Option<usize>,
+}
+
+impl PipelineLogins {
+    /// How the jobs of `pipeline` sign in, their values expanded with the variables the
+    /// settings predefine.
+    pub fn of(pipeline: &Pipeline, sources: &SourceMap, settings: &Settings) -> PipelineLogins {
+        let jobs = pipeline
+            .jobs
+            .iter()
+            .map(|job| login(pipeline, job, sources, settings))
+            .collect();
+        PipelineLogins { jobs }
+    }
 }
 
 fn variable<'p>(job: &'p Job, pipeline: &'p Pipeline, name: &str) -> Option<&'p Text> {
@@ -149,13 +195,12 @@ fn variable_name(text: &str) -> Option<&str> {
         .then_some(name)
 }
 
-fn login<'w>(
-    document: &'w Document,
-    pipeline: &'w Pipeline,
-    job: &'w Job,
+fn login(
+    pipeline: &Pipeline,
+    job: &Job,
     sources: &SourceMap,
     settings: &Settings,
-) -> Option<AzureLogin<'w>> {
+) -> Option<JobLogin> {
     let mut at: Option<Span> = None;
     let mut client: Option<(String, Span)> = None;
     let mut token_variable: Option<String> = None;
@@ -228,19 +273,12 @@ fn login<'w>(
         Some(name) => job
             .id_tokens
             .iter()
-            .find(|t| &*t.name.value == name.as_str()),
-        None => match job.id_tokens.as_slice() {
-            [only] => Some(only),
-            _ => None,
-        },
+            .position(|t| &*t.name.value == name.as_str()),
+        None => (job.id_tokens.len() == 1).then_some(0),
     };
-    Some(AzureLogin {
-        document,
-        pipeline,
-        job,
+    Some(JobLogin {
         at,
         client_id,
         token,
-        scope,
     })
 }
