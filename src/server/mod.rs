@@ -61,7 +61,7 @@ use self::worker::{Checked, Job, Pass};
 const DEBOUNCE: Duration = Duration::from_millis(25);
 /// How long the workspace waits after the last change before it is checked whole: longer
 /// than [`DEBOUNCE`], so that an edit's fast pass goes first.
-const FULL_PAUSE: Duration = Duration::from_millis(50);
+const FULL_PAUSE: Duration = Duration::from_millis(30);
 
 /// Runs the server on standard input and output until the client says `exit`.
 pub fn run() -> Result<(), String> {
