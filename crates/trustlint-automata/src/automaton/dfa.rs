@@ -244,6 +244,80 @@ impl Dfa {
         self.intersection_witness(&Dfa::everything()).ok().flatten()
     }
 
+    /// The [`Dfa::witness`] of the strings leading from `state` to acceptance, with
+    /// "other" written as `representative` (the representative of the alphabet the
+    /// caller's language is over: characters beyond this automaton's read as "other" and
+    /// come after it in witness order, so they never change which string is found).
+    /// `None` when no string leads to acceptance.
+    pub fn witness_from(&self, state: usize, representative: char) -> Option<String> {
+        if state >= self.state_count() {
+            return None;
+        }
+        // Breadth-first in witness order, as the product search: the first accepting
+        // state reached is reached by the shortest, then smallest, string.
+        let mut parent: Vec<Option<(usize, usize)>> = vec![None; self.state_count()];
+        let mut seen = vec![false; self.state_count()];
+        let mut queue = std::collections::VecDeque::from([state]);
+        *seen.get_mut(state)? = true;
+        let mut found = self.is_accepting(state).then_some(state);
+        'search: while let Some(q) = queue.pop_front() {
+            if found.is_some() {
+                break;
+            }
+            for symbol in self.alphabet.witness_order() {
+                let t = self.step(q, symbol);
+                if *seen.get(t)? {
+                    continue;
+                }
+                *seen.get_mut(t)? = true;
+                *parent.get_mut(t)? = Some((q, symbol));
+                if self.is_accepting(t) {
+                    found = Some(t);
+                    break 'search;
+                }
+                queue.push_back(t);
+            }
+        }
+        let mut at = found?;
+        let mut reversed = Vec::new();
+        while let Some((from, symbol)) = parent.get(at).copied().flatten() {
+            reversed.push(
+                self.alphabet
+                    .chars
+                    .get(symbol)
+                    .copied()
+                    .unwrap_or(representative),
+            );
+            at = from;
+        }
+        Some(reversed.into_iter().rev().collect())
+    }
+
+    /// Does every string leading from `state` to acceptance start with `text`? (True
+    /// when none does.)
+    pub fn every_string_from_starts_with(&self, state: usize, text: &str) -> bool {
+        let live = self.live_states();
+        let is_live = |q: usize| live.get(q).copied().unwrap_or(false);
+        let other = self.alphabet.other_symbol();
+        let mut q = state;
+        for c in text.chars() {
+            let wanted = self.alphabet.symbol_of(c);
+            if self.is_accepting(q) {
+                return false;
+            }
+            // "Other" stands for infinitely many characters: a live "other" transition
+            // admits strings starting with another character than `c`.
+            let strays = (0..self.width()).any(|symbol| {
+                (symbol != wanted || symbol == other) && is_live(self.step(q, symbol))
+            });
+            if strays {
+                return false;
+            }
+            q = self.step(q, wanted);
+        }
+        true
+    }
+
     /// Every string of the language, in symbol order, when it holds at most `limit`
     /// strings written with the alphabet's own characters; `None` for a larger or
     /// infinite language (a cycle through live states, or a live "other" transition,
