@@ -293,6 +293,66 @@ impl Dfa {
         Some(reversed.into_iter().rev().collect())
     }
 
+    /// The strings of this language that start with `start` and with none of `excluded`
+    /// (a pattern's literal start and the carve-outs within it), over this alphabet
+    /// extended with their characters: the language of `start*` minus those of
+    /// `excluded*` within this one, built by walking the texts' trie beside this
+    /// automaton (no product, no minimisation).
+    pub fn starting_with(&self, start: &str, excluded: &[&str]) -> Result<Dfa, AutomatonError> {
+        let texts = Alphabet::new(start.chars().chain(excluded.iter().flat_map(|t| t.chars())));
+        let (alphabet, symbols) = self.alphabet.merge(&texts);
+        // An excluded text that neither extends `start` nor starts it excludes nothing.
+        let excluded = excluded
+            .iter()
+            .filter(|text| text.starts_with(start) || start.starts_with(*text));
+        let mut trie = Trie::default();
+        trie.insert(start, false);
+        for text in excluded {
+            trie.insert(text, true);
+        }
+        let start_length = start.chars().count();
+        let width = alphabet.width();
+        let first = if trie.is_excluded(0) {
+            Walk::Dead
+        } else {
+            Walk::Texts(0, 0)
+        };
+        let mut states = StateTable::new(first, width);
+        let mut next = Vec::new();
+        let mut accepting = Vec::new();
+        let mut i = 0;
+        while let Some(&walk) = states.get(i) {
+            accepting.push(match walk {
+                Walk::Texts(node, q) => trie.depth(node) >= start_length && self.is_accepting(q),
+                Walk::Free(q) => self.is_accepting(q),
+                Walk::Dead => false,
+            });
+            for (symbol, &(mine, _)) in symbols.iter().enumerate().take(width) {
+                let target = match walk {
+                    Walk::Dead => Walk::Dead,
+                    Walk::Free(q) => Walk::Free(self.step(q, mine)),
+                    Walk::Texts(node, q) => {
+                        let child = alphabet
+                            .chars
+                            .get(symbol)
+                            .and_then(|&c| trie.child(node, c));
+                        match child {
+                            Some(child) if trie.is_excluded(child) => Walk::Dead,
+                            Some(child) => Walk::Texts(child, self.step(q, mine)),
+                            None if trie.depth(node) >= start_length => {
+                                Walk::Free(self.step(q, mine))
+                            }
+                            None => Walk::Dead,
+                        }
+                    }
+                };
+                next.push(states.id(target)?);
+            }
+            i += 1;
+        }
+        Ok(Dfa::built(alphabet, next, accepting))
+    }
+
     /// Does every string leading from `state` to acceptance start with `text`? (True
     /// when none does.)
     pub fn every_string_from_starts_with(&self, state: usize, text: &str) -> bool {
@@ -516,5 +576,79 @@ impl Dfa {
             }
         }
         live
+    }
+}
+
+/// Where [`Dfa::starting_with`] is: on a node of the texts' trie (with this automaton's
+/// state), past them, or out of the language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Walk {
+    Texts(usize, usize),
+    Free(usize),
+    Dead,
+}
+
+/// The trie of [`Dfa::starting_with`]'s texts: per node its depth, whether an excluded
+/// text ends there, and its children by character.
+#[derive(Debug)]
+struct Trie {
+    nodes: Vec<TrieNode>,
+}
+
+#[derive(Debug, Default)]
+struct TrieNode {
+    depth: usize,
+    excluded: bool,
+    children: Vec<(char, usize)>,
+}
+
+impl Default for Trie {
+    fn default() -> Trie {
+        Trie {
+            nodes: vec![TrieNode::default()],
+        }
+    }
+}
+
+impl Trie {
+    fn insert(&mut self, text: &str, excluded: bool) {
+        let mut node = 0;
+        for c in text.chars() {
+            node = match self.child(node, c) {
+                Some(child) => child,
+                None => {
+                    let child = self.nodes.len();
+                    let depth = self.depth(node) + 1;
+                    self.nodes.push(TrieNode {
+                        depth,
+                        ..TrieNode::default()
+                    });
+                    if let Some(parent) = self.nodes.get_mut(node) {
+                        parent.children.push((c, child));
+                    }
+                    child
+                }
+            };
+        }
+        if let Some(end) = self.nodes.get_mut(node) {
+            end.excluded |= excluded;
+        }
+    }
+
+    fn child(&self, node: usize, c: char) -> Option<usize> {
+        self.nodes
+            .get(node)?
+            .children
+            .iter()
+            .find(|(d, _)| *d == c)
+            .map(|&(_, child)| child)
+    }
+
+    fn depth(&self, node: usize) -> usize {
+        self.nodes.get(node).map_or(0, |n| n.depth)
+    }
+
+    fn is_excluded(&self, node: usize) -> bool {
+        self.nodes.get(node).is_some_and(|n| n.excluded)
     }
 }

@@ -11,7 +11,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::automaton::{Alphabet, AutomatonError, Dfa, Expr};
+use super::automaton::{Alphabet, AutomatonError, Dfa};
 
 /// The subs of `within` that start with `prefix`.
 #[derive(Debug)]
@@ -91,15 +91,24 @@ impl PrefixSubs {
         if let Some(built) = self.automaton.get() {
             return Ok(built);
         }
-        let starts = Dfa::from_expr(&Expr::Seq(vec![
-            Expr::literal(&self.prefix),
-            Expr::any_string(),
-        ]))?;
-        let built = self
-            .within
-            .intersection(&starts)?
-            .over_alphabet(&self.alphabet);
+        let built = self.without(&[])?;
         Ok(self.automaton.get_or_init(|| built))
+    }
+
+    /// The automaton of this language's subs that start with none of `excluded` (the
+    /// starts of `Deny` carve-outs) over its alphabet and theirs, for a language within
+    /// every sub.
+    pub(crate) fn without(&self, excluded: &[&PrefixSubs]) -> Result<Dfa, AutomatonError> {
+        let starts: Vec<&str> = excluded.iter().map(|subs| subs.prefix()).collect();
+        let alphabet = excluded
+            .iter()
+            .fold(self.alphabet.clone(), |alphabet, subs| {
+                alphabet.union(&subs.alphabet)
+            });
+        Ok(self
+            .within
+            .starting_with(&self.prefix, &starts)?
+            .over_alphabet(&alphabet))
     }
 
     /// Is `sub` in the language?

@@ -946,7 +946,16 @@ impl SubLanguage {
     pub fn difference(&self, other: &SubLanguage) -> Result<SubLanguage, AutomatonError> {
         let form = match &self.form {
             Form::Members(mine) => members_where(mine, |sub| !other.contains(sub)),
-            _ => Form::Automaton(Arc::new(
+            // A carve-out by another start (`…:ref:*` but not `…:ref:feature/*`).
+            Form::Prefix(mine) => match &other.form {
+                Form::Prefix(theirs) if mine.within_all() && theirs.within_all() => {
+                    Form::Automaton(Arc::new(mine.without(&[theirs.as_ref()])?))
+                }
+                _ => Form::Automaton(Arc::new(
+                    mine.automaton()?.difference(other.automaton()?.as_ref())?,
+                )),
+            },
+            Form::Automaton(_) => Form::Automaton(Arc::new(
                 self.automaton()?.difference(other.automaton()?.as_ref())?,
             )),
         };
@@ -1767,7 +1776,16 @@ mod tests {
             proptest::prop_assert!(
                 *refs.automaton().unwrap() == *g.constrained(&constraints).unwrap().automaton().unwrap()
             );
+            // A carve-out within the pattern (`…:ref:*` but not `…:ref:feature/*`).
+            let within = format!("{}{other}", pattern.strip_suffix('*').unwrap_or(&pattern));
+            let carve_out = g.clause(SubOperator::Like, &[&within], Bound::Lower).unwrap();
+            let carved = language.difference(&carve_out).unwrap();
+            let general = as_automaton(&language).difference(&as_automaton(&carve_out)).unwrap();
             let other = g.clause(SubOperator::Like, &[&other], Bound::Upper).unwrap();
+            if matches!(language.form, Form::Prefix(_)) {
+                proptest::prop_assert!(*carved.automaton().unwrap() == *general.automaton().unwrap());
+                proptest::prop_assert_eq!(answers(&carved, &other), answers(&general, &other));
+            }
             for (language, other) in [(&language, &other), (&language, &refs), (&refs, &other)] {
                 let automaton = as_automaton(language);
                 proptest::prop_assert_eq!(answers(language, other), answers(&automaton, other));
