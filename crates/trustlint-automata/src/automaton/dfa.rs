@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::alphabet::Alphabet;
-use super::bounds::AutomatonError;
-use super::state_table::StateTable;
+use super::bounds::{check_size, AutomatonError};
+use super::state_table::{FastMap, StateTable};
 
 /// A complete deterministic finite automaton. State 0 is the start state.
 #[derive(Debug, Clone)]
@@ -317,7 +317,7 @@ impl Dfa {
         } else {
             Walk::Texts(0, 0)
         };
-        let mut states = StateTable::new(first, width);
+        let mut states = Walks::new(first, self.state_count(), width);
         let mut next = Vec::new();
         let mut accepting = Vec::new();
         let mut i = 0;
@@ -586,6 +586,62 @@ enum Walk {
     Texts(usize, usize),
     Free(usize),
     Dead,
+}
+
+/// The numbering of [`Dfa::starting_with`]'s states in the order they are reached: the
+/// states past the texts (most of them) by a table indexed by the automaton's state, the
+/// few on the trie by a map.
+struct Walks {
+    keys: Vec<Walk>,
+    free: Vec<Option<usize>>,
+    others: FastMap<Walk, usize>,
+    width: usize,
+}
+
+impl Walks {
+    fn new(first: Walk, states: usize, width: usize) -> Walks {
+        let mut walks = Walks {
+            keys: Vec::new(),
+            free: vec![None; states],
+            others: FastMap::default(),
+            width,
+        };
+        walks.remember(first, 0);
+        walks
+    }
+
+    fn get(&self, id: usize) -> Option<&Walk> {
+        self.keys.get(id)
+    }
+
+    /// The number of `walk`, adding it as a new state when unseen.
+    fn id(&mut self, walk: Walk) -> Result<usize, AutomatonError> {
+        let known = match walk {
+            Walk::Free(q) => self.free.get(q).copied().flatten(),
+            _ => self.others.get(&walk).copied(),
+        };
+        if let Some(id) = known {
+            return Ok(id);
+        }
+        let id = self.keys.len();
+        check_size(id + 1, self.width)?;
+        self.remember(walk, id);
+        Ok(id)
+    }
+
+    fn remember(&mut self, walk: Walk, id: usize) {
+        match walk {
+            Walk::Free(q) => {
+                if let Some(slot) = self.free.get_mut(q) {
+                    *slot = Some(id);
+                }
+            }
+            _ => {
+                self.others.insert(walk, id);
+            }
+        }
+        self.keys.push(walk);
+    }
 }
 
 /// The trie of [`Dfa::starting_with`]'s texts: per node its depth, whether an excluded
