@@ -393,6 +393,8 @@ def main():
             print(f"  cost vs {scales[0]}x: {growth:.2f}x time for {scale // scales[0]}x input")
         checks[scale] = check
 
+    classes(args.files, args.runs)
+
     ratios = {}
     if args.no_peers:
         ratios = dict.fromkeys(TARGETS, "skipped (--no-peers)")
@@ -423,6 +425,31 @@ def main():
                 print("  (checkov forks worker processes: its peak RSS is its largest process's, not their sum)")
 
     summary(ratios, scales, checks)
+
+
+# Issue 27's target for each input class of the generated corpus: checking within this
+# many times its parse-only floor (walk_and_read --parse of the same folder), in CPU time.
+CLASS_FLOOR_TARGET = 2
+
+
+def classes(files, runs):
+    """Times each input class of the 1x corpus (its folder: trust, permissions, terraform,
+    pipelines) beside its floors: loading only (--select TL001) and, when built,
+    walk_and_read --parse; says whether checking is within CLASS_FLOOR_TARGET of parsing."""
+    target, counts, _ = corpus(files)
+    print(f"each input class of the 1x corpus beside its floor (CPU time of one run;"
+          f" target: within {CLASS_FLOOR_TARGET}x of parsing)")
+    for kind, count in counts.items():
+        check = measure(trustlint([kind]), target, runs)
+        row(f"trustlint check {kind}", check, count)
+        row("  loading only (--select TL001)", measure(trustlint([kind]) + ["--select", "TL001"], target, runs), count)
+        if not WALK_AND_READ_RS.exists():
+            continue
+        floor = measure([WALK_AND_READ_RS, "--parse", kind], target, runs)
+        row("  reading + parsing (walk_and_read --parse)", floor, count)
+        ratio = check["cpu"] / floor["cpu"]
+        verdict = "met" if ratio <= CLASS_FLOOR_TARGET else "NOT met"
+        print(f"  {kind}: {ratio:.1f}x its parse floor in CPU time (target within {CLASS_FLOOR_TARGET}x: {verdict})")
 
 
 def summary(ratios, scales, checks):
