@@ -173,6 +173,22 @@ impl Pattern {
             .collect()
     }
 
+    /// The literal start of a pattern that is literal characters followed by one `*` at
+    /// its end (`project_path:acme/*`): the most common shape of a `StringLike` value.
+    pub fn literal_then_any_run(&self) -> Option<String> {
+        let (last, literal) = self.atoms.split_last()?;
+        if !matches!(last, Atom::AnyRun) {
+            return None;
+        }
+        literal
+            .iter()
+            .map(|a| match a {
+                Atom::Char(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The literal characters before the first wildcard or variable.
     pub fn literal_prefix(&self) -> String {
         self.atoms

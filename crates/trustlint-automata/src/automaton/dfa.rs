@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::alphabet::Alphabet;
-use super::bounds::AutomatonError;
-use super::state_table::StateTable;
+use super::bounds::{check_size, AutomatonError};
+use super::state_table::{FastMap, StateTable};
 
 /// A complete deterministic finite automaton. State 0 is the start state.
 #[derive(Debug, Clone)]
@@ -244,6 +244,140 @@ impl Dfa {
         self.intersection_witness(&Dfa::everything()).ok().flatten()
     }
 
+    /// The [`Dfa::witness`] of the strings leading from `state` to acceptance, with
+    /// "other" written as `representative` (the representative of the alphabet the
+    /// caller's language is over: characters beyond this automaton's read as "other" and
+    /// come after it in witness order, so they never change which string is found).
+    /// `None` when no string leads to acceptance.
+    pub fn witness_from(&self, state: usize, representative: char) -> Option<String> {
+        if state >= self.state_count() {
+            return None;
+        }
+        // Breadth-first in witness order, as the product search: the first accepting
+        // state reached is reached by the shortest, then smallest, string.
+        let mut parent: Vec<Option<(usize, usize)>> = vec![None; self.state_count()];
+        let mut seen = vec![false; self.state_count()];
+        let mut queue = std::collections::VecDeque::from([state]);
+        *seen.get_mut(state)? = true;
+        let mut found = self.is_accepting(state).then_some(state);
+        'search: while let Some(q) = queue.pop_front() {
+            if found.is_some() {
+                break;
+            }
+            for symbol in self.alphabet.witness_order() {
+                let t = self.step(q, symbol);
+                if *seen.get(t)? {
+                    continue;
+                }
+                *seen.get_mut(t)? = true;
+                *parent.get_mut(t)? = Some((q, symbol));
+                if self.is_accepting(t) {
+                    found = Some(t);
+                    break 'search;
+                }
+                queue.push_back(t);
+            }
+        }
+        let mut at = found?;
+        let mut reversed = Vec::new();
+        while let Some((from, symbol)) = parent.get(at).copied().flatten() {
+            reversed.push(
+                self.alphabet
+                    .chars
+                    .get(symbol)
+                    .copied()
+                    .unwrap_or(representative),
+            );
+            at = from;
+        }
+        Some(reversed.into_iter().rev().collect())
+    }
+
+    /// The strings of this language that start with `start` and with none of `excluded`
+    /// (a pattern's literal start and the carve-outs within it), over this alphabet
+    /// extended with their characters: the language of `start*` minus those of
+    /// `excluded*` within this one, built by walking the texts' trie beside this
+    /// automaton (no product, no minimisation).
+    pub fn starting_with(&self, start: &str, excluded: &[&str]) -> Result<Dfa, AutomatonError> {
+        let texts = Alphabet::new(start.chars().chain(excluded.iter().flat_map(|t| t.chars())));
+        let (alphabet, symbols) = self.alphabet.merge(&texts);
+        // An excluded text that neither extends `start` nor starts it excludes nothing.
+        let excluded = excluded
+            .iter()
+            .filter(|text| text.starts_with(start) || start.starts_with(*text));
+        let mut trie = Trie::default();
+        trie.insert(start, false);
+        for text in excluded {
+            trie.insert(text, true);
+        }
+        let start_length = start.chars().count();
+        let width = alphabet.width();
+        let first = if trie.is_excluded(0) {
+            Walk::Dead
+        } else {
+            Walk::Texts(0, 0)
+        };
+        let mut states = Walks::new(first, self.state_count(), width);
+        let mut next = Vec::new();
+        let mut accepting = Vec::new();
+        let mut i = 0;
+        while let Some(&walk) = states.get(i) {
+            accepting.push(match walk {
+                Walk::Texts(node, q) => trie.depth(node) >= start_length && self.is_accepting(q),
+                Walk::Free(q) => self.is_accepting(q),
+                Walk::Dead => false,
+            });
+            for (symbol, &(mine, _)) in symbols.iter().enumerate().take(width) {
+                let target = match walk {
+                    Walk::Dead => Walk::Dead,
+                    Walk::Free(q) => Walk::Free(self.step(q, mine)),
+                    Walk::Texts(node, q) => {
+                        let child = alphabet
+                            .chars
+                            .get(symbol)
+                            .and_then(|&c| trie.child(node, c));
+                        match child {
+                            Some(child) if trie.is_excluded(child) => Walk::Dead,
+                            Some(child) => Walk::Texts(child, self.step(q, mine)),
+                            None if trie.depth(node) >= start_length => {
+                                Walk::Free(self.step(q, mine))
+                            }
+                            None => Walk::Dead,
+                        }
+                    }
+                };
+                next.push(states.id(target)?);
+            }
+            i += 1;
+        }
+        Ok(Dfa::built(alphabet, next, accepting))
+    }
+
+    /// Does every string leading from `state` to acceptance start with `text`? (True
+    /// when none does.)
+    pub fn every_string_from_starts_with(&self, state: usize, text: &str) -> bool {
+        let live = self.live_states();
+        let is_live = |q: usize| live.get(q).copied().unwrap_or(false);
+        let other = self.alphabet.other_symbol();
+        let mut q = state;
+        for c in text.chars() {
+            let wanted = self.alphabet.symbol_of(c);
+            if self.is_accepting(q) {
+                return false;
+            }
+            // "Other" stands for infinitely many characters: a live "other" transition
+            // admits strings starting with another character than `c`.
+            let strays = (0..self.width()).any(|symbol| {
+                (symbol != wanted || symbol == other) && is_live(self.step(q, symbol))
+            });
+            if strays {
+                return false;
+            }
+            q = self.step(q, wanted);
+        }
+        true
+    }
+
     /// Every string of the language, in symbol order, when it holds at most `limit`
     /// strings written with the alphabet's own characters; `None` for a larger or
     /// infinite language (a cycle through live states, or a live "other" transition,
@@ -442,5 +576,135 @@ impl Dfa {
             }
         }
         live
+    }
+}
+
+/// Where [`Dfa::starting_with`] is: on a node of the texts' trie (with this automaton's
+/// state), past them, or out of the language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Walk {
+    Texts(usize, usize),
+    Free(usize),
+    Dead,
+}
+
+/// The numbering of [`Dfa::starting_with`]'s states in the order they are reached: the
+/// states past the texts (most of them) by a table indexed by the automaton's state, the
+/// few on the trie by a map.
+struct Walks {
+    keys: Vec<Walk>,
+    free: Vec<Option<usize>>,
+    others: FastMap<Walk, usize>,
+    width: usize,
+}
+
+impl Walks {
+    fn new(first: Walk, states: usize, width: usize) -> Walks {
+        let mut walks = Walks {
+            keys: Vec::new(),
+            free: vec![None; states],
+            others: FastMap::default(),
+            width,
+        };
+        walks.remember(first, 0);
+        walks
+    }
+
+    fn get(&self, id: usize) -> Option<&Walk> {
+        self.keys.get(id)
+    }
+
+    /// The number of `walk`, adding it as a new state when unseen.
+    fn id(&mut self, walk: Walk) -> Result<usize, AutomatonError> {
+        let known = match walk {
+            Walk::Free(q) => self.free.get(q).copied().flatten(),
+            _ => self.others.get(&walk).copied(),
+        };
+        if let Some(id) = known {
+            return Ok(id);
+        }
+        let id = self.keys.len();
+        check_size(id + 1, self.width)?;
+        self.remember(walk, id);
+        Ok(id)
+    }
+
+    fn remember(&mut self, walk: Walk, id: usize) {
+        match walk {
+            Walk::Free(q) => {
+                if let Some(slot) = self.free.get_mut(q) {
+                    *slot = Some(id);
+                }
+            }
+            _ => {
+                self.others.insert(walk, id);
+            }
+        }
+        self.keys.push(walk);
+    }
+}
+
+/// The trie of [`Dfa::starting_with`]'s texts: per node its depth, whether an excluded
+/// text ends there, and its children by character.
+#[derive(Debug)]
+struct Trie {
+    nodes: Vec<TrieNode>,
+}
+
+#[derive(Debug, Default)]
+struct TrieNode {
+    depth: usize,
+    excluded: bool,
+    children: Vec<(char, usize)>,
+}
+
+impl Default for Trie {
+    fn default() -> Trie {
+        Trie {
+            nodes: vec![TrieNode::default()],
+        }
+    }
+}
+
+impl Trie {
+    fn insert(&mut self, text: &str, excluded: bool) {
+        let mut node = 0;
+        for c in text.chars() {
+            node = match self.child(node, c) {
+                Some(child) => child,
+                None => {
+                    let child = self.nodes.len();
+                    let depth = self.depth(node) + 1;
+                    self.nodes.push(TrieNode {
+                        depth,
+                        ..TrieNode::default()
+                    });
+                    if let Some(parent) = self.nodes.get_mut(node) {
+                        parent.children.push((c, child));
+                    }
+                    child
+                }
+            };
+        }
+        if let Some(end) = self.nodes.get_mut(node) {
+            end.excluded |= excluded;
+        }
+    }
+
+    fn child(&self, node: usize, c: char) -> Option<usize> {
+        self.nodes
+            .get(node)?
+            .children
+            .iter()
+            .find(|(d, _)| *d == c)
+            .map(|&(_, child)| child)
+    }
+
+    fn depth(&self, node: usize) -> usize {
+        self.nodes.get(node).map_or(0, |n| n.depth)
+    }
+
+    fn is_excluded(&self, node: usize) -> bool {
+        self.nodes.get(node).is_some_and(|n| n.excluded)
     }
 }

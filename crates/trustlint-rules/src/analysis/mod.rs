@@ -8,6 +8,7 @@
 //!   `provider` (which CI system an OIDC provider is);
 //! - GitLab: `claims` (the catalog of the ID token's claims and their names at each
 //!   relying party), `sub_claim` and `sub_questions` (the `sub` claim grammar and languages),
+//!   `sub_prefix` (a `sub` language of one literal start, answered without products),
 //!   `job_runs` (the refs a job runs on), `shell` and `token_use` (what job scripts do
 //!   with ID tokens);
 //! - across files: `link` (jobs linked to the roles they assume) and `sub_match` (a
@@ -41,6 +42,7 @@ pub mod relying_party;
 pub mod shell;
 pub mod sub_claim;
 pub mod sub_match;
+mod sub_prefix;
 pub mod sub_questions;
 pub mod token_use;
 pub mod vault;

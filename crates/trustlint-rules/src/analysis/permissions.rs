@@ -186,21 +186,29 @@ impl EveryResource<'_> {
 /// resource `*`, `*/*`, `TYPE/*` or `TYPE:*` (`arn:*:cloudtrail:*:*:trail/*`,
 /// `arn:aws:s3:::*/*`). A path prefix (`role/ci/*`) or one account is narrower.
 pub fn is_every_resource_of_type(resource: &str) -> bool {
-    let parts: Vec<&str> = resource.splitn(6, ':').collect();
-    let [arn, _partition, service, region, account, rest] = parts.as_slice() else {
+    // Asked for every action a statement grants: no allocation.
+    let mut parts = resource.splitn(6, ':');
+    let (Some(arn), Some(_partition), Some(service), Some(region), Some(account), Some(rest)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
         return false;
     };
     let any = |field: &str| field.is_empty() || field == "*";
     // Without an account (S3), the resource starts with a name, not a type.
-    let of_one_type = *account == "*"
+    let of_one_type = account == "*"
         && rest
             .strip_suffix("/*")
             .or_else(|| rest.strip_suffix(":*"))
             .is_some_and(|kind| {
                 !kind.is_empty() && kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             });
-    let rest_is_all = *rest == "*" || *rest == "*/*" || of_one_type;
-    *arn == "arn" && !service.is_empty() && any(region) && any(account) && rest_is_all
+    let rest_is_all = rest == "*" || rest == "*/*" || of_one_type;
+    arn == "arn" && !service.is_empty() && any(region) && any(account) && rest_is_all
 }
 
 /// The access an identity policy grants: its `Allow` statements.

@@ -25,8 +25,13 @@
 //! held as its members rather than an automaton: every question about it is a lookup or
 //! a membership test, and an automaton is built only when such a language meets an
 //! operation that needs one (subtracted from, or united with, a pattern's language).
-//! Both forms answer every question identically (the witness order of the automata is
-//! shortest, then smallest by character).
+//! A language of one `StringLike` value that is a literal start followed by `*`
+//! (`project_path:acme/*`), and a project's refs, are held as that start
+//! ([`PrefixSubs`]): the questions the trust rules ask of them are read off the grammar's
+//! automaton from the state the start leads to, and the product with the grammar is
+//! built only for an operation that needs it.
+//! Every form answers every question identically (the witness order of the automata is
+//! shortest, then smallest by character; property tests compare the forms).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -34,12 +39,13 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use super::automaton::{AutomatonError, Dfa, Expr};
+use super::automaton::{Alphabet, AutomatonError, Dfa, Expr};
 use super::glob::{Case, Operator, Pattern, VariableApprox, VariableSyntax};
 use super::sub_claim::{
     all_subs, constrain, in_namespace_expr, parse_sub, value_run, Component, RefType,
     SubComponents, SubError,
 };
+use super::sub_prefix::PrefixSubs;
 
 /// A string condition operator on `:sub` (the `IfExists`/set-operator prefixes are the
 /// condition evaluator's business: `sub` is always present and single-valued).
@@ -121,7 +127,10 @@ pub struct SubGrammar(Arc<GrammarInner>);
 #[derive(Debug)]
 struct GrammarInner {
     components: SubComponents,
-    all: Dfa,
+    all: Arc<Dfa>,
+    /// A GitLab grammar (not [`SubGrammar::generic`]): languages of one literal start
+    /// may be held as that start.
+    gitlab: bool,
     /// Subs on branches, then subs on branch `main`: preferred sources of examples.
     branches: Dfa,
     main_branch: Dfa,
@@ -190,6 +199,8 @@ pub struct SubLanguage {
 enum Form {
     /// Finitely many subs, each a member of the grammar.
     Members(Arc<BTreeSet<String>>),
+    /// The subs (of the grammar, or of a narrower language of it) with a literal start.
+    Prefix(Arc<PrefixSubs>),
     /// Any language (shared: languages are cloned into every rule's analysis).
     Automaton(Arc<Dfa>),
 }
@@ -278,7 +289,8 @@ impl SubGrammar {
             components,
             all_is_finite: all.is_finite(),
             probe: all.witness(),
-            all,
+            all: Arc::new(all),
+            gitlab: true,
             branches,
             main_branch,
             tags,
@@ -303,7 +315,8 @@ impl SubGrammar {
             tags: universe.clone(),
             all_is_finite: universe.is_finite(),
             probe: universe.witness(),
-            all: universe,
+            all: Arc::new(universe),
+            gitlab: false,
             syntax: VariableSyntax::Substituted,
             remembered: Arc::default(),
         }))
@@ -316,7 +329,8 @@ impl SubGrammar {
         }
         SubGrammar(Arc::new(GrammarInner {
             components: self.0.components.clone(),
-            all: self.0.all.clone(),
+            all: Arc::clone(&self.0.all),
+            gitlab: self.0.gitlab,
             branches: self.0.branches.clone(),
             main_branch: self.0.main_branch.clone(),
             tags: self.0.tags.clone(),
@@ -405,7 +419,7 @@ impl SubGrammar {
 
     /// Every GitLab sub: a condition with no effective restriction.
     pub fn all(&self) -> SubLanguage {
-        self.language(self.0.all.clone(), true)
+        self.with_form(Form::Automaton(Arc::clone(&self.0.all)), true)
     }
 
     /// No sub at all.
@@ -425,9 +439,28 @@ impl SubGrammar {
         } else {
             Component::ProjectId
         };
+        if let Some(start) = self.project_start(project, ref_type) {
+            return Ok(self.prefixed(start));
+        }
         let mut constraints = vec![(by, Expr::literal(project))];
         constraints.extend(ref_type.map(|t| (Component::RefType, Expr::literal(t.name()))));
         self.constrained(&constraints)
+    }
+
+    /// The literal start of the subs of `project` on refs of `ref_type` (any when
+    /// `None`), for the components in their default order and a project path that can't
+    /// reach into the next component (no `:`, no control character).
+    fn project_start(&self, project: &str, ref_type: Option<RefType>) -> Option<String> {
+        if !self.0.gitlab
+            || self.components().as_slice() != DEFAULT_ORDER
+            || project.chars().any(|c| c == ':' || c.is_control())
+        {
+            return None;
+        }
+        Some(match ref_type {
+            Some(ref_type) => format!("project_path:{project}:ref_type:{ref_type}:ref:"),
+            None => format!("project_path:{project}:"),
+        })
     }
 
     /// The subs of refs of `ref_type` (all subs when the claim has no `ref_type`).
@@ -517,6 +550,9 @@ impl SubGrammar {
     ) -> Result<SubLanguage, AutomatonError> {
         if let Some(members) = self.spelled_out(operator, values) {
             return Ok(members);
+        }
+        if let Some(start) = self.literal_start(operator, values) {
+            return Ok(self.prefixed(start));
         }
         // The values' union, approximated so the clause's result follows `bound`.
         let widen_values = (bound == Bound::Upper) != operator.is_negated();
@@ -707,6 +743,61 @@ impl SubGrammar {
         Some(self.with_form(Form::Members(Arc::new(members)), true))
     }
 
+    /// The literal start of a positive, case-sensitive `StringLike` clause of one value
+    /// that is literal characters followed by `*` (no policy variable, no control
+    /// character), in a GitLab grammar.
+    fn literal_start<S: AsRef<str>>(&self, operator: SubOperator, values: &[S]) -> Option<String> {
+        let [value] = values else {
+            return None;
+        };
+        if operator != SubOperator::Like || !self.0.gitlab {
+            return None;
+        }
+        Pattern::parse(value.as_ref(), Operator::Like, self.0.syntax)
+            .literal_then_any_run()
+            .filter(|start| !start.chars().any(|c| c.is_ascii_control()))
+    }
+
+    /// The subs starting with `start`.
+    fn prefixed(&self, start: String) -> SubLanguage {
+        let subs = PrefixSubs::new(start, Arc::clone(&self.0.all), true);
+        self.with_form(Form::Prefix(Arc::new(subs)), true)
+    }
+
+    /// [`SubLanguage::project_with_every_ref`] of the subs starting with `start`, for
+    /// the components in their default order: every project whose subs of `ref_type`
+    /// all start with `start`; the first in the witness order of the projection's search
+    /// (`alphabet`: the language's).
+    fn project_by_start(
+        &self,
+        start: &str,
+        ref_type: RefType,
+        alphabet: &Alphabet,
+    ) -> Result<Option<String>, AutomatonError> {
+        const FIELD: &str = "project_path:";
+        let projects = Component::ProjectPath.value_language()?;
+        let path = match start.strip_prefix(FIELD) {
+            Some(path) => path,
+            None if FIELD.starts_with(start) => "",
+            None => return Ok(None),
+        };
+        if let Some((project, after)) = path.split_once(':') {
+            // One project: does every ref of the type follow its start?
+            let refs_start = format!(":ref_type:{ref_type}:ref:");
+            let every_ref = refs_start.starts_with(&format!(":{after}"));
+            return Ok((every_ref && projects.contains(project)).then(|| project.to_owned()));
+        }
+        // Every project whose path starts with `path`: the first of them.
+        let alphabet = alphabet
+            .union(self.0.all_of(ref_type).alphabet())
+            .union(projects.alphabet());
+        let rest = projects.witness_from(
+            projects.state_after(0, path),
+            alphabet.other_representative(),
+        );
+        Ok(rest.map(|rest| format!("{path}{rest}")))
+    }
+
     /// [`SubLanguage::project_with_every_ref`] for any components: the projects (the
     /// values of component `by`, field `field`) of the subs of `ref_type` that `dfa`
     /// lacks, projected, and the first project not among them.
@@ -793,6 +884,7 @@ impl SubLanguage {
     pub fn automaton(&self) -> Result<Cow<'_, Dfa>, AutomatonError> {
         match &self.form {
             Form::Automaton(dfa) => Ok(Cow::Borrowed(dfa.as_ref())),
+            Form::Prefix(subs) => Ok(Cow::Borrowed(subs.automaton()?)),
             Form::Members(members) if members.is_empty() => Ok(Cow::Owned(Dfa::nothing())),
             Form::Members(members) => {
                 let texts: Vec<&str> = members.iter().map(String::as_str).collect();
@@ -824,9 +916,27 @@ impl SubLanguage {
         let form = match (&self.form, &other.form) {
             (Form::Members(mine), _) => members_where(mine, |sub| other.contains(sub)),
             (_, Form::Members(theirs)) => members_where(theirs, |sub| self.contains(sub)),
-            (Form::Automaton(mine), Form::Automaton(theirs)) => {
-                Form::Automaton(Arc::new(mine.intersection(theirs)?))
+            (Form::Prefix(mine), Form::Prefix(theirs))
+                if mine.within_all() && theirs.within_all() =>
+            {
+                match mine.meet(theirs) {
+                    Some(both) => Form::Prefix(Arc::new(both)),
+                    None => Form::Automaton(Arc::new(
+                        self.automaton()?
+                            .intersection(other.automaton()?.as_ref())?,
+                    )),
+                }
             }
+            (Form::Prefix(start), Form::Automaton(narrower))
+            | (Form::Automaton(narrower), Form::Prefix(start))
+                if start.within_all() =>
+            {
+                Form::Prefix(Arc::new(start.narrowed(narrower)))
+            }
+            _ => Form::Automaton(Arc::new(
+                self.automaton()?
+                    .intersection(other.automaton()?.as_ref())?,
+            )),
         };
         Ok(self.derived(form, other))
     }
@@ -836,9 +946,18 @@ impl SubLanguage {
     pub fn difference(&self, other: &SubLanguage) -> Result<SubLanguage, AutomatonError> {
         let form = match &self.form {
             Form::Members(mine) => members_where(mine, |sub| !other.contains(sub)),
-            Form::Automaton(mine) => {
-                Form::Automaton(Arc::new(mine.difference(other.automaton()?.as_ref())?))
-            }
+            // A carve-out by another start (`…:ref:*` but not `…:ref:feature/*`).
+            Form::Prefix(mine) => match &other.form {
+                Form::Prefix(theirs) if mine.within_all() && theirs.within_all() => {
+                    Form::Automaton(Arc::new(mine.without(&[theirs.as_ref()])?))
+                }
+                _ => Form::Automaton(Arc::new(
+                    mine.automaton()?.difference(other.automaton()?.as_ref())?,
+                )),
+            },
+            Form::Automaton(_) => Form::Automaton(Arc::new(
+                self.automaton()?.difference(other.automaton()?.as_ref())?,
+            )),
         };
         Ok(self.derived(form, other))
     }
@@ -847,6 +966,7 @@ impl SubLanguage {
     pub fn is_empty(&self) -> bool {
         match &self.form {
             Form::Members(members) => members.is_empty(),
+            Form::Prefix(subs) => subs.is_empty(),
             Form::Automaton(dfa) => dfa.is_empty(),
         }
     }
@@ -861,6 +981,11 @@ impl SubLanguage {
                 return Ok(false);
             }
         }
+        match &self.form {
+            Form::Prefix(subs) if subs.within_all() => return Ok(subs.holds_all_starting_with("")),
+            Form::Automaton(dfa) if Arc::ptr_eq(dfa, &self.grammar.0.all) => return Ok(true),
+            _ => {}
+        }
         self.grammar.0.all.is_subset_of(self.automaton()?.as_ref())
     }
 
@@ -868,6 +993,7 @@ impl SubLanguage {
     pub fn contains(&self, sub: &str) -> bool {
         match &self.form {
             Form::Members(members) => members.contains(sub),
+            Form::Prefix(subs) => subs.contains(sub),
             Form::Automaton(dfa) => dfa.contains(sub),
         }
     }
@@ -884,7 +1010,7 @@ impl SubLanguage {
             Form::Members(members) => {
                 (members.len() <= limit).then(|| members.iter().cloned().collect())
             }
-            Form::Automaton(dfa) => dfa.finite_members(limit),
+            Form::Prefix(_) | Form::Automaton(_) => self.automaton().ok()?.finite_members(limit),
         }
     }
 
@@ -892,6 +1018,7 @@ impl SubLanguage {
     pub fn witness(&self) -> Option<String> {
         match &self.form {
             Form::Members(members) => first_in_witness_order(members.iter()),
+            Form::Prefix(subs) => subs.witness(),
             Form::Automaton(dfa) => dfa.witness(),
         }
     }
@@ -923,7 +1050,8 @@ impl SubLanguage {
                 Form::Members(members) => {
                     first_in_witness_order(members.iter().filter(|sub| preferred.contains(sub)))
                 }
-                Form::Automaton(dfa) => dfa.intersection_witness(preferred)?,
+                Form::Prefix(subs) if subs.within_all() => subs.witness_within(preferred),
+                _ => self.automaton()?.intersection_witness(preferred)?,
             };
             if found.is_some() {
                 return Ok(found);
@@ -937,12 +1065,35 @@ impl SubLanguage {
         &self,
         namespace: &str,
     ) -> Result<Option<String>, AutomatonError> {
+        if let Form::Prefix(subs) = &self.form {
+            // A start that spells out the project or a path in the namespace keeps every
+            // sub inside.
+            let first = self.grammar.components().as_slice().first();
+            let path = subs.prefix().strip_prefix("project_path:");
+            let inside = path
+                .and_then(|path| path.strip_prefix(namespace))
+                .is_some_and(|after| after.starts_with('/') || after.starts_with(':'));
+            if first == Some(&Component::ProjectPath) && inside {
+                return Ok(None);
+            }
+        }
         self.intersection(&self.grammar.outside_namespace(namespace)?)?
             .example()
     }
 
     /// Does the language hold every sub of `other`?
     pub fn includes(&self, other: &SubLanguage) -> Result<bool, AutomatonError> {
+        if let (Form::Prefix(mine), Form::Prefix(theirs)) = (&self.form, &other.form) {
+            if mine.within_all() && theirs.within_all() {
+                return Ok(if theirs.prefix().starts_with(mine.prefix()) {
+                    true
+                } else if mine.prefix().starts_with(theirs.prefix()) {
+                    mine.holds_all_starting_with(theirs.prefix())
+                } else {
+                    other.is_empty()
+                });
+            }
+        }
         Ok(other
             .automaton()?
             .difference_witness(self.automaton()?.as_ref())?
@@ -975,9 +1126,18 @@ impl SubLanguage {
         // Every project has infinitely many refs of each type: a finite language (every
         // language of members) holds all of no project's. With refs in the claim, the
         // search below finds that too, so only the cheaper probe runs first.
-        let Form::Automaton(dfa) = &self.form else {
-            return Ok(None);
+        let dfa = match &self.form {
+            Form::Members(_) => return Ok(None),
+            Form::Prefix(subs)
+                if subs.within_all() && self.grammar.components().as_slice() == DEFAULT_ORDER =>
+            {
+                return self
+                    .grammar
+                    .project_by_start(subs.prefix(), ref_type, subs.alphabet());
+            }
+            Form::Prefix(_) | Form::Automaton(_) => self.automaton()?,
         };
+        let dfa = dfa.as_ref();
         if !self.grammar.components().contains(Component::Ref) {
             if dfa.is_finite() {
                 return Ok(None);
@@ -1034,7 +1194,16 @@ impl SubLanguage {
             Form::Members(members) => members_where(members, |sub| {
                 branches.contains(sub) && members.contains(&as_tag(sub))
             }),
-            Form::Automaton(dfa) => {
+            Form::Prefix(subs)
+                if subs.within_all()
+                    && (subs.witness_within(&self.grammar.0.tags).is_none()
+                        || subs.witness_within(branches).is_none()) =>
+            {
+                return Ok(None);
+            }
+            Form::Prefix(_) | Form::Automaton(_) => {
+                let dfa = self.automaton()?;
+                let dfa = dfa.as_ref();
                 // Without a tag or without a branch there is no pair: two searches spare
                 // most languages (`ref_type:tag:ref:v*`) the constructions below.
                 let tags = &self.grammar.0.tags;
@@ -1534,10 +1703,104 @@ mod tests {
             ),
             format!("{:?}", other.difference(language).unwrap().example()),
             format!("{:?}", g.all().difference(language).unwrap().witness()),
+            format!("{:?}", language.includes(other)),
+            format!("{:?}", other.includes(language)),
+            format!("{:?}", language.project_with_every_ref(RefType::Tag)),
+            format!(
+                "{:?}",
+                language.accepts_every_ref_of("acme/infra", RefType::Branch)
+            ),
+            format!("{:?}", language.outside_namespace_example("acme/infra")),
+            format!("{:?}", language.intersection(other).unwrap().is_empty()),
+            format!("{:?}", other.intersection(language).unwrap().witness()),
         ]
     }
 
+    /// A random `sub` pattern over a small alphabet of GitLab's words and the wildcards.
+    fn random_pattern() -> impl proptest::strategy::Strategy<Value = String> {
+        let piece = proptest::sample::select(vec![
+            "project_path:",
+            "acme",
+            "/",
+            "infra",
+            ":",
+            "ref_type:",
+            "branch",
+            "tag",
+            ":ref:",
+            "main",
+            "v",
+            "x",
+            "é",
+            "*",
+            "?",
+        ]);
+        (
+            proptest::bool::ANY,
+            proptest::collection::vec(piece, 0..7),
+            proptest::bool::ANY,
+        )
+            .prop_map(|(field, pieces, star)| {
+                let start = if field { "project_path:" } else { "" };
+                let end = if star { "*" } else { "" };
+                format!("{start}{}{end}", pieces.concat())
+            })
+    }
+
+    use proptest::strategy::Strategy;
+
     proptest::proptest! {
+        /// A language of one literal start (`StringLike` values ending in `*`, a
+        /// project's refs) answers every question exactly as its automaton does, and
+        /// that automaton is the one the general construction builds.
+        #[test]
+        fn literal_starts_answer_as_the_automaton_does(
+            pattern in random_pattern(),
+            other in random_pattern(),
+            project in proptest::sample::select(vec!["acme/infra", "acme/x", "other/é", "acme"]),
+            ref_type in proptest::sample::select(vec![None, Some(RefType::Branch), Some(RefType::Tag)]),
+        ) {
+            let g = grammar();
+            let language = g.clause(SubOperator::Like, &[&pattern], Bound::Upper).unwrap();
+            let general = Dfa::from_expr(
+                &Pattern::like(&pattern).to_expr(Case::Sensitive, VariableApprox::AnyString),
+            )
+            .and_then(|dfa| g.0.all.intersection(&dfa))
+            .unwrap();
+            if matches!(language.form, Form::Prefix(_)) {
+                proptest::prop_assert!(*language.automaton().unwrap() == general);
+            }
+            let refs = g.project(project, ref_type).unwrap();
+            let mut constraints = vec![(Component::ProjectPath, Expr::literal(project))];
+            constraints.extend(ref_type.map(|t| (Component::RefType, Expr::literal(t.name()))));
+            proptest::prop_assert!(
+                *refs.automaton().unwrap() == *g.constrained(&constraints).unwrap().automaton().unwrap()
+            );
+            // A carve-out within the pattern (`…:ref:*` but not `…:ref:feature/*`).
+            let within = format!("{}{other}", pattern.strip_suffix('*').unwrap_or(&pattern));
+            let carve_out = g.clause(SubOperator::Like, &[&within], Bound::Lower).unwrap();
+            let carved = language.difference(&carve_out).unwrap();
+            let general = as_automaton(&language).difference(&as_automaton(&carve_out)).unwrap();
+            let other = g.clause(SubOperator::Like, &[&other], Bound::Upper).unwrap();
+            if matches!(language.form, Form::Prefix(_)) {
+                proptest::prop_assert!(*carved.automaton().unwrap() == *general.automaton().unwrap());
+                proptest::prop_assert_eq!(answers(&carved, &other), answers(&general, &other));
+            }
+            for (language, other) in [(&language, &other), (&language, &refs), (&refs, &other)] {
+                let automaton = as_automaton(language);
+                proptest::prop_assert_eq!(answers(language, other), answers(&automaton, other));
+                proptest::prop_assert_eq!(
+                    answers(language, other),
+                    answers(&automaton, &as_automaton(other))
+                );
+            }
+            let within = g.remember_region("in refs", |g| g.clause(SubOperator::Like, &["*:ref:main"], Bound::Upper)).unwrap();
+            proptest::prop_assert_eq!(
+                language.example_within(&within).unwrap(),
+                as_automaton(&language).example_within(&within).unwrap()
+            );
+        }
+
         /// A language of spelled-out subs answers exactly as its automaton does.
         #[test]
         fn members_answer_as_the_automaton_does(
