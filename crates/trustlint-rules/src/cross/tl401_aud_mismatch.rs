@@ -62,7 +62,8 @@ fn check_link(rule: &'static RuleMeta, cx: &Context<'_>, link: &Link<'_>) -> Opt
         })
         .collect();
     let first = audiences.first()?;
-    let used = format!("assumes role {} here", role_label(link));
+    // Worded only for a finding (most links pass).
+    let used = || format!("assumes role {} here", role_label(link));
     let presented_at = |finding: Finding| match link.token_used_at {
         Some(span) => {
             finding.with_related(span, format!("presents token `{}` here", token.name.value))
@@ -81,7 +82,7 @@ fn check_link(rule: &'static RuleMeta, cx: &Context<'_>, link: &Link<'_>) -> Opt
             )
             .with_severity(Severity::Note)
             .with_help("write the audience literally in `id_tokens:` (e.g. `aud: https://gitlab.com`) so it can be checked")
-            .with_related(link.role_span(), used),
+            .with_related(link.role_span(), used()),
         );
     }
     let presented: Vec<String> = audiences.iter().map(|a| a.value.clone()).collect();
@@ -111,7 +112,7 @@ fn check_link(rule: &'static RuleMeta, cx: &Context<'_>, link: &Link<'_>) -> Opt
             client_ids.first().copied().unwrap_or_default(),
             first.value
         ))
-        .with_related(link.role_span(), used.clone());
+        .with_related(link.role_span(), used());
         for client_id in &provider.client_ids {
             finding = finding.with_related(client_id.span, "an accepted client ID");
         }
@@ -143,7 +144,7 @@ fn check_link(rule: &'static RuleMeta, cx: &Context<'_>, link: &Link<'_>) -> Opt
         Some(aud) => format!("request the token with `aud: {aud}` in `id_tokens:`, or accept `{}` in the trust policy's `{key}` condition", first.value),
         None => format!("accept `{}` in the trust policy's `{key}` condition", first.value),
     })
-    .with_related(link.role_span(), used);
+    .with_related(link.role_span(), used());
     for condition in conditions {
         finding = finding.with_related(
             condition.values_span,
