@@ -37,7 +37,7 @@ use crate::analysis::gcp::jobs::{uses, GcpUse};
 use crate::analysis::grants::{self, GrantAnalysis, GrantFacts};
 use crate::analysis::index_in;
 use crate::analysis::job_runs::PipelineSource;
-use crate::analysis::link::{self, Link, PipelineRoles, Scope};
+use crate::analysis::link::{self, Link, PipelineRoles, Predefined, Scope};
 use crate::analysis::permissions::{policy_sets, PolicyAccess, PolicySets};
 use crate::analysis::relying_party::{
     admission_by, environment, Admission, CaseJudge, CaseJudgement, RelyingParty,
@@ -136,11 +136,9 @@ pub struct DocumentMemo {
     vaults: OnceLock<Arc<[VaultResources]>>,
 }
 
-/// An analysis kept with the predefined variables it was derived with.
+/// An analysis kept with the predefined variables it was derived from (all it reads of
+/// the settings).
 type Memo<T> = Mutex<Option<(Predefined, Arc<T>)>>;
-
-/// The predefined variables of the settings ([`Scope::predefined`]).
-type Predefined = Arc<[(&'static str, String)]>;
 
 impl DocumentMemo {
     /// The analysis in `memo` when derived with `predefined`, else derived by `derive`
@@ -600,14 +598,13 @@ impl<'a> Context<'a> {
             let skip = |document: &Document| self.is_included_fragment(document);
             let predefined = Scope::predefined(self.settings);
             let signs_in = |document: &Document, pipeline: &Pipeline| {
-                let derive =
-                    || PipelineLogins::of(pipeline, &self.workspace.sources, self.settings);
+                let derive = || PipelineLogins::of(pipeline, &self.workspace.sources, &predefined);
                 match self.memo_of(document) {
                     Some(memo) => DocumentMemo::get(&memo.logins, &predefined, derive),
                     None => Arc::new(derive()),
                 }
             };
-            logins(self.workspace, self.settings, &skip, &signs_in)
+            logins(self.workspace, &predefined, &skip, &signs_in)
         })
     }
 

@@ -35,8 +35,12 @@ pub struct Scope<'w> {
     rule: &'w [Variable],
     matrix: Vec<Variable>,
     job: &'w [Variable],
-    predefined: Arc<[(&'static str, String)]>,
+    predefined: Predefined,
 }
+
+/// The predefined variables the settings determine, by name ([`Scope::predefined`]):
+/// derived once per run and shared by every job's scope.
+pub type Predefined = Arc<[(&'static str, String)]>;
 
 /// The value of a variable in a [`Scope`].
 enum Value<'a> {
@@ -47,14 +51,14 @@ enum Value<'a> {
 }
 
 impl<'w> Scope<'w> {
-    /// The variables every instance of `job` sees: its effective variables, then the
-    /// predefined ones `settings` determine (no `rules:` entry's, no matrix combination's).
-    pub fn of_job(job: &'w Job, settings: &Settings) -> Scope<'w> {
+    /// The variables every instance of `job` sees: its effective variables, then
+    /// `predefined` (no `rules:` entry's, no matrix combination's).
+    pub fn of_job(job: &'w Job, predefined: &Predefined) -> Scope<'w> {
         Scope {
             rule: &[],
             matrix: Vec::new(),
             job: &job.variables,
-            predefined: Scope::predefined(settings),
+            predefined: Arc::clone(predefined),
         }
     }
 
@@ -67,7 +71,7 @@ impl<'w> Scope<'w> {
 
 impl Scope<'_> {
     /// The predefined variables `settings` determine.
-    pub fn predefined(settings: &Settings) -> Arc<[(&'static str, String)]> {
+    pub fn predefined(settings: &Settings) -> Predefined {
         PREDEFINED_VARIABLES
             .iter()
             .filter_map(|&name| Some((name, settings.predefined_variable(name)?)))
@@ -289,11 +293,7 @@ struct NamedRole {
 impl PipelineRoles {
     /// What the jobs of `pipeline` name, their `$VAR`s expanded with `predefined`
     /// ([`Scope::predefined`]).
-    pub fn of(
-        pipeline: &Pipeline,
-        sources: &SourceMap,
-        predefined: &Arc<[(&'static str, String)]>,
-    ) -> PipelineRoles {
+    pub fn of(pipeline: &Pipeline, sources: &SourceMap, predefined: &Predefined) -> PipelineRoles {
         let jobs = pipeline
             .jobs
             .iter()
@@ -343,11 +343,7 @@ struct JobRole<'w> {
 
 /// The roles a job uses over its instances: each `parallel:matrix` combination under
 /// each `rules:` entry that can add the job (not `when: never`), each role once.
-fn job_roles<'w>(
-    job: &'w Job,
-    sources: &SourceMap,
-    predefined: &Arc<[(&'static str, String)]>,
-) -> Vec<JobRole<'w>> {
+fn job_roles<'w>(job: &'w Job, sources: &SourceMap, predefined: &Predefined) -> Vec<JobRole<'w>> {
     let clauses: Vec<Option<(usize, &[Variable], Span)>> = if job.rules.is_empty() {
         vec![None]
     } else {

@@ -11,8 +11,7 @@ use trustlint_parser::input::{Content, Document, Workspace};
 use trustlint_parser::script::commands;
 use trustlint_parser::{SourceMap, Span};
 
-use crate::analysis::link::Scope;
-use crate::settings::Settings;
+use crate::analysis::link::{Predefined, Scope};
 
 use super::credential::{resources, CredentialSet};
 use trustlint_parser::federation::azure::IdentityKind;
@@ -114,7 +113,7 @@ fn client_id_holders(workspace: &Workspace, id: &str) -> Vec<String> {
 /// earlier run).
 pub fn logins<'w>(
     workspace: &'w Workspace,
-    settings: &Settings,
+    predefined: &Predefined,
     skip: &dyn Fn(&Document) -> bool,
     signs_in: &dyn Fn(&'w Document, &'w Pipeline) -> Arc<PipelineLogins>,
 ) -> Vec<AzureLogin<'w>> {
@@ -138,7 +137,7 @@ pub fn logins<'w>(
                 at: login.at,
                 client_id: login.client_id.clone(),
                 token: login.token.and_then(|at| job.id_tokens.get(at)),
-                scope: Scope::of_job(job, settings),
+                scope: Scope::of_job(job, predefined),
             });
         }
     }
@@ -166,11 +165,11 @@ struct JobLogin {
 impl PipelineLogins {
     /// How the jobs of `pipeline` sign in, their values expanded with the variables the
     /// settings predefine.
-    pub fn of(pipeline: &Pipeline, sources: &SourceMap, settings: &Settings) -> PipelineLogins {
+    pub fn of(pipeline: &Pipeline, sources: &SourceMap, predefined: &Predefined) -> PipelineLogins {
         let jobs = pipeline
             .jobs
             .iter()
-            .map(|job| login(pipeline, job, sources, settings))
+            .map(|job| login(pipeline, job, sources, predefined))
             .collect();
         PipelineLogins { jobs }
     }
@@ -199,7 +198,7 @@ fn login(
     pipeline: &Pipeline,
     job: &Job,
     sources: &SourceMap,
-    settings: &Settings,
+    predefined: &Predefined,
 ) -> Option<JobLogin> {
     let mut at: Option<Span> = None;
     let mut client: Option<(String, Span)> = None;
@@ -267,7 +266,7 @@ fn login(
             .iter()
             .find_map(|name| variable(job, pipeline, name).map(|v| (v.value.to_string(), v.span)))
     });
-    let scope = Scope::of_job(job, settings);
+    let scope = Scope::of_job(job, predefined);
     let client_id = client.map(|(text, span)| (scope.expand(&text), span));
     let token = match &token_variable {
         Some(name) => job

@@ -19,7 +19,7 @@ use trustlint_parser::input::{Content, Workspace};
 use trustlint_parser::Span;
 
 use super::{grants, is_integration, pool_of, providers, GcpParty};
-use crate::analysis::link::Scope;
+use crate::analysis::link::{Predefined, Scope};
 use crate::settings::Settings;
 
 /// A job presenting its token to a provider.
@@ -83,13 +83,14 @@ pub fn uses<'w>(workspace: &'w Workspace, settings: &Settings) -> Vec<GcpUse<'w>
     if known.is_empty() {
         return Vec::new();
     }
+    let predefined = Scope::predefined(settings);
     let mut out = Vec::new();
     for document in &workspace.documents {
         let Content::GitlabCi(pipeline) = &document.content else {
             continue;
         };
         for job in &pipeline.jobs {
-            out.extend(job_uses(pipeline, job, &known, settings));
+            out.extend(job_uses(pipeline, job, &known, &predefined));
         }
     }
     out
@@ -99,9 +100,9 @@ fn job_uses<'w>(
     pipeline: &'w Pipeline,
     job: &'w Job,
     known: &[&'w Provider],
-    settings: &Settings,
+    predefined: &Predefined,
 ) -> Vec<GcpUse<'w>> {
-    let scope = Scope::of_job(job, settings);
+    let scope = Scope::of_job(job, predefined);
     let expand = |text: &str| scope.expand(text);
     let mut named: Vec<(String, String, Span)> = Vec::new();
     let mut service_account = None;
