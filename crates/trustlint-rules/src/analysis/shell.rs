@@ -187,58 +187,72 @@ pub(crate) fn commands(value: &str) -> Vec<Command> {
 
 /// The words of a command with quotes and escapes removed.
 pub(crate) fn words(command: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut quote = None;
-    let mut chars = command.chars();
-    let mut in_word = false;
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some('"') | None, '\\') => {
-                if let Some(escaped) = chars.next() {
-                    if escaped != '\n' {
-                        word.push(escaped);
-                        in_word = true;
-                    } else if quote.is_none() && in_word {
-                        out.push(std::mem::take(&mut word));
-                        in_word = false;
+    Words(command.chars()).collect()
+}
+
+/// The words of a command, one after the other (see [`words`]).
+struct Words<'a>(std::str::Chars<'a>);
+
+impl Iterator for Words<'_> {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        let chars = &mut self.0;
+        let mut word = String::new();
+        let mut quote = None;
+        let mut in_word = false;
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some('"') | None, '\\') => {
+                    if let Some(escaped) = chars.next() {
+                        if escaped != '\n' {
+                            word.push(escaped);
+                            in_word = true;
+                        } else if quote.is_none() && in_word {
+                            return Some(word);
+                        }
                     }
                 }
-            }
-            (Some(_), c) => word.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    out.push(std::mem::take(&mut word));
-                    in_word = false;
+                (Some(_), c) => word.push(c),
+                (None, '\'' | '"') => {
+                    quote = Some(c);
+                    in_word = true;
+                }
+                (None, c) if c.is_whitespace() => {
+                    if in_word {
+                        return Some(word);
+                    }
+                }
+                (None, c) => {
+                    word.push(c);
+                    in_word = true;
                 }
             }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
         }
+        in_word.then_some(word)
     }
-    if in_word {
-        out.push(word);
-    }
-    out
 }
 
 /// The program a command runs (its first word that is not a `NAME=value` assignment or a
 /// wrapper such as `sudo`), without its directory: `/usr/bin/base64 -w0` → `base64`.
 pub(crate) fn program(words: &[String]) -> Option<&str> {
-    const WRAPPERS: &[&str] = &["sudo", "env", "exec", "time", "command", "nohup", "export"];
-    let word = words.iter().find(|w| {
-        !WRAPPERS.contains(&w.as_str())
-            && !w.starts_with('-')
-            && !w.split_once('=').is_some_and(|(name, _)| is_name(name))
-    })?;
+    let word = words.iter().find(|word| names_program(word))?;
     Some(word.rsplit('/').next().unwrap_or(word))
+}
+
+/// [`program`] of a command's text, reading only the words up to the program's.
+pub(crate) fn program_of(command: &str) -> Option<String> {
+    let word = Words(command.chars()).find(|word| names_program(word))?;
+    Some(word.rsplit('/').next().unwrap_or(&word).to_string())
+}
+
+/// Whether a word of a command, read from its start, is the program it runs.
+fn names_program(word: &str) -> bool {
+    const WRAPPERS: &[&str] = &["sudo", "env", "exec", "time", "command", "nohup", "export"];
+    !WRAPPERS.contains(&word)
+        && !word.starts_with('-')
+        && !word.split_once('=').is_some_and(|(name, _)| is_name(name))
 }
 
 /// Where a command's standard output goes: the target of its last `>`/`>>` (or `1>`,

@@ -390,14 +390,15 @@ impl ScriptFlow {
 /// The file a printing command (or the pipeline it starts) writes its output to.
 fn written_file(line: &Text, pipeline: &[Command]) -> Option<String> {
     let first = pipeline.first()?;
-    let words = shell::words(line.value.get(first.start..first.end)?);
-    if !PRINTERS.contains(&shell::program(&words)?) {
+    let text = line.value.get(first.start..first.end)?;
+    // Most commands print nothing: their words are not needed.
+    if !PRINTERS.contains(&shell::program_of(text)?.as_str()) {
         return None;
     }
     let last = pipeline.last()?;
     let last_words = shell::words(line.value.get(last.start..last.end)?);
     shell::output_file(&last_words)
-        .or_else(|| shell::output_file(&words))
+        .or_else(|| shell::output_file(&shell::words(text)))
         .map(|path| shell::normalize_path(&path))
 }
 
@@ -470,11 +471,27 @@ fn consumed_paths(text: &str) -> Vec<(String, TokenChannel)> {
         ("--web-identity-token", true),
         ("jwt", false),
     ];
+    /// The bytes a setting starts with, in either case.
+    const STARTS: [bool; 256] = {
+        let mut starts = [false; 256];
+        let mut index = 0;
+        while index < SETTINGS.len() {
+            let first = SETTINGS[index].0.as_bytes()[0];
+            starts[first.to_ascii_lowercase() as usize] = true;
+            starts[first.to_ascii_uppercase() as usize] = true;
+            index += 1;
+        }
+        starts
+    };
     // The settings' occurrences in any case (ASCII), found in one pass without a
     // lower-cased copy, then read setting by setting. (No setting overlaps itself, so
     // each one's are non-overlapping.)
     let mut found: Vec<(usize, usize)> = Vec::new();
     for (at, byte) in text.bytes().enumerate() {
+        // Most bytes start no setting: one lookup skips them.
+        if !STARTS[usize::from(byte)] {
+            continue;
+        }
         let byte = byte.to_ascii_lowercase();
         for (index, &(setting, _)) in SETTINGS.iter().enumerate() {
             if setting.as_bytes().first() == Some(&byte)

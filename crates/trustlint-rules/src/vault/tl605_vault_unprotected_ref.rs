@@ -19,7 +19,9 @@ impl Rule for VaultUnprotectedRef {
 
     fn check_workspace(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let files = cx.vault_files();
-        let space = ClaimSpace::any_token(cx.settings);
+        // Every token's space is built for the first role with a broad grant, not for a
+        // run without one.
+        let mut space = None;
         for role in &files.roles {
             if is_oidc(role) {
                 continue;
@@ -34,7 +36,8 @@ impl Rule for VaultUnprotectedRef {
                 continue;
             };
             let predicate = role_predicate(role);
-            if !satisfying(&predicate, &space).is_yes() {
+            let space = space.get_or_insert_with(|| ClaimSpace::any_token(cx.settings));
+            if !satisfying(&predicate, space).is_yes() {
                 continue;
             }
             let Protection::Unprotected(mut witness) = protection(&predicate, cx.settings) else {
