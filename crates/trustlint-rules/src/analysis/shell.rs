@@ -185,6 +185,25 @@ pub(crate) fn commands(value: &str) -> Vec<Command> {
     out
 }
 
+/// Whether `word` can be (part of) a word of `text` once quotes and escapes are removed:
+/// its bytes appear in order with nothing but quotes, backslashes and line breaks between
+/// them (`vault`, `va\ult`, `"va"ult`). A line without it runs no such program: its
+/// commands need not be read.
+pub(crate) fn may_hold(text: &str, word: &str) -> bool {
+    let skipped = |byte: &u8| matches!(byte, b'\\' | b'\'' | b'"' | b'\n' | b'\r');
+    let text = text.as_bytes();
+    let word = word.as_bytes();
+    let Some(first) = word.first() else {
+        return true;
+    };
+    (0..text.len()).any(|start| {
+        text.get(start) == Some(first) && {
+            let mut rest = text.iter().skip(start).filter(|byte| !skipped(byte));
+            word.iter().all(|expected| rest.next() == Some(expected))
+        }
+    })
+}
+
 /// The words of a command with quotes and escapes removed.
 pub(crate) fn words(command: &str) -> Vec<String> {
     Words(command.chars()).collect()
@@ -428,5 +447,38 @@ mod tests {
     fn normalizes_paths() {
         assert_eq!(normalize_path("${CI_PROJECT_DIR}/out/t"), "out/t");
         assert_eq!(normalize_path("./t"), "t");
+    }
+
+    #[test]
+    fn may_hold_sees_through_quotes_and_escapes() {
+        assert!(may_hold("vault write auth/jwt/role/ci", "vault"));
+        assert!(may_hold("/usr/bin/va\\ult login", "vault"));
+        assert!(may_hold("\"va\"'ul't read", "vault"));
+        assert!(may_hold("vvault", "vault"));
+        assert!(!may_hold("vaul t write", "vault"));
+        assert!(!may_hold("echo $VAULT_ADDR", "vault"));
+        assert!(may_hold("anything", ""));
+    }
+
+    proptest::proptest! {
+        /// A line `may_hold` rejects has no word (as the script parser reads them, quotes
+        /// and escapes removed) that holds the word: lines made of the word's letters with
+        /// quotes, escapes, blanks and operators between and around them.
+        #[test]
+        fn may_hold_never_rejects_a_line_with_the_word(
+            before in "[ '\"\\\\x;|$()]{0,6}",
+            gaps in proptest::collection::vec("['\"\\\\\n x]{0,2}", 5),
+            after in "[ '\"\\\\x;|$()]{0,6}",
+        ) {
+            let mut text = before;
+            for (letter, gap) in "vault".chars().zip(&gaps) {
+                text.push(letter);
+                text.push_str(gap);
+            }
+            text.push_str(&after);
+            let commands = trustlint_parser::script::commands(trustlint_parser::FileId(0), &text, 0);
+            let holds = commands.iter().flat_map(|c| &c.words).any(|w| w.text.contains("vault"));
+            proptest::prop_assert!(may_hold(&text, "vault") || !holds, "{text:?}");
+        }
     }
 }

@@ -32,6 +32,7 @@ use trustlint_parser::{SourceMap, Span};
 use super::claim_predicate::{Predicate, Values};
 use super::claims::{claim, ClaimType};
 use super::relying_party::RelyingParty;
+use super::shell;
 
 /// Whether a role compares its bound claims as globs.
 pub fn is_glob(role: &Role) -> bool {
@@ -551,6 +552,9 @@ pub fn job_vault(job: &Job, sources: &SourceMap) -> VaultResources {
         .chain(&job.after_script)
     {
         let text: &str = &line.value;
+        if !shell::may_hold(text, "vault") {
+            continue;
+        }
         let file = line.span.file;
         if line.span.len() as usize == text.len() {
             let commands = script::commands(file, text, line.span.start as usize);

@@ -12,6 +12,7 @@ use trustlint_parser::script::commands;
 use trustlint_parser::{SourceMap, Span};
 
 use crate::analysis::link::{Predefined, Scope};
+use crate::analysis::shell;
 
 use super::credential::{resources, CredentialSet};
 use trustlint_parser::federation::azure::IdentityKind;
@@ -204,6 +205,10 @@ fn login(
     let mut client: Option<(String, Span)> = None;
     let mut token_variable: Option<String> = None;
     for line in job.before_script.iter().chain(&job.script) {
+        // A sign-in passes its token with `--federated-token`.
+        if !shell::may_hold(&line.value, "--federated-token") {
+            continue;
+        }
         let raw = sources
             .get(line.span.file)
             .map(|f| f.slice(line.span))
