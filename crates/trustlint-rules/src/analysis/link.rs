@@ -354,6 +354,8 @@ fn job_roles<'w>(job: &'w Job, sources: &SourceMap, predefined: &Predefined) -> 
             .map(|(at, clause)| Some((at, clause.variables.as_slice(), clause_span(clause))))
             .collect()
     };
+    // What the scripts write is the same for every instance: read once.
+    let written = script_role_arns(job, sources);
     let mut out: Vec<JobRole<'w>> = Vec::new();
     for combination in matrix_combinations(job) {
         for clause in &clauses {
@@ -363,7 +365,7 @@ fn job_roles<'w>(job: &'w Job, sources: &SourceMap, predefined: &Predefined) -> 
                 job: &job.variables,
                 predefined: Arc::clone(predefined),
             };
-            for role_ref in role_refs(job, sources, &scope) {
+            for role_ref in role_refs(job, &written, &scope) {
                 let at = clause.map(|(_, _, span)| span);
                 match out
                     .iter_mut()
@@ -431,26 +433,15 @@ fn matrix_combinations(job: &Job) -> Vec<Vec<Variable>> {
 }
 
 /// The role ARNs a job instance with the variables of `scope` uses: `--role-arn`,
-/// `role_arn` and `AWS_ROLE_ARN=` in its scripts, the `role_arn` of its
-/// `aws_secrets_manager` secrets, and its `AWS_ROLE_ARN` variable when it requests an ID
-/// token (the AWS SDKs and the runner's `aws_secrets_manager` read it), each once.
-fn role_refs(job: &Job, sources: &SourceMap, scope: &Scope<'_>) -> Vec<RoleRef> {
+/// `role_arn` and `AWS_ROLE_ARN=` in its scripts (`written`, [`script_role_arns`]), the
+/// `role_arn` of its `aws_secrets_manager` secrets, and its `AWS_ROLE_ARN` variable when
+/// it requests an ID token (the AWS SDKs and the runner's `aws_secrets_manager` read it),
+/// each once.
+fn role_refs(job: &Job, written: &[(&str, Span)], scope: &Scope<'_>) -> Vec<RoleRef> {
     let mut refs: Vec<RoleRef> = Vec::new();
-    let scripts = job
-        .before_script
-        .iter()
-        .chain(&job.script)
-        .chain(&job.after_script);
-    for text in scripts {
-        for range in script_role_values(&text.value) {
-            let Some(file) = sources.get(text.span.file) else {
-                continue;
-            };
-            let used = text.span_of(range.clone(), file);
-            let written_value = text.value.get(range).unwrap_or_default();
-            if let Some(role_ref) = expand_role(written_value, used, scope) {
-                push_unique(&mut refs, role_ref);
-            }
+    for &(written_value, used) in written {
+        if let Some(role_ref) = expand_role(written_value, used, scope) {
+            push_unique(&mut refs, role_ref);
         }
     }
     // `secrets: NAME: aws_secrets_manager: role_arn:` (GitLab 18.3): the runner assumes
@@ -475,6 +466,27 @@ fn role_refs(job: &Job, sources: &SourceMap, scope: &Scope<'_>) -> Vec<RoleRef> 
         }
     }
     refs
+}
+
+/// The role ARN values a job's scripts write (see [`script_role_values`]), each with the
+/// span it is written at.
+fn script_role_arns<'j>(job: &'j Job, sources: &SourceMap) -> Vec<(&'j str, Span)> {
+    let mut out = Vec::new();
+    let scripts = job
+        .before_script
+        .iter()
+        .chain(&job.script)
+        .chain(&job.after_script);
+    for text in scripts {
+        for range in script_role_values(&text.value) {
+            let Some(file) = sources.get(text.span.file) else {
+                continue;
+            };
+            let used = text.span_of(range.clone(), file);
+            out.push((text.value.get(range).unwrap_or_default(), used));
+        }
+    }
+    out
 }
 
 fn push_unique(refs: &mut Vec<RoleRef>, role_ref: RoleRef) {
