@@ -1,5 +1,7 @@
 //! The one finding type every rule produces and every reporter consumes.
 
+use std::borrow::Cow;
+
 use trustlint_parser::Span;
 
 use crate::meta::RuleMeta;
@@ -52,7 +54,8 @@ pub struct Finding {
     pub rule: &'static RuleMeta,
     pub severity: Severity,
     pub message: String,
-    pub help: Option<String>,
+    /// What to do about it: most rules' is fixed text, kept without a copy.
+    pub help: Option<Cow<'static, str>>,
     /// The exact text that causes the finding.
     pub primary: Span,
     pub related: Vec<Related>,
@@ -77,7 +80,7 @@ impl Finding {
         }
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub fn with_help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
         self.help = Some(help.into());
         self
     }

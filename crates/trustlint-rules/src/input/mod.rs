@@ -2,6 +2,8 @@
 
 include!(concat!(env!("OUT_DIR"), "/rules_input.rs"));
 
+use std::borrow::Cow;
+
 use trustlint_parser::input::Document;
 use trustlint_parser::ProblemKind;
 
@@ -12,12 +14,15 @@ use crate::meta::RuleMeta;
 fn report_problems(
     rule: &'static RuleMeta,
     kind: ProblemKind,
-    default_help: &str,
+    default_help: &'static str,
     document: &Document,
     out: &mut Vec<Finding>,
 ) {
     for problem in document.problems.iter().filter(|p| p.kind == kind) {
-        let help = problem.help.as_deref().unwrap_or(default_help);
+        let help = match &problem.help {
+            Some(help) => Cow::Owned(help.clone()),
+            None => Cow::Borrowed(default_help),
+        };
         out.push(Finding::new(rule, problem.span, problem.message.clone()).with_help(help));
     }
 }

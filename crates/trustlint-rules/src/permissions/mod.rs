@@ -77,7 +77,7 @@ pub(crate) fn summarise_aws_managed(
             first.message
         ),
         help: Some(
-            "only AWS can edit this policy: if this access matters, detach it and attach a customer managed policy with the access needed".to_string(),
+            "only AWS can edit this policy: if this access matters, detach it and attach a customer managed policy with the access needed".into(),
         ),
         ..first
     });

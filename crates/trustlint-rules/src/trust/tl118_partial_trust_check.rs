@@ -46,7 +46,7 @@ impl Rule for PartialTrustCheck {
         {
             let mut finding = Finding::new(self.meta(), problem.span, problem.message.clone());
             if let Some(help) = &problem.help {
-                finding = finding.with_help(help);
+                finding = finding.with_help(help.clone());
             }
             out.push(finding);
         }
