@@ -13,7 +13,7 @@ use trustlint_parser::input::{is_candidate_name, Discovery, InputKind};
 use trustlint_parser::{iac, script};
 
 use crate::request::LintRequest;
-use crate::scope::Scopes;
+use crate::scope::{Found, Scopes};
 
 /// What standard input is called on the command line and in reports.
 pub const STDIN: &str = "-";
@@ -100,7 +100,7 @@ pub fn discover(
         if !is_dir {
             // A file, or a pipe or device named on purpose (`<(cat trust.json)`).
             let folder = path.parent().unwrap_or(Path::new(""));
-            let configured = scopes.config(folder)?;
+            let configured = scopes.config(folder, Found::Named)?;
             let kind = forced.or_else(|| {
                 configured
                     .ci_files
@@ -142,7 +142,7 @@ pub fn discover(
                     }
                     let file = entry.path();
                     let folder = file.parent().unwrap_or(path);
-                    let configured = match scopes.config(folder) {
+                    let configured = match scopes.config(folder, Found::Walked { scanned: path }) {
                         Ok(configured) => configured,
                         Err(message) => {
                             *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(message);

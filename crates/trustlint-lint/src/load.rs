@@ -21,7 +21,7 @@ use trustlint_rules::Settings;
 
 use crate::discover::{self, Candidate, Source};
 use crate::request::{LintError, LintRequest};
-use crate::scope::{Configured, Scopes};
+use crate::scope::{Configured, Found, Scopes};
 use crate::{selector, settings};
 
 /// What a named file of no recognised kind is told.
@@ -237,12 +237,22 @@ fn scoped(scopes: &Scopes<'_>, mut candidate: Candidate) -> Result<Scoped, Strin
         Source::Path | Source::Text(_) => candidate.path.parent().unwrap_or(Path::new("")),
         Source::Stdin | Source::Unreadable(_) | Source::Folder => candidate.scanned.as_path(),
     };
-    let configured = scopes.config(folder)?;
-    if candidate.discovery == Discovery::Walked && configured.exclude.matches(&candidate.path) {
+    let walked = candidate.discovery == Discovery::Walked;
+    let from = if walked {
+        Found::Walked {
+            scanned: &candidate.scanned,
+        }
+    } else {
+        Found::Named
+    };
+    let configured = scopes.config(folder, from)?;
+    if walked && configured.exclude.matches(&candidate.path) {
         return Ok(None);
     }
     candidate.repository = match candidate.source {
-        Source::Path | Source::Text(_) => scopes.repository_root(folder, &candidate.scanned)?,
+        Source::Path | Source::Text(_) => {
+            scopes.repository_root(folder, &candidate.scanned, from)?
+        }
         _ => candidate.scanned.clone(),
     };
     Ok(Some((configured, candidate)))

@@ -60,6 +60,18 @@ pub struct Scopes<'a> {
     roots: Memo<(PathBuf, PathBuf), PathBuf>,
     /// By canonical folder: the nearest folder upward holding `.git`, if any.
     checkouts: Memo<PathBuf, Option<PathBuf>>,
+    /// By path as the run shows it: the canonical path (`None` when it can't be
+    /// resolved), so each folder costs its system calls once.
+    canonicals: Memo<PathBuf, Option<PathBuf>>,
+}
+
+/// How the files of a folder were found.
+#[derive(Clone, Copy, Debug)]
+pub enum Found<'p> {
+    /// By the walk of `scanned`, a folder named on the command line.
+    Walked { scanned: &'p Path },
+    /// Named themselves (or any other way).
+    Named,
 }
 
 /// Answers remembered across the threads of a run.
@@ -107,20 +119,22 @@ impl<'a> Scopes<'a> {
             shown_configs: Memo::new(),
             roots: Memo::new(),
             checkouts: Memo::new(),
+            canonicals: Memo::new(),
         })
     }
 
-    /// The configuration of the files in `folder` (a path as the run shows it).
-    pub fn config(&self, folder: &Path) -> Result<Arc<Configured>, String> {
+    /// The configuration of the files in `folder` (a path as the run shows it), found
+    /// `from` a folder named on the command line or named itself.
+    pub fn config(&self, folder: &Path, from: Found<'_>) -> Result<Arc<Configured>, String> {
         if let Some(explicit) = &self.explicit {
             return Ok(Arc::clone(explicit));
         }
         if let Some(known) = self.shown_configs.get(&folder.to_path_buf()) {
             return Ok(known);
         }
-        let found = match fs::canonicalize(shown_folder(folder)) {
-            Ok(canonical) => self.config_in(&canonical)?,
-            Err(_) => Arc::clone(&self.defaults),
+        let found = match self.canonical(folder, from) {
+            Some(canonical) => self.config_in(&canonical)?,
+            None => Arc::clone(&self.defaults),
         };
         Ok(self.shown_configs.keep(folder.to_path_buf(), found))
     }
@@ -147,25 +161,30 @@ impl<'a> Scopes<'a> {
     /// folder, or a file as in worktrees and submodules); outside a checkout, the
     /// outermost folder from `scanned` down to `folder` that holds a `.gitlab-ci.yml` (a
     /// folder of several repositories copied without their `.git`), else `scanned`.
-    pub fn repository_root(&self, folder: &Path, scanned: &Path) -> Result<PathBuf, String> {
+    pub fn repository_root(
+        &self,
+        folder: &Path,
+        scanned: &Path,
+        from: Found<'_>,
+    ) -> Result<PathBuf, String> {
         let key = (folder.to_path_buf(), scanned.to_path_buf());
         if let Some(known) = self.roots.get(&key) {
             return Ok(known);
         }
-        let configured = self.config(folder)?;
+        let configured = self.config(folder, from)?;
         let named = configured
             .config
             .gitlab
             .repository_root
             .as_ref()
-            .and_then(|root| fs::canonicalize(configured.config.base_dir.join(root)).ok());
-        let root = fs::canonicalize(shown_folder(folder))
-            .ok()
+            .and_then(|root| self.canonical(&configured.config.base_dir.join(root), Found::Named));
+        let root = self
+            .canonical(folder, from)
             .and_then(|canonical| {
                 let root = named
                     .filter(|root| canonical.starts_with(root))
                     .or_else(|| self.checkout_root(&canonical))?;
-                Some(shown_ancestor(folder, &canonical, &root))
+                Some(self.shown_ancestor(folder, &canonical, &root))
             })
             .or_else(|| outermost_pipeline_folder(folder, scanned))
             .unwrap_or_else(|| scanned.to_path_buf());
@@ -174,6 +193,53 @@ impl<'a> Scopes<'a> {
 }
 
 impl Scopes<'_> {
+    /// The canonical form of `path` (a path as the run shows it), resolved once per run.
+    /// A folder the walk of `scanned` reached is `scanned`'s canonical form with the
+    /// folders below it (the walk follows no link, so they are the folders they name):
+    /// one system call for the walk, not one per folder.
+    fn canonical(&self, path: &Path, from: Found<'_>) -> Option<PathBuf> {
+        if let Some(known) = self.canonicals.get(&path.to_path_buf()) {
+            return known;
+        }
+        let below_walk = match from {
+            Found::Walked { scanned } if scanned != path => {
+                path.strip_prefix(scanned).ok().filter(|below| {
+                    below
+                        .components()
+                        .all(|c| matches!(c, Component::Normal(_)))
+                })
+            }
+            _ => None,
+        };
+        let found = match (below_walk, from) {
+            (Some(below), Found::Walked { scanned }) => self
+                .canonical(scanned, Found::Named)
+                .map(|root| root.join(below)),
+            _ => fs::canonicalize(shown_folder(path)).ok(),
+        };
+        self.canonicals.keep(path.to_path_buf(), found)
+    }
+
+    /// The folder `root`, an ancestor of `canonical` (the canonical form of `folder`), as
+    /// the run shows paths: `folder` with as many components taken off, or `..` added, as
+    /// `root` is above it; through a symbolic link, whose folders above are not those its
+    /// path names, `root` itself.
+    fn shown_ancestor(&self, folder: &Path, canonical: &Path, root: &Path) -> PathBuf {
+        let levels = canonical
+            .components()
+            .count()
+            .saturating_sub(root.components().count());
+        let shown = lexically_up(folder, levels);
+        if self
+            .canonical(&shown, Found::Named)
+            .is_some_and(|c| c == root)
+        {
+            shown
+        } else {
+            root.to_path_buf()
+        }
+    }
+
     /// The nearest folder upward from the canonical folder `canonical` holding `.git`
     /// (each folder looked at once per run).
     fn checkout_root(&self, canonical: &Path) -> Option<PathBuf> {
@@ -197,24 +263,6 @@ fn shown_folder(folder: &Path) -> &Path {
         Path::new(".")
     } else {
         folder
-    }
-}
-
-/// The folder `root`, an ancestor of `canonical` (the canonical form of `folder`), as the
-/// run shows paths: `folder` with as many components taken off, or `..` added, as `root`
-/// is above it; through a symbolic link, whose folders above are not those its path
-/// names, `root` itself.
-fn shown_ancestor(folder: &Path, canonical: &Path, root: &Path) -> PathBuf {
-    let levels = canonical
-        .components()
-        .count()
-        .saturating_sub(root.components().count());
-    let shown = lexically_up(folder, levels);
-    let same = fs::canonicalize(shown_folder(&shown)).is_ok_and(|c| c == root);
-    if same {
-        shown
-    } else {
-        root.to_path_buf()
     }
 }
 
@@ -255,6 +303,32 @@ fn outermost_pipeline_folder(folder: &Path, scanned: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A folder the walk reached resolves, without a system call of its own, to what
+    /// the file system says, through a scanned path that is itself a link.
+    #[cfg(unix)]
+    #[test]
+    fn walked_folders_resolve_as_the_file_system_does() {
+        let dir = std::env::temp_dir().join(format!("trustlint-scope-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("real/a/b")).unwrap();
+        std::os::unix::fs::symlink(dir.join("real"), dir.join("link")).unwrap();
+        let request = LintRequest::default();
+        let scopes = Scopes::new(&request).unwrap();
+        let scanned = dir.join("link/./a/..");
+        for folder in [scanned.clone(), scanned.join("a"), scanned.join("a/b")] {
+            let walked = scopes.canonical(&folder, Found::Walked { scanned: &scanned });
+            assert_eq!(
+                walked,
+                fs::canonicalize(&folder).ok(),
+                "{}",
+                folder.display()
+            );
+        }
+        let missing = dir.join("link/missing");
+        assert_eq!(scopes.canonical(&missing, Found::Named), None);
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn lexically_up_takes_folders_off_then_adds_parents() {

@@ -13,7 +13,7 @@ use hcl_edit::Span as _;
 
 use super::eval::{Env, Resolved};
 use crate::embedded::OffsetMap;
-use crate::federation::azure::json::{credential, is_graph_body};
+use crate::federation::azure::json::{credential, has_graph_body_keys, is_graph_body};
 use crate::federation::azure::{
     AzureResources, ClaimsExpression, Credential, Holder, Identity, IdentityKind, Origin,
     RoleAssignment,
@@ -245,6 +245,11 @@ impl<'a> Reader<'_, 'a> {
             let Some(arg) = call.args.iter().next() else {
                 continue;
             };
+            // Only an object with a body's keys is evaluated (most are policies).
+            let keys = self.env.object_keys(arg, 0).unwrap_or_default();
+            if !has_graph_body_keys(|key| keys.iter().any(|k| k == key)) {
+                continue;
+            }
             let node = self.env.node(arg, 0);
             if is_graph_body(&node) {
                 let mut credential = credential(&node, Origin::TerraformBody, None, &|span| {
@@ -437,5 +442,24 @@ resource "azapi_resource" "fic" {
             azure.credentials[1].holder.as_ref().unwrap().value.text(),
             "azurerm_user_assigned_identity.uami"
         );
+    }
+
+    /// Bodies are told from other `jsonencode`d objects (policies) by their keys alone,
+    /// however the keys are written.
+    #[test]
+    fn only_objects_with_a_body_s_keys_are_read_as_bodies() {
+        let text = r#"
+locals {
+  keys = { "issuer" = "https://gitlab.com", ("audiences") = ["a"], subject = "s" }
+}
+resource "null_resource" "quoted" { triggers = { body = jsonencode((local.keys)) } }
+resource "aws_iam_policy" "p" { policy = jsonencode({ Version = "2012-10-17", Statement = [] }) }
+resource "null_resource" "partial" { triggers = { body = jsonencode({ issuer = "i", audiences = ["a"] }) } }
+resource "null_resource" "text" { triggers = { body = jsonencode("issuer") } }
+"#;
+        let azure = azure(text);
+        assert_eq!(azure.credentials.len(), 1);
+        let audiences = &azure.credentials[0].audiences.as_ref().unwrap().value;
+        assert_eq!(audiences[0].value, "a");
     }
 }

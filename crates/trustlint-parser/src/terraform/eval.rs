@@ -512,14 +512,44 @@ impl<'a> Env<'a> {
     }
 
     fn key(&self, key: &'a ObjectKey, depth: usize) -> Node {
-        let span = self.span(key.span());
-        let text = match key {
+        Node::new(
+            self.span(key.span()),
+            Value::String(self.key_text(key, depth)),
+        )
+    }
+
+    fn key_text(&self, key: &'a ObjectKey, depth: usize) -> String {
+        match key {
             ObjectKey::Ident(ident) => ident.as_str().to_string(),
             ObjectKey::Expression(expr) => self
                 .render(expr, depth + 1)
                 .unwrap_or_else(|| self.symbol(expr)),
-        };
-        Node::new(span, Value::String(text))
+        }
+    }
+
+    /// The keys of the object an expression evaluates to, as [`Env::node`] writes them,
+    /// its values not evaluated (for a reader that looks for objects of some keys among
+    /// many); `None` when it is no object.
+    pub fn object_keys(&self, expr: &'a Expression, depth: usize) -> Option<Vec<String>> {
+        if !self.spend(EXPRESSION_WORK) {
+            return None;
+        }
+        match expr {
+            Expression::Object(object) => Some(
+                object
+                    .iter()
+                    .map(|(key, _)| self.key_text(key, depth))
+                    .collect(),
+            ),
+            Expression::Parenthesis(inner) => self.object_keys(inner.inner(), depth),
+            Expression::Traversal(_) | Expression::Variable(_) if depth <= MAX_DEPTH => {
+                match self.resolve(expr, depth)? {
+                    Resolved::Expr(target) => self.object_keys(target, depth + 1),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
     }
 
     /// A string node from an attribute value.

@@ -136,24 +136,72 @@ impl Module {
     /// file parses alone: a file that doesn't ends in an unfinished construct (block,
     /// string, heredoc, expression) that the next file's text finishes, so a structure of
     /// the joined text would straddle two files; only an unfinished `/*` comment would
-    /// hide in the decor between structures, so files with `/*` are parsed alone too.
-    /// `None` when it can't tell.
+    /// hide in the decor between structures, so a block comment there must not run from
+    /// one file into the next (when that decor holds anything else than blanks and
+    /// comments, the files with `/*` are parsed alone instead). `None` when it can't tell.
     fn build_joined(files: &[ModuleFile<'_>], limits: &Limits, threads: usize) -> Option<Module> {
         let members = fitting(files, limits, |_| true);
         let (text, segments) = joined(&members);
         let body = parse_in_parts(&text, &segments, threads, limits)?;
         let module = Module::index(text, body, segments);
-        let straddles = module.body.iter().any(|structure| {
-            structure.span().is_none_or(|range| {
-                module.segment_index(range.start)
-                    != module.segment_index(range.end.saturating_sub(1).max(range.start))
-            })
+        let commented = module.comment_crosses_files().unwrap_or_else(|| {
+            members
+                .iter()
+                .filter(|m| m.text.contains("/*"))
+                .any(|m| parse(m.file, m.text, limits).is_err())
         });
-        let commented = members
-            .iter()
-            .filter(|m| m.text.contains("/*"))
-            .any(|m| parse(m.file, m.text, limits).is_err());
-        (!straddles && !commented).then_some(module)
+        (!module.straddles() && !commented).then_some(module)
+    }
+
+    /// Whether a structure of the body starts in one file and ends in another (or has no
+    /// span).
+    fn straddles(&self) -> bool {
+        self.body.iter().any(|structure| {
+            structure.span().is_none_or(|range| {
+                self.segment_index(range.start)
+                    != self.segment_index(range.end.saturating_sub(1).max(range.start))
+            })
+        })
+    }
+
+    /// Whether a block comment between the body's structures starts in one file and ends
+    /// in another; `None` when a structure has no span or the text between them holds
+    /// anything else than blanks and comments (or a comment left open).
+    fn comment_crosses_files(&self) -> Option<bool> {
+        let mut from = 0;
+        for structure in self.body.iter() {
+            let range = structure.span()?;
+            if self.gap_comment_crosses(from, range.start)? {
+                return Some(true);
+            }
+            from = range.end.max(from);
+        }
+        self.gap_comment_crosses(from, self.text.len())
+    }
+
+    /// [`Module::comment_crosses_files`] for the module text from `start` to `end`, text
+    /// between structures.
+    fn gap_comment_crosses(&self, start: usize, end: usize) -> Option<bool> {
+        let gap = self.text.get(start..end)?;
+        let mut at = 0;
+        while let Some(rest) = gap.get(at..).filter(|rest| !rest.is_empty()) {
+            let skipped = if rest.starts_with(['#']) || rest.starts_with("//") {
+                rest.find('\n').unwrap_or(rest.len())
+            } else if rest.starts_with("/*") {
+                let length = rest.get(2..)?.find("*/")? + 4;
+                let (first, last) = (start + at, start + at + length - 1);
+                if self.segment_index(first) != self.segment_index(last) {
+                    return Some(true);
+                }
+                length
+            } else if rest.starts_with([' ', '\t', '\r', '\n']) {
+                1
+            } else {
+                return None;
+            };
+            at += skipped;
+        }
+        Some(false)
     }
 
     /// The module of one file alone, already parsed.
@@ -739,6 +787,36 @@ impl ModuleReader for FolderModules<'_> {
 mod tests {
     use super::*;
     use crate::files::LocalFiles;
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        /// Telling from the decor of the joined text whether a block comment runs from
+        /// one file into the next decides as parsing each file with `/*` alone does.
+        #[test]
+        fn comments_across_files_are_told_as_parsing_alone_does(files in proptest::collection::vec(
+            proptest::collection::vec(proptest::sample::select(vec![
+                "a = 1\n", "b = \"x/*\"\n", "/* c */\n", "/*", "*/", "\n", "# h /*\n", "// s /*\n",
+                "r \"t\" {\n", "}\n", "k = <<E\n/*\nE\n", "x = [\n", "]\n", "y = \"", "z = 1 /* q */\n",
+                " ", "\t", "*", "/",
+            ]), 0..8).prop_map(|pieces| pieces.concat()), 2..5)) {
+            let members: Vec<ModuleFile> = files
+                .iter()
+                .zip(0..)
+                .map(|(text, id)| ModuleFile { file: FileId(id), text })
+                .collect();
+            let (text, segments) = joined(&members);
+            if let Ok(body) = hcl_edit::parser::parse_body(&text) {
+                let module = Module::index(text, body, segments);
+                if let (Some(crosses), false) = (module.comment_crosses_files(), module.straddles()) {
+                    let alone = members
+                        .iter()
+                        .filter(|m| m.text.contains("/*"))
+                        .any(|m| parse(m.file, m.text, &Limits::default()).is_err());
+                    proptest::prop_assert_eq!(crosses, alone);
+                }
+            }
+        }
+    }
 
     #[test]
     fn a_folder_is_read_and_parsed_once() {

@@ -30,9 +30,13 @@ pub fn is_azure_json(root: &Node) -> bool {
 /// Whether a map is a Graph (or ARM `properties`) federated credential body: an
 /// `issuer`, `audiences`, and a `subject` or `claimsMatchingExpression`.
 pub fn is_graph_body(node: &Node) -> bool {
-    node.get("issuer").is_some()
-        && node.get("audiences").is_some()
-        && (node.get("subject").is_some() || node.get("claimsMatchingExpression").is_some())
+    has_graph_body_keys(|key| node.get(key).is_some())
+}
+
+/// Whether an object with the keys `has` says it holds is a Graph body (see
+/// [`is_graph_body`]).
+pub fn has_graph_body_keys(has: impl Fn(&str) -> bool) -> bool {
+    has("issuer") && has("audiences") && (has("subject") || has("claimsMatchingExpression"))
 }
 
 fn is_arm_template(root: &Node) -> bool {
