@@ -239,10 +239,16 @@ enum NamedSecret {
 
 impl NamedSecret {
     fn of(name: &str) -> Option<NamedSecret> {
-        let upper = name.to_ascii_uppercase();
-        if upper.ends_with("SECRET_ACCESS_KEY") {
+        // Every word of every file is asked: no copy.
+        let ends_with = |suffix: &str| {
+            name.len()
+                .checked_sub(suffix.len())
+                .and_then(|start| name.get(start..))
+                .is_some_and(|end| end.eq_ignore_ascii_case(suffix))
+        };
+        if ends_with("SECRET_ACCESS_KEY") {
             Some(NamedSecret::AwsSecretKey)
-        } else if upper.ends_with("AZURE_CLIENT_SECRET") || upper.ends_with("ARM_CLIENT_SECRET") {
+        } else if ends_with("AZURE_CLIENT_SECRET") || ends_with("ARM_CLIENT_SECRET") {
             Some(NamedSecret::AzureClientSecret)
         } else {
             None
