@@ -59,7 +59,7 @@ deploy:
         }
         other => panic!("unexpected chain {other:?}"),
     }
-    assert_eq!(&*deploy.image.as_ref().unwrap().value, "amazon/aws-cli");
+    assert_eq!(&*deploy.image().unwrap().value, "amazon/aws-cli");
 }
 
 #[test]
@@ -90,7 +90,8 @@ job:
         })
         .collect();
     assert_eq!(vars, [("A", "base"), ("B", "middle")]);
-    let tags: Vec<_> = job.tags.iter().map(|t| t.value.as_ref()).collect();
+    let tags = job.tags();
+    let tags: Vec<_> = tags.iter().map(|t| t.value.as_ref()).collect();
     assert_eq!(tags, ["own"]);
     // `A` came through two `extends` levels.
     let a = &job.variables[0];
@@ -169,7 +170,7 @@ opted-out:
     let (pipeline, problems) = load(text);
     assert!(problems.is_empty(), "{problems:?}");
     let plain = pipeline.job("plain").unwrap();
-    assert_eq!(&*plain.image.as_ref().unwrap().value, "ruby:3");
+    assert_eq!(&*plain.image().unwrap().value, "ruby:3");
     assert_eq!(&*plain.id_tokens[0].aud[0].value, "https://default");
     assert!(matches!(
         plain.id_tokens[0].via.first(),
@@ -181,7 +182,7 @@ opted-out:
         Some(Via::Global { .. })
     ));
     let opted = pipeline.job("opted-out").unwrap();
-    assert!(opted.image.is_some());
+    assert!(opted.image().is_some());
     assert!(opted.id_tokens.is_empty());
     let names: Vec<_> = opted
         .variables

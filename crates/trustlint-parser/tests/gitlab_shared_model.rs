@@ -120,12 +120,12 @@ fn render(pipeline: &Pipeline) -> String {
     for job in &pipeline.jobs {
         writeln!(out, "job {} {}", job.name.value, span(job.name.span)).unwrap();
         value(&mut out, "config", &job.config, 1);
-        texts(&mut out, "stage", std::slice::from_ref(&job.stage));
+        texts(&mut out, "stage", std::slice::from_ref(&job.stage()));
         texts(&mut out, "script", &job.script);
         texts(&mut out, "before_script", &job.before_script);
         texts(&mut out, "after_script", &job.after_script);
-        texts(&mut out, "tags", &job.tags);
-        texts(&mut out, "image", job.image.as_slice());
+        texts(&mut out, "tags", &job.tags());
+        texts(&mut out, "image", job.image().as_slice());
         texts(&mut out, "when", job.when.as_slice());
         for token in &job.id_tokens {
             writeln!(out, "id_token {}{}", token.name.value, chain(&token.via)).unwrap();
@@ -150,7 +150,7 @@ fn render(pipeline: &Pipeline) -> String {
             texts(&mut out, "  if", rule.condition.as_slice());
             texts(&mut out, "  when", rule.when.as_slice());
         }
-        let needs: Vec<Text> = job.needs.iter().map(|n| n.job.clone()).collect();
+        let needs: Vec<Text> = job.needs().iter().map(|n| n.job.clone()).collect();
         texts(&mut out, "needs", &needs);
     }
     out

@@ -240,11 +240,20 @@ fn check_references(pipeline: &Pipeline, problems: &mut Vec<Problem>) {
         .iter()
         .map(|j| j.name.value.as_ref())
         .collect();
-    for job in &pipeline.jobs {
-        let stage = job.stage.as_str();
+    // Each job's stage, typed once for the checks below.
+    let stages: Vec<Text> = pipeline.jobs.iter().map(Job::stage).collect();
+    let stage_of = |name: &str| {
+        let at = pipeline
+            .jobs
+            .iter()
+            .position(|j| j.name.value.as_ref() == name)?;
+        stages.get(at)
+    };
+    for (job, job_stage) in pipeline.jobs.iter().zip(&stages) {
+        let stage = job_stage.as_str();
         if !stage_names.contains(&stage) && !stage.contains('$') {
             let mut problem = Problem::invalid_ci_config(
-                job.stage.span,
+                job_stage.span,
                 format!("job `{}` is in stage `{stage}`, which `stages:` does not define: GitLab rejects the configuration", job.name.value),
             );
             problem = match did_you_mean(stage, &stage_names) {
@@ -256,26 +265,27 @@ fn check_references(pipeline: &Pipeline, problems: &mut Vec<Problem>) {
             };
             problems.push(problem);
         }
-        let needed = job
-            .needs
+        let needs = job.needs();
+        let dependencies = job.dependencies();
+        let needed = needs
             .iter()
             .filter(|n| !n.optional && !n.external)
             .map(|n| (&n.job, "needs"));
-        let depended = job.dependencies.iter().map(|d| (d, "dependencies"));
+        let depended = dependencies.iter().map(|d| (d, "dependencies"));
         let stage_index = |name: &str| stage_names.iter().position(|s| *s == name);
         for (target, keyword) in needed.chain(depended) {
             if target.value.contains('$') {
                 continue;
             }
-            if let Some(other) = pipeline.job(parallel_base(target.as_str())) {
-                let (mine, theirs) = (stage_index(stage), stage_index(other.stage.as_str()));
+            if let Some(other) = stage_of(parallel_base(target.as_str())) {
+                let (mine, theirs) = (stage_index(stage), stage_index(other.as_str()));
                 if let (Some(mine), Some(theirs)) = (mine, theirs) {
                     if theirs > mine {
                         problems.push(Problem::invalid_ci_config(
                             target.span,
                             format!(
                                 "job `{}` (stage `{stage}`) lists `{}` in `{keyword}`, but that job runs in the later stage `{}`: GitLab rejects the configuration",
-                                job.name.value, target.value, other.stage.value
+                                job.name.value, target.value, other.value
                             ),
                         ));
                     }

@@ -48,7 +48,10 @@ pub struct Workflow {
     pub rules: Vec<RuleClause>,
 }
 
-/// One effective job.
+/// One effective job. The keywords every run reads (for tokens, secrets, scripts, variables
+/// and when the job runs) are typed once; the others are typed when asked for
+/// ([`Job::stage`], [`Job::needs`], …) or read from [`Job::config`]: a run holds every job
+/// of every pipeline, so each field costs as many times over.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Job {
     /// The job name where it is written.
@@ -57,9 +60,6 @@ pub struct Job {
     /// chains, values deeper inside are read with theirs through [`Val::child`],
     /// [`Val::entries`] and [`Val::items`]).
     pub config: Val,
-    /// The stage (`stage:`, else the deprecated `type:`, else `test` spanning the job name).
-    pub stage: Text,
-    pub extends: Vec<Text>,
     pub script: Vec<Text>,
     pub before_script: Vec<Text>,
     pub after_script: Vec<Text>,
@@ -74,13 +74,8 @@ pub struct Job {
     pub only: Option<Box<Filter>>,
     pub except: Option<Box<Filter>>,
     pub environment: Option<Box<Environment>>,
-    pub needs: Vec<Need>,
-    pub dependencies: Vec<Text>,
-    pub image: Option<Text>,
     pub trigger: Option<Box<Trigger>>,
     pub when: Option<Text>,
-    pub tags: Vec<Text>,
-    pub services: Vec<Text>,
 }
 
 impl Job {
@@ -97,6 +92,47 @@ impl Job {
     /// `cache:`.
     pub fn cache(&self) -> Option<&Val> {
         self.get("cache")
+    }
+
+    /// The stage (`stage:`, else the deprecated `type:`, else `test` spanning the job name).
+    pub fn stage(&self) -> Text {
+        self.text("stage")
+            .or_else(|| self.text("type"))
+            .unwrap_or_else(|| Text {
+                value: "test".into(),
+                span: self.name.span,
+                via: ViaChain::default(),
+            })
+    }
+
+    /// The `needs:` entries naming a job.
+    pub fn needs(&self) -> Vec<Need> {
+        self.get("needs").map(needs).unwrap_or_default()
+    }
+
+    /// `dependencies:`.
+    pub fn dependencies(&self) -> Vec<Text> {
+        self.texts("dependencies")
+    }
+
+    /// The image's name (`image: name` or `image: {name: …}`).
+    pub fn image(&self) -> Option<Text> {
+        self.get("image").and_then(|image| {
+            Text::of(image).or_else(|| image.child("name").as_ref().and_then(Text::of))
+        })
+    }
+
+    /// `tags:`.
+    pub fn tags(&self) -> Vec<Text> {
+        self.texts("tags")
+    }
+
+    fn text(&self, keyword: &str) -> Option<Text> {
+        self.get(keyword).and_then(Text::of)
+    }
+
+    fn texts(&self, keyword: &str) -> Vec<Text> {
+        self.get(keyword).map(texts).unwrap_or_default()
     }
 }
 
@@ -193,18 +229,8 @@ pub struct Trigger {
 /// Builds the typed job from its effective configuration. `globals`: the global
 /// `variables:` as jobs inherit them, and typed, when there are some.
 pub fn job(name: Spanned<Arc<str>>, config: Val, globals: Option<&(Val, Arc<[Variable]>)>) -> Job {
-    let text = |key: &str| config.get(key).and_then(Text::of);
     let list = |key: &str| config.get(key).map(texts).unwrap_or_default();
-    let stage = text("stage")
-        .or_else(|| text("type"))
-        .unwrap_or_else(|| Text {
-            value: "test".into(),
-            span: name.span,
-            via: ViaChain::default(),
-        });
     Job {
-        stage,
-        extends: list("extends"),
         script: list("script"),
         before_script: list("before_script"),
         after_script: list("after_script"),
@@ -218,22 +244,8 @@ pub fn job(name: Spanned<Arc<str>>, config: Val, globals: Option<&(Val, Arc<[Var
         only: config.get("only").map(filter).map(Box::new),
         except: config.get("except").map(filter).map(Box::new),
         environment: config.get("environment").map(environment).map(Box::new),
-        needs: config.get("needs").map(needs).unwrap_or_default(),
-        dependencies: list("dependencies"),
-        image: config.get("image").and_then(|image| {
-            Text::of(image).or_else(|| image.child("name").as_ref().and_then(Text::of))
-        }),
         trigger: config.get("trigger").map(trigger).map(Box::new),
-        when: text("when"),
-        tags: list("tags"),
-        services: config
-            .get("services")
-            .map(|services| {
-                exact(services.items().iter().filter_map(|s| {
-                    Text::of(s).or_else(|| s.child("name").as_ref().and_then(Text::of))
-                }))
-            })
-            .unwrap_or_default(),
+        when: config.get("when").and_then(Text::of),
         name,
         config,
     }

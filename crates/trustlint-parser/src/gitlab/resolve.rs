@@ -521,7 +521,7 @@ impl Inheritance {
                 set_variables(&mut job, base);
             }
         }
-        if let Kind::Map(fields) = &mut job.kind {
+        if let (Kind::Map(fields), false) = (&mut job.kind, extra.is_empty()) {
             extend_fields(fields, extra);
         }
         job

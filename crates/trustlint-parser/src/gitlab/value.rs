@@ -249,7 +249,9 @@ impl Val {
             }
             Value::Map(entries) => {
                 let mut fields: Vec<Field> = Vec::with_capacity(entries.len());
-                let mut index: HashMap<Arc<str>, usize> = HashMap::with_capacity(entries.len());
+                // Equal keys are one shared text: a small map finds a duplicate by address.
+                let mut index: Option<HashMap<Arc<str>, usize>> =
+                    (entries.len() > SMALL_MAP).then(|| HashMap::with_capacity(entries.len()));
                 for entry in entries {
                     let field = Field {
                         key: Spanned::new(
@@ -258,10 +260,18 @@ impl Val {
                         ),
                         value: Val::convert(&entry.value, &via, texts),
                     };
-                    match index.get(&field.key.value).and_then(|&i| fields.get_mut(i)) {
+                    let known = match &index {
+                        Some(index) => index.get(&field.key.value).copied(),
+                        None => fields
+                            .iter()
+                            .position(|f| Arc::ptr_eq(&f.key.value, &field.key.value)),
+                    };
+                    match known.and_then(|i| fields.get_mut(i)) {
                         Some(existing) => *existing = field,
                         None => {
-                            index.insert(field.key.value.clone(), fields.len());
+                            if let Some(index) = &mut index {
+                                index.insert(field.key.value.clone(), fields.len());
+                            }
                             fields.push(field);
                         }
                     }
@@ -442,6 +452,7 @@ impl Val {
             return over;
         }
         let mut base = self.entries().into_owned();
+        base.reserve(over.as_map().map_or(0, <[Field]>::len));
         for field in over.entries().iter() {
             match base.iter_mut().find(|f| f.key.value == field.key.value) {
                 Some(existing) => {
@@ -467,6 +478,9 @@ impl Val {
         }
     }
 }
+
+/// The most entries of a map whose duplicate keys are found without an index.
+const SMALL_MAP: usize = 32;
 
 /// The text `text`, shared with an equal one met before (in `texts`).
 fn shared(texts: &mut HashSet<Arc<str>>, text: &str) -> Arc<str> {

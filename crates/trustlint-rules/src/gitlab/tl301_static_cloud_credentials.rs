@@ -239,12 +239,12 @@ enum NamedSecret {
 
 impl NamedSecret {
     fn of(name: &str) -> Option<NamedSecret> {
-        // Every name of the file is asked: compared in place, in any case.
+        // Every word of every file is asked: no copy.
         let ends_with = |suffix: &str| {
             name.len()
                 .checked_sub(suffix.len())
-                .and_then(|start| name.as_bytes().get(start..))
-                .is_some_and(|end| end.eq_ignore_ascii_case(suffix.as_bytes()))
+                .and_then(|start| name.get(start..))
+                .is_some_and(|end| end.eq_ignore_ascii_case(suffix))
         };
         if ends_with("SECRET_ACCESS_KEY") {
             Some(NamedSecret::AwsSecretKey)
