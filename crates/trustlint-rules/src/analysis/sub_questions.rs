@@ -26,10 +26,11 @@
 //! a membership test, and an automaton is built only when such a language meets an
 //! operation that needs one (subtracted from, or united with, a pattern's language).
 //! A language of one `StringLike` value that is a literal start followed by `*`
-//! (`project_path:acme/*`), and a project's refs, are held as that start
-//! ([`PrefixSubs`]): the questions the trust rules ask of them are read off the grammar's
-//! automaton from the state the start leads to, and the product with the grammar is
-//! built only for an operation that needs it.
+//! (`project_path:acme/*`, in any grammar), a project's refs, and such a language minus
+//! `Deny` carve-outs of that kind (`…:ref:*` but not `…:ref:feature/*`), are held as
+//! that start and the excluded ones ([`PrefixSubs`]): the questions the trust rules ask
+//! of them are read off the grammar's automaton from the state the start leads to, and
+//! the product with the grammar is built only for an operation that needs it.
 //! Every form answers every question identically (the witness order of the automata is
 //! shortest, then smallest by character; property tests compare the forms).
 
@@ -128,8 +129,8 @@ pub struct SubGrammar(Arc<GrammarInner>);
 struct GrammarInner {
     components: SubComponents,
     all: Arc<Dfa>,
-    /// A GitLab grammar (not [`SubGrammar::generic`]): languages of one literal start
-    /// may be held as that start.
+    /// A GitLab grammar (not [`SubGrammar::generic`]): the shortcuts that read GitLab's
+    /// `sub` format (a project's start, namespaces, every ref of a project) apply.
     gitlab: bool,
     /// Subs on branches, then subs on branch `main`: preferred sources of examples.
     branches: Dfa,
@@ -745,12 +746,12 @@ impl SubGrammar {
 
     /// The literal start of a positive, case-sensitive `StringLike` clause of one value
     /// that is literal characters followed by `*` (no policy variable, no control
-    /// character), in a GitLab grammar.
+    /// character).
     fn literal_start<S: AsRef<str>>(&self, operator: SubOperator, values: &[S]) -> Option<String> {
         let [value] = values else {
             return None;
         };
-        if operator != SubOperator::Like || !self.0.gitlab {
+        if operator != SubOperator::Like {
             return None;
         }
         Pattern::parse(value.as_ref(), Operator::Like, self.0.syntax)
@@ -1077,7 +1078,7 @@ impl SubLanguage {
         &self,
         namespace: &str,
     ) -> Result<Option<String>, AutomatonError> {
-        if let Form::Prefix(subs) = &self.form {
+        if let (Form::Prefix(subs), true) = (&self.form, self.grammar.0.gitlab) {
             // A start that spells out the project or a path in the namespace keeps every
             // sub inside.
             let first = self.grammar.components().as_slice().first();
@@ -1141,7 +1142,9 @@ impl SubLanguage {
         let dfa = match &self.form {
             Form::Members(_) => return Ok(None),
             Form::Prefix(subs)
-                if subs.within_all() && self.grammar.components().as_slice() == DEFAULT_ORDER =>
+                if subs.within_all()
+                    && self.grammar.0.gitlab
+                    && self.grammar.components().as_slice() == DEFAULT_ORDER =>
             {
                 return self.grammar.project_by_start(subs, ref_type);
             }
@@ -1889,6 +1892,52 @@ mod tests {
                 carved.example_within(&within).unwrap(),
                 general.example_within(&within).unwrap()
             );
+        }
+
+        /// In the generic grammar of another provider too, a literal start (minus
+        /// carve-outs) answers the generic questions exactly as its automaton does.
+        #[test]
+        fn generic_starts_answer_as_the_automaton_does(
+            start in proptest::sample::select(vec!["", "repo:", "repo:acme/", "rep", "x"]),
+            carve_outs in proptest::collection::vec(
+                proptest::sample::select(vec!["repo:acme/x", "repo:acme/", "repo:", "repo:b", "y", ""]),
+                0..3,
+            ),
+            other in proptest::sample::select(vec!["repo:acme/*", "repo:*", "*", "repo:acme/x*", "repo:?*"]),
+            prefix in proptest::sample::select(vec!["", "repo:"]),
+        ) {
+            let universe = Dfa::from_expr(&Expr::Seq(vec![Expr::literal(prefix), Expr::any_string()])).unwrap();
+            let g = SubGrammar::generic(universe);
+            let like = |value: &str, bound| g.clause(SubOperator::Like, &[value], bound).unwrap();
+            let language = like(&format!("{start}*"), Bound::Upper);
+            proptest::prop_assert!(matches!(language.form, Form::Prefix(_)));
+            let (mut carved, mut general) = (language.clone(), as_automaton(&language));
+            for carve_out in carve_outs {
+                let carve_out = like(&format!("{carve_out}*"), Bound::Lower);
+                carved = carved.difference(&carve_out).unwrap();
+                general = general.difference(&as_automaton(&carve_out)).unwrap();
+            }
+            proptest::prop_assert!(*carved.automaton().unwrap() == *general.automaton().unwrap());
+            let other = like(other, Bound::Upper);
+            let generic_answers = |language: &SubLanguage, other: &SubLanguage| {
+                vec![
+                    format!("{:?}", language.is_empty()),
+                    format!("{:?}", language.is_all()),
+                    format!("{:?}", language.witness()),
+                    format!("{:?}", language.example()),
+                    format!("{:?}", language.contains("repo:acme/x")),
+                    format!("{:?}", language.union(other).unwrap().witness()),
+                    format!("{:?}", language.intersection(other).unwrap().example()),
+                    format!("{:?}", other.intersection(language).unwrap().is_all()),
+                    format!("{:?}", language.difference(other).unwrap().example()),
+                    format!("{:?}", other.difference(language).unwrap().example()),
+                    format!("{:?}", language.includes(other)),
+                    format!("{:?}", other.includes(language)),
+                ]
+            };
+            for other in [&other, &language, &carved] {
+                proptest::prop_assert_eq!(generic_answers(&carved, other), generic_answers(&general, other));
+            }
         }
 
         /// A language of spelled-out subs answers exactly as its automaton does.
