@@ -203,9 +203,17 @@ impl PrefixSubs {
     }
 
     /// The witness of the subs of `dfa` in this language, "other" written as the
-    /// representative of `alphabet`.
+    /// representative of `alphabet`: without exclusions, `prefix` followed by the
+    /// witness of `dfa` from where `prefix` leads it.
     fn witness_in(&self, dfa: &Dfa, alphabet: &Alphabet) -> Option<String> {
-        dfa.witness_starting_with(&self.prefix, &self.excluded_texts(), alphabet)
+        if self.has_exclusions() {
+            return dfa.witness_starting_with(&self.prefix, &self.excluded_texts(), alphabet);
+        }
+        let rest = dfa.witness_from(
+            dfa.state_after(0, &self.prefix),
+            alphabet.other_representative(),
+        )?;
+        Some(format!("{}{rest}", self.prefix))
     }
 
     fn excluded_texts(&self) -> Vec<&str> {
