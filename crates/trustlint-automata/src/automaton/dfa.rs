@@ -328,24 +328,8 @@ impl Dfa {
                 Walk::Dead => false,
             });
             for (symbol, &(mine, _)) in symbols.iter().enumerate().take(width) {
-                let target = match walk {
-                    Walk::Dead => Walk::Dead,
-                    Walk::Free(q) => Walk::Free(self.step(q, mine)),
-                    Walk::Texts(node, q) => {
-                        let child = alphabet
-                            .chars
-                            .get(symbol)
-                            .and_then(|&c| trie.child(node, c));
-                        match child {
-                            Some(child) if trie.is_excluded(child) => Walk::Dead,
-                            Some(child) => Walk::Texts(child, self.step(q, mine)),
-                            None if trie.depth(node) >= start_length => {
-                                Walk::Free(self.step(q, mine))
-                            }
-                            None => Walk::Dead,
-                        }
-                    }
-                };
+                let c = alphabet.chars.get(symbol).copied();
+                let target = self.walk_on(&trie, walk, c, mine, start_length);
                 next.push(states.id(target)?);
             }
             i += 1;
@@ -370,7 +354,6 @@ impl Dfa {
         }
         let texts = Alphabet::new(start.chars().chain(excluded.iter().flat_map(|t| t.chars())));
         let (alphabet, symbols) = self.alphabet.merge(&alphabet.union(&texts));
-        let representative = alphabet.other_representative();
         let mut trie = Trie::default();
         for rest in excluded.iter().filter_map(|text| text.strip_prefix(start)) {
             trie.insert(rest, true);
@@ -390,21 +373,9 @@ impl Dfa {
                 let Some(&(mine, _)) = symbols.get(symbol) else {
                     continue;
                 };
-                let target = match walk {
-                    Walk::Dead => Walk::Dead,
-                    Walk::Free(q) => Walk::Free(self.step(q, mine)),
-                    Walk::Texts(node, q) => {
-                        let child = alphabet
-                            .chars
-                            .get(symbol)
-                            .and_then(|&c| trie.child(node, c));
-                        match child {
-                            Some(child) if trie.is_excluded(child) => Walk::Dead,
-                            Some(child) => Walk::Texts(child, self.step(q, mine)),
-                            None => Walk::Free(self.step(q, mine)),
-                        }
-                    }
-                };
+                let c = alphabet.chars.get(symbol).copied();
+                // The trie holds the rests after `start`: every node is past it.
+                let target = self.walk_on(&trie, walk, c, mine, 0);
                 if target == Walk::Dead {
                     continue;
                 }
@@ -419,20 +390,24 @@ impl Dfa {
             }
             i += 1;
         }
-        let mut at = found?;
-        let mut reversed = Vec::new();
-        while at > 0 {
-            let &(from, symbol) = parent.get(at - 1)?;
-            reversed.push(
-                alphabet
-                    .chars
-                    .get(symbol)
-                    .copied()
-                    .unwrap_or(representative),
-            );
-            at = from;
+        Some(format!("{start}{}", alphabet.spell_path(&parent, found?)))
+    }
+
+    /// Where `walk` goes on reading `c` (`None`: "other"), this automaton's symbol
+    /// `mine`: along the trie while `c` follows it (out of the language on an excluded
+    /// text), past the texts when it does not and the node is `past` characters deep or
+    /// more, else out of the language.
+    fn walk_on(&self, trie: &Trie, walk: Walk, c: Option<char>, mine: usize, past: usize) -> Walk {
+        match walk {
+            Walk::Dead => Walk::Dead,
+            Walk::Free(q) => Walk::Free(self.step(q, mine)),
+            Walk::Texts(node, q) => match c.and_then(|c| trie.child(node, c)) {
+                Some(child) if trie.is_excluded(child) => Walk::Dead,
+                Some(child) => Walk::Texts(child, self.step(q, mine)),
+                None if trie.depth(node) >= past => Walk::Free(self.step(q, mine)),
+                None => Walk::Dead,
+            },
         }
-        Some(start.chars().chain(reversed.into_iter().rev()).collect())
     }
 
     /// Does every string leading from `state` to acceptance start with `text`? (True
