@@ -101,6 +101,22 @@ impl Alphabet {
             .unwrap_or('\u{FFFD}')
     }
 
+    /// The string a breadth-first search over this alphabet read to reach its entry
+    /// `at` (entry 0 is where it began; `parent[i - 1]` is the entry entry `i` was reached
+    /// from and the symbol read), "other" written as [`Alphabet::other_representative`].
+    pub(super) fn spell_path(&self, parent: &[(usize, usize)], mut at: usize) -> String {
+        let representative = self.other_representative();
+        let mut reversed = Vec::new();
+        while at > 0 {
+            let Some(&(from, symbol)) = parent.get(at - 1) else {
+                break;
+            };
+            reversed.push(self.chars.get(symbol).copied().unwrap_or(representative));
+            at = from;
+        }
+        reversed.into_iter().rev().collect()
+    }
+
     /// Symbols in witness order: "other" first, then the characters in ascending order.
     pub(super) fn witness_order(&self) -> impl Iterator<Item = usize> {
         std::iter::once(self.other_symbol()).chain(0..self.chars.len())

@@ -328,29 +328,86 @@ impl Dfa {
                 Walk::Dead => false,
             });
             for (symbol, &(mine, _)) in symbols.iter().enumerate().take(width) {
-                let target = match walk {
-                    Walk::Dead => Walk::Dead,
-                    Walk::Free(q) => Walk::Free(self.step(q, mine)),
-                    Walk::Texts(node, q) => {
-                        let child = alphabet
-                            .chars
-                            .get(symbol)
-                            .and_then(|&c| trie.child(node, c));
-                        match child {
-                            Some(child) if trie.is_excluded(child) => Walk::Dead,
-                            Some(child) => Walk::Texts(child, self.step(q, mine)),
-                            None if trie.depth(node) >= start_length => {
-                                Walk::Free(self.step(q, mine))
-                            }
-                            None => Walk::Dead,
-                        }
-                    }
-                };
+                let c = alphabet.chars.get(symbol).copied();
+                let target = self.walk_on(&trie, walk, c, mine, start_length);
                 next.push(states.id(target)?);
             }
             i += 1;
         }
         Ok(Dfa::built(alphabet, next, accepting))
+    }
+
+    /// The [`Dfa::witness`] of `self.starting_with(start, excluded)` over `alphabet`
+    /// (that automaton read over it) without building that automaton: a breadth-first
+    /// search from the state `start` leads to, beside the trie of the excluded texts'
+    /// rests, stopping at the first accepting state. It visits at most (2 + the
+    /// excluded texts' characters) × this automaton's states, a bound the caller keeps
+    /// within reason (no size check, so it can't fail).
+    pub fn witness_starting_with(
+        &self,
+        start: &str,
+        excluded: &[&str],
+        alphabet: &Alphabet,
+    ) -> Option<String> {
+        if excluded.iter().any(|text| start.starts_with(text)) {
+            return None;
+        }
+        let texts = Alphabet::new(start.chars().chain(excluded.iter().flat_map(|t| t.chars())));
+        let (alphabet, symbols) = self.alphabet.merge(&alphabet.union(&texts));
+        let mut trie = Trie::default();
+        for rest in excluded.iter().filter_map(|text| text.strip_prefix(start)) {
+            trie.insert(rest, true);
+        }
+        let first = Walk::Texts(0, self.state_after(0, start));
+        let mut walks = Walks::new(first, self.state_count(), alphabet.width());
+        // For each walk after the first: the walk it was reached from, and the symbol.
+        let mut parent: Vec<(usize, usize)> = Vec::new();
+        let accepts = |walk: Walk| match walk {
+            Walk::Texts(_, q) | Walk::Free(q) => self.is_accepting(q),
+            Walk::Dead => false,
+        };
+        let mut found = accepts(first).then_some(0);
+        let mut i = 0;
+        'search: while let (None, Some(&walk)) = (found, walks.get(i)) {
+            for symbol in alphabet.witness_order() {
+                let Some(&(mine, _)) = symbols.get(symbol) else {
+                    continue;
+                };
+                let c = alphabet.chars.get(symbol).copied();
+                // The trie holds the rests after `start`: every node is past it.
+                let target = self.walk_on(&trie, walk, c, mine, 0);
+                if target == Walk::Dead {
+                    continue;
+                }
+                let known = walks.len();
+                if walks.searched(target) == known {
+                    parent.push((i, symbol));
+                    if accepts(target) {
+                        found = Some(known);
+                        break 'search;
+                    }
+                }
+            }
+            i += 1;
+        }
+        Some(format!("{start}{}", alphabet.spell_path(&parent, found?)))
+    }
+
+    /// Where `walk` goes on reading `c` (`None`: "other"), this automaton's symbol
+    /// `mine`: along the trie while `c` follows it (out of the language on an excluded
+    /// text), past the texts when it does not and the node is `past` characters deep or
+    /// more, else out of the language.
+    fn walk_on(&self, trie: &Trie, walk: Walk, c: Option<char>, mine: usize, past: usize) -> Walk {
+        match walk {
+            Walk::Dead => Walk::Dead,
+            Walk::Free(q) => Walk::Free(self.step(q, mine)),
+            Walk::Texts(node, q) => match c.and_then(|c| trie.child(node, c)) {
+                Some(child) if trie.is_excluded(child) => Walk::Dead,
+                Some(child) => Walk::Texts(child, self.step(q, mine)),
+                None if trie.depth(node) >= past => Walk::Free(self.step(q, mine)),
+                None => Walk::Dead,
+            },
+        }
     }
 
     /// Does every string leading from `state` to acceptance start with `text`? (True
@@ -614,19 +671,37 @@ impl Walks {
         self.keys.get(id)
     }
 
-    /// The number of `walk`, adding it as a new state when unseen.
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// The number of `walk`, adding it as a new state when unseen (within the size
+    /// bounds of an automaton).
     fn id(&mut self, walk: Walk) -> Result<usize, AutomatonError> {
-        let known = match walk {
-            Walk::Free(q) => self.free.get(q).copied().flatten(),
-            _ => self.others.get(&walk).copied(),
-        };
-        if let Some(id) = known {
+        if let Some(id) = self.known(walk) {
             return Ok(id);
         }
+        check_size(self.keys.len() + 1, self.width)?;
+        Ok(self.added(walk))
+    }
+
+    /// The number of `walk`, adding it when unseen, for a search whose caller bounds
+    /// how many walks there can be.
+    fn searched(&mut self, walk: Walk) -> usize {
+        self.known(walk).unwrap_or_else(|| self.added(walk))
+    }
+
+    fn known(&self, walk: Walk) -> Option<usize> {
+        match walk {
+            Walk::Free(q) => self.free.get(q).copied().flatten(),
+            _ => self.others.get(&walk).copied(),
+        }
+    }
+
+    fn added(&mut self, walk: Walk) -> usize {
         let id = self.keys.len();
-        check_size(id + 1, self.width)?;
         self.remember(walk, id);
-        Ok(id)
+        id
     }
 
     fn remember(&mut self, walk: Walk, id: usize) {

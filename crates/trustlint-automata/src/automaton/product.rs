@@ -42,7 +42,6 @@ impl Dfa {
         accept: impl Fn(bool, bool) -> bool,
     ) -> Result<Option<String>, AutomatonError> {
         let (alphabet, symbols) = self.joint_symbols(other);
-        let representative = alphabet.other_representative();
         let dead = DeadPairs::of(self, other, &accept);
         let mut pairs = PairTable::new(self.state_count(), other.state_count(), alphabet.width());
         // For each pair after the first: the pair it was reached from, and the symbol.
@@ -75,24 +74,7 @@ impl Dfa {
             }
             i += 1;
         }
-        let Some(mut at) = found else {
-            return Ok(None);
-        };
-        let mut reversed = Vec::new();
-        while at > 0 {
-            let Some(&(from, symbol)) = parent.get(at - 1) else {
-                break;
-            };
-            reversed.push(
-                alphabet
-                    .chars
-                    .get(symbol)
-                    .copied()
-                    .unwrap_or(representative),
-            );
-            at = from;
-        }
-        Ok(Some(reversed.into_iter().rev().collect()))
+        Ok(found.map(|at| alphabet.spell_path(&parent, at)))
     }
 
     /// States reachable from `from` through symbols satisfying `allowed` (including `from`).

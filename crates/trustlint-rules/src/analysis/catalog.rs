@@ -23,6 +23,9 @@ use crate::analysis::glob::{Case, Pattern, VariableApprox};
 /// How many wildcard patterns [`Catalog::expand`] remembers.
 pub const EXPANSION_CACHE_LIMIT: usize = 4096;
 
+/// How many names a service remembers [`Catalog::suggest_action`]'s answer for.
+const SUGGESTION_CACHE_LIMIT: usize = 1024;
+
 /// The catalog text, one record per line (format in `generate_catalog.py`).
 const CATALOG_TEXT: &str = include_str!("../../rules/data/aws_actions.txt");
 
@@ -115,6 +118,8 @@ pub struct Service {
     count: u32,
     /// Its action names prepared for suggestions, on first use.
     action_names: OnceLock<Vocabulary<'static>>,
+    /// The suggestions made for names it lacks (a corpus repeats its misspellings).
+    suggestions: RwLock<HashMap<String, Option<&'static str>>>,
 }
 
 impl Service {
@@ -479,7 +484,9 @@ impl Catalog {
     fn parse(text: &'static str) -> Catalog {
         let mut catalog = Catalog {
             services: Vec::new(),
-            actions: Vec::new(),
+            // Most lines are actions: reserving one per line spares the growing table
+            // its copies.
+            actions: Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count()),
             by_prefix: HashMap::new(),
             prefixes: OnceLock::new(),
         };
@@ -501,6 +508,7 @@ impl Catalog {
                         first: catalog.actions.len() as u32,
                         count: 0,
                         action_names: OnceLock::new(),
+                        suggestions: RwLock::default(),
                     });
                 }
                 Some("R") => {
@@ -561,7 +569,11 @@ impl Catalog {
 
     /// The service with this prefix (ignoring case).
     pub fn service(&self, prefix: &str) -> Option<&Service> {
-        let index = self.by_prefix.get(&prefix.to_ascii_lowercase())?;
+        let index = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.by_prefix.get(&prefix.to_ascii_lowercase())
+        } else {
+            self.by_prefix.get(prefix)
+        }?;
         self.services.get(*index as usize)
     }
 
@@ -574,11 +586,20 @@ impl Catalog {
             .closest(prefix)
     }
 
-    /// The action name of `service` that `name` most likely misspells ([`did_you_mean`]).
+    /// The action name of `service` that `name` most likely misspells ([`did_you_mean`]),
+    /// remembered for the process (up to [`SUGGESTION_CACHE_LIMIT`] names a service).
     ///
     /// [`did_you_mean`]: trustlint_parser::suggest::did_you_mean
     pub fn suggest_action(&self, service: &Service, name: &str) -> Option<&'static str> {
-        service
+        let known = service
+            .suggestions
+            .read()
+            .ok()
+            .and_then(|known| known.get(name).copied());
+        if let Some(suggestion) = known {
+            return suggestion;
+        }
+        let suggestion = service
             .action_names
             .get_or_init(|| {
                 let actions = self
@@ -587,7 +608,13 @@ impl Catalog {
                     .unwrap_or_default();
                 Vocabulary::new(actions.iter().take(service.count as usize).map(|a| a.name))
             })
-            .closest(name)
+            .closest(name);
+        if let Ok(mut known) = service.suggestions.write() {
+            if known.len() < SUGGESTION_CACHE_LIMIT {
+                known.insert(name.to_owned(), suggestion);
+            }
+        }
+        suggestion
     }
 
     /// Every action id.

@@ -12,6 +12,8 @@
 //! format that any project can obtain: `repo:…` on GitHub, `organization:…` on Terraform
 //! Cloud, `org/…` on CircleCI, any string otherwise.
 
+use std::sync::Mutex;
+
 use trustlint_parser::iam::OidcProviderArn;
 
 use super::automaton::{Dfa, Expr};
@@ -117,8 +119,31 @@ pub fn sub_grammar(gitlab: Option<&SubGrammar>, kind: ProviderKind) -> Option<Su
     if kind.is_gitlab() {
         return gitlab.cloned();
     }
+    generic_grammar(kind)
+}
+
+/// The generic grammar of a provider of `kind` (not GitLab), built once per process:
+/// every grant of such a provider asks for it, and sharing it lets the languages it
+/// builds be shared too.
+fn generic_grammar(kind: ProviderKind) -> Option<SubGrammar> {
+    static BUILT: Mutex<Vec<(ProviderKind, SubGrammar)>> = Mutex::new(Vec::new());
+    let found = BUILT.lock().ok().and_then(|built| {
+        built
+            .iter()
+            .find(|(built_kind, _)| *built_kind == kind)
+            .map(|(_, grammar)| grammar.clone())
+    });
+    if found.is_some() {
+        return found;
+    }
     let universe = Expr::Seq(vec![Expr::literal(kind.sub_prefix()), Expr::any_string()]);
-    Dfa::from_expr(&universe).ok().map(SubGrammar::generic)
+    let grammar = SubGrammar::generic(Dfa::from_expr(&universe).ok()?);
+    if let Ok(mut built) = BUILT.lock() {
+        if !built.iter().any(|(built_kind, _)| *built_kind == kind) {
+            built.push((kind, grammar.clone()));
+        }
+    }
+    Some(grammar)
 }
 
 #[cfg(test)]

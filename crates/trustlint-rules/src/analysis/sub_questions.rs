@@ -26,10 +26,11 @@
 //! a membership test, and an automaton is built only when such a language meets an
 //! operation that needs one (subtracted from, or united with, a pattern's language).
 //! A language of one `StringLike` value that is a literal start followed by `*`
-//! (`project_path:acme/*`), and a project's refs, are held as that start
-//! ([`PrefixSubs`]): the questions the trust rules ask of them are read off the grammar's
-//! automaton from the state the start leads to, and the product with the grammar is
-//! built only for an operation that needs it.
+//! (`project_path:acme/*`, in any grammar), a project's refs, and such a language minus
+//! `Deny` carve-outs of that kind (`…:ref:*` but not `…:ref:feature/*`), are held as
+//! that start and the excluded ones ([`PrefixSubs`]): the questions the trust rules ask
+//! of them are read off the grammar's automaton from the state the start leads to, and
+//! the product with the grammar is built only for an operation that needs it.
 //! Every form answers every question identically (the witness order of the automata is
 //! shortest, then smallest by character; property tests compare the forms).
 
@@ -39,7 +40,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use super::automaton::{Alphabet, AutomatonError, Dfa, Expr};
+use super::automaton::{AutomatonError, Dfa, Expr};
 use super::glob::{Case, Operator, Pattern, VariableApprox, VariableSyntax};
 use super::sub_claim::{
     all_subs, constrain, in_namespace_expr, parse_sub, value_run, Component, RefType,
@@ -128,8 +129,8 @@ pub struct SubGrammar(Arc<GrammarInner>);
 struct GrammarInner {
     components: SubComponents,
     all: Arc<Dfa>,
-    /// A GitLab grammar (not [`SubGrammar::generic`]): languages of one literal start
-    /// may be held as that start.
+    /// A GitLab grammar (not [`SubGrammar::generic`]): the shortcuts that read GitLab's
+    /// `sub` format (a project's start, namespaces, every ref of a project) apply.
     gitlab: bool,
     /// Subs on branches, then subs on branch `main`: preferred sources of examples.
     branches: Dfa,
@@ -745,12 +746,12 @@ impl SubGrammar {
 
     /// The literal start of a positive, case-sensitive `StringLike` clause of one value
     /// that is literal characters followed by `*` (no policy variable, no control
-    /// character), in a GitLab grammar.
+    /// character).
     fn literal_start<S: AsRef<str>>(&self, operator: SubOperator, values: &[S]) -> Option<String> {
         let [value] = values else {
             return None;
         };
-        if operator != SubOperator::Like || !self.0.gitlab {
+        if operator != SubOperator::Like {
             return None;
         }
         Pattern::parse(value.as_ref(), Operator::Like, self.0.syntax)
@@ -764,31 +765,38 @@ impl SubGrammar {
         self.with_form(Form::Prefix(Arc::new(subs)), true)
     }
 
-    /// [`SubLanguage::project_with_every_ref`] of the subs starting with `start`, for
-    /// the components in their default order: every project whose subs of `ref_type`
-    /// all start with `start`; the first in the witness order of the projection's search
-    /// (`alphabet`: the language's).
+    /// [`SubLanguage::project_with_every_ref`] of the subs starting with a start (and
+    /// none of its exclusions), within every sub, for the components in their default
+    /// order: every project whose subs of `ref_type` all start with the start (and none
+    /// is left out); the first in the witness order of the projection's search.
     fn project_by_start(
         &self,
-        start: &str,
+        subs: &PrefixSubs,
         ref_type: RefType,
-        alphabet: &Alphabet,
     ) -> Result<Option<String>, AutomatonError> {
         const FIELD: &str = "project_path:";
         let projects = Component::ProjectPath.value_language()?;
+        let start = subs.prefix();
         let path = match start.strip_prefix(FIELD) {
             Some(path) => path,
             None if FIELD.starts_with(start) => "",
             None => return Ok(None),
         };
         if let Some((project, after)) = path.split_once(':') {
-            // One project: does every ref of the type follow its start?
+            // One project: does every ref of the type follow its start, and none of its
+            // subs start with an exclusion?
             let refs_start = format!(":ref_type:{ref_type}:ref:");
-            let every_ref = refs_start.starts_with(&format!(":{after}"));
+            let every_ref = refs_start.starts_with(&format!(":{after}"))
+                && !subs.excludes_some_starting_with(&format!("{FIELD}{project}{refs_start}"));
             return Ok((every_ref && projects.contains(project)).then(|| project.to_owned()));
         }
+        if subs.has_exclusions() {
+            // Projects with exclusions among them: the search over the automaton.
+            return self.project_by_ref_states(subs.automaton()?, ref_type);
+        }
         // Every project whose path starts with `path`: the first of them.
-        let alphabet = alphabet
+        let alphabet = subs
+            .alphabet()
             .union(self.0.all_of(ref_type).alphabet())
             .union(projects.alphabet());
         let rest = projects.witness_from(
@@ -949,7 +957,12 @@ impl SubLanguage {
             // A carve-out by another start (`…:ref:*` but not `…:ref:feature/*`).
             Form::Prefix(mine) => match &other.form {
                 Form::Prefix(theirs) if mine.within_all() && theirs.within_all() => {
-                    Form::Automaton(Arc::new(mine.without(&[theirs.as_ref()])?))
+                    match mine.excluding(theirs) {
+                        Some(rest) => Form::Prefix(Arc::new(rest)),
+                        None => Form::Automaton(Arc::new(
+                            mine.automaton()?.difference(theirs.automaton()?)?,
+                        )),
+                    }
                 }
                 _ => Form::Automaton(Arc::new(
                     mine.automaton()?.difference(other.automaton()?.as_ref())?,
@@ -1065,7 +1078,7 @@ impl SubLanguage {
         &self,
         namespace: &str,
     ) -> Result<Option<String>, AutomatonError> {
-        if let Form::Prefix(subs) = &self.form {
+        if let (Form::Prefix(subs), true) = (&self.form, self.grammar.0.gitlab) {
             // A start that spells out the project or a path in the namespace keeps every
             // sub inside.
             let first = self.grammar.components().as_slice().first();
@@ -1084,9 +1097,9 @@ impl SubLanguage {
     /// Does the language hold every sub of `other`?
     pub fn includes(&self, other: &SubLanguage) -> Result<bool, AutomatonError> {
         if let (Form::Prefix(mine), Form::Prefix(theirs)) = (&self.form, &other.form) {
-            if mine.within_all() && theirs.within_all() {
+            if mine.within_all() && theirs.within_all() && !theirs.has_exclusions() {
                 return Ok(if theirs.prefix().starts_with(mine.prefix()) {
-                    true
+                    !mine.excludes_some_starting_with(theirs.prefix())
                 } else if mine.prefix().starts_with(theirs.prefix()) {
                     mine.holds_all_starting_with(theirs.prefix())
                 } else {
@@ -1129,11 +1142,11 @@ impl SubLanguage {
         let dfa = match &self.form {
             Form::Members(_) => return Ok(None),
             Form::Prefix(subs)
-                if subs.within_all() && self.grammar.components().as_slice() == DEFAULT_ORDER =>
+                if subs.within_all()
+                    && self.grammar.0.gitlab
+                    && self.grammar.components().as_slice() == DEFAULT_ORDER =>
             {
-                return self
-                    .grammar
-                    .project_by_start(subs.prefix(), ref_type, subs.alphabet());
+                return self.grammar.project_by_start(subs, ref_type);
             }
             Form::Prefix(_) | Form::Automaton(_) => self.automaton()?,
         };
@@ -1757,6 +1770,7 @@ mod tests {
         fn literal_starts_answer_as_the_automaton_does(
             pattern in random_pattern(),
             other in random_pattern(),
+            second in random_pattern(),
             project in proptest::sample::select(vec!["acme/infra", "acme/x", "other/é", "acme"]),
             ref_type in proptest::sample::select(vec![None, Some(RefType::Branch), Some(RefType::Tag)]),
         ) {
@@ -1782,9 +1796,26 @@ mod tests {
             let carved = language.difference(&carve_out).unwrap();
             let general = as_automaton(&language).difference(&as_automaton(&carve_out)).unwrap();
             let other = g.clause(SubOperator::Like, &[&other], Bound::Upper).unwrap();
+            // A second carve-out, within the pattern or anywhere.
+            let within_second = format!("{}{second}", pattern.strip_suffix('*').unwrap_or(&pattern));
+            let second_carve_out = g
+                .clause(SubOperator::Like, &[&within_second, &second][..second.len() % 2 + 1], Bound::Lower)
+                .unwrap();
+            let carved_twice = carved.difference(&second_carve_out).unwrap();
+            let general_twice = general.difference(&as_automaton(&second_carve_out)).unwrap();
             if matches!(language.form, Form::Prefix(_)) {
                 proptest::prop_assert!(*carved.automaton().unwrap() == *general.automaton().unwrap());
                 proptest::prop_assert_eq!(answers(&carved, &other), answers(&general, &other));
+                proptest::prop_assert_eq!(answers(&carved, &language), answers(&general, &language));
+                proptest::prop_assert_eq!(answers(&carved, &carve_out), answers(&general, &carve_out));
+                proptest::prop_assert!(*carved_twice.automaton().unwrap() == *general_twice.automaton().unwrap());
+                proptest::prop_assert_eq!(answers(&carved_twice, &other), answers(&general_twice, &other));
+                proptest::prop_assert_eq!(answers(&carved_twice, &carved), answers(&general_twice, &carved));
+                let within = g.remember_region("in refs", |g| g.clause(SubOperator::Like, &["*:ref:main"], Bound::Upper)).unwrap();
+                proptest::prop_assert_eq!(
+                    carved_twice.example_within(&within).unwrap(),
+                    general_twice.example_within(&within).unwrap()
+                );
             }
             for (language, other) in [(&language, &other), (&language, &refs), (&refs, &other)] {
                 let automaton = as_automaton(language);
@@ -1799,6 +1830,114 @@ mod tests {
                 language.example_within(&within).unwrap(),
                 as_automaton(&language).example_within(&within).unwrap()
             );
+        }
+
+        /// A literal start minus carve-outs by other starts (`Deny` statements: longer
+        /// starts mostly, a shorter or unrelated one at times) answers every question
+        /// exactly as its automaton does, alone and met with other languages.
+        #[test]
+        fn starts_minus_starts_answer_as_the_automaton_does(
+            start in proptest::sample::select(vec![
+                "project_path:",
+                "project_path:acme/",
+                "project_path:acme/infra:",
+                "project_path:acme/infra:ref_type:",
+                "project_path:acme/infra:ref_type:branch:ref:",
+                "project_path:acme/infra:ref_type:tag:ref:v",
+                "project_path:a",
+            ]),
+            carve_outs in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![0usize, 1, 2, 3, 4, 5]),
+                    proptest::collection::vec(proptest::sample::select(vec![
+                        "feature/", "main", "infra", "x", ":", "ref_type:", "branch", "tag",
+                        ":ref:", "v", "é", "/",
+                    ]), 0..4),
+                ),
+                1..4,
+            ),
+            other in proptest::sample::select(vec![
+                "project_path:acme/*",
+                "project_path:acme/infra:ref_type:branch:ref:*",
+                "project_path:acme/infra:ref_type:branch:ref:feature/*",
+                "project_path:acme/x:*",
+                "*:ref:main",
+                "*",
+            ]),
+        ) {
+            let g = grammar();
+            let like = |value: &str, bound| g.clause(SubOperator::Like, &[value], bound).unwrap();
+            let language = like(&format!("{start}*"), Bound::Upper);
+            proptest::prop_assert!(matches!(language.form, Form::Prefix(_)));
+            let (mut carved, mut general) = (language.clone(), as_automaton(&language));
+            for (shape, pieces) in &carve_outs {
+                // Within the start (most), shorter than it, or beside it.
+                let value = match shape {
+                    0..=3 => format!("{start}{}*", pieces.concat()),
+                    4 => format!("{}*", &start[..start.len() / 2]),
+                    _ => format!("project_path:other/{}*", pieces.concat()),
+                };
+                let carve_out = like(&value, Bound::Lower);
+                carved = carved.difference(&carve_out).unwrap();
+                general = general.difference(&as_automaton(&carve_out)).unwrap();
+            }
+            proptest::prop_assert!(*carved.automaton().unwrap() == *general.automaton().unwrap());
+            let other = like(other, Bound::Upper);
+            let refs = g.project("acme/infra", Some(RefType::Branch)).unwrap();
+            for other in [&other, &language, &refs, &carved] {
+                proptest::prop_assert_eq!(answers(&carved, other), answers(&general, other));
+            }
+            let within = g.remember_region("in refs", |g| g.clause(SubOperator::Like, &["*:ref:main"], Bound::Upper)).unwrap();
+            proptest::prop_assert_eq!(
+                carved.example_within(&within).unwrap(),
+                general.example_within(&within).unwrap()
+            );
+        }
+
+        /// In the generic grammar of another provider too, a literal start (minus
+        /// carve-outs) answers the generic questions exactly as its automaton does.
+        #[test]
+        fn generic_starts_answer_as_the_automaton_does(
+            start in proptest::sample::select(vec!["", "repo:", "repo:acme/", "rep", "x"]),
+            carve_outs in proptest::collection::vec(
+                proptest::sample::select(vec!["repo:acme/x", "repo:acme/", "repo:", "repo:b", "y", ""]),
+                0..3,
+            ),
+            other in proptest::sample::select(vec!["repo:acme/*", "repo:*", "*", "repo:acme/x*", "repo:?*"]),
+            prefix in proptest::sample::select(vec!["", "repo:"]),
+        ) {
+            let universe = Dfa::from_expr(&Expr::Seq(vec![Expr::literal(prefix), Expr::any_string()])).unwrap();
+            let g = SubGrammar::generic(universe);
+            let like = |value: &str, bound| g.clause(SubOperator::Like, &[value], bound).unwrap();
+            let language = like(&format!("{start}*"), Bound::Upper);
+            proptest::prop_assert!(matches!(language.form, Form::Prefix(_)));
+            let (mut carved, mut general) = (language.clone(), as_automaton(&language));
+            for carve_out in carve_outs {
+                let carve_out = like(&format!("{carve_out}*"), Bound::Lower);
+                carved = carved.difference(&carve_out).unwrap();
+                general = general.difference(&as_automaton(&carve_out)).unwrap();
+            }
+            proptest::prop_assert!(*carved.automaton().unwrap() == *general.automaton().unwrap());
+            let other = like(other, Bound::Upper);
+            let generic_answers = |language: &SubLanguage, other: &SubLanguage| {
+                vec![
+                    format!("{:?}", language.is_empty()),
+                    format!("{:?}", language.is_all()),
+                    format!("{:?}", language.witness()),
+                    format!("{:?}", language.example()),
+                    format!("{:?}", language.contains("repo:acme/x")),
+                    format!("{:?}", language.union(other).unwrap().witness()),
+                    format!("{:?}", language.intersection(other).unwrap().example()),
+                    format!("{:?}", other.intersection(language).unwrap().is_all()),
+                    format!("{:?}", language.difference(other).unwrap().example()),
+                    format!("{:?}", other.difference(language).unwrap().example()),
+                    format!("{:?}", language.includes(other)),
+                    format!("{:?}", other.includes(language)),
+                ]
+            };
+            for other in [&other, &language, &carved] {
+                proptest::prop_assert_eq!(generic_answers(&carved, other), generic_answers(&general, other));
+            }
         }
 
         /// A language of spelled-out subs answers exactly as its automaton does.
