@@ -2,6 +2,8 @@
 //! matches no action of the catalog: a typo, a retired action or an unknown service. AWS
 //! accepts it and it silently grants (or denies) nothing.
 
+use std::borrow::Cow;
+
 use trustlint_parser::iam::placeholder::is_placeholder;
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
@@ -79,9 +81,9 @@ fn check(rule: &'static RuleMeta, catalog: &Catalog, pattern: &Spanned<String>) 
                 .map(|n| format!("{}:{n}", found.prefix)),
         ),
     };
-    let help = match suggestion {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => "check the action name in the AWS Service Authorization Reference".to_string(),
+    let help: Cow<'static, str> = match suggestion {
+        Some(s) => format!("did you mean `{s}`?").into(),
+        None => "check the action name in the AWS Service Authorization Reference".into(),
     };
     Some(Finding::new(rule, pattern.span, message).with_help(help))
 }
