@@ -70,6 +70,8 @@ pub struct Context<'a> {
 /// The analyses kept for the whole run.
 #[derive(Debug, Default)]
 struct RunAnalyses<'a> {
+    /// The predefined variables the settings determine ([`Scope::predefined`]).
+    predefined: OnceLock<Predefined>,
     sub_grammar: OnceLock<Option<SubGrammar>>,
     links: OnceLock<Vec<Link<'a>>>,
     /// The `sub` comparison of each link, in link order.
@@ -290,21 +292,44 @@ impl<'a> Context<'a> {
     pub(crate) fn links(&self) -> &[Link<'a>] {
         self.reads_across();
         self.run.links.get_or_init(|| {
-            let predefined = Scope::predefined(self.settings);
+            let predefined = self.predefined();
             let roles_of = |document: &Document, pipeline: &Pipeline| {
-                let derive = || PipelineRoles::of(pipeline, &self.workspace.sources, &predefined);
-                match self.memo_of(document) {
-                    Some(memo) => DocumentMemo::get(&memo.roles, &predefined, derive),
-                    None => Arc::new(derive()),
-                }
+                self.memoized(
+                    document,
+                    |memo| &memo.roles,
+                    || PipelineRoles::of(pipeline, &self.workspace.sources, predefined),
+                )
             };
             link::links(
                 self.workspace,
                 self.settings,
+                predefined,
                 self.included_files(),
                 &roles_of,
             )
         })
+    }
+
+    /// The predefined variables the settings determine, derived once per run.
+    fn predefined(&self) -> &Predefined {
+        self.run
+            .predefined
+            .get_or_init(|| Scope::predefined(self.settings))
+    }
+
+    /// An analysis of `document` alone: the one its memo keeps (`memo` picks which) when
+    /// the caller keeps memos and it was derived with the same predefined variables, else
+    /// `derive`d (and kept in the memo when there is one).
+    fn memoized<T>(
+        &self,
+        document: &Document,
+        memo: impl FnOnce(&DocumentMemo) -> &Memo<T>,
+        derive: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        match self.memo_of(document) {
+            Some(kept) => DocumentMemo::get(memo(kept), self.predefined(), derive),
+            None => Arc::new(derive()),
+        }
     }
 
     /// The `sub` comparison of `link`, one of [`Context::links`], computed once (`None`
@@ -587,7 +612,7 @@ impl<'a> Context<'a> {
         self.reads_across();
         self.run
             .gcp_uses
-            .get_or_init(|| uses(self.workspace, self.settings))
+            .get_or_init(|| uses(self.workspace, self.predefined()))
     }
 
     /// The jobs of the scanned pipelines that sign in to Entra with their token
@@ -596,15 +621,15 @@ impl<'a> Context<'a> {
         self.reads_across();
         self.run.azure_logins.get_or_init(|| {
             let skip = |document: &Document| self.is_included_fragment(document);
-            let predefined = Scope::predefined(self.settings);
+            let predefined = self.predefined();
             let signs_in = |document: &Document, pipeline: &Pipeline| {
-                let derive = || PipelineLogins::of(pipeline, &self.workspace.sources, &predefined);
-                match self.memo_of(document) {
-                    Some(memo) => DocumentMemo::get(&memo.logins, &predefined, derive),
-                    None => Arc::new(derive()),
-                }
+                self.memoized(
+                    document,
+                    |memo| &memo.logins,
+                    || PipelineLogins::of(pipeline, &self.workspace.sources, predefined),
+                )
             };
-            logins(self.workspace, &predefined, &skip, &signs_in)
+            logins(self.workspace, predefined, &skip, &signs_in)
         })
     }
 

@@ -213,16 +213,17 @@ impl Link<'_> {
 }
 
 /// Every (job, role) link of the workspace, in document and job order; `roles_of` gives
-/// what each pipeline's jobs name ([`PipelineRoles::of`], or kept from an earlier run).
+/// what each pipeline's jobs name ([`PipelineRoles::of`], or kept from an earlier run),
+/// `predefined` are the variables `settings` determine ([`Scope::predefined`]).
 pub fn links<'w>(
     workspace: &'w Workspace,
     settings: &Settings,
+    predefined: &Predefined,
     included: &HashSet<String>,
     roles_of: &dyn Fn(&'w Document, &'w Pipeline) -> Arc<PipelineRoles>,
 ) -> Vec<Link<'w>> {
     let mut out = Vec::new();
     let roles = RoleIndex::of(workspace);
-    let predefined = Scope::predefined(settings);
     for document in &workspace.documents {
         let Content::GitlabCi(pipeline) = &document.content else {
             continue;
@@ -252,7 +253,7 @@ pub fn links<'w>(
                         rule: rule.map_or(&[], |clause| clause.variables.as_slice()),
                         matrix: role.matrix.clone(),
                         job: &job.variables,
-                        predefined: Arc::clone(&predefined),
+                        predefined: Arc::clone(predefined),
                     },
                     clauses: role.clauses.clone(),
                     runs: OnceLock::new(),

@@ -20,7 +20,6 @@ use trustlint_parser::Span;
 
 use super::{grants, is_integration, pool_of, providers, GcpParty};
 use crate::analysis::link::{Predefined, Scope};
-use crate::settings::Settings;
 
 /// A job presenting its token to a provider.
 #[derive(Debug)]
@@ -77,20 +76,20 @@ fn account_id(text: &str) -> Option<&str> {
     (!id.is_empty()).then_some(id)
 }
 
-/// Every job of the workspace's pipelines that reaches a provider of the workspace.
-pub fn uses<'w>(workspace: &'w Workspace, settings: &Settings) -> Vec<GcpUse<'w>> {
+/// Every job of the workspace's pipelines that reaches a provider of the workspace, with
+/// the predefined variables of the run's settings ([`Scope::predefined`]).
+pub fn uses<'w>(workspace: &'w Workspace, predefined: &Predefined) -> Vec<GcpUse<'w>> {
     let known: Vec<&Provider> = providers(workspace).collect();
     if known.is_empty() {
         return Vec::new();
     }
-    let predefined = Scope::predefined(settings);
     let mut out = Vec::new();
     for document in &workspace.documents {
         let Content::GitlabCi(pipeline) = &document.content else {
             continue;
         };
         for job in &pipeline.jobs {
-            out.extend(job_uses(pipeline, job, &known, &predefined));
+            out.extend(job_uses(pipeline, job, &known, predefined));
         }
     }
     out
