@@ -37,6 +37,7 @@ pub mod fix;
 mod git_remote;
 mod load;
 pub mod mask;
+mod own;
 mod request;
 mod scope;
 pub mod selector;
@@ -52,8 +53,9 @@ use trustlint_rules::{engine, registry, Context, DocumentMemo, Finding, Rule};
 
 pub use discover::STDIN;
 pub use load::{load, Loaded};
+pub use own::{joins_files, JOINING_DOMAINS};
 pub use request::{LintError, LintRequest};
-pub use session::{joins_files, Session, JOINING_DOMAINS};
+pub use session::Session;
 pub use tally::Tally;
 
 /// What a run found.
@@ -79,14 +81,28 @@ pub struct LintOutcome {
 
 /// Runs the whole pipeline on what `request` names (see the crate's documentation).
 pub fn lint(request: &LintRequest) -> Result<LintOutcome, LintError> {
-    check(load(request)?, Vec::new(), &mut |rules, cx| {
-        engine::run(rules, cx)
-    })
+    check(
+        load::load_checking(request)?,
+        Vec::new(),
+        &mut own::run_part,
+    )
 }
 
-/// How the rules of a part are run: [`engine::run`], or a session's run that keeps the
-/// findings of documents that did not change.
-type RunRules<'r> = dyn FnMut(&[&dyn Rule], &Context<'_>) -> Vec<Finding> + 'r;
+/// How the rules of a part are run: [`own::run_part`], with the own findings of the
+/// documents checked as they were loaded (by document index), or a session's run that
+/// keeps the findings of documents that did not change.
+type RunRules<'r> =
+    dyn FnMut(&[&dyn Rule], &Context<'_>, Vec<Option<own::OwnFindings>>) -> Vec<Finding> + 'r;
+
+/// The rules a part runs under `filter`: those it enables, and those that find secrets
+/// (their findings mask the secrets even when the rule is disabled).
+fn rules_run(filter: &filter::Filter) -> Vec<&'static dyn Rule> {
+    registry::all()
+        .iter()
+        .copied()
+        .filter(|rule| filter.rule_enabled(rule.meta().code) || rule.finds_secrets())
+        .collect()
+}
 
 /// Checks the loaded parts of a run, their rules run by `run_rules`, with what a session
 /// keeps of each part's documents between runs (`memos`, by part: none for `lint`).
@@ -120,6 +136,7 @@ fn check_part(
         configured,
         settings,
         workspace,
+        early,
     } = part;
     let filter = &configured.filter;
     let enabled: Vec<&dyn Rule> = registry::all()
@@ -127,14 +144,22 @@ fn check_part(
         .copied()
         .filter(|rule| filter.rule_enabled(rule.meta().code))
         .collect();
-    // Rules that find secrets run even when disabled: their findings mask the secrets.
-    let rules: Vec<&dyn Rule> = registry::all()
-        .iter()
-        .copied()
-        .filter(|rule| filter.rule_enabled(rule.meta().code) || rule.finds_secrets())
-        .collect();
-    let cx = Context::new(&workspace, &settings).with_memos(memos);
-    let found = run_rules(&rules, &cx);
+    let rules = rules_run(filter);
+    // The documents checked as they were loaded bring their findings and memos.
+    let (found_early, memos): (Vec<Option<own::OwnFindings>>, Vec<Arc<DocumentMemo>>) =
+        if early.is_empty() {
+            (Vec::new(), memos.to_vec())
+        } else {
+            early
+                .into_iter()
+                .map(|checked| match checked {
+                    Some(checked) => (Some(checked.own), checked.memo),
+                    None => (None, Arc::default()),
+                })
+                .unzip()
+        };
+    let cx = Context::new(&workspace, &settings).with_memos(&memos);
+    let found = run_rules(&rules, &cx, found_early);
     // Secrets are masked with every finding's, also those suppressed or filtered below.
     secrets.extend(
         found

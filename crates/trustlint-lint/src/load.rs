@@ -20,9 +20,10 @@ use trustlint_parser::{FileId, Limits, Problem, SourceFile, SourceMap, Span};
 use trustlint_rules::Settings;
 
 use crate::discover::{self, Candidate, Source};
+use crate::own::{Checked, Early};
 use crate::request::{LintError, LintRequest};
 use crate::scope::{Configured, Found, Scopes};
-use crate::{selector, settings};
+use crate::{rules_run, selector, settings};
 
 /// What a named file of no recognised kind is told.
 const FILE_NOT_RECOGNISED: &str =
@@ -43,13 +44,23 @@ pub struct Loaded {
     pub(crate) configured: Arc<Configured>,
     pub settings: Settings,
     pub workspace: Workspace,
+    /// The documents checked as they were loaded ([`Early`]), by document index (empty
+    /// when none was).
+    pub(crate) early: Vec<Option<Checked>>,
 }
 
 /// Loads what a run checks: every file found under the paths (with the `[[roles]]`
 /// files), in parts by configuration, then the named folders in which nothing was
 /// recognised. The file ids of each part follow the previous part's.
 pub fn load(request: &LintRequest) -> Result<Vec<Loaded>, LintError> {
-    load_reusing(request, None)
+    load_reusing(request, None, false)
+}
+
+/// [`load`] for a run that checks: each self-contained pipeline is checked by its own
+/// rules as soon as it is loaded, and keeps only what the joining rules read
+/// ([`Early`]).
+pub(crate) fn load_checking(request: &LintRequest) -> Result<Vec<Loaded>, LintError> {
+    load_reusing(request, None, true)
 }
 
 /// The readers a file's load reads its local `include:`s and its Terraform module through.
@@ -88,10 +99,12 @@ pub(crate) trait Reuse: Sync {
     ) -> (SourceFile, Option<Document>);
 }
 
-/// [`load`], each file's document taken from `reuse`.
+/// [`load`], each file's document taken from `reuse`; the pipelines checked as they are
+/// loaded when `early` ([`load_checking`]).
 pub(crate) fn load_reusing(
     request: &LintRequest,
     reuse: Option<&dyn Reuse>,
+    early: bool,
 ) -> Result<Vec<Loaded>, LintError> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
@@ -129,7 +142,7 @@ pub(crate) fn load_reusing(
     let mut loaded: Vec<Loaded> = Vec::new();
     for part in found {
         let first = next_id(&loaded);
-        loaded.push(load_part(request, &cwd, part, first, reuse));
+        loaded.push(load_part(request, &cwd, part, first, reuse, early));
     }
     let recognised: Vec<&Path> = loaded
         .iter()
@@ -145,7 +158,7 @@ pub(crate) fn load_reusing(
     let unrecognised = unrecognised_folders(&folders, &recognised, &cwd);
     for part in parts(&scopes, unrecognised)? {
         let first = next_id(&loaded);
-        loaded.push(load_part(request, &cwd, part, first, reuse));
+        loaded.push(load_part(request, &cwd, part, first, reuse, early));
     }
     Ok(loaded)
 }
@@ -282,13 +295,16 @@ fn unrecognised_folders(folders: &[PathBuf], recognised: &[&Path], cwd: &Path) -
         .collect()
 }
 
-/// Loads one part, its file ids starting at `first`.
+/// Loads one part, its file ids starting at `first`; its pipelines checked as they are
+/// loaded when `early` and the part's settings are final once loaded (no `[[roles]]`
+/// to bind to the files loaded).
 fn load_part(
     request: &LintRequest,
     cwd: &Path,
     part: Part,
     first: FileId,
     reuse: Option<&dyn Reuse>,
+    early: bool,
 ) -> Loaded {
     let repository = part.repository().map(non_empty);
     let Part {
@@ -306,7 +322,10 @@ fn load_part(
     };
     let mut settings = settings::resolve(request, config, repository.as_deref());
     add_bound_files(&mut candidates, &settings);
-    let workspace = load_all(&candidates, first, &limits, cwd, reuse);
+    let rules = rules_run(&configured.filter);
+    let checker = (early && settings.roles.is_empty()).then(|| Early::new(&rules, &settings));
+    let (workspace, early) = load_all(&candidates, first, &limits, cwd, reuse, checker.as_ref());
+    drop(checker);
     if !settings.roles.is_empty() {
         let walked: HashSet<PathBuf> = candidates
             .iter()
@@ -319,6 +338,7 @@ fn load_part(
         configured,
         settings,
         workspace,
+        early,
     }
 }
 
@@ -422,14 +442,16 @@ fn bind_role_files(settings: &mut Settings, workspace: &Workspace, walked: &Hash
 /// with an empty text. Files reached by local GitLab CI `include:`s, and the sibling
 /// `*.tf` files of a Terraform module, are read inside the repository of the file that
 /// reads them and get the ids after the candidates' (a Terraform candidate read as a
-/// sibling keeps its own id).
+/// sibling keeps its own id). With `early`, each document is checked as it is loaded
+/// ([`Early::check`]): what that gives, by document index (empty without).
 fn load_all(
     candidates: &[Candidate],
     first: FileId,
     limits: &Limits,
     cwd: &Path,
     reuse: Option<&dyn Reuse>,
-) -> Workspace {
+    early: Option<&Early<'_>>,
+) -> (Workspace, Vec<Option<Checked>>) {
     let id_of = |index: usize| {
         FileId(
             first
@@ -461,7 +483,7 @@ fn load_all(
             (*root, modules)
         })
         .collect();
-    let loaded: Vec<(SourceFile, Option<Document>)> = candidates
+    let loaded: Vec<(SourceFile, Option<Document>, Option<Checked>)> = candidates
         .par_iter()
         .enumerate()
         .map(|(index, candidate)| {
@@ -480,7 +502,7 @@ fn load_all(
             let id = id_of(index);
             let fresh =
                 |readers: Readers<'_>| load_one(id, file.clone(), candidate, limits, readers);
-            match reuse {
+            let (file, mut document) = match reuse {
                 Some(reuse) => {
                     let slot = Slot {
                         candidates,
@@ -492,7 +514,11 @@ fn load_all(
                     reuse.load(&slot, readers, &fresh)
                 }
                 None => fresh(readers),
-            }
+            };
+            let checked = early
+                .zip(document.as_mut())
+                .and_then(|(early, document)| early.check(&file, document));
+            (file, document, checked)
         })
         .collect();
     drop(modules);
@@ -501,11 +527,13 @@ fn load_all(
         sources: SourceMap::starting_at(first),
         documents: Vec::new(),
     };
-    for (file, document) in loaded {
+    let mut checked = Vec::new();
+    for (file, document, early) in loaded {
         match document {
             Some(document) => {
                 workspace.documents.push(document);
                 workspace.sources.push(file);
+                checked.push(early);
             }
             None => {
                 workspace
@@ -517,7 +545,10 @@ fn load_all(
     for file in included.into_sources() {
         workspace.sources.push(file);
     }
-    workspace
+    if checked.iter().all(Option::is_none) {
+        checked = Vec::new();
+    }
+    (workspace, checked)
 }
 
 /// Reads and loads one candidate, shown in reports as `path`. A named path in which

@@ -10,7 +10,7 @@
 //!   CI file's local `include:`s, a module file outside the run) or whose read went wrong
 //!   is loaded again every run. A run loads again only the files whose key changed;
 //! - the **findings of the rules that read only the document** ([`Checked`]): the rules
-//!   outside the domains that join files ([`JOINING_DOMAINS`]), run on the document with
+//!   outside the domains that join files ([`crate::JOINING_DOMAINS`]), run on the document with
 //!   the part's settings. A rule whose hooks read through the context what other
 //!   documents hold ([`trustlint_rules::Context::take_read_across`]: the job ↔ role
 //!   links, which pipelines include which file) is run again on that document every run.
@@ -41,30 +41,18 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::SystemTime;
 
-use rayon::prelude::*;
 use trustlint_parser::files::{FileText, ReadError};
 use trustlint_parser::gitlab::IncludeReader;
 use trustlint_parser::input::{Discovery, Document, InputKind};
 use trustlint_parser::terraform::{is_tf_name, Folder, ModuleReader};
 use trustlint_parser::{FileId, Limits, SourceFile};
-use trustlint_rules::{engine, meta, Context, DocumentMemo, Finding, Rule, Settings};
+use trustlint_rules::{engine, Context, DocumentMemo, Finding, Rule, Settings};
 
 use crate::config;
 use crate::discover::{Candidate, Source};
 use crate::load::{load_reusing, Discovered, FreshLoad, Readers, Reuse, Slot};
+use crate::own::{check_documents, check_own, joins_files};
 use crate::{check, LintError, LintOutcome, LintRequest};
-
-/// The domains of the rules that join files: their hooks read several documents (a
-/// pipeline with the trusts, providers and roles it uses), so a session runs them over
-/// every document each run. A test checks that every rule with a workspace hook is in
-/// one of them, and that the other rules read no other document but through the
-/// context's accessors that say so.
-pub const JOINING_DOMAINS: &[&str] = &["cross", "gcp", "vault", "azure"];
-
-/// Whether the rule of `code` joins files (an unknown code does).
-pub fn joins_files(code: &str) -> bool {
-    meta::by_code(code).is_none_or(|rule| JOINING_DOMAINS.contains(&rule.domain))
-}
 
 /// Runs kept between calls of [`Session::lint`] (see the module's documentation).
 #[derive(Debug, Default)]
@@ -194,7 +182,7 @@ impl Session {
             modules: Mutex::new(HashMap::new()),
             loaded: AtomicUsize::new(0),
         };
-        let parts = load_reusing(request, Some(&reuse))?;
+        let parts = load_reusing(request, Some(&reuse), false)?;
         self.discovery = reuse
             .discovery
             .into_inner()
@@ -232,7 +220,7 @@ impl Session {
             .collect();
         let mut checked = 0;
         let (files, paths) = (&mut self.files, &self.paths);
-        let outcome = check(parts, memos, &mut |rules, cx| {
+        let outcome = check(parts, memos, &mut |rules, cx, _| {
             run_rules(rules, cx, files, paths, &mut checked)
         })?;
         self.checked = checked;
@@ -285,54 +273,44 @@ fn run_rules(
     paths: &HashMap<FileId, PathBuf>,
     checked: &mut usize,
 ) -> Vec<Finding> {
-    let (own, joining): (Vec<&dyn Rule>, Vec<&dyn Rule>) = rules
+    let codes: Vec<&'static str> = rules
         .iter()
-        .copied()
-        .partition(|rule| !joins_files(rule.meta().code));
-    let codes: Vec<&'static str> = own.iter().map(|rule| rule.meta().code).collect();
+        .map(|rule| rule.meta().code)
+        .filter(|&code| !joins_files(code))
+        .collect();
     let kept_for = |file: FileId| {
         let kept = files.get(paths.get(&file)?)?;
         kept.checked
             .as_ref()
             .filter(|known| known.settings == *cx.settings && known.rules == codes)
     };
-    let check_documents = || -> Vec<(Vec<Finding>, Option<Checked>)> {
-        cx.workspace
-            .documents
-            .par_iter()
-            .map(|document| {
-                let dcx = cx.for_document(document);
-                let mut out = Vec::new();
-                let fresh = match kept_for(document.file) {
-                    Some(known) => {
-                        out.extend(known.findings.iter().cloned());
-                        for rule in own.iter().filter(|r| known.across.contains(&r.meta().code)) {
-                            engine::check_document(*rule, &dcx, document, &mut out);
-                        }
-                        None
-                    }
-                    None => Some(check_own(&own, &dcx, document, cx.settings, &mut out)),
-                };
-                for rule in &joining {
-                    engine::check_document(*rule, &dcx, document, &mut out);
-                }
-                (out, fresh)
-            })
-            .collect()
+    let own = |_: usize,
+               document: &Document,
+               dcx: &Context<'_>,
+               own: &[&dyn Rule],
+               out: &mut Vec<Finding>| {
+        if let Some(known) = kept_for(document.file) {
+            out.extend(known.findings.iter().cloned());
+            for rule in own.iter().filter(|r| known.across.contains(&r.meta().code)) {
+                engine::check_document(*rule, dcx, document, out);
+            }
+            return None;
+        }
+        let from = out.len();
+        let across = check_own(own, dcx, document, out);
+        let findings = out.get(from..).unwrap_or_default();
+        Some(Checked {
+            settings: cx.settings.clone(),
+            rules: codes.clone(),
+            findings: findings
+                .iter()
+                .filter(|finding| !across.contains(&finding.code()))
+                .cloned()
+                .collect(),
+            across,
+        })
     };
-    let check_workspace = || -> Vec<Finding> {
-        rules
-            .par_iter()
-            .flat_map_iter(|rule| {
-                let mut out = Vec::new();
-                rule.check_workspace(cx, &mut out);
-                out
-            })
-            .collect()
-    };
-    // The workspace hooks wait on the run's analyses (the links) that one thread derives:
-    // the documents are checked meanwhile.
-    let (documents, across) = rayon::join(check_documents, check_workspace);
+    let (documents, across) = check_documents(rules, cx, &own);
     let mut found = Vec::new();
     for (document, (findings, fresh)) in cx.workspace.documents.iter().zip(documents) {
         found.extend(findings);
@@ -349,36 +327,6 @@ fn run_rules(
     }
     found.extend(across);
     engine::finish(found, cx)
-}
-
-/// Runs `own` on `document` (`cx` its context), adding their findings to `out`, and
-/// returns what to keep of them.
-fn check_own(
-    own: &[&dyn Rule],
-    cx: &Context<'_>,
-    document: &Document,
-    settings: &Settings,
-    out: &mut Vec<Finding>,
-) -> Checked {
-    let mut checked = Checked {
-        settings: settings.clone(),
-        rules: own.iter().map(|rule| rule.meta().code).collect(),
-        findings: Vec::new(),
-        across: Vec::new(),
-    };
-    for rule in own {
-        let from = out.len();
-        cx.take_read_across();
-        engine::check_document(*rule, cx, document, out);
-        if cx.take_read_across() {
-            checked.across.push(rule.meta().code);
-        } else {
-            checked
-                .findings
-                .extend(out.get(from..).unwrap_or_default().iter().cloned());
-        }
-    }
-    checked
 }
 
 /// The load of a session's run: the last run's discovery when nothing told changed it,
@@ -735,6 +683,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
 
     use super::*;
+    use crate::own::JOINING_DOMAINS;
 
     /// The rule sources, each as (domain folder, file name, text).
     fn rule_sources() -> Vec<(String, String, String)> {

@@ -33,7 +33,7 @@ use trustlint_parser::{FileId, SourceFile};
 
 use crate::analysis::aws_party::{issuer_oidc_provider, AwsTrust, TrustTerms};
 use crate::analysis::azure::{logins, AzureLogin, PipelineLogins};
-use crate::analysis::gcp::jobs::{uses, GcpUse};
+use crate::analysis::gcp::jobs::{uses, GcpUse, PipelineGcp};
 use crate::analysis::grants::{self, GrantAnalysis, GrantFacts};
 use crate::analysis::index_in;
 use crate::analysis::job_runs::PipelineSource;
@@ -136,6 +136,8 @@ pub struct DocumentMemo {
     logins: Memo<PipelineLogins>,
     /// What each job of a GitLab CI document writes for Vault ([`Context::job_vaults`]).
     vaults: OnceLock<Arc<[VaultResources]>>,
+    /// What each job of a GitLab CI document names of Google Cloud.
+    gcp: Memo<PipelineGcp>,
 }
 
 /// An analysis kept with the predefined variables it was derived from (all it reads of
@@ -292,22 +294,73 @@ impl<'a> Context<'a> {
     pub(crate) fn links(&self) -> &[Link<'a>] {
         self.reads_across();
         self.run.links.get_or_init(|| {
-            let predefined = self.predefined();
-            let roles_of = |document: &Document, pipeline: &Pipeline| {
-                self.memoized(
-                    document,
-                    |memo| &memo.roles,
-                    || PipelineRoles::of(pipeline, &self.workspace.sources, predefined),
-                )
-            };
             link::links(
                 self.workspace,
                 self.settings,
-                predefined,
+                self.predefined(),
                 self.included_files(),
-                &roles_of,
+                &|document, pipeline| self.pipeline_roles(document, pipeline),
             )
         })
+    }
+
+    /// What the jobs of `pipeline`, `document`'s, name for the links.
+    fn pipeline_roles(&self, document: &Document, pipeline: &Pipeline) -> Arc<PipelineRoles> {
+        let predefined = self.predefined();
+        self.memoized(
+            document,
+            |memo| &memo.roles,
+            || PipelineRoles::of(pipeline, &self.workspace.sources, predefined),
+        )
+    }
+
+    /// How the jobs of `pipeline`, `document`'s, sign in to Entra.
+    fn pipeline_logins(&self, document: &Document, pipeline: &Pipeline) -> Arc<PipelineLogins> {
+        let predefined = self.predefined();
+        self.memoized(
+            document,
+            |memo| &memo.logins,
+            || PipelineLogins::of(pipeline, &self.workspace.sources, predefined),
+        )
+    }
+
+    /// What the jobs of `pipeline`, `document`'s, name of Google Cloud.
+    fn pipeline_gcp(&self, document: &Document, pipeline: &Pipeline) -> Arc<PipelineGcp> {
+        let predefined = self.predefined();
+        self.memoized(
+            document,
+            |memo| &memo.gcp,
+            || PipelineGcp::of(pipeline, predefined),
+        )
+    }
+
+    /// Derives into `document`'s memo (a GitLab CI document's) everything the rules that
+    /// join files read of its scripts: what its jobs name for the links, Entra, Vault and
+    /// Google Cloud. Returns, by job, whether those rules read the job at all: it names a
+    /// role, signs in to Entra, names Google Cloud, writes for Vault or has `secrets:`.
+    /// The scripts, and the jobs they don't read, may then be let go ([`crate::slim`]).
+    pub fn remember(&self, document: &Document) -> Vec<bool> {
+        let Content::GitlabCi(pipeline) = &document.content else {
+            return Vec::new();
+        };
+        let roles = self.pipeline_roles(document, pipeline);
+        let logins = self.pipeline_logins(document, pipeline);
+        let gcp = self.pipeline_gcp(document, pipeline);
+        let vaults = self.job_vaults(document);
+        let mut read: Vec<bool> = pipeline
+            .jobs
+            .iter()
+            .enumerate()
+            .map(|(at, job)| {
+                !job.secrets.is_empty() || vaults.get(at).is_some_and(|v| !v.is_empty())
+            })
+            .collect();
+        for at in roles.jobs().chain(logins.jobs()).chain(gcp.jobs()) {
+            if let Some(read) = read.get_mut(at) {
+                *read = true;
+            }
+        }
+        read
     }
 
     /// The predefined variables the settings determine, derived once per run.
@@ -569,17 +622,22 @@ impl<'a> Context<'a> {
     }
 
     /// What each job of `document`, a GitLab CI document, writes in its scripts for Vault
-    /// ([`job_vault`], in job order; empty for another document), read once per run.
+    /// ([`job_vault`], in job order; empty for another document and when no job writes
+    /// anything), read once per run.
     pub(crate) fn job_vaults(&self, document: &Document) -> Arc<[VaultResources]> {
         let Content::GitlabCi(pipeline) = &document.content else {
             return Arc::new([]);
         };
-        let read = || {
-            pipeline
+        let read = || -> Arc<[VaultResources]> {
+            let vaults: Vec<VaultResources> = pipeline
                 .jobs
                 .iter()
                 .map(|job| job_vault(job, &self.workspace.sources))
-                .collect()
+                .collect();
+            match vaults.iter().all(VaultResources::is_empty) {
+                true => Arc::new([]),
+                false => Arc::from(vaults),
+            }
         };
         if let Some(memo) = self.memo_of(document) {
             return Arc::clone(memo.vaults.get_or_init(read));
@@ -610,9 +668,11 @@ impl<'a> Context<'a> {
     /// providers ([`crate::analysis::gcp::jobs::uses`]), found once per run.
     pub(crate) fn gcp_uses(&self) -> &[GcpUse<'a>] {
         self.reads_across();
-        self.run
-            .gcp_uses
-            .get_or_init(|| uses(self.workspace, self.predefined()))
+        self.run.gcp_uses.get_or_init(|| {
+            uses(self.workspace, &|document, pipeline| {
+                self.pipeline_gcp(document, pipeline)
+            })
+        })
     }
 
     /// The jobs of the scanned pipelines that sign in to Entra with their token
@@ -621,15 +681,9 @@ impl<'a> Context<'a> {
         self.reads_across();
         self.run.azure_logins.get_or_init(|| {
             let skip = |document: &Document| self.is_included_fragment(document);
-            let predefined = self.predefined();
-            let signs_in = |document: &Document, pipeline: &Pipeline| {
-                self.memoized(
-                    document,
-                    |memo| &memo.logins,
-                    || PipelineLogins::of(pipeline, &self.workspace.sources, predefined),
-                )
-            };
-            logins(self.workspace, predefined, &skip, &signs_in)
+            let signs_in =
+                |document: &Document, pipeline: &Pipeline| self.pipeline_logins(document, pipeline);
+            logins(self.workspace, self.predefined(), &skip, &signs_in)
         })
     }
 

@@ -17,7 +17,7 @@ use crate::suppression;
 /// Below this many documents a run stays on the calling thread: handing the work to the
 /// pool and waking its threads costs more than checking a few files (a pre-commit hook's
 /// usual run), and the output is the same either way.
-const PARALLEL_FROM_DOCUMENTS: usize = 8;
+pub const PARALLEL_FROM_DOCUMENTS: usize = 8;
 
 /// Runs `rules` and returns their findings, sorted.
 pub fn run(rules: &[&dyn Rule], cx: &Context<'_>) -> Vec<Finding> {

@@ -18,6 +18,7 @@ pub mod registry;
 pub mod rule;
 pub mod settings;
 pub mod severity;
+pub mod slim;
 pub mod suppression;
 mod trust;
 mod vault;

@@ -238,27 +238,27 @@ pub fn links<'w>(
             continue;
         }
         let named = roles_of(document, pipeline);
-        for (job, named) in pipeline.jobs.iter().zip(&named.jobs) {
-            for role in &named.roles {
-                let (token, token_used_at) = presented_token(job, &role.role_ref, &named.uses);
-                let rule = role.rule.and_then(|at| job.rules.get(at));
-                out.push(Link {
-                    pipeline,
-                    job,
-                    role_ref: role.role_ref.clone(),
-                    token,
-                    token_used_at,
-                    role: resolve(workspace, &roles, settings, &role.role_ref),
-                    scope: Scope {
-                        rule: rule.map_or(&[], |clause| clause.variables.as_slice()),
-                        matrix: role.matrix.clone(),
-                        job: &job.variables,
-                        predefined: Arc::clone(predefined),
-                    },
-                    clauses: role.clauses.clone(),
-                    runs: OnceLock::new(),
-                });
-            }
+        for (at, role) in &named.roles {
+            let Some(job) = pipeline.jobs.get(*at) else {
+                continue;
+            };
+            let rule = role.rule.and_then(|at| job.rules.get(at));
+            out.push(Link {
+                pipeline,
+                job,
+                role_ref: role.role_ref.clone(),
+                token: role.token.and_then(|at| job.id_tokens.get(at)),
+                token_used_at: role.token_used_at,
+                role: resolve(workspace, &roles, settings, &role.role_ref),
+                scope: Scope {
+                    rule: rule.map_or(&[], |clause| clause.variables.as_slice()),
+                    matrix: role.matrix.clone(),
+                    job: &job.variables,
+                    predefined: Arc::clone(predefined),
+                },
+                clauses: role.clauses.clone(),
+                runs: OnceLock::new(),
+            });
         }
     }
     out
@@ -270,52 +270,56 @@ pub fn links<'w>(
 /// it too.
 #[derive(Debug)]
 pub struct PipelineRoles {
-    /// One per job, in job order.
-    jobs: Vec<JobRoles>,
-}
-
-/// The roles one job names, and its cloud token uses (empty when it names none).
-#[derive(Debug)]
-struct JobRoles {
-    roles: Vec<NamedRole>,
-    uses: Vec<TokenUse>,
+    /// Each role a job names, with the job's position, in job order.
+    roles: Vec<(usize, NamedRole)>,
 }
 
 /// A role a job names ([`JobRole`] without the borrowed variables): the `rules:` entry
-/// (by position) and `parallel:matrix` combination of the first instance that uses it.
+/// (by position) and `parallel:matrix` combination of the first instance that uses it,
+/// and the token the job presents with it ([`presented_token`]).
 #[derive(Debug)]
 struct NamedRole {
     role_ref: RoleRef,
     rule: Option<usize>,
     matrix: Vec<Variable>,
     clauses: Option<Vec<Span>>,
+    /// The token, by its position in the job's `id_tokens`.
+    token: Option<usize>,
+    /// Where the job passes the token, when written.
+    token_used_at: Option<Span>,
 }
 
 impl PipelineRoles {
+    /// The positions of the jobs that name a role.
+    pub fn jobs(&self) -> impl Iterator<Item = usize> + '_ {
+        self.roles.iter().map(|(at, _)| *at)
+    }
+
     /// What the jobs of `pipeline` name, their `$VAR`s expanded with `predefined`
     /// ([`Scope::predefined`]).
     pub fn of(pipeline: &Pipeline, sources: &SourceMap, predefined: &Predefined) -> PipelineRoles {
-        let jobs = pipeline
-            .jobs
-            .iter()
-            .map(|job| {
-                let roles: Vec<NamedRole> = job_roles(job, sources, predefined)
-                    .into_iter()
-                    .map(|role| NamedRole {
-                        role_ref: role.role_ref,
-                        rule: role.rule,
-                        matrix: role.scope.matrix,
-                        clauses: role.clauses,
-                    })
-                    .collect();
-                let uses = match roles.is_empty() {
-                    true => Vec::new(),
-                    false => cloud_token_uses(job, sources),
+        let mut roles = Vec::new();
+        for (at, job) in pipeline.jobs.iter().enumerate() {
+            let named = job_roles(job, sources, predefined);
+            if named.is_empty() {
+                continue;
+            }
+            let uses = cloud_token_uses(job, sources);
+            roles.extend(named.into_iter().map(|role| {
+                let (token, token_used_at) = presented_token(job, &role.role_ref, &uses);
+                let named = NamedRole {
+                    role_ref: role.role_ref,
+                    rule: role.rule,
+                    matrix: role.scope.matrix,
+                    clauses: role.clauses,
+                    token,
+                    token_used_at,
                 };
-                JobRoles { roles, uses }
-            })
-            .collect();
-        PipelineRoles { jobs }
+                (at, named)
+            }));
+        }
+        roles.shrink_to_fit();
+        PipelineRoles { roles }
     }
 }
 
@@ -618,11 +622,11 @@ fn cloud_token_uses(job: &Job, sources: &SourceMap) -> Vec<TokenUse> {
 /// The ID token the job presents with `role_ref`, among its cloud token `uses`: the one
 /// it passes through a cloud channel (in the same script text as the role when there
 /// are several), else its only `id_tokens` entry.
-fn presented_token<'j>(
-    job: &'j Job,
+fn presented_token(
+    job: &Job,
     role_ref: &RoleRef,
     uses: &[TokenUse],
-) -> (Option<&'j IdToken>, Option<Span>) {
+) -> (Option<usize>, Option<Span>) {
     let role_at = role_ref.used.unwrap_or(role_ref.written);
     let same_text = |span: Span| {
         job.before_script
@@ -639,11 +643,11 @@ fn presented_token<'j>(
         Some(token_use) => (
             job.id_tokens
                 .iter()
-                .find(|t| *t.name.value == *token_use.name),
+                .position(|t| *t.name.value == *token_use.name),
             Some(token_use.span),
         ),
         None => match job.id_tokens.as_slice() {
-            [only] => (Some(only), None),
+            [_only] => (Some(0), None),
             _ => (None, None),
         },
     }

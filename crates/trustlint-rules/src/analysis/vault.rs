@@ -649,7 +649,8 @@ fn script_use<'p>(job: &'p Job, login: &Login) -> VaultUse<'p> {
 
 /// The jobs of the scanned pipelines (included fragments aside, judged where included)
 /// with their Vault logins; `job_vaults` gives what each job of a pipeline document
-/// writes in its scripts, in job order ([`job_vault`]).
+/// writes in its scripts, in job order ([`job_vault`]; nothing when none writes
+/// anything).
 pub fn job_uses<'a, J: AsRef<[VaultResources]>>(
     workspace: &'a Workspace,
     included: impl Fn(&trustlint_parser::input::Document) -> bool,
@@ -665,11 +666,12 @@ pub fn job_uses<'a, J: AsRef<[VaultResources]>>(
             continue;
         }
         let reads = job_vaults(document);
-        for (job, read) in pipeline.jobs.iter().zip(reads.as_ref()) {
+        let nothing = VaultResources::default();
+        for (at, job) in pipeline.jobs.iter().enumerate() {
             if !seen.insert((job.name.span, document.file)) {
                 continue;
             }
-            let uses = uses(job, read);
+            let uses = uses(job, reads.as_ref().get(at).unwrap_or(&nothing));
             if !uses.is_empty() {
                 out.push((pipeline.as_ref(), job, uses));
             }

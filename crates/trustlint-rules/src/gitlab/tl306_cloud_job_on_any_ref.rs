@@ -25,9 +25,7 @@ impl Rule for CloudJobOnAnyRef {
         let Content::GitlabCi(pipeline) = &document.content else {
             return;
         };
-        if cx.is_included_fragment(document) {
-            return;
-        }
+        let mut found = Vec::new();
         for job in &pipeline.jobs {
             let Some((environment, written)) = production_environment(job) else {
                 continue;
@@ -65,7 +63,12 @@ impl Rule for CloudJobOnAnyRef {
             if case.because.is_some() {
                 finding = finding.with_related(job.name.span, format!("job `{}`", job.name.value));
             }
-            out.push(finding);
+            found.push(finding);
+        }
+        // A fragment another pipeline includes is judged there (asked only when there is
+        // something to report: the answer reads the other pipelines).
+        if !found.is_empty() && !cx.is_included_fragment(document) {
+            out.extend(found);
         }
     }
 }

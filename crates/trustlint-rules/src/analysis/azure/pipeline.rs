@@ -127,8 +127,8 @@ pub fn logins<'w>(
             continue;
         }
         let logins = signs_in(document, pipeline);
-        for (job, login) in pipeline.jobs.iter().zip(&logins.jobs) {
-            let Some(login) = login else {
+        for (at, login) in &logins.jobs {
+            let Some(job) = pipeline.jobs.get(*at) else {
                 continue;
             };
             out.push(AzureLogin {
@@ -150,8 +150,8 @@ pub fn logins<'w>(
 /// may keep it too.
 #[derive(Debug)]
 pub struct PipelineLogins {
-    /// One per job, in job order: `None` for a job that does not sign in.
-    jobs: Vec<Option<JobLogin>>,
+    /// The jobs that sign in, by position, in job order.
+    jobs: Vec<(usize, JobLogin)>,
 }
 
 /// An [`AzureLogin`] without its borrowed parts: the token by its position in the job's
@@ -164,13 +164,19 @@ struct JobLogin {
 }
 
 impl PipelineLogins {
+    /// The positions of the jobs that sign in.
+    pub fn jobs(&self) -> impl Iterator<Item = usize> + '_ {
+        self.jobs.iter().map(|(at, _)| *at)
+    }
+
     /// How the jobs of `pipeline` sign in, their values expanded with the variables the
     /// settings predefine.
     pub fn of(pipeline: &Pipeline, sources: &SourceMap, predefined: &Predefined) -> PipelineLogins {
         let jobs = pipeline
             .jobs
             .iter()
-            .map(|job| login(pipeline, job, sources, predefined))
+            .enumerate()
+            .filter_map(|(at, job)| Some((at, login(pipeline, job, sources, predefined)?)))
             .collect();
         PipelineLogins { jobs }
     }

@@ -13,9 +13,12 @@
 //! A provider is matched by its pool and provider ids; one whose ids the input does not
 //! give (a module variable) matches nothing.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use trustlint_parser::federation::gcp::Provider;
 use trustlint_parser::gitlab::{Job, Pipeline, Text};
-use trustlint_parser::input::{Content, Workspace};
+use trustlint_parser::input::{Content, Document, Workspace};
 use trustlint_parser::Span;
 
 use super::{grants, is_integration, pool_of, providers, GcpParty};
@@ -76,9 +79,13 @@ fn account_id(text: &str) -> Option<&str> {
     (!id.is_empty()).then_some(id)
 }
 
-/// Every job of the workspace's pipelines that reaches a provider of the workspace, with
-/// the predefined variables of the run's settings ([`Scope::predefined`]).
-pub fn uses<'w>(workspace: &'w Workspace, predefined: &Predefined) -> Vec<GcpUse<'w>> {
+/// Every job of the workspace's pipelines that reaches a provider of the workspace;
+/// `named_by` gives what each pipeline's jobs name ([`PipelineGcp::of`], or kept from an
+/// earlier run).
+pub fn uses<'w>(
+    workspace: &'w Workspace,
+    named_by: &dyn Fn(&'w Document, &'w Pipeline) -> Arc<PipelineGcp>,
+) -> Vec<GcpUse<'w>> {
     let known: Vec<&Provider> = providers(workspace).collect();
     if known.is_empty() {
         return Vec::new();
@@ -88,59 +95,138 @@ pub fn uses<'w>(workspace: &'w Workspace, predefined: &Predefined) -> Vec<GcpUse
         let Content::GitlabCi(pipeline) = &document.content else {
             continue;
         };
-        for job in &pipeline.jobs {
-            out.extend(job_uses(pipeline, job, &known, predefined));
+        let named = named_by(document, pipeline);
+        for (at, named) in &named.jobs {
+            if let Some(job) = pipeline.jobs.get(*at) {
+                out.extend(job_uses(pipeline, job, named, &known));
+            }
         }
     }
     out
 }
 
+/// What the jobs of one pipeline name of Google Cloud, whatever providers the workspace
+/// declares: it depends on the pipeline's document and the predefined variables only,
+/// so a caller that keeps the document may keep it too.
+#[derive(Debug)]
+pub struct PipelineGcp {
+    /// The jobs that name a provider or `identity: google_cloud`, by position, in job
+    /// order.
+    jobs: Vec<(usize, JobGcp)>,
+}
+
+/// What one job names of Google Cloud.
+#[derive(Debug)]
+struct JobGcp {
+    /// The pool and provider ids the job names, each with where.
+    named: Vec<(String, String, Span)>,
+    /// The service account it impersonates, when it names one.
+    service_account: Option<String>,
+    /// The `aud` values of the token it presents to the providers it names (`None`
+    /// when it names none, or presents no `aud`).
+    presented: Option<Vec<(String, Span)>>,
+    /// Where `identity: google_cloud` is written, when it is.
+    identity: Option<Span>,
+}
+
+impl PipelineGcp {
+    /// The positions of the jobs that name a provider or the integration.
+    pub fn jobs(&self) -> impl Iterator<Item = usize> + '_ {
+        self.jobs.iter().map(|(at, _)| *at)
+    }
+
+    /// What the jobs of `pipeline` name, their `$VAR`s expanded with `predefined`
+    /// ([`Scope::predefined`]).
+    pub fn of(pipeline: &Pipeline, predefined: &Predefined) -> PipelineGcp {
+        let jobs = pipeline
+            .jobs
+            .iter()
+            .enumerate()
+            .map(|(at, job)| (at, JobGcp::of(job, predefined)))
+            .filter(|(_, job)| !job.named.is_empty() || job.identity.is_some())
+            .collect();
+        PipelineGcp { jobs }
+    }
+}
+
+/// The words a value must hold, after `$VAR` expansion, to name a provider or a
+/// service account.
+const GCP_WORDS: [&str; 2] = ["workloadIdentityPools/", ".iam.gserviceaccount.com"];
+
+impl JobGcp {
+    fn of(job: &Job, predefined: &Predefined) -> JobGcp {
+        let scope = Scope::of_job(job, predefined);
+        let mut named: Vec<(String, String, Span)> = Vec::new();
+        let mut service_account = None;
+        let scripts = job.before_script.iter().chain(&job.script);
+        let variables = job.variables.iter().filter_map(|v| v.value.as_ref());
+        let auds = job.id_tokens.iter().flat_map(|t| &t.aud);
+        for text in variables.chain(scripts).chain(auds) {
+            let text_str = text.as_str();
+            // Without a `$`, the value is its own expansion: most lines hold neither word.
+            let value = if text_str.contains('$') {
+                Cow::Owned(scope.expand(text_str))
+            } else if GCP_WORDS.iter().any(|word| text_str.contains(word)) {
+                Cow::Borrowed(text_str)
+            } else {
+                continue;
+            };
+            named.extend(
+                provider_refs(&value)
+                    .into_iter()
+                    .map(|(pool, id)| (pool, id, text.span)),
+            );
+            service_account = service_account.or_else(|| service_account_in(&value));
+        }
+        // `secrets:` from GCP Secret Manager: the provider comes from three variables.
+        let secret = job.secrets.iter().find(|s| {
+            s.provider
+                .as_ref()
+                .is_some_and(|p| &*p.value == "gcp_secret_manager")
+        });
+        if let Some(secret) = secret {
+            let variable = |name: &str| {
+                job.variables
+                    .iter()
+                    .find(|v| &*v.name.value == name)
+                    .and_then(|v| v.value.as_ref())
+            };
+            if let (Some(pool), Some(id)) = (
+                variable("GCP_WORKLOAD_IDENTITY_FEDERATION_POOL_ID"),
+                variable("GCP_WORKLOAD_IDENTITY_FEDERATION_PROVIDER_ID"),
+            ) {
+                named.push((
+                    scope.expand(pool.as_str()),
+                    scope.expand(id.as_str()),
+                    secret.name.span,
+                ));
+            }
+        }
+        let presented = match named.is_empty() {
+            true => None,
+            false => presented(job, secret.and_then(|s| s.token.as_ref()), &scope),
+        };
+        let identity = job
+            .get("identity")
+            .filter(|v| v.as_str() == Some("google_cloud"))
+            .map(|v| v.span);
+        JobGcp {
+            named,
+            service_account,
+            presented,
+            identity,
+        }
+    }
+}
+
+/// The providers among `known` that `job` of `pipeline` reaches, as it names them
+/// (`named`).
 fn job_uses<'w>(
     pipeline: &'w Pipeline,
     job: &'w Job,
+    named: &JobGcp,
     known: &[&'w Provider],
-    predefined: &Predefined,
 ) -> Vec<GcpUse<'w>> {
-    let scope = Scope::of_job(job, predefined);
-    let expand = |text: &str| scope.expand(text);
-    let mut named: Vec<(String, String, Span)> = Vec::new();
-    let mut service_account = None;
-    let scripts = job.before_script.iter().chain(&job.script);
-    let variables = job.variables.iter().filter_map(|v| v.value.as_ref());
-    let auds = job.id_tokens.iter().flat_map(|t| &t.aud);
-    for text in variables.chain(scripts).chain(auds) {
-        let value = expand(text.as_str());
-        named.extend(
-            provider_refs(&value)
-                .into_iter()
-                .map(|(pool, id)| (pool, id, text.span)),
-        );
-        service_account = service_account.or_else(|| service_account_in(&value));
-    }
-    // `secrets:` from GCP Secret Manager: the provider comes from three variables.
-    let secret = job.secrets.iter().find(|s| {
-        s.provider
-            .as_ref()
-            .is_some_and(|p| &*p.value == "gcp_secret_manager")
-    });
-    if let Some(secret) = secret {
-        let variable = |name: &str| {
-            job.variables
-                .iter()
-                .find(|v| &*v.name.value == name)
-                .and_then(|v| v.value.as_ref())
-        };
-        if let (Some(pool), Some(id)) = (
-            variable("GCP_WORKLOAD_IDENTITY_FEDERATION_POOL_ID"),
-            variable("GCP_WORKLOAD_IDENTITY_FEDERATION_PROVIDER_ID"),
-        ) {
-            named.push((expand(pool.as_str()), expand(id.as_str()), secret.name.span));
-        }
-    }
-    let identity = job
-        .get("identity")
-        .and_then(|v| v.as_str())
-        .is_some_and(|v| v == "google_cloud");
     let mut out: Vec<GcpUse<'w>> = Vec::new();
     let mut add =
         |provider: &'w Provider, named_at: Span, audiences: Option<Vec<(String, Span)>>| {
@@ -151,11 +237,11 @@ fn job_uses<'w>(
                     provider,
                     named_at,
                     audiences,
-                    service_account: service_account.clone(),
+                    service_account: named.service_account.clone(),
                 });
             }
         };
-    for (pool, id, span) in named {
+    for (pool, id, span) in &named.named {
         for provider in known
             .iter()
             .filter(|p| pool_of(p) == pool && provider_id(p) == id)
@@ -165,16 +251,11 @@ fn job_uses<'w>(
                 .as_ref()
                 .is_some_and(|i| is_integration(&i.value))
             {
-                add(
-                    provider,
-                    span,
-                    presented(job, secret.and_then(|s| s.token.as_ref()), &scope),
-                );
+                add(provider, *span, named.presented.clone());
             }
         }
     }
-    if identity {
-        let at = job.get("identity").map_or(job.name.span, |v| v.span);
+    if let Some(at) = named.identity {
         for provider in known
             .iter()
             .filter(|p| p.issuer.as_ref().is_some_and(|i| is_integration(&i.value)))
