@@ -119,12 +119,23 @@ pub(crate) fn run_part(
         }
     };
     let (documents, across) = check_documents(rules, cx, &own);
-    let mut found: Vec<Finding> = early
-        .into_iter()
+    // Gathered into room for all at once: a run with many findings never holds two
+    // growing copies of them.
+    let count = early
+        .iter()
         .flatten()
-        .flat_map(|early| early.findings)
-        .collect();
-    found.extend(documents.into_iter().flat_map(|(findings, ())| findings));
+        .map(|early| early.findings.len())
+        .sum::<usize>()
+        + documents
+            .iter()
+            .map(|(findings, ())| findings.len())
+            .sum::<usize>()
+        + across.len();
+    let mut found = Vec::with_capacity(count);
+    found.extend(early.into_iter().flatten().flat_map(|early| early.findings));
+    for (findings, ()) in documents {
+        found.extend(findings);
+    }
     found.extend(across);
     engine::finish(found, cx)
 }
