@@ -10,10 +10,13 @@
 //!   or `--config`) with its `exclude` (`exclude`), `[gitlab] ci-files` (`ci_files`) and
 //!   filters (`filter`, rule selectors in `selector`), and its repository root; the run
 //!   is split into parts, one per configuration;
-//! - `load`: per part, the files read and parsed in parallel, the rules' settings
-//!   resolved (`settings`, the project also from the git remote, `git_remote`);
-//! - per part: the rules (`trustlint_rules::engine::run`), the secret spans of all their
-//!   findings kept, the rules not enabled dropped, the inline suppressions and TL005
+//! - `load`: per part, the rules' settings resolved (`settings`, the project also from
+//!   the git remote, `git_remote`), then the files read and parsed in parallel; each
+//!   self-contained pipeline is checked by the rules that read only it as soon as it is
+//!   loaded, and keeps of its model only what the rules that join files read (`own`);
+//! - per part: the rules (`own::run_part`: the other documents' own rules, then the
+//!   joining rules over the whole workspace), the secret spans of all their findings
+//!   kept, the rules not enabled dropped, the inline suppressions and TL005
 //!   (`engine::suppress`), then severity overrides and `[[ignore]]` paths (`filter`);
 //! - over the whole run: the secrets masked in one pass over the files (`mask`), then one
 //!   fingerprint per finding (`fingerprint`).

@@ -140,8 +140,8 @@ pub(crate) fn run_part(
     engine::finish(found, cx)
 }
 
-/// The own rules of a part, run on each self-contained pipeline (one that includes
-/// nothing) as soon as it is loaded, alone: when none of them reads another document,
+/// The own rules of a part, run on each self-contained pipeline (one whose includes read
+/// no file) as soon as it is loaded, alone: when none of them reads another document,
 /// their findings are final and the pipeline's memo holds what the joining rules read of
 /// its scripts ([`Context::remember`]), so the model keeps only what those rules read.
 pub(crate) struct Early<'r> {
@@ -189,7 +189,13 @@ impl<'r> Early<'r> {
         let Content::GitlabCi(pipeline) = &document.content else {
             return None;
         };
-        if !pipeline.includes.is_empty() {
+        // Its values are all its own file's: no include read another file (remote,
+        // project, template and component includes are never read).
+        if pipeline
+            .includes
+            .iter()
+            .any(|include| !include.loaded.is_empty())
+        {
             return None;
         }
         let placeholder = Document {
