@@ -148,7 +148,8 @@ fn check_part(
         .filter(|rule| filter.rule_enabled(rule.meta().code))
         .collect();
     let rules = rules_run(filter);
-    // The documents checked as they were loaded bring their findings and memos.
+    // The documents checked as they were loaded bring their findings and memos (a
+    // session's loads check nothing early: it gives the memos).
     let (found_early, memos): (Vec<Option<own::OwnFindings>>, Vec<Arc<DocumentMemo>>) =
         if early.is_empty() {
             (Vec::new(), memos.to_vec())

@@ -168,8 +168,10 @@ pub(crate) struct Checked {
 }
 
 impl<'r> Early<'r> {
-    /// The own rules among `rules` (the rules the part runs), with the part's settings
-    /// (final: a part whose settings change after loading is not checked early).
+    /// The own rules among `rules` (the rules the part runs), with the part's settings.
+    /// They must be final: the memos are kept for the predefined variables they were
+    /// derived with, and a pipeline let go can't be read again (a part whose settings
+    /// change after loading, by `[[roles]]`, is not checked early: `load_part`).
     pub fn new(rules: &[&'r dyn Rule], settings: &'r Settings) -> Early<'r> {
         let (own, joining): (Vec<&dyn Rule>, Vec<&dyn Rule>) = rules
             .iter()
@@ -212,7 +214,8 @@ impl<'r> Early<'r> {
         let memo = Arc::new(DocumentMemo::default());
         let (own, read) = self.check_alone(&alone, &memo);
         if let Some(mut whole) = alone.documents.pop() {
-            if let (true, Content::GitlabCi(pipeline)) = (own.across.is_empty(), &mut whole.content)
+            if let (true, Some(read), Content::GitlabCi(pipeline)) =
+                (own.across.is_empty(), read, &mut whole.content)
             {
                 slim::keep_what_joins(pipeline, &read);
             }
@@ -221,23 +224,27 @@ impl<'r> Early<'r> {
         Some(Checked { own, memo })
     }
 
-    /// What the own rules find on the only document of `alone`, its memo derived into
-    /// `memo` when the part runs a joining rule, with which of its jobs they read
-    /// ([`Context::remember`]; none without).
-    fn check_alone(&self, alone: &Workspace, memo: &Arc<DocumentMemo>) -> (OwnFindings, Vec<bool>) {
+    /// What the own rules find on the only document of `alone`, with which of its jobs
+    /// the joining rules read, their memo derived into `memo` ([`Context::remember`]; none
+    /// when the part runs no joining rule; `None` when nothing could be kept).
+    fn check_alone(
+        &self,
+        alone: &Workspace,
+        memo: &Arc<DocumentMemo>,
+    ) -> (OwnFindings, Option<Vec<bool>>) {
         let memos = [Arc::clone(memo)];
         let cx = Context::new(alone, self.settings).with_memos(&memos);
         let mut findings = Vec::new();
         let Some(document) = alone.documents.first() else {
             let across = Vec::new();
-            return (OwnFindings { findings, across }, Vec::new());
+            return (OwnFindings { findings, across }, None);
         };
         let dcx = cx.for_document(document);
         let across = check_own(&self.own, &dcx, document, &mut findings);
         findings.retain(|finding| !across.contains(&finding.code()));
         let read = match self.joins {
             true => dcx.remember(document),
-            false => Vec::new(),
+            false => Some(Vec::new()),
         };
         (OwnFindings { findings, across }, read)
     }

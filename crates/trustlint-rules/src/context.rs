@@ -339,10 +339,13 @@ impl<'a> Context<'a> {
     /// Google Cloud. Returns, by job, whether those rules read the job at all: it names a
     /// role, signs in to Entra, names Google Cloud, writes for Vault or has `secrets:`.
     /// The scripts, and the jobs they don't read, may then be let go ([`crate::slim`]).
-    pub fn remember(&self, document: &Document) -> Vec<bool> {
+    /// `None` when the caller keeps no memo for `document` (nothing was kept: nothing may
+    /// be let go) or it is no pipeline.
+    pub fn remember(&self, document: &Document) -> Option<Vec<bool>> {
         let Content::GitlabCi(pipeline) = &document.content else {
-            return Vec::new();
+            return None;
         };
+        self.memo_of(document)?;
         let roles = self.pipeline_roles(document, pipeline);
         let logins = self.pipeline_logins(document, pipeline);
         let gcp = self.pipeline_gcp(document, pipeline);
@@ -360,7 +363,7 @@ impl<'a> Context<'a> {
                 *read = true;
             }
         }
-        read
+        Some(read)
     }
 
     /// The predefined variables the settings determine, derived once per run.

@@ -3,11 +3,13 @@
 //! ([`crate::Context::remember`]): a run that checks many pipelines lets the rest go, so
 //! that it holds a few kilobytes per pipeline instead of its whole model.
 //!
-//! Kept: of each job those rules read, its name, tokens, `secrets:`, variables, `rules:`,
-//! `only:`, `except:`, `when:`, environment and trigger (where and on what it runs, what
-//! it presents); of the others, their name (which files define jobs); the pipeline's
-//! includes, stages, variables and `workflow:`. Let go: the scripts, the configuration's
-//! other keywords, and the jobs those rules don't read.
+//! Kept: of each job those rules read, its typed keywords (they read its name, tokens,
+//! `secrets:`, variables, `rules:`, `only:`, `except:`, `when:` and environment: where
+//! and on what it runs, what it presents) and `rules:` as written; of the others, their
+//! name (which files define jobs); the pipeline's typed keywords (they read its includes,
+//! variables and `workflow:`) and `workflow:` as written. Let go: the scripts, the
+//! configuration's other keywords, and all but the name of the jobs those rules don't
+//! read.
 
 use std::sync::Arc;
 
