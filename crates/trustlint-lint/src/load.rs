@@ -325,7 +325,6 @@ fn load_part(
     let rules = rules_run(&configured.filter);
     let checker = (early && settings.roles.is_empty()).then(|| Early::new(&rules, &settings));
     let (workspace, early) = load_all(&candidates, first, &limits, cwd, reuse, checker.as_ref());
-    drop(checker);
     if !settings.roles.is_empty() {
         let walked: HashSet<PathBuf> = candidates
             .iter()

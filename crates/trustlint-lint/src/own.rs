@@ -9,7 +9,6 @@
 
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use trustlint_parser::input::{Content, Document, Workspace};
 use trustlint_parser::{SourceFile, SourceMap};
 use trustlint_rules::{engine, meta, slim, Context, DocumentMemo, Finding, Rule, Settings};
@@ -52,50 +51,34 @@ pub(crate) fn check_own(
 pub(crate) type OwnCheck<'f, T> =
     dyn Fn(usize, &Document, &Context<'_>, &[&dyn Rule], &mut Vec<Finding>) -> T + Sync + 'f;
 
+/// `rules` split into those that read only their document and those that join files.
+fn split<'r>(rules: &[&'r dyn Rule]) -> (Vec<&'r dyn Rule>, Vec<&'r dyn Rule>) {
+    rules
+        .iter()
+        .copied()
+        .partition(|rule| !joins_files(rule.meta().code))
+}
+
 /// Checks every document of `cx`'s workspace with `rules`: on each, `own` for the rules
 /// that read only the document, then the document hooks of the joining rules; meanwhile
-/// every rule's workspace hook runs. Returns each document's findings with what `own`
-/// returned for it, in workspace order, and the workspace hooks' findings.
+/// every rule's workspace hook runs ([`engine::check_each`]). Returns each document's
+/// findings with what `own` returned for it, in workspace order, and the workspace hooks'
+/// findings.
 pub(crate) fn check_documents<T: Send>(
     rules: &[&dyn Rule],
     cx: &Context<'_>,
     own: &OwnCheck<'_, T>,
 ) -> (Vec<(Vec<Finding>, T)>, Vec<Finding>) {
-    let (mine, joining): (Vec<&dyn Rule>, Vec<&dyn Rule>) = rules
-        .iter()
-        .copied()
-        .partition(|rule| !joins_files(rule.meta().code));
-    let check_document = |(index, document): (usize, &Document)| {
-        let dcx = cx.for_document(document);
+    let (mine, joining) = split(rules);
+    let check = |index: usize, document: &Document, dcx: &Context<'_>| {
         let mut out = Vec::new();
-        let kept = own(index, document, &dcx, &mine, &mut out);
+        let kept = own(index, document, dcx, &mine, &mut out);
         for rule in &joining {
-            engine::check_document(*rule, &dcx, document, &mut out);
+            engine::check_document(*rule, dcx, document, &mut out);
         }
         (out, kept)
     };
-    let check_workspace = |rule: &&dyn Rule| {
-        let mut out = Vec::new();
-        rule.check_workspace(cx, &mut out);
-        out
-    };
-    let documents = &cx.workspace.documents;
-    if documents.len() < engine::PARALLEL_FROM_DOCUMENTS {
-        let checked = documents.iter().enumerate().map(check_document).collect();
-        return (checked, rules.iter().flat_map(check_workspace).collect());
-    }
-    // The workspace hooks wait on the run's analyses (the links) that one thread derives:
-    // the documents are checked meanwhile.
-    rayon::join(
-        || {
-            documents
-                .par_iter()
-                .enumerate()
-                .map(check_document)
-                .collect()
-        },
-        || rules.par_iter().flat_map_iter(check_workspace).collect(),
-    )
+    engine::check_each(rules, cx, engine::is_parallel(cx), &check)
 }
 
 /// Runs `rules` on a part whose documents' own findings `early` gives when they were
@@ -173,10 +156,7 @@ impl<'r> Early<'r> {
     /// derived with, and a pipeline let go can't be read again (a part whose settings
     /// change after loading, by `[[roles]]`, is not checked early: `load_part`).
     pub fn new(rules: &[&'r dyn Rule], settings: &'r Settings) -> Early<'r> {
-        let (own, joining): (Vec<&dyn Rule>, Vec<&dyn Rule>) = rules
-            .iter()
-            .copied()
-            .partition(|rule| !joins_files(rule.meta().code));
+        let (own, joining) = split(rules);
         Early {
             own,
             joins: !joining.is_empty(),

@@ -17,12 +17,11 @@ use crate::suppression;
 /// Below this many documents a run stays on the calling thread: handing the work to the
 /// pool and waking its threads costs more than checking a few files (a pre-commit hook's
 /// usual run), and the output is the same either way.
-pub const PARALLEL_FROM_DOCUMENTS: usize = 8;
+const PARALLEL_FROM_DOCUMENTS: usize = 8;
 
 /// Runs `rules` and returns their findings, sorted.
 pub fn run(rules: &[&dyn Rule], cx: &Context<'_>) -> Vec<Finding> {
-    let parallel = cx.workspace.documents.len() >= PARALLEL_FROM_DOCUMENTS;
-    finish(found(rules, cx, parallel), cx)
+    finish(found(rules, cx, is_parallel(cx)), cx)
 }
 
 /// The findings of a run in report order, one per place: `findings` are what the rules
@@ -57,36 +56,73 @@ pub fn suppress(rules: &[&dyn Rule], cx: &Context<'_>, findings: Vec<Finding>) -
 /// What `rules` find, document rules first, in no particular order; on the pool's
 /// threads when `parallel`.
 fn found(rules: &[&dyn Rule], cx: &Context<'_>, parallel: bool) -> Vec<Finding> {
-    let check_document = |document: &Document| {
-        let cx = cx.for_document(document);
+    let check = |_: usize, document: &Document, cx: &Context<'_>| {
         let mut out = Vec::new();
         for rule in rules {
-            check_document(*rule, &cx, document, &mut out);
+            check_document(*rule, cx, document, &mut out);
         }
-        out
+        (out, ())
     };
+    let (documents, across) = check_each(rules, cx, parallel, &check);
+    let count = documents
+        .iter()
+        .map(|(found, ())| found.len())
+        .sum::<usize>()
+        + across.len();
+    let mut findings = Vec::with_capacity(count);
+    for (found, ()) in documents {
+        findings.extend(found);
+    }
+    findings.extend(across);
+    findings
+}
+
+/// How a caller checks one document: given its index in the workspace, the document and
+/// its context ([`Context::for_document`]), its findings and what the caller keeps.
+pub type DocumentCheck<'f, T> =
+    dyn Fn(usize, &Document, &Context<'_>) -> (Vec<Finding>, T) + Sync + 'f;
+
+/// Checks every document of `cx`'s workspace with `check` while every rule of `rules`
+/// runs its workspace hook; on the pool's threads when `parallel` (the hooks wait on the
+/// run's analyses, the links, that one thread derives: the documents are checked
+/// meanwhile). Returns each document's result in workspace order, and the hooks'
+/// findings.
+pub fn check_each<T: Send>(
+    rules: &[&dyn Rule],
+    cx: &Context<'_>,
+    parallel: bool,
+    check: &DocumentCheck<'_, T>,
+) -> (Vec<(Vec<Finding>, T)>, Vec<Finding>) {
+    let check_document =
+        |(index, document): (usize, &Document)| check(index, document, &cx.for_document(document));
     let check_workspace = |rule: &&dyn Rule| {
         let mut out = Vec::new();
         rule.check_workspace(cx, &mut out);
         out
     };
     let documents = &cx.workspace.documents;
-    let (mut findings, across): (Vec<Finding>, Vec<Finding>) = if parallel {
-        // The workspace hooks wait on the run's analyses (the links) that one thread
-        // derives: the documents are checked meanwhile.
+    if parallel {
         rayon::join(
-            || documents.par_iter().flat_map_iter(check_document).collect(),
+            || {
+                documents
+                    .par_iter()
+                    .enumerate()
+                    .map(check_document)
+                    .collect()
+            },
             || rules.par_iter().flat_map_iter(check_workspace).collect(),
         )
     } else {
         (
-            documents.iter().flat_map(check_document).collect(),
+            documents.iter().enumerate().map(check_document).collect(),
             rules.iter().flat_map(check_workspace).collect(),
         )
-    };
-    findings.reserve_exact(across.len());
-    findings.extend(across);
-    findings
+    }
+}
+
+/// Whether a run over `cx`'s workspace is worth the pool ([`PARALLEL_FROM_DOCUMENTS`]).
+pub fn is_parallel(cx: &Context<'_>) -> bool {
+    cx.workspace.documents.len() >= PARALLEL_FROM_DOCUMENTS
 }
 
 /// Runs the document hooks of `rule` on `document`, with `cx` the document's context
