@@ -5,6 +5,8 @@
 //! snake_case); each domain's module includes its generated declarations
 //! (`rules_<domain>.rs`) and the registry lists every rule in code order (`registry.rs`).
 //! A rule file without its doc, or a doc without its rule file, stops the build.
+//! Last, writes the AWS action catalog (`rules/data/aws_actions.txt`) as static tables
+//! (`catalog.rs`), so that no run indexes its 20 000 lines.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -80,8 +82,153 @@ fn main() {
     fs::write(Path::new(&out_dir).join("rule_meta.rs"), out)
         .unwrap_or_else(|e| fail(&format!("cannot write rule_meta.rs: {e}")));
     declare_rules(&names, Path::new(&out_dir));
+    write_catalog(&rules_dir.join("data/aws_actions.txt"), Path::new(&out_dir));
 }
 
+/// A service of the catalog as its lines describe it: its texts are ranges of the
+/// catalog's text, its lists ranges of the tables `catalog.rs` declares.
+#[derive(Default)]
+struct CatalogService {
+    prefix: String,
+    prefix_range: String,
+    name: String,
+    resources: (usize, usize),
+    condition_keys: (usize, usize),
+    key_types: String,
+    actions: (usize, usize),
+}
+
+/// Writes `catalog.rs` from the catalog's lines (format in
+/// `rules/data/generate_catalog.py`): the statics `SERVICES`, `RESOURCE_TYPES`,
+/// `CONDITION_KEYS`, `ACTIONS` and `PREFIXES` (the services' indices in the order of
+/// their prefixes, lower-cased), built with the constructors of `analysis::catalog`. Every text is a
+/// byte range of the catalog's text, which the binary embeds once: tables of numbers
+/// need no relocation when the binary is loaded, and their pages are read only when
+/// used. Malformed lines are skipped (the catalog's tests check none are).
+fn write_catalog(path: &Path, out_dir: &Path) {
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = fs::read_to_string(path)
+        .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", path.display())));
+    // The range of `part`, a slice of `text`.
+    let range = |part: &str| {
+        let start = part.as_ptr() as usize - text.as_ptr() as usize;
+        format!("{start}..{}", start + part.len())
+    };
+    let mut services: Vec<CatalogService> = Vec::new();
+    let (mut resources, mut keys, mut actions) = (String::new(), String::new(), String::new());
+    let (mut resource_count, mut key_count, mut action_count) = (0, 0, 0);
+    for line in text.split('\n') {
+        let line = line.trim_end_matches('\r');
+        let service_index = services.len().saturating_sub(1);
+        let mut fields = line.split('\t');
+        match (fields.next(), services.last_mut()) {
+            (Some("S"), _) => {
+                let (Some(prefix), Some(name)) = (fields.next(), fields.next()) else {
+                    continue;
+                };
+                services.push(CatalogService {
+                    prefix: prefix.to_string(),
+                    prefix_range: range(prefix),
+                    name: range(name),
+                    resources: (resource_count, resource_count),
+                    condition_keys: (key_count, key_count),
+                    key_types: range(line.get(line.len()..).unwrap_or_default()),
+                    actions: (action_count, action_count),
+                });
+            }
+            (Some("R"), Some(service)) => {
+                let (Some(name), Some(arn)) = (fields.next(), fields.next()) else {
+                    continue;
+                };
+                let _ = writeln!(resources, "resource_type({}, {}),", range(name), range(arn));
+                resource_count += 1;
+                service.resources.1 = resource_count;
+            }
+            (Some("K"), Some(service)) => {
+                let start = key_count;
+                for key in fields {
+                    let _ = writeln!(keys, "Text::at({}),", range(key));
+                    key_count += 1;
+                }
+                service.condition_keys = (start, key_count);
+            }
+            (Some("T"), Some(service)) => {
+                service.key_types = range(line.get(2..).unwrap_or_default());
+            }
+            (Some("A"), Some(service)) => {
+                let (Some(name), Some(level)) = (fields.next(), fields.next()) else {
+                    continue;
+                };
+                let level = match level {
+                    "L" => "List",
+                    "R" => "Read",
+                    "W" => "Write",
+                    "P" => "PermissionsManagement",
+                    "T" => "Tagging",
+                    _ => continue,
+                };
+                let rest = line.get(line.len()..).unwrap_or_default();
+                let (resource_names, key_indices) =
+                    (fields.next().unwrap_or(rest), fields.next().unwrap_or(rest));
+                let _ = writeln!(
+                    actions,
+                    "action({}, AccessLevel::{level}, {service_index}, {}, {}),",
+                    range(name),
+                    range(resource_names),
+                    range(key_indices),
+                );
+                action_count += 1;
+                service.actions.1 = action_count;
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "static SERVICES: [Service; {}] = [", services.len());
+    for service in &services {
+        let _ = writeln!(
+            out,
+            "service({}, {}, {}..{}, {}..{}, {}, {}..{}),",
+            service.prefix_range,
+            service.name,
+            service.resources.0,
+            service.resources.1,
+            service.condition_keys.0,
+            service.condition_keys.1,
+            service.key_types,
+            service.actions.0,
+            service.actions.1,
+        );
+    }
+    let _ = writeln!(out, "];");
+    let _ = writeln!(
+        out,
+        "static RESOURCE_TYPES: [ResourceType; {resource_count}] = [\n{resources}];"
+    );
+    let _ = writeln!(
+        out,
+        "static CONDITION_KEYS: [Text; {key_count}] = [\n{keys}];"
+    );
+    let _ = writeln!(
+        out,
+        "static ACTIONS: [Action; {action_count}] = [\n{actions}];"
+    );
+    // A prefix named twice is the last service's, as a map filled in order would say.
+    let mut prefixes: Vec<(String, usize)> = services
+        .iter()
+        .enumerate()
+        .map(|(index, service)| (service.prefix.to_ascii_lowercase(), index))
+        .collect();
+    prefixes.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    prefixes.dedup_by(|later, kept| later.0 == kept.0);
+    let _ = writeln!(out, "static PREFIXES: [u32; {}] = [", prefixes.len());
+    for (_, index) in &prefixes {
+        let _ = writeln!(out, "{index},");
+    }
+    let _ = writeln!(out, "];");
+    fs::write(out_dir.join("catalog.rs"), out)
+        .unwrap_or_else(|e| fail(&format!("cannot write catalog.rs: {e}")));
+}
 /// A rule file: its domain folder, module name, code and the rule's type name.
 struct RuleFile {
     domain: String,

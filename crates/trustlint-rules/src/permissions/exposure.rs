@@ -94,8 +94,8 @@ impl Exposure {
                     .resource_types()
                     .filter(|t| every.written.is_none_or(|w| w == "*" || t.could_match(w)));
                 for kind in reached {
-                    if !types.contains(&kind.name) {
-                        types.push(kind.name);
+                    if !types.contains(&kind.name()) {
+                        types.push(kind.name());
                     }
                 }
             }

@@ -41,7 +41,7 @@ impl Rule for ServiceWildcardAction {
                 if remaining.is_empty() {
                     continue;
                 }
-                let service = catalog.service(prefix).map_or(prefix, |s| s.name);
+                let service = catalog.service(prefix).map_or(prefix, |s| s.name());
                 let writes = remaining
                     .iter()
                     .filter_map(|id| catalog.action(id))

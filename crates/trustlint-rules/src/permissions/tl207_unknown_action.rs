@@ -69,7 +69,7 @@ fn check(rule: &'static RuleMeta, catalog: &Catalog, pattern: &Spanned<String>) 
         Some(found) => (
             format!(
                 "{} has no action {} `{name}`: this entry has no effect",
-                found.name,
+                found.name(),
                 if has_wildcard(name) {
                     "matching"
                 } else {
@@ -78,7 +78,7 @@ fn check(rule: &'static RuleMeta, catalog: &Catalog, pattern: &Spanned<String>) 
             ),
             catalog
                 .suggest_action(found, name)
-                .map(|n| format!("{}:{n}", found.prefix)),
+                .map(|n| format!("{}:{n}", found.prefix())),
         ),
     };
     let help: Cow<'static, str> = match suggestion {

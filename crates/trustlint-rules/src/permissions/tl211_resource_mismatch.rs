@@ -77,8 +77,8 @@ impl Rule for ResourceMismatch {
                     [one] if one.has_resource_types() => format!(
                         "add a resource of the right type, e.g. `{}`",
                         one.resource_types()
-                            .min_by_key(|t| t.arn.len())
-                            .map_or("", |t| t.arn)
+                            .min_by_key(|t| t.arn().len())
+                            .map_or("", |t| t.arn())
                     ),
                     _ => "move the action to a statement with the resources it acts on (`*` for actions without resource-level permissions)".to_string(),
                 };
@@ -131,7 +131,7 @@ fn type_list(action: &ActionRef<'_>) -> String {
     let types: Vec<String> = action
         .resource_types()
         .take(3)
-        .map(|t| format!("`{}`", t.name))
+        .map(|t| format!("`{}`", t.name()))
         .collect();
     format!("{} resources", types.join(" or "))
 }

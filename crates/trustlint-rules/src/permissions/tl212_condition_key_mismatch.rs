@@ -178,7 +178,7 @@ impl ConditionKeyMismatch {
             .filter_map(|id| catalog.action(id))
             .any(|action| {
                 action.supports_key(key)
-                    || (service_wide && action.service.prefix.eq_ignore_ascii_case(prefix))
+                    || (service_wide && action.service.prefix().eq_ignore_ascii_case(prefix))
             });
         if supported {
             return None;
