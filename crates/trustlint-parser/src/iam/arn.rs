@@ -184,6 +184,20 @@ impl OidcProviderArn {
         format!("{}:{claim}", self.provider)
     }
 
+    /// Whether `key` is [`OidcProviderArn::condition_key`]`(claim)`, ignoring ASCII case
+    /// as IAM does, without writing the key.
+    pub fn is_condition_key(&self, key: &str, claim: &str) -> bool {
+        let (key, prefix) = (key.as_bytes(), self.provider.as_bytes());
+        key.len() == prefix.len() + 1 + claim.len()
+            && key
+                .get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+            && key.get(prefix.len()) == Some(&b':')
+            && key
+                .get(prefix.len() + 1..)
+                .is_some_and(|tail| tail.eq_ignore_ascii_case(claim.as_bytes()))
+    }
+
     /// True when the account is a placeholder or a documentation example ID.
     pub fn account_is_placeholder(&self) -> bool {
         is_placeholder_account(&self.account)
@@ -203,6 +217,33 @@ impl fmt::Display for OidcProviderArn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_condition_key_is_known_without_writing_it() {
+        let arn = OidcProviderArn::parse(
+            "arn:aws:iam::210987654321:oidc-provider/git.example.com/gitlab",
+        )
+        .unwrap();
+        for key in [
+            "git.example.com/gitlab:sub",
+            "GIT.example.com/GitLab:SUB",
+            "git.example.com/gitlab:sub ",
+            "git.example.com/gitlab:su",
+            "git.example.com/gitlab;sub",
+            "git.example.com:sub",
+            "git.example.com/gitlab:aud",
+            "",
+            "git.example.com/gitlab:\u{212A}",
+        ] {
+            for claim in ["sub", "aud", "k", ""] {
+                assert_eq!(
+                    arn.is_condition_key(key, claim),
+                    key.eq_ignore_ascii_case(&arn.condition_key(claim)),
+                    "{key:?} {claim:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn gitlab_com_provider() {

@@ -76,12 +76,11 @@ impl OidcGrant<'_> {
     }
 
     /// The conditions on this provider's `claim` key (e.g. `sub`), ignoring key case.
-    pub fn conditions_on(&self, claim: &str) -> impl Iterator<Item = &Condition> {
-        let key = self.provider.condition_key(claim);
+    pub fn conditions_on<'c>(&'c self, claim: &'c str) -> impl Iterator<Item = &'c Condition> {
         self.statement
             .conditions
             .iter()
-            .filter(move |c| c.key_is(&key))
+            .filter(move |c| self.provider.is_condition_key(&c.key.value, claim))
     }
 }
 
