@@ -90,7 +90,6 @@ fn main() {
 #[derive(Default)]
 struct CatalogService {
     prefix: String,
-    prefix_range: String,
     name: String,
     resources: (usize, usize),
     condition_keys: (usize, usize),
@@ -100,8 +99,7 @@ struct CatalogService {
 
 /// Writes `catalog.rs` from the catalog's lines (format in
 /// `rules/data/generate_catalog.py`): the statics `SERVICES`, `RESOURCE_TYPES`,
-/// `CONDITION_KEYS`, `ACTIONS` and `PREFIXES` (the services' indices in the order of
-/// their prefixes, lower-cased), built with the constructors of `analysis::catalog`. Every text is a
+/// `CONDITION_KEYS` and `ACTIONS`, built with the constructors of `analysis::catalog`. Every text is a
 /// byte range of the catalog's text, which the binary embeds once: tables of numbers
 /// need no relocation when the binary is loaded, and their pages are read only when
 /// used. Malformed lines are skipped (the catalog's tests check none are).
@@ -127,8 +125,7 @@ fn write_catalog(path: &Path, out_dir: &Path) {
                     continue;
                 };
                 services.push(CatalogService {
-                    prefix: prefix.to_string(),
-                    prefix_range: range(prefix),
+                    prefix: range(prefix),
                     name: range(name),
                     resources: (resource_count, resource_count),
                     condition_keys: (key_count, key_count),
@@ -189,7 +186,7 @@ fn write_catalog(path: &Path, out_dir: &Path) {
         let _ = writeln!(
             out,
             "service({}, {}, {}..{}, {}..{}, {}, {}..{}),",
-            service.prefix_range,
+            service.prefix,
             service.name,
             service.resources.0,
             service.resources.1,
@@ -213,19 +210,6 @@ fn write_catalog(path: &Path, out_dir: &Path) {
         out,
         "static ACTIONS: [Action; {action_count}] = [\n{actions}];"
     );
-    // A prefix named twice is the last service's, as a map filled in order would say.
-    let mut prefixes: Vec<(String, usize)> = services
-        .iter()
-        .enumerate()
-        .map(|(index, service)| (service.prefix.to_ascii_lowercase(), index))
-        .collect();
-    prefixes.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    prefixes.dedup_by(|later, kept| later.0 == kept.0);
-    let _ = writeln!(out, "static PREFIXES: [u32; {}] = [", prefixes.len());
-    for (_, index) in &prefixes {
-        let _ = writeln!(out, "{index},");
-    }
-    let _ = writeln!(out, "];");
     fs::write(out_dir.join("catalog.rs"), out)
         .unwrap_or_else(|e| fail(&format!("cannot write catalog.rs: {e}")));
 }

@@ -31,7 +31,7 @@ const SUGGESTION_CACHE_LIMIT: usize = 1024;
 /// The catalog text, one record per line (format in `generate_catalog.py`).
 const CATALOG_TEXT: &str = include_str!("../../rules/data/aws_actions.txt");
 
-// The tables: `SERVICES`, `RESOURCE_TYPES`, `CONDITION_KEYS`, `ACTIONS` and `PREFIXES`.
+// The tables: `SERVICES`, `RESOURCE_TYPES`, `CONDITION_KEYS` and `ACTIONS`.
 include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
 
 /// Where a table row's text is in [`CATALOG_TEXT`].
@@ -53,6 +53,17 @@ impl Text {
         CATALOG_TEXT
             .get(self.start as usize..self.end as usize)
             .unwrap_or_default()
+    }
+
+    /// Whether the text is `other`, ignoring ASCII case; texts of another length are
+    /// told apart without being read.
+    fn eq_ignore_ascii_case(self, other: &str) -> bool {
+        (self.end - self.start) as usize == other.len() && self.get().eq_ignore_ascii_case(other)
+    }
+
+    /// Whether the text is `other`.
+    fn is(self, other: &str) -> bool {
+        (self.end - self.start) as usize == other.len() && self.get() == other
     }
 }
 
@@ -152,6 +163,9 @@ pub struct Service {
     /// The ids of its actions: `first..first + count`.
     first: u32,
     count: u32,
+    /// Its actions' ids by the [`folded_hash`] of their names (sorted; built on the
+    /// first lookup in the service).
+    ids_by_name: OnceLock<Vec<(u64, u32)>>,
     /// Its action names prepared for suggestions, on first use.
     action_names: OnceLock<Vocabulary<'static>>,
     /// The suggestions made for names it lacks (a corpus repeats its misspellings).
@@ -175,6 +189,7 @@ const fn service(
         key_types: Text::at(key_types),
         first: actions.start,
         count: actions.end - actions.start,
+        ids_by_name: OnceLock::new(),
         action_names: OnceLock::new(),
         suggestions: RwLock::new(BTreeMap::new()),
     }
@@ -365,7 +380,7 @@ impl<'c> ActionRef<'c> {
         let resources = self.service.resource_types();
         self.action
             .resource_names()
-            .filter_map(move |name| resources.iter().find(|t| t.name() == name))
+            .filter_map(move |name| resources.iter().find(|t| t.name.is(name)))
     }
 
     /// The resource types every request of the action names (the reference's required
@@ -378,7 +393,7 @@ impl<'c> ActionRef<'c> {
             .get()
             .split(',')
             .filter_map(|r| r.strip_suffix('!'))
-            .filter_map(move |name| resources.iter().find(|t| t.name() == name))
+            .filter_map(move |name| resources.iter().find(|t| t.name.is(name)))
     }
 
     /// Whether the action supports resource-level permissions (names resource types).
@@ -573,6 +588,8 @@ impl ActionSet {
 pub struct Catalog {
     services: &'static [Service],
     actions: &'static [Action],
+    /// Lower-case prefix to service index, on first use.
+    by_prefix: OnceLock<HashMap<String, u32>>,
     /// The service prefixes prepared for suggestions, on first use.
     prefixes: OnceLock<Vocabulary<'static>>,
 }
@@ -583,6 +600,7 @@ impl Catalog {
         static CATALOG: Catalog = Catalog {
             services: &SERVICES,
             actions: &ACTIONS,
+            by_prefix: OnceLock::new(),
             prefixes: OnceLock::new(),
         };
         &CATALOG
@@ -594,18 +612,20 @@ impl Catalog {
 
     /// The service with this prefix (ignoring case).
     pub fn service(&self, prefix: &str) -> Option<&Service> {
-        let lower = |text: &'static str| text.bytes().map(|b| b.to_ascii_lowercase());
-        let sought = prefix.bytes().map(|b| b.to_ascii_lowercase());
-        let at = PREFIXES
-            .binary_search_by(|&index| {
-                let known = self
-                    .services
-                    .get(index as usize)
-                    .map_or("", Service::prefix);
-                lower(known).cmp(sought.clone())
-            })
-            .ok()?;
-        self.services.get(*PREFIXES.get(at)? as usize)
+        let by_prefix = self.by_prefix.get_or_init(|| {
+            let mut by_prefix = HashMap::with_capacity(self.services.len());
+            // A prefix named twice is the last service's.
+            for (index, service) in self.services.iter().enumerate() {
+                by_prefix.insert(service.prefix().to_ascii_lowercase(), index as u32);
+            }
+            by_prefix
+        });
+        let index = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
+            by_prefix.get(&prefix.to_ascii_lowercase())
+        } else {
+            by_prefix.get(prefix)
+        }?;
+        self.services.get(*index as usize)
     }
 
     /// The service prefix `prefix` most likely misspells ([`did_you_mean`]).
@@ -676,11 +696,29 @@ impl Catalog {
     /// The action named `prefix:Name` exactly (ignoring case), without wildcards.
     pub fn lookup(&self, qualified: &str) -> Option<ActionId> {
         let (prefix, name) = qualified.split_once(':')?;
-        self.service(prefix)?.action_ids().find(|id| {
-            self.actions
-                .get(id.0 as usize)
-                .is_some_and(|action| action.name().eq_ignore_ascii_case(name))
-        })
+        let service = self.service(prefix)?;
+        let index = service.ids_by_name.get_or_init(|| {
+            let mut index: Vec<(u64, u32)> = service
+                .action_ids()
+                .filter_map(|id| Some((folded_hash(self.actions.get(id.0 as usize)?.name()), id.0)))
+                .collect();
+            index.sort_unstable();
+            index
+        });
+        let hash = folded_hash(name);
+        // The first action of the service so named: ids of one hash are in order.
+        let from = index.partition_point(|&(known, _)| known < hash);
+        index
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&(known, _)| known == hash)
+            .map(|&(_, id)| ActionId(id))
+            .find(|id| {
+                self.actions
+                    .get(id.0 as usize)
+                    .is_some_and(|action| action.name.eq_ignore_ascii_case(name))
+            })
     }
 
     /// The actions an IAM action pattern (`*`, `s3:Get*`, `*:Describe*`) matches,
@@ -753,6 +791,14 @@ impl Catalog {
         }
         set
     }
+}
+
+/// A hash of `name` with ASCII letters lower-cased (FNV-1a): names equal ignoring ASCII
+/// case hash alike.
+fn folded_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn ignore_case_match(pattern: &Pattern, value: &str) -> bool {
@@ -1022,7 +1068,11 @@ mod tests {
                 ),
                 "T" => assert_eq!(service.unwrap().key_types.get(), &line[2..]),
                 "A" => {
-                    let action = catalog.action(ids.next().unwrap()).unwrap();
+                    let id = ids.next().unwrap();
+                    let action = catalog.action(id).unwrap();
+                    let qualified = action.qualified_name();
+                    assert_eq!(catalog.lookup(&qualified.to_uppercase()), Some(id));
+                    assert_eq!(catalog.lookup(&qualified.to_lowercase()), Some(id));
                     assert_eq!(action.service.prefix(), service.unwrap().prefix());
                     let level = match field(2) {
                         "L" => AccessLevel::List,
