@@ -17,7 +17,7 @@ use trustlint_parser::spanned::Spanned;
 use trustlint_parser::ProblemKind;
 use trustlint_parser::Span;
 
-use super::catalog::{ActionId, ActionSet, Catalog};
+use super::catalog::{ActionId, ActionSet, Catalog, ResourcePattern};
 
 /// One `Allow` statement of an identity policy and the actions it grants.
 #[derive(Debug)]
@@ -71,8 +71,12 @@ impl<'p> Grant<'p> {
         let entry = Catalog::get().action(action)?;
         let of_its_type = |pattern: &str| {
             pattern == "*"
-                || (is_every_resource_of_type(pattern)
-                    && entry.resource_types().any(|t| t.could_match(pattern)))
+                || (is_every_resource_of_type(pattern) && {
+                    let pattern = ResourcePattern::new(pattern);
+                    entry
+                        .resource_types()
+                        .any(|t| t.could_match_pattern(&pattern))
+                })
         };
         if block.negated {
             return (!block.value.iter().any(|r| of_its_type(&r.value))).then_some(EveryResource {
@@ -383,6 +387,22 @@ pub fn never_holds(statement: &Statement) -> bool {
 /// epoch seconds). The time is the request's; an absent `aws:TokenIssueTime` (long-term
 /// keys) makes the operator false too.
 pub fn dead_condition(statement: &Statement) -> Option<&Condition> {
+    let mut on_time = statement
+        .conditions
+        .iter()
+        .filter(|c| {
+            let operator = &c.operator.value;
+            matches!(
+                operator.base,
+                BaseOperator::DateLessThan | BaseOperator::DateLessThanEquals
+            ) && !operator.if_exists
+                && operator.qualifier.is_none()
+                && (c.key_is("aws:CurrentTime") || c.key_is("aws:TokenIssueTime"))
+                && !c.values.is_empty()
+        })
+        .peekable();
+    // The clock is read only for a statement that has such a condition.
+    on_time.peek()?;
     let Ok(now) = SystemTime::now().duration_since(UNIX_EPOCH) else {
         return None;
     };
@@ -401,17 +421,7 @@ pub fn dead_condition(statement: &Statement) -> Option<&Condition> {
                 .is_ok_and(|seconds| seconds < now.as_secs())
         }
     };
-    statement.conditions.iter().find(|c| {
-        let operator = &c.operator.value;
-        matches!(
-            operator.base,
-            BaseOperator::DateLessThan | BaseOperator::DateLessThanEquals
-        ) && !operator.if_exists
-            && operator.qualifier.is_none()
-            && (c.key_is("aws:CurrentTime") || c.key_is("aws:TokenIssueTime"))
-            && !c.values.is_empty()
-            && c.value_texts().all(in_the_past)
-    })
+    on_time.find(|c| c.value_texts().all(in_the_past))
 }
 
 #[cfg(test)]
