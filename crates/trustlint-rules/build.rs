@@ -107,9 +107,12 @@ fn write_catalog(path: &Path, out_dir: &Path) {
     println!("cargo:rerun-if-changed={}", path.display());
     let text = fs::read_to_string(path)
         .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", path.display())));
-    // The range of `part`, a slice of `text`.
+    // The range of `part`, a slice of `text` (anything else stops the build).
     let range = |part: &str| {
-        let start = part.as_ptr() as usize - text.as_ptr() as usize;
+        let start = (part.as_ptr() as usize)
+            .checked_sub(text.as_ptr() as usize)
+            .filter(|start| start + part.len() <= text.len())
+            .unwrap_or_else(|| fail("the catalog's tables must point into its text"));
         format!("{start}..{}", start + part.len())
     };
     let mut services: Vec<CatalogService> = Vec::new();
@@ -129,7 +132,7 @@ fn write_catalog(path: &Path, out_dir: &Path) {
                     name: range(name),
                     resources: (resource_count, resource_count),
                     condition_keys: (key_count, key_count),
-                    key_types: range(line.get(line.len()..).unwrap_or_default()),
+                    key_types: range(after(line, line.len())),
                     actions: (action_count, action_count),
                 });
             }
@@ -150,7 +153,7 @@ fn write_catalog(path: &Path, out_dir: &Path) {
                 service.condition_keys = (start, key_count);
             }
             (Some("T"), Some(service)) => {
-                service.key_types = range(line.get(2..).unwrap_or_default());
+                service.key_types = range(after(line, 2));
             }
             (Some("A"), Some(service)) => {
                 let (Some(name), Some(level)) = (fields.next(), fields.next()) else {
@@ -164,7 +167,7 @@ fn write_catalog(path: &Path, out_dir: &Path) {
                     "T" => "Tagging",
                     _ => continue,
                 };
-                let rest = line.get(line.len()..).unwrap_or_default();
+                let rest = after(line, line.len());
                 let (resource_names, key_indices) =
                     (fields.next().unwrap_or(rest), fields.next().unwrap_or(rest));
                 let _ = writeln!(
@@ -213,6 +216,13 @@ fn write_catalog(path: &Path, out_dir: &Path) {
     fs::write(out_dir.join("catalog.rs"), out)
         .unwrap_or_else(|e| fail(&format!("cannot write catalog.rs: {e}")));
 }
+/// What follows byte `at` of `line`, as `line.get(at..)` reads it, and where that is
+/// `None` the empty slice at its end: always a slice of `line` (of the catalog's text).
+fn after(line: &str, at: usize) -> &str {
+    line.get(at..)
+        .unwrap_or_else(|| line.split_at(line.len()).1)
+}
+
 /// A rule file: its domain folder, module name, code and the rule's type name.
 struct RuleFile {
     domain: String,
