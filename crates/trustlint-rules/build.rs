@@ -99,10 +99,11 @@ struct CatalogService {
 
 /// Writes `catalog.rs` from the catalog's lines (format in
 /// `rules/data/generate_catalog.py`): the statics `SERVICES`, `RESOURCE_TYPES`,
-/// `CONDITION_KEYS` and `ACTIONS`, built with the constructors of `analysis::catalog`. Every text is a
-/// byte range of the catalog's text, which the binary embeds once: tables of numbers
-/// need no relocation when the binary is loaded, and their pages are read only when
-/// used. Malformed lines are skipped (the catalog's tests check none are).
+/// `CONDITION_KEYS` and `ACTIONS`, built with the constructors of `analysis::catalog`.
+/// Every text is a byte range of the catalog's text, which the binary embeds once: tables
+/// of numbers need no relocation when the binary is loaded, and their pages are read only
+/// when used. Malformed lines are skipped as the old runtime parse skipped them (the
+/// catalog's tests check none are).
 fn write_catalog(path: &Path, out_dir: &Path) {
     println!("cargo:rerun-if-changed={}", path.display());
     let text = fs::read_to_string(path)
