@@ -172,6 +172,13 @@ pub struct Service {
     suggestions: RwLock<BTreeMap<String, Option<&'static str>>>,
 }
 
+/// The rows `range` of `table`.
+fn rows<T>(table: &'static [T], range: &Range<u32>) -> &'static [T] {
+    table
+        .get(range.start as usize..range.end as usize)
+        .unwrap_or_default()
+}
+
 /// A row of `SERVICES`.
 const fn service(
     prefix: Range<u32>,
@@ -207,19 +214,17 @@ impl Service {
     }
 
     pub fn resource_types(&self) -> &'static [ResourceType] {
-        let Range { start, end } = self.resources;
-        RESOURCE_TYPES
-            .get(start as usize..end as usize)
-            .unwrap_or_default()
+        rows(&RESOURCE_TYPES, &self.resources)
+    }
+
+    /// Its condition keys as the catalog lists them (the actions' key indices count in
+    /// this list).
+    fn condition_key_rows(&self) -> &'static [Text] {
+        rows(&CONDITION_KEYS, &self.condition_keys)
     }
 
     fn condition_key_templates(&self) -> impl Iterator<Item = &'static str> {
-        let Range { start, end } = self.condition_keys;
-        CONDITION_KEYS
-            .get(start as usize..end as usize)
-            .unwrap_or_default()
-            .iter()
-            .map(|key| key.get())
+        self.condition_key_rows().iter().map(|key| key.get())
     }
 
     /// What the service documents about a condition key as written in a policy
@@ -409,10 +414,7 @@ impl<'c> ActionRef<'c> {
 
     /// The condition keys the action supports.
     pub fn condition_keys(&self) -> impl Iterator<Item = &'c str> + 'c {
-        let Range { start, end } = self.service.condition_keys;
-        let keys = CONDITION_KEYS
-            .get(start as usize..end as usize)
-            .unwrap_or_default();
+        let keys = self.service.condition_key_rows();
         self.action
             .keys
             .get()
