@@ -149,17 +149,24 @@ def hyperfine_median(command, cwd, runs, env):
             ["hyperfine", "--style", "none", "-N", "--runs", str(runs), "-i",
              "--export-json", export.name, shlex.join(map(str, command))],
             cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
-        return json.load(open(export.name))["results"][0]["median"]
+        result = json.load(open(export.name))["results"][0]
+        return result["median"], result["user"] + result["system"]
 
 
 def measure(command, cwd, runs, env=None, peer=False):
-    """CPU and peak memory of one run (which also checks the exit code and warms the
-    caches), then the median wall time of `runs` more (hyperfine or Python)."""
+    """Peak memory of one run (which also checks the exit code and warms the caches),
+    then the median wall time of `runs` more (hyperfine or Python) and their CPU time:
+    hyperfine's mean, or the median of the same runs (one cold run alone was seen at
+    twice the warm median)."""
     _, cpu, rss = run_once(command, cwd, env, peer, memory=True)
     if runs > 1 and shutil.which("hyperfine"):
-        wall = hyperfine_median(command, cwd, runs, env)
+        wall, cpu = hyperfine_median(command, cwd, runs, env)
+    elif runs > 1:
+        timings = [run_once(command, cwd, env, peer) for _ in range(runs)]
+        wall = statistics.median(timing[0] for timing in timings)
+        cpu = statistics.median(timing[1] for timing in timings)
     else:
-        wall = statistics.median(run_once(command, cwd, env, peer)[0] for _ in range(runs))
+        wall = run_once(command, cwd, env, peer)[0]
     return {"wall": wall, "cpu": cpu, "rss": rss}
 
 

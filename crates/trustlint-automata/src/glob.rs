@@ -83,36 +83,32 @@ pub struct Pattern {
 impl Pattern {
     /// Parses `text` as a value of an operator of kind `operator` under `syntax`.
     pub fn parse(text: &str, operator: Operator, syntax: VariableSyntax) -> Pattern {
-        // Room for every character at once (`collect` would grow from a quarter of it).
-        let mut chars: Vec<char> = Vec::with_capacity(text.len());
-        chars.extend(text.chars());
-        let mut atoms = Vec::with_capacity(chars.len());
-        let mut i = 0;
-        while let Some(&c) = chars.get(i) {
-            if c == '$' && syntax == VariableSyntax::Substituted && chars.get(i + 1) == Some(&'{') {
-                let close = chars
-                    .iter()
-                    .skip(i + 2)
-                    .position(|&d| d == '}')
-                    .map(|p| p + i + 2);
-                if let Some(close) = close {
-                    let name: String = chars.get(i + 2..close).unwrap_or(&[]).iter().collect();
-                    atoms.push(match name.as_str() {
-                        "*" => Atom::Char('*'),
-                        "?" => Atom::Char('?'),
-                        "$" => Atom::Char('$'),
-                        _ => Atom::Variable(name),
-                    });
-                    i = close + 1;
-                    continue;
-                }
+        // Room for every character at once (a byte count is at least the characters').
+        let mut atoms = Vec::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            // `${name}`: the name runs to the first `}` (both are one byte long).
+            let variable = (c == '$' && syntax == VariableSyntax::Substituted)
+                .then(|| rest.strip_prefix("${"))
+                .flatten()
+                .and_then(|inside| Some((inside, inside.find('}')?)));
+            if let Some((inside, close)) = variable {
+                let name = inside.get(..close).unwrap_or_default();
+                atoms.push(match name {
+                    "*" => Atom::Char('*'),
+                    "?" => Atom::Char('?'),
+                    "$" => Atom::Char('$'),
+                    _ => Atom::Variable(name.to_owned()),
+                });
+                rest = inside.get(close + 1..).unwrap_or_default();
+                continue;
             }
             atoms.push(match (operator, c) {
                 (Operator::Like, '*') => Atom::AnyRun,
                 (Operator::Like, '?') => Atom::AnyOne,
                 _ => Atom::Char(c),
             });
-            i += 1;
+            rest = rest.get(c.len_utf8()..).unwrap_or_default();
         }
         Pattern {
             source: text.to_owned(),
@@ -166,40 +162,27 @@ impl Pattern {
     /// The single string the pattern matches when it has no wildcard and no variable
     /// (escapes resolved), else `None`.
     pub fn literal_text(&self) -> Option<String> {
-        self.atoms
-            .iter()
-            .map(|a| match a {
-                Atom::Char(c) => Some(*c),
-                _ => None,
-            })
-            .collect()
+        literal(&self.atoms)
     }
 
     /// The literal start of a pattern that is literal characters followed by one `*` at
     /// its end (`project_path:acme/*`): the most common shape of a `StringLike` value.
     pub fn literal_then_any_run(&self) -> Option<String> {
-        let (last, literal) = self.atoms.split_last()?;
+        let (last, literal_atoms) = self.atoms.split_last()?;
         if !matches!(last, Atom::AnyRun) {
             return None;
         }
-        literal
-            .iter()
-            .map(|a| match a {
-                Atom::Char(c) => Some(*c),
-                _ => None,
-            })
-            .collect()
+        literal(literal_atoms)
     }
 
     /// The literal characters before the first wildcard or variable.
     pub fn literal_prefix(&self) -> String {
-        self.atoms
+        let end = self
+            .atoms
             .iter()
-            .map_while(|a| match a {
-                Atom::Char(c) => Some(*c),
-                _ => None,
-            })
-            .collect()
+            .position(|a| !matches!(a, Atom::Char(_)))
+            .unwrap_or(self.atoms.len());
+        literal(self.atoms.get(..end).unwrap_or_default()).unwrap_or_default()
     }
 
     /// Does `value` match, case-sensitively, with variables as [`VariableApprox::AnyString`]?
@@ -368,6 +351,18 @@ fn wildcard_match(ops: &[MatchOp], value: &[char], case: Case) -> bool {
         .all(|op| matches!(op, MatchOp::Run))
 }
 
+/// The text of `atoms` when they are all literal characters, written at once.
+fn literal(atoms: &[Atom]) -> Option<String> {
+    let mut text = String::with_capacity(atoms.len());
+    for atom in atoms {
+        match atom {
+            Atom::Char(c) => text.push(*c),
+            _ => return None,
+        }
+    }
+    Some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,6 +405,28 @@ mod tests {
         assert!(!legacy.has_variables());
         let unterminated = Pattern::like("a${b");
         assert_eq!(unterminated.literal_text().as_deref(), Some("a${b"));
+        // Characters of several bytes around variables, an empty name, a lone `$`.
+        let p = Pattern::like("é${v}ü*${}$x${");
+        assert_eq!(
+            p.atoms(),
+            [
+                Atom::Char('é'),
+                Atom::Variable("v".into()),
+                Atom::Char('ü'),
+                Atom::AnyRun,
+                Atom::Variable(String::new()),
+                Atom::Char('$'),
+                Atom::Char('x'),
+                Atom::Char('$'),
+                Atom::Char('{'),
+            ]
+        );
+        assert_eq!(p.literal_prefix(), "é");
+        assert_eq!(Pattern::like("ab*c").literal_then_any_run(), None);
+        assert_eq!(
+            Pattern::like("ab*").literal_then_any_run().as_deref(),
+            Some("ab")
+        );
     }
 
     #[test]

@@ -28,10 +28,10 @@ pub struct Alphabet {
 impl Alphabet {
     /// The alphabet distinguishing exactly `chars`.
     pub fn new(chars: impl IntoIterator<Item = char>) -> Alphabet {
-        let set: BTreeSet<char> = chars.into_iter().map(canonical).collect();
-        Alphabet {
-            chars: set.into_iter().collect(),
-        }
+        let mut chars: Vec<char> = chars.into_iter().map(canonical).collect();
+        chars.sort_unstable();
+        chars.dedup();
+        Alphabet { chars }
     }
 
     /// The distinguished characters, sorted.

@@ -55,7 +55,8 @@ impl<'a> Arn<'a> {
 
 /// Byte positions of the first `limit` colons outside `${…}`.
 fn colon_positions(text: &str, limit: usize) -> Vec<usize> {
-    let mut positions = Vec::new();
+    // An ARN has five colons before its resource.
+    let mut positions = Vec::with_capacity(limit.min(8));
     let mut depth = 0usize;
     let bytes = text.as_bytes();
     let mut index = 0;
@@ -181,7 +182,11 @@ impl OidcProviderArn {
 
     /// The condition key for one claim, e.g. `gitlab.example.com:sub`.
     pub fn condition_key(&self, claim: &str) -> String {
-        format!("{}:{claim}", self.provider)
+        let mut key = String::with_capacity(self.provider.len() + 1 + claim.len());
+        key.push_str(&self.provider);
+        key.push(':');
+        key.push_str(claim);
+        key
     }
 
     /// Whether `key` is [`OidcProviderArn::condition_key`]`(claim)`, ignoring ASCII case

@@ -31,6 +31,7 @@
 //! Of duplicate keys in one map, the first is kept and every later one reported.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use crate::iam::action::check_action;
 use crate::iam::arn::{check_resource, OidcProviderArn};
@@ -119,7 +120,7 @@ impl Loader<'_> {
     fn unique_entries<'n>(
         &mut self,
         entries: &'n [Entry],
-        context: &str,
+        context: &dyn fmt::Display,
     ) -> Vec<(&'n str, &'n Entry)> {
         let mut unique: Vec<(&'n str, &'n Entry)> = Vec::with_capacity(entries.len());
         for entry in entries {
@@ -165,7 +166,7 @@ impl Loader<'_> {
             statement_key_span: None,
         };
         let mut statement_misspelled = false;
-        for (key, entry) in self.unique_entries(entries, "the policy document") {
+        for (key, entry) in self.unique_entries(entries, &"the policy document") {
             match key {
                 "Version" => document.version = self.version(&entry.value),
                 "Id" => document.id = self.scalar("Id", &entry.value),
@@ -320,7 +321,7 @@ impl Loader<'_> {
             conditions_incomplete: false,
         };
         let mut seen = SeenKeys::default();
-        for (key, entry) in self.unique_entries(entries, "a statement") {
+        for (key, entry) in self.unique_entries(entries, &"a statement") {
             let Some(known) = STATEMENT_KEYS.iter().copied().find(|k| *k == key) else {
                 let suggestion = did_you_mean(key, STATEMENT_KEYS);
                 seen.misspelled.extend(suggestion);
@@ -352,7 +353,7 @@ impl Loader<'_> {
                 "Action" | "NotAction" => {
                     self.not_empty(known, value);
                     let actions = self
-                        .strings(known, value, false)
+                        .strings(&known, value, false)
                         .map(|actions| self.checked(actions, check_action));
                     self.set_block(
                         &mut statement.action,
@@ -366,7 +367,7 @@ impl Loader<'_> {
                 "Resource" | "NotResource" => {
                     self.not_empty(known, value);
                     let resources = self
-                        .strings(known, value, false)
+                        .strings(&known, value, false)
                         .map(|resources| self.checked(resources, check_resource));
                     self.set_block(
                         &mut statement.resource,
@@ -526,9 +527,8 @@ impl Loader<'_> {
                 None
             }
             Value::Map(entries) => {
-                let context = format!("`{key}`");
                 let mut principals = Vec::new();
-                for (name, entry) in self.unique_entries(entries, &context) {
+                for (name, entry) in self.unique_entries(entries, &format_args!("`{key}`")) {
                     let Some(kind) = PrincipalKind::from_name(name) else {
                         let names = PrincipalKind::ALL.map(PrincipalKind::name);
                         self.unknown_key(
@@ -540,7 +540,8 @@ impl Loader<'_> {
                         );
                         continue;
                     };
-                    let Some(values) = self.strings(&format!("{key}.{name}"), &entry.value, false)
+                    let Some(values) =
+                        self.strings(&format_args!("{key}.{name}"), &entry.value, false)
                     else {
                         continue;
                     };
@@ -567,7 +568,12 @@ impl Loader<'_> {
     /// One string or a list of strings (with `scalars`, also numbers and booleans, as
     /// condition values allow). A wrong element is reported and skipped; a wrong whole
     /// value gives `None`.
-    fn strings(&mut self, key: &str, node: &Node, scalars: bool) -> Option<Vec<Spanned<String>>> {
+    fn strings(
+        &mut self,
+        key: &dyn fmt::Display,
+        node: &Node,
+        scalars: bool,
+    ) -> Option<Vec<Spanned<String>>> {
         let accepted = |item: &Node| {
             is_intrinsic(item)
                 || matches!(item.value, Value::String(_))
@@ -663,7 +669,7 @@ impl Loader<'_> {
             return Vec::new();
         };
         let mut conditions = Vec::new();
-        for (name, entry) in self.unique_entries(entries, "`Condition`") {
+        for (name, entry) in self.unique_entries(entries, &"`Condition`") {
             let block = &entry.value;
             if block.as_map().is_some_and(<[Entry]>::is_empty) {
                 // IAM accepts any operator name, even an unknown one, with no keys.
@@ -685,7 +691,7 @@ impl Loader<'_> {
                 );
                 continue;
             };
-            let context = format!("condition operator `{name}`");
+            let context = format_args!("condition operator `{name}`");
             for (key, key_entry) in self.unique_entries(keys, &context) {
                 if let Some(condition) = self.condition(operator, entry.key.span, key, key_entry) {
                     conditions.push(condition);
@@ -730,7 +736,7 @@ impl Loader<'_> {
         key: &str,
         entry: &Entry,
     ) -> Option<Condition> {
-        let values = self.strings(key, &entry.value, true)?;
+        let values = self.strings(&key, &entry.value, true)?;
         if operator.base.family() == OperatorFamily::Date {
             for value in &values {
                 if !is_placeholder(&value.value) && !is_valid_date(&value.value) {

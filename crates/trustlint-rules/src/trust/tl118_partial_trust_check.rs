@@ -173,6 +173,9 @@ fn unknowns(policy: &PolicyDocument, analysis: &GrantAnalysis<'_>) -> Vec<Unknow
         sub_conditions.extend(deny.conditions.iter().map(|condition| (condition, false)));
     }
     for (condition, in_allow) in sub_conditions {
+        if !has_unknown_value(condition) {
+            continue;
+        }
         let positive = in_allow && sub_operator(condition).is_some_and(|op| !op.is_negated());
         let value_checks: &[&str] = match (gitlab && positive, condition.operator.value.base) {
             (true, BaseOperator::StringLike) => &["TL103", "TL116"],
@@ -188,16 +191,21 @@ fn unknowns(policy: &PolicyDocument, analysis: &GrantAnalysis<'_>) -> Vec<Unknow
             out.extend(unknown_values(condition, &codes));
         }
     }
-    let claim_checks: BTreeSet<&'static str> = ["TL101", "TL102"]
-        .iter()
-        .chain(if gitlab {
-            GITLAB_LANGUAGE_CHECKS
-        } else {
-            LANGUAGE_CHECKS
-        })
-        .copied()
-        .collect();
-    for condition in grant.unknown_claim_conditions() {
+    let mut unknown_claims = grant.unknown_claim_conditions().peekable();
+    let claim_checks: BTreeSet<&'static str> = if unknown_claims.peek().is_some() {
+        ["TL101", "TL102"]
+            .iter()
+            .chain(if gitlab {
+                GITLAB_LANGUAGE_CHECKS
+            } else {
+                LANGUAGE_CHECKS
+            })
+            .copied()
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    for condition in unknown_claims {
         let key = &condition.key.value;
         let claim = key.get(grant.provider.condition_key_prefix().len() + 1..);
         out.push(Unknown {
@@ -209,14 +217,22 @@ fn unknowns(policy: &PolicyDocument, analysis: &GrantAnalysis<'_>) -> Vec<Unknow
             codes: claim_checks.clone(),
         });
     }
-    let aud_checks: BTreeSet<&'static str> = ["TL102"].into_iter().collect();
     for condition in grant
         .conditions_on("aud")
-        .filter(|c| c.operator.value.base == BaseOperator::StringLike)
+        .filter(|c| c.operator.value.base == BaseOperator::StringLike && has_unknown_value(c))
     {
-        out.extend(unknown_values(condition, &aud_checks));
+        out.extend(unknown_values(condition, &BTreeSet::from(["TL102"])));
     }
     out
+}
+
+/// Whether a value of `condition` holds a placeholder or interpolation (most hold none:
+/// then no set of codes is built for it).
+fn has_unknown_value(condition: &Condition) -> bool {
+    condition
+        .values
+        .iter()
+        .any(|value| placeholder_in(&value.value).is_some())
 }
 
 /// The values of `condition` holding a placeholder or interpolation.
