@@ -31,8 +31,8 @@ that much could be faster than the peer here; the summary prints these ceilings 
 each target.
 
 Timing uses hyperfine when it is on PATH (`apt-get install hyperfine`), else a Python
-timer (median of --runs); every command, trustlint's and the peers', is measured the
-same way. Peak memory is the command's maximum resident set size (the largest of it and
+timer (median of --runs, wall and CPU time alike); every command, trustlint's and the
+peers', is measured the same way. Peak memory is the command's maximum resident set size (the largest of it and
 the descendants it waited for, not their sum), read by GNU time (`/usr/bin/time -f %M`)
 when installed: Linux counts into a process's peak the memory of the process it was
 forked from, so a command started by this script directly never shows less than the

@@ -352,7 +352,14 @@ impl Dfa {
         if excluded.iter().any(|text| start.starts_with(text)) {
             return None;
         }
-        let texts = Alphabet::new(start.chars().chain(excluded.iter().flat_map(|t| t.chars())));
+        // The texts' characters that `alphabet` does not distinguish yet (most often none).
+        let other = alphabet.other_symbol();
+        let texts = Alphabet::new(
+            start
+                .chars()
+                .chain(excluded.iter().flat_map(|t| t.chars()))
+                .filter(|&c| alphabet.symbol_of(c) == other),
+        );
         let (alphabet, symbols) = self.alphabet.merge(&alphabet.union(&texts));
         let mut trie = Trie::default();
         for rest in excluded.iter().filter_map(|text| text.strip_prefix(start)) {
