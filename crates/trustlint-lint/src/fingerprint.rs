@@ -19,12 +19,21 @@ pub fn fingerprints(findings: &[Finding], sources: &SourceMap) -> Vec<String> {
         .par_iter()
         .map(|finding| content_hash(finding, sources))
         .collect();
-    let mut occurrences: HashMap<u128, u32> = HashMap::new();
-    keys.into_iter()
+    // Each key's occurrence index, in the findings' order; then the hashes, written on
+    // every core.
+    let mut occurrences: HashMap<u128, u32> = HashMap::with_capacity(keys.len());
+    let indexed: Vec<(u128, u32)> = keys
+        .into_iter()
         .map(|key| {
             let occurrence = occurrences.entry(key).or_insert(0);
             let index = *occurrence;
             *occurrence += 1;
+            (key, index)
+        })
+        .collect();
+    indexed
+        .into_par_iter()
+        .map(|(key, index)| {
             let mut hash = Fnv128::new();
             hash.write(&key.to_be_bytes());
             hash.write(&index.to_be_bytes());

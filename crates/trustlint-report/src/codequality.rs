@@ -9,7 +9,7 @@ use serde::Serialize;
 use trustlint_rules::Severity;
 
 use crate::location::Location;
-use crate::{Report, Streamed};
+use crate::{Items, Report};
 
 #[derive(Serialize)]
 struct Issue<'a> {
@@ -54,31 +54,27 @@ fn severity(severity: Severity) -> &'static str {
 
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let prints = report.fingerprints;
-    let issues = Streamed(|| {
-        report
-            .findings
-            .iter()
-            .zip(prints)
-            .map(|(finding, fingerprint)| {
-                let location = Location::of(report.sources, finding.primary);
-                Issue {
-                    kind: "issue",
-                    engine_name: "trustlint",
-                    check_name: finding.rule.code,
-                    description: format!("{}: {}", finding.rule.code, finding.message),
-                    categories: ["Security"],
-                    fingerprint,
-                    severity: severity(finding.severity),
-                    location: IssueLocation {
-                        path: location.path,
-                        lines: Lines {
-                            begin: location.start_line,
-                            end: location.end_line,
-                        },
-                    },
-                    content: finding.help.as_deref().map(|body| IssueContent { body }),
-                }
-            })
-    });
-    crate::write_pretty_json(&issues, out)
+    let issue = |index: usize| {
+        let (finding, fingerprint) = report.findings.get(index).zip(prints.get(index))?;
+        let location = Location::of(report.sources, finding.primary);
+        Some(Issue {
+            kind: "issue",
+            engine_name: "trustlint",
+            check_name: finding.rule.code,
+            description: format!("{}: {}", finding.rule.code, finding.message),
+            categories: ["Security"],
+            fingerprint,
+            severity: severity(finding.severity),
+            location: IssueLocation {
+                path: location.path,
+                lines: Lines {
+                    begin: location.start_line,
+                    end: location.end_line,
+                },
+            },
+            content: finding.help.as_deref().map(|body| IssueContent { body }),
+        })
+    };
+    let count = report.findings.len().min(prints.len());
+    crate::write_pretty_json(&Items, count, issue, out)
 }

@@ -11,7 +11,7 @@ use trustlint_rules::Severity;
 
 use crate::location::Location;
 use crate::rule_docs::{help_uri, HOME};
-use crate::{Report, Streamed};
+use crate::{Items, Report};
 
 /// The security-report-schemas version the report declares.
 const SCHEMA_VERSION: &str = "15.2.1";
@@ -20,7 +20,7 @@ const SCHEMA_VERSION: &str = "15.2.1";
 struct SastReport<V> {
     version: &'static str,
     scan: Scan,
-    /// The [`Vulnerability`]s ([`Streamed`]).
+    /// The [`Vulnerability`]s ([`Items`]).
     vulnerabilities: V,
 }
 
@@ -139,34 +139,29 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         vendor: Vendor { name: "trustlint" },
     };
     let prints = report.fingerprints;
-    let vulnerabilities = Streamed(|| {
-        report
-            .findings
-            .iter()
-            .zip(prints)
-            .map(|(finding, fingerprint)| {
-                let location = Location::of(report.sources, finding.primary);
-                let rule = finding.rule;
-                Vulnerability {
-                    id: uuid(fingerprint),
-                    name: format!("{} {}: {}", rule.code, rule.name, rule.summary),
-                    description: &finding.message,
-                    severity: severity(finding.severity),
-                    solution: finding.help.as_deref(),
-                    identifiers: [Identifier {
-                        kind: "trustlint_rule",
-                        name: format!("{} {}", rule.code, rule.name),
-                        value: rule.code,
-                        url: help_uri(rule.code),
-                    }],
-                    location: VulnerabilityLocation {
-                        file: location.path,
-                        start_line: location.start_line,
-                        end_line: location.end_line,
-                    },
-                }
-            })
-    });
+    let vulnerability = |index: usize| {
+        let (finding, fingerprint) = report.findings.get(index).zip(prints.get(index))?;
+        let location = Location::of(report.sources, finding.primary);
+        let rule = finding.rule;
+        Some(Vulnerability {
+            id: uuid(fingerprint),
+            name: format!("{} {}: {}", rule.code, rule.name, rule.summary),
+            description: &finding.message,
+            severity: severity(finding.severity),
+            solution: finding.help.as_deref(),
+            identifiers: [Identifier {
+                kind: "trustlint_rule",
+                name: format!("{} {}", rule.code, rule.name),
+                value: rule.code,
+                url: help_uri(rule.code),
+            }],
+            location: VulnerabilityLocation {
+                file: location.path,
+                start_line: location.start_line,
+                end_line: location.end_line,
+            },
+        })
+    };
     let sast = SastReport {
         version: SCHEMA_VERSION,
         scan: Scan {
@@ -177,9 +172,10 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             end_time: timestamp(SystemTime::now()),
             status: "success",
         },
-        vulnerabilities,
+        vulnerabilities: Items,
     };
-    crate::write_pretty_json(&sast, out)
+    let count = report.findings.len().min(prints.len());
+    crate::write_pretty_json(&sast, count, vulnerability, out)
 }
 
 #[cfg(test)]

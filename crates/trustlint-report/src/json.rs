@@ -8,14 +8,14 @@ use trustlint_parser::{SourceMap, Span};
 use trustlint_rules::{Finding, Severity};
 
 use crate::location::Location;
-use crate::{Report, Streamed};
+use crate::{Items, Report};
 
 #[derive(Serialize)]
 struct JsonReport<D> {
     version: u32,
     tool: Tool,
     summary: Summary,
-    /// The [`Diagnostic`]s ([`Streamed`]).
+    /// The [`Diagnostic`]s ([`Items`]).
     diagnostics: D,
 }
 
@@ -153,12 +153,17 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
         },
-        diagnostics: Streamed(|| {
-            report
-                .findings
-                .iter()
-                .map(|finding| diagnostic(report.sources, finding))
-        }),
+        diagnostics: Items,
     };
-    crate::write_pretty_json(&json, out)
+    let findings = report.findings;
+    crate::write_pretty_json(
+        &json,
+        findings.len(),
+        |index| {
+            findings
+                .get(index)
+                .map(|finding| diagnostic(report.sources, finding))
+        },
+        out,
+    )
 }

@@ -14,34 +14,217 @@ mod sarif;
 use std::io::{self, Write};
 use std::time::SystemTime;
 
+use rayon::prelude::*;
+
 use trustlint_parser::SourceMap;
 use trustlint_rules::{Finding, Severity};
 
 pub use rule_docs::{help_uri, rule_page};
 
-/// Writes `value` as indented JSON and a final newline. The serializer writes many small
-/// pieces; it writes them into a buffer of its own type, not through `out`'s vtable one
-/// by one, and the buffer goes to `out` in large blocks.
-fn write_pretty_json<T: serde::Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
+/// Where a report's list of items goes ([`write_pretty_json`]): serialized as a
+/// marker, a string no other text of a report holds (the rest of a report is the tool's
+/// own metadata and counts), which the items replace.
+pub(crate) struct Items;
+
+/// The text [`Items`] is serialized as.
+const ITEMS_MARKER: &str = "\u{0}trustlint items\u{0}";
+
+impl serde::Serialize for Items {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(ITEMS_MARKER)
+    }
+}
+
+/// How many items are made and rendered at once: a report of many findings never holds
+/// all its rendered items at once.
+const ITEMS_AT_ONCE: usize = 2048;
+
+/// Writes `value` as indented JSON and a final newline, its [`Items`] (it holds one)
+/// written as the array of `count` items, item `i` made by `item(i)`: the bytes
+/// `serde_json::to_writer_pretty` writes with that array in its place. The items are made
+/// and rendered on every core, [`ITEMS_AT_ONCE`] at a time, and written in order, through
+/// a buffer that goes to `out` in large blocks.
+fn write_pretty_json<T, I, F>(
+    value: &T,
+    count: usize,
+    item: F,
+    out: &mut dyn Write,
+) -> io::Result<()>
+where
+    T: serde::Serialize,
+    I: serde::Serialize,
+    F: Fn(usize) -> I + Sync,
+{
+    let around = serde_json::to_vec_pretty(value)?;
+    let marker = serde_json::to_vec(ITEMS_MARKER)?;
+    let at = find(&around, &marker)
+        .filter(|&at| find(around.get(at + 1..).unwrap_or_default(), &marker).is_none())
+        .ok_or_else(|| io::Error::other("a report holds its items once"))?;
+    let (before, after) = around.split_at(at);
+    let after = after.get(marker.len()..).unwrap_or_default();
+    // The array is written where the marker was, on a line indented as deep as the array
+    // is nested; its items one level deeper.
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let depth = before
+        .get(line_start..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&b| b == b' ')
+        .count()
+        / INDENT.len();
     let mut buffered = io::BufWriter::with_capacity(64 * 1024, out);
-    serde_json::to_writer_pretty(&mut buffered, value)?;
+    buffered.write_all(before)?;
+    buffered.write_all(b"[")?;
+    // Each batch is cut into a few runs of items, each rendered into one buffer.
+    let runs = rayon::current_num_threads() * 2;
+    let mut start = 0;
+    while start < count {
+        let end = count.min(start + ITEMS_AT_ONCE);
+        let length = (end - start).div_ceil(runs);
+        let rendered: Vec<io::Result<Vec<u8>>> = (start..end)
+            .step_by(length)
+            .collect::<Vec<usize>>()
+            .into_par_iter()
+            .map(|from| {
+                let mut bytes = Vec::new();
+                for index in from..end.min(from + length) {
+                    render_item(&mut bytes, &item(index), index == 0, depth + 1)?;
+                }
+                Ok(bytes)
+            })
+            .collect();
+        for bytes in rendered {
+            buffered.write_all(&bytes?)?;
+        }
+        start = end;
+    }
+    if count > 0 {
+        buffered.write_all(b"\n")?;
+        indent(&mut buffered, depth)?;
+    }
+    buffered.write_all(b"]")?;
+    buffered.write_all(after)?;
     writeln!(buffered)?;
     buffered.flush()
 }
 
-/// A JSON array of what the iterator made by `F` yields, built entry by entry while it is
-/// written: a report of many findings never holds all its entries at once.
-pub(crate) struct Streamed<F>(pub(crate) F);
+/// `serde_json`'s indentation, one level.
+const INDENT: &[u8] = b"  ";
 
-impl<F, I> serde::Serialize for Streamed<F>
-where
-    F: Fn() -> I,
-    I: IntoIterator,
-    I::Item: serde::Serialize,
-{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq((self.0)())
+fn indent<W: ?Sized + Write>(out: &mut W, depth: usize) -> io::Result<()> {
+    for _ in 0..depth {
+        out.write_all(INDENT)?;
     }
+    Ok(())
+}
+
+/// Adds to `bytes` an item as the pretty serializer writes it as an element of an array
+/// whose elements are `depth` levels deep, with what comes before it (`first`: the first
+/// element).
+fn render_item<I: serde::Serialize>(
+    bytes: &mut Vec<u8>,
+    item: &I,
+    first: bool,
+    depth: usize,
+) -> io::Result<()> {
+    bytes.extend_from_slice(if first { b"\n" } else { b",\n" });
+    indent(bytes, depth)?;
+    let mut serializer = serde_json::Serializer::with_formatter(
+        bytes,
+        Nested {
+            depth,
+            has_value: false,
+        },
+    );
+    item.serialize(&mut serializer)?;
+    Ok(())
+}
+
+/// `serde_json`'s pretty formatter (two spaces per level), starting `depth` levels deep:
+/// what it writes for a value nested that deep.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.open(writer, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.next_line(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.open(writer, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.next_line(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+impl Nested {
+    fn open<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth = self.depth.saturating_sub(1);
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            indent(writer, self.depth)?;
+        }
+        writer.write_all(bracket)
+    }
+
+    fn next_line<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        indent(writer, self.depth)
+    }
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 /// The output formats.
@@ -98,5 +281,77 @@ pub fn write(
         Format::Sarif => sarif::write(report, out),
         Format::CodeQuality => codequality::write(report, out),
         Format::GitlabSast => gitlab_sast::write(report, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+    use serde_json::json;
+
+    use super::*;
+
+    /// What `serde_json` writes for `value` pretty, with a final newline.
+    fn pretty(value: &serde_json::Value) -> String {
+        let mut text = serde_json::to_string_pretty(value).unwrap();
+        text.push('\n');
+        text
+    }
+
+    fn written<T: Serialize>(value: &T, items: &[serde_json::Value]) -> String {
+        let mut out = Vec::new();
+        write_pretty_json(value, items.len(), |i| items.get(i), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[derive(Serialize)]
+    struct Outer<I> {
+        before: u32,
+        runs: [Inner<I>; 1],
+        after: &'static str,
+    }
+
+    #[derive(Serialize)]
+    struct Inner<I> {
+        name: &'static str,
+        results: I,
+    }
+
+    /// A value holding `results` two objects deep, fields after it.
+    fn outer<I>(results: I) -> Outer<I> {
+        Outer {
+            before: 1,
+            runs: [Inner { name: "x", results }],
+            after: "end",
+        }
+    }
+
+    /// Items with nested objects, empty containers and a string holding a line break,
+    /// in none, one and several, at the top and nested two objects deep.
+    #[test]
+    fn items_are_written_as_the_serializer_writes_them_in_place() {
+        let item = |i: usize| json!({"n": i, "text": "two\nlines", "empty": [], "none": {}, "deep": {"list": [1, {"k": "v"}]}});
+        for count in [0, 1, 3, ITEMS_AT_ONCE + 1] {
+            let items: Vec<serde_json::Value> = (0..count).map(item).collect();
+            assert_eq!(
+                written(&Items, &items),
+                pretty(&json!(items)),
+                "{count} items at the top"
+            );
+            let mut expected = serde_json::to_string_pretty(&outer(items.clone())).unwrap();
+            expected.push('\n');
+            assert_eq!(
+                written(&outer(Items), &items),
+                expected,
+                "{count} items nested"
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_without_its_items_is_an_error() {
+        let mut out = Vec::new();
+        let none: [u32; 0] = [];
+        assert!(write_pretty_json(&json!({"a": 1}), 0, |i| none.get(i), &mut out).is_err());
     }
 }

@@ -12,7 +12,7 @@ use trustlint_rules::{meta, Finding, RuleMeta, Severity};
 
 use crate::location::Location;
 use crate::rule_docs::{help_uri, HOME};
-use crate::{Report, Streamed};
+use crate::{Items, Report};
 
 /// The key of our fingerprint in `partialFingerprints` (versioned: a change of the
 /// algorithm gets a new key rather than silently different values).
@@ -33,7 +33,7 @@ struct Log<R> {
 struct Run<R> {
     tool: Tool,
     column_kind: &'static str,
-    /// The [`SarifResult`]s ([`Streamed`]).
+    /// The [`SarifResult`]s ([`Items`]).
     results: R,
 }
 
@@ -345,19 +345,20 @@ fn result(
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules: Vec<Descriptor> = meta::ALL.iter().copied().map(descriptor).collect();
     let prints = report.fingerprints;
-    let results = Streamed(|| {
-        report
-            .findings
+    let results = |index: usize| {
+        let finding = report.findings.get(index)?;
+        let fingerprint = prints.get(index)?;
+        let rule_index = meta::ALL
             .iter()
-            .zip(prints)
-            .map(|(finding, fingerprint)| {
-                let rule_index = meta::ALL
-                    .iter()
-                    .position(|rule| rule.code == finding.rule.code)
-                    .unwrap_or_default();
-                result(report.sources, finding, rule_index, fingerprint.clone())
-            })
-    });
+            .position(|rule| rule.code == finding.rule.code)
+            .unwrap_or_default();
+        Some(result(
+            report.sources,
+            finding,
+            rule_index,
+            fingerprint.clone(),
+        ))
+    };
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -372,10 +373,11 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                 },
             },
             column_kind: "unicodeCodePoints",
-            results,
+            results: Items,
         }],
     };
-    crate::write_pretty_json(&log, out)
+    let count = report.findings.len().min(prints.len());
+    crate::write_pretty_json(&log, count, results, out)
 }
 
 #[cfg(test)]
