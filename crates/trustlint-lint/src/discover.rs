@@ -167,7 +167,7 @@ pub fn discover(
             .require_git(false)
             .threads(threads)
             .filter_entry(|entry| entry.file_name() != ".git");
-        if has_subfolder(path) {
+        if walked_in_parallel(path) {
             walk.build_parallel().run(|| Box::new(&visit));
         } else {
             // One folder is read by one thread: the walk's other threads would only
@@ -214,15 +214,26 @@ fn sorted(candidates: Vec<Candidate>) -> Vec<Candidate> {
         .collect()
 }
 
-/// Whether `folder` holds a folder the walk would go into (not `.git`); true when it
-/// cannot be read, so that the walk meets the error.
-fn has_subfolder(folder: &Path) -> bool {
+/// The names of the files `ignore` reads rules from in a folder. The parallel walk reads
+/// one only under exactly its name; the walk on one thread opens the name, which a
+/// case-insensitive file system resolves to any case.
+const IGNORE_FILES: [&str; 3] = [".gitignore", ".ignore", ".git"];
+
+/// Whether `folder` is walked on several threads: it holds a folder the walk would go
+/// into (not `.git`), or an ignore file named in another case (then only the parallel
+/// walk reads it as it always has); true when it cannot be read, so that the walk meets
+/// the error.
+fn walked_in_parallel(folder: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return true;
     };
     entries.into_iter().any(|entry| {
         entry.map_or(true, |entry| {
-            entry.file_name() != ".git" && entry.file_type().map_or(true, |kind| !kind.is_file())
+            let name = entry.file_name();
+            let other_case = IGNORE_FILES
+                .iter()
+                .any(|ignore_file| name != *ignore_file && name.eq_ignore_ascii_case(ignore_file));
+            other_case || name != ".git" && entry.file_type().map_or(true, |kind| !kind.is_file())
         })
     })
 }
@@ -308,15 +319,20 @@ mod tests {
     }
 
     #[test]
-    fn a_folder_has_a_subfolder_unless_it_holds_files_and_git_only() {
+    fn a_folder_of_files_is_walked_on_one_thread() {
         let dir = std::env::temp_dir().join(format!("trustlint-discover-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join(".git")).unwrap();
         fs::write(dir.join("trust.json"), "{}").unwrap();
-        assert!(!has_subfolder(&dir));
+        fs::write(dir.join(".gitignore"), "*.tf").unwrap();
+        assert!(!walked_in_parallel(&dir));
+        // An ignore file in another case: the parallel walk ignores it on any file system.
+        fs::write(dir.join(".IGNORE"), "*.json").unwrap();
+        assert!(walked_in_parallel(&dir));
+        fs::remove_file(dir.join(".IGNORE")).unwrap();
         fs::create_dir(dir.join("policies")).unwrap();
-        assert!(has_subfolder(&dir));
-        assert!(has_subfolder(&dir.join("missing")));
+        assert!(walked_in_parallel(&dir));
+        assert!(walked_in_parallel(&dir.join("missing")));
         fs::remove_dir_all(&dir).unwrap();
     }
 }
