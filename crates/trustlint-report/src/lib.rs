@@ -101,11 +101,11 @@ where
         }
         start = end;
     }
-    if count > 0 {
-        buffered.write_all(b"\n")?;
-        indent(&mut buffered, depth)?;
+    Nested {
+        depth: depth + 1,
+        has_value: count > 0,
     }
-    buffered.write_all(b"]")?;
+    .close(&mut buffered, b"]")?;
     buffered.write_all(after)?;
     writeln!(buffered)?;
     buffered.flush()
@@ -130,16 +130,14 @@ fn render_item<I: serde::Serialize>(
     first: bool,
     depth: usize,
 ) -> io::Result<()> {
-    bytes.extend_from_slice(if first { b"\n" } else { b",\n" });
-    indent(bytes, depth)?;
-    let mut serializer = serde_json::Serializer::with_formatter(
-        bytes,
-        Nested {
-            depth,
-            has_value: false,
-        },
-    );
-    item.serialize(&mut serializer)?;
+    let mut formatter = Nested {
+        depth,
+        has_value: false,
+    };
+    formatter.next_line(bytes, first)?;
+    item.serialize(&mut serde_json::Serializer::with_formatter(
+        bytes, formatter,
+    ))?;
     Ok(())
 }
 
