@@ -80,7 +80,7 @@ struct RunAnalyses<'a> {
     gitlab_ci_files: OnceLock<HashMap<PathBuf, Vec<FileId>>>,
     /// The slot of each policy of the workspace in `grant_facts`, by its place in memory
     /// (the workspace is borrowed for the whole run, so the places are stable).
-    policy_slots: OnceLock<HashMap<usize, usize>>,
+    policy_slots: OnceLock<Places>,
     /// The facts of each policy's OIDC grants, by slot.
     grant_facts: OnceLock<Vec<OnceLock<Arc<Vec<GrantFacts>>>>>,
     /// The OIDC provider of the pipeline's issuer among the scanned files.
@@ -169,7 +169,7 @@ struct DocumentAnalyses {
     policy_sets: Vec<OnceLock<Arc<PolicySets>>>,
     /// The position of each of the document's policies in `policy_sets`, by its place
     /// in memory (an IaC file or an account export holds thousands of policies).
-    policy_index: HashMap<usize, usize>,
+    policy_index: Places,
     /// The script flow of each job of a GitLab CI document, in job order.
     script_flows: Vec<OnceLock<Arc<ScriptFlow>>>,
 }
@@ -186,6 +186,35 @@ fn policies_of(document: &Document) -> Box<dyn Iterator<Item = &PolicyDocument> 
 /// The place in memory of `policy`, its identity within the run.
 fn place(policy: &PolicyDocument) -> usize {
     std::ptr::from_ref(policy) as usize
+}
+
+/// The position of each of a sequence of policies, by its place in memory: built once,
+/// then searched by every rule that asks about a policy (a sorted list, no hashing).
+#[derive(Debug, Default)]
+struct Places(Vec<(usize, usize)>);
+
+impl Places {
+    fn of<'p>(policies: impl Iterator<Item = &'p PolicyDocument>) -> Places {
+        let mut places: Vec<(usize, usize)> = policies
+            .enumerate()
+            .map(|(position, policy)| (place(policy), position))
+            .collect();
+        places.sort_unstable();
+        Places(places)
+    }
+
+    /// The position of `policy`, when it is one of the sequence.
+    fn get(&self, policy: &PolicyDocument) -> Option<usize> {
+        let at = self
+            .0
+            .binary_search_by_key(&place(policy), |&(place, _)| place)
+            .ok()?;
+        self.0.get(at).map(|&(_, position)| position)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
 }
 
 impl<'a> Context<'a> {
@@ -223,10 +252,7 @@ impl<'a> Context<'a> {
                 Content::GitlabCi(pipeline) => pipeline.jobs.len(),
                 _ => 0,
             };
-            let policy_index: HashMap<usize, usize> = policies_of(document)
-                .enumerate()
-                .map(|(position, policy)| (place(policy), position))
-                .collect();
+            let policy_index = Places::of(policies_of(document));
             DocumentAnalyses {
                 index,
                 policy_sets: (0..policy_index.len()).map(|_| OnceLock::new()).collect(),
@@ -562,16 +588,11 @@ impl<'a> Context<'a> {
     /// The run's cell for the grant facts of `policy`, when it is a policy of the
     /// workspace.
     fn grant_slot(&self, policy: &PolicyDocument) -> Option<&OnceLock<Arc<Vec<GrantFacts>>>> {
-        let slots = self.run.policy_slots.get_or_init(|| {
-            self.workspace
-                .documents
-                .iter()
-                .flat_map(policies_of)
-                .enumerate()
-                .map(|(slot, policy)| (place(policy), slot))
-                .collect()
-        });
-        let slot = *slots.get(&place(policy))?;
+        let slots = self
+            .run
+            .policy_slots
+            .get_or_init(|| Places::of(self.workspace.documents.iter().flat_map(policies_of)));
+        let slot = slots.get(policy)?;
         let cells = self
             .run
             .grant_facts
@@ -588,7 +609,7 @@ impl<'a> Context<'a> {
     ) -> Option<PolicyAccess<'p>> {
         let derive = || Arc::new(policy_sets(policy));
         let cell = self.analyses_of(document).and_then(|analyses| {
-            let index = *analyses.policy_index.get(&place(policy))?;
+            let index = analyses.policy_index.get(policy)?;
             analyses.policy_sets.get(index)
         });
         PolicyAccess::of(document, policy, || match cell {

@@ -20,18 +20,96 @@ pub(super) const OTHER_REPRESENTATIVES: [char; 8] = ['x', 'y', 'z', 'q', 'w', 'k
 
 /// The characters an automaton distinguishes, plus one "other" class for all the rest.
 /// Symbol `i < chars().len()` is `chars()[i]`; symbol `chars().len()` is "other".
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct Alphabet {
     pub(super) chars: Vec<char>,
+    /// The ASCII characters of `chars`, bit `c` for character `c`: they sort before the
+    /// others, so the symbol of one is the number of bits below its own (a character's
+    /// symbol is looked up at every step of reading a text).
+    ascii: u128,
+}
+
+impl std::fmt::Debug for Alphabet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Alphabet")
+            .field("chars", &self.chars)
+            .finish()
+    }
 }
 
 impl Alphabet {
     /// The alphabet distinguishing exactly `chars`.
     pub fn new(chars: impl IntoIterator<Item = char>) -> Alphabet {
-        let mut chars: Vec<char> = chars.into_iter().map(canonical).collect();
-        chars.sort_unstable();
-        chars.dedup();
-        Alphabet { chars }
+        let mut ascii = 0;
+        let mut others = Vec::new();
+        for c in chars.into_iter().map(canonical) {
+            match ascii_bit(c) {
+                Some(bit) => ascii |= bit,
+                None => others.push(c),
+            }
+        }
+        Alphabet::of_parts(ascii, others)
+    }
+
+    /// The alphabet distinguishing the characters of `texts` (an ASCII text is read by
+    /// its bytes).
+    pub fn of_texts<'t>(texts: impl IntoIterator<Item = &'t str>) -> Alphabet {
+        let mut ascii = 0;
+        let mut others = Vec::new();
+        for text in texts {
+            if text.is_ascii() {
+                for byte in text.bytes() {
+                    ascii |= ascii_bit(canonical(char::from(byte))).unwrap_or(0);
+                }
+            } else {
+                for c in text.chars().map(canonical) {
+                    match ascii_bit(c) {
+                        Some(bit) => ascii |= bit,
+                        None => others.push(c),
+                    }
+                }
+            }
+        }
+        Alphabet::of_parts(ascii, others)
+    }
+
+    /// The alphabet distinguishing the characters of `texts` that this one does not.
+    pub fn lacking<'t>(&self, texts: impl IntoIterator<Item = &'t str>) -> Alphabet {
+        let mut all = Alphabet::of_texts(texts);
+        all.chars.retain(|&c| !self.distinguishes(c));
+        all.ascii &= !self.ascii;
+        all
+    }
+
+    /// The alphabet of the ASCII characters whose bits `ascii` sets and of `others` (not
+    /// ASCII, in any order, repeated or not).
+    fn of_parts(ascii: u128, mut others: Vec<char>) -> Alphabet {
+        others.sort_unstable();
+        others.dedup();
+        let mut chars = ascii_chars(ascii);
+        chars.append(&mut others);
+        Alphabet { chars, ascii }
+    }
+
+    /// The alphabet of the ASCII characters whose bits `ascii` sets.
+    fn of_ascii(ascii: u128) -> Alphabet {
+        Alphabet {
+            chars: ascii_chars(ascii),
+            ascii,
+        }
+    }
+
+    /// Whether every distinguished character is ASCII.
+    fn is_ascii(&self) -> bool {
+        self.chars.len() == self.ascii.count_ones() as usize
+    }
+
+    /// Does the alphabet distinguish `c` (a canonical character)?
+    fn distinguishes(&self, c: char) -> bool {
+        match ascii_bit(c) {
+            Some(bit) => self.ascii & bit != 0,
+            None => self.chars.binary_search(&c).is_ok(),
+        }
     }
 
     /// The distinguished characters, sorted.
@@ -51,13 +129,19 @@ impl Alphabet {
 
     /// The symbol of character `c`.
     pub fn symbol_of(&self, c: char) -> usize {
-        self.chars
-            .binary_search(&canonical(c))
-            .unwrap_or(self.chars.len())
+        let c = canonical(c);
+        match ascii_bit(c) {
+            Some(bit) if self.ascii & bit == 0 => self.other_symbol(),
+            Some(bit) => (self.ascii & (bit - 1)).count_ones() as usize,
+            None => self.chars.binary_search(&c).unwrap_or(self.other_symbol()),
+        }
     }
 
     /// The alphabet distinguishing the characters of both.
     pub fn union(&self, other: &Alphabet) -> Alphabet {
+        if self.is_ascii() && other.is_ascii() {
+            return Alphabet::of_ascii(self.ascii | other.ascii);
+        }
         self.merge(other).0
     }
 
@@ -86,7 +170,8 @@ impl Alphabet {
             j += usize::from(in_theirs);
         }
         symbols.push((self.other_symbol(), other.other_symbol()));
-        (Alphabet { chars }, symbols)
+        let ascii = self.ascii | other.ascii;
+        (Alphabet { chars, ascii }, symbols)
     }
 
     /// The concrete character that stands for "other" in witnesses: `x` unless the
@@ -97,7 +182,7 @@ impl Alphabet {
             .iter()
             .copied()
             .chain((0x21..=u32::from(char::MAX)).filter_map(char::from_u32))
-            .find(|c| self.chars.binary_search(c).is_err())
+            .find(|&c| !self.distinguishes(c))
             .unwrap_or('\u{FFFD}')
     }
 
@@ -121,6 +206,21 @@ impl Alphabet {
     pub(super) fn witness_order(&self) -> impl Iterator<Item = usize> {
         std::iter::once(self.other_symbol()).chain(0..self.chars.len())
     }
+}
+
+/// The bit of `c` in [`Alphabet`]'s set of ASCII characters; `None` beyond ASCII.
+fn ascii_bit(c: char) -> Option<u128> {
+    c.is_ascii().then(|| 1 << u32::from(c))
+}
+
+/// The ASCII characters whose bits `ascii` sets, in order.
+fn ascii_chars(mut ascii: u128) -> Vec<char> {
+    let mut chars = Vec::with_capacity(ascii.count_ones() as usize);
+    while ascii != 0 {
+        chars.extend(u8::try_from(ascii.trailing_zeros()).ok().map(char::from));
+        ascii &= ascii - 1;
+    }
+    chars
 }
 
 /// A set of characters.

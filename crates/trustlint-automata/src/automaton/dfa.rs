@@ -299,7 +299,7 @@ impl Dfa {
     /// `excluded*` within this one, built by walking the texts' trie beside this
     /// automaton (no product, no minimisation).
     pub fn starting_with(&self, start: &str, excluded: &[&str]) -> Result<Dfa, AutomatonError> {
-        let texts = Alphabet::new(start.chars().chain(excluded.iter().flat_map(|t| t.chars())));
+        let texts = Alphabet::of_texts(std::iter::once(start).chain(excluded.iter().copied()));
         let (alphabet, symbols) = self.alphabet.merge(&texts);
         // An excluded text that neither extends `start` nor starts it excludes nothing.
         let excluded = excluded
@@ -353,13 +353,7 @@ impl Dfa {
             return None;
         }
         // The texts' characters that `alphabet` does not distinguish yet (most often none).
-        let other = alphabet.other_symbol();
-        let texts = Alphabet::new(
-            start
-                .chars()
-                .chain(excluded.iter().flat_map(|t| t.chars()))
-                .filter(|&c| alphabet.symbol_of(c) == other),
-        );
+        let texts = alphabet.lacking(std::iter::once(start).chain(excluded.iter().copied()));
         let (alphabet, symbols) = self.alphabet.merge(&alphabet.union(&texts));
         let mut trie = Trie::default();
         for rest in excluded.iter().filter_map(|text| text.strip_prefix(start)) {

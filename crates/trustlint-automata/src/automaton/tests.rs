@@ -29,6 +29,67 @@ fn merged_alphabets_read_each_character_as_each_side_does() {
     }
 }
 
+/// An alphabet's characters sorted and deduplicated, controls read as one: what its
+/// symbols are, however the alphabet finds them.
+fn sorted_canonical(text: &str) -> Vec<char> {
+    let mut chars: Vec<char> = text
+        .chars()
+        .map(|c| if c.is_ascii_control() { '\0' } else { c })
+        .collect();
+    chars.sort_unstable();
+    chars.dedup();
+    chars
+}
+
+#[test]
+fn symbols_are_positions_in_the_sorted_characters() {
+    let texts = [
+        "",
+        "a",
+        "zyxa",
+        "\t\n\u{7f}:/",
+        "\u{0}\u{7f}",
+        "é~a\u{16A0}",
+        "\u{16A0}\u{10FFFF}",
+        "project_path:acme/app:ref_type:branch:ref:main",
+    ];
+    let probes = "\u{0}\u{1}\t a:/z~\u{7f}\u{80}é\u{16A0}\u{10FFFF}x";
+    for text in texts {
+        let alphabet = Alphabet::new(text.chars());
+        let sorted = sorted_canonical(text);
+        assert_eq!(alphabet.chars(), sorted.as_slice(), "{text:?}");
+        for c in probes.chars().chain(text.chars()) {
+            let c_canonical = if c.is_ascii_control() { '\0' } else { c };
+            let expected = sorted.binary_search(&c_canonical).unwrap_or(sorted.len());
+            assert_eq!(alphabet.symbol_of(c), expected, "{c:?} in {text:?}");
+        }
+        assert_eq!(Alphabet::of_texts([text]), alphabet, "{text:?}");
+        for other in texts {
+            assert_eq!(
+                Alphabet::of_texts([text, other]),
+                Alphabet::new(text.chars().chain(other.chars())),
+                "{text:?} and {other:?}"
+            );
+            let lacking = alphabet.lacking([other, probes]);
+            let expected: Vec<char> = sorted_canonical(&format!("{other}{probes}"))
+                .into_iter()
+                .filter(|c| !sorted.contains(c))
+                .collect();
+            assert_eq!(
+                lacking.chars(),
+                expected.as_slice(),
+                "{other:?} beside {text:?}"
+            );
+            assert_eq!(lacking, Alphabet::new(expected.iter().copied()));
+            let joint = alphabet.union(&Alphabet::new(other.chars()));
+            let both = format!("{text}{other}");
+            assert_eq!(joint, Alphabet::new(both.chars()), "{text:?} ∪ {other:?}");
+            assert_eq!(joint.chars(), sorted_canonical(&both).as_slice());
+        }
+        assert!(!sorted.contains(&alphabet.other_representative()));
+    }
+}
+
 #[test]
 fn minimisation_is_canonical() {
     let a = Expr::literal("a");

@@ -38,7 +38,7 @@ pub struct OidcGrant<'a> {
     pub statement: &'a Statement,
     /// The `Federated` value naming the provider.
     pub principal: &'a Spanned<String>,
-    pub provider: OidcProviderArn,
+    pub provider: Arc<OidcProviderArn>,
     pub kind: ProviderKind,
     /// True when `principal` is a placeholder (`${aws_iam_openid_connect_provider.x.arn}`)
     /// and the provider was read from the statement's condition keys (`HOST:sub`).
@@ -119,7 +119,7 @@ pub fn oidc_grants<'a>(policy: &'a PolicyDocument, settings: &Settings) -> Vec<O
                 statement,
                 principal: value,
                 kind: ProviderKind::of(&provider, settings),
-                provider,
+                provider: Arc::new(provider),
                 inferred,
             });
         }
@@ -449,7 +449,7 @@ struct GrantPlace {
     statement: usize,
     /// Among the statement's `Federated` values.
     principal: usize,
-    provider: OidcProviderArn,
+    provider: Arc<OidcProviderArn>,
     kind: ProviderKind,
     inferred: bool,
 }

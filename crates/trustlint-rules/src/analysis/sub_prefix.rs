@@ -38,7 +38,9 @@ impl PrefixSubs {
     /// The subs of `within` starting with `prefix` (`within_all`: `within` is all of the
     /// grammar's subs).
     pub(crate) fn new(prefix: String, within: Arc<Dfa>, within_all: bool) -> PrefixSubs {
-        let alphabet = within.alphabet().union(&Alphabet::new(prefix.chars()));
+        let alphabet = within
+            .alphabet()
+            .union(&Alphabet::of_texts([prefix.as_str()]));
         PrefixSubs {
             prefix,
             excluded: Vec::new(),
