@@ -70,14 +70,7 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(id: FileId, path: PathBuf, text: impl Into<Arc<str>>) -> Self {
         let text = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(
-                text.bytes()
-                    .enumerate()
-                    .filter(|&(_, b)| b == b'\n')
-                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-            )
-            .collect();
+        let line_starts = line_starts(&text).into();
         SourceFile {
             id,
             path,
@@ -234,10 +227,29 @@ impl SourceMap {
     }
 }
 
+/// The offset of each line's start: 0, and the offset after each `\n` (found by
+/// `memchr`, many bytes at a time: every loaded file is indexed).
+fn line_starts(text: &str) -> Vec<u32> {
+    let newlines = || memchr::memchr_iter(b'\n', text.as_bytes());
+    // Counted first, so the list is allocated once.
+    let mut starts = Vec::with_capacity(1 + newlines().count());
+    starts.push(0);
+    starts.extend(newlines().map(|at| u32::try_from(at + 1).unwrap_or(u32::MAX)));
+    starts
+}
+
 /// A path with `/` separators and no leading `./`.
 pub fn display_path(path: &Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
-    text.strip_prefix("./").unwrap_or(&text).to_string()
+    let text = path.to_string_lossy();
+    let mut shown = if text.contains('\\') {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    };
+    if shown.starts_with("./") {
+        shown.drain(..2);
+    }
+    shown
 }
 
 #[cfg(test)]
@@ -246,6 +258,22 @@ mod tests {
 
     fn file(text: &str) -> SourceFile {
         SourceFile::new(FileId(0), PathBuf::from("t"), text)
+    }
+
+    #[test]
+    fn display_paths_use_slashes_without_a_leading_dot() {
+        for (path, shown) in [
+            ("a/b.json", "a/b.json"),
+            ("./a/b.json", "a/b.json"),
+            (".\\a\\b.json", "a/b.json"),
+            ("././a", "./a"),
+            (".", "."),
+            ("./", ""),
+            ("../a", "../a"),
+            ("é/ç", "é/ç"),
+        ] {
+            assert_eq!(display_path(Path::new(path)), shown, "{path}");
+        }
     }
 
     #[test]

@@ -15,7 +15,14 @@ pub const EXAMPLE_ACCOUNT_IDS: &[&str] = &[
 /// True when the text contains an interpolation or policy variable: `${…}` (Terraform,
 /// CloudFormation `Fn::Sub`, IAM policy variables) or `{{…}}` (templating).
 pub fn has_interpolation(text: &str) -> bool {
-    text.contains("${") || text.contains("{{")
+    // Each such opening is a `{` after a `$` or a `{`. Searching one byte is a word-at-a-
+    // time scan; searching two texts set up a substring search each time (this is
+    // asked of every value of every statement).
+    text.match_indices('{').any(|(at, _)| {
+        at.checked_sub(1)
+            .and_then(|before| text.as_bytes().get(before))
+            .is_some_and(|&before| before == b'$' || before == b'{')
+    })
 }
 
 /// True when the whole text stands for a value not written here: it contains an
@@ -51,6 +58,25 @@ fn is_symbolic_name(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interpolations() {
+        for text in ["${a}", "x${", "{{", "a{{b}}", "{{{", "é${x}", "{${"] {
+            assert!(has_interpolation(text), "{text}");
+        }
+        for text in [
+            "", "{", "$", "${", "a{b}", "$ {", "{ {", "}{", "é{", "$é{", "{é{",
+        ] {
+            assert_eq!(
+                has_interpolation(text),
+                text.contains("${") || text.contains("{{"),
+                "{text}"
+            );
+        }
+        for text in ["a{b}", "$ {", "{ {", "}{", "é{", "$é{", "{é{", "{", "$"] {
+            assert!(!has_interpolation(text), "{text}");
+        }
+    }
 
     #[test]
     fn placeholders() {
