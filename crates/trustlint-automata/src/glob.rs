@@ -85,22 +85,24 @@ impl Pattern {
     pub fn parse(text: &str, operator: Operator, syntax: VariableSyntax) -> Pattern {
         // Room for every character at once (a byte count is at least the characters').
         let mut atoms = Vec::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(c) = rest.chars().next() {
-            // `${name}`: the name runs to the first `}` (both are one byte long).
+        // Where the text goes on after a variable.
+        let mut resume = 0;
+        for (at, c) in text.char_indices() {
+            if at < resume {
+                continue;
+            }
+            // `${name}`: the name runs to the first `}` (`$`, `{` and `}` are one byte long).
             let variable = (c == '$' && syntax == VariableSyntax::Substituted)
-                .then(|| rest.strip_prefix("${"))
-                .flatten()
-                .and_then(|inside| Some((inside, inside.find('}')?)));
-            if let Some((inside, close)) = variable {
-                let name = inside.get(..close).unwrap_or_default();
+                .then(|| text.get(at + 1..)?.strip_prefix('{')?.split_once('}'))
+                .flatten();
+            if let Some((name, _)) = variable {
                 atoms.push(match name {
                     "*" => Atom::Char('*'),
                     "?" => Atom::Char('?'),
                     "$" => Atom::Char('$'),
                     _ => Atom::Variable(name.to_owned()),
                 });
-                rest = inside.get(close + 1..).unwrap_or_default();
+                resume = at + "${}".len() + name.len();
                 continue;
             }
             atoms.push(match (operator, c) {
@@ -108,11 +110,32 @@ impl Pattern {
                 (Operator::Like, '?') => Atom::AnyOne,
                 _ => Atom::Char(c),
             });
-            rest = rest.get(c.len_utf8()..).unwrap_or_default();
         }
         Pattern {
             source: text.to_owned(),
             atoms,
+        }
+    }
+
+    /// [`Pattern::literal_text`] of `text` parsed with `operator` and `syntax`, without
+    /// parsing a text none of whose characters can be special (the common case).
+    pub fn literal_text_of(
+        text: &str,
+        operator: Operator,
+        syntax: VariableSyntax,
+    ) -> Option<String> {
+        if all_plain(text, operator, syntax) {
+            return Some(text.to_owned());
+        }
+        Pattern::parse(text, operator, syntax).literal_text()
+    }
+
+    /// [`Pattern::literal_then_any_run`] of `text` parsed as a `StringLike` value with
+    /// `syntax`, without parsing a text that is plain characters followed by `*`.
+    pub fn literal_then_any_run_of(text: &str, syntax: VariableSyntax) -> Option<String> {
+        match text.strip_suffix('*') {
+            Some(start) if all_plain(start, Operator::Like, syntax) => Some(start.to_owned()),
+            _ => Pattern::parse(text, Operator::Like, syntax).literal_then_any_run(),
         }
     }
 
@@ -352,6 +375,16 @@ fn wildcard_match(ops: &[MatchOp], value: &[char], case: Case) -> bool {
 }
 
 /// The text of `atoms` when they are all literal characters, written at once.
+/// Is no character of `text` a wildcard of `operator` or the start of a `${…}` of
+/// `syntax`? (Then every character is an [`Atom::Char`] of itself.)
+fn all_plain(text: &str, operator: Operator, syntax: VariableSyntax) -> bool {
+    !text.bytes().any(|b| match b {
+        b'$' => syntax == VariableSyntax::Substituted,
+        b'*' | b'?' => operator == Operator::Like,
+        _ => false,
+    })
+}
+
 fn literal(atoms: &[Atom]) -> Option<String> {
     let mut text = String::with_capacity(atoms.len());
     for atom in atoms {
@@ -366,6 +399,75 @@ fn literal(atoms: &[Atom]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The atoms of `text` read character by character, as the grammar of a value says:
+    /// the oracle of [`every_short_text_parses_as_the_grammar_says`].
+    fn atoms_read_one_by_one(text: &str, operator: Operator, syntax: VariableSyntax) -> Vec<Atom> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut atoms = Vec::new();
+        let mut i = 0;
+        while let Some(&c) = chars.get(i) {
+            let opens =
+                syntax == VariableSyntax::Substituted && c == '$' && chars.get(i + 1) == Some(&'{');
+            let close = chars
+                .iter()
+                .skip(i + 2)
+                .position(|&c| c == '}')
+                .filter(|_| opens);
+            if let Some(close) = close {
+                let name: String = chars.iter().skip(i + 2).take(close).collect();
+                atoms.push(match name.as_str() {
+                    "*" | "?" | "$" => Atom::Char(name.chars().next().unwrap_or('$')),
+                    _ => Atom::Variable(name),
+                });
+                i += close + 3;
+                continue;
+            }
+            atoms.push(match (operator, c) {
+                (Operator::Like, '*') => Atom::AnyRun,
+                (Operator::Like, '?') => Atom::AnyOne,
+                _ => Atom::Char(c),
+            });
+            i += 1;
+        }
+        atoms
+    }
+
+    #[test]
+    fn every_short_text_parses_as_the_grammar_says() {
+        let alphabet = ['a', '*', '?', '$', '{', '}', 'é', ':'];
+        let mut texts = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|text| alphabet.iter().map(move |c| format!("{text}{c}")))
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        texts.extend(["${aws:username}x*".to_owned(), "a${*}${?}${$}b".to_owned()]);
+        for text in &texts {
+            for operator in [Operator::Like, Operator::Equals] {
+                for syntax in [VariableSyntax::Substituted, VariableSyntax::Literal] {
+                    let pattern = Pattern::parse(text, operator, syntax);
+                    let expected = atoms_read_one_by_one(text, operator, syntax);
+                    assert_eq!(pattern.atoms(), expected.as_slice(), "{text:?}");
+                    assert_eq!(pattern.source(), text);
+                    assert_eq!(
+                        Pattern::literal_text_of(text, operator, syntax),
+                        pattern.literal_text(),
+                        "{text:?}"
+                    );
+                    let like = Pattern::parse(text, Operator::Like, syntax);
+                    assert_eq!(
+                        Pattern::literal_then_any_run_of(text, syntax),
+                        like.literal_then_any_run(),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn star_crosses_colons_and_slashes() {

@@ -734,9 +734,12 @@ impl SubGrammar {
         }
         let mut members = BTreeSet::new();
         for value in values {
-            let text = Pattern::parse(value.as_ref(), operator.pattern_operator(), self.0.syntax)
-                .literal_text()
-                .filter(|text| !text.chars().any(|c| c.is_ascii_control()))?;
+            let text = Pattern::literal_text_of(
+                value.as_ref(),
+                operator.pattern_operator(),
+                self.0.syntax,
+            )
+            .filter(|text| !text.chars().any(|c| c.is_ascii_control()))?;
             if self.0.all.contains(&text) {
                 members.insert(text);
             }
@@ -754,8 +757,7 @@ impl SubGrammar {
         if operator != SubOperator::Like {
             return None;
         }
-        Pattern::parse(value.as_ref(), Operator::Like, self.0.syntax)
-            .literal_then_any_run()
+        Pattern::literal_then_any_run_of(value.as_ref(), self.0.syntax)
             .filter(|start| !start.chars().any(|c| c.is_ascii_control()))
     }
 
