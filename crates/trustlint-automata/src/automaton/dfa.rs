@@ -1,7 +1,8 @@
 //! The minimal complete DFA ([`Dfa`]): construction from expressions, stepping,
 //! decision procedures, witnesses and field views.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 use super::alphabet::Alphabet;
 use super::bounds::{check_size, AutomatonError};
@@ -14,6 +15,70 @@ pub struct Dfa {
     /// `next[q * width + symbol]` (a state fits in `u32`: at most [`super::MAX_STATES`]).
     pub(super) next: Vec<u32>,
     pub(super) accepting: Vec<bool>,
+    /// The witness searches answered so far ([`Witnesses`]).
+    pub(super) witnesses: Witnesses,
+}
+
+/// The witness searches an automaton has answered, by the state each started from, the
+/// rests of the texts it excluded (none for [`Dfa::witness_from`]) and the character it
+/// wrote for "other": the answer depends on nothing else (the characters an alphabet
+/// distinguishes beyond the automaton's and the texts' read as "other" and come after
+/// it, so they are never written). The trust rules ask the shared automata the same few
+/// searches for every policy of a run (from the state after `…:ref:`, without
+/// `feature/`). A clone starts empty, and equality ignores it.
+/// Allocated on the first search (most automata are never searched).
+#[derive(Default)]
+pub(super) struct Witnesses(OnceLock<Box<Mutex<WitnessMemo>>>);
+
+/// The answer of each search remembered.
+type WitnessMemo = HashMap<WitnessSearch, Option<String>>;
+
+/// A witness search: start state, rests of the excluded texts, "other" written as.
+type WitnessSearch = (usize, Vec<String>, char);
+
+/// How many searches an automaton remembers; later ones are searched every time.
+const WITNESSES_KEPT: usize = 1024;
+
+impl Witnesses {
+    /// The answer of the search `from`, `rests`, `representative`: remembered, or found
+    /// by `search`.
+    fn recall_or(
+        &self,
+        from: usize,
+        rests: &[&str],
+        representative: char,
+        search: impl FnOnce() -> Option<String>,
+    ) -> Option<String> {
+        let key = (
+            from,
+            rests.iter().map(|rest| (*rest).to_owned()).collect(),
+            representative,
+        );
+        let memo = self.0.get_or_init(Box::default);
+        let recalled = memo.lock().ok().and_then(|memo| memo.get(&key).cloned());
+        if let Some(found) = recalled {
+            return found;
+        }
+        let found = search();
+        if let Ok(mut memo) = memo.lock() {
+            if memo.len() < WITNESSES_KEPT {
+                memo.insert(key, found.clone());
+            }
+        }
+        found
+    }
+}
+
+impl Clone for Witnesses {
+    fn clone(&self) -> Witnesses {
+        Witnesses::default()
+    }
+}
+
+impl std::fmt::Debug for Witnesses {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Witnesses")
+    }
 }
 
 /// Same alphabet and same language: the minimal automata are equal.
@@ -44,6 +109,7 @@ impl Dfa {
             alphabet,
             next: narrow,
             accepting,
+            witnesses: Witnesses::default(),
         }
     }
 
@@ -53,6 +119,7 @@ impl Dfa {
             alphabet: Alphabet::default(),
             next: vec![0],
             accepting: vec![false],
+            witnesses: Witnesses::default(),
         }
     }
 
@@ -62,6 +129,7 @@ impl Dfa {
             alphabet: Alphabet::default(),
             next: vec![0],
             accepting: vec![true],
+            witnesses: Witnesses::default(),
         }
     }
 
@@ -197,6 +265,7 @@ impl Dfa {
             alphabet: self.alphabet.clone(),
             next: self.next.clone(),
             accepting: self.accepting.iter().map(|a| !a).collect(),
+            witnesses: Witnesses::default(),
         }
         .minimized()
     }
@@ -253,6 +322,13 @@ impl Dfa {
         if state >= self.state_count() {
             return None;
         }
+        self.witnesses.recall_or(state, &[], representative, || {
+            self.search_from(state, representative)
+        })
+    }
+
+    /// [`Dfa::witness_from`], searched.
+    fn search_from(&self, state: usize, representative: char) -> Option<String> {
         // Breadth-first in witness order, as the product search: the first accepting
         // state reached is reached by the shortest, then smallest, string.
         let mut parent: Vec<Option<(usize, usize)>> = vec![None; self.state_count()];
@@ -355,11 +431,34 @@ impl Dfa {
         // The texts' characters that `alphabet` does not distinguish yet (most often none).
         let texts = alphabet.lacking(std::iter::once(start).chain(excluded.iter().copied()));
         let (alphabet, symbols) = self.alphabet.merge(&alphabet.union(&texts));
+        let rests: Vec<&str> = excluded
+            .iter()
+            .filter_map(|text| text.strip_prefix(start))
+            .collect();
+        let from = self.state_after(0, start);
+        let rest =
+            self.witnesses
+                .recall_or(from, &rests, alphabet.other_representative(), || {
+                    self.search_beside(from, &rests, &alphabet, &symbols)
+                })?;
+        Some(format!("{start}{rest}"))
+    }
+
+    /// The search of [`Dfa::witness_starting_with`] from state `from`, beside the trie
+    /// of `rests`, over `alphabet` (this automaton's merged with others: `symbols`):
+    /// the string read after the start.
+    fn search_beside(
+        &self,
+        from: usize,
+        rests: &[&str],
+        alphabet: &Alphabet,
+        symbols: &[(usize, usize)],
+    ) -> Option<String> {
         let mut trie = Trie::default();
-        for rest in excluded.iter().filter_map(|text| text.strip_prefix(start)) {
+        for rest in rests {
             trie.insert(rest, true);
         }
-        let first = Walk::Texts(0, self.state_after(0, start));
+        let first = Walk::Texts(0, from);
         let mut walks = Walks::new(first, self.state_count(), alphabet.width());
         // For each walk after the first: the walk it was reached from, and the symbol.
         let mut parent: Vec<(usize, usize)> = Vec::new();
@@ -375,7 +474,7 @@ impl Dfa {
                     continue;
                 };
                 let c = alphabet.chars.get(symbol).copied();
-                // The trie holds the rests after `start`: every node is past it.
+                // The trie holds the rests after the start: every node is past it.
                 let target = self.walk_on(&trie, walk, c, mine, 0);
                 if target == Walk::Dead {
                     continue;
@@ -391,7 +490,7 @@ impl Dfa {
             }
             i += 1;
         }
-        Some(format!("{start}{}", alphabet.spell_path(&parent, found?)))
+        Some(alphabet.spell_path(&parent, found?))
     }
 
     /// Where `walk` goes on reading `c` (`None`: "other"), this automaton's symbol

@@ -237,3 +237,61 @@ fn too_complex_is_reported() {
     let result = Dfa::from_expr(&Expr::Seq(parts));
     assert!(matches!(result, Err(AutomatonError::TooComplex { .. })));
 }
+
+#[test]
+fn remembered_witnesses_are_those_searched_afresh() {
+    use crate::glob::{Case, Pattern, VariableApprox};
+    // Subs of one project and ref type, and of any path and ref.
+    let subs = Expr::Alt(vec![
+        Pattern::like("p:a/b:t:branch:r:*").to_expr(Case::Sensitive, VariableApprox::AnyString),
+        Pattern::like("p:*/*:t:*:r:*").to_expr(Case::Sensitive, VariableApprox::AnyString),
+        Expr::Seq(vec![
+            Expr::literal("p:"),
+            Expr::Class(CharClass::none_of(['x', ':'])),
+            Expr::literal(":t:tag:r:v"),
+        ]),
+    ]);
+    let remembering = dfa(&subs);
+    let searches: [(&str, &[&str]); 7] = [
+        ("p:a/b:t:branch:r:", &["p:a/b:t:branch:r:feature/"]),
+        ("p:a/b:t:branch:r:", &[]),
+        ("p:", &["p:a", "p:b/", "p:x"]),
+        ("p:", &["p:"]),
+        ("p:q", &["p:q/", "p:q:", "p:r"]),
+        (
+            "p:",
+            &["p:a", "p:b", "p:c", "p:d", "p:x", "p:y", "p:z", "p:/"],
+        ),
+        ("", &["p:a"]),
+    ];
+    // Alphabets the callers' languages are over: none, the representatives, others.
+    let alphabets = [
+        Alphabet::default(),
+        Alphabet::new("xyz".chars()),
+        Alphabet::new("abxyzqwkvj/:".chars()),
+        Alphabet::new("é0".chars()),
+    ];
+    for _ in 0..2 {
+        for (start, excluded) in searches {
+            for alphabet in &alphabets {
+                let afresh = remembering
+                    .clone()
+                    .witness_starting_with(start, excluded, alphabet);
+                assert_eq!(
+                    remembering.witness_starting_with(start, excluded, alphabet),
+                    afresh,
+                    "{start:?} without {excluded:?} over {alphabet:?}"
+                );
+                let from = remembering.state_after(0, start);
+                let representative = alphabet
+                    .union(remembering.alphabet())
+                    .other_representative();
+                assert_eq!(
+                    remembering.witness_from(from, representative),
+                    remembering.clone().witness_from(from, representative),
+                    "{start:?} over {alphabet:?}"
+                );
+            }
+        }
+    }
+}
