@@ -117,26 +117,36 @@ impl Pattern {
         }
     }
 
-    /// [`Pattern::literal_text`] of `text` parsed with `operator` and `syntax`, without
-    /// parsing a text none of whose characters can be special (the common case).
+    /// [`Pattern::literal_text`] of `text` parsed with `operator` and `syntax`, read off
+    /// the text when it cannot hold a variable (the common case).
     pub fn literal_text_of(
         text: &str,
         operator: Operator,
         syntax: VariableSyntax,
     ) -> Option<String> {
-        if all_plain(text, operator, syntax) {
-            return Some(text.to_owned());
+        if may_hold_variables(text, syntax) {
+            return Pattern::parse(text, operator, syntax).literal_text();
         }
-        Pattern::parse(text, operator, syntax).literal_text()
+        (operator == Operator::Equals || !has_wildcard_chars(text)).then(|| text.to_owned())
+    }
+
+    /// [`Pattern::has_wildcards`] of `text` parsed with `operator` and `syntax`, read off
+    /// the text when it cannot hold a variable.
+    pub fn has_wildcards_of(text: &str, operator: Operator, syntax: VariableSyntax) -> bool {
+        if may_hold_variables(text, syntax) {
+            return Pattern::parse(text, operator, syntax).has_wildcards();
+        }
+        operator == Operator::Like && has_wildcard_chars(text)
     }
 
     /// [`Pattern::literal_then_any_run`] of `text` parsed as a `StringLike` value with
-    /// `syntax`, without parsing a text that is plain characters followed by `*`.
+    /// `syntax`, read off the text when it cannot hold a variable.
     pub fn literal_then_any_run_of(text: &str, syntax: VariableSyntax) -> Option<String> {
-        match text.strip_suffix('*') {
-            Some(start) if all_plain(start, Operator::Like, syntax) => Some(start.to_owned()),
-            _ => Pattern::parse(text, Operator::Like, syntax).literal_then_any_run(),
+        if may_hold_variables(text, syntax) {
+            return Pattern::parse(text, Operator::Like, syntax).literal_then_any_run();
         }
+        let start = text.strip_suffix('*')?;
+        (!has_wildcard_chars(start)).then(|| start.to_owned())
     }
 
     /// A `StringLike` pattern in a `2012-10-17` policy.
@@ -375,14 +385,15 @@ fn wildcard_match(ops: &[MatchOp], value: &[char], case: Case) -> bool {
 }
 
 /// The text of `atoms` when they are all literal characters, written at once.
-/// Is no character of `text` a wildcard of `operator` or the start of a `${…}` of
-/// `syntax`? (Then every character is an [`Atom::Char`] of itself.)
-fn all_plain(text: &str, operator: Operator, syntax: VariableSyntax) -> bool {
-    !text.bytes().any(|b| match b {
-        b'$' => syntax == VariableSyntax::Substituted,
-        b'*' | b'?' => operator == Operator::Like,
-        _ => false,
-    })
+/// Can `text` hold a `${…}` under `syntax`? (Else each of its characters is an atom of
+/// itself: a wildcard of `StringLike`, or a literal character.)
+fn may_hold_variables(text: &str, syntax: VariableSyntax) -> bool {
+    syntax == VariableSyntax::Substituted && text.as_bytes().contains(&b'$')
+}
+
+/// Does `text` hold `*` or `?`?
+fn has_wildcard_chars(text: &str) -> bool {
+    text.bytes().any(|b| b == b'*' || b == b'?')
 }
 
 fn literal(atoms: &[Atom]) -> Option<String> {
@@ -456,6 +467,11 @@ mod tests {
                     assert_eq!(
                         Pattern::literal_text_of(text, operator, syntax),
                         pattern.literal_text(),
+                        "{text:?}"
+                    );
+                    assert_eq!(
+                        Pattern::has_wildcards_of(text, operator, syntax),
+                        pattern.has_wildcards(),
                         "{text:?}"
                     );
                     let like = Pattern::parse(text, Operator::Like, syntax);

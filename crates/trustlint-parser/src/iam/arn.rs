@@ -127,6 +127,23 @@ fn split_parts(text: &str) -> Vec<&str> {
     parts
 }
 
+/// The partition, account and provider (`HOST[/PATH]`) of an OIDC provider ARN.
+fn oidc_provider_parts(text: &str) -> Option<(&str, &str, &str)> {
+    let arn = Arn::parse(text)?;
+    let partition_ok = PARTITIONS.contains(&arn.partition) || is_placeholder(arn.partition);
+    if !partition_ok || arn.service != "iam" || !arn.region.is_empty() {
+        return None;
+    }
+    if arn.account.is_empty() {
+        return None;
+    }
+    let provider = arn.resource.strip_prefix(OIDC_PROVIDER_PREFIX)?;
+    if provider.is_empty() || provider.starts_with('/') {
+        return None;
+    }
+    Some((arn.partition, arn.account, provider))
+}
+
 /// An IAM OIDC identity provider ARN, `arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST[/PATH]`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct OidcProviderArn {
@@ -142,23 +159,18 @@ impl OidcProviderArn {
     /// names, whole-value placeholders). The partition may be a placeholder
     /// (`${AWS::Partition}`).
     pub fn parse(text: &str) -> Option<OidcProviderArn> {
-        let arn = Arn::parse(text)?;
-        let partition_ok = PARTITIONS.contains(&arn.partition) || is_placeholder(arn.partition);
-        if !partition_ok || arn.service != "iam" || !arn.region.is_empty() {
-            return None;
-        }
-        if arn.account.is_empty() {
-            return None;
-        }
-        let provider = arn.resource.strip_prefix(OIDC_PROVIDER_PREFIX)?;
-        if provider.is_empty() || provider.starts_with('/') {
-            return None;
-        }
+        let (partition, account, provider) = oidc_provider_parts(text)?;
         Some(OidcProviderArn {
-            partition: arn.partition.to_string(),
-            account: arn.account.to_string(),
-            provider: provider.to_string(),
+            partition: partition.to_owned(),
+            account: account.to_owned(),
+            provider: provider.to_owned(),
         })
+    }
+
+    /// Whether `text` is an OIDC provider ARN: what [`OidcProviderArn::parse`] accepts,
+    /// without copying its parts.
+    pub fn is_one(text: &str) -> bool {
+        oidc_provider_parts(text).is_some()
     }
 
     /// The host name (`gitlab.example.com`).
@@ -342,6 +354,15 @@ mod tests {
             "arn:aws:iam:::oidc-provider/gitlab.com",
         ] {
             assert_eq!(OidcProviderArn::parse(text), None, "{text}");
+            assert!(!OidcProviderArn::is_one(text), "{text}");
+        }
+        for text in [
+            "arn:aws:iam::210987654321:oidc-provider/gitlab.com",
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/gitlab.example.com/gitlab",
+            "arn:aws-cn:iam::210987654321:oidc-provider/gitlab.cn",
+        ] {
+            assert!(OidcProviderArn::parse(text).is_some(), "{text}");
+            assert!(OidcProviderArn::is_one(text), "{text}");
         }
     }
 

@@ -512,7 +512,7 @@ impl Loader<'_> {
         match &node.value {
             Value::String(text) if text == "*" => Some(Principal::Any(node.span)),
             Value::String(text) => {
-                let kind = if OidcProviderArn::parse(text).is_some()
+                let kind = if OidcProviderArn::is_one(text)
                     || !text.starts_with("arn:") && text.contains('.')
                 {
                     "Federated"

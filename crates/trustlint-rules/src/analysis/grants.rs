@@ -142,7 +142,7 @@ pub fn unresolved_providers(policy: &PolicyDocument) -> Vec<(&Statement, &Spanne
                 .into_iter()
                 .flat_map(|principal| principal.federated())
                 .filter(|value| {
-                    OidcProviderArn::parse(&value.value).is_none()
+                    !OidcProviderArn::is_one(&value.value)
                         && is_placeholder(&value.value)
                         && provider_from_keys(statement).is_none()
                 })
@@ -190,8 +190,7 @@ pub fn claim_conditions(policy: &PolicyDocument) -> Vec<(&Statement, &Condition)
                 && covers_web_identity(statement)
                 && statement.principal().is_some_and(|principal| {
                     principal.federated().any(|value| {
-                        OidcProviderArn::parse(&value.value).is_some()
-                            || is_placeholder(&value.value)
+                        OidcProviderArn::is_one(&value.value) || is_placeholder(&value.value)
                     })
                 })
         })
@@ -771,6 +770,12 @@ impl SubValue<'_> {
     /// The pattern as the `sub` grammar reads it.
     pub fn pattern(&self, syntax: VariableSyntax) -> Pattern {
         Pattern::parse(&self.value.value, self.operator.pattern_operator(), syntax)
+    }
+
+    /// Whether the pattern has wildcards ([`Pattern::has_wildcards`], without parsing
+    /// a value that cannot hold a variable).
+    pub fn has_wildcards(&self, syntax: VariableSyntax) -> bool {
+        Pattern::has_wildcards_of(&self.value.value, self.operator.pattern_operator(), syntax)
     }
 }
 

@@ -95,9 +95,7 @@ impl Rule for WildcardOperatorMismatch {
                     .collect();
                 let literal = block.iter().flat_map(|c| c.values.iter()).all(|v| {
                     !is_placeholder(&v.value)
-                        && Pattern::parse(&v.value, Operator::Like, syntax)
-                            .literal_text()
-                            .is_some()
+                        && Pattern::literal_text_of(&v.value, Operator::Like, syntax).is_some()
                 });
                 if !literal || block.iter().all(|c| c.values.is_empty()) {
                     continue;
@@ -153,5 +151,5 @@ fn like_counterpart(base: BaseOperator) -> Option<Option<BaseOperator>> {
 /// Whether `text` read as a `StringLike` pattern has a wildcard (escapes such as `${*}`
 /// and placeholders don't count).
 fn has_wildcard(text: &str, syntax: VariableSyntax) -> bool {
-    !is_placeholder(text) && Pattern::parse(text, Operator::Like, syntax).has_wildcards()
+    !is_placeholder(text) && Pattern::has_wildcards_of(text, Operator::Like, syntax)
 }

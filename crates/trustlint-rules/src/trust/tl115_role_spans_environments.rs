@@ -188,7 +188,7 @@ fn unprotected_value<'v>(
     wildcards_only: bool,
 ) -> Option<Unprotected<'v>> {
     role.values().into_iter().find_map(|(analysis, value)| {
-        if wildcards_only && !value.pattern(syntax).has_wildcards() {
+        if wildcards_only && !value.has_wildcards(syntax) {
             return None;
         }
         let example = analysis

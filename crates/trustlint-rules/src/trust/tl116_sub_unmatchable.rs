@@ -51,7 +51,7 @@ impl Rule for SubUnmatchable {
                 let pattern = value.pattern(syntax);
                 // `StringEquals` on a value with `*`/`?` is TL105's (the operator is wrong).
                 let literal_wildcard = value.operator.pattern_operator() == Operator::Equals
-                    && Pattern::parse(&value.value.value, Operator::Like, syntax).has_wildcards();
+                    && Pattern::has_wildcards_of(&value.value.value, Operator::Like, syntax);
                 // A value matching some sub (its language, within the grammar, is not
                 // empty) is matchable: the diagnosis is for the rest.
                 if pattern.has_variables() || literal_wildcard || !value.language.is_empty() {

@@ -36,7 +36,7 @@ impl Rule for RefTypeUnpinned {
             // The value admitting the tag is the hole; prefer one admitting both. A tag
             // listed exactly (no wildcard) is a deliberate choice, unless the claim has
             // no `ref_type` at all.
-            let deliberate = |v: &SubValue<'_>| branch != tag && !v.pattern(syntax).has_wildcards();
+            let deliberate = |v: &SubValue<'_>| branch != tag && !v.has_wildcards(syntax);
             let culprit = values
                 .iter()
                 .filter(|(_, v)| !deliberate(v))

@@ -255,6 +255,10 @@ fn unknown_values(condition: &Condition, codes: &BTreeSet<&'static str>) -> Vec<
 /// other than IAM's escapes `${*}`, `${?}` and `${$}`, else the whole value when it is a
 /// placeholder (`<project>`, `SUB_CLAIM`).
 fn placeholder_in(value: &str) -> Option<&str> {
+    if !has_interpolation(value) {
+        // The common case, told by one scan.
+        return is_placeholder(value).then_some(value);
+    }
     let mut from = 0;
     while let Some(start) = [value.get(from..)?.find("${"), value.get(from..)?.find("{{")]
         .into_iter()
