@@ -40,37 +40,25 @@ impl std::fmt::Debug for Alphabet {
 impl Alphabet {
     /// The alphabet distinguishing exactly `chars`.
     pub fn new(chars: impl IntoIterator<Item = char>) -> Alphabet {
-        let mut ascii = 0;
-        let mut others = Vec::new();
-        for c in chars.into_iter().map(canonical) {
-            match ascii_bit(c) {
-                Some(bit) => ascii |= bit,
-                None => others.push(c),
-            }
-        }
-        Alphabet::of_parts(ascii, others)
+        let mut gathered = Gathered::default();
+        chars.into_iter().for_each(|c| gathered.add(c));
+        gathered.alphabet()
     }
 
     /// The alphabet distinguishing the characters of `texts` (an ASCII text is read by
     /// its bytes).
     pub fn of_texts<'t>(texts: impl IntoIterator<Item = &'t str>) -> Alphabet {
-        let mut ascii = 0;
-        let mut others = Vec::new();
+        let mut gathered = Gathered::default();
         for text in texts {
             if text.is_ascii() {
                 for byte in text.bytes() {
-                    ascii |= ascii_bit(canonical(char::from(byte))).unwrap_or(0);
+                    gathered.ascii |= ascii_bit(canonical(char::from(byte))).unwrap_or(0);
                 }
             } else {
-                for c in text.chars().map(canonical) {
-                    match ascii_bit(c) {
-                        Some(bit) => ascii |= bit,
-                        None => others.push(c),
-                    }
-                }
+                text.chars().for_each(|c| gathered.add(c));
             }
         }
-        Alphabet::of_parts(ascii, others)
+        gathered.alphabet()
     }
 
     /// The alphabet distinguishing the characters of `texts` that this one does not.
@@ -79,16 +67,6 @@ impl Alphabet {
         all.chars.retain(|&c| !self.distinguishes(c));
         all.ascii &= !self.ascii;
         all
-    }
-
-    /// The alphabet of the ASCII characters whose bits `ascii` sets and of `others` (not
-    /// ASCII, in any order, repeated or not).
-    fn of_parts(ascii: u128, mut others: Vec<char>) -> Alphabet {
-        others.sort_unstable();
-        others.dedup();
-        let mut chars = ascii_chars(ascii);
-        chars.append(&mut others);
-        Alphabet { chars, ascii }
     }
 
     /// The alphabet of the ASCII characters whose bits `ascii` sets.
@@ -205,6 +183,36 @@ impl Alphabet {
     /// Symbols in witness order: "other" first, then the characters in ascending order.
     pub(super) fn witness_order(&self) -> impl Iterator<Item = usize> {
         std::iter::once(self.other_symbol()).chain(0..self.chars.len())
+    }
+}
+
+/// Characters gathered for an alphabet: the ASCII ones as bits, the others listed (in
+/// any order, repeated or not).
+#[derive(Default)]
+struct Gathered {
+    ascii: u128,
+    others: Vec<char>,
+}
+
+impl Gathered {
+    fn add(&mut self, c: char) {
+        let c = canonical(c);
+        match ascii_bit(c) {
+            Some(bit) => self.ascii |= bit,
+            None => self.others.push(c),
+        }
+    }
+
+    /// The alphabet distinguishing the characters gathered.
+    fn alphabet(mut self) -> Alphabet {
+        self.others.sort_unstable();
+        self.others.dedup();
+        let mut chars = ascii_chars(self.ascii);
+        chars.append(&mut self.others);
+        Alphabet {
+            chars,
+            ascii: self.ascii,
+        }
     }
 }
 
