@@ -384,7 +384,6 @@ fn wildcard_match(ops: &[MatchOp], value: &[char], case: Case) -> bool {
         .all(|op| matches!(op, MatchOp::Run))
 }
 
-/// The text of `atoms` when they are all literal characters, written at once.
 /// Can `text` hold a `${…}` under `syntax`? (Else each of its characters is an atom of
 /// itself: a wildcard of `StringLike`, or a literal character.)
 fn may_hold_variables(text: &str, syntax: VariableSyntax) -> bool {
@@ -393,9 +392,10 @@ fn may_hold_variables(text: &str, syntax: VariableSyntax) -> bool {
 
 /// Does `text` hold `*` or `?`?
 fn has_wildcard_chars(text: &str) -> bool {
-    text.bytes().any(|b| b == b'*' || b == b'?')
+    text.contains(['*', '?'])
 }
 
+/// The text of `atoms` when they are all literal characters, written at once.
 fn literal(atoms: &[Atom]) -> Option<String> {
     let mut text = String::with_capacity(atoms.len());
     for atom in atoms {

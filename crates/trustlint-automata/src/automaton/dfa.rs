@@ -26,7 +26,8 @@ pub struct Dfa {
 /// it, so they are never written). The trust rules ask the shared automata the same few
 /// searches for every policy of a run (from the state after `…:ref:`, without
 /// `feature/`). A clone starts empty, and equality ignores it.
-/// Allocated on the first search (most automata are never searched).
+///
+/// The memory is allocated on the first search (most automata are never searched).
 #[derive(Default)]
 pub(super) struct Witnesses(OnceLock<Box<Mutex<WitnessMemo>>>);
 
