@@ -590,8 +590,8 @@ impl ActionSet {
 pub struct Catalog {
     services: &'static [Service],
     actions: &'static [Action],
-    /// Lower-case prefix to service index, on first use.
-    by_prefix: OnceLock<HashMap<String, u32>>,
+    /// Lower-case prefix and service index, sorted by prefix, on first use.
+    by_prefix: OnceLock<Vec<(String, u32)>>,
     /// The service prefixes prepared for suggestions, on first use.
     prefixes: OnceLock<Vocabulary<'static>>,
 }
@@ -615,18 +615,22 @@ impl Catalog {
     /// The service with this prefix (ignoring case).
     pub fn service(&self, prefix: &str) -> Option<&Service> {
         let by_prefix = self.by_prefix.get_or_init(|| {
-            let mut by_prefix = HashMap::with_capacity(self.services.len());
+            let mut by_prefix: Vec<(String, u32)> = self
+                .services
+                .iter()
+                .enumerate()
+                .map(|(index, service)| (service.prefix().to_ascii_lowercase(), index as u32))
+                .collect();
             // A prefix named twice is the last service's.
-            for (index, service) in self.services.iter().enumerate() {
-                by_prefix.insert(service.prefix().to_ascii_lowercase(), index as u32);
-            }
+            by_prefix.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+            by_prefix.dedup_by(|later, first| later.0 == first.0);
             by_prefix
         });
-        let index = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
-            by_prefix.get(&prefix.to_ascii_lowercase())
-        } else {
-            by_prefix.get(prefix)
-        }?;
+        let folded = prefix.bytes().map(|b| b.to_ascii_lowercase());
+        let found = by_prefix
+            .binary_search_by(|(known, _)| known.bytes().cmp(folded.clone()))
+            .ok()?;
+        let index = &by_prefix.get(found)?.1;
         self.services.get(*index as usize)
     }
 
@@ -858,20 +862,72 @@ fn tokens(text: &str, variable: impl Fn(&str) -> Token, wildcards: bool) -> Vec<
     out
 }
 
-/// Whether some string matches both token sequences: a search over the product of the
-/// two patterns' positions (O(|a|·|b|) states).
-fn globs_intersect(a: &[Token], b: &[Token]) -> bool {
+/// Whether some string matches both token sequences. While both start with a field that
+/// cannot hold a `:` before a literal `:` (an ARN's partition, service, region and
+/// account), every common string splits there alike, so field is compared with field
+/// and the rest with the rest ([`glob_parts_intersect`]).
+fn globs_intersect(mut a: &[Token], mut b: &[Token]) -> bool {
+    while let (Some((a_field, a_rest)), Some((b_field, b_rest))) = (first_field(a), first_field(b))
+    {
+        if !glob_parts_intersect(a_field, b_field) {
+            return false;
+        }
+        (a, b) = (a_rest, b_rest);
+    }
+    glob_parts_intersect(a, b)
+}
+
+/// The tokens before a sequence's first literal `:` and those after it, when none
+/// before it can match a `:`.
+fn first_field(tokens: &[Token]) -> Option<(&[Token], &[Token])> {
+    for (index, token) in tokens.iter().enumerate() {
+        match token {
+            Token::Char(':') => return Some((tokens.get(..index)?, tokens.get(index + 1..)?)),
+            Token::Char(_) | Token::Run { segment: true } => {}
+            Token::One | Token::Run { segment: false } => return None,
+        }
+    }
+    None
+}
+
+/// [`globs_intersect`] for two parts: their literal ends, which every common string
+/// shares, compared character by character (an ARN of another type mostly differs
+/// there), then a search over the product of the rest's positions (O(|a|·|b|) states).
+fn glob_parts_intersect(a: &[Token], b: &[Token]) -> bool {
+    let Some((a, b)) = without_literal_ends(a, b) else {
+        return false;
+    };
+    // What is left is mostly one variable against a literal field.
+    match (a, b) {
+        ([], rest) | (rest, []) => return rest.iter().all(|t| matches!(t, Token::Run { .. })),
+        ([Token::Run { segment: false }], _) | (_, [Token::Run { segment: false }]) => return true,
+        ([Token::Run { segment: true }], rest) | (rest, [Token::Run { segment: true }]) => {
+            return !rest.iter().any(|t| matches!(t, Token::Char('/' | ':')));
+        }
+        _ => {}
+    }
     let width = b.len() + 1;
-    let mut seen = vec![false; (a.len() + 1) * width];
-    let mut stack = vec![(0usize, 0usize)];
+    let words = ((a.len() + 1) * width).div_ceil(64);
+    let (mut on_stack, mut on_heap) = ([0u64; 16], Vec::new());
+    let seen: &mut [u64] = match on_stack.get_mut(..words) {
+        Some(seen) => seen,
+        None => {
+            on_heap.resize(words, 0);
+            &mut on_heap
+        }
+    };
+    let mut stack = Vec::with_capacity(16);
+    stack.push((0usize, 0usize));
     while let Some((i, j)) = stack.pop() {
-        let Some(slot) = seen.get_mut(i * width + j) else {
+        let slot = i * width + j;
+        let bit = 1u64 << (slot % 64);
+        let Some(word) = seen.get_mut(slot / 64) else {
             continue;
         };
-        if *slot {
+        if *word & bit != 0 {
             continue;
         }
-        *slot = true;
+        *word |= bit;
         let (ta, tb) = (a.get(i), b.get(j));
         if ta.is_none() && tb.is_none() {
             return true;
@@ -901,6 +957,28 @@ fn globs_intersect(a: &[Token], b: &[Token]) -> bool {
         }
     }
     false
+}
+
+/// Two token sequences without the literal characters both start with and both end
+/// with, which each string matching both must have there; `None` when two of them
+/// differ, so that no string matches both.
+fn without_literal_ends<'t>(
+    mut a: &'t [Token],
+    mut b: &'t [Token],
+) -> Option<(&'t [Token], &'t [Token])> {
+    while let ([Token::Char(x), a_rest @ ..], [Token::Char(y), b_rest @ ..]) = (a, b) {
+        if x != y {
+            return None;
+        }
+        (a, b) = (a_rest, b_rest);
+    }
+    while let ([a_rest @ .., Token::Char(x)], [b_rest @ .., Token::Char(y)]) = (a, b) {
+        if x != y {
+            return None;
+        }
+        (a, b) = (a_rest, b_rest);
+    }
+    Some((a, b))
 }
 
 /// Whether one character satisfies both tokens.
@@ -992,7 +1070,63 @@ mod tests {
         )
     }
 
+    /// Whether `word` matches `tokens` (the concrete reading of [`Token`]).
+    fn glob_matches(tokens: &[Token], word: &[char]) -> bool {
+        match tokens.split_first() {
+            None => word.is_empty(),
+            Some((Token::Run { segment }, rest)) => (0..=word.len()).any(|taken| {
+                let (run, after) = word.split_at(taken);
+                (!segment || !run.iter().any(|c| matches!(c, '/' | ':')))
+                    && glob_matches(rest, after)
+            }),
+            Some((token, rest)) => word.split_first().is_some_and(|(first, after)| {
+                (matches!(token, Token::One) || *token == Token::Char(*first))
+                    && glob_matches(rest, after)
+            }),
+        }
+    }
+
+    /// Every word over `letters` of at most `length` characters.
+    fn words(letters: &[char], length: usize) -> Vec<Vec<char>> {
+        let mut all = vec![Vec::new()];
+        let mut last = vec![Vec::new()];
+        for _ in 0..length {
+            last = last
+                .iter()
+                .flat_map(|word: &Vec<char>| {
+                    letters.iter().map(move |&c| {
+                        let mut longer = word.clone();
+                        longer.push(c);
+                        longer
+                    })
+                })
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all
+    }
+
+    fn some_tokens() -> impl proptest::strategy::Strategy<Value = Vec<Token>> {
+        use proptest::prelude::*;
+        let token = prop_oneof![
+            4 => proptest::sample::select(vec!['a', 'b', '/', ':']).prop_map(Token::Char),
+            1 => Just(Token::One),
+            1 => any::<bool>().prop_map(|segment| Token::Run { segment }),
+        ];
+        proptest::collection::vec(token, 0..4)
+    }
+
     proptest::proptest! {
+        /// Two resource globs intersect exactly when some short word matches both (a
+        /// shortest common word is no longer than the two globs together).
+        #[test]
+        fn globs_intersect_as_some_word_matches_both(a in some_tokens(), b in some_tokens()) {
+            let some_word = words(&['a', 'b', '/', ':'], a.len() + b.len())
+                .iter()
+                .any(|word| glob_matches(&a, word) && glob_matches(&b, word));
+            proptest::prop_assert_eq!(globs_intersect(&a, &b), some_word);
+        }
+
         /// The windowed bit set answers as a set of ids does.
         #[test]
         fn action_sets_behave_as_sets_of_ids(

@@ -25,7 +25,14 @@ pub struct Grant<'p> {
     pub statement: &'p Statement,
     written: Arc<WrittenActions>,
     effective: Arc<ActionSet>,
+    type_wide: Option<TypeWideResources>,
 }
+
+/// The `Resource` patterns of a statement that name every resource of a type in every
+/// account and region ([`is_every_resource_of_type`]), each by its position among the
+/// statement's resources: read once per policy for the rules that ask action by action
+/// ([`Grant::every_resource_for`]). `None` when there are none, as there mostly are.
+type TypeWideResources = Arc<[(usize, ResourcePattern)]>;
 
 /// The catalog actions one statement's `Action` or `NotAction` names (shared by every
 /// rule asking).
@@ -44,6 +51,8 @@ pub struct WrittenActions {
 pub struct PolicySets {
     written: Vec<Arc<WrittenActions>>,
     effective: Vec<Arc<ActionSet>>,
+    /// Each `Allow` statement's type-wide resources, in the order of `effective`.
+    type_wide: Vec<Option<TypeWideResources>>,
 }
 
 impl<'p> Grant<'p> {
@@ -69,26 +78,23 @@ impl<'p> Grant<'p> {
     pub fn every_resource_for(&self, action: ActionId) -> Option<EveryResource<'p>> {
         let block = self.statement.resource.as_ref()?;
         let entry = Catalog::get().action(action)?;
-        let of_its_type = |pattern: &str| {
-            pattern == "*"
-                || (is_every_resource_of_type(pattern) && {
-                    let pattern = ResourcePattern::new(pattern);
+        let mut of_its_type =
+            self.type_wide
+                .iter()
+                .flat_map(|wide| wide.iter())
+                .filter(|(_, pattern)| {
                     entry
                         .resource_types()
-                        .any(|t| t.could_match_pattern(&pattern))
-                })
-        };
+                        .any(|t| t.could_match_pattern(pattern))
+                });
+        let star = block.value.iter().find(|r| r.value == "*");
         if block.negated {
-            return (!block.value.iter().any(|r| of_its_type(&r.value))).then_some(EveryResource {
+            return (star.is_none() && of_its_type.next().is_none()).then_some(EveryResource {
                 span: block.key_span,
                 written: None,
             });
         }
-        block
-            .value
-            .iter()
-            .find(|r| r.value == "*")
-            .or_else(|| block.value.iter().find(|r| of_its_type(&r.value)))
+        star.or_else(|| of_its_type.find_map(|(index, _)| block.value.get(*index)))
             .map(|r| EveryResource {
                 span: r.span,
                 written: Some(r.value.as_str()),
@@ -242,12 +248,13 @@ impl<'p> PolicyAccess<'p> {
             .iter()
             .zip(&sets.written)
             .filter(|(statement, _)| statement.is_allow())
-            .zip(&sets.effective)
+            .zip(sets.effective.iter().zip(&sets.type_wide))
             .filter(|((statement, _), _)| !never_holds(statement))
-            .map(|((statement, written), effective)| Grant {
+            .map(|((statement, written), (effective, type_wide))| Grant {
                 statement,
                 written: Arc::clone(written),
                 effective: Arc::clone(effective),
+                type_wide: type_wide.clone(),
             })
             .collect();
         Some(PolicyAccess {
@@ -278,8 +285,9 @@ pub fn policy_sets(policy: &PolicyDocument) -> PolicySets {
     let denies: Vec<_> = statements()
         .filter(|(s, _)| s.is_deny() && s.conditions.is_empty() && !s.conditions_incomplete)
         .collect();
-    let effective = statements()
-        .filter(|(s, _)| s.is_allow())
+    let allows = || statements().filter(|(s, _)| s.is_allow());
+    let type_wide = allows().map(|(s, _)| type_wide_resources(s)).collect();
+    let effective = allows()
         .map(|(statement, actions)| {
             let mut effective = actions.all.clone();
             for (deny, denied) in &denies {
@@ -290,7 +298,24 @@ pub fn policy_sets(policy: &PolicyDocument) -> PolicySets {
             Arc::new(effective)
         })
         .collect();
-    PolicySets { written, effective }
+    PolicySets {
+        written,
+        effective,
+        type_wide,
+    }
+}
+
+/// A statement's type-wide `Resource` patterns ([`TypeWideResources`]).
+fn type_wide_resources(statement: &Statement) -> Option<TypeWideResources> {
+    let block = statement.resource.as_ref()?;
+    let wide: Vec<(usize, ResourcePattern)> = block
+        .value
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| is_every_resource_of_type(&r.value))
+        .map(|(index, r)| (index, ResourcePattern::new(&r.value)))
+        .collect();
+    (!wide.is_empty()).then(|| wide.into())
 }
 
 /// Whether a policy is an identity policy (no statement with `Principal`; trust and

@@ -50,7 +50,7 @@ impl Rule for WildcardResource {
                                 | AccessLevel::PermissionsManagement
                         )
                 });
-                if let Some(every) = grant.every_resource_for(id).filter(|_| changing) {
+                if let Some(every) = changing.then(|| grant.every_resource_for(id)).flatten() {
                     by_resource
                         .entry(every)
                         .or_insert_with(ActionSet::empty)

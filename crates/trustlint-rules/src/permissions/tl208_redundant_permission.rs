@@ -79,15 +79,42 @@ fn listed<'p>(
 /// candidate for every statement when candidates are taken by action).
 const MAX_INDEXED_ACTIONS: usize = 256;
 
+/// Policies of at most this many statements are paired by trying every other statement
+/// (cheaper than building the indexes of [`covering_by_index`] for a few).
+const MAX_PAIRED_DIRECTLY: usize = 16;
+
 /// For each statement, the statement that makes it redundant: the first other one (in
 /// order) that applies wherever it does ([`covers_statement`]) and that it doesn't cover
-/// back, or covers back but comes first. The same as trying every other statement in
-/// order, but only those that can cover it are tried: the statements without
-/// conditions whose resources could cover its first resource (equal to it, or a
-/// `prefix*` of it: [`pattern_covers`]), or those sharing an action with it, whichever
-/// are fewer. So a policy of N statements on different resources (or with different
-/// actions) takes about N steps, not N².
+/// back, or covers back but comes first.
 fn covering(listed: &[Listed<'_>]) -> Vec<Option<usize>> {
+    if listed.len() <= MAX_PAIRED_DIRECTLY {
+        covering_by_trying_all(listed)
+    } else {
+        covering_by_index(listed)
+    }
+}
+
+/// [`covering`] by trying every other statement in order: N² pairs.
+fn covering_by_trying_all(listed: &[Listed<'_>]) -> Vec<Option<usize>> {
+    listed
+        .iter()
+        .enumerate()
+        .map(|(i, this)| {
+            listed.iter().enumerate().find_map(|(j, other)| {
+                (i != j && covers_statement(other, this) && (!covers_statement(this, other) || j < i))
+                    .then_some(j)
+            })
+        })
+        .collect()
+}
+
+/// [`covering`], the same as trying every other statement in order, but only those that
+/// can cover a statement are tried: the statements without conditions whose resources
+/// could cover its first resource (equal to it, or a `prefix*` of it:
+/// [`pattern_covers`]), or those sharing an action with it, whichever are fewer. So a
+/// policy of N statements on different resources (or with different actions) takes
+/// about N steps, not N².
+fn covering_by_index(listed: &[Listed<'_>]) -> Vec<Option<usize>> {
     let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
     let mut prefixed: HashMap<String, Vec<usize>> = HashMap::new();
     let mut lengths: BTreeSet<usize> = BTreeSet::new();
@@ -275,22 +302,6 @@ mod tests {
     use trustlint_parser::json::parse_json;
     use trustlint_parser::FileId;
 
-    /// The straightforward pairing: every other statement tried, in order.
-    fn covering_by_trying_all(listed: &[Listed<'_>]) -> Vec<Option<usize>> {
-        listed
-            .iter()
-            .enumerate()
-            .map(|(i, this)| {
-                listed.iter().enumerate().find_map(|(j, other)| {
-                    (i != j
-                        && covers_statement(other, this)
-                        && (!covers_statement(this, other) || j < i))
-                        .then_some(j)
-                })
-            })
-            .collect()
-    }
-
     const ACTIONS: &[&str] = &[
         "s3:GetObject",
         "s3:PutObject",
@@ -354,7 +365,7 @@ mod tests {
                 .map(|s| crate::analysis::permissions::written_actions(Catalog::get(), s))
                 .collect();
             let listed = listed(policy.statements.iter().zip(&written));
-            prop_assert_eq!(covering(&listed), covering_by_trying_all(&listed));
+            prop_assert_eq!(covering_by_index(&listed), covering_by_trying_all(&listed));
         }
     }
 }

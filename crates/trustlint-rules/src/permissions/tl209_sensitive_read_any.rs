@@ -4,13 +4,14 @@
 //! key or S3 object of the account.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 use trustlint_parser::Span;
 
 use super::EveryResource;
-use crate::analysis::catalog::Catalog;
+use crate::analysis::catalog::{ActionId, Catalog};
 use crate::finding::Finding;
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -53,6 +54,18 @@ const SENSITIVE_READS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The catalog id of each of [`SENSITIVE_READS`], with its name and what it reads.
+fn sensitive_reads() -> &'static [(ActionId, &'static str, &'static str)] {
+    static IDS: OnceLock<Vec<(ActionId, &'static str, &'static str)>> = OnceLock::new();
+    IDS.get_or_init(|| {
+        let catalog = Catalog::get();
+        SENSITIVE_READS
+            .iter()
+            .filter_map(|&(name, what)| Some((catalog.lookup(name)?, name, what)))
+            .collect()
+    })
+}
+
 impl Rule for SensitiveReadAny {
     fn meta(&self) -> &'static RuleMeta {
         &meta::TL209
@@ -68,23 +81,23 @@ impl Rule for SensitiveReadAny {
         let Some(access) = cx.policy_access(document, policy) else {
             return;
         };
-        let catalog = Catalog::get();
         for grant in access.grants.iter().filter(|g| !g.is_admin()) {
             // The sensitive actions and what they expose, by the text granting them and
             // the text giving them every resource.
             let mut by_span: BTreeMap<(Span, EveryResource<'_>), NamesAndExposures> =
                 BTreeMap::new();
-            for (name, what) in SENSITIVE_READS {
-                let Some((id, every)) = catalog
-                    .lookup(name)
-                    .filter(|id| grant.effective().contains(*id))
-                    .and_then(|id| Some((id, grant.every_resource_for(id)?)))
+            for &(id, name, what) in sensitive_reads() {
+                let Some(every) = grant
+                    .effective()
+                    .contains(id)
+                    .then(|| grant.every_resource_for(id))
+                    .flatten()
                 else {
                     continue;
                 };
                 let (names, whats) = by_span.entry((grant.span_granting(id), every)).or_default();
                 names.push(name);
-                if !whats.contains(what) {
+                if !whats.contains(&what) {
                     whats.push(what);
                 }
             }
