@@ -101,6 +101,9 @@ impl Filter {
     }
 
     fn path_ignored(&self, finding: &Finding, sources: &SourceMap) -> bool {
+        if self.path_ignores.is_empty() {
+            return false;
+        }
         let Some(file) = sources.get(finding.primary.file) else {
             return false;
         };

@@ -2,6 +2,7 @@
 //! (file + UTF-8 byte range), and the [`SourceMap`] turns byte offsets into the 1-based
 //! line/column (Unicode scalar columns) that every output format prints.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -240,16 +241,16 @@ fn line_starts(text: &str) -> Vec<u32> {
 
 /// A path with `/` separators and no leading `./`.
 pub fn display_path(path: &Path) -> String {
-    let text = path.to_string_lossy();
-    let mut shown = if text.contains('\\') {
-        text.replace('\\', "/")
+    // Checked as UTF-8 at once (the usual case) before character by character.
+    let text = path
+        .to_str()
+        .map_or_else(|| path.to_string_lossy(), Cow::Borrowed);
+    let shown = if text.contains('\\') {
+        Cow::Owned(text.replace('\\', "/"))
     } else {
-        text.into_owned()
+        text
     };
-    if shown.starts_with("./") {
-        shown.drain(..2);
-    }
-    shown
+    shown.strip_prefix("./").unwrap_or(&shown).to_owned()
 }
 
 #[cfg(test)]

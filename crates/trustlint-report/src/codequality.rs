@@ -76,5 +76,10 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         })
     };
     let count = report.findings.len().min(prints.len());
-    crate::write_pretty_json(&Items, count, issue, out)
+    crate::write_pretty_json(
+        &Items,
+        count,
+        |index, bytes, depth| crate::render_serialized(bytes, &issue(index), depth),
+        out,
+    )
 }

@@ -175,7 +175,12 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         vulnerabilities: Items,
     };
     let count = report.findings.len().min(prints.len());
-    crate::write_pretty_json(&sast, count, vulnerability, out)
+    crate::write_pretty_json(
+        &sast,
+        count,
+        |index, bytes, depth| crate::render_serialized(bytes, &vulnerability(index), depth),
+        out,
+    )
 }
 
 #[cfg(test)]

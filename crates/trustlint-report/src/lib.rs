@@ -8,6 +8,7 @@ mod gitlab_sast;
 mod human;
 mod json;
 mod location;
+mod pretty;
 mod rule_docs;
 mod sarif;
 
@@ -40,20 +41,20 @@ impl serde::Serialize for Items {
 const ITEMS_AT_ONCE: usize = 2048;
 
 /// Writes `value` as indented JSON and a final newline, its [`Items`] (it holds one)
-/// written as the array of `count` items, item `i` made by `item(i)`: the bytes
-/// `serde_json::to_writer_pretty` writes with that array in its place. The items are made
-/// and rendered on every core, [`ITEMS_AT_ONCE`] at a time, and written in order, through
-/// a buffer that goes to `out` in large blocks.
-fn write_pretty_json<T, I, F>(
+/// written as the array of `count` items, item `i` rendered by `render(i, bytes, depth)`
+/// (as an element of an array `depth - 1` levels deep: [`render_serialized`]): the bytes
+/// `serde_json::to_writer_pretty` writes with that array in its place. The items are
+/// rendered on every core, [`ITEMS_AT_ONCE`] at a time, and written in order, through a
+/// buffer that goes to `out` in large blocks.
+fn write_pretty_json<T, F>(
     value: &T,
     count: usize,
-    item: F,
+    render: F,
     out: &mut dyn Write,
 ) -> io::Result<()>
 where
     T: serde::Serialize,
-    I: serde::Serialize,
-    F: Fn(usize) -> I + Sync,
+    F: Fn(usize, &mut Vec<u8>, usize) -> io::Result<()> + Sync,
 {
     let around = serde_json::to_vec_pretty(value)?;
     let marker = serde_json::to_vec(ITEMS_MARKER)?;
@@ -91,7 +92,12 @@ where
             .map(|from| {
                 let mut bytes = Vec::new();
                 for index in from..end.min(from + length) {
-                    render_item(&mut bytes, &item(index), index == 0, depth + 1)?;
+                    Nested {
+                        depth: depth + 1,
+                        has_value: false,
+                    }
+                    .next_line(&mut bytes, index == 0)?;
+                    render(index, &mut bytes, depth + 1)?;
                 }
                 Ok(bytes)
             })
@@ -114,27 +120,27 @@ where
 /// `serde_json`'s indentation, one level.
 const INDENT: &[u8] = b"  ";
 
+/// Indentation for the usual depths, written at once.
+const SPACES: &[u8; 64] = &[b' '; 64];
+
 fn indent<W: ?Sized + Write>(out: &mut W, depth: usize) -> io::Result<()> {
-    for _ in 0..depth {
-        out.write_all(INDENT)?;
+    match SPACES.get(..depth * INDENT.len()) {
+        Some(spaces) => out.write_all(spaces),
+        None => (0..depth).try_for_each(|_| out.write_all(INDENT)),
     }
-    Ok(())
 }
 
-/// Adds to `bytes` an item as the pretty serializer writes it as an element of an array
-/// whose elements are `depth` levels deep, with what comes before it (`first`: the first
-/// element).
-fn render_item<I: serde::Serialize>(
+/// Adds to `bytes` `item` as the pretty serializer writes it as an element of an array
+/// whose elements are `depth` levels deep (its line already started).
+fn render_serialized<I: serde::Serialize>(
     bytes: &mut Vec<u8>,
     item: &I,
-    first: bool,
     depth: usize,
 ) -> io::Result<()> {
-    let mut formatter = Nested {
+    let formatter = Nested {
         depth,
         has_value: false,
     };
-    formatter.next_line(bytes, first)?;
     item.serialize(&mut serde_json::Serializer::with_formatter(
         bytes, formatter,
     ))?;
@@ -298,7 +304,8 @@ mod tests {
 
     fn written<T: Serialize>(value: &T, items: &[serde_json::Value]) -> String {
         let mut out = Vec::new();
-        write_pretty_json(value, items.len(), |i| items.get(i), &mut out).unwrap();
+        let render = |i, bytes: &mut Vec<u8>, depth| render_serialized(bytes, &items.get(i), depth);
+        write_pretty_json(value, items.len(), render, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -350,6 +357,7 @@ mod tests {
     fn a_value_without_its_items_is_an_error() {
         let mut out = Vec::new();
         let none: [u32; 0] = [];
-        assert!(write_pretty_json(&json!({"a": 1}), 0, |i| none.get(i), &mut out).is_err());
+        let render = |i, bytes: &mut Vec<u8>, depth| render_serialized(bytes, &none.get(i), depth);
+        assert!(write_pretty_json(&json!({"a": 1}), 0, render, &mut out).is_err());
     }
 }

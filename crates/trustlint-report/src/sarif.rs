@@ -377,7 +377,12 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         }],
     };
     let count = report.findings.len().min(prints.len());
-    crate::write_pretty_json(&log, count, results, out)
+    crate::write_pretty_json(
+        &log,
+        count,
+        |index, bytes, depth| crate::render_serialized(bytes, &results(index), depth),
+        out,
+    )
 }
 
 #[cfg(test)]

@@ -25,13 +25,17 @@ impl Rule for OidcTrustMissingAud {
         policy: &PolicyDocument,
         out: &mut Vec<Finding>,
     ) {
+        let analyses = cx.grant_analyses(policy);
+        if analyses.is_empty() {
+            return;
+        }
         // Audiences are free strings for every provider: reason over all strings.
         let Some(reasoner) =
             sub_grammar(cx.sub_grammar(), ProviderKind::Other).map(|grammar| SubReasoner::new(&grammar, policy))
         else {
             return;
         };
-        for analysis in cx.grant_analyses(policy) {
+        for analysis in analyses {
             let grant = &analysis.grant;
             if analysis.foreign
                 || grant.statement.conditions_incomplete
