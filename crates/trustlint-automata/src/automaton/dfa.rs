@@ -13,10 +13,34 @@ use super::state_table::{FastMap, StateTable};
 pub struct Dfa {
     pub(super) alphabet: Alphabet,
     /// `next[q * width + symbol]` (a state fits in `u32`: at most [`super::MAX_STATES`]).
-    pub(super) next: Vec<u32>,
-    pub(super) accepting: Vec<bool>,
+    pub(super) next: Box<[u32]>,
+    pub(super) accepting: Box<[bool]>,
     /// The witness searches answered so far ([`Witnesses`]).
     pub(super) witnesses: Witnesses,
+    /// The symbol of each ASCII character ([`AsciiSymbols`]).
+    ascii_symbols: AsciiSymbols,
+}
+
+/// The symbol of each ASCII character in an automaton's alphabet, looked up at every step
+/// of reading a text (the alphabet finds it by counting bits); `u16::MAX` where the
+/// alphabet is asked instead. Boxed: automata are held inline by larger values.
+#[derive(Clone)]
+struct AsciiSymbols(Box<[u16; 128]>);
+
+impl std::fmt::Debug for AsciiSymbols {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AsciiSymbols")
+    }
+}
+
+impl AsciiSymbols {
+    fn of(alphabet: &Alphabet) -> AsciiSymbols {
+        let mut table = [u16::MAX; 128];
+        for (byte, symbol) in (0u8..).zip(table.iter_mut()) {
+            *symbol = u16::try_from(alphabet.symbol_of(char::from(byte))).unwrap_or(u16::MAX);
+        }
+        AsciiSymbols(Box::new(table))
+    }
 }
 
 /// The witness searches an automaton has answered, by the state each started from, the
@@ -99,16 +123,19 @@ impl Dfa {
     /// The automaton of these transitions (`next[q * width + symbol]`) and accepting
     /// states, held in as little memory as they need (automata are kept: a run keeps
     /// every trust policy's sub languages), whatever spare capacity they were built with.
-    pub(super) fn built(alphabet: Alphabet, next: Vec<usize>, mut accepting: Vec<bool>) -> Dfa {
-        let mut narrow = Vec::with_capacity(next.len());
-        narrow.extend(
-            next.into_iter()
-                .map(|q| u32::try_from(q).unwrap_or(u32::MAX)),
-        );
-        accepting.shrink_to_fit();
+    pub(super) fn built(alphabet: Alphabet, next: Vec<usize>, accepting: Vec<bool>) -> Dfa {
+        let narrow = next
+            .into_iter()
+            .map(|q| u32::try_from(q).unwrap_or(u32::MAX))
+            .collect();
+        Dfa::assembled(alphabet, narrow, accepting.into_boxed_slice())
+    }
+
+    fn assembled(alphabet: Alphabet, next: Box<[u32]>, accepting: Box<[bool]>) -> Dfa {
         Dfa {
+            ascii_symbols: AsciiSymbols::of(&alphabet),
             alphabet,
-            next: narrow,
+            next,
             accepting,
             witnesses: Witnesses::default(),
         }
@@ -116,21 +143,19 @@ impl Dfa {
 
     /// The empty language.
     pub fn nothing() -> Dfa {
-        Dfa {
-            alphabet: Alphabet::default(),
-            next: vec![0],
-            accepting: vec![false],
-            witnesses: Witnesses::default(),
-        }
+        Dfa::assembled(Alphabet::default(), Box::new([0]), Box::new([false]))
     }
 
     /// The language of all strings.
     pub fn everything() -> Dfa {
-        Dfa {
-            alphabet: Alphabet::default(),
-            next: vec![0],
-            accepting: vec![true],
-            witnesses: Witnesses::default(),
+        Dfa::assembled(Alphabet::default(), Box::new([0]), Box::new([true]))
+    }
+
+    /// The symbol of character `c` ([`Alphabet::symbol_of`]).
+    pub(super) fn symbol_of(&self, c: char) -> usize {
+        match self.ascii_symbols.0.get(c as usize) {
+            Some(&symbol) if symbol != u16::MAX => usize::from(symbol),
+            _ => self.alphabet.symbol_of(c),
         }
     }
 
@@ -194,7 +219,7 @@ impl Dfa {
     /// The state reached from state `from` by reading `text`.
     pub fn state_after(&self, from: usize, text: &str) -> usize {
         text.chars()
-            .fold(from, |q, c| self.step(q, self.alphabet.symbol_of(c)))
+            .fold(from, |q, c| self.step(q, self.symbol_of(c)))
     }
 
     /// The states reached from state `from` by reading text without `stop` (`from` too).
@@ -241,9 +266,7 @@ impl Dfa {
 
     /// Is `text` in the language?
     pub fn contains(&self, text: &str) -> bool {
-        let end = text
-            .chars()
-            .fold(0, |q, c| self.step(q, self.alphabet.symbol_of(c)));
+        let end = text.chars().fold(0, |q, c| self.step(q, self.symbol_of(c)));
         self.is_accepting(end)
     }
 
@@ -257,17 +280,16 @@ impl Dfa {
             .flat_map(|q| symbols.iter().map(move |&(s, _)| (q, s)))
             .map(|(q, s)| self.step(q, s))
             .collect();
-        Dfa::built(alphabet, next, self.accepting.clone())
+        Dfa::built(alphabet, next, self.accepting.to_vec())
     }
 
     /// The strings not in the language.
     pub fn complement(&self) -> Dfa {
-        Dfa {
-            alphabet: self.alphabet.clone(),
-            next: self.next.clone(),
-            accepting: self.accepting.iter().map(|a| !a).collect(),
-            witnesses: Witnesses::default(),
-        }
+        Dfa::assembled(
+            self.alphabet.clone(),
+            self.next.clone(),
+            self.accepting.iter().map(|a| !a).collect(),
+        )
         .minimized()
     }
 
@@ -519,7 +541,7 @@ impl Dfa {
         let other = self.alphabet.other_symbol();
         let mut q = state;
         for c in text.chars() {
-            let wanted = self.alphabet.symbol_of(c);
+            let wanted = self.symbol_of(c);
             if self.is_accepting(q) {
                 return false;
             }
@@ -679,7 +701,7 @@ impl Dfa {
         let feed = |q: usize| {
             original
                 .chars()
-                .fold(q, |q, c| dfa.step(q, dfa.alphabet.symbol_of(c)))
+                .fold(q, |q, c| dfa.step(q, dfa.symbol_of(c)))
         };
         // (state of this automaton, fields begun so far, capped at index + 1)
         let mut keys = StateTable::new((0, 0), width);
@@ -721,7 +743,7 @@ impl Dfa {
                 }
             }
         }
-        let mut live = self.accepting.clone();
+        let mut live = self.accepting.to_vec();
         let mut stack: Vec<usize> = (0..n).filter(|&q| self.is_accepting(q)).collect();
         while let Some(q) = stack.pop() {
             for &p in reverse.get(q).map_or(&[][..], Vec::as_slice) {

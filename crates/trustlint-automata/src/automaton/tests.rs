@@ -63,6 +63,16 @@ fn symbols_are_positions_in_the_sorted_characters() {
             let expected = sorted.binary_search(&c_canonical).unwrap_or(sorted.len());
             assert_eq!(alphabet.symbol_of(c), expected, "{c:?} in {text:?}");
         }
+        // An automaton over the alphabet reads ASCII by its own table, the same symbols.
+        let dfa = Dfa::everything().over_alphabet(&alphabet);
+        assert_eq!(dfa.alphabet(), &alphabet, "{text:?}");
+        for c in probes
+            .chars()
+            .chain(text.chars())
+            .chain((0u8..128).map(char::from))
+        {
+            assert_eq!(dfa.symbol_of(c), alphabet.symbol_of(c), "{c:?} in {text:?}");
+        }
         assert_eq!(Alphabet::of_texts([text]), alphabet, "{text:?}");
         for other in texts {
             assert_eq!(
