@@ -40,6 +40,10 @@ impl serde::Serialize for Items {
 /// all its rendered items at once.
 const ITEMS_AT_ONCE: usize = 2048;
 
+/// The room a rendered item is given at first (a diagnostic of the JSON report with a
+/// related place takes about 1 KiB).
+const ITEM_BYTES: usize = 1024;
+
 /// Writes `value` as indented JSON and a final newline, its [`Items`] (it holds one)
 /// written as the array of `count` items, item `i` rendered by `render(i, bytes, depth)`
 /// (as an element of an array `depth - 1` levels deep: [`render_serialized`]): the bytes
@@ -90,7 +94,8 @@ where
             .collect::<Vec<usize>>()
             .into_par_iter()
             .map(|from| {
-                let mut bytes = Vec::new();
+                // About what an item takes, so that the buffer seldom grows (a copy).
+                let mut bytes = Vec::with_capacity(length * ITEM_BYTES);
                 for index in from..end.min(from + length) {
                     Nested {
                         depth: depth + 1,
