@@ -36,43 +36,46 @@ impl<'a> Arn<'a> {
     /// Splits an ARN; `None` unless it starts with `arn:` and has at least six parts.
     /// Colons inside `${…}` do not separate parts.
     pub fn parse(text: &'a str) -> Option<Arn<'a>> {
-        let bounds = colon_positions(text, 5);
-        let [p1, p2, p3, p4, p5] = bounds.as_slice() else {
-            return None;
-        };
-        if text.get(..*p1)? != "arn" {
+        if !text.starts_with("arn:") {
             return None;
         }
+        let mut colons = colons(text);
+        let p1 = colons.next()?;
+        let [p2, p3, p4, p5] = [
+            colons.next()?,
+            colons.next()?,
+            colons.next()?,
+            colons.next()?,
+        ];
         Some(Arn {
-            partition: text.get(p1 + 1..*p2)?,
-            service: text.get(p2 + 1..*p3)?,
-            region: text.get(p3 + 1..*p4)?,
-            account: text.get(p4 + 1..*p5)?,
+            partition: text.get(p1 + 1..p2)?,
+            service: text.get(p2 + 1..p3)?,
+            region: text.get(p3 + 1..p4)?,
+            account: text.get(p4 + 1..p5)?,
             resource: text.get(p5 + 1..)?,
         })
     }
 }
 
-/// Byte positions of the first `limit` colons outside `${…}`.
-fn colon_positions(text: &str, limit: usize) -> Vec<usize> {
-    // An ARN has five colons before its resource.
-    let mut positions = Vec::with_capacity(limit.min(8));
-    let mut depth = 0usize;
+/// The byte positions of the colons of `text` outside `${…}`, in order. Only `:`, `$`
+/// and `}` matter, so the search jumps from one to the next.
+fn colons(text: &str) -> impl Iterator<Item = usize> + '_ {
     let bytes = text.as_bytes();
-    let mut index = 0;
-    while index < bytes.len() && positions.len() < limit {
-        match bytes[index] {
-            b'$' if bytes.get(index + 1) == Some(&b'{') => {
+    let mut depth = 0usize;
+    let mut from = 0;
+    std::iter::from_fn(move || loop {
+        let index = from + memchr::memchr3(b':', b'$', b'}', bytes.get(from..)?)?;
+        from = index + 1;
+        match bytes.get(index) {
+            Some(b'$') if bytes.get(index + 1) == Some(&b'{') => {
                 depth += 1;
-                index += 1;
+                from += 1;
             }
-            b'}' if depth > 0 => depth -= 1,
-            b':' if depth == 0 => positions.push(index),
+            Some(b'}') if depth > 0 => depth -= 1,
+            Some(b':') if depth == 0 => return Some(index),
             _ => {}
         }
-        index += 1;
-    }
-    positions
+    })
 }
 
 /// Checks that a `Resource`/`NotResource` value is `*`, an ARN or a placeholder. The
@@ -119,7 +122,7 @@ pub fn check_resource(text: &str) -> Result<(), String> {
 fn split_parts(text: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut start = 0;
-    for position in colon_positions(text, usize::MAX) {
+    for position in colons(text) {
         parts.push(text.get(start..position).unwrap_or(""));
         start = position + 1;
     }
@@ -233,7 +236,34 @@ impl fmt::Display for OidcProviderArn {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// The colons outside `${…}`, found byte by byte.
+    fn colons_one_by_one(text: &str) -> Vec<usize> {
+        let (bytes, mut depth, mut index, mut found) = (text.as_bytes(), 0, 0, Vec::new());
+        while index < bytes.len() {
+            match bytes[index] {
+                b'$' if bytes.get(index + 1) == Some(&b'{') => {
+                    depth += 1;
+                    index += 1;
+                }
+                b'}' if depth > 0 => depth -= 1,
+                b':' if depth == 0 => found.push(index),
+                _ => {}
+            }
+            index += 1;
+        }
+        found
+    }
+
+    proptest! {
+        #[test]
+        fn colons_are_those_outside_interpolations(text in "[:${}a]{0,40}") {
+            prop_assert_eq!(colons(&text).collect::<Vec<_>>(), colons_one_by_one(&text));
+        }
+    }
 
     #[test]
     fn a_condition_key_is_known_without_writing_it() {

@@ -18,9 +18,10 @@ pub fn has_interpolation(text: &str) -> bool {
     // Each such opening is a `{` after a `$` or a `{`. Searching one byte is a word-at-a-
     // time scan; searching two texts set up a substring search each time (this is
     // asked of every value of every statement).
-    text.match_indices('{').any(|(at, _)| {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'{', bytes).any(|at| {
         at.checked_sub(1)
-            .and_then(|before| text.as_bytes().get(before))
+            .and_then(|before| bytes.get(before))
             .is_some_and(|&before| before == b'$' || before == b'{')
     })
 }
@@ -57,7 +58,16 @@ fn is_symbolic_name(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #[test]
+        fn an_interpolation_is_an_opening_after_a_dollar_or_a_brace(text in "[${}aé]{0,24}") {
+            prop_assert_eq!(has_interpolation(&text), text.contains("${") || text.contains("{{"));
+        }
+    }
 
     #[test]
     fn interpolations() {

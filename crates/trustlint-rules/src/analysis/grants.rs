@@ -64,14 +64,16 @@ impl OidcGrant<'_> {
     /// (`gitlab.com:${var.match_field}`): each may be the check on `sub` or `aud`, so
     /// neither is known to be missing (TL118 says so, TL101/TL102 stay silent).
     pub fn unknown_claim_conditions(&self) -> impl Iterator<Item = &Condition> + '_ {
-        let prefix = format!("{}:", self.provider.condition_key_prefix());
+        let prefix = self.provider.condition_key_prefix().as_bytes();
         self.statement.conditions.iter().filter(move |c| {
-            c.key
-                .value
-                .get(..prefix.len())
-                .filter(|head| head.eq_ignore_ascii_case(&prefix))
-                .and_then(|_| c.key.value.get(prefix.len()..))
-                .is_some_and(has_interpolation)
+            let key = c.key.value.as_bytes();
+            key.get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+                && key.get(prefix.len()) == Some(&b':')
+                && c.key
+                    .value
+                    .get(prefix.len() + 1..)
+                    .is_some_and(has_interpolation)
         })
     }
 

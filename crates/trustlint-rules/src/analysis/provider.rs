@@ -63,7 +63,10 @@ impl ProviderKind {
         });
         if host.eq_ignore_ascii_case("gitlab.com")
             || is_configured
-            || host.to_ascii_lowercase().contains("gitlab")
+            || host
+                .as_bytes()
+                .windows(b"gitlab".len())
+                .any(|window| window.eq_ignore_ascii_case(b"gitlab"))
         {
             ProviderKind::GitLab
         } else {
@@ -176,6 +179,14 @@ mod tests {
             ProviderKind::CircleCi
         );
         assert_eq!(kind(&arn("code.acme.io"), &settings), ProviderKind::Other);
+        // Any host naming GitLab, in any case, anywhere in the host name.
+        assert_eq!(
+            kind(&arn("ci.GitLab.internal"), &settings),
+            ProviderKind::GitLab
+        );
+        assert_eq!(kind(&arn("mygitlab"), &settings), ProviderKind::GitLab);
+        assert_eq!(kind(&arn("gitla.b"), &settings), ProviderKind::Other);
+        assert_eq!(kind(&arn("code.io/gitlab"), &settings), ProviderKind::Other);
         let configured = Settings {
             gitlab_host: "code.acme.io".into(),
             ..Settings::default()

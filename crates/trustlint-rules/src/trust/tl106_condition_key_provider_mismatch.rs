@@ -7,7 +7,7 @@ use trustlint_parser::iam::PolicyDocument;
 use trustlint_parser::input::Document;
 
 use super::fixes::replace_key;
-use super::{oidc_claim_prefix, oidc_grants, requires_foreign_claim, variable_syntax};
+use super::{oidc_claim_prefix, requires_foreign_claim, variable_syntax, OidcGrant};
 use crate::finding::{Applicability, Finding, Fix};
 use crate::meta::{self, RuleMeta};
 use crate::rule::{Context, Rule};
@@ -28,7 +28,12 @@ impl Rule for ConditionKeyProviderMismatch {
         out: &mut Vec<Finding>,
     ) {
         let syntax = variable_syntax(policy);
-        let grants = oidc_grants(policy, cx.settings);
+        // The grants as the run's analysis of the policy read them (derived once).
+        let grants: Vec<OidcGrant<'_>> = cx
+            .grant_analyses(policy)
+            .into_iter()
+            .map(|analysis| analysis.grant)
+            .collect();
         for grant in &grants {
             let statement = grant.statement;
             let host = grant.provider.condition_key_prefix();
