@@ -78,8 +78,14 @@ impl Filter {
 
     /// Whether a rule runs at all.
     pub fn rule_enabled(&self, code: &str) -> bool {
-        let code = code.to_ascii_uppercase();
-        let code = code.as_str();
+        // Rules' codes are upper case already; a code from the command line may not be.
+        let upper;
+        let code = if code.bytes().any(|b| b.is_ascii_lowercase()) {
+            upper = code.to_ascii_uppercase();
+            upper.as_str()
+        } else {
+            code
+        };
         self.select
             .as_ref()
             .is_none_or(|select| select.contains(code))

@@ -19,9 +19,19 @@ pub struct Tally {
     pub unignored: Counts,
 }
 
-/// Adds the findings of each code to `counts`.
+/// Adds the findings of each code to `counts`. A run's findings hold few codes: they
+/// are counted in a short list first (found by a look along it, mostly at its first
+/// entries), then each code once in the map.
 pub fn add(counts: &mut Counts, findings: &[Finding]) {
+    let mut few: Vec<(&'static str, usize)> = Vec::new();
     for finding in findings {
-        *counts.entry(finding.rule.code).or_default() += 1;
+        let code = finding.rule.code;
+        match few.iter_mut().find(|(counted, _)| *counted == code) {
+            Some((_, count)) => *count += 1,
+            None => few.push((code, 1)),
+        }
+    }
+    for (code, count) in few {
+        *counts.entry(code).or_default() += count;
     }
 }

@@ -159,11 +159,25 @@ pub fn check_document(
 /// are sorted and the findings then moved into place along the cycles of that
 /// permutation: a run with many findings never holds a second copy of them.
 fn sort(findings: &mut [Finding]) {
-    let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_by(|&a, &b| {
-        let key = |i: usize| findings.get(i).map(Finding::sort_key);
-        key(a).cmp(&key(b))
+    // The key's file and offset as one number, compared first; the rest on ties.
+    let mut keyed: Vec<(u64, usize)> = findings
+        .iter()
+        .enumerate()
+        .map(|(index, finding)| {
+            let span = finding.primary;
+            (
+                (u64::from(span.file.0) << 32) | u64::from(span.start),
+                index,
+            )
+        })
+        .collect();
+    keyed.sort_by(|(a_place, a), (b_place, b)| {
+        a_place.cmp(b_place).then_with(|| {
+            let key = |i: usize| findings.get(i).map(Finding::sort_key);
+            key(*a).cmp(&key(*b))
+        })
     });
+    let mut order: Vec<usize> = keyed.into_iter().map(|(_, index)| index).collect();
     // Position `i` takes the finding at `order[i]`; a visited position points to itself.
     for start in 0..order.len() {
         let mut current = start;
@@ -314,12 +328,19 @@ mod tests {
 
     #[test]
     fn sort_orders_by_key_and_keeps_equal_findings_in_order() {
-        // 300 findings at 7 offsets in a scrambled order; equal keys differ by help only.
+        // 300 findings in 3 files at 7 offsets, of 2 rules, 2 ends and 2 messages, in a
+        // scrambled order; equal keys differ by help only.
         let findings: Vec<Finding> = (0..300u32)
             .map(|i| {
-                let at = (i * 37) % 7;
-                Finding::new(&meta::TL101, Span::new(FileId(0), at as usize, 9), "m")
-                    .with_help(format!("{i}"))
+                let at = ((i * 37) % 7) as usize;
+                let rule = if i % 5 < 2 {
+                    &meta::TL101
+                } else {
+                    &meta::TL102
+                };
+                let message = if i % 11 < 4 { "m" } else { "a" };
+                let span = Span::new(FileId((i * 13) % 3), at, 9 + (i as usize % 2));
+                Finding::new(rule, span, message).with_help(format!("{i}"))
             })
             .collect();
         let mut sorted = findings.clone();
@@ -327,8 +348,9 @@ mod tests {
         let mut expected = findings;
         expected.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         assert_eq!(sorted, expected);
-        assert!(sorted
-            .windows(2)
-            .all(|w| w[0].primary.start <= w[1].primary.start));
+        assert!(sorted.windows(2).all(|w| {
+            let place = |f: &Finding| (f.primary.file, f.primary.start);
+            place(&w[0]) <= place(&w[1])
+        }));
     }
 }

@@ -62,10 +62,9 @@ pub fn apply(
     rule_ran: &dyn Fn(&str) -> bool,
 ) -> (Vec<Finding>, Suppressions) {
     let mut suppressed = vec![false; findings.len()];
-    let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
-    for (index, finding) in findings.iter().enumerate() {
-        by_file.entry(finding.primary.file).or_default().push(index);
-    }
+    // The findings of each file, gathered when a first file has suppressions (most runs
+    // have none).
+    let mut by_file: Option<HashMap<FileId, Vec<usize>>> = None;
     let mut flaws = Vec::new();
     for document in &workspace.documents {
         let Some(file) = workspace.sources.get(document.file) else {
@@ -79,6 +78,13 @@ pub fn apply(
         if suppressions.is_empty() {
             continue;
         }
+        let by_file = by_file.get_or_insert_with(|| {
+            let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
+            for (index, finding) in findings.iter().enumerate() {
+                by_file.entry(finding.primary.file).or_default().push(index);
+            }
+            by_file
+        });
         for &index in by_file.get(&file.id).map_or(&[][..], Vec::as_slice) {
             let Some(finding) = findings.get(index) else {
                 continue;

@@ -626,10 +626,14 @@ impl Catalog {
             by_prefix.dedup_by(|later, first| later.0 == first.0);
             by_prefix
         });
-        let folded = prefix.bytes().map(|b| b.to_ascii_lowercase());
-        let found = by_prefix
-            .binary_search_by(|(known, _)| known.bytes().cmp(folded.clone()))
-            .ok()?;
+        let found = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
+            let folded = prefix.bytes().map(|b| b.to_ascii_lowercase());
+            by_prefix.binary_search_by(|(known, _)| known.bytes().cmp(folded.clone()))
+        } else {
+            // Written in lower case, as prefixes are: compared as it is.
+            by_prefix.binary_search_by(|(known, _)| known.as_str().cmp(prefix))
+        }
+        .ok()?;
         let index = &by_prefix.get(found)?.1;
         self.services.get(*index as usize)
     }

@@ -54,10 +54,8 @@ impl ProviderKind {
             settings.issuer.as_deref(),
         ];
         let is_configured = configured.into_iter().flatten().any(|configured| {
-            let configured = configured
-                .trim_start_matches("https://")
-                .trim_start_matches("http://")
-                .trim_end_matches('/');
+            let configured = trim_start_repeated(configured, "https://");
+            let configured = trim_start_repeated(configured, "http://").trim_end_matches('/');
             configured.eq_ignore_ascii_case(&provider.provider)
                 || configured.eq_ignore_ascii_case(host)
         });
@@ -87,6 +85,15 @@ impl ProviderKind {
             ProviderKind::GitLab | ProviderKind::Bitbucket | ProviderKind::Other => "",
         }
     }
+}
+
+/// `text` without any number of `prefix`es at its start, as `trim_start_matches` trims
+/// them, but comparing bytes (that searcher costs more than the comparisons here).
+fn trim_start_repeated<'t>(mut text: &'t str, prefix: &str) -> &'t str {
+    while let Some(rest) = text.strip_prefix(prefix) {
+        text = rest;
+    }
+    text
 }
 
 impl ProviderKind {
@@ -200,5 +207,13 @@ mod tests {
             ..Settings::default()
         };
         assert_eq!(kind(&arn("example.com/ci"), &issuer), ProviderKind::GitLab);
+        let repeated = Settings {
+            issuer: Some("https://https://http://example.com/ci/".into()),
+            ..Settings::default()
+        };
+        assert_eq!(
+            kind(&arn("example.com/ci"), &repeated),
+            ProviderKind::GitLab
+        );
     }
 }
